@@ -1,0 +1,95 @@
+"""Machine-readable reason codes, one per way a check can fail.
+
+Every rejection anywhere in the sandbox (codec, verification engine, HTTP APIs, CLI) carries one
+of these codes, so integration tests can assert on the exact cause. The codec's codes follow the
+"MUST reject" list of RFC 9901 section 7; the engine's follow the verifier policy checks.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    # -- presentation / compact form (RFC 9901 section 4, 7.1)
+    MALFORMED = "malformed_presentation"
+    ALG_NOT_ALLOWED = "alg_not_allowed"  # none, HMAC, anything but the asymmetric allow-list
+    TYP_INVALID = "typ_invalid"
+    CRIT_UNSUPPORTED = "crit_unsupported"
+    KEY_UNKNOWN = "issuer_key_unknown"  # kid not among the issuer's registered keys
+    SIGNATURE_INVALID = "signature_invalid"
+    SD_ALG_UNSUPPORTED = "sd_alg_unsupported"
+    DISCLOSURE_MALFORMED = "disclosure_malformed"
+    DISCLOSURE_SHAPE = "disclosure_shape_invalid"  # wrong number of elements for its place
+    DISCLOSURE_UNREFERENCED = "disclosure_unreferenced"  # altered or foreign disclosure
+    DIGEST_DUPLICATE = "digest_duplicate"
+    CLAIM_NAME_RESERVED = "claim_name_reserved"  # a disclosure naming `_sd` or `...`
+    CLAIM_EXISTS = "claim_already_exists"
+    NOT_DISCLOSABLE = "claim_not_disclosable"  # iss, exp, cnf, vct, status... hidden in a disclosure
+    # -- SD-JWT VC payload
+    CLAIM_MISSING = "required_claim_missing"  # iss, vct, iat, cnf missing from the payload
+    VCT_UNEXPECTED = "vct_unexpected"
+    CREDENTIAL_EXPIRED = "credential_expired"
+    CREDENTIAL_NOT_YET_VALID = "credential_not_yet_valid"
+    # -- key binding (RFC 9901 section 4.3, 7.3)
+    KB_MISSING = "holder_binding_missing"
+    KB_TYP_INVALID = "kb_typ_invalid"
+    KB_SIGNATURE_INVALID = "holder_binding_failed"
+    KB_SD_HASH = "sd_hash_mismatch"
+    KB_IAT_INVALID = "kb_iat_invalid"  # in the future, or older than the freshness window
+    NONCE_MISMATCH = "nonce_mismatch"
+    AUDIENCE_MISMATCH = "audience_mismatch"
+    REPLAYED = "presentation_replayed"
+    CNF_MISSING = "holder_key_missing"
+    # -- trust (registry)
+    ISSUER_UNKNOWN = "issuer_unknown"
+    ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"
+    ISSUER_SUSPENDED = "issuer_suspended"
+    REGISTRY_UNAVAILABLE = "registry_unavailable"
+    TRUST_LIST_EXPIRED = "trust_list_expired"
+    # -- status (Token Status List)
+    CREDENTIAL_REVOKED = "credential_revoked"
+    CREDENTIAL_SUSPENDED = "credential_suspended"
+    # -- relying-party policy
+    LOA_TOO_LOW = "loa_too_low"
+    CLAIMS_MISSING = "claims_not_disclosed"
+    CLAIMS_NOT_LINKED = "claims_not_linked"
+    ORGANIZATION_INACTIVE = "organization_inactive"
+    ROLE_NOT_ACCEPTED = "role_not_accepted"
+    CREDENTIAL_NOT_PRESENTED = "credential_not_presented"
+    # -- request handling (HTTP and CLI)
+    BAD_REQUEST = "bad_request"
+    NOT_FOUND = "not_found"
+    UNAUTHORIZED = "unauthorized"
+    CONFLICT = "conflict"
+    TYPE_UNKNOWN = "credential_type_unknown"
+    ISSUER_ID_UNKNOWN = "issuer_id_unknown"
+    CLAIMS_INVALID = "claims_invalid"
+    EVIDENCE_INSUFFICIENT = "evidence_insufficient"
+    EVIDENCE_MISMATCH = "evidence_mismatch"
+    # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
+    INVALID_GRANT = "invalid_grant"
+    INVALID_TOKEN = "invalid_token"
+    INVALID_PROOF = "invalid_proof"
+    INVALID_NONCE = "invalid_nonce"
+    UNKNOWN_CONFIGURATION = "unknown_credential_configuration"
+    CONSENT_REQUIRED = "consent_required"
+    NO_MATCHING_CREDENTIAL = "no_matching_credential"
+
+
+class SandboxError(Exception):
+    """A failure with a reason code and a one-line, human-readable explanation."""
+
+    status_code = 400
+
+    def __init__(self, reason: Reason, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = Reason(reason)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+    def as_dict(self) -> dict:
+        return {"error": self.reason.value, "error_description": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.reason.value}: {self.message}"

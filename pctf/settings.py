@@ -1,0 +1,86 @@
+"""The one settings object.
+
+Everything configurable comes from here, read from ``PCTF_*`` environment variables:
+
+* ``PCTF_DATA_DIR``: where the embedded SQLite databases and secrets live.
+* ``PCTF_DATABASE_URL``: a SQLAlchemy URL (e.g. PostgreSQL) used instead of SQLite files.
+* ``PCTF_HOST`` / ``PCTF_PORT``: where ``pctf-sandbox up`` listens.
+* ``PCTF_PUBLIC_URL``: the base URL every identifier (issuer ``iss``, registry authority,
+  verifier client id) is built from. Defaults to ``http://HOST:PORT``.
+* ``PCTF_REGISTRY_URL``, ``PCTF_ISSUERS_URL``, ``PCTF_WALLET_URL``, ``PCTF_VERIFIER_URL``: where
+  each service is reached when they run as separate processes (default: the public URL).
+* ``PCTF_GOVERNANCE_TOKEN``: the bearer token of the registry's governance role. When unset a
+  random one is generated once and kept in ``DATA_DIR/governance.token`` (mode 0600).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "pctf-sandbox"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PCTF_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8600
+    public_url: str | None = None
+    registry_url: str | None = None
+    issuers_url: str | None = None
+    wallet_url: str | None = None
+    verifier_url: str | None = None
+    governance_token: str | None = None
+    # Key-binding JWTs older than this are stale (RFC 9901 section 7.3 leaves the window to policy).
+    kb_max_age_seconds: int = 300
+    # Tolerated clock skew between parties.
+    leeway_seconds: int = 30
+    # How long a credential issued by the sandbox stays valid.
+    credential_lifetime_days: int = 365
+    # How long a pre-authorized code and an access token stay usable (OpenID4VCI).
+    offer_lifetime_seconds: int = 600
+    http_timeout_seconds: float = 10.0
+
+    # -- derived values -------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def service_url(self, service: str) -> str:
+        """Base URL of one service (``registry``, ``issuers``, ``wallet``, ``verifier``)."""
+        explicit = getattr(self, f"{service}_url")
+        return (explicit or self.base_url).rstrip("/")
+
+    @property
+    def registry_authority_id(self) -> str:
+        """The identifier of the sandbox ecosystem's governance authority (TRQP ``authority_id``)."""
+        return f"{self.service_url('registry')}/registry"
+
+    def issuer_id(self, short_id: str) -> str:
+        """The ``iss`` / credential issuer identifier of a sandbox issuer."""
+        return f"{self.service_url('issuers')}/issuers/{short_id}"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def resolved_governance_token(self) -> str:
+        if self.governance_token:
+            return self.governance_token
+        path = self.ensure_data_dir() / "governance.token"
+        if path.exists():
+            return path.read_text().strip()
+        token = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token)
+        return token

@@ -1,0 +1,180 @@
+"""The vocabulary of PCTF credential types: their ``vct``, claims and which claims are disclosable.
+
+Issuers build credentials from these definitions, wallets show them, relying parties write
+DCQL queries against them and the registry authorizes issuers per ``vct``. Claim names follow
+OpenID Connect / SD-JWT VC usage where one exists (``given_name``, ``birthdate``, ``address``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .reasons import Reason, SandboxError
+
+VCT_PREFIX = "urn:pctf-sandbox:vct:"
+ADDRESS_FIELDS = ("street_address", "locality", "region", "postal_code", "country")
+RELATIONSHIP_ROLES = ("director", "signing_officer", "parent", "child", "delegate")
+LEVELS_OF_ASSURANCE = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    required: bool = True
+    kind: str = "string"  # string | date | object | integer
+    fields: tuple[str, ...] = ()  # sub-claims of an object claim
+    label_en: str = ""
+    label_fr: str = ""
+
+
+@dataclass(frozen=True)
+class CredentialType:
+    name: str
+    vct: str
+    label_en: str
+    label_fr: str
+    claims: tuple[Claim, ...]
+    # Claims that stay in the signed payload: not personal data, and needed by every verifier.
+    always_visible: tuple[str, ...] = field(default=())
+
+    def claim(self, name: str) -> Claim | None:
+        return next((c for c in self.claims if c.name == name), None)
+
+    def disclosable_paths(self) -> list[tuple[str, ...]]:
+        """Every personal claim is selectively disclosable; object claims are nested (RFC 9901 4.2.6)."""
+        paths: list[tuple[str, ...]] = []
+        for claim in self.claims:
+            if claim.name in self.always_visible:
+                continue
+            paths.append((claim.name,))
+            paths.extend((claim.name, f) for f in claim.fields)
+        return paths
+
+    def validate_claims(self, claims: Any) -> dict:
+        """Check a claim set for this type; raise ``claims_invalid`` with the first problem."""
+        if not isinstance(claims, dict):
+            raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
+        known = {c.name for c in self.claims}
+        unknown = sorted(set(claims) - known)
+        if unknown:
+            raise SandboxError(Reason.CLAIMS_INVALID, f"unknown claim(s) for {self.name}: {', '.join(unknown)}")
+        for claim in self.claims:
+            value = claims.get(claim.name)
+            if value is None:
+                if claim.required:
+                    raise SandboxError(Reason.CLAIMS_INVALID, f"{self.name} requires claim {claim.name!r}")
+                continue
+            if claim.kind == "object":
+                if not isinstance(value, dict) or any(not isinstance(v, str) for v in value.values()):
+                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be an object of strings")
+                extra = sorted(set(value) - set(claim.fields))
+                if extra:
+                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} has unknown field(s): {', '.join(extra)}")
+            elif claim.kind == "integer":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be an integer")
+            elif claim.kind == "date":
+                if not isinstance(value, str) or not _is_iso_date(value):
+                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be a date YYYY-MM-DD")
+            elif not isinstance(value, str) or not value.strip():
+                raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be a non-empty string")
+        return claims
+
+    def describe(self) -> dict:
+        return {
+            "type": self.name,
+            "vct": self.vct,
+            "label": {"en": self.label_en, "fr": self.label_fr},
+            "claims": [
+                {"name": c.name, "required": c.required, "kind": c.kind,
+                 "selectively_disclosable": c.name not in self.always_visible,
+                 **({"fields": list(c.fields)} if c.fields else {}),
+                 "label": {"en": c.label_en, "fr": c.label_fr}}
+                for c in self.claims
+            ],
+        }
+
+
+def _is_iso_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+_ADDRESS = Claim("address", kind="object", fields=ADDRESS_FIELDS, label_en="Address", label_fr="Adresse")
+_PERSON_REF = ("given_name", "family_name", "birthdate")
+_ORG_REF = ("legal_name", "business_number")
+
+VERIFIED_PERSON = CredentialType(
+    name="VerifiedPerson",
+    vct=VCT_PREFIX + "verified-person:1",
+    label_en="Verified Person",
+    label_fr="Personne vérifiée",
+    claims=(
+        Claim("given_name", label_en="Given name", label_fr="Prénom"),
+        Claim("family_name", label_en="Family name", label_fr="Nom de famille"),
+        Claim("birthdate", kind="date", label_en="Date of birth", label_fr="Date de naissance"),
+        _ADDRESS,
+        Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
+    ),
+    always_visible=("assurance_level",),
+)
+
+VERIFIED_ORGANIZATION = CredentialType(
+    name="VerifiedOrganization",
+    vct=VCT_PREFIX + "verified-organization:1",
+    label_en="Verified Organization",
+    label_fr="Organisation vérifiée",
+    claims=(
+        Claim("legal_name", label_en="Legal name", label_fr="Dénomination sociale"),
+        Claim("business_number", label_en="Business number", label_fr="Numéro d'entreprise"),
+        Claim("jurisdiction_of_incorporation", label_en="Jurisdiction of incorporation",
+              label_fr="Juridiction de constitution"),
+        Claim("status", label_en="Status", label_fr="Statut"),
+        Claim("incorporation_date", kind="date", label_en="Date of incorporation", label_fr="Date de constitution"),
+        Claim("registered_office", kind="object", fields=ADDRESS_FIELDS, required=False,
+              label_en="Registered office", label_fr="Siège social"),
+        Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
+    ),
+    always_visible=("assurance_level",),
+)
+
+VERIFIED_RELATIONSHIP = CredentialType(
+    name="VerifiedRelationship",
+    vct=VCT_PREFIX + "verified-relationship:1",
+    label_en="Verified Relationship",
+    label_fr="Relation vérifiée",
+    claims=(
+        Claim("relationship_type", label_en="Relationship", label_fr="Relation"),
+        Claim("person", kind="object", fields=_PERSON_REF, label_en="Person", label_fr="Personne"),
+        Claim("organization", kind="object", fields=_ORG_REF, required=False,
+              label_en="Organization", label_fr="Organisation"),
+        Claim("related_person", kind="object", fields=_PERSON_REF, required=False,
+              label_en="Related person", label_fr="Personne liée"),
+        Claim("effective_date", kind="date", label_en="Effective date", label_fr="Date d'effet"),
+        Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
+    ),
+    always_visible=("assurance_level",),
+)
+
+CREDENTIAL_TYPES: dict[str, CredentialType] = {
+    t.name: t for t in (VERIFIED_PERSON, VERIFIED_ORGANIZATION, VERIFIED_RELATIONSHIP)
+}
+_BY_VCT = {t.vct: t for t in CREDENTIAL_TYPES.values()}
+
+
+def credential_type(name_or_vct: str) -> CredentialType:
+    """Look a type up by name (``VerifiedPerson``) or ``vct``; ``credential_type_unknown`` otherwise."""
+    found = CREDENTIAL_TYPES.get(name_or_vct) or _BY_VCT.get(name_or_vct)
+    if found is None:
+        raise SandboxError(Reason.TYPE_UNKNOWN,
+                           f"unknown credential type {name_or_vct!r} (known: {', '.join(CREDENTIAL_TYPES)})")
+    return found
+
+
+def type_for_vct(vct: str) -> CredentialType | None:
+    return _BY_VCT.get(vct)
