@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
@@ -35,10 +36,28 @@ def b64u_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64u_decode(text: str) -> bytes:
-    if not isinstance(text, str) or any(c in text for c in "=+/ \n\r\t"):
+    # Strict: only the base64url alphabet (the stdlib decoder silently skips other characters)
+    # and only the canonical encoding (unused trailing bits zero), so that no two different
+    # strings decode to the same bytes (RFC 4648 3.5; no signature malleability).
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise ValueError("not base64url without padding")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64u_encode(data) != text:
+        raise ValueError("not the canonical base64url encoding")
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def json_loads(data: bytes | str) -> Any:
+    """Parse strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 section 6)."""
+    return json.loads(data, parse_constant=_reject_constant)
 
 
 def canonical_json(value: Any) -> str:
@@ -135,10 +154,10 @@ class Jws:
         if len(parts) != 3:
             raise SandboxError(malformed, "a compact JWS has exactly three dot-separated parts")
         try:
-            header = json.loads(b64u_decode(parts[0]))
-            payload = json.loads(b64u_decode(parts[1]))
+            header = json_loads(b64u_decode(parts[0]))
+            payload = json_loads(b64u_decode(parts[1]))
             signature = b64u_decode(parts[2])
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise SandboxError(malformed, f"a JWS part is not base64url-encoded JSON ({exc.__class__.__name__})") from None
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise SandboxError(malformed, "JWS header and payload must be JSON objects")
@@ -147,7 +166,7 @@ class Jws:
     def check_header(self, typs: Iterable[str], *, typ_reason: Reason = Reason.TYP_INVALID,
                      alg_reason: Reason = Reason.ALG_NOT_ALLOWED) -> None:
         alg = self.header.get("alg")
-        if alg not in ALLOWED_ALGS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
             raise SandboxError(alg_reason, f"algorithm {alg!r} is not accepted (allowed: {', '.join(ALLOWED_ALGS)})")
         allowed = tuple(typs)
         if allowed and self.header.get("typ") not in allowed:
@@ -160,7 +179,7 @@ class Jws:
     def verify(self, jwk: dict, *, reason: Reason = Reason.SIGNATURE_INVALID) -> None:
         """Check the signature with ``jwk``; the header ``alg`` must fit the key's type and curve."""
         alg = self.header.get("alg")
-        if alg not in ALLOWED_ALGS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
             raise SandboxError(Reason.ALG_NOT_ALLOWED, f"algorithm {alg!r} is not accepted")
         kty, crv = ALLOWED_ALGS[alg]
         if jwk.get("kty") != kty or (crv and jwk.get("crv") != crv):

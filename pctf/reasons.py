@@ -39,6 +39,7 @@ class Reason(StrEnum):
     NONCE_MISMATCH = "nonce_mismatch"
     AUDIENCE_MISMATCH = "audience_mismatch"
     REPLAYED = "presentation_replayed"
+    REQUEST_EXPIRED = "request_expired"
     CNF_MISSING = "holder_key_missing"
     # -- trust (registry)
     ISSUER_UNKNOWN = "issuer_unknown"
@@ -68,6 +69,8 @@ class Reason(StrEnum):
     EVIDENCE_MISMATCH = "evidence_mismatch"
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    INVALID_CREDENTIAL_REQUEST = "invalid_credential_request"
     INVALID_TOKEN = "invalid_token"
     INVALID_PROOF = "invalid_proof"
     INVALID_NONCE = "invalid_nonce"

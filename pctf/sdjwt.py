@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .jose import Jws, SigningKey, b64u_decode, b64u_encode
+from .jose import Jws, SigningKey, b64u_decode, b64u_encode, json_loads
 from .reasons import Reason, SandboxError
 
 SD_ALG = "sha-256"
@@ -137,6 +137,9 @@ class SdJwt:
         if not isinstance(compact, str) or "~" not in compact:
             raise SandboxError(Reason.MALFORMED, "not an SD-JWT: expected <issuer JWT>~<disclosures>~[<KB-JWT>]")
         compact = compact.strip()
+        if not compact.isascii():
+            # Every part is base64url (RFC 9901 4, ABNF); sd_hash and digests hash US-ASCII bytes.
+            raise SandboxError(Reason.MALFORMED, "an SD-JWT contains characters outside US-ASCII")
         parts = compact.split("~")
         issuer_jwt, middle, last = parts[0], parts[1:-1], parts[-1]
         if any(not d for d in middle):
@@ -164,8 +167,8 @@ class SdJwt:
 
 def _decode_disclosure(disclosure: str) -> list:
     try:
-        content = json.loads(b64u_decode(disclosure))
-    except (ValueError, UnicodeDecodeError):
+        content = json_loads(b64u_decode(disclosure))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise SandboxError(Reason.DISCLOSURE_MALFORMED, "a disclosure is not base64url-encoded JSON") from None
     if not isinstance(content, list) or len(content) not in (2, 3) or not isinstance(content[0], str):
         raise SandboxError(Reason.DISCLOSURE_MALFORMED, "a disclosure must be a JSON array [salt, (name,) value]")

@@ -124,6 +124,8 @@ VERIFIED_PERSON = CredentialType(
     always_visible=("assurance_level",),
 )
 
+# The organization's standing is ``corporate_status`` (active, inactive, dissolved): SD-JWT VC
+# reserves the ``status`` claim for the credential's own status-list reference.
 VERIFIED_ORGANIZATION = CredentialType(
     name="VerifiedOrganization",
     vct=VCT_PREFIX + "verified-organization:1",
@@ -134,7 +136,7 @@ VERIFIED_ORGANIZATION = CredentialType(
         Claim("business_number", label_en="Business number", label_fr="Numéro d'entreprise"),
         Claim("jurisdiction_of_incorporation", label_en="Jurisdiction of incorporation",
               label_fr="Juridiction de constitution"),
-        Claim("status", label_en="Status", label_fr="Statut"),
+        Claim("corporate_status", label_en="Corporate status", label_fr="Statut de la société"),
         Claim("incorporation_date", kind="date", label_en="Date of incorporation", label_fr="Date de constitution"),
         Claim("registered_office", kind="object", fields=ADDRESS_FIELDS, required=False,
               label_en="Registered office", label_fr="Siège social"),

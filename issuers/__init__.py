@@ -1,0 +1,1 @@
+"""Simulated authoritative issuers: one engine, jurisdictions configured as data."""

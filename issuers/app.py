@@ -1,0 +1,91 @@
+"""HTTP face of the issuer engine: OpenID4VCI endpoints, metadata, proofing and registration.
+
+Paths are absolute (``/issuers/<id>/...`` and ``/.well-known/<kind>/issuers/<id>``) so the app
+serves the same URLs whether it runs alone or beside the other services on one port.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Body, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from pctf.clock import Clock
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
+from pctf.web import install_error_handlers
+
+from .jurisdictions import SANDBOX_ISSUERS
+from .service import IssuerService
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def create_app(settings: Settings, clock: Clock, service: IssuerService | None = None) -> FastAPI:
+    service = service or IssuerService(settings, clock)
+    app = FastAPI(title="PCTF sandbox issuers", version="1.0")
+    app.state.service = service
+    install_error_handlers(app)
+
+    @app.get("/issuers")
+    def list_issuers() -> list[dict]:
+        return [{"id": j.short_id, "issuer": service.issuer_url(j.short_id), "name": {"en": j.name_en, "fr": j.name_fr},
+                 "jurisdiction": j.jurisdiction, "kind": j.kind,
+                 "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants]}
+                for j in SANDBOX_ISSUERS.values()]
+
+    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}")
+    def credential_issuer_metadata(issuer: str) -> dict:
+        return service.credential_issuer_metadata(issuer)
+
+    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}")
+    def authorization_server_metadata(issuer: str) -> dict:
+        return service.authorization_server_metadata(issuer)
+
+    @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}")
+    def jwt_vc_issuer_metadata(issuer: str) -> dict:
+        return service.jwt_vc_issuer_metadata(issuer)
+
+    @app.post("/issuers/{issuer}/proofing")
+    def proofing(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
+        return JSONResponse(service.proof_person(issuer, application), headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/incorporations")
+    def incorporations(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
+        return JSONResponse(service.incorporate(issuer, application), headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/token")
+    async def token(issuer: str, request: Request) -> JSONResponse:
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise SandboxError(Reason.BAD_REQUEST, "the token request must be application/x-www-form-urlencoded")
+        form = dict(await request.form())
+        return JSONResponse(service.token(issuer, form), headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/nonce")
+    def nonce(issuer: str) -> JSONResponse:
+        return JSONResponse(service.nonce(issuer), headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/credential")
+    def credential(issuer: str, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return JSONResponse(service.credential(issuer, token.strip() if scheme.lower() == "bearer" else None, body),
+                            headers=NO_STORE)
+
+    @app.get("/issuers/{issuer}/issuances")
+    def issuances(issuer: str) -> list[dict]:
+        return service.issuances(issuer)
+
+    @app.get("/issuers/{issuer}/offer.svg")
+    def offer_qr(uri: str) -> Response:
+        """A QR code of a credential offer URI, for a phone wallet to scan from the dashboard."""
+        import io
+
+        import segno
+
+        if not uri.startswith("openid-credential-offer://"):
+            raise SandboxError(Reason.BAD_REQUEST, "uri must be an openid-credential-offer:// URI")
+        buffer = io.BytesIO()
+        segno.make(uri, error="m").save(buffer, kind="svg", scale=4)
+        return Response(buffer.getvalue(), media_type="image/svg+xml")
+
+    return app

@@ -1,0 +1,69 @@
+"""What issuers persist: signing keys, pending offers, nonces and every issuance."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class IssuerKey(SQLModel, table=True):
+    __tablename__ = "issuer_key"
+    kid: str = Field(primary_key=True)
+    issuer_id: str = Field(index=True)  # short id, e.g. "prov1"
+    private_jwk: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    active: bool = True
+
+
+class CredentialOffer(SQLModel, table=True):
+    """A pre-authorized code and what it entitles its bearer to (OpenID4VCI 4.1.1, 6.1)."""
+
+    __tablename__ = "credential_offer"
+    code_hash: str = Field(primary_key=True)  # SHA-256 of the pre-authorized code
+    issuer_id: str = Field(index=True)
+    items: list = Field(sa_column=Column(JSON, nullable=False))  # [{"configuration_id", "claims"}]
+    tx_code_hash: str | None = None
+    expires_at: datetime
+    redeemed: bool = False
+    token_hash: str | None = Field(default=None, index=True)
+    token_expires_at: datetime | None = None
+    issued: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # configuration ids done
+
+
+class IssuerNonce(SQLModel, table=True):
+    """A ``c_nonce`` from the nonce endpoint; single use (OpenID4VCI 7)."""
+
+    __tablename__ = "issuer_nonce"
+    value: str = Field(primary_key=True)
+    issuer_id: str
+    expires_at: datetime
+    used: bool = False
+
+
+class Issuance(SQLModel, table=True):
+    """One issued credential, kept for audit and for the credential lifecycle."""
+
+    __tablename__ = "issuance"
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(index=True)
+    vct: str
+    holder_kid: str  # JWK thumbprint of the holder key the credential is bound to
+    claims: dict = Field(sa_column=Column(JSON, nullable=False))
+    assurance_level: int
+    issued_at: datetime
+    expires_at: datetime
+    status: str = "valid"
+
+
+class Organization(SQLModel, table=True):
+    """A corporation on the federal registrar's register."""
+
+    __tablename__ = "organization"
+    business_number: str = Field(primary_key=True)
+    legal_name: str
+    jurisdiction_of_incorporation: str
+    incorporation_date: str
+    registered_office: dict = Field(sa_column=Column(JSON, nullable=False))
+    directors: list = Field(sa_column=Column(JSON, nullable=False))
+    status: str = "active"

@@ -1,0 +1,50 @@
+"""Simulated identity proofing: evidence in, level of assurance out.
+
+A stand-in for a jurisdiction's in-person or remote proofing. It keeps the shape of the real
+thing: *foundational* evidence (a birth certificate) establishes that the identity exists;
+a *photo identity document* (driver's licence or services card) links it to the person; a
+biometric comparison of the person to that photo raises confidence further. Every document
+must describe the same person as the application, or proofing fails.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pctf.reasons import Reason, SandboxError
+
+FOUNDATIONAL = {"birth_certificate", "citizenship_certificate", "permanent_resident_card"}
+PHOTO_ID = {"drivers_licence", "services_card", "passport"}
+EVIDENCE_TYPES = FOUNDATIONAL | PHOTO_ID
+_MATCHED = ("given_name", "family_name", "birthdate")
+
+
+def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> int:
+    """The PCTF level of assurance this evidence supports for ``applicant``, capped at ``max_loa``.
+
+    LoA 2: one foundational or one photo document. LoA 3: foundational *and* photo document.
+    LoA 4: LoA 3 evidence plus a biometric comparison to the photo document.
+    """
+    if not isinstance(evidence, list) or not evidence:
+        raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "identity proofing needs at least one evidence document",
+                           status_code=422)
+    kinds: set[str] = set()
+    biometric = False
+    for doc in evidence:
+        kind = doc.get("type") if isinstance(doc, dict) else None
+        if kind not in EVIDENCE_TYPES:
+            raise SandboxError(Reason.BAD_REQUEST,
+                               f"unknown evidence type {kind!r} (accepted: {', '.join(sorted(EVIDENCE_TYPES))})")
+        if not str(doc.get("number", "")).strip():
+            raise SandboxError(Reason.BAD_REQUEST, f"{kind} evidence needs its document number")
+        for field in _MATCHED:
+            if doc.get(field) is not None and doc.get(field) != applicant.get(field):
+                raise SandboxError(Reason.EVIDENCE_MISMATCH,
+                                   f"the {kind.replace('_', ' ')} does not match the applicant's {field.replace('_', ' ')}",
+                                   status_code=422)
+        kinds.add(kind)
+        biometric = biometric or (kind in PHOTO_ID and bool(doc.get("biometric_match")))
+    has_foundational, has_photo = bool(kinds & FOUNDATIONAL), bool(kinds & PHOTO_ID)
+    loa = 2
+    if has_foundational and has_photo:
+        loa = 4 if biometric else 3
+    return min(loa, max_loa)

@@ -1,0 +1,343 @@
+"""The issuer engine: keys, identity proofing, registration and OpenID4VCI issuance.
+
+One engine serves every jurisdiction in :mod:`issuers.jurisdictions`. Each issuer's identifier
+is ``<issuers_url>/issuers/<short_id>``; it is the ``iss`` of its credentials, the OpenID4VCI
+``credential_issuer`` and (with an ``/.well-known/...`` segment inserted after the host) where
+its metadata is served.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+from urllib.parse import quote
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from pctf import sdjwt
+from pctf.clock import Clock, as_utc
+from pctf.jose import ALLOWED_ALGS, Jws, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
+from pctf.storage import engine_for
+from pctf.vocab import ADDRESS_FIELDS, CredentialType, credential_type
+
+from . import proofing
+from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
+from .models import CredentialOffer, Issuance, IssuerKey, IssuerNonce, Organization
+
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+PROOF_TYP = "openid4vci-proof+jwt"
+NONCE_LIFETIME = timedelta(minutes=5)
+TOKEN_LIFETIME = timedelta(minutes=10)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _luhn_check_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+class IssuerService:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = engine_for(settings, "issuers", [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization])
+
+    # -- identity and keys ------------------------------------------------------------
+    def issuer_url(self, short_id: str) -> str:
+        jurisdiction(short_id)
+        return self.settings.issuer_id(short_id)
+
+    def signing_key(self, short_id: str) -> SigningKey:
+        """The issuer's active signing key, created and persisted on first use."""
+        jurisdiction(short_id)
+        with Session(self.engine) as session:
+            row = session.exec(select(IssuerKey).where(IssuerKey.issuer_id == short_id, IssuerKey.active == True)  # noqa: E712
+                               .order_by(IssuerKey.created_at.desc())).first()
+            if row is None:
+                key = generate_key()
+                row = IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk, created_at=self.clock.now())
+                session.add(row)
+                session.commit()
+                return key
+            return SigningKey(private_jwk=row.private_jwk)
+
+    def jwks(self, short_id: str) -> dict:
+        self.signing_key(short_id)
+        with Session(self.engine) as session:
+            rows = session.exec(select(IssuerKey).where(IssuerKey.issuer_id == short_id)).all()
+            return {"keys": [SigningKey(private_jwk=r.private_jwk).public_jwk for r in rows]}
+
+    # -- minting ------------------------------------------------------------------------
+    def mint(self, short_id: str, type_name: str, claims: dict, holder_jwk: dict) -> str:
+        """Sign a credential of ``type_name`` for ``holder_jwk``; the single place credentials are made."""
+        issuer = jurisdiction(short_id)
+        ctype = credential_type(type_name)
+        max_loa = issuer.max_loa(ctype.name)
+        if max_loa is None:
+            raise SandboxError(Reason.ISSUER_NOT_AUTHORIZED, f"{short_id} does not issue {ctype.name}")
+        if not isinstance(claims, dict):
+            raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
+        claims = {"assurance_level": max_loa, **claims}
+        ctype.validate_claims(claims)
+        if not 1 <= claims["assurance_level"] <= max_loa:
+            raise SandboxError(Reason.CLAIMS_INVALID,
+                               f"{short_id} issues {ctype.name} at level of assurance 1 to {max_loa}")
+        holder = self._holder_key(holder_jwk)
+        now = self.clock.now()
+        expires = now + timedelta(days=self.settings.credential_lifetime_days)
+        payload = {
+            "iss": self.issuer_url(short_id),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "vct": ctype.vct,
+            "cnf": {"jwk": holder},
+            **claims,
+        }
+        credential = sdjwt.issue(payload, self.signing_key(short_id), disclosable=ctype.disclosable_paths())
+        with Session(self.engine) as session:
+            session.add(Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
+                                 assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires))
+            session.commit()
+        return credential
+
+    @staticmethod
+    def _holder_key(holder_jwk: dict) -> dict:
+        if not isinstance(holder_jwk, dict) or has_private_parts(holder_jwk):
+            raise SandboxError(Reason.BAD_REQUEST, "the holder key must be a public JWK (no private members)")
+        try:
+            jwk = public_jwk_only(holder_jwk)
+            thumbprint(jwk)
+        except (ValueError, KeyError) as exc:
+            raise SandboxError(Reason.BAD_REQUEST, f"the holder key is not a usable JWK: {exc}") from None
+        if (jwk.get("kty"), jwk.get("crv")) not in {v for v in ALLOWED_ALGS.values()}:
+            raise SandboxError(Reason.BAD_REQUEST, "the holder key must be an EC P-256/384/521 or Ed25519 JWK")
+        return jwk
+
+    # -- issuance records ---------------------------------------------------------------
+    def issuances(self, short_id: str) -> list[dict]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id).order_by(Issuance.id)).all()
+            return [{"id": r.id, "vct": r.vct, "holder_kid": r.holder_kid, "assurance_level": r.assurance_level,
+                     "issued_at": as_utc(r.issued_at).isoformat(), "expires_at": as_utc(r.expires_at).isoformat(),
+                     "status": r.status} for r in rows]
+
+    # -- proofing and registration (what happens before an offer) -------------------------
+    def proof_person(self, short_id: str, application: dict) -> dict:
+        """Identity proofing from evidence, then a Verified Person offer at the LoA reached."""
+        issuer = jurisdiction(short_id)
+        if issuer.kind != "person":
+            raise SandboxError(Reason.BAD_REQUEST, f"{short_id} is not an identity-proofing issuer")
+        ctype = credential_type("VerifiedPerson")
+        claims = {k: application.get(k) for k in ("given_name", "family_name", "birthdate", "address")}
+        loa = proofing.assess(claims, application.get("evidence"), max_loa=issuer.max_loa(ctype.name) or 1)
+        claims["assurance_level"] = loa
+        ctype.validate_claims(claims)
+        offer = self.create_offer(short_id, [(ctype.name, claims)])
+        return {"assurance_level": loa, **offer}
+
+    def incorporate(self, short_id: str, application: dict) -> dict:
+        """Register a corporation and offer its Verified Organization and the director's relationship."""
+        issuer = jurisdiction(short_id)
+        if issuer.kind != "registrar":
+            raise SandboxError(Reason.BAD_REQUEST, f"{short_id} is not a business registrar")
+        legal_name = application.get("legal_name")
+        office = application.get("registered_office") or {}
+        director = application.get("director")
+        role = application.get("role", "director")
+        if not isinstance(legal_name, str) or not legal_name.strip():
+            raise SandboxError(Reason.CLAIMS_INVALID, "legal_name is required")
+        if role not in ("director", "signing_officer"):
+            raise SandboxError(Reason.CLAIMS_INVALID, "role must be director or signing_officer")
+        if not isinstance(director, dict) or not all(isinstance(director.get(k), str) for k in ("given_name", "family_name", "birthdate")):
+            raise SandboxError(Reason.CLAIMS_INVALID, "director needs given_name, family_name and birthdate")
+        if not isinstance(office, dict) or set(office) - set(ADDRESS_FIELDS):
+            raise SandboxError(Reason.CLAIMS_INVALID, f"registered_office takes only {', '.join(ADDRESS_FIELDS)}")
+        today = self.clock.now().date().isoformat()
+        person = {k: director[k] for k in ("given_name", "family_name", "birthdate")}
+        org_claims = {"legal_name": legal_name.strip(), "jurisdiction_of_incorporation": "CA", "corporate_status": "active",
+                      "incorporation_date": today, "registered_office": office}
+        relationship = {"relationship_type": role, "person": person, "effective_date": today}
+        # Validate both claim sets before anything is stored (bad input changes no state).
+        credential_type("VerifiedOrganization").validate_claims({**org_claims, "business_number": "0", "assurance_level": 3})
+        credential_type("VerifiedRelationship").validate_claims(
+            {**relationship, "organization": {"legal_name": "x", "business_number": "0"}, "assurance_level": 3})
+        with Session(self.engine) as session:
+            while True:
+                base = f"{secrets.randbelow(10**8):08d}"
+                bn = base + _luhn_check_digit(base)
+                if session.get(Organization, bn) is None:
+                    break
+            session.add(Organization(business_number=bn, legal_name=org_claims["legal_name"],
+                                     jurisdiction_of_incorporation="CA", incorporation_date=today,
+                                     registered_office=office, directors=[{**person, "role": role}]))
+            session.commit()
+        org_claims["business_number"] = bn
+        relationship["organization"] = {"legal_name": org_claims["legal_name"], "business_number": bn}
+        offer = self.create_offer(short_id, [("VerifiedOrganization", org_claims), ("VerifiedRelationship", relationship)])
+        return {"business_number": bn, **offer}
+
+    # -- OpenID4VCI ---------------------------------------------------------------------
+    def create_offer(self, short_id: str, items: list[tuple[str, dict]], *, with_tx_code: bool = True) -> dict:
+        """A pre-authorized credential offer (OpenID4VCI 4.1.1) for the given (type, claims) pairs."""
+        code = secrets.token_urlsafe(32)
+        tx_code = f"{secrets.randbelow(10**6):06d}" if with_tx_code else None
+        with Session(self.engine) as session:
+            session.add(CredentialOffer(
+                code_hash=_sha256(code), issuer_id=short_id,
+                items=[{"configuration_id": t, "claims": c} for t, c in items],
+                tx_code_hash=_sha256(tx_code) if tx_code else None,
+                expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds)))
+            session.commit()
+        grant: dict = {"pre-authorized_code": code}
+        if tx_code:
+            grant["tx_code"] = {"input_mode": "numeric", "length": 6,
+                                "description": "Enter the code sent to you by text message"}
+        offer = {"credential_issuer": self.issuer_url(short_id),
+                 "credential_configuration_ids": [t for t, _ in items],
+                 "grants": {PRE_AUTH_GRANT: grant}}
+        uri = "openid-credential-offer://?credential_offer=" + quote(json.dumps(offer, separators=(",", ":")), safe="")
+        # The tx_code travels out of band (a text message in real life); the sandbox hands it back.
+        return {"credential_offer": offer, "credential_offer_uri": uri, "tx_code": tx_code}
+
+    def credential_issuer_metadata(self, short_id: str) -> dict:
+        issuer = jurisdiction(short_id)
+        url = self.issuer_url(short_id)
+        configs = {}
+        for type_name, _loa in issuer.grants:
+            ctype = credential_type(type_name)
+            configs[type_name] = {
+                "format": "dc+sd-jwt",
+                "vct": ctype.vct,
+                "scope": type_name,
+                "cryptographic_binding_methods_supported": ["jwk"],
+                "credential_signing_alg_values_supported": ["ES256"],
+                "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(ALLOWED_ALGS)}},
+                "credential_metadata": {
+                    "display": [{"name": ctype.label_en, "locale": "en-CA"}, {"name": ctype.label_fr, "locale": "fr-CA"}],
+                    "claims": _claims_metadata(ctype),
+                },
+            }
+        return {
+            "credential_issuer": url,
+            "credential_endpoint": f"{url}/credential",
+            "nonce_endpoint": f"{url}/nonce",
+            "display": [{"name": issuer.name_en, "locale": "en-CA"}, {"name": issuer.name_fr, "locale": "fr-CA"}],
+            "credential_configurations_supported": configs,
+        }
+
+    def authorization_server_metadata(self, short_id: str) -> dict:
+        url = self.issuer_url(short_id)
+        return {"issuer": url, "token_endpoint": f"{url}/token", "grant_types_supported": [PRE_AUTH_GRANT],
+                "pre-authorized_grant_anonymous_access_supported": True}
+
+    def jwt_vc_issuer_metadata(self, short_id: str) -> dict:
+        """SD-JWT VC issuer metadata (draft-ietf-oauth-sd-jwt-vc, 4): ``issuer`` equals ``iss``."""
+        return {"issuer": self.issuer_url(short_id), "jwks": self.jwks(short_id)}
+
+    def token(self, short_id: str, form: dict) -> dict:
+        """Token endpoint for the pre-authorized code grant (OpenID4VCI 6)."""
+        jurisdiction(short_id)
+        if form.get("grant_type") != PRE_AUTH_GRANT:
+            raise SandboxError(Reason.UNSUPPORTED_GRANT_TYPE, f"only the {PRE_AUTH_GRANT} grant is supported")
+        code = form.get("pre-authorized_code")
+        if not code:
+            raise SandboxError(Reason.BAD_REQUEST, "pre-authorized_code is required")
+        now = self.clock.now()
+        token = secrets.token_urlsafe(32)
+        with Session(self.engine) as session:
+            offer = session.get(CredentialOffer, _sha256(code))
+            if offer is None or offer.issuer_id != short_id or offer.redeemed or as_utc(offer.expires_at) < now:
+                raise SandboxError(Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired or already used")
+            if offer.tx_code_hash and _sha256(str(form.get("tx_code", ""))) != offer.tx_code_hash:
+                raise SandboxError(Reason.INVALID_GRANT, "the transaction code is wrong")
+            offer.redeemed = True
+            offer.token_hash = _sha256(token)
+            offer.token_expires_at = now + TOKEN_LIFETIME
+            session.add(offer)
+            session.commit()
+        return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+
+    def nonce(self, short_id: str) -> dict:
+        jurisdiction(short_id)
+        value = secrets.token_urlsafe(24)
+        with Session(self.engine) as session:
+            session.add(IssuerNonce(value=value, issuer_id=short_id, expires_at=self.clock.now() + NONCE_LIFETIME))
+            session.commit()
+        return {"c_nonce": value}
+
+    def credential(self, short_id: str, access_token: str | None, body: dict) -> dict:
+        """Credential endpoint (OpenID4VCI 8): one credential per request, bound to the proof's key."""
+        jurisdiction(short_id)
+        now = self.clock.now()
+        if not access_token:
+            raise SandboxError(Reason.INVALID_TOKEN, "a bearer access token is required", status_code=401)
+        with Session(self.engine) as session:
+            offer = session.exec(select(CredentialOffer).where(CredentialOffer.token_hash == _sha256(access_token))).first()
+            if offer is None or offer.issuer_id != short_id or as_utc(offer.token_expires_at) < now:
+                raise SandboxError(Reason.INVALID_TOKEN, "the access token is unknown or expired", status_code=401)
+            config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
+            item = next((i for i in offer.items if i["configuration_id"] == config_id), None)
+            if item is None:
+                raise SandboxError(Reason.UNKNOWN_CONFIGURATION,
+                                   f"this token does not cover credential configuration {config_id!r}")
+            if config_id in offer.issued:
+                raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
+            holder = self._check_proof(short_id, body)
+            credential = self.mint(short_id, config_id, item["claims"], holder)
+            offer.issued = [*offer.issued, config_id]
+            session.add(offer)
+            session.commit()
+        return {"credentials": [{"credential": credential}]}
+
+    def _check_proof(self, short_id: str, body: dict) -> dict:
+        """Validate the ``openid4vci-proof+jwt`` key proof (OpenID4VCI F.1) and return its public key."""
+        proofs = body.get("proofs")
+        jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
+        if not isinstance(jwts, list) or len(jwts) != 1 or not isinstance(jwts[0], str):
+            raise SandboxError(Reason.INVALID_PROOF, "send exactly one proof in proofs.jwt")
+        proof = Jws.parse(jwts[0], malformed=Reason.INVALID_PROOF)
+        proof.check_header((PROOF_TYP,), typ_reason=Reason.INVALID_PROOF, alg_reason=Reason.INVALID_PROOF)
+        jwk = proof.header.get("jwk")
+        if not isinstance(jwk, dict) or has_private_parts(jwk):
+            raise SandboxError(Reason.INVALID_PROOF, "the proof header must carry the holder's public jwk")
+        proof.verify(jwk, reason=Reason.INVALID_PROOF)
+        claims = proof.payload
+        if claims.get("aud") != self.issuer_url(short_id):
+            raise SandboxError(Reason.INVALID_PROOF, "the proof's aud is not this credential issuer")
+        iat = claims.get("iat")
+        now = self.clock.timestamp()
+        if not isinstance(iat, int) or iat > now + self.settings.leeway_seconds or now - iat > NONCE_LIFETIME.total_seconds():
+            raise SandboxError(Reason.INVALID_PROOF, "the proof's iat is missing or not fresh")
+        nonce = claims.get("nonce")
+        with Session(self.engine) as session:
+            done = session.exec(update(IssuerNonce)
+                                .where(IssuerNonce.value == str(nonce), IssuerNonce.issuer_id == short_id,
+                                       IssuerNonce.used == False, IssuerNonce.expires_at >= self.clock.now())  # noqa: E712
+                                .values(used=True))
+            session.commit()
+        if done.rowcount != 1:
+            raise SandboxError(Reason.INVALID_NONCE, "the proof's nonce is unknown, expired or already used")
+        return self._holder_key(jwk)
+
+
+def _claims_metadata(ctype: CredentialType) -> list[dict]:
+    out = []
+    for claim in ctype.claims:
+        out.append({"path": [claim.name], "display": [{"name": claim.label_en, "locale": "en-CA"},
+                                                       {"name": claim.label_fr, "locale": "fr-CA"}]})
+        out.extend({"path": [claim.name, f]} for f in claim.fields)
+    return out
+
+
+def all_issuers() -> list[Jurisdiction]:
+    return list(SANDBOX_ISSUERS.values())

@@ -1,0 +1,70 @@
+"""Every user-facing sentence of the command line, in English and French.
+
+Canada has two official languages and the people running these demos work in both; a string
+missing from either catalogue is a test failure, not a fallback.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "fr")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "demo.title": {
+        "en": "Sasha opens her business bank account, without visiting a branch",
+        "fr": "Sasha ouvre son compte bancaire d'entreprise, sans se rendre en succursale",
+    },
+    "demo.using": {"en": "Sandbox services at {url}", "fr": "Services du bac à sable à {url}"},
+    "demo.started": {"en": "Started the sandbox services at {url} (data in {data_dir})",
+                     "fr": "Services du bac à sable démarrés à {url} (données dans {data_dir})"},
+    "step.wallet": {"en": "Sasha's wallet is ready; its holder key is {kid}",
+                    "fr": "Le portefeuille de Sasha est prêt; sa clé de détenteur est {kid}"},
+    "step.proofing": {
+        "en": "{issuer} proofs Sasha's identity from her {evidence}",
+        "fr": "{issuer} vérifie l'identité de Sasha à partir de ses pièces : {evidence}",
+    },
+    "step.proofed": {
+        "en": "Identity proofed at level of assurance {loa}; a credential offer is ready (code sent by text: {tx})",
+        "fr": "Identité vérifiée au niveau d'assurance {loa}; une offre de justificatif est prête (code reçu par texto : {tx})",
+    },
+    "step.received": {"en": "Sasha's wallet received a {type} credential from {issuer} over OpenID4VCI",
+                      "fr": "Le portefeuille de Sasha a reçu un justificatif {type} de {issuer} par OpenID4VCI"},
+    "step.incorporate": {
+        "en": "Sasha incorporates {legal_name} federally, as its director",
+        "fr": "Sasha constitue {legal_name} sous le régime fédéral, à titre d'administratrice",
+    },
+    "step.incorporated": {"en": "The federal registrar registered the corporation: business number {bn}",
+                          "fr": "Le registraire fédéral a enregistré la société : numéro d'entreprise {bn}"},
+    "step.request": {"en": "{bank} asks, by DCQL, for exactly these claims:",
+                     "fr": "{bank} demande, par DCQL, exactement ces attributs :"},
+    "step.consent": {"en": "Sasha's wallet shows what will be disclosed to {verifier}:",
+                     "fr": "Le portefeuille de Sasha montre ce qui sera communiqué à {verifier} :"},
+    "step.consented": {"en": "Sasha consents; her wallet sends the presentation (direct_post)",
+                       "fr": "Sasha consent; son portefeuille envoie la présentation (direct_post)"},
+    "step.verdict": {"en": "{bank} verified the presentation. Every check it made:",
+                     "fr": "{bank} a vérifié la présentation. Chaque contrôle effectué :"},
+    "result.accepted": {"en": "Account opened: {legal_name} now banks with {bank}, no branch visit needed",
+                        "fr": "Compte ouvert : {legal_name} fait affaire avec {bank}, sans visite en succursale"},
+    "result.rejected": {"en": "Application refused: {reasons}", "fr": "Demande refusée : {reasons}"},
+    "col.check": {"en": "Check", "fr": "Contrôle"},
+    "col.credential": {"en": "Credential", "fr": "Justificatif"},
+    "col.result": {"en": "Result", "fr": "Résultat"},
+    "col.detail": {"en": "Detail", "fr": "Détail"},
+    "col.claim": {"en": "Claim", "fr": "Attribut"},
+    "col.value": {"en": "Value", "fr": "Valeur"},
+    "pass": {"en": "pass", "fr": "réussi"},
+    "fail": {"en": "FAIL", "fr": "ÉCHEC"},
+    "evidence.drivers_licence": {"en": "driver's licence", "fr": "permis de conduire"},
+    "evidence.services_card": {"en": "services card", "fr": "carte de services"},
+    "evidence.birth_certificate": {"en": "birth certificate", "fr": "acte de naissance"},
+    "and": {"en": "and", "fr": "et"},
+    "error": {"en": "error", "fr": "erreur"},
+    "up.serving": {"en": "PCTF sandbox serving at {url} (data in {data_dir}); press Ctrl+C to stop",
+                   "fr": "Bac à sable PCTF en service à {url} (données dans {data_dir}); Ctrl+C pour arrêter"},
+    "onboard.done": {"en": "{entity} is registered and authorized to issue {type} up to level of assurance {loa}",
+                     "fr": "{entity} est enregistré et autorisé à émettre {type} jusqu'au niveau d'assurance {loa}"},
+}
+
+
+def t(key: str, lang: str = "en", **values: object) -> str:
+    """The sentence ``key`` in ``lang`` with ``values`` filled in."""
+    text = MESSAGES[key]["fr" if lang == "fr" else "en"]
+    return text.format(**values) if values else text

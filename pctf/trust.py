@@ -1,0 +1,37 @@
+"""What a verifier asks the trust registry, whatever the registry is reached by.
+
+The verification engine depends on this protocol only. ``registry.client.RegistryClient``
+answers it over HTTP (TRQP plus entity lookup); ``registry.client.LocalTrust`` answers it
+from the registry's own store for the command line. No verifier ever holds an issuer key in
+code or configuration: keys and authorizations always come through here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AuthorizationAnswer:
+    """A TRQP authorization answer, reduced to what a verifier decides on."""
+
+    entity_id: str
+    action: str
+    resource: str
+    authorized: bool
+    status: str  # active | suspended | revoked | expired | not_found | unknown_entity
+    assurance_level: int | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    message: str = ""
+    raw: dict = field(default_factory=dict, compare=False)
+
+
+class TrustSource(Protocol):
+    def issuer_jwks(self, entity_id: str) -> dict | None:
+        """The JWKS registered for ``entity_id``, or None when the registry does not know it."""
+
+    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
+                      assurance_level: int | None = None) -> AuthorizationAnswer:
+        """Whether ``entity_id`` may ``action`` ``resource`` (at that LoA) at time ``at``."""

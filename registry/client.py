@@ -1,0 +1,199 @@
+"""Two ways to ask the registry, one answer: :class:`RegistryClient` over HTTP and
+:class:`LocalTrust` in-process. Both are :class:`pctf.trust.TrustSource` implementations and
+both end up in :meth:`registry.service.RegistryService.authorization_query`: the query is built
+by :func:`trqp_query` and the answer read by :func:`answer_from_trqp`, whichever way it travels.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from datetime import datetime
+
+import httpx
+
+from pctf.clock import as_utc
+from pctf.http import checked_json
+from pctf.reasons import Reason, SandboxError
+from pctf.trust import AuthorizationAnswer
+
+from .service import RegistryService, iso_z
+
+DEFAULT_TTL_SECONDS = 60.0
+MAX_CACHE_ENTRIES = 4096
+
+
+def trqp_query(entity_id: str, authority_id: str, action: str, resource: str, *, at: datetime,
+               assurance_level: int | None = None) -> dict:
+    """A TRQP v2 authorization query body. ``at`` is sent to the whole second: validity periods
+    are stored at that precision, so the verdict is the same and answers can be cached per second."""
+    context: dict = {"time": iso_z(as_utc(at).replace(microsecond=0))}
+    if assurance_level is not None:
+        context["assurance_level"] = assurance_level
+    return {"entity_id": entity_id, "authority_id": authority_id, "action": action, "resource": resource,
+            "context": context}
+
+
+def answer_from_trqp(answer: object) -> AuthorizationAnswer:
+    """Reduce a TRQP authorization answer to what a verifier decides on.
+
+    Tolerates a registry that speaks plain TRQP without this sandbox's extensions (``status``,
+    ``assurance_level``, validity period); refuses anything that is not an answer at all.
+    """
+    if not isinstance(answer, dict) or not isinstance(answer.get("authorized"), bool):
+        raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's reply is not a TRQP authorization answer",
+                           status_code=502)
+    authorized = answer["authorized"]
+    return AuthorizationAnswer(
+        entity_id=str(answer.get("entity_id", "")),
+        action=str(answer.get("action", "")),
+        resource=str(answer.get("resource", "")),
+        authorized=authorized,
+        status=answer.get("status") or ("active" if authorized else "not_found"),
+        assurance_level=answer.get("assurance_level"),
+        valid_from=answer.get("valid_from"),
+        valid_until=answer.get("valid_until"),
+        message=answer.get("message") or "",
+        raw=answer,
+    )
+
+
+class RegistryClient:
+    """The registry over HTTP, for verifiers, issuers and the scenario runner.
+
+    ``base_url`` is the registry *service* URL (``settings.service_url("registry")``); paths
+    ``/registry/...`` are appended. Answers are cached for ``ttl_seconds`` (monotonic time) so
+    a verifier does not call the registry for every presentation. Only positive answers are
+    cached: a newly accredited issuer is accepted at once, while a suspension takes effect
+    within the TTL (``clear_cache()`` makes it immediate; ``ttl_seconds=0`` disables caching).
+    """
+
+    def __init__(self, base_url: str, http: httpx.Client, authority_id: str, *,
+                 ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http
+        self.authority_id = authority_id
+        self.ttl_seconds = ttl_seconds
+        self._cache: dict[tuple, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    # -- TrustSource -------------------------------------------------------------------
+    def issuer_jwks(self, entity_id: str) -> dict | None:
+        key = ("jwks", entity_id)
+        cached = self._cached(key)
+        if cached is None:
+            try:
+                cached = self.entity(entity_id)["jwks"]
+            except SandboxError as exc:
+                if exc.reason == Reason.NOT_FOUND:
+                    return None  # not cached either: an issuer accredited a moment later counts at once
+                raise
+            self._store(key, cached)
+        return copy.deepcopy(cached)  # the caller may not alter what the next caller gets
+
+    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
+                      assurance_level: int | None = None) -> AuthorizationAnswer:
+        body = trqp_query(entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level)
+        key = ("authorization", entity_id, action, resource, body["context"]["time"], assurance_level)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        answer = answer_from_trqp(checked_json(self._send("POST", "authorization", json=body)))
+        if answer.authorized:
+            self._store(key, answer)
+        return answer
+
+    # -- reads -------------------------------------------------------------------------
+    def entity(self, entity_id: str) -> dict:
+        """The entity with keys and authorizations; ``SandboxError(NOT_FOUND)`` when unknown."""
+        return checked_json(self._send("GET", "entity", params={"entity_id": entity_id}))
+
+    def metadata(self) -> dict:
+        return checked_json(self._send("GET", "metadata"))
+
+    # -- governance writes (each clears the cache: the caller expects to see its change) --
+    def upsert_entity(self, entity_id: str, *, name: str, jurisdiction: str, role: str, jwks: dict,
+                      token: str) -> dict:
+        body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "role": role, "jwks": jwks}
+        return self._write("POST", "entities", token, json=body)
+
+    def authorize(self, entity_id: str, *, action: str = "issue", resource: str, assurance_level: int,
+                  valid_from: datetime | None = None, valid_until: datetime | None = None, token: str) -> dict:
+        body = {"entity_id": entity_id, "action": action, "resource": resource, "assurance_level": assurance_level,
+                "valid_from": iso_z(valid_from), "valid_until": iso_z(valid_until)}
+        return self._write("POST", "authorizations", token, json={k: v for k, v in body.items() if v is not None})
+
+    def set_authorization_status(self, auth_id: int, status: str, *, token: str) -> dict:
+        return self._write("PATCH", f"authorizations/{auth_id}", token, json={"status": status})
+
+    def set_entity_status(self, entity_id: str, status: str, *, token: str) -> dict:
+        return self._write("PATCH", "entity/status", token, params={"entity_id": entity_id}, json={"status": status})
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _write(self, method: str, path: str, token: str, **kwargs) -> dict:
+        try:
+            return checked_json(self._send(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs))
+        finally:
+            self.clear_cache()
+
+    def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One request; an unreachable or failing registry is ``registry_unavailable`` (503)."""
+        try:
+            response = self.http.request(method, f"{self.base_url}/registry/{path}", **kwargs)
+        except httpx.TransportError as exc:
+            raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
+                               f"the trust registry at {self.base_url} cannot be reached ({exc.__class__.__name__})",
+                               status_code=503) from None
+        if response.status_code >= 500:
+            raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
+                               f"the trust registry at {self.base_url} failed (HTTP {response.status_code})",
+                               status_code=503)
+        return response
+
+    def _cached(self, key: tuple) -> object | None:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() >= hit[0]:
+                del self._cache[key]
+                return None
+            return hit[1]
+
+    def _store(self, key: tuple, value: object) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if len(self._cache) >= MAX_CACHE_ENTRIES:
+                # Keys carry the second asked about, so a busy verifier keeps adding new ones:
+                # drop what has expired, and everything if that is not enough.
+                self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+                if len(self._cache) >= MAX_CACHE_ENTRIES:
+                    self._cache.clear()
+            self._cache[key] = (now + self.ttl_seconds, value)
+
+
+class LocalTrust:
+    """The registry's own store as a :class:`pctf.trust.TrustSource` (command line, no server)."""
+
+    def __init__(self, service: RegistryService) -> None:
+        self.service = service
+
+    def issuer_jwks(self, entity_id: str) -> dict | None:
+        try:
+            return self.service.entity(entity_id)["jwks"]
+        except SandboxError as exc:
+            if exc.reason == Reason.NOT_FOUND:
+                return None
+            raise
+
+    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
+                      assurance_level: int | None = None) -> AuthorizationAnswer:
+        body = trqp_query(entity_id, self.service.authority_id, action, resource, at=at,
+                          assurance_level=assurance_level)
+        return answer_from_trqp(self.service.authorization_query(body))

@@ -1,0 +1,1 @@
+"""Personas, journeys and the command line that runs them."""

@@ -1,0 +1,273 @@
+"""``pctf-sandbox``: run the sandbox, tell its stories, and drive it from scripts and tests.
+
+Every command keeps its state under ``PCTF_DATA_DIR`` so commands can be chained. Bad input
+gets one line on stderr and exit code 2; ``verify`` exits 0 when accepted and 1 when rejected.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pctf.clock import SystemClock
+from pctf.i18n import t
+from pctf.reasons import SandboxError
+from pctf.settings import Settings
+
+app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
+demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(demo_app, name="demo")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Lang(str, Enum):
+    en = "en"
+    fr = "fr"
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[[], Any]) -> Any:
+    """Turn a SandboxError (or unreadable input) into one clear line and exit code 2."""
+    try:
+        return fn()
+    except SandboxError as exc:
+        fail(f"{exc.reason.value}: {exc.message}")
+    except OSError as exc:
+        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic validation of PCTF_* variables
+        fail(f"invalid PCTF_* setting: {str(exc).splitlines()[0]}")
+        raise
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        fail(f"{what} file {path} does not exist")
+    except ValueError as exc:
+        fail(f"{what} file {path} is not valid JSON ({exc})")
+
+
+# -- running the sandbox ------------------------------------------------------------------
+@app.command()
+def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (default PCTF_HOST or 127.0.0.1)."),
+       port: Optional[int] = typer.Option(None, help="Port (default PCTF_PORT or 8600)."),
+       lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Serve every service (registry, issuers, wallet, relying parties) on one local port."""
+    import uvicorn
+
+    from .stack import build_app, port_in_use
+
+    s = settings()
+    if host or port:
+        s = s.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
+    if port_in_use(s.host, s.port):
+        fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
+    application = guarded(lambda: build_app(s, SystemClock()))
+    out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
+    uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
+
+
+@app.command()
+def types(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+          lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+    """The credential types, their vct values and claims."""
+    from pctf.vocab import CREDENTIAL_TYPES
+
+    described = [ct.describe() for ct in CREDENTIAL_TYPES.values()]
+    if as_json:
+        print(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    table = Table("type", "vct", "claims")
+    for d in described:
+        table.add_row(f"{d['type']}\n{d['label'][lang.value]}", d["vct"], ", ".join(c["name"] for c in d["claims"]))
+    out.print(table)
+
+
+@app.command()
+def issue(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+          type_: str = typer.Option(..., "--type", help="Credential type name or vct, e.g. VerifiedPerson."),
+          holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's JWK (private members are dropped)."),
+          claims: str = typer.Option(..., "--claims", help="The claims as a JSON object.")) -> None:
+    """Mint a credential from a simulated issuer and print it in SD-JWT issuance form."""
+    from issuers.service import IssuerService
+    from pctf.jose import public_jwk_only
+
+    from .stack import bootstrap
+
+    s = settings()
+    jwk = read_json_file(holder_jwk, "holder key")
+    try:
+        claim_set = json.loads(claims)
+    except ValueError as exc:
+        fail(f"claims_invalid: --claims is not valid JSON ({exc})")
+    if not isinstance(jwk, dict):
+        fail("bad_request: the holder key file must hold a JWK object")
+    clock = SystemClock()
+
+    def run() -> str:
+        bootstrap(s, clock)
+        return IssuerService(s, clock).mint(issuer, type_, claim_set, public_jwk_only(jwk))
+
+    print(guarded(run))
+
+
+@app.command()
+def verify(presentation: str = typer.Argument("-", help="File holding the presentation, or - for stdin."),
+           aud: str = typer.Option(..., help="The audience the key binding JWT must name."),
+           nonce: str = typer.Option(..., help="The nonce the key binding JWT must carry."),
+           type_: Optional[str] = typer.Option(None, "--type", help="Require this credential type (name or vct).")) -> None:
+    """Verify an SD-JWT VC presentation with key binding against the registry.
+
+    Prints the JSON verdict; exit 0 when accepted, 1 when rejected, 2 on unusable input.
+    """
+    from pctf.vocab import credential_type
+    from registry.client import LocalTrust
+    from registry.service import RegistryService
+    from verifier.engine import VerificationEngine
+
+    from .stack import bootstrap
+
+    s = settings()
+    if presentation == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(presentation).read_text()
+        except OSError as exc:
+            fail(f"cannot read {presentation}: {exc.strerror}")
+    text = text.strip()
+    if not text:
+        fail("bad_request: the presentation is empty")
+    vcts = [guarded(lambda: credential_type(type_)).vct] if type_ else None
+    clock = SystemClock()
+
+    def run() -> dict:
+        bootstrap(s, clock)
+        engine = VerificationEngine(LocalTrust(RegistryService(s, clock)), clock, kb_max_age=s.kb_max_age_seconds,
+                                    leeway=s.leeway_seconds)
+        return engine.verify_single(text, aud=aud, nonce=nonce, expected_vcts=vcts).as_dict()
+
+    verdict = guarded(run)
+    print(json.dumps(verdict, indent=2, ensure_ascii=False))
+    raise typer.Exit(0 if verdict["accepted"] else 1)
+
+
+# -- the registry -----------------------------------------------------------------------------
+def _entity_id(s: Settings, ident: str) -> str:
+    return ident if "://" in ident else s.issuer_id(ident)
+
+
+@registry_app.command("entity")
+def registry_entity(entity_id: str = typer.Argument(..., help="Entity id (URL) or a sandbox issuer's short id."),
+                    as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """An entity's record: jurisdiction, role, status, keys and authorizations."""
+    from registry.service import RegistryService
+
+    from .stack import bootstrap
+
+    s = settings()
+    clock = SystemClock()
+
+    def run() -> dict:
+        bootstrap(s, clock)
+        return RegistryService(s, clock).entity(_entity_id(s, entity_id))
+
+    record = guarded(run)
+    if as_json:
+        print(json.dumps(record, indent=2, ensure_ascii=False))
+        return
+    out.print(f"[bold]{record['name']}[/] ({record['entity_id']})")
+    out.print(f"jurisdiction {record['jurisdiction']}, role {record['role']}, status {record['status']}, "
+              f"{len(record['jwks']['keys'])} key(s)")
+    table = Table("action", "resource", "LoA", "valid from", "valid until", "status")
+    for a in record["authorizations"]:
+        table.add_row(a["action"], a["resource"], str(a["assurance_level"]), a["valid_from"] or "",
+                      a["valid_until"] or "", a["status"])
+    out.print(table)
+
+
+@registry_app.command("onboard")
+def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The issuer's identifier (its iss URL)."),
+                     jwks: Path = typer.Option(..., "--jwks", help="File with the issuer's public JWKS (or one JWK)."),
+                     type_: str = typer.Option(..., "--type", help="Credential type it may issue, e.g. VerifiedPerson."),
+                     loa: int = typer.Option(..., "--loa", min=1, max=4, help="Highest level of assurance (1-4)."),
+                     name: Optional[str] = typer.Option(None, help="Display name (default: the entity id)."),
+                     jurisdiction: str = typer.Option("external", help="Jurisdiction code, e.g. CA-BC."),
+                     lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Register an issuer nobody here wrote and authorize it, as the governance role."""
+    from registry.service import RegistryService
+
+    s = settings()
+    keys = read_json_file(jwks, "JWKS")
+    if isinstance(keys, dict) and "keys" not in keys:
+        keys = {"keys": [keys]}
+    clock = SystemClock()
+
+    def run() -> dict:
+        service = RegistryService(s, clock)
+        service.upsert_entity(entity_id, name=name or entity_id, jurisdiction=jurisdiction, role="issuer", jwks=keys)
+        return service.authorize(entity_id, action="issue", resource=type_, assurance_level=loa)
+
+    granted = guarded(run)
+    out.print(t("onboard.done", lang.value, entity=entity_id, type=type_, loa=granted["assurance_level"]))
+
+
+# -- stories --------------------------------------------------------------------------------
+@demo_app.command("sasha")
+def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+               as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON.")) -> None:
+    """Sasha proves who she is, incorporates, and opens a business bank account online."""
+    from pctf.http import make_client
+
+    from . import sasha
+    from .narration import Narrator
+    from .stack import is_sandbox, port_in_use, start_in_thread
+
+    s = settings()
+    narrator = Narrator(out, lang.value, quiet=as_json)
+    server = None
+    if port_in_use(s.host, s.port):
+        if not is_sandbox(s.base_url):
+            fail(f"port {s.port} is taken by another program; set PCTF_PORT to a free port")
+        narrator.note(t("demo.using", lang.value, url=s.base_url))
+    else:
+        server = guarded(lambda: start_in_thread(s, SystemClock()))
+        narrator.note(t("demo.started", lang.value, url=s.base_url, data_dir=s.data_dir))
+    try:
+        narrator.title(t("demo.title", lang.value))
+        with make_client(s) as http:
+            result = guarded(lambda: sasha.run(s.base_url, http, narrator))
+        verdict = result["verdict"]
+        if as_json:
+            print(json.dumps(verdict, indent=2, ensure_ascii=False))
+        else:
+            narrator.outcome(verdict, result["legal_name"])
+    finally:
+        if server:
+            server.stop()
+    raise typer.Exit(0 if verdict["accepted"] else 1)
+
+
+if __name__ == "__main__":
+    app()

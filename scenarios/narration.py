@@ -1,0 +1,110 @@
+"""Terminal narration of a journey, in English or French, with rich."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from pctf.i18n import t
+from pctf.vocab import type_for_vct, credential_type
+from verifier.relying_parties import relying_party
+
+ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "Terr2", "fed": "Fed"}
+
+
+def _type_label(name: str, lang: str) -> str:
+    try:
+        ct = credential_type(name)
+    except Exception:
+        return name
+    return ct.label_fr if lang == "fr" else ct.label_en
+
+
+def _claim_label(path: list, lang: str) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(str(v) for v in value.values())
+    return str(value)
+
+
+class Narrator:
+    """Callable as ``narrate(event, **data)``; silent when ``quiet`` (the ``--json`` mode)."""
+
+    def __init__(self, console: Console, lang: str = "en", *, quiet: bool = False) -> None:
+        self.console = console
+        self.lang = lang
+        self.quiet = quiet
+        self.step = 0
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(f"[dim]{text}[/]", highlight=False)
+
+    def title(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(Panel.fit(f"[bold]{text}[/]"))
+
+    def _say(self, text: str) -> None:
+        self.step += 1
+        self.console.print(f"[bold cyan]{self.step:>2}.[/] {text}", highlight=False)
+
+    def __call__(self, event: str, **data) -> None:
+        if self.quiet:
+            return
+        lang = self.lang
+        bank = relying_party("bank").name(lang)
+        if event == "wallet":
+            self._say(t("step.wallet", lang, kid=data["kid"][:12] + "…"))
+        elif event == "proofing":
+            docs = [t(f"evidence.{e}", lang) for e in data["evidence"]]
+            self._say(t("step.proofing", lang, issuer=ISSUER_NAMES.get(data["issuer"], data["issuer"]),
+                        evidence=f" {t('and', lang)} ".join(docs)))
+        elif event == "proofed":
+            self._say(t("step.proofed", lang, loa=data["loa"], tx=data["tx_code"]))
+        elif event == "received":
+            cred = data["credential"]
+            issuer = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
+            self._say(t("step.received", lang, type=_type_label(cred["type"], lang),
+                        issuer=ISSUER_NAMES.get(issuer, cred["issuer"])))
+            table = Table(t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
+            for name, value in cred["claims"].items():
+                table.add_row(name, _show(value))
+            self.console.print(table)
+        elif event == "incorporate":
+            self._say(t("step.incorporate", lang, legal_name=data["legal_name"]))
+        elif event == "incorporated":
+            self._say(t("step.incorporated", lang, bn=data["business_number"]))
+        elif event == "request":
+            self._say(t("step.request", lang, bank=bank))
+            for cq in data["request"]["request"]["dcql_query"]["credentials"]:
+                vct = cq["meta"]["vct_values"][0]
+                ct = type_for_vct(vct)
+                paths = ", ".join(_claim_label(c["path"], lang) for c in cq["claims"])
+                self.console.print(f"     • {_type_label(ct.name, lang) if ct else vct}: {paths}", highlight=False)
+        elif event == "consent":
+            self._say(t("step.consent", lang, verifier=bank))
+            table = Table(t("col.credential", lang), t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
+            for item in data["review"]["credentials"]:
+                for d in item["disclose"]:
+                    table.add_row(_type_label(item["type"], lang), _claim_label(d["path"], lang), _show(d["value"]))
+            self.console.print(table)
+        elif event == "consented":
+            self._say(t("step.consented", lang))
+        elif event == "verdict":
+            self._say(t("step.verdict", lang, bank=bank))
+            table = Table(t("col.check", lang), t("col.credential", lang), t("col.result", lang), t("col.detail", lang))
+            for c in data["verdict"].get("checks", []):
+                result = f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]"
+                table.add_row(c["check"], c.get("credential") or "—", result, c.get("detail", ""))
+            self.console.print(table)
+
+    def outcome(self, verdict: dict, legal_name: str) -> None:
+        bank = relying_party("bank").name(self.lang)
+        if verdict.get("accepted"):
+            self.console.print(Panel.fit(f"[bold green]{t('result.accepted', self.lang, legal_name=legal_name, bank=bank)}[/]"))
+        else:
+            reasons = ", ".join(verdict.get("reasons", []))
+            self.console.print(Panel.fit(f"[bold red]{t('result.rejected', self.lang, reasons=reasons)}[/]"))

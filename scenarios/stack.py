@@ -1,0 +1,142 @@
+"""The embedded deployment: every service on one port, in one process, over real HTTP.
+
+Each service is its own FastAPI app whose routes carry full paths; :class:`PathDispatcher`
+hands each request to the app that owns its path prefix, without rewriting the path, so the
+URLs are identical whether the services run together here or apart (docker-compose). Services
+still call each other through HTTP clients, never through function calls.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from issuers.app import create_app as create_issuers_app
+from issuers.jurisdictions import SANDBOX_ISSUERS
+from issuers.service import IssuerService
+from pctf.clock import Clock, SystemClock
+from pctf.http import make_client
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
+from registry.app import create_app as create_registry_app
+from registry.seed import seed_issuer
+from registry.service import RegistryService
+from verifier.app import create_app as create_verifier_app
+from wallet.app import create_app as create_wallet_app
+
+SERVICE_NAME = "pctf-sandbox"
+
+
+class PathDispatcher:
+    """Route by path prefix to ASGI apps; answers the lifespan protocol for all of them."""
+
+    def __init__(self, routes: list[tuple[str, object]], default: object) -> None:
+        self.routes = routes
+        self.default = default
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        path = scope.get("path", "")
+        for prefix, app in self.routes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return await app(scope, receive, send)
+        return await self.default(scope, receive, send)
+
+
+def bootstrap(settings: Settings, clock: Clock) -> None:
+    """Seed the registry with the sandbox's issuers and their current keys (idempotent)."""
+    issuers = IssuerService(settings, clock)
+    registry = RegistryService(settings, clock)
+    for j in SANDBOX_ISSUERS.values():
+        seed_issuer(registry, issuers.issuer_url(j.short_id), name=j.name_en, jurisdiction=j.jurisdiction,
+                    jwks=issuers.jwks(j.short_id), grants=list(j.grants))
+
+
+def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client | None = None) -> PathDispatcher:
+    clock = clock or SystemClock()
+    bootstrap(settings, clock)
+    http = http or make_client(settings)
+    issuers = create_issuers_app(settings, clock)
+    registry = create_registry_app(settings, clock)
+    wallet = create_wallet_app(settings, clock, http)
+    verifier = create_verifier_app(settings, clock, http)
+    root = FastAPI(title="PCTF sandbox", version="1.0")
+
+    @root.get("/health")
+    def health() -> dict:
+        return {"service": SERVICE_NAME, "status": "ok"}
+
+    @root.get("/")
+    def index() -> dict:
+        base = settings.base_url
+        return {"service": SERVICE_NAME, "registry": f"{base}/registry/metadata", "issuers": f"{base}/issuers",
+                "verifiers": f"{base}/verifier", "docs": {n: f"{base}/{n}/docs" for n in ("issuers", "registry")}}
+
+    return PathDispatcher(
+        [("/registry", registry), ("/issuers", issuers), ("/.well-known/openid-credential-issuer", issuers),
+         ("/.well-known/oauth-authorization-server", issuers), ("/.well-known/jwt-vc-issuer", issuers),
+         ("/wallet", wallet), ("/verifier", verifier)],
+        root,
+    )
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def is_sandbox(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).json().get("service") == SERVICE_NAME
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server on a background thread, for the demo and for tests."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(settings: Settings, clock: Clock | None = None) -> RunningServer:
+    if port_in_use(settings.host, settings.port):
+        raise SandboxError(Reason.CONFLICT, f"port {settings.port} on {settings.host} is already in use; "
+                                            "set PCTF_PORT to a free port", status_code=409)
+    config = uvicorn.Config(build_app(settings, clock), host=settings.host, port=settings.port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise SandboxError(Reason.CONFLICT, f"the sandbox could not start on {settings.host}:{settings.port}",
+                               status_code=500)
+        time.sleep(0.02)
+    return RunningServer(server, thread, settings.base_url)

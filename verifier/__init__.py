@@ -1,0 +1,1 @@
+"""One verification engine for every relying party, and the relying parties themselves."""

@@ -1,0 +1,150 @@
+"""The one verification engine, used by every relying party, the CLI and the benchmark.
+
+It verifies one SD-JWT VC presentation (:meth:`VerificationEngine.verify_credential`) in the
+order RFC 9901 section 7 prescribes, asking the trust registry (through a
+:class:`pctf.trust.TrustSource`) for the issuer's keys and whether the issuer was authorized for
+that credential type, at that level of assurance, when it issued it. Each step is recorded as a
+:class:`~verifier.verdict.Check`; the first failure stops the credential's verification, with
+the reason code of the rule it broke.
+"""
+from __future__ import annotations
+
+from pctf import sdjwt
+from pctf.clock import Clock, from_timestamp
+from pctf.reasons import Reason, SandboxError
+from pctf.trust import TrustSource
+from pctf.vocab import credential_type, type_for_vct
+
+from .policy import Policy
+from .verdict import Check, CredentialResult, Verdict
+
+# Claims that describe the credential rather than its subject; kept out of the disclosed view.
+TECHNICAL_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg"})
+
+
+class VerificationEngine:
+    def __init__(self, trust: TrustSource, clock: Clock, *, kb_max_age: int = 300, leeway: int = 30) -> None:
+        self.trust = trust
+        self.clock = clock
+        self.kb_max_age = kb_max_age
+        self.leeway = leeway
+
+    def verify_credential(self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None,
+                          label: str = "credential") -> CredentialResult:
+        result = CredentialResult(label=label)
+        try:
+            self._verify(presentation, aud, nonce, expected_vcts, result)
+        except SandboxError as exc:
+            result.failed(result.step, exc.reason, exc.message)
+        return result
+
+    def _verify(self, presentation: str, aud: str, nonce: str, expected_vcts: list[str] | None,
+                result: CredentialResult) -> None:
+        now = self.clock.timestamp()
+        result.step = "format"
+        sd = sdjwt.SdJwt.parse(presentation)
+        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
+        payload = sd.payload
+        iss, vct = payload.get("iss"), payload.get("vct")
+        if not isinstance(iss, str) or not isinstance(vct, str):
+            raise SandboxError(Reason.CLAIM_MISSING, "the credential lacks iss or vct")
+        result.issuer, result.vct = iss, vct
+        result.passed("format", f"SD-JWT VC ({sd.header.get('typ')}, {sd.header.get('alg')})")
+
+        result.step = "credential_type"
+        if expected_vcts is not None and vct not in expected_vcts:
+            raise SandboxError(Reason.VCT_UNEXPECTED, f"vct {vct!r} is not what was requested")
+        ctype = type_for_vct(vct)
+        result.passed("credential_type", ctype.name if ctype else vct)
+
+        result.step = "issuer_known"
+        jwks = self.trust.issuer_jwks(iss)
+        if not jwks:
+            raise SandboxError(Reason.ISSUER_UNKNOWN, f"{iss} is not registered in the trust registry")
+        result.passed("issuer_known", iss)
+
+        result.step = "signature"
+        keys = jwks.get("keys", [])
+        kid = sd.header.get("kid")
+        candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
+        if not candidates:
+            raise SandboxError(Reason.KEY_UNKNOWN, f"key {kid!r} is not among the issuer's registered keys")
+        last: SandboxError | None = None
+        for key in candidates:
+            try:
+                sd.jws.verify(key)
+                break
+            except SandboxError as exc:
+                last = exc
+        else:
+            raise last  # type: ignore[misc]
+        result.passed("signature", f"issuer signature verified with registered key {kid or '(no kid)'}")
+
+        result.step = "disclosures"
+        claims, placed = sdjwt.resolve_disclosures(payload, sd.disclosures)
+        result.passed("disclosures", f"{len(placed)} disclosure(s) match digests signed by the issuer")
+
+        result.step = "validity"
+        iat, exp, nbf = claims.get("iat"), claims.get("exp"), claims.get("nbf")
+        if not isinstance(iat, int):
+            raise SandboxError(Reason.CLAIM_MISSING, "the credential has no iat")
+        if exp is not None and (not isinstance(exp, int) or exp <= now - self.leeway):
+            raise SandboxError(Reason.CREDENTIAL_EXPIRED, f"the credential expired at {from_timestamp(exp).isoformat() if isinstance(exp, int) else exp}")
+        if iat > now + self.leeway or (isinstance(nbf, int) and nbf > now + self.leeway):
+            raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, "the credential is not valid yet")
+        result.issued_at = iat
+        result.passed("validity", f"issued {from_timestamp(iat).date()}" + (f", expires {from_timestamp(exp).date()}" if exp else ""))
+
+        result.step = "holder_binding"
+        holder = (claims.get("cnf") or {}).get("jwk")
+        if not isinstance(holder, dict):
+            raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to a holder key (cnf.jwk)")
+        sdjwt.verify_key_binding(sd, holder, aud=aud, nonce=nonce, now=now, max_age=self.kb_max_age, leeway=self.leeway)
+        result.holder_jwk = holder
+        result.passed("holder_binding", "key binding JWT signed by the holder key, for this audience and nonce")
+
+        result.step = "issuer_authorized"
+        loa = claims.get("assurance_level")
+        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(iat),
+                                          assurance_level=loa if isinstance(loa, int) else None)
+        if not answer.authorized:
+            reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
+            raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
+        result.passed("issuer_authorized",
+                      f"registry: authorized to issue {ctype.name if ctype else vct} up to LoA {answer.assurance_level} at issuance time")
+        result.claims = {k: v for k, v in claims.items() if k not in TECHNICAL_CLAIMS}
+
+    def verify_presentation(self, policy: Policy, vp_token: dict, *, aud: str, nonce: str,
+                            verifier: str) -> Verdict:
+        """Verify an OpenID4VP ``vp_token`` (keyed by DCQL credential query id) against ``policy``."""
+        checks: list[Check] = []
+        results: dict[str, CredentialResult] = {}
+        if not isinstance(vp_token, dict):
+            checks.append(Check("format", False, Reason.MALFORMED.value, "vp_token must be a JSON object"))
+            vp_token = {}
+        for req in policy.requirements:
+            presented = vp_token.get(req.query_id)
+            if isinstance(presented, list) and len(presented) == 1:
+                presented = presented[0]
+            if not isinstance(presented, str):
+                checks.append(Check("presented", False, Reason.CREDENTIAL_NOT_PRESENTED.value,
+                                    f"no single {req.type_name} presentation for {req.query_id!r}", req.query_id))
+                continue
+            res = self.verify_credential(presented, aud=aud, nonce=nonce,
+                                         expected_vcts=[credential_type(req.type_name).vct], label=req.query_id)
+            results[req.query_id] = res
+            checks.extend(res.checks)
+        checks.extend(policy.evaluate(results))
+        credentials = {q: {"type": (type_for_vct(r.vct or "").name if type_for_vct(r.vct or "") else r.vct),
+                           "issuer": r.issuer, "claims": r.claims} for q, r in results.items() if r.ok}
+        return Verdict(verifier=verifier, policy=policy.id, checked_at=self.clock.now().isoformat(), checks=checks,
+                       credentials=credentials)
+
+    def verify_single(self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None,
+                      verifier: str = "cli") -> Verdict:
+        """One presentation, no relying-party policy: the engine's checks only (CLI ``verify``)."""
+        res = self.verify_credential(presentation, aud=aud, nonce=nonce, expected_vcts=expected_vcts)
+        credentials = {res.label: {"type": (type_for_vct(res.vct or "").name if type_for_vct(res.vct or "") else res.vct),
+                                   "issuer": res.issuer, "claims": res.claims}} if res.ok else {}
+        return Verdict(verifier=verifier, policy="none", checked_at=self.clock.now().isoformat(), checks=res.checks,
+                       credentials=credentials)

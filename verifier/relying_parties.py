@@ -1,0 +1,56 @@
+"""The sandbox's relying parties and their declared policies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pctf.reasons import Reason, SandboxError
+
+from .policy import Link, Policy, Requirement, ValueRule
+
+_PERSON = ("given_name", "family_name", "birthdate")
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    id: str
+    name_en: str
+    name_fr: str
+    policy: Policy
+
+    def name(self, lang: str = "en") -> str:
+        return self.name_fr if lang == "fr" else self.name_en
+
+
+BUSINESS_ACCOUNT = Policy(
+    id="business-bank-account",
+    purpose_en="Open a business bank account without visiting a branch",
+    purpose_fr="Ouvrir un compte bancaire d'entreprise sans se rendre en succursale",
+    requirements=(
+        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)),
+                    min_loa=3),
+        Requirement("organization", "VerifiedOrganization",
+                    (("legal_name",), ("business_number",), ("jurisdiction_of_incorporation",), ("corporate_status",)),
+                    rules=(ValueRule(("corporate_status",), ("active",), Reason.ORGANIZATION_INACTIVE, "organization_active"),)),
+        Requirement("relationship", "VerifiedRelationship",
+                    (("relationship_type",), ("person",), ("organization",)),
+                    rules=(ValueRule(("relationship_type",), ("director", "signing_officer"), Reason.ROLE_NOT_ACCEPTED,
+                                     "role_accepted"),)),
+    ),
+    links=tuple(Link("relationship", ("person", f), "person", (f,)) for f in _PERSON)
+    + (Link("relationship", ("organization", "business_number"), "organization", ("business_number",)),
+       Link("relationship", ("organization", "legal_name"), "organization", ("legal_name",))),
+)
+
+RELYING_PARTIES: dict[str, RelyingParty] = {
+    rp.id: rp for rp in (
+        RelyingParty("bank", "Northern Lights Bank", "Banque Aurores boréales", BUSINESS_ACCOUNT),
+    )
+}
+
+
+def relying_party(rp_id: str) -> RelyingParty:
+    found = RELYING_PARTIES.get(rp_id)
+    if found is None:
+        raise SandboxError(Reason.NOT_FOUND, f"unknown relying party {rp_id!r} (known: {', '.join(RELYING_PARTIES)})",
+                           status_code=404)
+    return found

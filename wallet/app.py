@@ -1,0 +1,62 @@
+"""HTTP face of the wallet: one wallet per persona under ``/wallet/<id>``."""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from pctf.clock import Clock
+from pctf.http import make_client
+from pctf.settings import Settings
+from pctf.web import install_error_handlers
+
+from .service import WalletService
+
+
+class OfferIn(BaseModel):
+    offer: str | dict[str, Any]
+    tx_code: str | None = None
+
+
+class RequestIn(BaseModel):
+    request: str | dict[str, Any]
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+
+
+def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
+               service: WalletService | None = None) -> FastAPI:
+    service = service or WalletService(settings, clock, http or make_client(settings))
+    app = FastAPI(title="PCTF sandbox wallet", version="1.0")
+    app.state.service = service
+    install_error_handlers(app)
+
+    @app.put("/wallet/{wallet_id}")
+    def create(wallet_id: str) -> dict:
+        return service.create(wallet_id)
+
+    @app.get("/wallet/{wallet_id}/credentials")
+    def credentials(wallet_id: str) -> list[dict]:
+        return service.credentials(wallet_id)
+
+    @app.post("/wallet/{wallet_id}/offers")
+    def accept_offer(wallet_id: str, body: OfferIn) -> list[dict]:
+        return service.accept_offer(wallet_id, body.offer, body.tx_code)
+
+    @app.post("/wallet/{wallet_id}/presentations")
+    def review(wallet_id: str, body: RequestIn) -> dict:
+        return service.review_request(wallet_id, body.request)
+
+    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision")
+    def decide(wallet_id: str, request_id: str, body: DecisionIn) -> dict:
+        return service.respond(wallet_id, request_id, approve=body.approve)
+
+    @app.get("/wallet/{wallet_id}/consents")
+    def consents(wallet_id: str) -> list[dict]:
+        return service.consents(wallet_id)
+
+    return app

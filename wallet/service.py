@@ -1,0 +1,250 @@
+"""The wallet engine: OpenID4VCI client, credential store, consent and OpenID4VP responses.
+
+Multi-tenant: one wallet per persona, each with its own holder key. The wallet checks what it
+receives (issuer signature from the issuer's published ``jwt-vc-issuer`` metadata, ``cnf`` is
+its own key) before storing it, and discloses only the claims a request names, after the holder
+approves.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from sqlmodel import Session, select
+
+from pctf import dcql, sdjwt
+from pctf.clock import Clock, as_utc, from_timestamp
+from pctf.http import checked_json, well_known_url
+from pctf.jose import SigningKey, generate_key, thumbprint
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
+from pctf.storage import engine_for
+from pctf.vocab import type_for_vct
+
+from .models import Consent, PendingPresentation, Wallet, WalletCredential
+
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+PROOF_TYP = "openid4vci-proof+jwt"
+
+
+def _parse_link(value: str | dict, scheme: str, param: str) -> dict:
+    """A request or offer given as a JSON object, JSON text, or a ``scheme://?param=<json>`` link."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object")
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise SandboxError(Reason.BAD_REQUEST, "the JSON object is malformed") from None
+    query = parse_qs(urlsplit(text).query)
+    if param in query:
+        try:
+            return json.loads(query[param][0])
+        except ValueError:
+            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not valid JSON") from None
+    return {k: v[0] for k, v in query.items()}
+
+
+class WalletService:
+    def __init__(self, settings: Settings, clock: Clock, http: httpx.Client) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.http = http
+        self.engine = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
+
+    # -- wallets and keys ---------------------------------------------------------------
+    def create(self, wallet_id: str) -> dict:
+        """Create the wallet (idempotent) and return its public holder key."""
+        if not isinstance(wallet_id, str) or not wallet_id.isidentifier() or len(wallet_id) > 64:
+            raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short identifier such as 'sasha'")
+        with Session(self.engine) as session:
+            if session.get(Wallet, wallet_id) is None:
+                session.add(Wallet(id=wallet_id, holder_private_jwk=generate_key().private_jwk, created_at=self.clock.now()))
+                session.commit()
+        return {"id": wallet_id, "holder_jwk": self.holder_key(wallet_id).public_jwk}
+
+    def holder_key(self, wallet_id: str) -> SigningKey:
+        with Session(self.engine) as session:
+            wallet = session.get(Wallet, wallet_id)
+            if wallet is None:
+                raise SandboxError(Reason.NOT_FOUND, f"no wallet named {wallet_id!r}", status_code=404)
+            return SigningKey(private_jwk=wallet.holder_private_jwk)
+
+    def credentials(self, wallet_id: str) -> list[dict]:
+        self.holder_key(wallet_id)
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            rows = session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
+                                .order_by(WalletCredential.id)).all()
+            return [self._describe(r, now) for r in rows]
+
+    @staticmethod
+    def _describe(row: WalletCredential, now: datetime) -> dict:
+        expires = as_utc(row.expires_at)
+        return {"id": row.id, "type": row.type_name, "vct": row.vct, "issuer": row.issuer, "claims": row.claims,
+                "received_at": as_utc(row.received_at).isoformat(), "expires_at": expires.isoformat(),
+                "state": "expired" if expires <= now else "valid"}
+
+    # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
+    def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
+        """Redeem a credential offer: metadata, token, nonce, proof, credential; store each credential."""
+        holder = self.holder_key(wallet_id)
+        offer = _parse_link(offer, "openid-credential-offer", "credential_offer")
+        if "credential_offer_uri" in offer:
+            offer = checked_json(self.http.get(offer["credential_offer_uri"]))
+        issuer = offer.get("credential_issuer")
+        config_ids = offer.get("credential_configuration_ids")
+        grant = (offer.get("grants") or {}).get(PRE_AUTH_GRANT)
+        if not isinstance(issuer, str) or not isinstance(config_ids, list) or not isinstance(grant, dict):
+            raise SandboxError(Reason.BAD_REQUEST, "the offer needs credential_issuer, credential_configuration_ids "
+                                                   "and a pre-authorized_code grant")
+        if grant.get("tx_code") and not tx_code:
+            raise SandboxError(Reason.BAD_REQUEST, "this offer needs the transaction code the issuer sent you")
+        metadata = self._get(well_known_url(issuer, "openid-credential-issuer"))
+        if metadata.get("credential_issuer") != issuer:
+            raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
+        auth_server = (metadata.get("authorization_servers") or [issuer])[0]
+        token_endpoint = self._get(well_known_url(auth_server, "oauth-authorization-server"))["token_endpoint"]
+        form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant.get("pre-authorized_code", "")}
+        if tx_code:
+            form["tx_code"] = tx_code
+        token = checked_json(self.http.post(token_endpoint, data=form))
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        issuer_jwks = self._get(well_known_url(issuer, "jwt-vc-issuer"))
+        if issuer_jwks.get("issuer") != issuer:
+            raise SandboxError(Reason.BAD_REQUEST, "the jwt-vc-issuer metadata names another issuer")
+        stored = []
+        for config_id in config_ids:
+            c_nonce = checked_json(self.http.post(metadata["nonce_endpoint"]))["c_nonce"]
+            proof = holder.sign({"aud": issuer, "iat": self.clock.timestamp(), "nonce": c_nonce}, typ=PROOF_TYP,
+                                header={"jwk": holder.public_jwk}, include_kid=False)
+            answer = checked_json(self.http.post(metadata["credential_endpoint"], headers=headers,
+                                                 json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}))
+            for item in answer.get("credentials", []):
+                stored.append(self._store(wallet_id, holder, issuer, issuer_jwks, item["credential"]))
+        return stored
+
+    def _get(self, url: str) -> dict:
+        return checked_json(self.http.get(url))
+
+    def _store(self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict, credential: str) -> dict:
+        sd = sdjwt.SdJwt.parse(credential)
+        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
+        kid = sd.header.get("kid")
+        keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
+        key = next((k for k in keys if k.get("kid") == kid), keys[0] if len(keys) == 1 else None)
+        if key is None:
+            raise SandboxError(Reason.KEY_UNKNOWN, "the issuer's metadata does not hold the credential's signing key")
+        sd.jws.verify(key)
+        claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
+        if claims.get("iss") != issuer:
+            raise SandboxError(Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it")
+        cnf_jwk = (claims.get("cnf") or {}).get("jwk")
+        if not isinstance(cnf_jwk, dict) or thumbprint(cnf_jwk) != thumbprint(holder.public_jwk):
+            raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to this wallet's key")
+        ctype = type_for_vct(claims.get("vct", ""))
+        shown = {k: v for k, v in claims.items() if k not in ("cnf", "iss", "iat", "exp", "vct", "status")}
+        row = WalletCredential(wallet_id=wallet_id, type_name=ctype.name if ctype else claims.get("vct", "?"),
+                               vct=claims.get("vct", ""), issuer=issuer, credential=credential, claims=shown,
+                               received_at=self.clock.now(), expires_at=from_timestamp(claims.get("exp", 0)))
+        with Session(self.engine) as session:
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return self._describe(row, self.clock.now())
+
+    # -- OpenID4VP (wallet side) ---------------------------------------------------------
+    def review_request(self, wallet_id: str, request: str | dict) -> dict:
+        """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
+        self.holder_key(wallet_id)
+        req = _parse_link(request, "openid4vp", "request")
+        if isinstance(req.get("dcql_query"), str):
+            try:
+                req["dcql_query"] = json.loads(req["dcql_query"])
+            except ValueError:
+                raise SandboxError(Reason.BAD_REQUEST, "dcql_query is not valid JSON") from None
+        for field in ("client_id", "nonce", "response_uri", "dcql_query"):
+            if not req.get(field):
+                raise SandboxError(Reason.BAD_REQUEST, f"the presentation request lacks {field}")
+        if req.get("response_mode") != "direct_post" or req.get("response_type", "vp_token") != "vp_token":
+            raise SandboxError(Reason.BAD_REQUEST, "only response_type=vp_token with response_mode=direct_post is supported")
+        # With the redirect_uri client identifier prefix the client id *is* the response URI
+        # (OpenID4VP 1.0, 5.9.3); anything else would let a request send our data elsewhere.
+        if req["client_id"] != f"redirect_uri:{req['response_uri']}":
+            raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
+        query = dcql.validate_query(req["dcql_query"])
+        held = self._rows(wallet_id)
+        now = self.clock.now()
+        matches, preview, missing = [], [], []
+        for cq in query["credentials"]:
+            candidates = [r for r in held if as_utc(r.expires_at) > now and dcql.matches(cq, r.vct, r.claims)]
+            if not candidates:
+                missing.append(cq["id"])
+                continue
+            row = candidates[-1]  # the most recently received
+            paths = dcql.requested_paths(cq)
+            matches.append({"query_id": cq["id"], "credential_id": row.id, "paths": [list(p) for p in paths]})
+            preview.append({"query_id": cq["id"], "credential_id": row.id, "type": row.type_name, "issuer": row.issuer,
+                            "disclose": [{"path": list(p), "value": dcql.claim_values(row.claims, p)[0]} for p in paths]})
+        if missing:
+            raise SandboxError(Reason.NO_MATCHING_CREDENTIAL,
+                               f"the wallet holds no valid credential for: {', '.join(missing)}", status_code=409)
+        pending_id = secrets.token_urlsafe(12)
+        with Session(self.engine) as session:
+            session.add(PendingPresentation(id=pending_id, wallet_id=wallet_id, request=req, matches=matches,
+                                            created_at=now))
+            session.commit()
+        return {"request_id": pending_id, "verifier": req["client_id"], "response_uri": req["response_uri"],
+                "purpose": req.get("purpose"), "credentials": preview}
+
+    def _rows(self, wallet_id: str) -> list[WalletCredential]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
+                                     .order_by(WalletCredential.id)).all())
+
+    def respond(self, wallet_id: str, request_id: str, *, approve: bool) -> dict:
+        """Record the holder's decision and answer the verifier by ``direct_post`` (OpenID4VP 8.2)."""
+        holder = self.holder_key(wallet_id)
+        with Session(self.engine) as session:
+            pending = session.get(PendingPresentation, request_id)
+            if pending is None or pending.wallet_id != wallet_id:
+                raise SandboxError(Reason.NOT_FOUND, "no such pending request in this wallet", status_code=404)
+            if pending.status != "pending":
+                raise SandboxError(Reason.CONFLICT, f"this request was already {pending.status}", status_code=409)
+            req, matches = pending.request, pending.matches
+            rows = {r.id: r for r in self._rows(wallet_id)}
+            disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
+                          "paths": m["paths"]} for m in matches]
+            form: dict[str, str] = {}
+            if req.get("state"):
+                form["state"] = req["state"]
+            if approve:
+                vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
+                                                          reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
+                                                          nonce=req["nonce"], iat=self.clock.timestamp())]
+                            for m in matches}
+                form["vp_token"] = json.dumps(vp_token)
+            else:
+                form["error"] = "access_denied"
+                form["error_description"] = "the holder declined"
+            pending.status = "approved" if approve else "declined"
+            session.add(pending)
+            session.add(Consent(wallet_id=wallet_id, client_id=req["client_id"], response_uri=req["response_uri"],
+                                disclosed=disclosed if approve else [], decision=pending.status,
+                                decided_at=self.clock.now()))
+            session.commit()
+        body = checked_json(self.http.post(req["response_uri"], data=form))
+        return {"decision": "approved" if approve else "declined", "verifier_response": body}
+
+    def consents(self, wallet_id: str) -> list[dict]:
+        self.holder_key(wallet_id)
+        with Session(self.engine) as session:
+            rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(Consent.id)).all()
+            return [{"id": r.id, "verifier": r.client_id, "decision": r.decision, "disclosed": r.disclosed,
+                     "decided_at": as_utc(r.decided_at).isoformat()} for r in rows]
