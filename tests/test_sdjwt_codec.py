@@ -12,6 +12,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from jwt.algorithms import ECAlgorithm
 
 from pctf.jose import Jws, SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key
 from pctf.reasons import Reason, SandboxError
@@ -220,8 +221,8 @@ def test_without_decoys_digest_count_matches():
 def test_hand_made_decoy_array_element_is_dropped():
     d = make_disclosure("salt-1", None, "CA")
     decoy = b64u_encode(hashlib.sha256(b"decoy").digest())
-    payload = {"iss": "x", "nationalities": [{"...": decoy}, {"...": _digest(d)}, "US"], "_sd": [decoy + "A"[:0]]}
-    payload["_sd"] = [b64u_encode(hashlib.sha256(b"other decoy").digest())]
+    other_decoy = b64u_encode(hashlib.sha256(b"other decoy").digest())
+    payload = {"iss": "x", "nationalities": [{"...": decoy}, {"...": _digest(d)}, "US"], "_sd": [other_decoy]}
     resolved, placed = resolve_disclosures(payload, [d])
     assert resolved == {"iss": "x", "nationalities": ["CA", "US"]}
     assert placed[0].path == ("nationalities", 0)
@@ -374,7 +375,8 @@ def test_malformed_bad_base64_or_json():
     for bad in (f"{h}!.{p}.{s}",  # not in the base64url alphabet
                 f"{h}.{p}.{s}=",  # padding
                 f"{h}.{p[:-1]}*.{s}",
-                f"{h[:-1]}.{p}.{s}" if len(h) % 4 != 2 else f"{h}A.{p}.{s}",  # impossible length or garbled JSON
+                f"{h}A.{p}.{s}" if len(h) % 4 == 0 else f"{h[:-1]}.{p}.{s}",  # garbled header
+                f"{h}.{p}.{s}{'A' * ((1 - len(s)) % 4 or 4)}",  # length 1 mod 4: no base64 string has it
                 f"{b64u_encode(b'not json')}.{p}.{s}",
                 f"{b64u_encode(b'[1, 2]')}.{p}.{s}",  # JSON, but not an object
                 f"{h}.{b64u_encode(b'{bad')}.{s}"):
@@ -437,9 +439,7 @@ def test_hs256_signed_with_the_issuer_public_key_is_refused():
     public = ISSUER.public_jwk
     header = {"alg": "HS256", "typ": TYP_SD_JWT_VC, "kid": ISSUER.kid}
     payload = {"iss": "https://issuer.example.ca", "vct": "urn:pctf:vct:person", "given_name": "Mallory"}
-    pem = serialization.load_pem_public_key  # noqa: F841 (documentation: the PEM form is the classic secret)
-    from jwt.algorithms import ECAlgorithm
-
+    # the classic secret is the PEM of the public key; the JWK JSON forms are tried too
     pem_bytes = ECAlgorithm.from_jwk(json.dumps(public)).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     for secret in (pem_bytes, canonical_json(public).encode(), json.dumps(public).encode()):
@@ -623,11 +623,13 @@ def test_digest_twice_in_sd():
 
 
 def test_digest_in_sd_and_in_array():
-    d = make_disclosure("salt", "given_name", "Alice")
-    payload = {"_sd": [_digest(d)], "list": [{"...": _digest(d)}]}
-    rejects(Reason.DIGEST_DUPLICATE, resolve_disclosures, payload, [d])
+    element = make_disclosure("salt", None, "CA")  # fits the array; the _sd occurrence is the duplicate
+    payload = {"_sd": [_digest(element)], "list": [{"...": _digest(element)}]}
+    rejects(Reason.DIGEST_DUPLICATE, resolve_disclosures, payload, [element])
     decoy = b64u_encode(hashlib.sha256(b"decoy").digest())
+    rejects(Reason.DIGEST_DUPLICATE, resolve_disclosures, {"_sd": [decoy], "list": [{"...": decoy}]}, [])
     rejects(Reason.DIGEST_DUPLICATE, resolve_disclosures, {"_sd": [decoy], "a": {"_sd": [decoy]}}, [])
+    rejects(Reason.DIGEST_DUPLICATE, resolve_disclosures, {"l": [{"...": decoy}, {"...": decoy}]}, [])
 
 
 def test_digest_repeated_inside_a_disclosure():

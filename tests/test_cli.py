@@ -1,0 +1,173 @@
+"""The command-line contract that external integration tests call, run as real subprocesses."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from jwcrypto.jwk import JWK
+from sd_jwt.common import SDObj
+from sd_jwt.holder import SDJWTHolder
+from sd_jwt.issuer import SDJWTIssuer
+
+from pctf import sdjwt
+from pctf.jose import generate_key
+from pctf.vocab import VERIFIED_PERSON
+
+EXE = shutil.which("pctf-sandbox") or str(Path(sys.executable).with_name("pctf-sandbox"))
+SASHA_CLAIMS = {"given_name": "Sasha", "family_name": "Tremblay", "birthdate": "1988-06-14",
+                "address": {"locality": "Riverton", "region": "Prov1", "country": "CA"}}
+AUD, NONCE = "https://rp.example.ca", "n-0S6_WzA2Mj"
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "PCTF_DATA_DIR": str(tmp_path / "data"), "PCTF_GOVERNANCE_TOKEN": "cli-test"}
+
+
+def run(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, *args], env=env, capture_output=True, text=True, input=stdin, timeout=120)
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, code: int = 2, reason: str | None = None) -> None:
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    if reason:
+        assert reason in proc.stderr
+
+
+def test_types_json_lists_the_three_types(env):
+    proc = run(env, "types", "--json")
+    assert proc.returncode == 0, proc.stderr
+    types = {t["type"]: t for t in json.loads(proc.stdout)}
+    assert set(types) == {"VerifiedPerson", "VerifiedOrganization", "VerifiedRelationship"}
+    assert types["VerifiedPerson"]["vct"] == VERIFIED_PERSON.vct
+    assert {c["name"] for c in types["VerifiedPerson"]["claims"]} >= {"given_name", "birthdate", "address"}
+
+
+def test_issue_then_verify_chain(env, tmp_path):
+    holder = generate_key()
+    (tmp_path / "holder.jwk").write_text(json.dumps(holder.private_jwk))  # private parts are dropped by the CLI
+    proc = run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(tmp_path / "holder.jwk"),
+               "--claims", json.dumps(SASHA_CLAIMS))
+    assert proc.returncode == 0, proc.stderr
+    issued = proc.stdout.strip()
+    assert issued.endswith("~") and sdjwt.SdJwt.parse(issued).header["typ"] == "dc+sd-jwt"
+    presentation = sdjwt.present(issued, holder, reveal=[("given_name",), ("address", "locality")], aud=AUD,
+                                 nonce=NONCE, iat=int(time.time()))
+    (tmp_path / "vp.txt").write_text(presentation)
+
+    ok = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedPerson")
+    verdict = json.loads(ok.stdout)
+    assert ok.returncode == 0 and verdict["accepted"] is True, ok.stdout
+    assert verdict["credentials"]["credential"]["claims"]["address"] == {"locality": "Riverton"}
+    assert "family_name" not in verdict["credentials"]["credential"]["claims"]
+
+    from_stdin = run(env, "verify", "-", "--aud", AUD, "--nonce", "other", stdin=presentation)
+    assert from_stdin.returncode == 1 and json.loads(from_stdin.stdout)["reasons"] == ["nonce_mismatch"]
+
+    wrong_type = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedOrganization")
+    assert wrong_type.returncode == 1 and json.loads(wrong_type.stdout)["reasons"] == ["vct_unexpected"]
+
+
+def test_registry_entity_json(env):
+    proc = run(env, "registry", "entity", "prov1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["entity_id"].endswith("/issuers/prov1") and record["role"] == "issuer"
+    assert record["jwks"]["keys"] and "d" not in record["jwks"]["keys"][0]
+    assert [(a["resource"], a["assurance_level"]) for a in record["authorizations"]] == [(VERIFIED_PERSON.vct, 3)]
+
+
+def _independent_credential(issuer_id: str, issuer_key: JWK, holder_key: JWK, *, age: int = 0) -> str:
+    """A Verified Person issued by the OpenWallet Foundation's SD-JWT implementation, not ours."""
+    now = int(time.time()) - age
+    claims = {"iss": issuer_id, "iat": now, "exp": now + 3600, "vct": VERIFIED_PERSON.vct, "assurance_level": 3,
+              SDObj("given_name"): "Sasha", SDObj("family_name"): "Tremblay", SDObj("birthdate"): "1988-06-14",
+              SDObj("address"): {SDObj("locality"): "Riverton", SDObj("country"): "CA"}}
+    issuer = SDJWTIssuer(claims, issuer_key, holder_key, sign_alg="ES256", add_decoy_claims=True,
+                         extra_header_parameters={"typ": "dc+sd-jwt", "kid": issuer_key.thumbprint()})
+    return issuer.sd_jwt_issuance
+
+
+def test_onboarded_external_issuer_verifies_and_tampering_is_caught(env, tmp_path):
+    issuer_id = "https://digital-id.jurisdiction.example.ca/issuer"
+    issuer_key = JWK.generate(kty="EC", crv="P-256")
+    holder_key = JWK.generate(kty="EC", crv="P-256")
+    public = issuer_key.export_public(as_dict=True)
+    public["kid"] = issuer_key.thumbprint()
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [public]}))
+
+    def present(issued: str) -> str:
+        holder = SDJWTHolder(issued)
+        holder.create_presentation({"given_name": True, "address": {"locality": True}}, nonce=NONCE, aud=AUD,
+                                   holder_key=holder_key, sign_alg="ES256")
+        return holder.sd_jwt_presentation
+
+    # Before onboarding, the registry does not know this issuer.
+    early = present(_independent_credential(issuer_id, issuer_key, holder_key, age=60))
+    (tmp_path / "early.txt").write_text(early)
+    unknown = run(env, "verify", str(tmp_path / "early.txt"), "--aud", AUD, "--nonce", NONCE)
+    assert unknown.returncode == 1 and json.loads(unknown.stdout)["reasons"] == ["issuer_unknown"]
+
+    onboard = run(env, "registry", "onboard", "--entity-id", issuer_id, "--jwks", str(tmp_path / "jwks.json"),
+                  "--type", "VerifiedPerson", "--loa", "3")
+    assert onboard.returncode == 0, onboard.stderr
+
+    # Authorization is judged at issuance time: what it signed before accreditation stays refused.
+    before = run(env, "verify", str(tmp_path / "early.txt"), "--aud", AUD, "--nonce", NONCE)
+    assert before.returncode == 1 and json.loads(before.stdout)["reasons"] == ["issuer_not_authorized"]
+
+    presentation = present(_independent_credential(issuer_id, issuer_key, holder_key))
+    (tmp_path / "vp.txt").write_text(presentation)
+
+    ok = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedPerson")
+    verdict = json.loads(ok.stdout)
+    assert ok.returncode == 0 and verdict["accepted"], ok.stdout
+    assert verdict["credentials"]["credential"]["claims"]["given_name"] == "Sasha"
+
+    # One disclosure altered: its digest is no longer among those the issuer signed.
+    parts = presentation.split("~")
+    salt, name, value = json.loads(sdjwt.b64u_decode(parts[1]))
+    forged = sdjwt.b64u_encode(json.dumps([salt, name, "Mallory" if value != "Mallory" else "Eve"]).encode())
+    (tmp_path / "forged.txt").write_text("~".join([parts[0], forged, *parts[2:]]))
+    tampered = run(env, "verify", str(tmp_path / "forged.txt"), "--aud", AUD, "--nonce", NONCE)
+    assert tampered.returncode == 1 and json.loads(tampered.stdout)["reasons"] == ["disclosure_unreferenced"]
+
+    other_nonce = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", "another-nonce")
+    assert other_nonce.returncode == 1 and json.loads(other_nonce.stdout)["reasons"] == ["nonce_mismatch"]
+
+
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
+    holder = tmp_path / "holder.jwk"
+    holder.write_text(json.dumps(generate_key().public_jwk))
+    args = ["--holder-jwk", str(holder), "--claims", json.dumps(SASHA_CLAIMS)]
+    assert_clean_error(run(env, "issue", "--issuer", "prov9", "--type", "VerifiedPerson", *args), reason="issuer_id_unknown")
+    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "Passport", *args), reason="credential_type_unknown")
+    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(holder),
+                           "--claims", "{given_name: Sasha"), reason="claims_invalid")
+    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(holder),
+                           "--claims", json.dumps({"given_name": "Sasha"})), reason="claims_invalid")
+    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk",
+                           str(tmp_path / "missing.jwk"), "--claims", "{}"))
+    assert_clean_error(run(env, "verify", str(tmp_path / "missing.txt"), "--aud", AUD, "--nonce", NONCE))
+    assert_clean_error(run(env, "registry", "entity", "https://nobody.example", "--json"), reason="not_found")
+    missing_option = run(env, "verify", "-", "--aud", AUD, stdin="x~")
+    assert missing_option.returncode == 2 and "Traceback" not in missing_option.stderr
+
+    private = generate_key().private_jwk
+    (tmp_path / "private.json").write_text(json.dumps({"keys": [private]}))
+    assert_clean_error(run(env, "registry", "onboard", "--entity-id", "https://leaky.example", "--jwks",
+                           str(tmp_path / "private.json"), "--type", "VerifiedPerson", "--loa", "3"))
+    assert_clean_error(run(env, "registry", "entity", "https://leaky.example"), reason="not_found")
+
+    garbage = run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE, stdin="not a presentation")
+    assert garbage.returncode == 1 and json.loads(garbage.stdout)["reasons"] == ["malformed_presentation"]
+    issuances = run(env, "registry", "entity", "prov1", "--json")
+    assert issuances.returncode == 0
