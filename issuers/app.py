@@ -23,7 +23,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def create_app(settings: Settings, clock: Clock, service: IssuerService | None = None) -> FastAPI:
     service = service or IssuerService(settings, clock)
-    app = FastAPI(title="PCTF sandbox issuers", version="1.0")
+    app = FastAPI(title="PCTF sandbox issuers", version="1.0", docs_url="/issuers/docs",
+                  openapi_url="/issuers/openapi.json", redoc_url=None)
     app.state.service = service
     install_error_handlers(app)
 

@@ -61,10 +61,29 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "fr": "Bac à sable PCTF en service à {url} (données dans {data_dir}); Ctrl+C pour arrêter"},
     "onboard.done": {"en": "{entity} is registered and authorized to issue {type} up to level of assurance {loa}",
                      "fr": "{entity} est enregistré et autorisé à émettre {type} jusqu'au niveau d'assurance {loa}"},
+    # Names of the verification checks, as a relying party's verdict lists them.
+    "check.format": {"en": "Credential format", "fr": "Format du justificatif"},
+    "check.presented": {"en": "Credential presented", "fr": "Justificatif présenté"},
+    "check.credential_type": {"en": "Credential type", "fr": "Type de justificatif"},
+    "check.issuer_known": {"en": "Issuer in the trust registry", "fr": "Émetteur inscrit au registre de confiance"},
+    "check.signature": {"en": "Issuer signature", "fr": "Signature de l'émetteur"},
+    "check.disclosures": {"en": "Disclosures match the signed digests", "fr": "Divulgations conformes aux empreintes signées"},
+    "check.validity": {"en": "Validity period", "fr": "Période de validité"},
+    "check.holder_binding": {"en": "Holder binding (key, audience, nonce)", "fr": "Lien au détenteur (clé, audience, nonce)"},
+    "check.issuer_authorized": {"en": "Issuer authorized for this type and level", "fr": "Émetteur autorisé pour ce type et ce niveau"},
+    "check.claims_disclosed": {"en": "Requested claims disclosed", "fr": "Attributs demandés communiqués"},
+    "check.loa": {"en": "Level of assurance", "fr": "Niveau d'assurance"},
+    "check.organization_active": {"en": "Organization active", "fr": "Organisation active"},
+    "check.role_accepted": {"en": "Role accepted", "fr": "Rôle accepté"},
+    "check.linked": {"en": "Credentials name the same party", "fr": "Les justificatifs désignent la même partie"},
+    "check.same_holder": {"en": "One holder for all credentials", "fr": "Un seul détenteur pour tous les justificatifs"},
 }
 
 
 def t(key: str, lang: str = "en", **values: object) -> str:
     """The sentence ``key`` in ``lang`` with ``values`` filled in."""
-    text = MESSAGES[key]["fr" if lang == "fr" else "en"]
+    entry = MESSAGES.get(key)
+    if entry is None:  # an unknown check name from another verifier: show it as is
+        return key.split(".", 1)[-1]
+    text = entry["fr" if lang == "fr" else "en"]
     return text.format(**values) if values else text

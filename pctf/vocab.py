@@ -80,6 +80,27 @@ class CredentialType:
                 raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be a non-empty string")
         return claims
 
+    def ordered(self, claims: dict) -> dict:
+        """``claims`` in the type's declared order (disclosures arrive shuffled), others last."""
+        out: dict[str, Any] = {}
+        for claim in self.claims:
+            if claim.name in claims:
+                value = claims[claim.name]
+                if claim.fields and isinstance(value, dict):
+                    value = {f: value[f] for f in claim.fields if f in value} | {k: v for k, v in value.items()
+                                                                                 if k not in claim.fields}
+                out[claim.name] = value
+        return out | {k: v for k, v in claims.items() if k not in out}
+
+    def label(self, path: list | tuple, lang: str = "en") -> str:
+        """A claim path in words (``address.locality`` -> "Address: locality")."""
+        claim = self.claim(str(path[0])) if path else None
+        if claim is None:
+            return ".".join(str(p) for p in path)
+        head = claim.label_fr if lang == "fr" else claim.label_en
+        rest = [str(p).replace("_", " ") for p in path[1:]]
+        return f"{head}: {'.'.join(rest)}" if rest else head
+
     def describe(self) -> dict:
         return {
             "type": self.name,

@@ -67,7 +67,8 @@ class QueryIn(BaseModel):
 
 def create_app(settings: Settings, clock: Clock, service: RegistryService | None = None) -> FastAPI:
     service = service or RegistryService(settings, clock)
-    app = FastAPI(title="PCTF Sandbox Trust Registry", version="1.0",
+    app = FastAPI(title="PCTF Sandbox Trust Registry", version="1.0", docs_url="/registry/docs",
+                  openapi_url="/registry/openapi.json", redoc_url=None,
                   description="Who may issue what, at which level of assurance (ToIP TRQP v2).")
     install_error_handlers(app)
     app.state.registry = service

@@ -89,6 +89,20 @@ def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (de
 
 
 @app.command()
+def serve(service: str = typer.Argument(..., help="registry, issuers, wallet or verifier."),
+          host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+          port: int = typer.Option(8600, help="Port to listen on.")) -> None:
+    """Serve one service alone (each in its own container, as in docker-compose.yml)."""
+    import uvicorn
+
+    from .stack import build_service_app
+
+    s = settings()
+    application = guarded(lambda: build_service_app(service, s, SystemClock()))
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
 def types(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
           lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
     """The credential types, their vct values and claims."""

@@ -6,7 +6,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from pctf.i18n import t
-from pctf.vocab import type_for_vct, credential_type
+from pctf.reasons import SandboxError
+from pctf.vocab import credential_type, type_for_vct
 from verifier.relying_parties import relying_party
 
 ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "Terr2", "fed": "Fed"}
@@ -15,13 +16,16 @@ ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "
 def _type_label(name: str, lang: str) -> str:
     try:
         ct = credential_type(name)
-    except Exception:
+    except SandboxError:
         return name
     return ct.label_fr if lang == "fr" else ct.label_en
 
 
-def _claim_label(path: list, lang: str) -> str:
-    return ".".join(str(p) for p in path)
+def _claim_label(type_name: str, path: list, lang: str) -> str:
+    try:
+        return credential_type(type_name).label(path, lang)
+    except SandboxError:
+        return ".".join(str(p) for p in path)
 
 
 def _show(value) -> str:
@@ -71,7 +75,7 @@ class Narrator:
                         issuer=ISSUER_NAMES.get(issuer, cred["issuer"])))
             table = Table(t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
             for name, value in cred["claims"].items():
-                table.add_row(name, _show(value))
+                table.add_row(_claim_label(cred["type"], [name], lang), _show(value))
             self.console.print(table)
         elif event == "incorporate":
             self._say(t("step.incorporate", lang, legal_name=data["legal_name"]))
@@ -82,14 +86,15 @@ class Narrator:
             for cq in data["request"]["request"]["dcql_query"]["credentials"]:
                 vct = cq["meta"]["vct_values"][0]
                 ct = type_for_vct(vct)
-                paths = ", ".join(_claim_label(c["path"], lang) for c in cq["claims"])
+                paths = ", ".join(_claim_label(ct.name if ct else vct, c["path"], lang) for c in cq["claims"])
                 self.console.print(f"     • {_type_label(ct.name, lang) if ct else vct}: {paths}", highlight=False)
         elif event == "consent":
             self._say(t("step.consent", lang, verifier=bank))
             table = Table(t("col.credential", lang), t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
             for item in data["review"]["credentials"]:
                 for d in item["disclose"]:
-                    table.add_row(_type_label(item["type"], lang), _claim_label(d["path"], lang), _show(d["value"]))
+                    table.add_row(_type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang),
+                                  _show(d["value"]))
             self.console.print(table)
         elif event == "consented":
             self._say(t("step.consented", lang))
@@ -98,7 +103,7 @@ class Narrator:
             table = Table(t("col.check", lang), t("col.credential", lang), t("col.result", lang), t("col.detail", lang))
             for c in data["verdict"].get("checks", []):
                 result = f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]"
-                table.add_row(c["check"], c.get("credential") or "—", result, c.get("detail", ""))
+                table.add_row(t(f"check.{c['check']}", lang), c.get("credential") or "—", result, c.get("detail", ""))
             self.console.print(table)
 
     def outcome(self, verdict: dict, legal_name: str) -> None:

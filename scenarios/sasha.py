@@ -23,45 +23,52 @@ def _quiet(_event: str, **_data) -> None:
 
 
 def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_id: str = "sasha",
-        bank: str = "bank", approve: bool = True) -> dict:
-    """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``."""
-    base = base_url.rstrip("/")
+        bank: str = "bank", approve: bool = True, urls: dict[str, str] | None = None) -> dict:
+    """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``.
 
-    holder = checked_json(http.put(f"{base}/wallet/{wallet_id}"))
+    ``urls`` maps a service (``issuers``, ``wallet``, ``verifier``) to its own base URL when the
+    services do not share one (separate processes or containers).
+    """
+    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
+    issuers = urls.get("issuers", base_url.rstrip("/"))
+    wallet = urls.get("wallet", base_url.rstrip("/"))
+    verifier = urls.get("verifier", base_url.rstrip("/"))
+
+    holder = checked_json(http.put(f"{wallet}/wallet/{wallet_id}"))
     narrate("wallet", kid=holder["holder_jwk"]["kid"])
 
     # 1. Prov1 proofs Sasha from her evidence and offers a Verified Person credential.
     narrate("proofing", issuer="prov1", evidence=[e["type"] for e in SASHA_EVIDENCE])
-    proofed = checked_json(http.post(f"{base}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}))
+    proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}))
     narrate("proofed", loa=proofed["assurance_level"], tx_code=proofed["tx_code"])
-    for cred in checked_json(http.post(f"{base}/wallet/{wallet_id}/offers",
+    for cred in checked_json(http.post(f"{wallet}/wallet/{wallet_id}/offers",
                                        json={"offer": proofed["credential_offer_uri"], "tx_code": proofed["tx_code"]})):
         narrate("received", credential=cred)
 
     # 2. She incorporates federally; the registrar offers the organization and her relationship.
     narrate("incorporate", legal_name=SASHA_BUSINESS["legal_name"])
     director = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
-    registered = checked_json(http.post(f"{base}/issuers/fed/incorporations",
+    registered = checked_json(http.post(f"{issuers}/issuers/fed/incorporations",
                                         json={**SASHA_BUSINESS, "director": director, "role": "director"}))
     narrate("incorporated", business_number=registered["business_number"])
-    for cred in checked_json(http.post(f"{base}/wallet/{wallet_id}/offers",
+    for cred in checked_json(http.post(f"{wallet}/wallet/{wallet_id}/offers",
                                        json={"offer": registered["credential_offer_uri"], "tx_code": registered["tx_code"]})):
         narrate("received", credential=cred)
 
     # 3. The bank asks for exactly what its policy needs.
-    request = checked_json(http.post(f"{base}/verifier/{bank}/requests"))
+    request = checked_json(http.post(f"{verifier}/verifier/{bank}/requests"))
     narrate("request", request=request)
 
     # 4. Her wallet shows what would be disclosed; she decides.
-    review = checked_json(http.post(f"{base}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]}))
+    review = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]}))
     narrate("consent", review=review)
-    decision = checked_json(http.post(f"{base}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
+    decision = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
                                       json={"approve": approve}))
     if approve:
         narrate("consented", decision=decision)
 
     # 5. The bank's verdict, with every check it made.
-    result = checked_json(http.get(f"{base}/verifier/{bank}/requests/{request['state']}"))
+    result = checked_json(http.get(f"{verifier}/verifier/{bank}/requests/{request['state']}"))
     narrate("verdict", verdict=result["verdict"])
     return {"verdict": result["verdict"], "business_number": registered["business_number"], "state": request["state"],
             "legal_name": SASHA_BUSINESS["legal_name"]}

@@ -82,7 +82,8 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
     def index() -> dict:
         base = settings.base_url
         return {"service": SERVICE_NAME, "registry": f"{base}/registry/metadata", "issuers": f"{base}/issuers",
-                "verifiers": f"{base}/verifier", "docs": {n: f"{base}/{n}/docs" for n in ("issuers", "registry")}}
+                "verifiers": f"{base}/verifier",
+                "api_docs": {n: f"{base}/{n}/docs" for n in ("registry", "issuers", "wallet", "verifier")}}
 
     return PathDispatcher(
         [("/registry", registry), ("/issuers", issuers), ("/.well-known/openid-credential-issuer", issuers),
@@ -90,6 +91,24 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
          ("/wallet", wallet), ("/verifier", verifier)],
         root,
     )
+
+
+SERVICES = ("registry", "issuers", "wallet", "verifier")
+
+
+def build_service_app(service: str, settings: Settings, clock: Clock | None = None):
+    """One service alone, for deployments that run each in its own process (docker-compose)."""
+    clock = clock or SystemClock()
+    if service == "issuers":
+        bootstrap(settings, clock)  # the issuers publish their keys to the registry they share a database with
+        return create_issuers_app(settings, clock)
+    if service == "registry":
+        return create_registry_app(settings, clock)
+    if service == "wallet":
+        return create_wallet_app(settings, clock)
+    if service == "verifier":
+        return create_verifier_app(settings, clock)
+    raise SandboxError(Reason.BAD_REQUEST, f"unknown service {service!r} (one of: {', '.join(SERVICES)})")
 
 
 def port_in_use(host: str, port: int) -> bool:

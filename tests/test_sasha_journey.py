@@ -3,10 +3,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from pctf.storage import dispose_all
 from scenarios import sasha
 from scenarios.stack import start_in_thread
 from pctf.clock import SystemClock
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """The journey runs on the embedded SQLite default and on PostgreSQL."""
+    return request.param
+
 
 ENGINE_CHECKS = {"format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
                  "holder_binding", "issuer_authorized"}

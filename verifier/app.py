@@ -28,7 +28,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
                                settings.registry_authority_id)
         engine = VerificationEngine(trust, clock, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
-    app = FastAPI(title="PCTF sandbox relying parties", version="1.0")
+    app = FastAPI(title="PCTF sandbox relying parties", version="1.0", docs_url="/verifier/docs",
+                  openapi_url="/verifier/openapi.json", redoc_url=None)
     app.state.service = service
     install_error_handlers(app)
 

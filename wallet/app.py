@@ -31,7 +31,8 @@ class DecisionIn(BaseModel):
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: WalletService | None = None) -> FastAPI:
     service = service or WalletService(settings, clock, http or make_client(settings))
-    app = FastAPI(title="PCTF sandbox wallet", version="1.0")
+    app = FastAPI(title="PCTF sandbox wallet", version="1.0", docs_url="/wallet/docs",
+                  openapi_url="/wallet/openapi.json", redoc_url=None)
     app.state.service = service
     install_error_handlers(app)
 

@@ -149,7 +149,9 @@ class WalletService:
         if not isinstance(cnf_jwk, dict) or thumbprint(cnf_jwk) != thumbprint(holder.public_jwk):
             raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to this wallet's key")
         ctype = type_for_vct(claims.get("vct", ""))
-        shown = {k: v for k, v in claims.items() if k not in ("cnf", "iss", "iat", "exp", "vct", "status")}
+        shown = {k: v for k, v in claims.items() if k not in ("cnf", "iss", "iat", "exp", "nbf", "vct", "status")}
+        if ctype:
+            shown = ctype.ordered(shown)
         row = WalletCredential(wallet_id=wallet_id, type_name=ctype.name if ctype else claims.get("vct", "?"),
                                vct=claims.get("vct", ""), issuer=issuer, credential=credential, claims=shown,
                                received_at=self.clock.now(), expires_at=from_timestamp(claims.get("exp", 0)))
