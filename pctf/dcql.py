@@ -31,7 +31,9 @@ def claim_values(claims: Any, path: list | tuple) -> list:
 
 
 def has_claim(claims: Any, path: list | tuple) -> bool:
-    return bool(claim_values(claims, path))
+    """Whether ``path`` holds a value; an object or array disclosed without any content does not
+    count (nested selective disclosure can reveal an empty ``address``)."""
+    return any(v != {} and v != [] for v in claim_values(claims, path))
 
 
 def validate_query(query: Any) -> dict:

@@ -10,6 +10,8 @@ One issuer key and one holder key are generated once for the whole module to kee
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import string
 
@@ -254,62 +256,92 @@ def test_arbitrary_text_fails_only_with_sandbox_error(text):
     raise AssertionError("arbitrary text was accepted as a presentation")  # pragma: no cover
 
 
-REF = "\x00ref"  # a placeholder, replaced by a digest once the skeleton is drawn
+OBJ_REF, ARR_REF = "\x00obj", "\x00arr"  # placeholders, replaced by digests once drawn
 
 
 def skeleton(max_leaves: int = 8):
     """A JSON value with digest slots: in `_sd` arrays of objects and as `{"...": _}` array elements."""
     return st.recursive(
         scalars,
-        lambda children: (st.lists(children | st.just({"...": REF}), max_size=4)
-                          | st.builds(lambda d, n: d | ({"_sd": [REF] * n} if n else {}),
+        lambda children: (st.lists(children | st.just({"...": ARR_REF}), max_size=4)
+                          | st.builds(lambda d, n: d | ({"_sd": [OBJ_REF] * n} if n else {}),
                                       st.dictionaries(keys, children, max_size=3), st.integers(0, 3))),
         max_leaves=max_leaves,
     )
 
 
-def fill(value, refs):
-    """Replace the placeholders, in order, with digests taken from the iterator ``refs``."""
-    if isinstance(value, dict):
-        return {k: ([next(refs) for _ in v] if k == "_sd" else
-                    next(refs) if v == REF else fill(v, refs)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill(v, refs) for v in value]
-    return value
+class Refs:
+    """Hands out digests for the slots: each disclosure's digest once (object-property ones to
+    `_sd` slots, array-element ones to `...` slots, unless ``mix``), then fresh decoys; ``repeat``
+    makes one digest come back a second time."""
+
+    def __init__(self, draw, disclosures, *, mix: bool, repeat: bool):
+        def order(items):
+            return list(draw(st.permutations(items))) if items else []
+
+        three = [_digest(d) for d in disclosures if len(json.loads(base64_decode(d))) == 3]
+        two = [_digest(d) for d in disclosures if len(json.loads(base64_decode(d))) != 3]
+        self.obj, self.arr = (order(three + two), order(two + three)) if mix else (order(three), order(two))
+        self.repeat = repeat
+        self.given: list[str] = []
+        self.decoys = 0
+
+    def take(self, slot: str) -> str:
+        queue = self.obj if slot == OBJ_REF else self.arr
+        if self.repeat and self.given and len(self.given) % 2 == 1:
+            self.repeat = False
+            digest = self.given[0]
+        elif queue:
+            digest = queue.pop(0)
+            if digest in self.given:
+                return self.take(slot)  # (only when mixing) never hand out a digest twice by accident
+        else:
+            self.decoys += 1
+            digest = b64u_encode(hashlib.sha256(str(self.decoys).encode()).digest())
+        self.given.append(digest)
+        return digest
+
+    def fill(self, value):
+        if isinstance(value, dict):
+            return {k: ([self.take(OBJ_REF) for _ in v] if k == "_sd" else
+                        self.take(ARR_REF) if v == ARR_REF else self.fill(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        return value
+
+
+def base64_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @st.composite
 def adversarial_sd_jwt(draw):
     """Random disclosures -- good and bad shapes, ordinary, reserved and protected claim names --
     and a random payload referencing their digests (and decoys) from `_sd` arrays and `...`
-    elements, sometimes more than once, sometimes through other disclosures; then a random
-    selection of the disclosures, sometimes with a repeat."""
-    names = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "_sd", "...", "iss", "cnf", "_sd_alg"])
+    elements, sometimes in the wrong kind of slot or more than once, sometimes through other
+    disclosures; then a random selection of the disclosures, sometimes with a repeat."""
+    names = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "_sd", "...", "iss", "_sd_alg"])
+    salt = st.text(B64URL, min_size=1, max_size=4)
 
     def contents(value_strategy):
-        salt = st.text(B64URL, min_size=1, max_size=4)
-        return (st.tuples(salt, names, value_strategy).map(list)
-                | st.tuples(salt, value_strategy).map(list))
+        return st.tuples(salt, names, value_strategy).map(list) | st.tuples(salt, value_strategy).map(list)
 
-    def refs_from(pool):
-        # each digest once, in a random order; after that, repeats (digest_duplicate territory)
-        order = draw(st.permutations(pool)) if pool else []
-        extra = draw(st.lists(st.sampled_from(pool), min_size=40, max_size=40)) if pool else []
-        return iter(order + extra + [b64u_encode(bytes([9]) * 32)] * 100)
+    def flag(one_in: int) -> bool:
+        return draw(st.integers(0, one_in - 1)) == 0
 
     inner = [b64u_encode(json.dumps(c).encode()) for c in draw(st.lists(contents(values), max_size=4))]
-    decoys = [b64u_encode(bytes([i]) * 32) for i in range(2)]
-    inner_refs = refs_from([_digest(d) for d in inner] + decoys)
-    outer = [b64u_encode(json.dumps(fill(c, inner_refs)).encode())
+    inner_refs = Refs(draw, inner, mix=flag(5), repeat=flag(5))
+    outer = [b64u_encode(json.dumps(inner_refs.fill(c)).encode())
              for c in draw(st.lists(contents(skeleton(6)), max_size=3))]
-    payload = fill(draw(st.dictionaries(keys, skeleton(), max_size=4)), refs_from(
-        [_digest(d) for d in outer] + [_digest(d) for d in inner] + decoys))
-    if draw(st.booleans()):
-        payload["_sd"] = [next(refs_from([_digest(d) for d in outer + inner] + decoys))
-                          for _ in range(draw(st.integers(0, 3)))]
+    top_refs = Refs(draw, outer + (inner if flag(5) else []), mix=flag(5), repeat=flag(5))
+    payload = top_refs.fill(draw(st.dictionaries(keys, skeleton(), max_size=4)))
+    payload["_sd"] = [top_refs.take(OBJ_REF) for _ in range(draw(st.integers(0, 4)))]
     pool = inner + outer
-    presented = draw(st.lists(st.sampled_from(pool), unique=True)) if pool else []
-    if presented and draw(st.integers(0, 9)) == 0:
+    if not pool or flag(2):
+        presented = list(pool)
+    else:
+        presented = draw(st.lists(st.sampled_from(pool), unique=True))
+    if presented and flag(10):
         presented.append(presented[0])
     return payload, presented
 

@@ -22,6 +22,21 @@ from .verdict import Check, CredentialResult, Verdict
 TECHNICAL_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg"})
 
 
+# NumericDate bounds (RFC 7519 2): anything outside cannot be a real date and is refused.
+_MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _numeric_date(claims: dict, name: str, *, required: bool = False) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        if required:
+            raise SandboxError(Reason.CLAIM_MISSING, f"the credential has no {name}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= _MAX_NUMERIC_DATE:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{name} is not a NumericDate between 1970 and 9999")
+    return value
+
+
 class VerificationEngine:
     def __init__(self, trust: TrustSource, clock: Clock, *, kb_max_age: int = 300, leeway: int = 30) -> None:
         self.trust = trust
@@ -85,14 +100,13 @@ class VerificationEngine:
         result.passed("disclosures", f"{len(placed)} disclosure(s) match digests signed by the issuer")
 
         result.step = "validity"
-        iat, exp, nbf = claims.get("iat"), claims.get("exp"), claims.get("nbf")
-        if not isinstance(iat, int):
-            raise SandboxError(Reason.CLAIM_MISSING, "the credential has no iat")
-        if exp is not None and (not isinstance(exp, int) or exp <= now - self.leeway):
-            raise SandboxError(Reason.CREDENTIAL_EXPIRED, f"the credential expired at {from_timestamp(exp).isoformat() if isinstance(exp, int) else exp}")
-        if iat > now + self.leeway or (isinstance(nbf, int) and nbf > now + self.leeway):
+        iat = _numeric_date(claims, "iat", required=True)
+        exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
+        if exp is not None and exp <= now - self.leeway:
+            raise SandboxError(Reason.CREDENTIAL_EXPIRED, f"the credential expired at {from_timestamp(exp).isoformat()}")
+        if iat > now + self.leeway or (nbf is not None and nbf > now + self.leeway):
             raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, "the credential is not valid yet")
-        result.issued_at = iat
+        result.issued_at = int(iat)
         result.passed("validity", f"issued {from_timestamp(iat).date()}" + (f", expires {from_timestamp(exp).date()}" if exp else ""))
 
         result.step = "holder_binding"
@@ -105,8 +119,9 @@ class VerificationEngine:
 
         result.step = "issuer_authorized"
         loa = claims.get("assurance_level")
-        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(iat),
-                                          assurance_level=loa if isinstance(loa, int) else None)
+        if loa is not None and (not isinstance(loa, int) or isinstance(loa, bool) or not 1 <= loa <= 4):
+            raise SandboxError(Reason.CLAIMS_INVALID, f"assurance_level {loa!r} is not a PCTF level (an integer 1-4)")
+        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(iat), assurance_level=loa)
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
             raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
