@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pctf.clock import Clock
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import install_error_handlers
+from pctf.web import service_app
 
 from .jurisdictions import SANDBOX_ISSUERS
 from .service import IssuerService
@@ -23,10 +23,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def create_app(settings: Settings, clock: Clock, service: IssuerService | None = None) -> FastAPI:
     service = service or IssuerService(settings, clock)
-    app = FastAPI(title="PCTF sandbox issuers", version="1.0", docs_url="/issuers/docs",
-                  openapi_url="/issuers/openapi.json", redoc_url=None)
+    app = service_app("/issuers", "PCTF sandbox issuers", "Identity proofing, registration and OpenID4VCI issuance.")
     app.state.service = service
-    install_error_handlers(app)
 
     @app.get("/issuers")
     def list_issuers() -> list[dict]:

@@ -48,6 +48,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response("internal_error", "the service failed to handle this request", 500)
 
 
+def service_app(prefix: str, title: str, description: str = "") -> FastAPI:
+    """A FastAPI app for one service: its docs under its own path prefix, errors mapped to reasons."""
+    app = FastAPI(title=title, version="1.0", description=description, docs_url=f"{prefix}/docs",
+                  openapi_url=f"{prefix}/openapi.json", redoc_url=None)
+    install_error_handlers(app)
+    return app
+
+
 def require_bearer(request: Request, expected: str) -> None:
     """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare)."""
     header = request.headers.get("authorization", "")

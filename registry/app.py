@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pctf.clock import Clock
 from pctf.settings import Settings
-from pctf.web import install_error_handlers, require_bearer
+from pctf.web import require_bearer, service_app
 
 from .service import RegistryService
 
@@ -67,10 +67,8 @@ class QueryIn(BaseModel):
 
 def create_app(settings: Settings, clock: Clock, service: RegistryService | None = None) -> FastAPI:
     service = service or RegistryService(settings, clock)
-    app = FastAPI(title="PCTF Sandbox Trust Registry", version="1.0", docs_url="/registry/docs",
-                  openapi_url="/registry/openapi.json", redoc_url=None,
-                  description="Who may issue what, at which level of assurance (ToIP TRQP v2).")
-    install_error_handlers(app)
+    app = service_app("/registry", "PCTF Sandbox Trust Registry",
+                      "Who may issue what, at which level of assurance (ToIP TRQP v2).")
     app.state.registry = service
 
     def governance(request: Request) -> None:

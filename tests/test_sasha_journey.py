@@ -5,10 +5,11 @@ import json
 
 import pytest
 
+from pctf.clock import SystemClock
 from pctf.storage import dispose_all
 from scenarios import sasha
 from scenarios.stack import start_in_thread
-from pctf.clock import SystemClock
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request) -> str:

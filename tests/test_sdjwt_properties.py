@@ -301,6 +301,12 @@ class Refs:
         self.given.append(digest)
         return digest
 
+    def leftovers(self) -> tuple[list[str], list[str]]:
+        obj = [d for d in self.obj if d not in self.given]
+        arr = [d for d in self.arr if d not in self.given and d not in obj]
+        self.obj, self.arr = [], []
+        return obj, arr
+
     def fill(self, value):
         if isinstance(value, dict):
             return {k: ([self.take(OBJ_REF) for _ in v] if k == "_sd" else
@@ -330,12 +336,18 @@ def adversarial_sd_jwt(draw):
         return draw(st.integers(0, one_in - 1)) == 0
 
     inner = [b64u_encode(json.dumps(c).encode()) for c in draw(st.lists(contents(values), max_size=4))]
-    inner_refs = Refs(draw, inner, mix=flag(5), repeat=flag(5))
+    inner_refs = Refs(draw, inner, mix=flag(5), repeat=flag(8))
     outer = [b64u_encode(json.dumps(inner_refs.fill(c)).encode())
              for c in draw(st.lists(contents(skeleton(6)), max_size=3))]
-    top_refs = Refs(draw, outer + (inner if flag(5) else []), mix=flag(5), repeat=flag(5))
+    # inner disclosures that found no slot inside an outer one are referenced from the payload
+    unplaced = [d for d in inner if _digest(d) not in inner_refs.given]
+    top_refs = Refs(draw, outer + unplaced + (inner if flag(5) else []), mix=flag(5), repeat=flag(8))
     payload = top_refs.fill(draw(st.dictionaries(keys, skeleton(), max_size=4)))
-    payload["_sd"] = [top_refs.take(OBJ_REF) for _ in range(draw(st.integers(0, 4)))]
+    payload["_sd"] = [top_refs.take(OBJ_REF) for _ in range(draw(st.integers(0, 2)))]
+    if not flag(4):  # usually every disclosure gets a slot somewhere
+        obj, arr = top_refs.leftovers()
+        payload["_sd"] += obj
+        payload["zz"] = [{"...": d} for d in arr]
     pool = inner + outer
     if not pool or flag(2):
         presented = list(pool)

@@ -11,7 +11,7 @@ from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import install_error_handlers
+from pctf.web import service_app
 from registry.client import RegistryClient
 
 from .engine import VerificationEngine
@@ -28,10 +28,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
                                settings.registry_authority_id)
         engine = VerificationEngine(trust, clock, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
-    app = FastAPI(title="PCTF sandbox relying parties", version="1.0", docs_url="/verifier/docs",
-                  openapi_url="/verifier/openapi.json", redoc_url=None)
+    app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.")
     app.state.service = service
-    install_error_handlers(app)
 
     @app.get("/verifier")
     def list_relying_parties() -> list[dict]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.settings import Settings
-from pctf.web import install_error_handlers
+from pctf.web import service_app
 
 from .service import WalletService
 
@@ -31,10 +31,8 @@ class DecisionIn(BaseModel):
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: WalletService | None = None) -> FastAPI:
     service = service or WalletService(settings, clock, http or make_client(settings))
-    app = FastAPI(title="PCTF sandbox wallet", version="1.0", docs_url="/wallet/docs",
-                  openapi_url="/wallet/openapi.json", redoc_url=None)
+    app = service_app("/wallet", "PCTF sandbox wallet", "One wallet per persona: OpenID4VCI, consent, OpenID4VP.")
     app.state.service = service
-    install_error_handlers(app)
 
     @app.put("/wallet/{wallet_id}")
     def create(wallet_id: str) -> dict:
