@@ -26,7 +26,11 @@ Why the ratio is the figure to quote
 Absolute rates depend on the machine (CPU model, frequency scaling, load from other work in the
 tree). The bound is measured in the same run, interleaved batch by batch with ours, so noise hits
 both alike; ``ours / bound`` says how much of the unavoidable cryptographic cost the engine adds
-on top, and is comparable across machines. Target: >= 70 %.
+on top, and is comparable across machines. Target: >= 70 %. The "paired batches" line gives the
+median and range of each ours-batch divided by the raw batch right after it. That range shows how
+noisy the run was. Under heavy load from other processes the ratio still moves by a few points,
+because the interpreter-bound engine suffers more from contention than the C crypto. Quote the
+figure from a quiet machine (the load average is printed).
 
 Optionally (default on, ``--no-peer`` to skip) the per-credential cost of our engine is put next
 to the OpenWallet Foundation ``sd_jwt`` library's ``SDJWTVerifier`` (signature + disclosures + KB)
