@@ -214,7 +214,8 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
                 if len(content) != 3:
                     raise SandboxError(Reason.DISCLOSURE_SHAPE, "an array-element disclosure is referenced from an object's _sd")
                 _, name, raw = content
-                if name in _RESERVED_NAMES:
+                if name in _RESERVED_NAMES or (not path and name == "_sd_alg"):
+                    # `_sd_alg` may only come from the signed payload itself (4.1.1), as in issue()
                     raise SandboxError(Reason.CLAIM_NAME_RESERVED, f"a disclosure names the reserved claim {name!r}")
                 if name in out:
                     raise SandboxError(Reason.CLAIM_EXISTS, f"disclosed claim {name!r} already exists at its place")

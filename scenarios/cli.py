@@ -250,7 +250,9 @@ def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The
 # -- stories --------------------------------------------------------------------------------
 @demo_app.command("sasha")
 def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-               as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON.")) -> None:
+               as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON."),
+               interactive: bool = typer.Option(False, "--interactive", "-i",
+                                                help="Ask before Sasha's wallet shares anything (for live demos).")) -> None:
     """Sasha proves who she is, incorporates, and opens a business bank account online."""
     from pctf.http import make_client
 
@@ -271,7 +273,8 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
     try:
         narrator.title(t("demo.title", lang.value))
         with make_client(s) as http:
-            result = guarded(lambda: sasha.run(s.base_url, http, narrator))
+            decide = (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
+            result = guarded(lambda: sasha.run(s.base_url, http, narrator, approve=decide))
         verdict = result["verdict"]
         if as_json:
             print(json.dumps(verdict, indent=2, ensure_ascii=False))

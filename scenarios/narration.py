@@ -96,9 +96,9 @@ class Narrator:
                     table.add_row(_type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang),
                                   _show(d["value"]))
             self.console.print(table)
-        elif event == "consented":
-            self._say(t("step.consented", lang))
-        elif event == "verdict":
+        elif event in ("consented", "declined"):
+            self._say(t(f"step.{event}", lang))
+        elif event == "verdict" and data["verdict"].get("checks"):
             self._say(t("step.verdict", lang, bank=bank))
             table = Table(t("col.check", lang), t("col.credential", lang), t("col.result", lang), t("col.detail", lang))
             for c in data["verdict"].get("checks", []):

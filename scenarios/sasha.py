@@ -23,11 +23,13 @@ def _quiet(_event: str, **_data) -> None:
 
 
 def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_id: str = "sasha",
-        bank: str = "bank", approve: bool = True, urls: dict[str, str] | None = None) -> dict:
+        bank: str = "bank", approve: bool | Callable[[dict], bool] = True,
+        urls: dict[str, str] | None = None) -> dict:
     """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``.
 
     ``urls`` maps a service (``issuers``, ``wallet``, ``verifier``) to its own base URL when the
-    services do not share one (separate processes or containers).
+    services do not share one (separate processes or containers). ``approve`` is the holder's
+    decision, or a function that shows her the wallet's review and returns it.
     """
     urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
     issuers = urls.get("issuers", base_url.rstrip("/"))
@@ -62,10 +64,11 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_
     # 4. Her wallet shows what would be disclosed; she decides.
     review = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]}))
     narrate("consent", review=review)
+    if callable(approve):
+        approve = approve(review)
     decision = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
                                       json={"approve": approve}))
-    if approve:
-        narrate("consented", decision=decision)
+    narrate("consented" if approve else "declined", decision=decision)
 
     # 5. The bank's verdict, with every check it made.
     result = checked_json(http.get(f"{verifier}/verifier/{bank}/requests/{request['state']}"))

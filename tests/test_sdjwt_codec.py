@@ -14,7 +14,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import ECAlgorithm
 
-from pctf.jose import Jws, SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key
+from pctf.jose import (
+    Jws,
+    SigningKey,
+    b64u_decode,
+    b64u_encode,
+    canonical_json,
+    generate_key,
+)
 from pctf.reasons import Reason, SandboxError
 from pctf.sdjwt import (
     ACCEPTED_TYPS,
@@ -648,6 +655,14 @@ def test_claim_name_reserved(name, value):
     rejects(Reason.CLAIM_NAME_RESERVED, resolve_disclosures, {"iss": "x", "_sd": [_digest(d)]}, [d])
     nested = {"iss": "x", "address": {"_sd": [_digest(d)]}}
     rejects(Reason.CLAIM_NAME_RESERVED, resolve_disclosures, nested, [d])
+
+
+def test_claim_name_sd_alg_reserved_at_top_level():
+    # the processed payload never holds _sd_alg (RFC 9901 4.1.1: only the signed payload carries it)
+    d = make_disclosure("salt", "_sd_alg", "md5")
+    rejects(Reason.CLAIM_NAME_RESERVED, resolve_disclosures, {"iss": "x", "_sd": [_digest(d)]}, [d])
+    # nested, it is an ordinary claim name (issue() accepts it there too)
+    assert resolve_disclosures({"o": {"_sd": [_digest(d)]}}, [d])[0] == {"o": {"_sd_alg": "md5"}}
 
 
 # -- claim_already_exists
