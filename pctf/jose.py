@@ -1,21 +1,24 @@
 """Keys and compact JWS for the whole sandbox (ES256 by default).
 
-pyjwt's algorithm objects do the signing and verification (on top of ``cryptography``); this
-module adds what the protocols need around them and that pyjwt leaves to callers: strict header
-checks (``alg`` allow-list, ``typ``, ``crit``), the algorithm/key-type match that defeats
-algorithm confusion, and JWK thumbprints (RFC 7638).
+pyjwt's algorithm objects load JWKs and sign (on top of ``cryptography``); verification, the hot
+path of every presentation, calls ``cryptography`` directly on keys loaded once. This module
+adds what the protocols need around them and that pyjwt leaves to callers: strict header checks
+(``alg`` allow-list, ``typ``, ``crit``), the algorithm/key-type match that defeats algorithm
+confusion, strict base64url and JSON, and JWK thumbprints (RFC 7638).
 """
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jwt.algorithms import ECAlgorithm, get_default_algorithms
 
 from .reasons import Reason, SandboxError
@@ -32,32 +35,47 @@ _ALGORITHMS = get_default_algorithms()
 _PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
 
 
+_STD_TO_URL = bytes.maketrans(b"+/", b"-_")
+# base64url -> base64; '+', '/' and '=' become '!' so that the strict decoder refuses them.
+_URL_TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# The last character of a canonical encoding leaves its unused low bits zero (RFC 4648 3.5):
+# 4 unused bits when the length is 2 mod 4, 2 when it is 3 mod 4.
+_CANONICAL_LAST = {2: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x0F == 0),
+                   3: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x03 == 0)}
+_PADDING = {0: b"", 2: b"==", 3: b"="}
+
+
 def b64u_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_STD_TO_URL).decode("ascii")
 
 
 def b64u_decode(text: str) -> bytes:
-    # Strict: only the base64url alphabet (the stdlib decoder silently skips other characters)
-    # and only the canonical encoding (unused trailing bits zero), so that no two different
-    # strings decode to the same bytes (RFC 4648 3.5; no signature malleability).
-    if not isinstance(text, str) or not _B64URL.fullmatch(text):
+    """Strict base64url: only its alphabet, no padding, and only the canonical encoding, so that
+    no two different strings decode to the same bytes (no signature malleability)."""
+    if not isinstance(text, str) or not text.isascii():
         raise ValueError("not base64url without padding")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64u_encode(data) != text:
+    data = text.encode("ascii")
+    rest = len(data) % 4
+    if rest == 1 or (rest and text[-1] not in _CANONICAL_LAST[rest]):
         raise ValueError("not the canonical base64url encoding")
-    return data
+    try:
+        # strict_mode refuses anything outside the alphabet, which the default silently skips.
+        return binascii.a2b_base64(data.translate(_URL_TO_STD) + _PADDING[rest], strict_mode=True)
+    except binascii.Error:
+        raise ValueError("not base64url without padding") from None
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def json_loads(data: bytes | str) -> Any:
-    """Parse strict JSON: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 section 6)."""
-    return json.loads(data, parse_constant=_reject_constant)
+    """Parse strict JSON in UTF-8: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 6)."""
+    return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
 
 
 def canonical_json(value: Any) -> str:
@@ -185,9 +203,37 @@ class Jws:
         if jwk.get("kty") != kty or (crv and jwk.get("crv") != crv):
             raise SandboxError(reason, f"algorithm {alg} does not match the key ({jwk.get('kty')}/{jwk.get('crv')})")
         try:
-            key = _public_key(canonical_json(public_jwk_only(jwk)), alg)
-            ok = _ALGORITHMS[alg].verify(self.signing_input, key, self.signature)
-        except Exception:  # malformed key material or signature encoding
+            ok = _verify_signature(alg, jwk, self.signing_input, self.signature)
+        except Exception:  # malformed key material
             ok = False
         if not ok:
             raise SandboxError(reason, "the signature does not verify with the expected key")
+
+
+_EC_SIGNATURES = {"ES256": (ec.ECDSA(hashes.SHA256()), 32), "ES384": (ec.ECDSA(hashes.SHA384()), 48),
+                  "ES512": (ec.ECDSA(hashes.SHA512()), 66)}
+_VERIFY_KEYS: dict[tuple, Any] = {}
+
+
+def _verify_signature(alg: str, jwk: dict, signing_input: bytes, signature: bytes) -> bool:
+    """Verify a JWS signature; keys are loaded once and kept by their public members."""
+    ident = (alg, jwk.get("crv"), jwk.get("x"), jwk.get("y"))
+    key = _VERIFY_KEYS.get(ident)
+    if key is None:
+        key = _public_key(canonical_json(public_jwk_only(jwk)), alg)
+        if len(_VERIFY_KEYS) > 4096:
+            _VERIFY_KEYS.clear()
+        _VERIFY_KEYS[ident] = key
+    ecdsa = _EC_SIGNATURES.get(alg)
+    try:
+        if ecdsa is None:  # EdDSA: the raw 64-byte signature
+            key.verify(signature, signing_input)
+            return True
+        algorithm, size = ecdsa
+        if len(signature) != 2 * size:  # JWS carries R || S, each of the curve's size (RFC 7518 3.4)
+            return False
+        der = encode_dss_signature(int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big"))
+        key.verify(der, signing_input, algorithm)
+        return True
+    except InvalidSignature:
+        return False

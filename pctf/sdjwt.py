@@ -15,7 +15,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from .jose import Jws, SigningKey, b64u_decode, b64u_encode, json_loads
 from .reasons import Reason, SandboxError
@@ -113,8 +113,7 @@ def issue(payload: dict, key: SigningKey, *, disclosable: Iterable[Sequence[Any]
     return "~".join([jwt, *[disclosures[i] for i in order]]) + "~"
 
 
-@dataclass(frozen=True)
-class Disclosed:
+class Disclosed(NamedTuple):
     """One disclosure as the resolver placed it: where, which name (None in arrays), what value."""
 
     disclosure: str
@@ -202,7 +201,8 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
 
     def walk(value: Any, path: Path) -> Any:
         if isinstance(value, dict):
-            out = {k: walk(v, path + (k,)) for k, v in value.items() if k != "_sd" and not (k == "_sd_alg" and not path)}
+            out = {k: walk(v, path + (k,)) if isinstance(v, (dict, list)) else v
+                   for k, v in value.items() if k != "_sd" and not (k == "_sd_alg" and not path)}
             digests = value.get("_sd", [])
             if not isinstance(digests, list):
                 raise SandboxError(Reason.MALFORMED, "_sd must be an array of digests")
@@ -240,8 +240,10 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
                     resolved = walk(content[1], path + (len(items),))
                     placed.append(Disclosed(disclosure, element["..."], path + (len(items),), resolved))
                     items.append(resolved)
-                else:
+                elif isinstance(element, (dict, list)):
                     items.append(walk(element, path + (len(items),)))
+                else:
+                    items.append(element)
             return items
         return value
 
