@@ -15,7 +15,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.web import service_app
 
-from .jurisdictions import SANDBOX_ISSUERS
+from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -75,13 +75,14 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         return service.issuances(issuer)
 
     @app.get("/issuers/{issuer}/offer.svg")
-    def offer_qr(uri: str) -> Response:
-        """A QR code of a credential offer URI, for a phone wallet to scan from the dashboard."""
+    def offer_qr(issuer: str, uri: str) -> Response:
+        """A QR code of a credential offer URI, for a phone wallet to scan from a browser."""
         import io
 
         import segno
 
-        if not uri.startswith("openid-credential-offer://"):
+        jurisdiction(issuer)
+        if len(uri) > 4000 or not uri.startswith("openid-credential-offer://"):
             raise SandboxError(Reason.BAD_REQUEST, "uri must be an openid-credential-offer:// URI")
         buffer = io.BytesIO()
         segno.make(uri, error="m").save(buffer, kind="svg", scale=4)

@@ -169,3 +169,14 @@ def test_offer_is_single_use_and_needs_its_transaction_code(sandbox, http):
     # ... but only once.
     again = http.post(f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": offer["tx_code"]})
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_credential_offer_as_a_qr_code(sandbox, http):
+    from scenarios.personas import SASHA, SASHA_EVIDENCE
+
+    offer = http.post(f"{sandbox.url}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}).json()
+    qr = http.get(f"{sandbox.url}/issuers/prov1/offer.svg", params={"uri": offer["credential_offer_uri"]})
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.text.lstrip().startswith("<?xml") and "<svg" in qr.text
+    bad = http.get(f"{sandbox.url}/issuers/prov1/offer.svg", params={"uri": "https://elsewhere.example"})
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
