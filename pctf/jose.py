@@ -75,7 +75,14 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 def json_loads(data: bytes | str) -> Any:
     """Parse strict JSON in UTF-8: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 6)."""
-    return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:  # compact JSON (all that JOSE producers emit) parses without the whitespace scans
+        value, end = _DECODER.raw_decode(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    return _DECODER.decode(text)
 
 
 def canonical_json(value: Any) -> str:
@@ -155,7 +162,7 @@ def _public_key(jwk_json: str, alg: str):
     return _ALGORITHMS[alg].from_jwk(jwk_json)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Jws:
     """A compact JWS split into its parts, header and payload decoded, signature not yet checked."""
 
@@ -179,7 +186,7 @@ class Jws:
             raise SandboxError(malformed, f"a JWS part is not base64url-encoded JSON ({exc.__class__.__name__})") from None
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise SandboxError(malformed, "JWS header and payload must be JSON objects")
-        return cls(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+        return cls(header, payload, token[:len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature)
 
     def check_header(self, typs: Iterable[str], *, typ_reason: Reason = Reason.TYP_INVALID,
                      alg_reason: Reason = Reason.ALG_NOT_ALLOWED) -> None:

@@ -13,7 +13,7 @@ from pctf import sdjwt
 from pctf.clock import Clock, from_timestamp
 from pctf.reasons import Reason, SandboxError
 from pctf.trust import TrustSource
-from pctf.vocab import credential_type, type_for_vct
+from pctf.vocab import type_for_vct
 
 from .policy import Policy
 from .verdict import Check, CredentialResult, Verdict
@@ -146,12 +146,11 @@ class VerificationEngine:
                                     f"no single {req.type_name} presentation for {req.query_id!r}", req.query_id))
                 continue
             res = self.verify_credential(presented, aud=aud, nonce=nonce,
-                                         expected_vcts=[credential_type(req.type_name).vct], label=req.query_id)
+                                         expected_vcts=[req.vct], label=req.query_id)
             results[req.query_id] = res
             checks.extend(res.checks)
         checks.extend(policy.evaluate(results))
-        credentials = {q: {"type": (type_for_vct(r.vct or "").name if type_for_vct(r.vct or "") else r.vct),
-                           "issuer": r.issuer, "claims": r.claims} for q, r in results.items() if r.ok}
+        credentials = {q: _summary(r) for q, r in results.items() if r.ok}
         return Verdict(verifier=verifier, policy=policy.id, checked_at=self.clock.now().isoformat(), checks=checks,
                        credentials=credentials)
 
@@ -159,7 +158,12 @@ class VerificationEngine:
                       verifier: str = "cli") -> Verdict:
         """One presentation, no relying-party policy: the engine's checks only (CLI ``verify``)."""
         res = self.verify_credential(presentation, aud=aud, nonce=nonce, expected_vcts=expected_vcts)
-        credentials = {res.label: {"type": (type_for_vct(res.vct or "").name if type_for_vct(res.vct or "") else res.vct),
-                                   "issuer": res.issuer, "claims": res.claims}} if res.ok else {}
+        credentials = {res.label: _summary(res)} if res.ok else {}
         return Verdict(verifier=verifier, policy="none", checked_at=self.clock.now().isoformat(), checks=res.checks,
                        credentials=credentials)
+
+
+def _summary(result: CredentialResult) -> dict:
+    """What a verdict says of one accepted credential: its type, issuer and disclosed claims."""
+    ctype = type_for_vct(result.vct or "")
+    return {"type": ctype.name if ctype else result.vct, "issuer": result.issuer, "claims": result.claims}

@@ -32,6 +32,10 @@ class Requirement:
     min_loa: int | None = None
     rules: tuple[ValueRule, ...] = ()
 
+    @property
+    def vct(self) -> str:
+        return credential_type(self.type_name).vct
+
 
 @dataclass(frozen=True)
 class Link:
@@ -55,7 +59,7 @@ class Policy:
 
     def dcql_query(self) -> dict:
         return {"credentials": [
-            {"id": r.query_id, "format": dcql.FORMAT, "meta": {"vct_values": [credential_type(r.type_name).vct]},
+            {"id": r.query_id, "format": dcql.FORMAT, "meta": {"vct_values": [r.vct]},
              "claims": [{"path": list(p)} for p in r.claims]}
             for r in self.requirements]}
 

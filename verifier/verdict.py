@@ -7,7 +7,7 @@ from typing import Any
 from pctf.reasons import Reason
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     name: str  # e.g. "signature", "holder_binding", "issuer_authorized", "loa"
     passed: bool
@@ -20,7 +20,7 @@ class Check:
                 "detail": self.detail}
 
 
-@dataclass
+@dataclass(slots=True)
 class CredentialResult:
     """What the engine learned about one presented credential."""
 
