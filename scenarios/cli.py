@@ -68,6 +68,21 @@ def read_json_file(path: Path, what: str) -> Any:
         fail(f"{what} file {path} is not valid JSON ({exc})")
 
 
+def read_text_arg(source: str, what: str) -> str:
+    """The stripped text of a file, or of standard input for ``-``; exit 2 when unusable."""
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(source).read_text()
+        except OSError as exc:
+            fail(f"cannot read {source}: {exc.strerror}")
+    text = text.strip()
+    if not text:
+        fail(f"bad_request: the {what} is empty")
+    return text
+
+
 # -- running the sandbox ------------------------------------------------------------------
 @app.command()
 def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (default PCTF_HOST or 127.0.0.1)."),
@@ -147,6 +162,56 @@ def issue(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: pro
 
 
 @app.command()
+def keygen(out: Optional[Path] = typer.Option(None, "--out", help="Write the key to this file (mode 0600) "
+                                                                 "instead of standard output.")) -> None:
+    """Generate a holder key (a private ES256 JWK) for ``issue --holder-jwk`` and ``present``."""
+    import os
+
+    from pctf.jose import generate_key
+
+    text = json.dumps(generate_key().private_jwk, indent=2)
+    if out is None:
+        print(text)
+        return
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{out} already exists; keys are never overwritten")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text + "\n")
+
+
+@app.command()
+def present(credential: str = typer.Argument("-", help="File holding the credential (SD-JWT issuance form), or -."),
+            holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's private JWK."),
+            aud: str = typer.Option(..., help="The verifier the presentation is for (KB-JWT aud)."),
+            nonce: str = typer.Option(..., help="The verifier's nonce (KB-JWT nonce)."),
+            disclose: Optional[list[str]] = typer.Option(
+                None, "--disclose", help="A claim to reveal, e.g. given_name or address.locality; repeatable. "
+                                         "Default: every claim.")) -> None:
+    """Build a presentation with key binding, revealing only the chosen claims (the holder's side)."""
+    from pctf import sdjwt
+    from pctf.jose import SigningKey, has_private_parts
+
+    text = read_text_arg(credential, "credential")
+    jwk = read_json_file(holder_jwk, "holder key")
+    if not isinstance(jwk, dict) or not has_private_parts(jwk):
+        fail("bad_request: the holder key file must hold the private JWK (from pctf-sandbox keygen)")
+    reveal = [tuple(p.split(".")) for p in disclose] if disclose else None
+
+    def run() -> str:
+        issued = sdjwt.SdJwt.parse(text)
+        paths = reveal if reveal is not None else [(k,) for k in sdjwt.resolve_disclosures(issued.payload,
+                                                                                          issued.disclosures)[0]]
+        return sdjwt.present(text, SigningKey(private_jwk=jwk), reveal=paths, aud=aud, nonce=nonce,
+                             iat=SystemClock().timestamp())
+
+    print(guarded(run))
+
+
+@app.command()
 def verify(presentation: str = typer.Argument("-", help="File holding the presentation, or - for stdin."),
            aud: str = typer.Option(..., help="The audience the key binding JWT must name."),
            nonce: str = typer.Option(..., help="The nonce the key binding JWT must carry."),
@@ -163,16 +228,7 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     from .stack import bootstrap
 
     s = settings()
-    if presentation == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(presentation).read_text()
-        except OSError as exc:
-            fail(f"cannot read {presentation}: {exc.strerror}")
-    text = text.strip()
-    if not text:
-        fail("bad_request: the presentation is empty")
+    text = read_text_arg(presentation, "presentation")
     vcts = [guarded(lambda: credential_type(type_)).vct] if type_ else None
     clock = SystemClock()
 

@@ -171,3 +171,33 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
     assert garbage.returncode == 1 and json.loads(garbage.stdout)["reasons"] == ["malformed_presentation"]
     issuances = run(env, "registry", "entity", "prov1", "--json")
     assert issuances.returncode == 0
+
+
+def test_keygen_issue_present_verify_entirely_from_the_command_line(env, tmp_path):
+    key = tmp_path / "holder.jwk"
+    assert run(env, "keygen", "--out", str(key)).returncode == 0
+    assert oct(key.stat().st_mode & 0o777) == "0o600" and "d" in json.loads(key.read_text())
+    assert_clean_error(run(env, "keygen", "--out", str(key)))  # never overwrites a key
+
+    issued = run(env, "issue", "--issuer", "terr1", "--type", "VerifiedPerson", "--holder-jwk", str(key),
+                 "--claims", json.dumps(SASHA_CLAIMS))
+    assert issued.returncode == 0, issued.stderr
+    presented = run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE,
+                    "--disclose", "family_name", "--disclose", "address.region", stdin=issued.stdout)
+    assert presented.returncode == 0, presented.stderr
+    verdict = run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE, stdin=presented.stdout)
+    assert verdict.returncode == 0, verdict.stdout
+    claims = json.loads(verdict.stdout)["credentials"]["credential"]["claims"]
+    assert claims == {"family_name": "Tremblay", "address": {"region": "Prov1"}, "assurance_level": 3}
+
+    everything = run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE, stdin=issued.stdout)
+    all_claims = json.loads(run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE,
+                                stdin=everything.stdout).stdout)["credentials"]["credential"]["claims"]
+    assert all_claims["address"] == SASHA_CLAIMS["address"] and all_claims["given_name"] == "Sasha"
+
+    public = tmp_path / "public.jwk"
+    public.write_text(json.dumps(generate_key().public_jwk))
+    assert_clean_error(run(env, "present", "-", "--holder-jwk", str(public), "--aud", AUD, "--nonce", NONCE,
+                           stdin=issued.stdout))
+    assert_clean_error(run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE,
+                           stdin="not a credential"), reason="malformed_presentation")
