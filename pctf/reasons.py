@@ -46,10 +46,6 @@ class Reason(StrEnum):
     ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"
     ISSUER_SUSPENDED = "issuer_suspended"
     REGISTRY_UNAVAILABLE = "registry_unavailable"
-    TRUST_LIST_EXPIRED = "trust_list_expired"
-    # -- status (Token Status List)
-    CREDENTIAL_REVOKED = "credential_revoked"
-    CREDENTIAL_SUSPENDED = "credential_suspended"
     # -- relying-party policy
     LOA_TOO_LOW = "loa_too_low"
     CLAIMS_MISSING = "claims_not_disclosed"

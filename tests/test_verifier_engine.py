@@ -664,3 +664,30 @@ def test_non_integer_loa_above_the_authorization_is_not_authorized(world):
     issued = hand_issue(payload, world.issuers.signing_key("prov1"))
     verdict = world.engine.verify_single(present(world, issued), aud=AUD, nonce=NONCE)
     assert_rejected(verdict, Reason.CLAIMS_INVALID, "issuer_authorized", "credential")
+
+
+# ============================================================================================
+# Required SD-JWT VC claims
+# ============================================================================================
+def _without(world, claim: str) -> str:
+    payload = payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"))
+    del payload[claim]
+    return sdjwt.issue(payload, world.issuers.signing_key("prov1"), disclosable=[("given_name",), ("family_name",)])
+
+
+def test_credential_without_vct_is_refused(world):
+    verdict = world.engine.verify_single(present(world, _without(world, "vct"), reveal=[("given_name",)]),
+                                         aud=AUD, nonce=NONCE)
+    assert_rejected(verdict, Reason.CLAIM_MISSING, "format", "credential")
+
+
+def test_credential_without_iat_is_refused(world):
+    verdict = world.engine.verify_single(present(world, _without(world, "iat"), reveal=[("given_name",)]),
+                                         aud=AUD, nonce=NONCE)
+    assert_rejected(verdict, Reason.CLAIM_MISSING, "validity", "credential")
+
+
+def test_credential_without_holder_key_is_refused(world):
+    verdict = world.engine.verify_single(present(world, _without(world, "cnf"), reveal=[("given_name",)]),
+                                         aud=AUD, nonce=NONCE)
+    assert_rejected(verdict, Reason.CNF_MISSING, "holder_binding", "credential")

@@ -211,7 +211,11 @@ class WalletService:
                                      .order_by(WalletCredential.id)).all())
 
     def respond(self, wallet_id: str, request_id: str, *, approve: bool) -> dict:
-        """Record the holder's decision and answer the verifier by ``direct_post`` (OpenID4VP 8.2)."""
+        """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), then record the holder's decision.
+
+        The decision and its consent record are stored only once the verifier has taken the
+        answer: a refused or failed delivery leaves the request pending and nothing recorded.
+        """
         holder = self.holder_key(wallet_id)
         with Session(self.engine) as session:
             pending = session.get(PendingPresentation, request_id)
@@ -220,29 +224,30 @@ class WalletService:
             if pending.status != "pending":
                 raise SandboxError(Reason.CONFLICT, f"this request was already {pending.status}", status_code=409)
             req, matches = pending.request, pending.matches
-            rows = {r.id: r for r in self._rows(wallet_id)}
-            disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
-                          "paths": m["paths"]} for m in matches]
-            form: dict[str, str] = {}
-            if req.get("state"):
-                form["state"] = req["state"]
-            if approve:
-                vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
-                                                          reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
-                                                          nonce=req["nonce"], iat=self.clock.timestamp())]
-                            for m in matches}
-                form["vp_token"] = json.dumps(vp_token)
-            else:
-                form["error"] = "access_denied"
-                form["error_description"] = "the holder declined"
-            pending.status = "approved" if approve else "declined"
+        rows = {r.id: r for r in self._rows(wallet_id)}
+        disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
+                      "paths": m["paths"]} for m in matches]
+        form: dict[str, str] = {"state": req["state"]} if req.get("state") else {}
+        if approve:
+            vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
+                                                      reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
+                                                      nonce=req["nonce"], iat=self.clock.timestamp())]
+                        for m in matches}
+            form["vp_token"] = json.dumps(vp_token)
+        else:
+            form["error"] = "access_denied"
+            form["error_description"] = "the holder declined"
+        body = checked_json(self.http.post(req["response_uri"], data=form))
+        decision = "approved" if approve else "declined"
+        with Session(self.engine) as session:
+            pending = session.get(PendingPresentation, request_id)
+            pending.status = decision
             session.add(pending)
             session.add(Consent(wallet_id=wallet_id, client_id=req["client_id"], response_uri=req["response_uri"],
-                                disclosed=disclosed if approve else [], decision=pending.status,
+                                disclosed=disclosed if approve else [], decision=decision,
                                 decided_at=self.clock.now()))
             session.commit()
-        body = checked_json(self.http.post(req["response_uri"], data=form))
-        return {"decision": "approved" if approve else "declined", "verifier_response": body}
+        return {"decision": decision, "verifier_response": body}
 
     def consents(self, wallet_id: str) -> list[dict]:
         self.holder_key(wallet_id)
