@@ -164,7 +164,7 @@ def issue(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: pro
 @app.command()
 def keygen(out: Optional[Path] = typer.Option(None, "--out", help="Write the key to this file (mode 0600) "
                                                                  "instead of standard output.")) -> None:
-    """Generate a holder key (a private ES256 JWK) for ``issue --holder-jwk`` and ``present``."""
+    """Generate a holder key (a private ES256 JWK) for issue --holder-jwk and present."""
     import os
 
     from pctf.jose import generate_key
