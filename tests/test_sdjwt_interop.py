@@ -37,6 +37,7 @@ from pctf.sdjwt import (
     resolve_disclosures,
     verify_key_binding,
 )
+from tests.test_sdjwt_properties import all_paths
 
 OUR_ISSUER = generate_key()
 OUR_HOLDER = generate_key()
@@ -282,17 +283,6 @@ scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value
 values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(keys, c, max_size=3),
                       max_leaves=10)
 claim_sets = st.dictionaries(keys.filter(lambda k: k not in NEVER_DISCLOSABLE), values, max_size=5)
-
-
-def all_paths(value, prefix=()):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield prefix + (k,)
-            yield from all_paths(v, prefix + (k,))
-    elif isinstance(value, list):
-        for v in value:
-            yield prefix + (None,)
-            yield from all_paths(v, prefix + (None,))
 
 
 def as_sdobj(value, chosen, prefix=()):
