@@ -74,13 +74,22 @@ class Settings(BaseSettings):
         return self.data_dir
 
     def resolved_governance_token(self) -> str:
-        if self.governance_token:
-            return self.governance_token
-        path = self.ensure_data_dir() / "governance.token"
+        """The governance role's bearer token (``PCTF_GOVERNANCE_TOKEN``, else generated once)."""
+        return self.resolved_secret("governance", self.governance_token)
+
+    def resolved_secret(self, name: str, explicit: str | None = None) -> str:
+        """A bearer token for one role: ``explicit`` when configured, else ``DATA_DIR/<name>.token``,
+        generated (mode 0600) on first use so every process sharing the data dir agrees on it."""
+        if explicit:
+            return explicit
+        path = self.ensure_data_dir() / f"{name}.token"
         if path.exists():
             return path.read_text().strip()
         token = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it a moment ago
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as fh:
             fh.write(token)
         return token

@@ -151,7 +151,9 @@ def _public_key(jwk: object, index: int) -> dict:
     return public
 
 
-def _jwks(value: object) -> dict:
+def validate_jwks(value: object) -> dict:
+    """A JWKS fit to register: public keys only, allowed curves, valid points, unique ``kid``s
+    (a missing ``kid`` becomes the key's RFC 7638 thumbprint). Raises ``bad_request`` saying which key fails."""
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or not value["keys"]:
         raise _bad('jwks must be an object {"keys": [...]} with at least one key')
     if len(value["keys"]) > MAX_KEYS:
@@ -238,7 +240,7 @@ class RegistryService:
         name = _text(name, "name", 200)
         jurisdiction = _text(jurisdiction, "jurisdiction", 64)
         role = _choice(role, "role", ROLES)
-        keys = _jwks(jwks)
+        keys = validate_jwks(jwks)
         now = _db_time(self.clock.now())
         with self._write() as session:
             row = session.get(Entity, entity_id)
