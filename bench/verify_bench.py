@@ -56,8 +56,9 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _pkg_version
 from pathlib import Path
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -110,6 +111,16 @@ class CachingTrust:
             found = self.inner.issuer_jwks(entity_id)
             if found:
                 self._jwks[entity_id] = found
+        return found
+
+    def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
+        key = ("key", entity_id, kid, at)
+        found = self._auth.get(key)
+        if found is None:
+            self.misses += 1
+            found = self.inner.key_state(entity_id, kid, at=at)
+            if found[0] == "active":
+                self._auth[key] = found
         return found
 
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,

@@ -72,6 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.signature": {"en": "Issuer signature", "fr": "Signature de l'émetteur"},
     "check.disclosures": {"en": "Disclosures match the signed digests", "fr": "Divulgations conformes aux empreintes signées"},
     "check.validity": {"en": "Validity period", "fr": "Période de validité"},
+    "check.issuer_key": {"en": "Issuer key in service", "fr": "Clé de l'émetteur en service"},
     "check.holder_binding": {"en": "Holder binding (key, audience, nonce)", "fr": "Lien au détenteur (clé, audience, nonce)"},
     "check.issuer_authorized": {"en": "Issuer authorized for this type and level", "fr": "Émetteur autorisé pour ce type et ce niveau"},
     "check.claims_disclosed": {"en": "Requested claims disclosed", "fr": "Attributs demandés communiqués"},

@@ -46,6 +46,10 @@ class Reason(StrEnum):
     ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"
     ISSUER_SUSPENDED = "issuer_suspended"
     REGISTRY_UNAVAILABLE = "registry_unavailable"
+    TRUST_LIST_EXPIRED = "trust_list_expired"  # registry unreachable and the cached snapshot too old
+    TRUST_LIST_INVALID = "trust_list_invalid"  # a snapshot not signed by the registry, or altered
+    KEY_RETIRED = "issuer_key_retired"  # signed after the issuer retired the key
+    KEY_COMPROMISED = "issuer_key_compromised"  # signed on or after the date the key was compromised
     # -- relying-party policy
     LOA_TOO_LOW = "loa_too_low"
     CLAIMS_MISSING = "claims_not_disclosed"

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     wallet_url: str | None = None
     verifier_url: str | None = None
     governance_token: str | None = None
+    # The assessor role marks PCTF criteria during onboarding (else generated in DATA_DIR/assessor.token).
+    assessor_token: str | None = None
     # Key-binding JWTs older than this are stale (RFC 9901 section 7.3 leaves the window to policy).
     kb_max_age_seconds: int = 300
     # Tolerated clock skew between parties.

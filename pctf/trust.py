@@ -32,6 +32,10 @@ class TrustSource(Protocol):
     def issuer_jwks(self, entity_id: str) -> dict | None:
         """The JWKS registered for ``entity_id``, or None when the registry does not know it."""
 
+    def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
+        """Whether the registered key ``kid`` could sign at ``at``: (``active`` | ``retired`` |
+        ``compromised``, a sentence saying why), per the registry's key events."""
+
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
                       assurance_level: int | None = None) -> AuthorizationAnswer:
         """Whether ``entity_id`` may ``action`` ``resource`` (at that LoA) at time ``at``."""

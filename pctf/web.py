@@ -56,10 +56,15 @@ def service_app(prefix: str, title: str, description: str = "") -> FastAPI:
     return app
 
 
-def require_bearer(request: Request, expected: str) -> None:
+def bearer_token(request: Request) -> str | None:
+    """The request's ``Authorization: Bearer`` token, or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def require_bearer(request: Request, expected: str, role: str = "governance") -> None:
     """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip(), expected):
-        raise SandboxError(Reason.UNAUTHORIZED, "this operation needs the governance role's bearer token",
+    token = bearer_token(request)
+    if not token or not hmac.compare_digest(token, expected):
+        raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs the {role} role's bearer token",
                            status_code=401)

@@ -5,17 +5,25 @@ the embedded dispatcher routes by path prefix, and a separate container serves t
 Endpoints are plain ``def`` (run in the thread pool): the service does blocking database work
 and other services call it over HTTP from their own threads.
 
-Reads and TRQP queries are public (the registry is the ecosystem's dial tone); every write
-needs the governance role's bearer token, so an issuer can never accredit itself.
+Reads, TRQP queries, the audit log and applying are public (the registry is the ecosystem's
+dial tone). Each other write needs one role's bearer token: governance for decisions, the
+assessor for assessment marks, and an application's own applicant token (given once, when it
+applies) to follow that application and ask for conformance runs. No token opens another role's
+door, so an applicant can never accredit itself.
 """
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, StrictInt
+import secrets
+from typing import Any
+
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
 from pctf.clock import Clock
+from pctf.http import make_client
+from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import require_bearer, service_app
+from pctf.web import bearer_token, require_bearer, service_app
 
 from .service import RegistryService
 
@@ -46,6 +54,37 @@ class AuthorizationIn(_Write):
 
 class StatusIn(_Write):
     status: str
+    reason: str | None = None
+    effective_from: str | None = None  # RFC 3339 with an offset; default: now
+    retroactive: StrictBool | None = None  # default: true for revocation, false for suspension
+
+
+class KeyIn(_Write):
+    jwk: dict
+
+
+class KeyEventIn(_Write):
+    event: str  # retired | compromised
+    effective_from: str | None = None
+    reason: str | None = None
+
+
+class RecognitionIn(_Write):
+    recognized_authority_id: str
+    action: str = "issue"
+    resource: str
+    valid_from: str | None = None
+    valid_until: str | None = None
+
+
+class ConformanceIn(_Write):
+    offer: str | dict | None = None  # a credential offer (URI or JSON) for a test subject
+    tx_code: str | None = None
+
+
+class AssessmentIn(_Write):
+    met: StrictBool
+    evidence: str
 
 
 class QueryContext(BaseModel):
@@ -76,7 +115,21 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
         # about what the body would have done.
         require_bearer(request, settings.resolved_governance_token())
 
+    def assessor(request: Request) -> None:
+        require_bearer(request, settings.resolved_secret("assessor", settings.assessor_token), "assessor")
+
+    def applicant_or_governance(request: Request, app_id: str) -> str:
+        """The actor for an application's own routes: its applicant, or governance."""
+        token = bearer_token(request)
+        if token and secrets.compare_digest(token, settings.resolved_governance_token()):
+            return "governance"
+        if service.applicant_may_read(app_id, token):
+            return f"applicant:{app_id}"
+        raise SandboxError(Reason.UNAUTHORIZED, "this application's applicant token or the governance token is "
+                                                "required", status_code=401)
+
     guarded = [Depends(governance)]
+    app_path = Path(max_length=64)
 
     @app.get("/registry/metadata")
     def metadata() -> dict:
@@ -111,10 +164,80 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     @app.patch("/registry/authorizations/{auth_id}", dependencies=guarded)
     def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=_MAX_ID)) -> dict:
-        return service.set_authorization_status(auth_id, body.status)
+        return service.set_authorization_status(auth_id, body.status, reason=body.reason,
+                                                effective_from=body.effective_from, retroactive=body.retroactive)
 
     @app.patch("/registry/entity/status", dependencies=guarded)
     def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> dict:
-        return service.set_entity_status(entity_id, body.status)
+        return service.set_entity_status(entity_id, body.status, reason=body.reason,
+                                         effective_from=body.effective_from, retroactive=body.retroactive)
+
+    @app.post("/registry/entity/keys", status_code=201, dependencies=guarded)
+    def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> dict:
+        return service.add_key(entity_id, body.jwk)
+
+    @app.post("/registry/entity/keys/{kid}/events", status_code=201, dependencies=guarded)
+    def key_event(body: KeyEventIn, kid: str = Path(max_length=256), entity_id: str = Query(max_length=2048)) -> dict:
+        return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)
+
+    @app.get("/registry/recognitions")
+    def recognitions() -> list[dict]:
+        return service.recognitions()
+
+    @app.post("/registry/recognitions", status_code=201, dependencies=guarded)
+    def recognize(body: RecognitionIn) -> dict:
+        return service.recognize(body.recognized_authority_id, action=body.action, resource=body.resource,
+                                 valid_from=body.valid_from, valid_until=body.valid_until)
+
+    # -- onboarding --------------------------------------------------------------------
+    @app.get("/registry/criteria")
+    def criteria(resource: list[str] = Query(default=[])) -> list[dict]:
+        return service.criteria(resource or None)
+
+    @app.post("/registry/applications", status_code=201)
+    def apply(body: dict[str, Any] = Body(...)) -> dict:
+        return service.apply(body)
+
+    @app.get("/registry/applications", dependencies=guarded)
+    def applications() -> list[dict]:
+        return service.applications()
+
+    @app.get("/registry/applications/{app_id}")
+    def application(request: Request, app_id: str = app_path) -> dict:
+        # Governance, the assessor and the applicant itself may read an application (contacts
+        # are personal information: not public).
+        token = bearer_token(request)
+        if token and secrets.compare_digest(token, settings.resolved_secret("assessor", settings.assessor_token)):
+            return service.application(app_id)
+        applicant_or_governance(request, app_id)
+        return service.application(app_id)
+
+    @app.post("/registry/applications/{app_id}/conformance")
+    def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> dict:
+        from .conformance import run_conformance
+
+        actor = applicant_or_governance(request, app_id)
+        record = service.application(app_id)
+        with make_client(settings) as http:
+            report = run_conformance(record["credential_issuer"], http=http, clock=clock, offer=body.offer,
+                                     tx_code=body.tx_code)
+        return service.record_conformance(app_id, report.as_dict(), actor=actor)
+
+    @app.put("/registry/applications/{app_id}/assessment/{criterion}", dependencies=[Depends(assessor)])
+    def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> dict:
+        return service.assess(app_id, criterion, met=body.met, evidence=body.evidence)
+
+    @app.post("/registry/applications/{app_id}/decision", dependencies=guarded)
+    def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> dict:
+        return service.decide(app_id, body)
+
+    # -- transparency ------------------------------------------------------------------
+    @app.get("/registry/audit")
+    def audit(after: int = Query(0, ge=0, le=_MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
+        return service.audit_log(after=after, limit=limit)
+
+    @app.get("/registry/audit/verify")
+    def verify_audit() -> dict:
+        return service.verify_audit_log()
 
     return app

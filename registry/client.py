@@ -12,11 +12,12 @@ from datetime import datetime
 
 import httpx
 
-from pctf.clock import as_utc
+from pctf.clock import Clock, SystemClock, as_utc
 from pctf.http import checked_json
 from pctf.reasons import Reason, SandboxError
 from pctf.trust import AuthorizationAnswer
 
+from . import rules
 from .service import RegistryService, iso_z
 
 DEFAULT_TTL_SECONDS = 60.0
@@ -58,6 +59,13 @@ def answer_from_trqp(answer: object) -> AuthorizationAnswer:
     )
 
 
+def _decision(status: str, decision: dict) -> dict:
+    body = {"status": status, **decision}
+    if isinstance(body.get("effective_from"), datetime):
+        body["effective_from"] = iso_z(body["effective_from"])
+    return {k: v for k, v in body.items() if v is not None}
+
+
 class RegistryClient:
     """The registry over HTTP, for verifiers, issuers and the scenario runner.
 
@@ -69,7 +77,8 @@ class RegistryClient:
     """
 
     def __init__(self, base_url: str, http: httpx.Client, authority_id: str, *,
-                 ttl_seconds: float = DEFAULT_TTL_SECONDS) -> None:
+                 ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.authority_id = authority_id
@@ -79,17 +88,29 @@ class RegistryClient:
 
     # -- TrustSource -------------------------------------------------------------------
     def issuer_jwks(self, entity_id: str) -> dict | None:
-        key = ("jwks", entity_id)
+        record = self._record(entity_id)
+        return None if record is None else copy.deepcopy(record["jwks"])  # callers may not alter the cache
+
+    def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
+        record = self._record(entity_id)
+        if record is None:
+            return "compromised", f"{entity_id} is not registered"
+        return rules.key_state(record, kid, as_utc(at), self.clock.now())
+
+    def _record(self, entity_id: str) -> dict | None:
+        """The entity's record, cached; None when the registry does not know it (not cached either:
+        an issuer accredited a moment later counts at once)."""
+        key = ("entity", entity_id)
         cached = self._cached(key)
         if cached is None:
             try:
-                cached = self.entity(entity_id)["jwks"]
+                cached = self.entity(entity_id)
             except SandboxError as exc:
                 if exc.reason == Reason.NOT_FOUND:
-                    return None  # not cached either: an issuer accredited a moment later counts at once
+                    return None
                 raise
             self._store(key, cached)
-        return copy.deepcopy(cached)  # the caller may not alter what the next caller gets
+        return cached  # type: ignore[return-value]
 
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
                       assurance_level: int | None = None) -> AuthorizationAnswer:
@@ -123,11 +144,13 @@ class RegistryClient:
                 "valid_from": iso_z(valid_from), "valid_until": iso_z(valid_until)}
         return self._write("POST", "authorizations", token, json={k: v for k, v in body.items() if v is not None})
 
-    def set_authorization_status(self, auth_id: int, status: str, *, token: str) -> dict:
-        return self._write("PATCH", f"authorizations/{auth_id}", token, json={"status": status})
+    def set_authorization_status(self, auth_id: int, status: str, *, token: str, **decision) -> dict:
+        """``decision``: ``reason``, ``effective_from`` (datetime) and ``retroactive``, as the service takes them."""
+        return self._write("PATCH", f"authorizations/{auth_id}", token, json=_decision(status, decision))
 
-    def set_entity_status(self, entity_id: str, status: str, *, token: str) -> dict:
-        return self._write("PATCH", "entity/status", token, params={"entity_id": entity_id}, json={"status": status})
+    def set_entity_status(self, entity_id: str, status: str, *, token: str, **decision) -> dict:
+        return self._write("PATCH", "entity/status", token, params={"entity_id": entity_id},
+                           json=_decision(status, decision))
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -185,8 +208,18 @@ class LocalTrust:
         self.service = service
 
     def issuer_jwks(self, entity_id: str) -> dict | None:
+        record = self._record(entity_id)
+        return None if record is None else record["jwks"]
+
+    def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
+        record = self._record(entity_id)
+        if record is None:
+            return "compromised", f"{entity_id} is not registered"
+        return rules.key_state(record, kid, as_utc(at), self.service.clock.now())
+
+    def _record(self, entity_id: str) -> dict | None:
         try:
-            return self.service.entity(entity_id)["jwks"]
+            return self.service.entity(entity_id)
         except SandboxError as exc:
             if exc.reason == Reason.NOT_FOUND:
                 return None

@@ -1,9 +1,10 @@
-"""The registry's logic: who may issue what, and the answer to a TRQP query.
+"""The registry's logic: who may issue what, how an issuer gets there, and the TRQP answers.
 
-:meth:`RegistryService.authorization_query` is the one place an authorization is evaluated;
-the HTTP app, :class:`registry.client.RegistryClient` (through the app) and
-:class:`registry.client.LocalTrust` all end up there, so a verifier gets the same verdict
-whichever way it reaches the registry.
+Writes are governance decisions (entities, authorizations, status changes with effective
+dates, key retirement and compromise, recognitions) and the onboarding workflow (apply,
+conformance, assessment, decision). Each is recorded in the same transaction as an entry of the
+hash-chained audit log. Answers come from :mod:`registry.rules` over entity records, the same
+code a verifier runs over the signed snapshot.
 
 Every method validates all of its input before it touches the store, so a rejected request
 changes nothing, and each one opens its own session: the service is shared by the threads of a
@@ -11,7 +12,9 @@ single-process server. Answers are plain JSON-able dicts.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -28,7 +31,24 @@ from pctf.settings import Settings
 from pctf.storage import engine_for
 from pctf.vocab import CREDENTIAL_TYPES, LEVELS_OF_ASSURANCE, credential_type
 
-from .models import ROLES, STATUSES, Authorization, Entity, Recognition
+from . import rules
+from .criteria import criteria_for
+from .models import (
+    KEY_EVENTS,
+    ROLES,
+    STATUSES,
+    Application,
+    AssessmentMark,
+    AuditEntry,
+    Authorization,
+    ConformanceRun,
+    Entity,
+    KeyEvent,
+    Recognition,
+    RegistrySigningKey,
+    StatusEvent,
+)
+from .rules import iso_z
 
 ACTIONS = ("issue", "verify")
 # The role an entity must hold for an action: an issuer is not authorized to verify, and so on.
@@ -36,17 +56,7 @@ ACTION_ROLES = {"issue": "issuer", "verify": "verifier"}
 MAX_KEYS = 16
 _MAX_TEXT = 2048
 _MAX_ID = 2**63 - 1  # SQL BIGINT: a larger id can only be unknown, and must not overflow the driver
-# When several authorizations match, the answer describes the one closest to being usable.
-_RANK = {"active": 0, "loa_exceeded": 1, "suspended": 2, "not_yet_valid": 3, "expired": 4, "revoked": 5}
 _ALGORITHMS = get_default_algorithms()
-
-
-def iso_z(value: datetime | None) -> str | None:
-    """RFC 3339 UTC with a ``Z`` (TRQP times); sub-second digits only when there are any."""
-    if value is None:
-        return None
-    value = as_utc(value)
-    return value.isoformat(timespec="seconds" if value.microsecond == 0 else "microseconds").replace("+00:00", "Z")
 
 
 def parse_time(value: object, field: str) -> datetime:
@@ -89,11 +99,11 @@ def _text(value: object, field: str, max_len: int = _MAX_TEXT) -> str:
     return value.strip()
 
 
-def _entity_url(value: object) -> str:
-    text = _text(value, "entity_id")
+def _entity_url(value: object, field: str = "entity_id") -> str:
+    text = _text(value, field)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise _bad("entity_id must be an http(s) URL (the entity's identifier, e.g. its issuer URL)")
+        raise _bad(f"{field} must be an http(s) URL (an identifier such as an issuer URL)")
     return text
 
 
@@ -165,7 +175,36 @@ def validate_jwks(value: object) -> dict:
     return {"keys": keys}
 
 
-def _auth_dict(row: Authorization) -> dict:
+GENESIS = "0" * 64
+_FINAL_STATES = ("accredited", "refused")
+
+
+def _canonical(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def audit_hash(entry: dict) -> str:
+    """SHA-256 over an audit entry's canonical JSON (every member but ``hash``), which includes
+    ``prev_hash``: altering, removing or reordering any entry breaks every hash after it."""
+    return hashlib.sha256(_canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+
+
+def _audit_dict(row: AuditEntry) -> dict:
+    return {"seq": row.seq, "at": iso_z(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
+            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
+
+
+def _event_dict(row: StatusEvent) -> dict:
+    return {"status": row.status, "effective_from": iso_z(row.effective_from), "retroactive": row.retroactive,
+            "reason": row.reason, "recorded_at": iso_z(row.recorded_at)}
+
+
+def _key_event_dict(row: KeyEvent) -> dict:
+    return {"kid": row.kid, "event": row.event, "effective_from": iso_z(row.effective_from), "reason": row.reason,
+            "recorded_at": iso_z(row.recorded_at)}
+
+
+def _auth_dict(row: Authorization, events: list[StatusEvent] = ()) -> dict:
     return {
         "id": row.id,
         "entity_id": row.entity_id,
@@ -176,10 +215,17 @@ def _auth_dict(row: Authorization) -> dict:
         "valid_from": iso_z(row.valid_from),
         "valid_until": iso_z(row.valid_until),
         "status": row.status,
+        "status_history": [_event_dict(e) for e in events],
     }
 
 
-def _entity_dict(row: Entity, auths: list[Authorization]) -> dict:
+def _record(row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent]) -> dict:
+    """An entity record: everything :mod:`registry.rules` needs to answer about it, as JSON."""
+    own = [e for e in events if e.authorization_id is None]
+    per_auth: dict[int, list[StatusEvent]] = {}
+    for e in events:
+        if e.authorization_id is not None:
+            per_auth.setdefault(e.authorization_id, []).append(e)
     return {
         "entity_id": row.entity_id,
         "name": row.name,
@@ -187,54 +233,46 @@ def _entity_dict(row: Entity, auths: list[Authorization]) -> dict:
         "role": row.role,
         "status": row.status,
         "jwks": row.jwks,
-        "authorizations": [_auth_dict(a) for a in auths],
+        "key_events": [_key_event_dict(k) for k in key_events],
+        "status_history": [_event_dict(e) for e in own],
+        "authorizations": [_auth_dict(a, per_auth.get(a.id, [])) for a in auths],
     }
 
 
-def _in_window(valid_from: datetime, valid_until: datetime | None, at: datetime) -> str:
-    """``active`` when ``at`` lies in [valid_from, valid_until), else why not."""
-    if at < as_utc(valid_from):
-        return "not_yet_valid"
-    if valid_until is not None and at >= as_utc(valid_until):
-        return "expired"
-    return "active"
+def _recognition_dict(row: Recognition) -> dict:
+    return {"id": row.id, "authority_id": row.authority_id, "recognized_authority_id": row.recognized_authority_id,
+            "action": row.action, "resource": row.resource, "valid_from": iso_z(row.valid_from),
+            "valid_until": iso_z(row.valid_until), "status": row.status}
 
 
-def _judge(row: Authorization, at: datetime, loa: int | None) -> str:
-    """The status of one authorization for a query at time ``at`` and LoA ``loa``."""
-    if row.status != "active":
-        return row.status
-    status = _in_window(row.valid_from, row.valid_until, at)
-    if status == "active" and loa is not None and row.assurance_level < loa:
-        return "loa_exceeded"
-    return status
-
-
-_MESSAGES = {
-    "active": "authorized",
-    "loa_exceeded": "authorized only up to level of assurance {loa}, below the level asked for",
-    "suspended": "the authorization is suspended",
-    "revoked": "the authorization was revoked",
-    "not_yet_valid": "the authorization is not yet valid at the time asked about",
-    "expired": "the authorization had expired at the time asked about",
-}
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RegistryService:
-    """The trust registry of the sandbox's governance authority (``settings.registry_authority_id``)."""
+    """The trust registry of the sandbox's governance authority (``settings.registry_authority_id``).
+
+    ``actor`` arguments name who acts, for the audit log: ``governance``, ``assessor``,
+    ``applicant:<application id>`` or ``system`` (start-up seeding). The HTTP app decides the
+    actor from the bearer token; the service never trusts a caller's claim to a role.
+    """
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
         self.authority_id = settings.registry_authority_id
-        self.engine = engine_for(settings, "registry", [Entity, Authorization, Recognition])
+        self.engine = engine_for(settings, "registry", [Entity, Authorization, Recognition, StatusEvent, KeyEvent,
+                                                        Application, ConformanceRun, AssessmentMark, AuditEntry,
+                                                        RegistrySigningKey])
 
     # -- governance writes -----------------------------------------------------------
-    def upsert_entity(self, entity_id: str, *, name: str, jurisdiction: str, role: str, jwks: dict) -> dict:
+    def upsert_entity(self, entity_id: str, *, name: str, jurisdiction: str, role: str, jwks: dict,
+                      actor: str = "governance") -> dict:
         """Register an entity or replace its name, jurisdiction, role and keys.
 
         The status is left as governance set it: re-registering never reinstates a suspended
-        or revoked entity (seeding runs at every start-up and must not undo a decision).
+        or revoked entity (seeding runs at every start-up and must not undo a decision). A
+        call that changes nothing writes nothing, not even to the audit log.
         """
         entity_id = _entity_url(entity_id)
         name = _text(name, "name", 200)
@@ -248,89 +286,343 @@ class RegistryService:
                 row = Entity(entity_id=entity_id, name=name, jurisdiction=jurisdiction, role=role, jwks=keys,
                              status="active", created_at=now, updated_at=now)
                 session.add(row)
-            else:
+                self._audit(session, actor, "entity.registered", entity_id,
+                            {"name": name, "jurisdiction": jurisdiction, "role": role,
+                             "kids": [k["kid"] for k in keys["keys"]]})
+            elif (row.name, row.jurisdiction, row.role, row.jwks) != (name, jurisdiction, role, keys):
                 row.name, row.jurisdiction, row.role, row.jwks, row.updated_at = name, jurisdiction, role, keys, now
+                self._audit(session, actor, "entity.updated", entity_id,
+                            {"name": name, "jurisdiction": jurisdiction, "role": role,
+                             "kids": [k["kid"] for k in keys["keys"]]})
             session.flush()
-            return _entity_dict(row, self._authorizations(session, entity_id))
+            return self._load(session, row)
 
     def authorize(self, entity_id: str, *, action: str = "issue", resource: str, assurance_level: int,
-                  valid_from: datetime | str | None = None, valid_until: datetime | str | None = None) -> dict:
+                  valid_from: datetime | str | None = None, valid_until: datetime | str | None = None,
+                  actor: str = "governance") -> dict:
         """Grant ``entity_id`` the right to ``action`` ``resource`` up to ``assurance_level``.
 
         ``resource`` may be a type name (``VerifiedPerson``) or a ``vct``; it is stored as the
         ``vct``, the value a verifier reads from a credential. ``valid_until`` is exclusive.
         """
+        with self._write() as session:
+            return self._authorize(session, entity_id, action=action, resource=resource,
+                                   assurance_level=assurance_level, valid_from=valid_from, valid_until=valid_until,
+                                   actor=actor)
+
+    def _authorize(self, session: Session, entity_id: str, *, action: str, resource: str, assurance_level: int,
+                   valid_from: datetime | str | None, valid_until: datetime | str | None, actor: str) -> dict:
         entity_id = _text(entity_id, "entity_id")
         action = _choice(action, "action", ACTIONS)
         vct = _vct(resource)
         loa = _loa(assurance_level)
-        start = parse_time(valid_from, "valid_from") if valid_from is not None else self.clock.now()
-        end = parse_time(valid_until, "valid_until") if valid_until is not None else None
-        if end is not None and _db_time(end) <= _db_time(start):
-            raise _bad("valid_until must be later than valid_from")
-        with self._write() as session:
-            entity = session.get(Entity, entity_id)
-            if entity is None:
-                raise _not_found(f"no entity {entity_id}")
-            if entity.status == "revoked":
-                raise _conflict(f"{entity_id} was revoked and cannot be granted anything")
-            if entity.role != ACTION_ROLES[action]:
-                raise _conflict(f"{entity_id} is registered as {entity.role}; {action!r} needs the "
-                                f"{ACTION_ROLES[action]} role")
-            row = Authorization(entity_id=entity_id, action=action, resource=vct, assurance_level=loa,
-                                framework_id=self.authority_id, valid_from=_db_time(start),
-                                valid_until=_db_time(end) if end else None, status="active",
-                                created_at=_db_time(self.clock.now()))
-            session.add(row)
-            session.flush()
-            return _auth_dict(row)
+        start, end = self._window(valid_from, valid_until)
+        entity = session.get(Entity, entity_id)
+        if entity is None:
+            raise _not_found(f"no entity {entity_id}")
+        if entity.status == "revoked":
+            raise _conflict(f"{entity_id} was revoked and cannot be granted anything")
+        if entity.role != ACTION_ROLES[action]:
+            raise _conflict(f"{entity_id} is registered as {entity.role}; {action!r} needs the "
+                            f"{ACTION_ROLES[action]} role")
+        row = Authorization(entity_id=entity_id, action=action, resource=vct, assurance_level=loa,
+                            framework_id=self.authority_id, valid_from=start, valid_until=end, status="active",
+                            created_at=_db_time(self.clock.now()))
+        session.add(row)
+        session.flush()
+        self._audit(session, actor, "authorization.granted", entity_id,
+                    {"authorization_id": row.id, "action": action, "resource": vct, "assurance_level": loa,
+                     "valid_from": iso_z(start), "valid_until": iso_z(end)})
+        return _auth_dict(row)
 
-    def set_authorization_status(self, auth_id: int, status: str) -> dict:
-        """Suspend, reinstate or revoke one authorization; revocation is final (409 after it)."""
+    def set_authorization_status(self, auth_id: int, status: str, *, effective_from: datetime | str | None = None,
+                                 reason: str = "", retroactive: bool | None = None,
+                                 actor: str = "governance") -> dict:
+        """Suspend, reinstate or revoke one authorization, from ``effective_from`` (default now).
+
+        Suspension and revocation need a reason. Revocation is final (409 after it) and, unless
+        ``retroactive=False``, reaches back to what was issued before it; a suspension only
+        covers what is issued from its effective date unless ``retroactive=True``.
+        """
         auth_id = _row_id(auth_id)
-        status = _choice(status, "status", STATUSES)
+        event = self._event_fields(status, effective_from, reason, retroactive)
         with self._write() as session:
             row = session.get(Authorization, auth_id)
             if row is None:
                 raise _not_found(f"no authorization {auth_id}")
-            if row.status == "revoked" and status != "revoked":
+            if row.status == "revoked":
                 raise _conflict(f"authorization {auth_id} was revoked; grant a new one instead")
-            row.status = status
+            session.add(StatusEvent(entity_id=row.entity_id, authorization_id=auth_id, **event))
+            row.status = event["status"]
+            self._audit(session, actor, f"authorization.{_VERBS[event['status']]}", row.entity_id,
+                        {"authorization_id": auth_id, **_event_details(event)})
             session.flush()
-            return _auth_dict(row)
+            events = session.exec(select(StatusEvent).where(StatusEvent.authorization_id == auth_id)
+                                  .order_by(StatusEvent.id)).all()
+            return _auth_dict(row, events)
 
-    def set_entity_status(self, entity_id: str, status: str) -> dict:
-        """Suspend, reinstate or revoke an entity (all its authorizations with it); revocation is final."""
+    def set_entity_status(self, entity_id: str, status: str, *, effective_from: datetime | str | None = None,
+                          reason: str = "", retroactive: bool | None = None, actor: str = "governance") -> dict:
+        """Suspend, reinstate or revoke an entity (all its authorizations with it), as
+        :meth:`set_authorization_status` does for one; revocation is final."""
         entity_id = _text(entity_id, "entity_id")
-        status = _choice(status, "status", STATUSES)
+        event = self._event_fields(status, effective_from, reason, retroactive)
         with self._write() as session:
             row = session.get(Entity, entity_id)
             if row is None:
                 raise _not_found(f"no entity {entity_id}")
-            if row.status == "revoked" and status != "revoked":
+            if row.status == "revoked":
                 raise _conflict(f"{entity_id} was revoked; it must apply again under a new identifier")
-            row.status, row.updated_at = status, _db_time(self.clock.now())
+            session.add(StatusEvent(entity_id=entity_id, authorization_id=None, **event))
+            row.status, row.updated_at = event["status"], _db_time(self.clock.now())
+            self._audit(session, actor, f"entity.{_VERBS[event['status']]}", entity_id, _event_details(event))
             session.flush()
-            return _entity_dict(row, self._authorizations(session, entity_id))
+            return self._load(session, row)
+
+    def add_key(self, entity_id: str, jwk: dict, *, actor: str = "governance") -> dict:
+        """Register one more public key for an entity (the first half of a key rotation)."""
+        entity_id = _text(entity_id, "entity_id")
+        with self._write() as session:
+            row = self._active_entity(session, entity_id)
+            keys = validate_jwks({"keys": [*row.jwks.get("keys", []), jwk]})
+            row.jwks, row.updated_at = keys, _db_time(self.clock.now())
+            self._audit(session, actor, "key.added", entity_id, {"kid": keys["keys"][-1]["kid"]})
+            session.flush()
+            return self._load(session, row)
+
+    def key_event(self, entity_id: str, kid: str, event: str, *, effective_from: datetime | str | None = None,
+                  reason: str = "", actor: str = "governance") -> dict:
+        """Retire a key (it stops signing from ``effective_from``; what it signed before still
+        verifies) or declare it compromised from a date (what it signed from then is rejected).
+
+        The key stays registered either way: removing it would break credentials it signed
+        legitimately. A compromise needs a reason; an entity cannot retire its last usable key.
+        """
+        entity_id = _text(entity_id, "entity_id")
+        kid = _text(kid, "kid", 256)
+        event = _choice(event, "event", KEY_EVENTS)
+        start = _db_time(parse_time(effective_from, "effective_from") if effective_from is not None
+                         else self.clock.now())
+        reason = _reason(reason, required=event == "compromised")
+        now = _db_time(self.clock.now())
+        with self._write() as session:
+            row = self._active_entity(session, entity_id)
+            kids = [k["kid"] for k in row.jwks.get("keys", [])]
+            if kid not in kids:
+                raise _not_found(f"{entity_id} has no registered key {kid!r}")
+            done = session.exec(select(KeyEvent).where(KeyEvent.entity_id == entity_id)).all()
+            spent = {e.kid for e in done} | {kid}
+            if not set(kids) - spent:
+                raise _conflict(f"{entity_id} would have no usable key left; register its new key first")
+            session.add(KeyEvent(entity_id=entity_id, kid=kid, event=event, effective_from=start, reason=reason,
+                                 recorded_at=now))
+            self._audit(session, actor, f"key.{event}", entity_id,
+                        {"kid": kid, "effective_from": iso_z(start), "reason": reason})
+            session.flush()
+            return self._load(session, row)
 
     def recognize(self, recognized_authority_id: str, *, action: str = "issue", resource: str,
-                  valid_from: datetime | str | None = None, valid_until: datetime | str | None = None) -> dict:
-        """Record that we recognize another framework's authority for (action, resource)."""
-        other = _text(recognized_authority_id, "recognized_authority_id")
+                  valid_from: datetime | str | None = None, valid_until: datetime | str | None = None,
+                  actor: str = "governance") -> dict:
+        """Record that we recognize another framework's authority for (action, resource).
+
+        ``recognized_authority_id`` is that framework's TRQP authority URL: its
+        ``/authorization`` and ``/entity`` endpoints live under it, as ours do.
+        """
+        other = _entity_url(recognized_authority_id, "recognized_authority_id")
         action = _choice(action, "action", ACTIONS)
         vct = _vct(resource)
-        start = parse_time(valid_from, "valid_from") if valid_from is not None else self.clock.now()
-        end = parse_time(valid_until, "valid_until") if valid_until is not None else None
-        if end is not None and _db_time(end) <= _db_time(start):
-            raise _bad("valid_until must be later than valid_from")
+        start, end = self._window(valid_from, valid_until)
         with self._write() as session:
             row = Recognition(authority_id=self.authority_id, recognized_authority_id=other, action=action,
-                              resource=vct, valid_from=_db_time(start), valid_until=_db_time(end) if end else None)
+                              resource=vct, valid_from=start, valid_until=end)
             session.add(row)
             session.flush()
-            return {"id": row.id, "authority_id": row.authority_id, "recognized_authority_id": other,
-                    "action": action, "resource": vct, "valid_from": iso_z(row.valid_from),
-                    "valid_until": iso_z(row.valid_until), "status": row.status}
+            self._audit(session, actor, "recognition.granted", other,
+                        {"recognition_id": row.id, "action": action, "resource": vct, "valid_from": iso_z(start),
+                         "valid_until": iso_z(end)})
+            return _recognition_dict(row)
+
+    # -- onboarding: apply, conformance, assessment, decision -------------------------
+    def apply(self, body: object) -> dict:
+        """An applicant's request for accreditation. Anyone may apply; the answer carries an
+        ``applicant_token`` (shown once) with which the applicant follows its application and
+        asks for conformance runs. It grants nothing else: only governance decides."""
+        if not isinstance(body, dict):
+            raise _bad("the application must be a JSON object")
+        entity_id = _entity_url(body.get("entity_id"))
+        name = _text(body.get("name"), "name", 200)
+        jurisdiction = _text(body.get("jurisdiction"), "jurisdiction", 64)
+        issuer = _entity_url(body.get("credential_issuer", entity_id), "credential_issuer")
+        contacts = body.get("contacts")
+        if (not isinstance(contacts, list) or not contacts or len(contacts) > 10
+                or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)):
+            raise _bad("contacts must be a list of 1 to 10 e-mail addresses or names")
+        requested = body.get("requested")
+        if not isinstance(requested, list) or not requested or len(requested) > len(CREDENTIAL_TYPES):
+            raise _bad('requested must list the credential types asked for: [{"resource": "VerifiedPerson", '
+                       '"assurance_level": 3}]')
+        wanted = []
+        for i, item in enumerate(requested):
+            if not isinstance(item, dict):
+                raise _bad(f"requested[{i}] must be an object with resource and assurance_level")
+            wanted.append({"resource": _vct(item.get("resource")),
+                           "assurance_level": _loa(item.get("assurance_level"), f"requested[{i}].assurance_level")})
+        if len({w["resource"] for w in wanted}) != len(wanted):
+            raise _bad("requested names a credential type twice")
+        token = secrets.token_urlsafe(32)
+        now = _db_time(self.clock.now())
+        with self._write() as session:
+            existing = session.get(Entity, entity_id)
+            if existing is not None and existing.status == "revoked":
+                raise _conflict(f"{entity_id} was revoked; apply under a new identifier")
+            open_ = session.exec(select(Application).where(Application.entity_id == entity_id,
+                                                           Application.state.not_in(_FINAL_STATES))).first()
+            if open_ is not None:
+                raise _conflict(f"{entity_id} already has an open application ({open_.id})")
+            row = Application(id=secrets.token_hex(8), entity_id=entity_id, name=name, jurisdiction=jurisdiction,
+                              contacts=[c.strip() for c in contacts], requested=wanted, credential_issuer=issuer,
+                              state="submitted", applicant_token_hash=_hash_token(token), created_at=now,
+                              updated_at=now)
+            session.add(row)
+            self._audit(session, f"applicant:{row.id}", "application.submitted", entity_id,
+                        {"application_id": row.id, "requested": wanted, "credential_issuer": issuer})
+            session.flush()
+            return {**self._application_view(session, row), "applicant_token": token}
+
+    def applicant_may_read(self, app_id: str, token: str | None) -> bool:
+        """Whether ``token`` is the applicant token of application ``app_id``."""
+        with Session(self.engine) as session:
+            row = session.get(Application, _text(app_id, "application_id", 64))
+            return (row is not None and token is not None
+                    and secrets.compare_digest(row.applicant_token_hash, _hash_token(token)))
+
+    def record_conformance(self, app_id: str, report: dict, *, actor: str) -> dict:
+        """Store a conformance report (see registry.conformance) and move the application on.
+
+        The keys the applicant's ``jwt-vc-issuer`` metadata published are kept with the
+        application: they are what accreditation registers.
+        """
+        with self._write() as session:
+            row = self._open_application(session, app_id)
+            passed = bool(report.get("passed"))
+            session.add(ConformanceRun(application_id=row.id, passed=passed, report=report,
+                                       ran_at=_db_time(self.clock.now())))
+            row.state = "conformance_passed" if passed else "conformance_failed"
+            row.jwks = report.get("jwks") if passed else None
+            row.updated_at = _db_time(self.clock.now())
+            failed = [c["id"] for c in report.get("checks", []) if not c.get("passed")]
+            self._audit(session, actor, "conformance.recorded", row.entity_id,
+                        {"application_id": row.id, "passed": passed, "failed_checks": failed})
+            session.flush()
+            return self._application_view(session, row)
+
+    def assess(self, app_id: str, criterion: str, *, met: bool, evidence: str, actor: str = "assessor") -> dict:
+        """An assessor marks one PCTF criterion met or not, with the evidence looked at."""
+        if not isinstance(met, bool):
+            raise _bad("met must be true or false")
+        evidence = _text(evidence, "evidence", 4000)
+        with self._write() as session:
+            row = self._open_application(session, app_id)
+            ids = [c.id for c in criteria_for([r["resource"] for r in row.requested])]
+            if criterion not in ids:
+                raise _bad(f"criterion must be one of {', '.join(ids)}")
+            mark = session.exec(select(AssessmentMark).where(AssessmentMark.application_id == row.id,
+                                                             AssessmentMark.criterion == criterion)).first()
+            now = _db_time(self.clock.now())
+            if mark is None:
+                session.add(AssessmentMark(application_id=row.id, criterion=criterion, met=met, evidence=evidence,
+                                           assessed_at=now))
+            else:
+                mark.met, mark.evidence, mark.assessed_at = met, evidence, now
+            row.updated_at = now
+            self._audit(session, actor, "assessment.marked", row.entity_id,
+                        {"application_id": row.id, "criterion": criterion, "met": met, "evidence": evidence})
+            session.flush()
+            return self._application_view(session, row)
+
+    def decide(self, app_id: str, body: object, *, actor: str = "governance") -> dict:
+        """The governance decision on an application: ``accredit`` or ``refuse``.
+
+        Accreditation needs a passed conformance run and every criterion of the checklist
+        assessed as met, and may grant no more than was asked for (types, level of assurance).
+        It registers the entity with the keys conformance found and grants each type for the
+        validity window. A refusal needs reasons. Either way the application is closed.
+        """
+        if not isinstance(body, dict):
+            raise _bad("the decision must be a JSON object")
+        decision = _choice(body.get("decision"), "decision", ("accredit", "refuse"))
+        with self._write() as session:
+            row = self._open_application(session, app_id)
+            if decision == "refuse":
+                reasons = body.get("reasons")
+                if (not isinstance(reasons, list) or not reasons
+                        or not all(isinstance(r, str) and r.strip() for r in reasons)):
+                    raise _bad("a refusal must give its reasons: a non-empty list of sentences")
+                row.decision = {"decision": "refuse", "reasons": [r.strip()[:2000] for r in reasons],
+                                "decided_at": iso_z(self.clock.now())}
+                row.state = "refused"
+                self._audit(session, actor, "application.refused", row.entity_id,
+                            {"application_id": row.id, "reasons": row.decision["reasons"]})
+                session.flush()
+                return self._application_view(session, row)
+            grants = self._grants(row, body)
+            if row.state != "conformance_passed" or not row.jwks:
+                raise _conflict("accreditation needs a passed technical conformance run first")
+            marks = {m.criterion: m for m in session.exec(
+                select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()}
+            checklist = criteria_for([r["resource"] for r in row.requested])
+            missing = [c.id for c in checklist if c.id not in marks]
+            unmet = [c.id for c in checklist if c.id in marks and not marks[c.id].met]
+            if missing or unmet:
+                raise _conflict("the PCTF assessment is not complete: "
+                                + "; ".join(filter(None, [missing and f"not assessed: {', '.join(missing)}",
+                                                          unmet and f"not met: {', '.join(unmet)}"])))
+            valid_from, valid_until = body.get("valid_from"), body.get("valid_until")
+            entity = session.get(Entity, row.entity_id)
+            keys = validate_jwks(row.jwks)
+            now = _db_time(self.clock.now())
+            if entity is None:
+                session.add(Entity(entity_id=row.entity_id, name=row.name, jurisdiction=row.jurisdiction,
+                                   role="issuer", jwks=keys, status="active", created_at=now, updated_at=now))
+                self._audit(session, actor, "entity.registered", row.entity_id,
+                            {"name": row.name, "jurisdiction": row.jurisdiction, "role": "issuer",
+                             "kids": [k["kid"] for k in keys["keys"]], "application_id": row.id})
+            elif entity.role != "issuer":
+                raise _conflict(f"{row.entity_id} is registered as {entity.role}, not as an issuer")
+            session.flush()
+            granted = [self._authorize(session, row.entity_id, action="issue", resource=vct, assurance_level=loa,
+                                       valid_from=valid_from, valid_until=valid_until, actor=actor)
+                       for vct, loa in grants]
+            row.decision = {"decision": "accredit", "decided_at": iso_z(now),
+                            "authorizations": [a["id"] for a in granted]}
+            row.state, row.updated_at = "accredited", now
+            self._audit(session, actor, "application.accredited", row.entity_id,
+                        {"application_id": row.id, "authorizations": [a["id"] for a in granted]})
+            session.flush()
+            return self._application_view(session, row)
+
+    @staticmethod
+    def _grants(row: Application, body: dict) -> list[tuple[str, int]]:
+        """What an accreditation grants: the types named (default: all asked for) at the LoA
+        given (default: as asked), never beyond what the applicant asked for."""
+        asked = {r["resource"]: r["assurance_level"] for r in row.requested}
+        types = body.get("types")
+        if types is None:
+            types = list(asked)
+        if not isinstance(types, list) or not types:
+            raise _bad("types must be a non-empty list of credential types")
+        loa = body.get("assurance_level")
+        grants = []
+        for t in types:
+            vct = _vct(t)
+            if vct not in asked:
+                raise _conflict(f"the application did not ask to issue {t}")
+            level = asked[vct] if loa is None else _loa(loa)
+            if level > asked[vct]:
+                raise _conflict(f"the application asked for {t} up to LoA {asked[vct]}, not {level}")
+            grants.append((vct, level))
+        return grants
 
     # -- reads -------------------------------------------------------------------------
     def entity(self, entity_id: str) -> dict:
@@ -339,84 +631,107 @@ class RegistryService:
             row = session.get(Entity, entity_id)
             if row is None:
                 raise _not_found(f"no entity {entity_id}")
-            return _entity_dict(row, self._authorizations(session, entity_id))
+            return self._load(session, row)
 
     def entities(self) -> list[dict]:
+        """Every entity record, in entity id order (also the body of the trust-list snapshot)."""
         with Session(self.engine) as session:
             rows = session.exec(select(Entity).order_by(Entity.entity_id)).all()
             auths: dict[str, list[Authorization]] = {}
             for a in session.exec(select(Authorization).order_by(Authorization.id)).all():
                 auths.setdefault(a.entity_id, []).append(a)
-            return [_entity_dict(r, auths.get(r.entity_id, [])) for r in rows]
+            events: dict[str, list[StatusEvent]] = {}
+            for e in session.exec(select(StatusEvent).order_by(StatusEvent.id)).all():
+                events.setdefault(e.entity_id, []).append(e)
+            key_events: dict[str, list[KeyEvent]] = {}
+            for k in session.exec(select(KeyEvent).order_by(KeyEvent.id)).all():
+                key_events.setdefault(k.entity_id, []).append(k)
+            return [_record(r, auths.get(r.entity_id, []), events.get(r.entity_id, []),
+                            key_events.get(r.entity_id, [])) for r in rows]
 
+    def recognitions(self) -> list[dict]:
+        with Session(self.engine) as session:
+            return [_recognition_dict(r) for r in session.exec(select(Recognition).order_by(Recognition.id)).all()]
+
+    def application(self, app_id: str) -> dict:
+        with Session(self.engine) as session:
+            row = session.get(Application, _text(app_id, "application_id", 64))
+            if row is None:
+                raise _not_found(f"no application {app_id}")
+            return self._application_view(session, row)
+
+    def applications(self) -> list[dict]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Application).order_by(Application.created_at, Application.id)).all()
+            return [{"application_id": r.id, "entity_id": r.entity_id, "name": r.name, "state": r.state,
+                     "created_at": iso_z(r.created_at)} for r in rows]
+
+    def criteria(self, resources: list[str] | None = None) -> list[dict]:
+        """The assessment checklist for these types (all types when none are named)."""
+        vcts = [_vct(r) for r in resources] if resources else [t.vct for t in CREDENTIAL_TYPES.values()]
+        return [{"id": c.id, "en": c.en, "fr": c.fr} for c in criteria_for(vcts)]
+
+    def audit_log(self, *, after: int = 0, limit: int = 1000) -> list[dict]:
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise _bad("after must be a non-negative integer")
+        limit = max(1, min(int(limit), 10_000))
+        with Session(self.engine) as session:
+            rows = session.exec(select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
+                                .limit(limit)).all()
+            return [_audit_dict(r) for r in rows]
+
+    def verify_audit_log(self) -> dict:
+        """Walk the whole chain: each entry's hash, its link to the previous one, no gaps."""
+        prev, count = GENESIS, 0
+        with Session(self.engine) as session:
+            for row in session.exec(select(AuditEntry).order_by(AuditEntry.seq)):
+                entry = _audit_dict(row)
+                count += 1
+                problem = None
+                if row.seq != count:
+                    problem = f"entry {count} is missing (next is {row.seq})"
+                elif row.prev_hash != prev:
+                    problem = f"entry {row.seq} does not link to the entry before it"
+                elif audit_hash(entry) != row.hash:
+                    problem = f"entry {row.seq} was altered after it was written"
+                if problem:
+                    return {"valid": False, "entries": count, "broken_at": row.seq, "problem": problem,
+                            "head": None}
+                prev = row.hash
+        return {"valid": True, "entries": count, "broken_at": None, "problem": None, "head": prev}
+
+    # -- TRQP --------------------------------------------------------------------------
     def authorization_query(self, body: dict) -> dict:
         """ToIP TRQP v2 ``POST /authorization``: may ``entity_id`` ``action`` ``resource``?
 
-        Evaluated at ``context.time`` (default: now); beyond TRQP, ``context.assurance_level``
-        asks for a minimum LoA, and the answer carries ``status``, the authorization's maximum
-        ``assurance_level`` and its validity period so a verifier can say *why*. An unknown
-        entity is an answer (``unknown_entity``), not an error: the question was well formed.
+        Evaluated at ``context.time`` (default: now) by :func:`registry.rules.answer_authorization`,
+        the same function a verifier runs over the signed snapshot. Beyond TRQP,
+        ``context.assurance_level`` asks for a minimum LoA. An unknown entity is an answer
+        (``unknown_entity``), not an error: the question was well formed.
         """
         q = self._query(body)
-        answer = {**q["echo"], "authorized": False, "time_requested": iso_z(q["at"]),
-                  "time_evaluated": iso_z(self.clock.now()), "message": "", "status": "not_found",
-                  "assurance_level": None, "valid_from": None, "valid_until": None}
-        if q["echo"]["authority_id"] != self.authority_id:
-            answer["message"] = f"this registry answers for authority {self.authority_id} only"
-            return answer
         try:
             vct = credential_type(q["echo"]["resource"]).vct
         except SandboxError:
             vct = None  # an unknown resource is a question with a plain answer: nobody may act on it
-        with Session(self.engine) as session:
-            entity = session.get(Entity, q["echo"]["entity_id"])
-            if entity is None:
-                answer.update(status="unknown_entity", message="the registry does not know this entity")
-                return answer
-            rows = [] if vct is None else session.exec(
-                select(Authorization).where(Authorization.entity_id == entity.entity_id,
-                                            Authorization.action == q["echo"]["action"],
-                                            Authorization.resource == vct)).all()
-            entity_status = entity.status
-        judged = sorted(((_judge(r, q["at"], q["loa"]), r) for r in rows),
-                        key=lambda p: (_RANK[p[0]], -p[1].assurance_level, p[1].id))
-        if judged:
-            status, best = judged[0]
-            answer.update(status=status, assurance_level=best.assurance_level,
-                          valid_from=iso_z(best.valid_from), valid_until=iso_z(best.valid_until),
-                          message=_MESSAGES[status].format(loa=best.assurance_level))
-        else:
-            answer["message"] = (f"unknown resource {q['echo']['resource']!r}" if vct is None
-                                 else "no authorization for this action and resource")
-        if entity_status != "active":
-            answer.update(status=entity_status, message=f"the entity is {entity_status}")
-        answer["authorized"] = answer["status"] == "active"
-        return answer
+        record = None
+        if q["echo"]["authority_id"] == self.authority_id:
+            with Session(self.engine) as session:
+                row = session.get(Entity, q["echo"]["entity_id"])
+                record = None if row is None else self._load(session, row)
+        return rules.answer_authorization(record, q["echo"], vct, q["at"], self.clock.now(), q["loa"],
+                                          self.authority_id)
 
     def recognition_query(self, body: dict) -> dict:
         """ToIP TRQP v2 ``POST /recognition``: do we (``authority_id``) recognize ``entity_id``,
         another framework's authority, for ``action`` on ``resource``?"""
         q = self._query(body)
-        echo = q["echo"]
-        answer = {**echo, "recognized": False, "time_requested": iso_z(q["at"]),
-                  "time_evaluated": iso_z(self.clock.now()), "message": ""}
-        if echo["authority_id"] != self.authority_id:
-            answer["message"] = f"this registry answers for authority {self.authority_id} only"
-            return answer
         try:
-            resource = credential_type(echo["resource"]).vct
+            resource = credential_type(q["echo"]["resource"]).vct
         except SandboxError:
-            resource = echo["resource"]
-        with Session(self.engine) as session:
-            rows = session.exec(select(Recognition).where(
-                Recognition.authority_id == self.authority_id,
-                Recognition.recognized_authority_id == echo["entity_id"],
-                Recognition.action == echo["action"], Recognition.resource == resource)).all()
-        usable = [r for r in rows if r.status == "active" and _in_window(r.valid_from, r.valid_until, q["at"]) == "active"]
-        answer["recognized"] = bool(usable)
-        answer["message"] = "recognized" if usable else ("the recognition is not in force at the time asked about"
-                                                         if rows else "no recognition of this authority")
-        return answer
+            resource = q["echo"]["resource"]
+        return rules.answer_recognition(self.recognitions(), q["echo"], resource, q["at"], self.clock.now(),
+                                        self.authority_id)
 
     def metadata(self) -> dict:
         """What this registry answers for: TRQP metadata plus the PCTF levels of assurance."""
@@ -435,6 +750,8 @@ class RegistryService:
                 "recognition": f"{base}/recognition",
                 "entity": f"{base}/entity",
                 "entities": f"{base}/entities",
+                "applications": f"{base}/applications",
+                "audit": f"{base}/audit",
             },
         }
 
@@ -443,8 +760,8 @@ class RegistryService:
     def _write(self) -> Iterator[Session]:
         """One session, one transaction: committed when the block ends, rolled back on any error.
 
-        A unique-key race (two first registrations of the same entity) becomes a 409, not a
-        500; the caller may simply retry.
+        A unique-key race (two first registrations of the same entity, two audit entries taking
+        the same sequence number) becomes a 409, not a 500; the caller may simply retry.
         """
         with Session(self.engine) as session:
             try:
@@ -454,10 +771,80 @@ class RegistryService:
                 session.rollback()
                 raise _conflict("a concurrent change conflicted with this one; retry") from None
 
+    def _audit(self, session: Session, actor: str, action: str, subject: str, details: dict) -> None:
+        """Append one entry to the audit log, in the transaction of the change it records."""
+        last = session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        entry = {"seq": 1 if last is None else last.seq + 1, "at": iso_z(_db_time(self.clock.now())),
+                 "actor": actor, "action": action, "subject": subject, "details": details,
+                 "prev_hash": GENESIS if last is None else last.hash}
+        entry["hash"] = audit_hash(entry)
+        session.add(AuditEntry(**{**entry, "at": parse_time(entry["at"], "at")}))
+        session.flush()
+
+    def _load(self, session: Session, row: Entity) -> dict:
+        auths = session.exec(select(Authorization).where(Authorization.entity_id == row.entity_id)
+                             .order_by(Authorization.id)).all()
+        events = session.exec(select(StatusEvent).where(StatusEvent.entity_id == row.entity_id)
+                              .order_by(StatusEvent.id)).all()
+        key_events = session.exec(select(KeyEvent).where(KeyEvent.entity_id == row.entity_id)
+                                  .order_by(KeyEvent.id)).all()
+        return _record(row, list(auths), list(events), list(key_events))
+
     @staticmethod
-    def _authorizations(session: Session, entity_id: str) -> list[Authorization]:
-        return list(session.exec(select(Authorization).where(Authorization.entity_id == entity_id)
-                                 .order_by(Authorization.id)).all())
+    def _active_entity(session: Session, entity_id: str) -> Entity:
+        row = session.get(Entity, entity_id)
+        if row is None:
+            raise _not_found(f"no entity {entity_id}")
+        if row.status == "revoked":
+            raise _conflict(f"{entity_id} was revoked")
+        return row
+
+    @staticmethod
+    def _open_application(session: Session, app_id: str) -> Application:
+        row = session.get(Application, _text(app_id, "application_id", 64))
+        if row is None:
+            raise _not_found(f"no application {app_id}")
+        if row.state in _FINAL_STATES:
+            raise _conflict(f"application {app_id} was already decided ({row.state})")
+        return row
+
+    def _application_view(self, session: Session, row: Application) -> dict:
+        last = session.exec(select(ConformanceRun).where(ConformanceRun.application_id == row.id)
+                            .order_by(ConformanceRun.id.desc()).limit(1)).first()
+        marks = {m.criterion: m for m in session.exec(
+            select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()}
+        checklist = []
+        for c in criteria_for([r["resource"] for r in row.requested]):
+            mark = marks.get(c.id)
+            checklist.append({"id": c.id, "en": c.en, "fr": c.fr, "met": None if mark is None else mark.met,
+                              "evidence": None if mark is None else mark.evidence,
+                              "assessed_at": None if mark is None else iso_z(mark.assessed_at)})
+        return {"application_id": row.id, "entity_id": row.entity_id, "name": row.name,
+                "jurisdiction": row.jurisdiction, "contacts": row.contacts, "requested": row.requested,
+                "credential_issuer": row.credential_issuer, "state": row.state,
+                "conformance": None if last is None else {**last.report, "passed": last.passed,
+                                                          "ran_at": iso_z(last.ran_at)},
+                "assessment": checklist, "decision": row.decision,
+                "created_at": iso_z(row.created_at), "updated_at": iso_z(row.updated_at)}
+
+    def _window(self, valid_from: object, valid_until: object) -> tuple[datetime, datetime | None]:
+        start = _db_time(parse_time(valid_from, "valid_from") if valid_from is not None else self.clock.now())
+        end = _db_time(parse_time(valid_until, "valid_until")) if valid_until is not None else None
+        if end is not None and end <= start:
+            raise _bad("valid_until must be later than valid_from")
+        return start, end
+
+    def _event_fields(self, status: object, effective_from: object, reason: object, retroactive: object) -> dict:
+        status = _choice(status, "status", STATUSES)
+        if retroactive is not None and not isinstance(retroactive, bool):
+            raise _bad("retroactive must be true or false")
+        now = _db_time(self.clock.now())
+        return {"status": status,
+                "effective_from": _db_time(parse_time(effective_from, "effective_from"))
+                if effective_from is not None else now,
+                "reason": _reason(reason, required=status != "active"),
+                "retroactive": (status == "revoked") if retroactive is None else retroactive,
+                "recorded_at": now}
 
     def _query(self, body: object) -> dict:
         """Validate a TRQP query body; the four identifiers are echoed in the answer as asked."""
@@ -473,3 +860,19 @@ class RegistryService:
         loa = (_loa(context["assurance_level"], "context.assurance_level")
                if context.get("assurance_level") is not None else None)
         return {"echo": echo, "at": at, "loa": loa}
+
+
+_VERBS = {"active": "reinstated", "suspended": "suspended", "revoked": "revoked"}
+
+
+def _event_details(event: dict) -> dict:
+    return {"status": event["status"], "effective_from": iso_z(event["effective_from"]),
+            "retroactive": event["retroactive"], "reason": event["reason"]}
+
+
+def _reason(value: object, *, required: bool) -> str:
+    if value is None or value == "":
+        if required:
+            raise _bad("a reason is required for a suspension, revocation or key compromise")
+        return ""
+    return _text(value, "reason", 2000)

@@ -121,7 +121,7 @@ def test_upsert_and_lookup(service, key):
 
 
 def test_upsert_keeps_a_governance_status(service, key, grant):
-    service.set_entity_status(PROV1, "suspended")
+    service.set_entity_status(PROV1, "suspended", reason="governance review")
     again = service.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
                                   jwks={"keys": [key.public_jwk]})
     assert again["status"] == "suspended"  # re-registering never reinstates
@@ -180,10 +180,10 @@ def test_authorize_rejects_bad_input_and_stores_nothing(service, grant, kwargs, 
 
 
 def test_revocation_is_final(service, grant):
-    service.set_authorization_status(grant["id"], "revoked")
+    service.set_authorization_status(grant["id"], "revoked", reason="governance review")
     err = reason_of(lambda: service.set_authorization_status(grant["id"], "active"))
     assert err.reason == Reason.CONFLICT and err.status_code == 409
-    service.set_entity_status(PROV1, "revoked")
+    service.set_entity_status(PROV1, "revoked", reason="governance review")
     assert reason_of(lambda: service.set_entity_status(PROV1, "active")).reason == Reason.CONFLICT
     assert reason_of(lambda: service.authorize(PROV1, resource=VP, assurance_level=1)).reason == Reason.CONFLICT
     assert reason_of(lambda: service.set_authorization_status(999, "active")).status_code == 404
@@ -225,24 +225,24 @@ def test_wrong_authority_says_whose_registry_this_is(service, grant):
 
 
 def test_suspended_authorization(service, grant):
-    service.set_authorization_status(grant["id"], "suspended")
+    service.set_authorization_status(grant["id"], "suspended", reason="governance review")
     answer = query(service)
     assert (answer["authorized"], answer["status"], answer["assurance_level"]) == (False, "suspended", 3)
     service.set_authorization_status(grant["id"], "active")
     assert query(service)["authorized"] is True
-    service.set_authorization_status(grant["id"], "revoked")
+    service.set_authorization_status(grant["id"], "revoked", reason="governance review")
     assert query(service)["status"] == "revoked"
 
 
 @pytest.mark.parametrize("status", ["suspended", "revoked"])
 def test_entity_status_overrides_its_authorizations(service, grant, status):
-    service.set_entity_status(PROV1, status)
+    service.set_entity_status(PROV1, status, reason="governance review")
     answer = query(service)
     assert (answer["authorized"], answer["status"]) == (False, status)
 
 
 def test_answer_explains_the_closest_authorization(service, grant):
-    service.set_authorization_status(grant["id"], "revoked")
+    service.set_authorization_status(grant["id"], "revoked", reason="governance review")
     service.authorize(PROV1, resource=VP, assurance_level=2)
     answer = query(service, loa=3)
     assert (answer["status"], answer["assurance_level"]) == ("loa_exceeded", 2)
@@ -285,7 +285,7 @@ def test_seed_is_idempotent_and_respects_governance(service, key):
     second = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
     assert len(first["authorizations"]) == len(second["authorizations"]) == 2
     assert second["jwks"]["keys"][0]["kid"] == rotated.kid  # a restart refreshes the keys
-    service.set_authorization_status(second["authorizations"][0]["id"], "suspended")
+    service.set_authorization_status(second["authorizations"][0]["id"], "suspended", reason="governance review")
     third = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
     assert [a["status"] for a in third["authorizations"]] == ["suspended", "active"]  # not re-granted
     err = reason_of(lambda: seed_issuer(service, PROV1, name="P", jurisdiction="Prov1",
@@ -294,7 +294,7 @@ def test_seed_is_idempotent_and_respects_governance(service, key):
 
 
 def test_state_survives_a_restart(settings, clock, service, grant):
-    service.set_authorization_status(grant["id"], "suspended")
+    service.set_authorization_status(grant["id"], "suspended", reason="governance review")
     storage.dispose_all()
     again = RegistryService(settings, clock)
     assert again.entity(PROV1)["authorizations"][0]["status"] == "suspended"
@@ -330,11 +330,11 @@ def test_http_governance_writes(api, service, key, grant):
     created = api.post("/registry/authorizations", headers=GOV,
                        json={"entity_id": FED, "resource": "VerifiedOrganization", "assurance_level": 3})
     assert created.status_code == 201 and created.json()["resource"] == VERIFIED_ORGANIZATION.vct
-    patched = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "suspended"}, headers=GOV)
+    patched = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "suspended", "reason": "governance review"}, headers=GOV)
     assert patched.json()["status"] == "suspended"
-    suspended = api.patch("/registry/entity/status", params={"entity_id": FED}, json={"status": "suspended"}, headers=GOV)
+    suspended = api.patch("/registry/entity/status", params={"entity_id": FED}, json={"status": "suspended", "reason": "governance review"}, headers=GOV)
     assert suspended.json()["status"] == "suspended"
-    again = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "revoked"}, headers=GOV)
+    again = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "revoked", "reason": "governance review"}, headers=GOV)
     assert again.status_code == 200
     conflict = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "active"}, headers=GOV)
     assert conflict.status_code == 409 and conflict.json()["error"] == "conflict"
@@ -348,8 +348,8 @@ def test_http_governance_needs_the_token(api, service, key, grant, headers):
         ("POST", "/registry/entities", {}, {"entity_id": FED, "name": "Fed", "jurisdiction": "Fed", "role": "issuer",
                                             "jwks": {"keys": [key.public_jwk]}}),
         ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": VP, "assurance_level": 4}),
-        ("PATCH", f"/registry/authorizations/{grant['id']}", {}, {"status": "revoked"}),
-        ("PATCH", "/registry/entity/status", {"entity_id": PROV1}, {"status": "revoked"}),
+        ("PATCH", f"/registry/authorizations/{grant['id']}", {}, {"status": "revoked", "reason": "governance review"}),
+        ("PATCH", "/registry/entity/status", {"entity_id": PROV1}, {"status": "revoked", "reason": "governance review"}),
         ("POST", "/registry/authorizations", {}, {"bogus": True}),  # the token is checked first
     ]
     for method, path, params, body in calls:
@@ -413,7 +413,7 @@ def test_local_trust_and_registry_client_agree(api, service, grant, key):
     remote = RegistryClient("http://testserver", api, service.authority_id, ttl_seconds=0)
     local = LocalTrust(service)
     service.upsert_entity(FED, name="Fed", jurisdiction="Fed", role="issuer", jwks={"keys": [key.public_jwk]})
-    service.set_entity_status(FED, "suspended")
+    service.set_entity_status(FED, "suspended", reason="governance review")
     cases = [
         (PROV1, "issue", VP, T0, None), (PROV1, "issue", VP, T0, 4), (PROV1, "issue", "VerifiedPerson", T0, 3),
         (PROV1, "issue", VP, T0 - timedelta(days=1), None), (PROV1, "issue", VP, UNTIL, None),
@@ -451,7 +451,7 @@ def test_registry_client_caches_positive_answers(api, service, grant, key, monke
     client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3)
     assert len(sent) == 5
 
-    client.set_authorization_status(grant["id"], "suspended", token=TOKEN)  # a write clears the cache
+    client.set_authorization_status(grant["id"], "suspended", reason="governance review", token=TOKEN)  # a write clears the cache
     assert client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3).status == "suspended"
 
 

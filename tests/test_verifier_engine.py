@@ -49,7 +49,7 @@ LEEWAY = 30
 YEAR = 365 * 24 * 3600
 
 ENGINE_CHECKS = ("format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
-                 "holder_binding", "issuer_authorized")
+                 "issuer_key", "holder_binding", "issuer_authorized")
 POLICY_CHECKS = ("claims_disclosed", "loa", "organization_active", "role_accepted", "linked", "same_holder")
 QUERY_IDS = ("person", "organization", "relationship")
 TYPES = {"person": "VerifiedPerson", "organization": "VerifiedOrganization", "relationship": "VerifiedRelationship"}
@@ -372,7 +372,7 @@ def test_suspended_issuer_and_suspended_authorization(tmp_path):
     w = make_world(tmp_path / "data")  # its own registry: suspension must not leak into other tests
     assert_accepted(bank(w, sasha_presentations(w)))
 
-    w.registry.set_entity_status(w.iss("prov1"), "suspended")
+    w.registry.set_entity_status(w.iss("prov1"), "suspended", reason="governance review")
     assert_rejected(bank(w, sasha_presentations(w)), Reason.ISSUER_SUSPENDED, "issuer_authorized", "person")
     w.registry.set_entity_status(w.iss("prov1"), "active")
     assert_accepted(bank(w, sasha_presentations(w)))
@@ -380,11 +380,11 @@ def test_suspended_issuer_and_suspended_authorization(tmp_path):
     # One authorization suspended (fed's VerifiedOrganization grant), the entity still active.
     auth = next(a for a in w.registry.entity(w.iss("fed"))["authorizations"]
                 if a["resource"] == credential_type("VerifiedOrganization").vct)
-    w.registry.set_authorization_status(auth["id"], "suspended")
+    w.registry.set_authorization_status(auth["id"], "suspended", reason="governance review")
     assert_rejected(bank(w, sasha_presentations(w)), Reason.ISSUER_SUSPENDED, "issuer_authorized", "organization")
 
     # A revoked issuer is not "suspended": it is no longer authorized at all.
-    w.registry.set_entity_status(w.iss("prov1"), "revoked")
+    w.registry.set_entity_status(w.iss("prov1"), "revoked", reason="governance review")
     verdict = bank(w, sasha_presentations(w))
     assert verdict.accepted is False
     assert set(verdict.reasons) == {Reason.ISSUER_NOT_AUTHORIZED.value, Reason.ISSUER_SUSPENDED.value}

@@ -93,6 +93,7 @@ class VerificationEngine:
                 last = exc
         else:
             raise last  # type: ignore[misc]
+        signing_kid = key.get("kid")
         result.passed("signature", f"issuer signature verified with registered key {kid or '(no kid)'}")
 
         result.step = "disclosures"
@@ -108,6 +109,12 @@ class VerificationEngine:
             raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, "the credential is not valid yet")
         result.issued_at = int(iat)
         result.passed("validity", f"issued {from_timestamp(iat).date()}" + (f", expires {from_timestamp(exp).date()}" if exp else ""))
+
+        result.step = "issuer_key"
+        state, why = self.trust.key_state(iss, signing_kid, at=from_timestamp(iat))
+        if state != "active":
+            raise SandboxError(Reason.KEY_COMPROMISED if state == "compromised" else Reason.KEY_RETIRED, why)
+        result.passed("issuer_key", why)
 
         result.step = "holder_binding"
         holder = (claims.get("cnf") or {}).get("jwk")
