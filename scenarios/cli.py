@@ -6,82 +6,23 @@ gets one line on stderr and exit code 2; ``verify`` exits 0 when accepted and 1 
 from __future__ import annotations
 
 import json
-import sys
-from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pctf.clock import SystemClock
 from pctf.i18n import t
-from pctf.reasons import SandboxError
-from pctf.settings import Settings
+
+from .cli_support import Lang, fail, guarded, out, read_json_file, read_text_arg, settings
+from .registry_cli import registry_app
 
 app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(demo_app, name="demo")
-
-out = Console()
-err = Console(stderr=True)
-
-
-class Lang(str, Enum):
-    en = "en"
-    fr = "fr"
-
-
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def guarded(fn: Callable[[], Any]) -> Any:
-    """Turn a SandboxError (or unreadable input) into one clear line and exit code 2."""
-    try:
-        return fn()
-    except SandboxError as exc:
-        fail(f"{exc.reason.value}: {exc.message}")
-    except OSError as exc:
-        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
-
-
-def settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic validation of PCTF_* variables
-        fail(f"invalid PCTF_* setting: {str(exc).splitlines()[0]}")
-        raise
-
-
-def read_json_file(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        fail(f"{what} file {path} does not exist")
-    except ValueError as exc:
-        fail(f"{what} file {path} is not valid JSON ({exc})")
-
-
-def read_text_arg(source: str, what: str) -> str:
-    """The stripped text of a file, or of standard input for ``-``; exit 2 when unusable."""
-    if source == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(source).read_text()
-        except OSError as exc:
-            fail(f"cannot read {source}: {exc.strerror}")
-    text = text.strip()
-    if not text:
-        fail(f"bad_request: the {what} is empty")
-    return text
-
 
 # -- running the sandbox ------------------------------------------------------------------
 @app.command()
@@ -241,66 +182,6 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     verdict = guarded(run)
     print(json.dumps(verdict, indent=2, ensure_ascii=False))
     raise typer.Exit(0 if verdict["accepted"] else 1)
-
-
-# -- the registry -----------------------------------------------------------------------------
-def _entity_id(s: Settings, ident: str) -> str:
-    return ident if "://" in ident else s.issuer_id(ident)
-
-
-@registry_app.command("entity")
-def registry_entity(entity_id: str = typer.Argument(..., help="Entity id (URL) or a sandbox issuer's short id."),
-                    as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """An entity's record: jurisdiction, role, status, keys and authorizations."""
-    from registry.service import RegistryService
-
-    from .stack import bootstrap
-
-    s = settings()
-    clock = SystemClock()
-
-    def run() -> dict:
-        bootstrap(s, clock)
-        return RegistryService(s, clock).entity(_entity_id(s, entity_id))
-
-    record = guarded(run)
-    if as_json:
-        print(json.dumps(record, indent=2, ensure_ascii=False))
-        return
-    out.print(f"[bold]{record['name']}[/] ({record['entity_id']})")
-    out.print(f"jurisdiction {record['jurisdiction']}, role {record['role']}, status {record['status']}, "
-              f"{len(record['jwks']['keys'])} key(s)")
-    table = Table("action", "resource", "LoA", "valid from", "valid until", "status")
-    for a in record["authorizations"]:
-        table.add_row(a["action"], a["resource"], str(a["assurance_level"]), a["valid_from"] or "",
-                      a["valid_until"] or "", a["status"])
-    out.print(table)
-
-
-@registry_app.command("onboard")
-def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The issuer's identifier (its iss URL)."),
-                     jwks: Path = typer.Option(..., "--jwks", help="File with the issuer's public JWKS (or one JWK)."),
-                     type_: str = typer.Option(..., "--type", help="Credential type it may issue, e.g. VerifiedPerson."),
-                     loa: int = typer.Option(..., "--loa", min=1, max=4, help="Highest level of assurance (1-4)."),
-                     name: Optional[str] = typer.Option(None, help="Display name (default: the entity id)."),
-                     jurisdiction: str = typer.Option("external", help="Jurisdiction code, e.g. CA-BC."),
-                     lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
-    """Register an issuer nobody here wrote and authorize it, as the governance role."""
-    from registry.service import RegistryService
-
-    s = settings()
-    keys = read_json_file(jwks, "JWKS")
-    if isinstance(keys, dict) and "keys" not in keys:
-        keys = {"keys": [keys]}
-    clock = SystemClock()
-
-    def run() -> dict:
-        service = RegistryService(s, clock)
-        service.upsert_entity(entity_id, name=name or entity_id, jurisdiction=jurisdiction, role="issuer", jwks=keys)
-        return service.authorize(entity_id, action="issue", resource=type_, assurance_level=loa)
-
-    granted = guarded(run)
-    out.print(t("onboard.done", lang.value, entity=entity_id, type=type_, loa=granted["assurance_level"]))
 
 
 # -- stories --------------------------------------------------------------------------------
