@@ -14,11 +14,12 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +52,23 @@ class Settings(BaseSettings):
     # How long a pre-authorized code and an access token stay usable (OpenID4VCI).
     offer_lifetime_seconds: int = 600
     http_timeout_seconds: float = 10.0
+    # How long a verifier may rely on the registry's signed snapshot once the registry is unreachable.
+    trust_list_lifetime_seconds: int = 86400
+    # The registry's public JWKS, as JSON, for verifiers to check snapshots with; when unset they
+    # pin the key the registry publishes at their first contact (DATA_DIR/registry-anchor.json).
+    registry_anchor_jwks: str | None = None
+
+    @field_validator("registry_anchor_jwks")
+    @classmethod
+    def _anchor_is_a_key_set(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                raise ValueError("PCTF_REGISTRY_ANCHOR_JWKS must be a JWKS or a JWK, as JSON") from None
+            if not isinstance(parsed, dict) or not (isinstance(parsed.get("keys"), list) or "kty" in parsed):
+                raise ValueError("PCTF_REGISTRY_ANCHOR_JWKS must be a JWKS or a JWK, as JSON")
+        return value
 
     # -- derived values -------------------------------------------------------------
     @property
@@ -74,6 +92,13 @@ class Settings(BaseSettings):
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+    def anchor_jwks(self) -> dict | None:
+        """``registry_anchor_jwks`` parsed (a JWKS or a single JWK), or None when not configured."""
+        if not self.registry_anchor_jwks:
+            return None
+        value = json.loads(self.registry_anchor_jwks)
+        return value if "keys" in value else {"keys": [value]}
 
     def resolved_governance_token(self) -> str:
         """The governance role's bearer token (``PCTF_GOVERNANCE_TOKEN``, else generated once)."""

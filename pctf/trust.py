@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from .reasons import Reason, SandboxError
+
 
 @dataclass(frozen=True)
 class AuthorizationAnswer:
@@ -26,6 +28,30 @@ class AuthorizationAnswer:
     valid_until: str | None = None
     message: str = ""
     raw: dict = field(default_factory=dict, compare=False)
+
+
+def answer_from_trqp(answer: object) -> AuthorizationAnswer:
+    """Reduce a TRQP authorization answer to what a verifier decides on.
+
+    Tolerates a registry that speaks plain TRQP without this sandbox's extensions (``status``,
+    ``assurance_level``, validity period); refuses anything that is not an answer at all.
+    """
+    if not isinstance(answer, dict) or not isinstance(answer.get("authorized"), bool):
+        raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's reply is not a TRQP authorization answer",
+                           status_code=502)
+    authorized = answer["authorized"]
+    return AuthorizationAnswer(
+        entity_id=str(answer.get("entity_id", "")),
+        action=str(answer.get("action", "")),
+        resource=str(answer.get("resource", "")),
+        authorized=authorized,
+        status=answer.get("status") or ("active" if authorized else "not_found"),
+        assurance_level=answer.get("assurance_level"),
+        valid_from=answer.get("valid_from"),
+        valid_until=answer.get("valid_until"),
+        message=answer.get("message") or "",
+        raw=answer,
+    )
 
 
 class TrustSource(Protocol):

@@ -17,6 +17,7 @@ import secrets
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
 from pctf.clock import Clock
@@ -26,6 +27,7 @@ from pctf.settings import Settings
 from pctf.web import bearer_token, require_bearer, service_app
 
 from .service import RegistryService
+from .trust_list import MEDIA_TYPE
 
 _MAX_ID = 2**63 - 1
 
@@ -230,6 +232,14 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     @app.post("/registry/applications/{app_id}/decision", dependencies=guarded)
     def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> dict:
         return service.decide(app_id, body)
+
+    @app.get("/registry/jwks")
+    def jwks() -> dict:
+        return service.jwks()
+
+    @app.get("/registry/trust-list")
+    def trust_list() -> Response:
+        return Response(service.trust_list(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
     # -- transparency ------------------------------------------------------------------
     @app.get("/registry/audit")

@@ -6,21 +6,29 @@ by :func:`trqp_query` and the answer read by :func:`answer_from_trqp`, whichever
 from __future__ import annotations
 
 import copy
+import json
+import logging
+import os
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
 from pctf.clock import Clock, SystemClock, as_utc
 from pctf.http import checked_json
 from pctf.reasons import Reason, SandboxError
-from pctf.trust import AuthorizationAnswer
+from pctf.trust import AuthorizationAnswer, answer_from_trqp
 
 from . import rules
 from .service import RegistryService, iso_z
+from .trust_list import SnapshotTrust, TrustList, verify_trust_list
+
+log = logging.getLogger("pctf.registry.client")
 
 DEFAULT_TTL_SECONDS = 60.0
+DEFAULT_SNAPSHOT_REFRESH_SECONDS = 300.0
 MAX_CACHE_ENTRIES = 4096
 
 
@@ -33,30 +41,6 @@ def trqp_query(entity_id: str, authority_id: str, action: str, resource: str, *,
         context["assurance_level"] = assurance_level
     return {"entity_id": entity_id, "authority_id": authority_id, "action": action, "resource": resource,
             "context": context}
-
-
-def answer_from_trqp(answer: object) -> AuthorizationAnswer:
-    """Reduce a TRQP authorization answer to what a verifier decides on.
-
-    Tolerates a registry that speaks plain TRQP without this sandbox's extensions (``status``,
-    ``assurance_level``, validity period); refuses anything that is not an answer at all.
-    """
-    if not isinstance(answer, dict) or not isinstance(answer.get("authorized"), bool):
-        raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's reply is not a TRQP authorization answer",
-                           status_code=502)
-    authorized = answer["authorized"]
-    return AuthorizationAnswer(
-        entity_id=str(answer.get("entity_id", "")),
-        action=str(answer.get("action", "")),
-        resource=str(answer.get("resource", "")),
-        authorized=authorized,
-        status=answer.get("status") or ("active" if authorized else "not_found"),
-        assurance_level=answer.get("assurance_level"),
-        valid_from=answer.get("valid_from"),
-        valid_until=answer.get("valid_until"),
-        message=answer.get("message") or "",
-        raw=answer,
-    )
 
 
 def _decision(status: str, decision: dict) -> dict:
@@ -74,28 +58,71 @@ class RegistryClient:
     a verifier does not call the registry for every presentation. Only positive answers are
     cached: a newly accredited issuer is accepted at once, while a suspension takes effect
     within the TTL (``clear_cache()`` makes it immediate; ``ttl_seconds=0`` disables caching).
+
+    The client also keeps the registry's signed snapshot, refreshed every
+    ``snapshot_refresh_seconds`` while the registry answers. When the registry cannot be
+    reached, the question is answered from that snapshot (same rules, see
+    :class:`registry.trust_list.SnapshotTrust`) until it expires; then ``trust_list_expired``.
+    ``anchor_jwks`` is the registry's public key set; when None, the key the registry
+    publishes at first contact is pinned (and kept in ``state_dir`` with the latest snapshot,
+    so a verifier restarted while the registry is down still has both).
     """
 
     def __init__(self, base_url: str, http: httpx.Client, authority_id: str, *,
-                 ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock | None = None) -> None:
+                 ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock | None = None,
+                 anchor_jwks: dict | None = None, state_dir: Path | None = None,
+                 snapshot_refresh_seconds: float = DEFAULT_SNAPSHOT_REFRESH_SECONDS) -> None:
         self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.authority_id = authority_id
         self.ttl_seconds = ttl_seconds
+        self.snapshot_refresh_seconds = snapshot_refresh_seconds
         self._cache: dict[tuple, tuple[float, object]] = {}
         self._lock = threading.Lock()
+        self._state_dir = state_dir
+        self._anchor = anchor_jwks or self._load_state("registry-anchor.json", json.loads)
+        self._snapshot: TrustList | None = None
+        self._snapshot_checked: float | None = None  # clock time of the last refresh attempt
+        saved = self._load_state("trust-list.jwt", str.strip)
+        if saved and self._anchor:
+            try:
+                self._snapshot = verify_trust_list(saved, self._anchor, authority_id=authority_id)
+            except SandboxError:
+                log.warning("ignoring the saved trust list: it does not verify with the registry's key")
 
     # -- TrustSource -------------------------------------------------------------------
     def issuer_jwks(self, entity_id: str) -> dict | None:
-        record = self._record(entity_id)
+        record = self._answer(lambda: self._record(entity_id))
+        if isinstance(record, SnapshotTrust):
+            return record.issuer_jwks(entity_id)
         return None if record is None else copy.deepcopy(record["jwks"])  # callers may not alter the cache
 
     def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
-        record = self._record(entity_id)
+        record = self._answer(lambda: self._record(entity_id))
+        if isinstance(record, SnapshotTrust):
+            return record.key_state(entity_id, kid, at=at)
         if record is None:
             return "compromised", f"{entity_id} is not registered"
         return rules.key_state(record, kid, as_utc(at), self.clock.now())
+
+    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
+                      assurance_level: int | None = None) -> AuthorizationAnswer:
+        answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level))
+        if isinstance(answer, SnapshotTrust):
+            return answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
+        return answer  # type: ignore[return-value]
+
+    def _answer(self, live):
+        """``live()``, or the snapshot's trust source when the registry cannot be reached."""
+        try:
+            result = live()
+        except SandboxError as exc:
+            if exc.reason != Reason.REGISTRY_UNAVAILABLE or self._snapshot is None:
+                raise
+            return SnapshotTrust(self._snapshot, self.clock)
+        self._refresh_snapshot_if_due()
+        return result
 
     def _record(self, entity_id: str) -> dict | None:
         """The entity's record, cached; None when the registry does not know it (not cached either:
@@ -112,8 +139,8 @@ class RegistryClient:
             self._store(key, cached)
         return cached  # type: ignore[return-value]
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
+    def _authorization(self, entity_id: str, action: str, resource: str, at: datetime,
+                       assurance_level: int | None) -> AuthorizationAnswer:
         body = trqp_query(entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level)
         key = ("authorization", entity_id, action, resource, body["context"]["time"], assurance_level)
         cached = self._cached(key)
@@ -123,6 +150,60 @@ class RegistryClient:
         if answer.authorized:
             self._store(key, answer)
         return answer
+
+    # -- the snapshot ----------------------------------------------------------------------
+    @property
+    def trust_list(self) -> TrustList | None:
+        """The latest verified snapshot this client holds, if any."""
+        return self._snapshot
+
+    def refresh_trust_list(self) -> TrustList:
+        """Fetch, verify and keep the registry's snapshot now; pins the registry's key on first use.
+
+        A snapshot that does not verify is refused (``trust_list_invalid``) and the one held
+        before is kept.
+        """
+        if self._anchor is None:
+            anchor = checked_json(self._send("GET", "jwks"))
+            if not isinstance(anchor, dict) or not isinstance(anchor.get("keys"), list):
+                raise SandboxError(Reason.TRUST_LIST_INVALID, "the registry's JWKS is not a key set", status_code=502)
+            self._anchor = anchor
+            self._save_state("registry-anchor.json", json.dumps(anchor))
+        response = self._send("GET", "trust-list")
+        if response.status_code != 200:
+            raise SandboxError(Reason.REGISTRY_UNAVAILABLE, f"the registry refused its trust list "
+                                                            f"(HTTP {response.status_code})", status_code=503)
+        snapshot = verify_trust_list(response.text.strip(), self._anchor, authority_id=self.authority_id)
+        self._snapshot = snapshot
+        self._save_state("trust-list.jwt", snapshot.token)
+        return snapshot
+
+    def _refresh_snapshot_if_due(self) -> None:
+        now = self.clock.now().timestamp()
+        if self._snapshot_checked is not None and now - self._snapshot_checked < self.snapshot_refresh_seconds:
+            return
+        self._snapshot_checked = now
+        try:
+            self.refresh_trust_list()
+        except SandboxError as exc:  # live answers keep working; the old snapshot stays
+            log.warning("could not refresh the trust list: %s", exc)
+
+    def _load_state(self, name: str, parse):
+        if self._state_dir is None:
+            return None
+        try:
+            return parse((self._state_dir / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _save_state(self, name: str, text: str) -> None:
+        """Write atomically (a crash leaves the old file or the new one, never half of one)."""
+        if self._state_dir is None:
+            return
+        self._state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self._state_dir / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, self._state_dir / name)
 
     # -- reads -------------------------------------------------------------------------
     def entity(self, entity_id: str) -> dict:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pctf.clock import Clock, as_utc
-from pctf.jose import ALLOWED_ALGS, has_private_parts, public_jwk_only, thumbprint
+from pctf.jose import ALLOWED_ALGS, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
@@ -49,6 +49,7 @@ from .models import (
     StatusEvent,
 )
 from .rules import iso_z
+from .trust_list import sign_trust_list
 
 ACTIONS = ("issue", "verify")
 # The role an entity must hold for an action: an issuer is not authorized to verify, and so on.
@@ -733,6 +734,32 @@ class RegistryService:
         return rules.answer_recognition(self.recognitions(), q["echo"], resource, q["at"], self.clock.now(),
                                         self.authority_id)
 
+    # -- the signed snapshot ---------------------------------------------------------------
+    def signing_key(self) -> SigningKey:
+        """The registry's own key (for trust lists), created and persisted on first use."""
+        with Session(self.engine) as session:
+            row = session.exec(select(RegistrySigningKey).order_by(RegistrySigningKey.created_at)).first()
+            if row is not None:
+                return SigningKey(private_jwk=row.private_jwk)
+        key = generate_key()
+        try:
+            with self._write() as session:
+                session.add(RegistrySigningKey(kid=key.kid, private_jwk=key.private_jwk,
+                                               created_at=_db_time(self.clock.now())))
+        except SandboxError:  # another process created one first: use that one
+            return self.signing_key()
+        return key
+
+    def jwks(self) -> dict:
+        """The registry's public keys: what a verifier anchors its trust in snapshots to."""
+        return {"keys": [self.signing_key().public_jwk]}
+
+    def trust_list(self) -> str:
+        """The whole registry as a signed snapshot (see :mod:`registry.trust_list`)."""
+        return sign_trust_list(self.signing_key(), authority_id=self.authority_id, entities=self.entities(),
+                               recognitions=self.recognitions(), issued_at=self.clock.now(),
+                               lifetime=timedelta(seconds=self.settings.trust_list_lifetime_seconds))
+
     def metadata(self) -> dict:
         """What this registry answers for: TRQP metadata plus the PCTF levels of assurance."""
         base = self.authority_id
@@ -752,6 +779,8 @@ class RegistryService:
                 "entities": f"{base}/entities",
                 "applications": f"{base}/applications",
                 "audit": f"{base}/audit",
+                "trust_list": f"{base}/trust-list",
+                "jwks": f"{base}/jwks",
             },
         }
 

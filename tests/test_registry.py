@@ -434,7 +434,10 @@ def test_registry_client_caches_positive_answers(api, service, grant, key, monke
     now = [1000.0]
     monkeypatch.setattr(client_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
     sent: list[str] = []
-    api.event_hooks = {"request": [lambda request: sent.append(request.url.path)], "response": []}
+    # The client also fetches the signed snapshot (and the registry's key) once: not counted here.
+    api.event_hooks = {"request": [lambda request: sent.append(request.url.path)
+                                   if not request.url.path.endswith(("/jwks", "/trust-list")) else None],
+                       "response": []}
     client = RegistryClient("http://testserver", api, service.authority_id)
 
     assert client.issuer_jwks(PROV1) == client.issuer_jwks(PROV1)
@@ -475,6 +478,8 @@ def test_registry_client_cache_stays_bounded(monkeypatch):
     monkeypatch.setattr(client_module, "MAX_CACHE_ENTRIES", 3)
 
     def grant_everything(request):
+        if request.method != "POST":  # a plain TRQP registry: no snapshot to offer
+            return httpx.Response(404, json={"error": "not_found"})
         return httpx.Response(200, json={**json.loads(request.content), "authorized": True, "status": "active"})
 
     client = RegistryClient("http://registry.invalid", httpx.Client(transport=httpx.MockTransport(grant_everything)), "a")
@@ -506,7 +511,7 @@ def serving(app):
 def test_registry_client_over_real_http(settings, clock, service, key):
     http = make_client(settings)
     with serving(create_app(settings, clock, service)) as base_url:
-        client = RegistryClient(base_url, http, settings.registry_authority_id)
+        client = RegistryClient(base_url, http, settings.registry_authority_id, clock=clock)
         assert client.metadata()["authority_id"] == settings.registry_authority_id
         client.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
                              jwks={"keys": [key.public_jwk]}, token=TOKEN)
@@ -519,8 +524,16 @@ def test_registry_client_over_real_http(settings, clock, service, key):
         assert answer.authorized and answer.assurance_level == 3
         assert answer == LocalTrust(service).authorization(PROV1, "issue", VP, at=T0, assurance_level=3)
         assert client.issuer_jwks(PROV1)["keys"][0]["kid"] == key.kid
-    # The server is gone: what was cached still answers, anything else is registry_unavailable.
+        fresh = RegistryClient(base_url, http, settings.registry_authority_id, clock=clock)
+    # The server is gone: what was cached still answers, anything else comes from the snapshot
+    # the client took while the registry answered, until that snapshot expires.
     assert client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3).authorized
+    offline = client.authorization(PROV1, "issue", VP, at=T0, assurance_level=2)
+    assert offline.authorized and offline.raw["source"] == "trust_list"
+    clock.advance(timedelta(seconds=settings.trust_list_lifetime_seconds))
     err = reason_of(lambda: client.authorization(PROV1, "issue", VP, at=T0, assurance_level=2))
+    assert (err.reason, err.status_code) == (Reason.TRUST_LIST_EXPIRED, 503)
+    # A client that never reached the registry has no snapshot: plainly unavailable.
+    err = reason_of(lambda: fresh.authorization(PROV1, "issue", VP, at=T0, assurance_level=2))
     assert (err.reason, err.status_code) == (Reason.REGISTRY_UNAVAILABLE, 503)
     http.close()

@@ -25,7 +25,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
                service: RelyingPartyService | None = None) -> FastAPI:
     if service is None:
         trust = RegistryClient(settings.service_url("registry"), http or make_client(settings),
-                               settings.registry_authority_id, clock=clock)
+                               settings.registry_authority_id, clock=clock, anchor_jwks=settings.anchor_jwks(),
+                               state_dir=settings.data_dir / "verifier")
         engine = VerificationEngine(trust, clock, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
     app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.")

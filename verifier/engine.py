@@ -132,8 +132,10 @@ class VerificationEngine:
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
             raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
-        result.passed("issuer_authorized",
-                      f"registry: authorized to issue {ctype.name if ctype else vct} up to LoA {answer.assurance_level} at issuance time")
+        source = ("the registry's signed trust list (registry unreachable)" if answer.raw.get("source") == "trust_list"
+                  else "registry")
+        result.passed("issuer_authorized", f"{source}: authorized to issue {ctype.name if ctype else vct} "
+                                           f"up to LoA {answer.assurance_level} at issuance time")
         result.claims = {k: v for k, v in claims.items() if k not in TECHNICAL_CLAIMS}
 
     def verify_presentation(self, policy: Policy, vp_token: dict, *, aud: str, nonce: str,
