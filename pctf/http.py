@@ -16,6 +16,16 @@ def make_client(settings: Settings, **kwargs) -> httpx.Client:
     return httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=False, **kwargs)
 
 
+def send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    """``http.request`` with transport failures (refused, timed out, DNS, TLS, a malformed URL) raised
+    as ``endpoint_unreachable`` (502): a caller handles one kind of error, whatever went wrong."""
+    try:
+        return http.request(method, url, **kwargs)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise SandboxError(Reason.ENDPOINT_UNREACHABLE, f"{method} {url}: {exc.__class__.__name__}: {exc}",
+                           status_code=502) from None
+
+
 def checked_json(response: httpx.Response) -> dict:
     """The JSON body of a successful answer; a :class:`SandboxError` for anything else."""
     if response.status_code >= 400:

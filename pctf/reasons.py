@@ -77,6 +77,16 @@ class Reason(StrEnum):
     UNKNOWN_CONFIGURATION = "unknown_credential_configuration"
     CONSENT_REQUIRED = "consent_required"
     NO_MATCHING_CREDENTIAL = "no_matching_credential"
+    # -- issuer conformance (the registry's automated checks of an applicant's live endpoints)
+    ENDPOINT_UNREACHABLE = "endpoint_unreachable"  # refused, timed out, DNS or TLS failure
+    HTTP_ERROR = "http_error_status"  # the endpoint answered, but not with 200
+    METADATA_INVALID = "metadata_invalid"  # not a JSON object, or a member missing or malformed
+    ISSUER_MISMATCH = "issuer_mismatch"  # credential_issuer, issuer or iss is not the identifier checked
+    KEYS_UNACCEPTABLE = "keys_unacceptable"  # the published JWKS fails the registry's key rule
+    TEST_OFFER_MISSING = "test_offer_missing"
+    STATUS_LIST_INVALID = "status_list_invalid"
+    DEPENDENCY_FAILED = "dependency_failed"  # not run, because a check it depends on failed
+    CHECK_ERROR = "conformance_check_error"  # an answer too malformed for the check to finish
 
 
 class SandboxError(Exception):

@@ -50,6 +50,14 @@ class CredentialType:
             paths.extend((claim.name, f) for f in claim.fields)
         return paths
 
+    def required_claims(self) -> tuple[str, ...]:
+        """The claims every credential of this type must carry (those declared ``required``)."""
+        return tuple(c.name for c in self.claims if c.required)
+
+    def missing_claims(self, claims: dict) -> list[str]:
+        """Every required claim absent from ``claims`` (``validate_claims`` stops at the first problem)."""
+        return [name for name in self.required_claims() if claims.get(name) is None]
+
     def validate_claims(self, claims: Any) -> dict:
         """Check a claim set for this type; raise ``claims_invalid`` with the first problem."""
         if not isinstance(claims, dict):

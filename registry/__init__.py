@@ -12,4 +12,6 @@ authorizations.
 * :mod:`registry.client`: :class:`~registry.client.RegistryClient` (HTTP) and
   :class:`~registry.client.LocalTrust` (in-process), both a :class:`pctf.trust.TrustSource`.
 * :mod:`registry.seed`: idempotent seeding of an issuer and its grants.
+* :mod:`registry.conformance`: :func:`~registry.conformance.run_conformance`, the automated
+  technical checks of an applicant issuer's live endpoints that onboarding starts with.
 """

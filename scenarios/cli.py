@@ -223,5 +223,59 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
     raise typer.Exit(0 if verdict["accepted"] else 1)
 
 
+# -- issuer conformance ------------------------------------------------------------------------
+@app.command()
+def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identifier: its credential_issuer and iss URL."),
+                offer: Optional[str] = typer.Option(
+                    None, "--offer", help="A test credential offer for a test subject: an openid-credential-offer:// "
+                                          "URI, a JSON object, or a file holding either (- for stdin)."),
+                tx_code: Optional[str] = typer.Option(None, "--tx-code", help="The offer's transaction code, if it needs one."),
+                as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON document."),
+                lang: Lang = typer.Option(Lang.en, help="Language of the table.")) -> None:
+    """Check an issuer's live endpoints as the trust registry does before accreditation.
+
+    The checks, in order (a check whose prerequisite failed is reported as skipped):
+    credential_issuer_metadata: OpenID4VCI metadata names the issuer, a credential endpoint, SD-JWT VC types (vct).
+    jwt_vc_issuer_metadata: SD-JWT VC issuer metadata names the issuer and publishes jwks or jwks_uri.
+    keys_acceptable: the registry's key rule: allowed curves, valid points, no private parts, unique kids.
+    test_issuance: a throwaway wallet redeems the test offer (pre-authorized code flow, tx_code, key proof).
+    credential_verifies: typ, issuer signature by a published key, iss, cnf, iat/exp, vct, key binding.
+    required_claims: the credential carries every claim its PCTF type requires.
+    status_list: a referenced status list token is served, typed statuslist+jwt, signed, sub = its uri.
+
+    Exit 0 when every check passes, 1 when any fails, 2 on unusable input.
+    """
+    from pctf.http import make_client
+    from registry.conformance import run_conformance
+    from wallet.oid4vci import parse_offer
+
+    s = settings()
+    supplied = None
+    if offer is not None:
+        text = offer.strip() if offer.lstrip().startswith("{") or "://" in offer else read_text_arg(offer, "offer")
+        supplied = guarded(lambda: parse_offer(text))
+    with make_client(s) as http:
+        report = guarded(lambda: run_conformance(issuer_url, http=http, clock=SystemClock(), offer=supplied,
+                                                 tx_code=tx_code, leeway=s.leeway_seconds))
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        from rich.text import Text
+
+        table = Table()
+        for column in ("col.check", "col.result", "col.evidence"):
+            table.add_column(t(column, lang.value), overflow="fold")
+        for check in report.checks:
+            result = Text(t("pass", lang.value), style="green") if check.passed else \
+                Text(f"{t('fail', lang.value)}\n{check.reason}", style="bold red")
+            table.add_row(Text(f"{check.id}\n{t('conformance.' + check.id, lang.value)}"), result,
+                          Text("\n".join(check.evidence)))
+        out.print(table)
+        failed = [c.id for c in report.checks if not c.passed]
+        out.print(t("conformance.passed", lang.value, issuer=report.issuer) if report.passed else
+                  t("conformance.failed", lang.value, issuer=report.issuer, checks=", ".join(failed)), highlight=False)
+    raise typer.Exit(0 if report.passed else 1)
+
+
 if __name__ == "__main__":
     app()

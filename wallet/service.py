@@ -1,4 +1,5 @@
-"""The wallet engine: OpenID4VCI client, credential store, consent and OpenID4VP responses.
+"""The wallet engine: credential store, consent and OpenID4VP responses; OpenID4VCI through
+:mod:`wallet.oid4vci`.
 
 Multi-tenant: one wallet per persona, each with its own holder key. The wallet checks what it
 receives (issuer signature from the issuer's published ``jwt-vc-issuer`` metadata, ``cnf`` is
@@ -10,45 +11,22 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlmodel import Session, select
 
 from pctf import dcql, sdjwt
 from pctf.clock import Clock, as_utc, from_timestamp
-from pctf.http import checked_json, well_known_url
+from pctf.http import checked_json, send, well_known_url
 from pctf.jose import SigningKey, generate_key, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
 from pctf.vocab import type_for_vct
 
+from . import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
-
-PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-PROOF_TYP = "openid4vci-proof+jwt"
-
-
-def _parse_link(value: str | dict, scheme: str, param: str) -> dict:
-    """A request or offer given as a JSON object, JSON text, or a ``scheme://?param=<json>`` link."""
-    if isinstance(value, dict):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object")
-    text = value.strip()
-    if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise SandboxError(Reason.BAD_REQUEST, "the JSON object is malformed") from None
-    query = parse_qs(urlsplit(text).query)
-    if param in query:
-        try:
-            return json.loads(query[param][0])
-        except ValueError:
-            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not valid JSON") from None
-    return {k: v[0] for k, v in query.items()}
+from .oid4vci import parse_link
 
 
 class WalletService:
@@ -93,45 +71,17 @@ class WalletService:
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
-        """Redeem a credential offer: metadata, token, nonce, proof, credential; store each credential."""
+        """Redeem a credential offer (:mod:`wallet.oid4vci`), then check and store each credential."""
         holder = self.holder_key(wallet_id)
-        offer = _parse_link(offer, "openid-credential-offer", "credential_offer")
-        if "credential_offer_uri" in offer:
-            offer = checked_json(self.http.get(offer["credential_offer_uri"]))
-        issuer = offer.get("credential_issuer")
-        config_ids = offer.get("credential_configuration_ids")
-        grant = (offer.get("grants") or {}).get(PRE_AUTH_GRANT)
-        if not isinstance(issuer, str) or not isinstance(config_ids, list) or not isinstance(grant, dict):
-            raise SandboxError(Reason.BAD_REQUEST, "the offer needs credential_issuer, credential_configuration_ids "
-                                                   "and a pre-authorized_code grant")
-        if grant.get("tx_code") and not tx_code:
-            raise SandboxError(Reason.BAD_REQUEST, "this offer needs the transaction code the issuer sent you")
-        metadata = self._get(well_known_url(issuer, "openid-credential-issuer"))
-        if metadata.get("credential_issuer") != issuer:
-            raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
-        auth_server = (metadata.get("authorization_servers") or [issuer])[0]
-        token_endpoint = self._get(well_known_url(auth_server, "oauth-authorization-server"))["token_endpoint"]
-        form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant.get("pre-authorized_code", "")}
-        if tx_code:
-            form["tx_code"] = tx_code
-        token = checked_json(self.http.post(token_endpoint, data=form))
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
-        issuer_jwks = self._get(well_known_url(issuer, "jwt-vc-issuer"))
-        if issuer_jwks.get("issuer") != issuer:
+        offer = oid4vci.resolve_offer(self.http, offer)
+        issuer = offer["credential_issuer"]
+        # The keys come first: a wallet that cannot check what it would receive does not ask for it.
+        issuer_jwks = checked_json(send(self.http, "GET", well_known_url(issuer, "jwt-vc-issuer")))
+        if not isinstance(issuer_jwks, dict) or issuer_jwks.get("issuer") != issuer:
             raise SandboxError(Reason.BAD_REQUEST, "the jwt-vc-issuer metadata names another issuer")
-        stored = []
-        for config_id in config_ids:
-            c_nonce = checked_json(self.http.post(metadata["nonce_endpoint"]))["c_nonce"]
-            proof = holder.sign({"aud": issuer, "iat": self.clock.timestamp(), "nonce": c_nonce}, typ=PROOF_TYP,
-                                header={"jwk": holder.public_jwk}, include_kid=False)
-            answer = checked_json(self.http.post(metadata["credential_endpoint"], headers=headers,
-                                                 json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}))
-            for item in answer.get("credentials", []):
-                stored.append(self._store(wallet_id, holder, issuer, issuer_jwks, item["credential"]))
-        return stored
-
-    def _get(self, url: str) -> dict:
-        return checked_json(self.http.get(url))
+        redemption = oid4vci.redeem(self.http, offer, holder, clock=self.clock, tx_code=tx_code)
+        return [self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
+                for received in redemption.credentials]
 
     def _store(self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict, credential: str) -> dict:
         sd = sdjwt.SdJwt.parse(credential)
@@ -165,7 +115,7 @@ class WalletService:
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
         """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
         self.holder_key(wallet_id)
-        req = _parse_link(request, "openid4vp", "request")
+        req = parse_link(request, "openid4vp", "request")
         if isinstance(req.get("dcql_query"), str):
             try:
                 req["dcql_query"] = json.loads(req["dcql_query"])

@@ -1,0 +1,440 @@
+"""Automated technical conformance of an issuer, checked against its live endpoints.
+
+Onboarding starts here: before anyone assesses an applicant against PCTF criteria, the registry
+checks that what it will register is what wallets and verifiers will meet. The applicant's
+metadata must describe it (OpenID4VCI 12.2, SD-JWT VC issuer metadata), its published keys must
+pass the registry's own key rule (:func:`registry.service.validate_jwks`, the rule applied when
+they are registered), and a test credential, obtained by a throwaway wallet through the
+applicant's real OpenID4VCI endpoints, must verify with those keys, carry the claims of its
+PCTF type and point to a well-formed status list. The test credential describes a test
+subject, is bound to a key made for the run and is discarded with it: the report holds what was
+checked (URLs, key ids, claim names), never claim values.
+
+:func:`run_conformance` runs the checks in :data:`CHECKS` order and returns a
+:class:`ConformanceReport`. A failing issuer never raises: each failure is recorded with the
+evidence seen (URLs fetched, values read, what was wrong) and a reason code, and a check that
+needs a failed one is recorded as skipped. Everything goes through the kernel: :mod:`pctf.http`
+for requests, :mod:`pctf.jose` and :mod:`pctf.sdjwt` for tokens, :mod:`wallet.oid4vci` for
+issuance.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+import httpx
+
+from pctf import sdjwt
+from pctf.clock import Clock, from_timestamp
+from pctf.http import send, well_known_url
+from pctf.jose import Jws, SigningKey, generate_key, has_private_parts, thumbprint
+from pctf.reasons import Reason, SandboxError
+from pctf.vocab import type_for_vct
+from wallet import oid4vci
+
+from .service import iso_z, validate_jwks
+
+SD_JWT_VC_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # the second is the draft's earlier name, still accepted
+STATUS_LIST_TYP = "statuslist+jwt"
+STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
+STATUS_LIST_BITS = (1, 2, 4, 8)  # draft-ietf-oauth-status-list, 4.1
+# The audience of the test wallet's key-binding presentation: nobody else's, so it cannot be replayed.
+KB_AUDIENCE = "urn:pctf-sandbox:registry:conformance"
+
+
+@dataclass
+class CheckResult:
+    """One check: passed or not, what was seen, and a reason code when it failed."""
+
+    id: str
+    passed: bool
+    evidence: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "passed": self.passed, "evidence": list(self.evidence), "reason": self.reason}
+
+
+@dataclass
+class ConformanceReport:
+    """Every check of one run, in order; ``pctf_types`` are the PCTF types the metadata advertises."""
+
+    issuer: str
+    ran_at: str
+    checks: list[CheckResult]
+    pctf_types: list[str] = field(default_factory=list)
+    jwks: dict | None = None  # the published keys, when the registry's key rule accepted them
+
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def check(self, check_id: str) -> CheckResult:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def as_dict(self) -> dict:
+        return {"issuer": self.issuer, "ran_at": self.ran_at, "passed": self.passed, "pctf_types": list(self.pctf_types),
+                "jwks": self.jwks, "checks": [c.as_dict() for c in self.checks]}
+
+
+class _Failed(Exception):
+    """What the issuer got wrong, with the reason code it is recorded under."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class _Run:
+    """What one run has learnt so far; each check reads what the checks it depends on stored."""
+
+    issuer: str
+    http: httpx.Client
+    clock: Clock
+    offer: str | dict | None
+    tx_code: str | None
+    leeway: int
+    vcts: dict[str, str] = field(default_factory=dict)  # SD-JWT VC configuration id -> vct
+    pctf_types: list[str] = field(default_factory=list)
+    jwks: dict = field(default_factory=dict)
+    keys: list[dict] = field(default_factory=list)  # the published keys, as validate_jwks accepted them
+    holder: SigningKey | None = None
+    received: list[oid4vci.ReceivedCredential] = field(default_factory=list)
+    verified: list[tuple[str, dict]] = field(default_factory=list)  # (configuration id, resolved claims)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _fetch(run: _Run, evidence: list[str], url: str, *, accept: str = "application/json") -> httpx.Response:
+    """GET ``url``; anything but a 200 fails the check. Transport errors arrive as ``endpoint_unreachable``."""
+    response = send(run.http, "GET", url, headers={"Accept": accept})
+    content_type = response.headers.get("content-type", "no content-type")
+    evidence.append(f"GET {url} -> {response.status_code} ({content_type})")
+    if response.status_code != 200:
+        raise _Failed(Reason.HTTP_ERROR, f"{url} answered HTTP {response.status_code}, not 200")
+    return response
+
+
+def _fetch_json(run: _Run, evidence: list[str], url: str, *, accept: str = "application/json") -> dict:
+    response = _fetch(run, evidence, url, accept=accept)
+    try:
+        body = response.json()
+    except ValueError:
+        raise _Failed(Reason.METADATA_INVALID, f"{url} did not answer JSON: {response.text[:80]!r}") from None
+    if not isinstance(body, dict):
+        raise _Failed(Reason.METADATA_INVALID, f"{url} answered JSON that is not an object")
+    return body
+
+
+def _describe_key(jwk: object) -> str:
+    if not isinstance(jwk, dict):
+        return f"not a JWK object: {str(jwk)[:40]!r}"
+    private = ", WITH PRIVATE MEMBERS" if has_private_parts(jwk) else ""
+    return f"kid {jwk.get('kid', '(none)')!r}: {jwk.get('kty')}/{jwk.get('crv')}{private}"
+
+
+def _verify_with_published_key(jws: Jws, keys: list[dict], what: str) -> dict:
+    """The published key that verifies ``jws``: the one its ``kid`` names, or any when it names none."""
+    kid = jws.header.get("kid")
+    candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
+    if not candidates:
+        raise SandboxError(Reason.KEY_UNKNOWN, f"the {what} is signed with kid {kid!r}, which is not among the "
+                                               f"published keys ({', '.join(k['kid'] for k in keys)})")
+    last: SandboxError | None = None
+    for key in candidates:
+        try:
+            jws.verify(key)
+            return key
+        except SandboxError as exc:
+            last = exc
+    raise SandboxError(last.reason if last else Reason.SIGNATURE_INVALID,
+                       f"the {what}'s signature does not verify with published key {kid or '(any)'}")
+
+
+def _thumbprint(jwk: dict) -> str | None:
+    try:
+        return thumbprint(jwk)
+    except (ValueError, KeyError):
+        return None
+
+
+def _numeric(claims: dict, name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{name} is {value!r}, not a NumericDate")
+    return value
+
+
+# -- the checks ---------------------------------------------------------------------------------
+def _credential_issuer_metadata(run: _Run, evidence: list[str]) -> None:
+    """OpenID4VCI 12.2: the metadata names this issuer, its credential endpoint and its SD-JWT VC types."""
+    meta = _fetch_json(run, evidence, well_known_url(run.issuer, "openid-credential-issuer"))
+    if meta.get("credential_issuer") != run.issuer:
+        raise _Failed(Reason.ISSUER_MISMATCH, f"credential_issuer is {meta.get('credential_issuer')!r}, "
+                                              f"expected {run.issuer!r}")
+    evidence.append(f"credential_issuer = {run.issuer}")
+    for name in ("credential_endpoint", "nonce_endpoint"):
+        value = meta.get(name)
+        if name == "credential_endpoint" or value is not None:
+            if not _is_http_url(value):
+                raise _Failed(Reason.METADATA_INVALID, f"{name} {value!r} is not an http(s) URL")
+            evidence.append(f"{name} = {value}")
+    configs = meta.get("credential_configurations_supported")
+    if not isinstance(configs, dict) or not configs:
+        raise _Failed(Reason.METADATA_INVALID, "credential_configurations_supported is missing or empty")
+    problems = []
+    for config_id, config in configs.items():
+        fmt = config.get("format") if isinstance(config, dict) else None
+        if fmt not in SD_JWT_VC_FORMATS:
+            evidence.append(f"{config_id}: format {fmt!r} is not SD-JWT VC; not assessed")
+            continue
+        vct = config.get("vct")
+        if not isinstance(vct, str) or not vct:
+            problems.append(f"{config_id} (format {fmt}) has no vct")
+            continue
+        ctype = type_for_vct(vct)
+        run.vcts[config_id] = vct
+        evidence.append(f"{config_id}: {fmt}, vct {vct}, " + (f"PCTF type {ctype.name}" if ctype else "not a PCTF type")
+                        + (" (older media type, accepted)" if fmt != SD_JWT_VC_FORMATS[0] else ""))
+        if ctype and ctype.name not in run.pctf_types:
+            run.pctf_types.append(ctype.name)
+    if problems:
+        raise _Failed(Reason.METADATA_INVALID, "; ".join(problems))
+    if not run.vcts:
+        raise _Failed(Reason.METADATA_INVALID, "no credential configuration has format dc+sd-jwt")
+
+
+def _jwt_vc_issuer_metadata(run: _Run, evidence: list[str]) -> None:
+    """SD-JWT VC issuer metadata: ``issuer`` is this issuer, with exactly one of ``jwks`` / ``jwks_uri``."""
+    doc = _fetch_json(run, evidence, well_known_url(run.issuer, "jwt-vc-issuer"))
+    if doc.get("issuer") != run.issuer:
+        raise _Failed(Reason.ISSUER_MISMATCH, f"issuer is {doc.get('issuer')!r}, expected {run.issuer!r}")
+    evidence.append(f"issuer = {run.issuer}")
+    if ("jwks" in doc) == ("jwks_uri" in doc):
+        raise _Failed(Reason.METADATA_INVALID, "the metadata must hold exactly one of jwks and jwks_uri")
+    if "jwks" in doc:
+        jwks = doc["jwks"]
+        evidence.append("keys published inline (jwks)")
+    else:
+        uri = doc["jwks_uri"]
+        if not _is_http_url(uri):
+            raise _Failed(Reason.METADATA_INVALID, f"jwks_uri {uri!r} is not an http(s) URL")
+        jwks = _fetch_json(run, evidence, uri, accept="application/jwk-set+json, application/json")
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+        raise _Failed(Reason.METADATA_INVALID, 'the JWKS is not an object {"keys": [...]}')
+    evidence.append(f"{len(jwks['keys'])} key(s) published")
+    run.jwks = jwks
+
+
+def _keys_acceptable(run: _Run, evidence: list[str]) -> None:
+    """The keys pass the rule the registry applies when it registers them."""
+    evidence.extend(_describe_key(k) for k in run.jwks["keys"])
+    try:
+        run.keys = validate_jwks(run.jwks)["keys"]
+    except SandboxError as exc:
+        raise _Failed(Reason.KEYS_UNACCEPTABLE, exc.message) from None
+    evidence.append(f"all {len(run.keys)} key(s) accepted: public only, allowed curves, valid points, unique kids")
+
+
+def _test_issuance(run: _Run, evidence: list[str]) -> None:
+    """A throwaway wallet (fresh holder key, no storage) redeems the applicant's test offer."""
+    if run.offer is None:
+        raise _Failed(Reason.TEST_OFFER_MISSING,
+                      "no test credential offer was supplied: the applicant must supply a pre-authorized credential "
+                      "offer (URI or JSON) for a test subject, with its tx_code if it needs one")
+    offer = oid4vci.resolve_offer(run.http, run.offer, trace=evidence)
+    grant = offer["grants"][oid4vci.PRE_AUTH_GRANT]
+    evidence.append(f"offer from {offer['credential_issuer']} for {', '.join(offer['credential_configuration_ids'])}"
+                    + (", with a tx_code" if grant.get("tx_code") else ""))
+    if offer["credential_issuer"] != run.issuer:
+        raise _Failed(Reason.ISSUER_MISMATCH, f"the offer is from {offer['credential_issuer']!r}, not {run.issuer!r}")
+    run.holder = generate_key()
+    evidence.append(f"test wallet holder key {run.holder.kid}")
+    redemption = oid4vci.redeem(run.http, offer, run.holder, clock=run.clock, tx_code=run.tx_code, trace=evidence)
+    run.received = redemption.credentials
+    evidence.append(f"received {len(run.received)} credential(s): "
+                    + ", ".join(r.configuration_id for r in run.received))
+
+
+def _credential_verifies(run: _Run, evidence: list[str]) -> None:
+    """Each credential verifies as a verifier would check it, and the test wallet can present it."""
+    now = run.clock.timestamp()
+    holder = run.holder.public_jwk
+    for received in run.received:
+        label = received.configuration_id
+        sd = sdjwt.SdJwt.parse(received.credential)
+        if sd.kb_jwt:
+            raise SandboxError(Reason.MALFORMED, f"{label}: an issued credential must not carry a key binding JWT")
+        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
+        key = _verify_with_published_key(sd.jws, run.keys, f"{label} credential")
+        evidence.append(f"{label}: typ {sd.header.get('typ')}, {sd.header.get('alg')}, "
+                        f"signature verifies with published key {key['kid']}")
+        claims, placed = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
+        if claims.get("iss") != run.issuer:
+            raise _Failed(Reason.ISSUER_MISMATCH, f"{label}: iss is {claims.get('iss')!r}, expected {run.issuer!r}")
+        cnf = claims["cnf"].get("jwk") if isinstance(claims.get("cnf"), dict) else None
+        if not isinstance(cnf, dict) or _thumbprint(cnf) != thumbprint(holder):
+            raise SandboxError(Reason.CNF_MISSING, f"{label}: cnf.jwk is not the test wallet's key {run.holder.kid}")
+        iat, exp, nbf = _numeric(claims, "iat"), _numeric(claims, "exp"), _numeric(claims, "nbf")
+        if iat is None:
+            raise SandboxError(Reason.CLAIM_MISSING, f"{label}: no iat (verifiers judge authorization at issuance time)")
+        if iat > now + run.leeway or (nbf is not None and nbf > now + run.leeway):
+            raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, f"{label}: iat/nbf lie in the future")
+        if exp is not None and (exp <= now or exp <= iat):
+            raise SandboxError(Reason.CREDENTIAL_EXPIRED,
+                               f"{label}: exp {from_timestamp(exp).isoformat()} is not after now and after iat")
+        vct = claims.get("vct")
+        if vct != run.vcts.get(received.configuration_id):
+            raise SandboxError(Reason.VCT_UNEXPECTED, f"{label}: vct {vct!r} is not the vct the metadata advertises "
+                                                      f"for it ({run.vcts.get(received.configuration_id)!r})")
+        evidence.append(f"{label}: {len(placed)} disclosure(s) resolve; iss, cnf.jwk, vct {vct} as expected; issued "
+                        f"{from_timestamp(iat).isoformat()}" + (f", expires {from_timestamp(exp).isoformat()}" if exp else ""))
+        nonce = secrets.token_urlsafe(16)
+        presentation = sdjwt.SdJwt.parse(sdjwt.present(received.credential, run.holder, reveal=[(n,) for n in claims],
+                                                       aud=KB_AUDIENCE, nonce=nonce, iat=now))
+        sdjwt.resolve_disclosures(presentation.payload, presentation.disclosures)
+        sdjwt.verify_key_binding(presentation, cnf, aud=KB_AUDIENCE, nonce=nonce, now=now, max_age=run.leeway,
+                                 leeway=run.leeway)
+        evidence.append(f"{label}: a key-binding presentation by the test wallet verifies")
+        run.verified.append((label, claims))
+
+
+def _required_claims(run: _Run, evidence: list[str]) -> None:
+    """With every disclosure resolved, each credential carries what its PCTF type requires."""
+    problems = []
+    for label, claims in run.verified:
+        ctype = type_for_vct(claims.get("vct", ""))
+        if ctype is None:
+            problems.append((Reason.TYPE_UNKNOWN, f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
+            continue
+        missing = ctype.missing_claims(claims)
+        if missing:
+            problems.append((Reason.CLAIM_MISSING,
+                             f"{label}: {ctype.name} requires {', '.join(missing)}, which the credential lacks"))
+            continue
+        try:
+            ctype.validate_claims({k: v for k, v in claims.items() if ctype.claim(k)})
+        except SandboxError as exc:
+            problems.append((exc.reason, f"{label}: {exc.message}"))
+            continue
+        evidence.append(f"{label}: carries every claim {ctype.name} requires ({', '.join(ctype.required_claims())})")
+    if problems:
+        evidence.extend(message for _, message in problems[:-1])
+        raise _Failed(*problems[-1])
+
+
+def _status_list(run: _Run, evidence: list[str]) -> None:
+    """Each status list a credential references is served and well formed."""
+    referenced = False
+    for label, claims in run.verified:
+        status = claims.get("status")
+        if status is None:
+            continue
+        reference = status.get("status_list") if isinstance(status, dict) else None
+        if not isinstance(reference, dict):
+            raise _Failed(Reason.STATUS_LIST_INVALID, f"{label}: status is {status!r}, without a status_list reference")
+        referenced = True
+        evidence.append(f"{label}: status_list idx {reference.get('idx')!r}, uri {reference.get('uri')!r}")
+        _check_status_list(run, reference, evidence)
+    if not referenced:
+        evidence.append("no status list referenced")
+
+
+def _check_status_list(run: _Run, reference: dict, evidence: list[str]) -> None:
+    """The structure of a referenced Status List Token (draft-ietf-oauth-status-list, 5 and 8).
+
+    The reference is ``{idx, uri}``; the uri serves a compact JWS as ``application/statuslist+jwt``
+    with header ``typ: statuslist+jwt``, signed by one of the issuer's published keys, whose
+    payload has ``sub`` equal to the uri, an ``iat`` and ``status_list: {bits, lst}``. Decoding
+    ``lst`` (and checking that ``idx`` lies inside it) is the status-list codec's business.
+    """
+    idx, uri = reference.get("idx"), reference.get("uri")
+    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0:
+        raise _Failed(Reason.STATUS_LIST_INVALID, f"status_list.idx {idx!r} is not a non-negative integer")
+    if not _is_http_url(uri):
+        raise _Failed(Reason.STATUS_LIST_INVALID, f"status_list.uri {uri!r} is not an http(s) URL")
+    response = _fetch(run, evidence, uri, accept=STATUS_LIST_MEDIA_TYPE)
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != STATUS_LIST_MEDIA_TYPE:
+        raise _Failed(Reason.STATUS_LIST_INVALID, f"{uri} is served as {media_type or 'no media type'!r}, "
+                                                  f"not {STATUS_LIST_MEDIA_TYPE}")
+    token = Jws.parse(response.text.strip(), malformed=Reason.STATUS_LIST_INVALID)
+    token.check_header((STATUS_LIST_TYP,), typ_reason=Reason.STATUS_LIST_INVALID)
+    key = _verify_with_published_key(token, run.keys, "status list token")
+    payload = token.payload
+    if payload.get("sub") != uri:
+        raise _Failed(Reason.STATUS_LIST_INVALID, f"the token's sub is {payload.get('sub')!r}, not its uri {uri!r}")
+    iat = payload.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        raise _Failed(Reason.STATUS_LIST_INVALID, "the token has no numeric iat")
+    status_list = payload.get("status_list")
+    bits = status_list.get("bits") if isinstance(status_list, dict) else None
+    lst = status_list.get("lst") if isinstance(status_list, dict) else None
+    if bits not in STATUS_LIST_BITS or isinstance(bits, bool) or not isinstance(lst, str) or not lst:
+        raise _Failed(Reason.STATUS_LIST_INVALID,
+                      f"status_list must hold bits (one of {STATUS_LIST_BITS}) and a non-empty lst; got {status_list!r:.80}")
+    evidence.append(f"statuslist+jwt signed with published key {key['kid']}; sub = uri, bits {bits}, "
+                    f"lst of {len(lst)} characters")
+
+
+Check = Callable[[_Run, list[str]], None]
+# (id, the checks it needs, the check): run in this order.
+CHECKS: tuple[tuple[str, tuple[str, ...], Check], ...] = (
+    ("credential_issuer_metadata", (), _credential_issuer_metadata),
+    ("jwt_vc_issuer_metadata", (), _jwt_vc_issuer_metadata),
+    ("keys_acceptable", ("jwt_vc_issuer_metadata",), _keys_acceptable),
+    ("test_issuance", ("credential_issuer_metadata",), _test_issuance),
+    ("credential_verifies", ("test_issuance", "keys_acceptable"), _credential_verifies),
+    ("required_claims", ("credential_verifies",), _required_claims),
+    ("status_list", ("credential_verifies",), _status_list),
+)
+CHECK_IDS = tuple(check_id for check_id, _, _ in CHECKS)
+
+
+def run_conformance(issuer_url: str, *, http: httpx.Client, clock: Clock, offer: str | dict | None = None,
+                    tx_code: str | None = None, leeway: int = 30) -> ConformanceReport:
+    """Check the issuer identified by ``issuer_url`` through its live endpoints.
+
+    ``offer`` is the applicant's test credential offer (an ``openid-credential-offer://`` URI,
+    JSON text or object, by value or by reference) for a test subject, and ``tx_code`` its
+    transaction code. ``leeway`` is the tolerated clock skew in seconds (``settings.leeway_seconds``).
+    Raises ``bad_request`` only when ``issuer_url`` is not an http(s) identifier; everything the
+    issuer gets wrong is in the report.
+    """
+    if not _is_http_url(issuer_url) or urlsplit(issuer_url).query or urlsplit(issuer_url).fragment:
+        raise SandboxError(Reason.BAD_REQUEST, f"{issuer_url!r} is not an http(s) issuer identifier "
+                                               "(no query or fragment)")
+    run = _Run(issuer_url, http, clock, offer, tx_code, leeway)
+    ran_at = iso_z(clock.now())
+    results: dict[str, CheckResult] = {}
+    for check_id, needs, check in CHECKS:
+        failed = next((n for n in needs if not results[n].passed), None)
+        if failed is not None:
+            results[check_id] = CheckResult(check_id, False, [f"skipped: depends on {failed}"],
+                                            Reason.DEPENDENCY_FAILED.value)
+            continue
+        evidence: list[str] = []
+        try:
+            check(run, evidence)
+            results[check_id] = CheckResult(check_id, True, evidence)
+        except (_Failed, SandboxError) as exc:
+            evidence.append(exc.message)
+            results[check_id] = CheckResult(check_id, False, evidence, Reason(exc.reason).value)
+        except Exception as exc:  # an answer malformed in a way no rule above foresaw: still a report
+            evidence.append(f"the check could not finish: {exc.__class__.__name__}: {exc}")
+            results[check_id] = CheckResult(check_id, False, evidence, Reason.CHECK_ERROR.value)
+    return ConformanceReport(issuer_url, ran_at, list(results.values()), list(run.pctf_types),
+                             {"keys": run.keys} if run.keys else None)

@@ -1,0 +1,163 @@
+"""The one OpenID4VCI client (wallet side of the pre-authorized code flow), without storage.
+
+:class:`wallet.service.WalletService` uses it to fill a persona's wallet; the registry's
+conformance checks use it, with a throwaway holder key, to obtain a test credential from an
+applicant issuer. It reads the offer, the issuer's metadata and the authorization server's
+metadata, redeems the pre-authorized code (with the transaction code), fetches a ``c_nonce``,
+proves possession of the holder key and asks for each offered credential. It returns the
+credentials as received: checking them (signature, ``iss``, ``cnf``) is the caller's business.
+
+Every request can be recorded in ``trace`` (``"POST <url> -> 200"``), so a caller can show
+what was fetched; every failure is a :class:`~pctf.reasons.SandboxError` naming the step.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from pctf.clock import Clock
+from pctf.http import checked_json, send, well_known_url
+from pctf.jose import SigningKey
+from pctf.reasons import Reason, SandboxError
+
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+PROOF_TYP = "openid4vci-proof+jwt"
+OFFER_SCHEME = "openid-credential-offer"
+
+
+def parse_link(value: str | dict, scheme: str, param: str) -> dict:
+    """A request or offer given as a JSON object, JSON text, or a ``scheme://?param=<json>`` link."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object")
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise SandboxError(Reason.BAD_REQUEST, "the JSON object is malformed") from None
+        if not isinstance(parsed, dict):
+            raise SandboxError(Reason.BAD_REQUEST, "expected a JSON object")
+        return parsed
+    query = parse_qs(urlsplit(text).query)
+    if param in query:
+        try:
+            parsed = json.loads(query[param][0])
+        except ValueError:
+            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not valid JSON") from None
+        if not isinstance(parsed, dict):
+            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not a JSON object")
+        return parsed
+    return {k: v[0] for k, v in query.items()}
+
+
+def parse_offer(value: str | dict) -> dict:
+    """A credential offer (OpenID4VCI 4.1) by value: a link, JSON text or object; syntax only.
+
+    An offer by reference (``credential_offer_uri``) comes back as is; :func:`resolve_offer`
+    fetches it.
+    """
+    return parse_link(value, OFFER_SCHEME, "credential_offer")
+
+
+@dataclass(frozen=True)
+class ReceivedCredential:
+    configuration_id: str
+    credential: str
+
+
+@dataclass
+class Redemption:
+    """What one run of the flow read and received."""
+
+    issuer: str
+    offer: dict
+    issuer_metadata: dict
+    authorization_server_metadata: dict
+    credentials: list[ReceivedCredential] = field(default_factory=list)
+
+
+def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str, **kwargs) -> dict:
+    """One request whose answer must be a JSON object; ``what`` names it in errors."""
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise SandboxError(Reason.BAD_REQUEST, f"the {what} URL {url!r} is not an http(s) URL")
+    response = send(http, method, url, **kwargs)
+    if trace is not None:
+        trace.append(f"{method} {url} -> {response.status_code}")
+    body = checked_json(response)
+    if not isinstance(body, dict):
+        raise SandboxError(Reason.BAD_REQUEST, f"the {what} at {url} is not a JSON object")
+    return body
+
+
+def resolve_offer(http: httpx.Client, value: str | dict, *, trace: list[str] | None = None) -> dict:
+    """The offer by value, fetching it when given by reference, with the members the flow needs."""
+    offer = parse_offer(value)
+    if "credential_offer_uri" in offer:
+        offer = _call(http, trace, "GET", offer["credential_offer_uri"], "credential offer")
+    issuer = offer.get("credential_issuer")
+    config_ids = offer.get("credential_configuration_ids")
+    grant = (offer.get("grants") or {}).get(PRE_AUTH_GRANT) if isinstance(offer.get("grants"), dict) else None
+    if (not isinstance(issuer, str) or not isinstance(config_ids, list) or not config_ids
+            or not all(isinstance(c, str) for c in config_ids) or not isinstance(grant, dict)
+            or not isinstance(grant.get("pre-authorized_code"), str)):
+        raise SandboxError(Reason.BAD_REQUEST, "the offer needs credential_issuer, credential_configuration_ids "
+                                               "and a pre-authorized_code grant")
+    return offer
+
+
+def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock, tx_code: str | None = None,
+           trace: list[str] | None = None) -> Redemption:
+    """Run the pre-authorized code flow (OpenID4VCI 3.5) for a resolved ``offer``, binding every
+    credential to ``holder``: metadata (12.2), token (6), nonce (7), credential with a JWT proof (8, F.1)."""
+    issuer = offer["credential_issuer"]
+    grant = offer["grants"][PRE_AUTH_GRANT]
+    if grant.get("tx_code") and not tx_code:
+        raise SandboxError(Reason.BAD_REQUEST, "this offer needs the transaction code the issuer sent you")
+    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"), "credential issuer metadata")
+    if metadata.get("credential_issuer") != issuer:
+        raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
+    configurations = metadata.get("credential_configurations_supported")
+    unknown = [c for c in offer["credential_configuration_ids"]
+               if not isinstance(configurations, dict) or c not in configurations]
+    if unknown:
+        raise SandboxError(Reason.UNKNOWN_CONFIGURATION,
+                           f"the issuer metadata does not describe the offered configuration(s) {', '.join(unknown)}")
+    servers = metadata.get("authorization_servers") or [issuer]
+    if not isinstance(servers, list) or not isinstance(servers[0], str):
+        raise SandboxError(Reason.BAD_REQUEST, "authorization_servers must be a list of identifiers")
+    auth_server = _call(http, trace, "GET", well_known_url(servers[0], "oauth-authorization-server"),
+                        "authorization server metadata")
+    form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant["pre-authorized_code"]}
+    if tx_code:
+        form["tx_code"] = tx_code
+    token = _call(http, trace, "POST", auth_server.get("token_endpoint"), "token endpoint", data=form)
+    if not isinstance(token.get("access_token"), str):
+        raise SandboxError(Reason.BAD_REQUEST, "the token response has no access_token")
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    result = Redemption(issuer, offer, metadata, auth_server)
+    for config_id in offer["credential_configuration_ids"]:
+        claims = {"aud": issuer, "iat": clock.timestamp()}
+        # Without a nonce endpoint the issuer asks for no c_nonce, and the proof carries none (F.1).
+        if metadata.get("nonce_endpoint") is not None:
+            nonce = _call(http, trace, "POST", metadata["nonce_endpoint"], "nonce endpoint").get("c_nonce")
+            if not isinstance(nonce, str):
+                raise SandboxError(Reason.BAD_REQUEST, "the nonce response has no c_nonce")
+            claims["nonce"] = nonce
+        proof = holder.sign(claims, typ=PROOF_TYP, header={"jwk": holder.public_jwk}, include_kid=False)
+        answer = _call(http, trace, "POST", metadata.get("credential_endpoint"), "credential endpoint", headers=headers,
+                       json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}})
+        items = answer.get("credentials")
+        if not isinstance(items, list) or not items:
+            kind = "deferred issuance (transaction_id)" if "transaction_id" in answer else "no credentials"
+            raise SandboxError(Reason.BAD_REQUEST, f"the credential response for {config_id} holds {kind}; "
+                                                   "an immediate credentials array is expected")
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("credential"), str):
+                raise SandboxError(Reason.BAD_REQUEST, "each credentials[] item must be {\"credential\": <string>}")
+            result.credentials.append(ReceivedCredential(config_id, item["credential"]))
+    return result
