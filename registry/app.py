@@ -133,6 +133,11 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     guarded = [Depends(governance)]
     app_path = Path(max_length=64)
 
+    @app.get("/registry/health")
+    def health() -> dict:
+        """Liveness, with no work behind it (also the baseline of the registry benchmark)."""
+        return {"status": "ok"}
+
     @app.get("/registry/metadata")
     def metadata() -> dict:
         return service.metadata()
