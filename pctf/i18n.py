@@ -62,6 +62,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error": {"en": "error", "fr": "erreur"},
     "up.serving": {"en": "PCTF sandbox serving at {url} (data in {data_dir}); press Ctrl+C to stop",
                    "fr": "Bac à sable PCTF en service à {url} (données dans {data_dir}); Ctrl+C pour arrêter"},
+    "onboarding.title": {"en": "Territory 2 joins the trust registry: application, conformance, assessment, "
+                                "accreditation, suspension",
+                         "fr": "Le Territoire 2 rejoint le registre de confiance : demande, conformité, évaluation, "
+                               "accréditation, suspension"},
+    "onboarding.sandbox": {"en": "A fresh sandbox at {url} where Territory 2 is not accredited yet (data in {data_dir})",
+                           "fr": "Un bac à sable neuf à {url} où le Territoire 2 n'est pas encore accrédité "
+                                 "(données dans {data_dir})"},
+    "onboarding.unknown": {"en": "The trust registry does not know {issuer} (TRQP answer: {status}): no verifier "
+                                 "would accept its credentials",
+                           "fr": "Le registre de confiance ne connaît pas {issuer} (réponse TRQP : {status}) : "
+                                 "aucun vérificateur n'accepterait ses justificatifs"},
+    "onboarding.applied": {"en": "Territory 2 applies to issue Verified Person credentials at level of assurance 2 "
+                                 "(application {application}, {state})",
+                           "fr": "Le Territoire 2 demande à émettre des attestations de personne vérifiée au niveau "
+                                 "d'assurance 2 (demande {application}, {state})"},
+    "onboarding.conformance": {"en": "The registry checks Territory 2's live endpoints: {passed} of {total} "
+                                     "conformance checks pass",
+                               "fr": "Le registre vérifie les points de terminaison du Territoire 2 : {passed} "
+                                     "vérifications de conformité sur {total} réussissent"},
+    "onboarding.assessed": {"en": "An assessor marks all {criteria} PCTF criteria as met, each with its evidence",
+                            "fr": "Un évaluateur juge les {criteria} critères du CCP satisfaits, chacun preuves à "
+                                  "l'appui"},
+    "onboarding.accredited": {"en": "Governance accredits Territory 2 for one year; the registry now answers: {status}",
+                              "fr": "La gouvernance accrédite le Territoire 2 pour un an; le registre répond "
+                                    "maintenant : {status}"},
+    "onboarding.bank": {"en": "{person} presents a Territory 2 Verified Person to {bank}, which was never "
+                              "reconfigured: {outcome}",
+                        "fr": "{person} présente une attestation de personne vérifiée du Territoire 2 à {bank}, "
+                              "jamais reconfigurée : {outcome}"},
+    "onboarding.bank_again": {"en": "{person} presents her credential again; Territory 2 issued it while accredited, "
+                                    "and the registry answers for the time of issuance: {outcome}",
+                              "fr": "{person} présente de nouveau son attestation; le Territoire 2 l'a émise pendant "
+                                    "son accréditation, et le registre répond pour le moment de l'émission : {outcome}"},
+    "onboarding.accepted": {"en": "accepted", "fr": "acceptée"},
+    "onboarding.refused": {"en": "refused ({reasons})", "fr": "refusée ({reasons})"},
+    "onboarding.suspended": {"en": "Governance suspends Territory 2 from now on (audit finding); for credentials "
+                                   "issued from now the registry answers: {status}",
+                             "fr": "La gouvernance suspend le Territoire 2 à compter de maintenant (constat "
+                                   "d'audit); pour les attestations émises dès maintenant, le registre répond : "
+                                   "{status}"},
+    "onboarding.audit": {"en": "The registry's audit log holds {entries} entries; its hash chain is {valid}",
+                         "fr": "Le journal d'audit du registre compte {entries} entrées; sa chaîne de hachage est "
+                               "{valid}"},
+    "onboarding.intact": {"en": "intact", "fr": "intacte"},
+    "onboarding.broken": {"en": "broken", "fr": "rompue"},
+    "onboarding.ok": {"en": "Territory 2 was onboarded, accepted at once, and its suspension took effect from its date",
+                      "fr": "Le Territoire 2 a été intégré, accepté aussitôt, et sa suspension a pris effet à sa date"},
+    "onboarding.not_ok": {"en": "The onboarding story did not go as expected", "fr": "L'intégration ne s'est pas "
+                                                                                      "déroulée comme prévu"},
     "onboard.done": {"en": "{entity} is registered and authorized to issue {type} up to level of assurance {loa}",
                      "fr": "{entity} est enregistré et autorisé à émettre {type} jusqu'au niveau d'assurance {loa}"},
     # The registry's conformance checks of an applicant issuer (pctf-sandbox conformance).

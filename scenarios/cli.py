@@ -223,6 +223,50 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
     raise typer.Exit(0 if verdict["accepted"] else 1)
 
 
+@demo_app.command("onboarding")
+def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+                    keep: Optional[Path] = typer.Option(None, "--data-dir", help="Keep the story's sandbox data "
+                                                        "here (default: a temporary directory, removed after).")) -> None:
+    """Territory 2 applies to the trust registry, passes conformance, is assessed and accredited;
+    the bank accepts its credentials at once, and refuses those issued after its suspension.
+
+    The story runs in a sandbox of its own (a fresh data directory, a free port) where Territory 2
+    starts unaccredited, so it never changes the sandbox you run with `up`.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+
+    from . import onboarding
+    from .narration import Narrator
+    from .stack import free_port, start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-onboarding-") as tmp:
+        data_dir = keep or Path(tmp)
+        s = base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
+                                    "registry_url": None, "issuers_url": None, "wallet_url": None,
+                                    "verifier_url": None, "database_url": None})
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr2",)))
+        try:
+            narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=data_dir))
+            narrator.title(t("onboarding.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: onboarding.run(
+                    s.base_url, http, narrator, governance_token=s.resolved_governance_token(),
+                    assessor_token=s.resolved_secret("assessor", s.assessor_token)))
+        finally:
+            server.stop()
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        key = "onboarding.ok" if result["ok"] else "onboarding.not_ok"
+        out.print(f"[bold {'green' if result['ok'] else 'red'}]{t(key, lang.value)}[/]")
+    raise typer.Exit(0 if result["ok"] else 1)
+
+
 # -- issuer conformance ------------------------------------------------------------------------
 @app.command()
 def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identifier: its credential_issuer and iss URL."),

@@ -98,6 +98,8 @@ class Narrator:
             self.console.print(table)
         elif event in ("consented", "declined"):
             self._say(t(f"step.{event}", lang))
+        elif event.startswith("onboarding."):
+            self._onboarding(event, data)
         elif event == "verdict" and data["verdict"].get("checks"):
             self._say(t("step.verdict", lang, bank=bank))
             table = Table(t("col.check", lang), t("col.credential", lang), t("col.result", lang), t("col.detail", lang))
@@ -105,6 +107,28 @@ class Narrator:
                 result = f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]"
                 table.add_row(t(f"check.{c['check']}", lang), c.get("credential") or "—", result, c.get("detail", ""))
             self.console.print(table)
+
+    def _onboarding(self, event: str, data: dict) -> None:
+        lang = self.lang
+        if event == "onboarding.conformance":
+            checks = data["checks"]
+            self._say(t(event, lang, passed=sum(c["passed"] for c in checks), total=len(checks)))
+            table = Table(t("col.check", lang), t("col.result", lang), box=None, padding=(0, 2))
+            for c in checks:
+                table.add_row(t(f"conformance.{c['id']}", lang),
+                              f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]")
+            self.console.print(table)
+        elif event in ("onboarding.bank", "onboarding.bank_again"):
+            verdict = data["verdict"]
+            outcome = (f"[green]{t('onboarding.accepted', lang)}[/]" if verdict["accepted"] else
+                       f"[red]{t('onboarding.refused', lang, reasons=', '.join(verdict['reasons']))}[/]")
+            self._say(t(event, lang, person=data["person"], bank=relying_party("bank-personal").name(lang),
+                        outcome=outcome))
+        elif event == "onboarding.audit":
+            self._say(t(event, lang, entries=data["entries"],
+                        valid=t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)))
+        else:
+            self._say(t(event, lang, **data))
 
     def outcome(self, verdict: dict, legal_name: str) -> None:
         bank = relying_party("bank").name(self.lang)

@@ -21,3 +21,31 @@ SASHA_BUSINESS = {
     "registered_office": {"street_address": "7 Market Square", "locality": "Riverton", "region": "Prov1",
                           "postal_code": "A1B 4D5", "country": "CA"},
 }
+
+# Two residents of Territory 2, for the onboarding story: one proofed while Terr2 is accredited,
+# one after its suspension.
+TERR2_RESIDENTS = [
+    ({"given_name": "Maya", "family_name": "Okpik", "birthdate": "1992-02-03",
+      "address": {"street_address": "3 Tundra Road", "locality": "Northport", "region": "Terr2",
+                  "postal_code": "X0A 1H0", "country": "CA"}},
+     [{"type": "services_card", "number": "T2-55120-92", "given_name": "Maya", "family_name": "Okpik",
+       "birthdate": "1992-02-03"},
+      {"type": "birth_certificate", "number": "1992-TR2-000731", "given_name": "Maya", "family_name": "Okpik",
+       "birthdate": "1992-02-03"}]),
+    ({"given_name": "Lucas", "family_name": "Arnakaq", "birthdate": "1979-11-21",
+      "address": {"street_address": "18 Aurora Lane", "locality": "Northport", "region": "Terr2",
+                  "postal_code": "X0A 1H0", "country": "CA"}},
+     [{"type": "services_card", "number": "T2-88410-79", "given_name": "Lucas", "family_name": "Arnakaq",
+       "birthdate": "1979-11-21"},
+      {"type": "birth_certificate", "number": "1979-TR2-004118", "given_name": "Lucas", "family_name": "Arnakaq",
+       "birthdate": "1979-11-21"}]),
+]
+
+# The test subject Territory 2 proofs to give the registry a test credential offer.
+TERR2_TEST_SUBJECT = {
+    "given_name": "Test", "family_name": "Subject", "birthdate": "2000-01-01",
+    "address": {"street_address": "1 Test Street", "locality": "Northport", "region": "Terr2",
+                "postal_code": "X0A 1H0", "country": "CA"},
+    "evidence": [{"type": "birth_certificate", "number": "TEST-0001", "given_name": "Test", "family_name": "Subject",
+                  "birthdate": "2000-01-01"}],
+}

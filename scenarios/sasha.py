@@ -14,15 +14,10 @@ import httpx
 from pctf.http import checked_json
 
 from .personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
-
-Narrate = Callable[..., None]
-
-
-def _quiet(_event: str, **_data) -> None:
-    return None
+from .steps import Narrate, open_wallet, present, quiet, receive
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_id: str = "sasha",
+def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, wallet_id: str = "sasha",
         bank: str = "bank", approve: bool | Callable[[dict], bool] = True,
         urls: dict[str, str] | None = None) -> dict:
     """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``.
@@ -36,16 +31,14 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_
     wallet = urls.get("wallet", base_url.rstrip("/"))
     verifier = urls.get("verifier", base_url.rstrip("/"))
 
-    holder = checked_json(http.put(f"{wallet}/wallet/{wallet_id}"))
+    holder = open_wallet(http, wallet, wallet_id)
     narrate("wallet", kid=holder["holder_jwk"]["kid"])
 
     # 1. Prov1 proofs Sasha from her evidence and offers a Verified Person credential.
     narrate("proofing", issuer="prov1", evidence=[e["type"] for e in SASHA_EVIDENCE])
     proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}))
     narrate("proofed", loa=proofed["assurance_level"], tx_code=proofed["tx_code"])
-    for cred in checked_json(http.post(f"{wallet}/wallet/{wallet_id}/offers",
-                                       json={"offer": proofed["credential_offer_uri"], "tx_code": proofed["tx_code"]})):
-        narrate("received", credential=cred)
+    receive(http, wallet, wallet_id, proofed, narrate)
 
     # 2. She incorporates federally; the registrar offers the organization and her relationship.
     narrate("incorporate", legal_name=SASHA_BUSINESS["legal_name"])
@@ -53,25 +46,10 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = _quiet, *, wallet_
     registered = checked_json(http.post(f"{issuers}/issuers/fed/incorporations",
                                         json={**SASHA_BUSINESS, "director": director, "role": "director"}))
     narrate("incorporated", business_number=registered["business_number"])
-    for cred in checked_json(http.post(f"{wallet}/wallet/{wallet_id}/offers",
-                                       json={"offer": registered["credential_offer_uri"], "tx_code": registered["tx_code"]})):
-        narrate("received", credential=cred)
+    receive(http, wallet, wallet_id, registered, narrate)
 
-    # 3. The bank asks for exactly what its policy needs.
-    request = checked_json(http.post(f"{verifier}/verifier/{bank}/requests"))
-    narrate("request", request=request)
-
-    # 4. Her wallet shows what would be disclosed; she decides.
-    review = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]}))
-    narrate("consent", review=review)
-    if callable(approve):
-        approve = approve(review)
-    decision = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
-                                      json={"approve": approve}))
-    narrate("consented" if approve else "declined", decision=decision)
-
-    # 5. The bank's verdict, with every check it made.
-    result = checked_json(http.get(f"{verifier}/verifier/{bank}/requests/{request['state']}"))
-    narrate("verdict", verdict=result["verdict"])
-    return {"verdict": result["verdict"], "business_number": registered["business_number"], "state": request["state"],
+    # 3-5. The bank asks for exactly what its policy needs; her wallet shows what would be
+    # disclosed; she decides; the bank gives its verdict, with every check it made.
+    result = present(http, wallet, verifier, wallet_id, bank, approve=approve, narrate=narrate)
+    return {"verdict": result["verdict"], "business_number": registered["business_number"], "state": result["state"],
             "legal_name": SASHA_BUSINESS["legal_name"]}

@@ -55,18 +55,25 @@ class PathDispatcher:
         return await self.default(scope, receive, send)
 
 
-def bootstrap(settings: Settings, clock: Clock) -> None:
-    """Seed the registry with the sandbox's issuers and their current keys (idempotent)."""
+def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] = ()) -> None:
+    """Seed the registry with the sandbox's issuers and their current keys (idempotent).
+
+    ``withhold`` names issuers left out, so a story can show one of them going through
+    onboarding (apply, conformance, assessment, accreditation) instead.
+    """
     issuers = IssuerService(settings, clock)
     registry = RegistryService(settings, clock)
     for j in SANDBOX_ISSUERS.values():
+        if j.short_id in withhold:
+            continue
         seed_issuer(registry, issuers.issuer_url(j.short_id), name=j.name_en, jurisdiction=j.jurisdiction,
                     jwks=issuers.jwks(j.short_id), grants=list(j.grants))
 
 
-def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client | None = None) -> PathDispatcher:
+def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client | None = None, *,
+              withhold: tuple[str, ...] = ()) -> PathDispatcher:
     clock = clock or SystemClock()
-    bootstrap(settings, clock)
+    bootstrap(settings, clock, withhold=withhold)
     http = http or make_client(settings)
     issuers = create_issuers_app(settings, clock)
     registry = create_registry_app(settings, clock)
@@ -143,11 +150,11 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_in_thread(settings: Settings, clock: Clock | None = None) -> RunningServer:
+def start_in_thread(settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = ()) -> RunningServer:
     if port_in_use(settings.host, settings.port):
         raise SandboxError(Reason.CONFLICT, f"port {settings.port} on {settings.host} is already in use; "
                                             "set PCTF_PORT to a free port", status_code=409)
-    config = uvicorn.Config(build_app(settings, clock), host=settings.host, port=settings.port, log_level="warning",
+    config = uvicorn.Config(build_app(settings, clock, withhold=withhold), host=settings.host, port=settings.port, log_level="warning",
                             lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)

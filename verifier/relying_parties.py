@@ -41,9 +41,21 @@ BUSINESS_ACCOUNT = Policy(
        Link("relationship", ("organization", "legal_name"), "organization", ("legal_name",))),
 )
 
+PERSONAL_ACCOUNT = Policy(
+    id="personal-bank-account",
+    purpose_en="Open a personal bank account without visiting a branch",
+    purpose_fr="Ouvrir un compte bancaire personnel sans se rendre en succursale",
+    requirements=(
+        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)),
+                    min_loa=2),
+    ),
+)
+
 RELYING_PARTIES: dict[str, RelyingParty] = {
     rp.id: rp for rp in (
         RelyingParty("bank", "Northern Lights Bank", "Banque Aurores boréales", BUSINESS_ACCOUNT),
+        RelyingParty("bank-personal", "Northern Lights Bank (personal accounts)",
+                     "Banque Aurores boréales (comptes personnels)", PERSONAL_ACCOUNT),
     )
 }
 

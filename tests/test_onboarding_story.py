@@ -1,0 +1,47 @@
+"""The onboarding story end to end: a running bank accepts a newly accredited issuer at once,
+and after its suspension refuses what it issues from then on, but not what it issued before."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from pctf.clock import SystemClock
+from scenarios import onboarding
+from scenarios.stack import start_in_thread
+from tests.test_cli import EXE
+
+
+def test_terr2_is_onboarded_accepted_and_suspended(settings, http):
+    server = start_in_thread(settings, SystemClock(), withhold=("terr2",))
+    try:
+        result = onboarding.run(server.url, http, governance_token=settings.resolved_governance_token(),
+                                assessor_token=settings.resolved_secret("assessor", settings.assessor_token))
+        actions = [e["action"] for e in http.get(f"{server.url}/registry/audit").json()]
+    finally:
+        server.stop()
+    assert result["ok"] is True
+    assert result["conformance"]["passed"] and len(result["conformance"]["checks"]) == 7
+    assert result["accepted_after_accreditation"]["accepted"] is True
+    assert result["issued_after_suspension"]["reasons"] == ["issuer_suspended"]
+    assert result["issued_before_suspension"]["accepted"] is True
+    assert result["audit"]["valid"] is True
+    for expected in ("application.submitted", "conformance.recorded", "assessment.marked", "entity.registered",
+                     "authorization.granted", "application.accredited", "entity.suspended"):
+        assert expected in actions, expected
+    assert actions.index("application.submitted") < actions.index("application.accredited") \
+        < actions.index("entity.suspended")
+
+
+def test_demo_onboarding_command_in_french(tmp_path):
+    env = {**os.environ, "PCTF_DATA_DIR": str(tmp_path / "main")}
+    env.pop("PCTF_DATABASE_URL", None)
+    told = subprocess.run([EXE, "demo", "onboarding", "--lang", "fr"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert told.returncode == 0, told.stderr
+    assert "Le Territoire 2 a été intégré" in told.stdout and "issuer_suspended" in told.stdout
+    as_json = subprocess.run([EXE, "demo", "onboarding", "--json"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["ok"] is True
+    assert not (tmp_path / "main").exists()  # the story ran in a sandbox of its own
