@@ -111,6 +111,32 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "fr": "Le Territoire 2 a été intégré, accepté aussitôt, et sa suspension a pris effet à sa date"},
     "onboarding.not_ok": {"en": "The onboarding story did not go as expected", "fr": "L'intégration ne s'est pas "
                                                                                       "déroulée comme prévu"},
+    "cross.title": {"en": "Nora, a Territory 1 resident, signs in to the Province 2 health portal",
+                    "fr": "Nora, résidente du Territoire 1, accède au portail santé de la Province 2"},
+    "cross.sandbox": {"en": "A fresh sandbox at {url}; Territory 1's own trust registry at {framework}",
+                      "fr": "Un bac à sable neuf à {url}; le registre de confiance du Territoire 1 à {framework}"},
+    "cross.framework": {"en": "Territory 1 runs its own trust framework; its registry ({framework}) accredits the "
+                              "Territory 1 identity program for Verified Person at level of assurance 3",
+                        "fr": "Le Territoire 1 a son propre cadre de confiance; son registre ({framework}) accrédite "
+                              "le programme d'identité du Territoire 1 pour la personne vérifiée au niveau "
+                              "d'assurance 3"},
+    "cross.unknown": {"en": "The pan-Canadian registry does not list Territory 1's issuer (TRQP answer: {status})",
+                      "fr": "Le registre pancanadien ne répertorie pas l'émetteur du Territoire 1 (réponse TRQP : "
+                            "{status})"},
+    "cross.portal": {"en": "{person} presents her Territory 1 Verified Person to {portal}: {outcome}",
+                     "fr": "{person} présente son attestation de personne vérifiée du Territoire 1 au {portal} : "
+                           "{outcome}"},
+    "cross.recognized": {"en": "The pan-Canadian framework recognizes Territory 1's framework for Verified Person "
+                               "(TRQP recognition: {recognized})",
+                         "fr": "Le cadre pancanadien reconnaît le cadre du Territoire 1 pour la personne vérifiée "
+                               "(reconnaissance TRQP : {recognized})"},
+    "word.yes": {"en": "yes", "fr": "oui"},
+    "word.no": {"en": "no", "fr": "non"},
+    "cross.ok": {"en": "The portal, unchanged, now accepts Territory 1's credentials under the recognized framework",
+                 "fr": "Le portail, inchangé, accepte maintenant les attestations du Territoire 1 en vertu du cadre "
+                       "reconnu"},
+    "cross.not_ok": {"en": "The cross-jurisdiction story did not go as expected",
+                     "fr": "Le scénario interterritorial ne s'est pas déroulé comme prévu"},
     "onboard.done": {"en": "{entity} is registered and authorized to issue {type} up to level of assurance {loa}",
                      "fr": "{entity} est enregistré et autorisé à émettre {type} jusqu'au niveau d'assurance {loa}"},
     # The registry's conformance checks of an applicant issuer (pctf-sandbox conformance).

@@ -20,6 +20,7 @@ from pctf.clock import Clock, SystemClock, as_utc
 from pctf.http import checked_json
 from pctf.reasons import Reason, SandboxError
 from pctf.trust import AuthorizationAnswer, answer_from_trqp
+from pctf.vocab import credential_type
 
 from . import rules
 from .service import RegistryService, iso_z
@@ -50,6 +51,13 @@ def _decision(status: str, decision: dict) -> dict:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def _vct_or_same(resource: str) -> str:
+    try:
+        return credential_type(resource).vct
+    except SandboxError:
+        return resource
+
+
 class RegistryClient:
     """The registry over HTTP, for verifiers, issuers and the scenario runner.
 
@@ -74,6 +82,8 @@ class RegistryClient:
                  snapshot_refresh_seconds: float = DEFAULT_SNAPSHOT_REFRESH_SECONDS) -> None:
         self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
+        self.api_url = f"{self.base_url}/registry"  # where the TRQP and registry endpoints live
+        self._frameworks: dict[str, RegistryClient] = {}
         self.http = http
         self.authority_id = authority_id
         self.ttl_seconds = ttl_seconds
@@ -92,18 +102,27 @@ class RegistryClient:
                 log.warning("ignoring the saved trust list: it does not verify with the registry's key")
 
     # -- TrustSource -------------------------------------------------------------------
+    # An entity this registry does not know may belong to another trust framework that it
+    # recognizes (TRQP recognition): then the keys and the authorization come from that
+    # framework's registry, and only for (action, resource) pairs the recognition covers.
     def issuer_jwks(self, entity_id: str) -> dict | None:
         record = self._answer(lambda: self._record(entity_id))
         if isinstance(record, SnapshotTrust):
             return record.issuer_jwks(entity_id)
-        return None if record is None else copy.deepcopy(record["jwks"])  # callers may not alter the cache
+        if record is None:
+            foreign = self._framework_of(entity_id)
+            return None if foreign is None else foreign.issuer_jwks(entity_id)
+        return copy.deepcopy(record["jwks"])  # callers may not alter the cache
 
     def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
         record = self._answer(lambda: self._record(entity_id))
         if isinstance(record, SnapshotTrust):
             return record.key_state(entity_id, kid, at=at)
         if record is None:
-            return "compromised", f"{entity_id} is not registered"
+            foreign = self._framework_of(entity_id)
+            if foreign is None:
+                return "compromised", f"{entity_id} is not registered"
+            return foreign.key_state(entity_id, kid, at=at)
         return rules.key_state(record, kid, as_utc(at), self.clock.now())
 
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
@@ -111,7 +130,86 @@ class RegistryClient:
         answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level))
         if isinstance(answer, SnapshotTrust):
             return answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
-        return answer  # type: ignore[return-value]
+        if answer.status == "unknown_entity":
+            return self._recognized_authorization(entity_id, action, resource, at, assurance_level) or answer
+        return answer
+
+    # -- recognized frameworks ---------------------------------------------------------------
+    def recognitions(self) -> list[dict]:
+        """The frameworks this registry recognizes."""
+        cached = self._cached(("recognitions",))
+        if cached is None:
+            cached = checked_json(self._send("GET", "recognitions"))
+            if not isinstance(cached, list):
+                raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's recognitions are not a list",
+                                   status_code=502)
+            if cached:  # like answers, only a positive list is kept: a new recognition counts at once
+                self._store(("recognitions",), cached)
+        return cached  # type: ignore[return-value]
+
+    def recognized(self, authority_id: str, action: str, resource: str, *, at: datetime) -> bool:
+        """TRQP ``recognition``: does this registry recognize ``authority_id`` for (action, resource) at ``at``?"""
+        body = trqp_query(authority_id, self.authority_id, action, resource, at=at)
+        body["context"].pop("assurance_level", None)
+        key = ("recognition", authority_id, action, resource, body["context"]["time"])
+        if self._cached(key):
+            return True
+        answer = checked_json(self._send("POST", "recognition", json=body))
+        if answer.get("recognized") is True:
+            self._store(key, True)
+            return True
+        return False
+
+    def framework(self, authority_id: str) -> "RegistryClient":
+        """A client of another framework's registry, whose TRQP endpoints live under its authority id."""
+        found = self._frameworks.get(authority_id)
+        if found is None:
+            found = RegistryClient(authority_id, self.http, authority_id, ttl_seconds=self.ttl_seconds,
+                                   clock=self.clock, snapshot_refresh_seconds=self.snapshot_refresh_seconds)
+            found.api_url = authority_id.rstrip("/")
+            self._frameworks[authority_id] = found
+        return found
+
+    def _candidates(self, action: str | None = None, resource: str | None = None) -> list[str]:
+        try:
+            rows = self.recognitions()
+        except SandboxError:
+            return []  # no list of frameworks to ask: the entity stays unknown
+        return list(dict.fromkeys(r["recognized_authority_id"] for r in rows if r.get("status", "active") == "active"
+                                  and (action is None or r["action"] == action)
+                                  and (resource is None or r["resource"] == _vct_or_same(resource))))
+
+    def _framework_of(self, entity_id: str) -> "RegistryClient | None":
+        """The recognized framework whose registry knows ``entity_id``, if any."""
+        for authority in self._candidates():
+            try:
+                if self.framework(authority).issuer_jwks(entity_id) is not None:
+                    return self.framework(authority)
+            except SandboxError as exc:
+                log.warning("recognized framework %s did not answer: %s", authority, exc)
+        return None
+
+    def _recognized_authorization(self, entity_id: str, action: str, resource: str, at: datetime,
+                                  loa: int | None) -> AuthorizationAnswer | None:
+        for authority in self._candidates(action, resource):
+            try:
+                # Recognition is a decision about the other framework as it stands now: what that
+                # framework says of the issuer is then asked, as always, for the time of issuance.
+                if not self.recognized(authority, action, resource, at=self.clock.now()):
+                    continue
+                answer = self.framework(authority).authorization(entity_id, action, resource, at=at,
+                                                                 assurance_level=loa)
+            except SandboxError as exc:
+                log.warning("recognized framework %s did not answer: %s", authority, exc)
+                continue
+            if answer.status == "unknown_entity":
+                continue
+            raw = {**answer.raw, "recognized_authority_id": authority, "source": "recognition"}
+            return AuthorizationAnswer(answer.entity_id, answer.action, answer.resource, answer.authorized,
+                                       answer.status, answer.assurance_level, answer.valid_from, answer.valid_until,
+                                       f"{answer.message} (under {authority}, a framework {self.authority_id} "
+                                       "recognizes)", raw)
+        return None
 
     def _answer(self, live):
         """``live()``, or the snapshot's trust source when the registry cannot be reached."""
@@ -247,14 +345,14 @@ class RegistryClient:
     def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
         """One request; an unreachable or failing registry is ``registry_unavailable`` (503)."""
         try:
-            response = self.http.request(method, f"{self.base_url}/registry/{path}", **kwargs)
+            response = self.http.request(method, f"{self.api_url}/{path}", **kwargs)
         except httpx.TransportError as exc:
             raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
-                               f"the trust registry at {self.base_url} cannot be reached ({exc.__class__.__name__})",
+                               f"the trust registry at {self.api_url} cannot be reached ({exc.__class__.__name__})",
                                status_code=503) from None
         if response.status_code >= 500:
             raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
-                               f"the trust registry at {self.base_url} failed (HTTP {response.status_code})",
+                               f"the trust registry at {self.api_url} failed (HTTP {response.status_code})",
                                status_code=503)
         return response
 

@@ -240,14 +240,12 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
 
     from . import onboarding
     from .narration import Narrator
-    from .stack import free_port, start_in_thread
+    from .stack import start_in_thread
 
     base = settings()
     with tempfile.TemporaryDirectory(prefix="pctf-onboarding-") as tmp:
         data_dir = keep or Path(tmp)
-        s = base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
-                                    "registry_url": None, "issuers_url": None, "wallet_url": None,
-                                    "verifier_url": None, "database_url": None})
+        s = _story_settings(base, data_dir)
         narrator = Narrator(out, lang.value, quiet=as_json)
         server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr2",)))
         try:
@@ -259,12 +257,68 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
                     assessor_token=s.resolved_secret("assessor", s.assessor_token)))
         finally:
             server.stop()
+    _story_end(result, "onboarding", lang, as_json)
+
+
+@demo_app.command("cross-jurisdiction")
+def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON.")
+                            ) -> None:
+    """Nora uses her Territory 1 Verified Person at a Province 2 service, once the pan-Canadian
+    framework recognizes Territory 1's own trust framework (TRQP recognition).
+
+    Runs in a sandbox of its own (fresh data directory, free ports) beside a second registry,
+    Territory 1's, so it never changes the sandbox you run with `up`.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+    from registry.app import create_app as create_registry_app
+
+    from . import cross_jurisdiction
+    from .narration import Narrator
+    from .stack import free_port, serve_in_thread, start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-cross-") as tmp:
+        s = _story_settings(base, Path(tmp) / "sandbox")
+        port = free_port(base.host)
+        t1 = s.model_copy(update={"data_dir": Path(tmp) / "terr1-framework", "port": port,
+                                  "registry_url": f"http://{base.host}:{port}", "governance_token": None})
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        framework = guarded(lambda: serve_in_thread(create_registry_app(t1, SystemClock()), t1.host, t1.port))
+        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr1",)))
+        try:
+            narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=t1.registry_authority_id))
+            narrator.title(t("cross.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: cross_jurisdiction.run(
+                    s.base_url, http, narrator, framework_api=t1.registry_authority_id,
+                    framework_token=t1.resolved_governance_token(), governance_token=s.resolved_governance_token()))
+        finally:
+            server.stop()
+            framework.stop()
+    _story_end(result, "cross", lang, as_json)
+
+
+def _story_end(result: dict, story: str, lang: Lang, as_json: bool) -> None:
+    """Print a story's outcome (one line, or the JSON document) and exit 0 when it went as told."""
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        key = "onboarding.ok" if result["ok"] else "onboarding.not_ok"
+        key = f"{story}.ok" if result["ok"] else f"{story}.not_ok"
         out.print(f"[bold {'green' if result['ok'] else 'red'}]{t(key, lang.value)}[/]")
     raise typer.Exit(0 if result["ok"] else 1)
+
+
+def _story_settings(base, data_dir: Path):
+    """Settings for a story that runs in a sandbox of its own: a fresh data dir, a free port,
+    embedded storage, every service on that one port."""
+    from .stack import free_port
+
+    return base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
+                                   "registry_url": None, "issuers_url": None, "wallet_url": None,
+                                   "verifier_url": None, "database_url": None})
 
 
 # -- issuer conformance ------------------------------------------------------------------------

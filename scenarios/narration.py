@@ -98,7 +98,7 @@ class Narrator:
             self.console.print(table)
         elif event in ("consented", "declined"):
             self._say(t(f"step.{event}", lang))
-        elif event.startswith("onboarding."):
+        elif event.startswith(("onboarding.", "cross.")):
             self._onboarding(event, data)
         elif event == "verdict" and data["verdict"].get("checks"):
             self._say(t("step.verdict", lang, bank=bank))
@@ -118,12 +118,14 @@ class Narrator:
                 table.add_row(t(f"conformance.{c['id']}", lang),
                               f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]")
             self.console.print(table)
-        elif event in ("onboarding.bank", "onboarding.bank_again"):
+        elif event in ("onboarding.bank", "onboarding.bank_again", "cross.portal"):
             verdict = data["verdict"]
             outcome = (f"[green]{t('onboarding.accepted', lang)}[/]" if verdict["accepted"] else
                        f"[red]{t('onboarding.refused', lang, reasons=', '.join(verdict['reasons']))}[/]")
             self._say(t(event, lang, person=data["person"], bank=relying_party("bank-personal").name(lang),
-                        outcome=outcome))
+                        portal=relying_party("prov2-health").name(lang), outcome=outcome))
+        elif event == "cross.recognized":
+            self._say(t(event, lang, recognized=t("word.yes" if data["recognized"] else "word.no", lang)))
         elif event == "onboarding.audit":
             self._say(t(event, lang, entries=data["entries"],
                         valid=t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)))

@@ -49,3 +49,14 @@ TERR2_TEST_SUBJECT = {
     "evidence": [{"type": "birth_certificate", "number": "TEST-0001", "given_name": "Test", "family_name": "Subject",
                   "birthdate": "2000-01-01"}],
 }
+
+# A Territory 1 resident who uses her Territory 1 Verified Person at a Province 2 service.
+TERR1_RESIDENT = (
+    {"given_name": "Nora", "family_name": "Kusugak", "birthdate": "1985-09-30",
+     "address": {"street_address": "9 Ridge Street", "locality": "Lakeside", "region": "Terr1",
+                 "postal_code": "X1A 2P4", "country": "CA"}},
+    [{"type": "drivers_licence", "number": "T1-302-85-0930", "given_name": "Nora", "family_name": "Kusugak",
+      "birthdate": "1985-09-30"},
+     {"type": "birth_certificate", "number": "1985-TR1-002209", "given_name": "Nora", "family_name": "Kusugak",
+      "birthdate": "1985-09-30"}],
+)

@@ -151,18 +151,23 @@ class RunningServer:
 
 
 def start_in_thread(settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = ()) -> RunningServer:
-    if port_in_use(settings.host, settings.port):
-        raise SandboxError(Reason.CONFLICT, f"port {settings.port} on {settings.host} is already in use; "
+    """The whole sandbox on ``settings.host:port``, on a background thread."""
+    return serve_in_thread(build_app(settings, clock, withhold=withhold), settings.host, settings.port,
+                           settings.base_url)
+
+
+def serve_in_thread(app, host: str, port: int, url: str | None = None) -> RunningServer:
+    """Any ASGI app on a background uvicorn server; returns once it accepts connections."""
+    if port_in_use(host, port):
+        raise SandboxError(Reason.CONFLICT, f"port {port} on {host} is already in use; "
                                             "set PCTF_PORT to a free port", status_code=409)
-    config = uvicorn.Config(build_app(settings, clock, withhold=withhold), host=settings.host, port=settings.port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise SandboxError(Reason.CONFLICT, f"the sandbox could not start on {settings.host}:{settings.port}",
-                               status_code=500)
+            raise SandboxError(Reason.CONFLICT, f"the sandbox could not start on {host}:{port}", status_code=500)
         time.sleep(0.02)
-    return RunningServer(server, thread, settings.base_url)
+    return RunningServer(server, thread, url or f"http://{host}:{port}")

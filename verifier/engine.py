@@ -132,8 +132,9 @@ class VerificationEngine:
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
             raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
-        source = ("the registry's signed trust list (registry unreachable)" if answer.raw.get("source") == "trust_list"
-                  else "registry")
+        source = {"trust_list": "the registry's signed trust list (registry unreachable)",
+                  "recognition": f"{answer.raw.get('recognized_authority_id')}, a framework the registry recognizes",
+                  }.get(answer.raw.get("source"), "registry")
         result.passed("issuer_authorized", f"{source}: authorized to issue {ctype.name if ctype else vct} "
                                            f"up to LoA {answer.assurance_level} at issuance time")
         result.claims = {k: v for k, v in claims.items() if k not in TECHNICAL_CLAIMS}

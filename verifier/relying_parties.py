@@ -51,11 +51,21 @@ PERSONAL_ACCOUNT = Policy(
     ),
 )
 
+HEALTH_PORTAL = Policy(
+    id="health-portal-sign-in",
+    purpose_en="Sign in to your health record",
+    purpose_fr="Accéder à votre dossier de santé",
+    requirements=(
+        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",)), min_loa=3),
+    ),
+)
+
 RELYING_PARTIES: dict[str, RelyingParty] = {
     rp.id: rp for rp in (
         RelyingParty("bank", "Northern Lights Bank", "Banque Aurores boréales", BUSINESS_ACCOUNT),
         RelyingParty("bank-personal", "Northern Lights Bank (personal accounts)",
                      "Banque Aurores boréales (comptes personnels)", PERSONAL_ACCOUNT),
+        RelyingParty("prov2-health", "Province 2 Health Portal", "Portail santé de la Province 2", HEALTH_PORTAL),
     )
 }
 
