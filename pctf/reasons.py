@@ -73,6 +73,16 @@ class Reason(StrEnum):
     UNKNOWN_CONFIGURATION = "unknown_credential_configuration"
     CONSENT_REQUIRED = "consent_required"
     NO_MATCHING_CREDENTIAL = "no_matching_credential"
+    # -- credential status (draft-ietf-oauth-status-list)
+    CREDENTIAL_REVOKED = "credential_revoked"  # status 0x01 INVALID: final
+    CREDENTIAL_SUSPENDED = "credential_suspended"  # status 0x02 SUSPENDED: may be reinstated
+    CREDENTIAL_STATUS_UNKNOWN = "credential_status_unknown"  # an application-specific or unregistered value
+    STATUS_LIST_UNAVAILABLE = "status_list_unavailable"  # the Status List Token cannot be fetched
+    STATUS_LIST_MALFORMED = "status_list_malformed"  # not a statuslist+jwt, bad claims, bad base64 or zlib
+    STATUS_LIST_SIGNATURE_INVALID = "status_list_signature_invalid"  # bad signature, or not the issuer's key
+    STATUS_LIST_SUB_MISMATCH = "status_list_sub_mismatch"  # sub is not the uri the credential references
+    STATUS_INDEX_OUT_OF_RANGE = "status_index_out_of_range"
+    STATUS_LIST_EXPIRED = "status_list_expired"  # exp has passed
 
 
 class SandboxError(Exception):

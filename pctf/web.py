@@ -56,10 +56,9 @@ def service_app(prefix: str, title: str, description: str = "") -> FastAPI:
     return app
 
 
-def require_bearer(request: Request, expected: str) -> None:
+def require_bearer(request: Request, expected: str, *, role: str = "the governance role") -> None:
     """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip(), expected):
-        raise SandboxError(Reason.UNAUTHORIZED, "this operation needs the governance role's bearer token",
-                           status_code=401)
+    if scheme.lower() != "bearer" or not token or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs {role}'s bearer token", status_code=401)
