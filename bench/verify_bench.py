@@ -7,8 +7,9 @@ What is measured
   Verified Organization and the director's Verified Relationship from fed, all bound to one
   holder key, each with a Key Binding JWT). Every call parses, checks headers, verifies the
   issuer signature, resolves disclosures, checks validity and key binding, asks the trust
-  source for the issuer's keys and authorization, evaluates the bank's policy and builds the
-  verdict. The credentials are minted by the real ``IssuerService`` and the registry is the real
+  source for the issuer's keys and authorization, reads the credential's status in its
+  issuer's status list (cached per the token's ttl, so warm during timing), evaluates the bank's
+  policy and builds the verdict. The credentials are minted by the real ``IssuerService`` and the registry is the real
   one (seeded by ``scenarios.stack.bootstrap`` in a throw-away data directory); its answers go
   through a small in-memory cache defined here (JWKS by entity id, authorization answers by
   (entity, action, resource, at, LoA)), i.e. what a verifier with a warm registry cache sees,
@@ -68,6 +69,7 @@ from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 from issuers.service import IssuerService  # noqa: E402
+from issuers.status import LocalStatusSource  # noqa: E402
 from pctf import sdjwt  # noqa: E402
 from pctf.clock import FrozenClock  # noqa: E402
 from pctf.jose import generate_key  # noqa: E402
@@ -171,7 +173,8 @@ def build_scenario(data_dir: Path, pool_size: int = 8) -> dict:
                                                    nonce=nonce, iat=clock.timestamp())
         pool.append((vp_token, nonce))
     trust = CachingTrust(LocalTrust(RegistryService(settings, clock)))
-    engine = VerificationEngine(trust, clock, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds)
+    engine = VerificationEngine(trust, clock, status=LocalStatusSource(issuers), kb_max_age=settings.kb_max_age_seconds,
+                                leeway=settings.leeway_seconds)
     return {"settings": settings, "clock": clock, "engine": engine, "trust": trust, "pool": pool,
             "vp_token": pool[0][0], "nonce": pool[0][1], "aud": aud, "verifier": "bench"}
 

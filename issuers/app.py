@@ -1,4 +1,5 @@
-"""HTTP face of the issuer engine: OpenID4VCI endpoints, metadata, proofing and registration.
+"""HTTP face of the issuer engine: OpenID4VCI endpoints, metadata, proofing and registration,
+status lists (``application/statuslist+jwt``) and issuer staff's credential status changes.
 
 Paths are absolute (``/issuers/<id>/...`` and ``/.well-known/<kind>/issuers/<id>``) so the app
 serves the same URLs whether it runs alone or beside the other services on one port.
@@ -10,10 +11,11 @@ from typing import Any
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from pctf import statuslist
 from pctf.clock import Clock
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import service_app
+from pctf.web import require_bearer, service_app
 
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
@@ -73,6 +75,22 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     @app.get("/issuers/{issuer}/issuances")
     def issuances(issuer: str) -> list[dict]:
         return service.issuances(issuer)
+
+    @app.get("/issuers/{issuer}/status-lists/{list_id}")
+    def status_list(issuer: str, list_id: int) -> Response:
+        """The Status List Token (draft-ietf-oauth-status-list 8.2). Caches may keep it for its
+        ttl, which verifiers read from the token itself."""
+        token = service.status_list_token(issuer, list_id)
+        return Response(token, media_type=statuslist.MEDIA_TYPE,
+                        headers={"Cache-Control": f"max-age={settings.status_list_ttl_seconds}"})
+
+    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status")
+    def set_status(issuer: str, issuance_id: int, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
+        """Issuer staff suspend, reinstate (``valid``) or revoke one credential; revocation is final."""
+        require_bearer(request, settings.resolved_secret("issuer-admin", settings.issuer_admin_token),
+                       role="issuer staff")
+        return JSONResponse(service.set_status(issuer, issuance_id, body.get("status"), body.get("reason")),
+                            headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/offer.svg")
     def offer_qr(issuer: str, uri: str) -> Response:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -41,10 +41,28 @@ class IssuerNonce(SQLModel, table=True):
     used: bool = False
 
 
+class StatusListRecord(SQLModel, table=True):
+    """One of an issuer's status lists (draft-ietf-oauth-status-list), served at
+    ``<issuer>/status-lists/<id>``. Its bits are not stored: they are the statuses of the
+    issuances that hold an index in it."""
+
+    __tablename__ = "status_list"
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(index=True)
+    size: int  # entries
+    bits: int
+    allocated: int = 0  # indexes handed out so far
+    created_at: datetime
+
+
 class Issuance(SQLModel, table=True):
-    """One issued credential, kept for audit and for the credential lifecycle."""
+    """One issued credential, kept for audit and for the credential lifecycle.
+
+    ``(status_list_id, status_idx)`` is unique: an index names one credential, for ever.
+    """
 
     __tablename__ = "issuance"
+    __table_args__ = (Index("uq_issuance_status_entry", "status_list_id", "status_idx", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     issuer_id: str = Field(index=True)
     vct: str
@@ -53,7 +71,11 @@ class Issuance(SQLModel, table=True):
     assurance_level: int
     issued_at: datetime
     expires_at: datetime
-    status: str = "valid"
+    status: str = "valid"  # valid | suspended | revoked
+    status_list_id: int | None = Field(default=None, index=True)
+    status_idx: int | None = None
+    status_reason: str | None = None
+    status_changed_at: datetime | None = None
 
 
 class Organization(SQLModel, table=True):

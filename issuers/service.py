@@ -1,4 +1,4 @@
-"""The issuer engine: keys, identity proofing, registration and OpenID4VCI issuance.
+"""The issuer engine: keys, identity proofing, registration, OpenID4VCI issuance and status lists.
 
 One engine serves every jurisdiction in :mod:`issuers.jurisdictions`. Each issuer's identifier
 is ``<issuers_url>/issuers/<short_id>``; it is the ``iss`` of its credentials, the OpenID4VCI
@@ -9,29 +9,46 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import quote
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pctf import sdjwt
+from pctf import sdjwt, statuslist
 from pctf.clock import Clock, as_utc
 from pctf.jose import ALLOWED_ALGS, Jws, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.storage import engine_for
+from pctf.storage import add_missing_columns, engine_for
 from pctf.vocab import ADDRESS_FIELDS, CredentialType, credential_type
 
 from . import proofing
 from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
-from .models import CredentialOffer, Issuance, IssuerKey, IssuerNonce, Organization
+from .models import CredentialOffer, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 NONCE_LIFETIME = timedelta(minutes=5)
 TOKEN_LIFETIME = timedelta(minutes=10)
+
+# Status lists (draft-ietf-oauth-status-list). Each credential gets an index drawn at random in a
+# list of 2**20 entries (256 KiB at 2 bits, a few hundred bytes compressed while mostly valid), so
+# neither its index nor its list says when it was issued, and every holder hides among a million
+# (section 12.1, herd privacy; 13.3, no double allocation). A list takes no new index once half
+# of it is allocated: a random draw then finds a free index in two tries on average.
+STATUS_LIST_SIZE = 2**20
+STATUS_LIST_BITS = 2  # VALID, INVALID (revoked) and SUSPENDED need two bits (section 7.1)
+ALLOCATION_ATTEMPTS = 64
+# A Status List Token expires this long after its ttl, so a verifier whose refresh fails keeps a
+# short grace period rather than none.
+STATUS_LIST_EXP_MARGIN_SECONDS = 60
+CREDENTIAL_STATUSES = ("valid", "suspended", "revoked")
+_MAX_ROW_ID = 2**63 - 1
+_MAX_REASON = 500
 
 
 def _sha256(text: str) -> str:
@@ -50,12 +67,21 @@ class IssuerService:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = engine_for(settings, "issuers", [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization])
+        tables = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord]
+        self.engine = engine_for(settings, "issuers", tables)
+        add_missing_columns(self.engine, [Issuance])
+        self.status_list_size = STATUS_LIST_SIZE
 
     # -- identity and keys ------------------------------------------------------------
     def issuer_url(self, short_id: str) -> str:
         jurisdiction(short_id)
         return self.settings.issuer_id(short_id)
+
+    def short_id_for(self, issuer_url: str) -> str | None:
+        """The short id of the sandbox issuer whose identifier is ``issuer_url``, else None."""
+        prefix = f"{self.settings.service_url('issuers')}/issuers/"
+        short_id = issuer_url[len(prefix):] if isinstance(issuer_url, str) and issuer_url.startswith(prefix) else ""
+        return short_id if short_id in SANDBOX_ISSUERS else None
 
     def signing_key(self, short_id: str) -> SigningKey:
         """The issuer's active signing key, created and persisted on first use."""
@@ -93,22 +119,39 @@ class IssuerService:
             raise SandboxError(Reason.CLAIMS_INVALID,
                                f"{short_id} issues {ctype.name} at level of assurance 1 to {max_loa}")
         holder = self._holder_key(holder_jwk)
+        key = self.signing_key(short_id)
         now = self.clock.now()
         expires = now + timedelta(days=self.settings.credential_lifetime_days)
-        payload = {
-            "iss": self.issuer_url(short_id),
-            "iat": int(now.timestamp()),
-            "exp": int(expires.timestamp()),
-            "vct": ctype.vct,
-            "cnf": {"jwk": holder},
-            **claims,
-        }
-        credential = sdjwt.issue(payload, self.signing_key(short_id), disclosable=ctype.disclosable_paths())
-        with Session(self.engine) as session:
-            session.add(Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
-                                 assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires))
-            session.commit()
-        return credential
+        for _attempt in range(ALLOCATION_ATTEMPTS):
+            with Session(self.engine) as session:
+                # The issuance row claims (list, index) under a unique index: a draw that collides
+                # with an index already given out fails here and is drawn again, and the credential
+                # is signed only once its index is its own.
+                status_list = self._open_status_list(session, short_id)
+                idx = secrets.randbelow(status_list.size)
+                session.add(Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
+                                     assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires,
+                                     status_list_id=status_list.id, status_idx=idx))
+                try:
+                    session.flush()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                payload = {
+                    "iss": self.issuer_url(short_id),
+                    "iat": int(now.timestamp()),
+                    "exp": int(expires.timestamp()),
+                    "vct": ctype.vct,
+                    "cnf": {"jwk": holder},
+                    "status": {"status_list": {"idx": idx, "uri": self.status_list_uri(short_id, status_list.id)}},
+                    **claims,
+                }
+                credential = sdjwt.issue(payload, key, disclosable=ctype.disclosable_paths())
+                session.exec(update(StatusListRecord).where(StatusListRecord.id == status_list.id)
+                             .values(allocated=StatusListRecord.allocated + 1))
+                session.commit()
+                return credential
+        raise SandboxError(Reason.CONFLICT, "no free status list index was found; try again", status_code=503)
 
     @staticmethod
     def _holder_key(holder_jwk: dict) -> dict:
@@ -124,12 +167,105 @@ class IssuerService:
         return jwk
 
     # -- issuance records ---------------------------------------------------------------
-    def issuances(self, short_id: str) -> list[dict]:
+    def issuances(self, short_id: str, *, subject: dict | None = None) -> list[dict]:
+        """Every credential ``short_id`` issued, oldest first; with ``subject`` (e.g. ``given_name``,
+        ``family_name``, ``birthdate``), only those about that person: as their subject, or as the
+        ``person`` of a relationship. Status reasons are not listed: they may be personal."""
+        jurisdiction(short_id)
+        if subject is not None and (not isinstance(subject, dict) or not subject):
+            raise SandboxError(Reason.BAD_REQUEST, "subject must be a non-empty object of claims")
         with Session(self.engine) as session:
             rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id).order_by(Issuance.id)).all()
-            return [{"id": r.id, "vct": r.vct, "holder_kid": r.holder_kid, "assurance_level": r.assurance_level,
-                     "issued_at": as_utc(r.issued_at).isoformat(), "expires_at": as_utc(r.expires_at).isoformat(),
-                     "status": r.status} for r in rows]
+            if subject is not None:
+                rows = [r for r in rows if _about(r.claims, subject)]
+            return [self._issuance_dict(r) for r in rows]
+
+    def _issuance_dict(self, row: Issuance) -> dict:
+        listed = row.status_list_id is not None
+        return {"id": row.id, "vct": row.vct, "holder_kid": row.holder_kid, "assurance_level": row.assurance_level,
+                "issued_at": as_utc(row.issued_at).isoformat(), "expires_at": as_utc(row.expires_at).isoformat(),
+                "status": row.status,
+                "status_changed_at": as_utc(row.status_changed_at).isoformat() if row.status_changed_at else None,
+                "status_list": ({"idx": row.status_idx, "uri": self.status_list_uri(row.issuer_id, row.status_list_id)}
+                                if listed else None)}
+
+    # -- credential status (draft-ietf-oauth-status-list) ---------------------------------
+    def status_list_uri(self, short_id: str, list_id: int) -> str:
+        return f"{self.issuer_url(short_id)}/status-lists/{list_id}"
+
+    def parse_status_list_uri(self, uri: str) -> tuple[str, int] | None:
+        """``(short_id, list_id)`` when ``uri`` is one of this sandbox's status lists, else None."""
+        prefix = f"{self.settings.service_url('issuers')}/issuers/"
+        if not isinstance(uri, str) or not uri.startswith(prefix):
+            return None
+        found = re.fullmatch(r"([a-z0-9_-]{1,64})/status-lists/([0-9]{1,18})", uri[len(prefix):])
+        if found is None or found.group(1) not in SANDBOX_ISSUERS:
+            return None
+        return found.group(1), int(found.group(2))
+
+    def _open_status_list(self, session: Session, short_id: str) -> StatusListRecord:
+        """The issuer's newest list with room (less than half allocated); a new one when none has."""
+        record = session.exec(select(StatusListRecord)
+                              .where(StatusListRecord.issuer_id == short_id,
+                                     StatusListRecord.allocated * 2 < StatusListRecord.size)
+                              .order_by(StatusListRecord.id.desc())).first()
+        if record is None:
+            record = StatusListRecord(issuer_id=short_id, size=self.status_list_size, bits=STATUS_LIST_BITS,
+                                      created_at=self.clock.now())
+            session.add(record)
+            session.flush()
+        return record
+
+    def status_list_token(self, short_id: str, list_id: int) -> str:
+        """The current Status List Token of one list, signed by the issuer's signing key (section 5.1)."""
+        jurisdiction(short_id)
+        if isinstance(list_id, bool) or not isinstance(list_id, int) or not 1 <= list_id <= _MAX_ROW_ID:
+            raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no status list {list_id!r}", status_code=404)
+        with Session(self.engine) as session:
+            record = session.get(StatusListRecord, list_id)
+            if record is None or record.issuer_id != short_id:
+                raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no status list {list_id}", status_code=404)
+            entries = session.exec(select(Issuance.status_idx, Issuance.status)
+                                   .where(Issuance.status_list_id == list_id, Issuance.status != "valid")).all()
+        status_list = statuslist.StatusList(record.size, record.bits)
+        for idx, status in entries:
+            status_list.set(idx, statuslist.STATUS_VALUES[status])
+        now = self.clock.timestamp()
+        ttl = self.settings.status_list_ttl_seconds
+        return statuslist.sign_token(status_list, self.signing_key(short_id), uri=self.status_list_uri(short_id, list_id),
+                                     iat=now, exp=now + ttl + STATUS_LIST_EXP_MARGIN_SECONDS, ttl=ttl,
+                                     iss=self.issuer_url(short_id))
+
+    def set_status(self, short_id: str, issuance_id: int, status: object, reason: object = None) -> dict:
+        """Suspend, reinstate (``valid``) or revoke one credential. Revocation is final: any later
+        change is a conflict. Verifiers see the change when their cached token's ttl runs out."""
+        jurisdiction(short_id)
+        if status not in CREDENTIAL_STATUSES:
+            raise SandboxError(Reason.BAD_REQUEST, f"status must be one of {', '.join(CREDENTIAL_STATUSES)}")
+        if reason is not None and (not isinstance(reason, str) or len(reason) > _MAX_REASON):
+            raise SandboxError(Reason.BAD_REQUEST, f"reason must be a string of at most {_MAX_REASON} characters")
+        reason = (reason or "").strip() or None
+        if isinstance(issuance_id, bool) or not isinstance(issuance_id, int) or not 1 <= issuance_id <= _MAX_ROW_ID:
+            raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no issuance {issuance_id!r}", status_code=404)
+        with Session(self.engine) as session:
+            row = session.get(Issuance, issuance_id)
+            if row is None or row.issuer_id != short_id:
+                raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no issuance {issuance_id}", status_code=404)
+            if row.status == "revoked":
+                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final",
+                                   status_code=409)
+            if row.status_list_id is None:
+                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} was issued without a status list entry",
+                                   status_code=409)
+            done = session.exec(update(Issuance).where(Issuance.id == issuance_id, Issuance.status != "revoked")
+                                .values(status=status, status_reason=reason, status_changed_at=self.clock.now()))
+            if done.rowcount != 1:  # revoked by someone else a moment ago
+                session.rollback()
+                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final",
+                                   status_code=409)
+            session.commit()
+            session.refresh(row)
+            return {**self._issuance_dict(row), "status_reason": row.status_reason}
 
     # -- proofing and registration (what happens before an offer) -------------------------
     def proof_person(self, short_id: str, application: dict) -> dict:
@@ -337,6 +473,12 @@ def _claims_metadata(ctype: CredentialType) -> list[dict]:
                                                        {"name": claim.label_fr, "locale": "fr-CA"}]})
         out.extend({"path": [claim.name, f]} for f in claim.fields)
     return out
+
+
+def _about(claims: dict, subject: dict) -> bool:
+    """Whether an issuance's claims name ``subject``: directly, or as a relationship's ``person``."""
+    return any(isinstance(who, dict) and all(who.get(k) == v for k, v in subject.items())
+               for who in (claims, claims.get("person")))
 
 
 def all_issuers() -> list[Jurisdiction]:

@@ -56,3 +56,32 @@ def well_known_url(identifier: str, suffix: str) -> str:
         raise SandboxError(Reason.BAD_REQUEST, f"{identifier!r} is not an http(s) identifier")
     path = parts.path.rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc, f"/.well-known/{suffix}{path}", "", ""))
+
+
+def fetch_text(http: httpx.Client, url: str, media_type: str, *, unavailable: Reason, malformed: Reason,
+               max_bytes: int, follow_redirects: bool = False) -> str:
+    """The body of ``GET url`` sent with ``Accept: media_type``, as ASCII text (compact JWS and the like).
+
+    Anything that keeps the resource from being read (no connection, a timeout, a non-2xx answer,
+    a redirect loop) is ``unavailable`` (503); an answer of another media type, too large or not
+    ASCII is ``malformed``. The body is read in chunks so an oversized answer is refused, not
+    buffered. Redirects are followed only when asked (httpx stops after 20).
+    """
+    try:
+        with http.stream("GET", url, headers={"Accept": media_type}, follow_redirects=follow_redirects) as response:
+            if not 200 <= response.status_code < 300:
+                raise SandboxError(unavailable, f"{url} answered HTTP {response.status_code}", status_code=503)
+            content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if content_type != media_type:
+                raise SandboxError(malformed, f"{url} answered {content_type or 'no content type'}, not {media_type}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise SandboxError(malformed, f"{url} answered more than {max_bytes} bytes")
+    except httpx.HTTPError as exc:
+        raise SandboxError(unavailable, f"{url} cannot be reached ({exc.__class__.__name__})", status_code=503) from None
+    try:
+        return body.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise SandboxError(malformed, f"{url} answered something other than ASCII text") from None

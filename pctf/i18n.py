@@ -171,6 +171,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.role_accepted": {"en": "Role accepted", "fr": "Rôle accepté"},
     "check.linked": {"en": "Credentials name the same party", "fr": "Les justificatifs désignent la même partie"},
     "check.same_holder": {"en": "One holder for all credentials", "fr": "Un seul détenteur pour tous les justificatifs"},
+    "check.credential_status": {"en": "Not revoked or suspended by its issuer",
+                                "fr": "Ni révoqué ni suspendu par son émetteur"},
+    # A credential's status, as a wallet shows it.
+    "status.valid": {"en": "valid", "fr": "valide"},
+    "status.expiring_soon": {"en": "expiring soon", "fr": "expire bientôt"},
+    "status.expired": {"en": "expired", "fr": "expiré"},
+    "status.suspended": {"en": "suspended", "fr": "suspendu"},
+    "status.revoked": {"en": "revoked", "fr": "révoqué"},
+    "status.unknown": {"en": "unknown (status list unreachable)", "fr": "inconnu (liste de statuts inaccessible)"},
+    "col.type": {"en": "Credential type", "fr": "Type de justificatif"},
+    "col.issuer": {"en": "Issuer", "fr": "Émetteur"},
+    "col.expires": {"en": "Expires", "fr": "Expire le"},
+    "col.status": {"en": "Status", "fr": "Statut"},
+    "col.issuance": {"en": "Issuance", "fr": "Émission"},
+    "col.issued": {"en": "Issued", "fr": "Émis le"},
+    "col.loa": {"en": "LoA", "fr": "Niveau d'assurance"},
+    "wallet.title": {"en": "{wallet}'s wallet", "fr": "Portefeuille de {wallet}"},
+    "wallet.empty": {"en": "{wallet}'s wallet holds no credential", "fr": "Le portefeuille de {wallet} ne contient aucun justificatif"},
+    "credential.status_set": {"en": "Credential {issuance} issued by {issuer} is now {status}",
+                              "fr": "Le justificatif {issuance} émis par {issuer} est maintenant {status}"},
 }
 
 

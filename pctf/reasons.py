@@ -84,9 +84,18 @@ class Reason(StrEnum):
     ISSUER_MISMATCH = "issuer_mismatch"  # credential_issuer, issuer or iss is not the identifier checked
     KEYS_UNACCEPTABLE = "keys_unacceptable"  # the published JWKS fails the registry's key rule
     TEST_OFFER_MISSING = "test_offer_missing"
-    STATUS_LIST_INVALID = "status_list_invalid"
     DEPENDENCY_FAILED = "dependency_failed"  # not run, because a check it depends on failed
     CHECK_ERROR = "conformance_check_error"  # an answer too malformed for the check to finish
+    # -- credential status (draft-ietf-oauth-status-list)
+    CREDENTIAL_REVOKED = "credential_revoked"  # status 0x01 INVALID: final
+    CREDENTIAL_SUSPENDED = "credential_suspended"  # status 0x02 SUSPENDED: may be reinstated
+    CREDENTIAL_STATUS_UNKNOWN = "credential_status_unknown"  # an application-specific or unregistered value
+    STATUS_LIST_UNAVAILABLE = "status_list_unavailable"  # the Status List Token cannot be fetched
+    STATUS_LIST_MALFORMED = "status_list_malformed"  # not a statuslist+jwt, bad claims, bad base64 or zlib
+    STATUS_LIST_SIGNATURE_INVALID = "status_list_signature_invalid"  # bad signature, or not the issuer's key
+    STATUS_LIST_SUB_MISMATCH = "status_list_sub_mismatch"  # sub is not the uri the credential references
+    STATUS_INDEX_OUT_OF_RANGE = "status_index_out_of_range"
+    STATUS_LIST_EXPIRED = "status_list_expired"  # exp has passed
 
 
 class SandboxError(Exception):

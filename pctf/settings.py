@@ -11,6 +11,8 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
   each service is reached when they run as separate processes (default: the public URL).
 * ``PCTF_GOVERNANCE_TOKEN``: the bearer token of the registry's governance role. When unset a
   random one is generated once and kept in ``DATA_DIR/governance.token`` (mode 0600).
+* ``PCTF_ISSUER_ADMIN_TOKEN``: the bearer token of issuer staff (suspending, reinstating and
+  revoking single credentials). When unset, generated once into ``DATA_DIR/issuer-admin.token``.
 """
 from __future__ import annotations
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     # How long a pre-authorized code and an access token stay usable (OpenID4VCI).
     offer_lifetime_seconds: int = 600
     http_timeout_seconds: float = 10.0
+    issuer_admin_token: str | None = None
+    # How long a Status List Token may be cached (its `ttl` claim, draft-ietf-oauth-status-list 5.1).
+    status_list_ttl_seconds: int = Field(default=300, gt=0)
+    # A wallet shows a credential as expiring soon this many days before its `exp`.
+    expiring_soon_days: int = Field(default=30, ge=0)
     # How long a verifier may rely on the registry's signed snapshot once the registry is unreachable.
     trust_list_lifetime_seconds: int = 86400
     # The registry's public JWKS, as JSON, for verifiers to check snapshots with; when unset they

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
 
 from .settings import Settings
 
 _engines: dict[tuple[str, str], Engine] = {}
+_evolved: set[tuple[str, str]] = set()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -50,3 +52,40 @@ def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+def add_missing_columns(engine: Engine, tables: Iterable[type[SQLModel]]) -> None:
+    """Bring tables made by an earlier version of a service up to date, in place.
+
+    ``create_all`` only creates missing tables, so a data directory from before a model gained a
+    column would fail on first use. Each missing column (nullable by construction: existing rows
+    have no value for it) is added, and each index of the model created if absent. Nothing is ever
+    dropped or altered. Checked once per process and table.
+    """
+    for model in tables:
+        table = model.__table__
+        key = (str(engine.url), table.name)
+        if key in _evolved:
+            continue
+        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        quote = engine.dialect.identifier_preparer.quote
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"{table.name}.{column.name} is new and not nullable: it cannot be added in place")
+            ddl = (f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
+                   f"{column.type.compile(dialect=engine.dialect)}")
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(ddl))
+            except DBAPIError:  # another process added it a moment ago
+                if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                    raise
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except DBAPIError:  # created by another process between the check and the creation
+                if index.name not in {i["name"] for i in inspect(engine).get_indexes(table.name)}:
+                    raise
+        _evolved.add(key)

@@ -62,9 +62,9 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def require_bearer(request: Request, expected: str, role: str = "governance") -> None:
-    """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare)."""
+def require_bearer(request: Request, expected: str, *, role: str = "the governance role") -> None:
+    """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare,
+    as bytes: a token with non-ASCII characters is a wrong token, not a server error)."""
     token = bearer_token(request)
-    if not token or not hmac.compare_digest(token, expected):
-        raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs the {role} role's bearer token",
-                           status_code=401)
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs {role}'s bearer token", status_code=401)

@@ -118,12 +118,12 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
         require_bearer(request, settings.resolved_governance_token())
 
     def assessor(request: Request) -> None:
-        require_bearer(request, settings.resolved_secret("assessor", settings.assessor_token), "assessor")
+        require_bearer(request, settings.resolved_secret("assessor", settings.assessor_token), role="the assessor role")
 
     def applicant_or_governance(request: Request, app_id: str) -> str:
         """The actor for an application's own routes: its applicant, or governance."""
         token = bearer_token(request)
-        if token and secrets.compare_digest(token, settings.resolved_governance_token()):
+        if token and secrets.compare_digest(token.encode(), settings.resolved_governance_token().encode()):
             return "governance"
         if service.applicant_may_read(app_id, token):
             return f"applicant:{app_id}"
@@ -214,7 +214,8 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
         # Governance, the assessor and the applicant itself may read an application (contacts
         # are personal information: not public).
         token = bearer_token(request)
-        if token and secrets.compare_digest(token, settings.resolved_secret("assessor", settings.assessor_token)):
+        if token and secrets.compare_digest(token.encode(),
+                                            settings.resolved_secret("assessor", settings.assessor_token).encode()):
             return service.application(app_id)
         applicant_or_governance(request, app_id)
         return service.application(app_id)

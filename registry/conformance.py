@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pctf import sdjwt
+from pctf import sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.http import send, well_known_url
 from pctf.jose import Jws, SigningKey, generate_key, has_private_parts, thumbprint
@@ -37,9 +37,7 @@ from wallet import oid4vci
 from .service import iso_z, validate_jwks
 
 SD_JWT_VC_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # the second is the draft's earlier name, still accepted
-STATUS_LIST_TYP = "statuslist+jwt"
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
-STATUS_LIST_BITS = (1, 2, 4, 8)  # draft-ietf-oauth-status-list, 4.1
 # The audience of the test wallet's key-binding presentation: nobody else's, so it cannot be replayed.
 KB_AUDIENCE = "urn:pctf-sandbox:registry:conformance"
 
@@ -340,54 +338,38 @@ def _status_list(run: _Run, evidence: list[str]) -> None:
     """Each status list a credential references is served and well formed."""
     referenced = False
     for label, claims in run.verified:
-        status = claims.get("status")
-        if status is None:
+        try:
+            reference = statuslist.status_reference(claims)
+        except SandboxError as exc:
+            raise _Failed(exc.reason, f"{label}: {exc.message}") from None
+        if reference is None:
             continue
-        reference = status.get("status_list") if isinstance(status, dict) else None
-        if not isinstance(reference, dict):
-            raise _Failed(Reason.STATUS_LIST_INVALID, f"{label}: status is {status!r}, without a status_list reference")
         referenced = True
-        evidence.append(f"{label}: status_list idx {reference.get('idx')!r}, uri {reference.get('uri')!r}")
+        evidence.append(f"{label}: status_list idx {reference.idx!r}, uri {reference.uri!r}")
         _check_status_list(run, reference, evidence)
     if not referenced:
         evidence.append("no status list referenced")
 
 
-def _check_status_list(run: _Run, reference: dict, evidence: list[str]) -> None:
-    """The structure of a referenced Status List Token (draft-ietf-oauth-status-list, 5 and 8).
-
-    The reference is ``{idx, uri}``; the uri serves a compact JWS as ``application/statuslist+jwt``
-    with header ``typ: statuslist+jwt``, signed by one of the issuer's published keys, whose
-    payload has ``sub`` equal to the uri, an ``iat`` and ``status_list: {bits, lst}``. Decoding
-    ``lst`` (and checking that ``idx`` lies inside it) is the status-list codec's business.
-    """
-    idx, uri = reference.get("idx"), reference.get("uri")
-    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0:
-        raise _Failed(Reason.STATUS_LIST_INVALID, f"status_list.idx {idx!r} is not a non-negative integer")
-    if not _is_http_url(uri):
-        raise _Failed(Reason.STATUS_LIST_INVALID, f"status_list.uri {uri!r} is not an http(s) URL")
-    response = _fetch(run, evidence, uri, accept=STATUS_LIST_MEDIA_TYPE)
+def _check_status_list(run: _Run, reference: statuslist.StatusReference, evidence: list[str]) -> None:
+    """A referenced Status List Token, as a verifier will read it (draft-ietf-oauth-status-list 5, 8):
+    served as ``application/statuslist+jwt``, verified with the shared codec against the keys the
+    issuer publishes (typ, signature, ``sub`` equal to the uri, ``iat``, not expired, a decodable
+    ``lst``), and holding the credential's index."""
+    response = _fetch(run, evidence, reference.uri, accept=STATUS_LIST_MEDIA_TYPE)
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != STATUS_LIST_MEDIA_TYPE:
-        raise _Failed(Reason.STATUS_LIST_INVALID, f"{uri} is served as {media_type or 'no media type'!r}, "
-                                                  f"not {STATUS_LIST_MEDIA_TYPE}")
-    token = Jws.parse(response.text.strip(), malformed=Reason.STATUS_LIST_INVALID)
-    token.check_header((STATUS_LIST_TYP,), typ_reason=Reason.STATUS_LIST_INVALID)
-    key = _verify_with_published_key(token, run.keys, "status list token")
-    payload = token.payload
-    if payload.get("sub") != uri:
-        raise _Failed(Reason.STATUS_LIST_INVALID, f"the token's sub is {payload.get('sub')!r}, not its uri {uri!r}")
-    iat = payload.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
-        raise _Failed(Reason.STATUS_LIST_INVALID, "the token has no numeric iat")
-    status_list = payload.get("status_list")
-    bits = status_list.get("bits") if isinstance(status_list, dict) else None
-    lst = status_list.get("lst") if isinstance(status_list, dict) else None
-    if bits not in STATUS_LIST_BITS or isinstance(bits, bool) or not isinstance(lst, str) or not lst:
-        raise _Failed(Reason.STATUS_LIST_INVALID,
-                      f"status_list must hold bits (one of {STATUS_LIST_BITS}) and a non-empty lst; got {status_list!r:.80}")
-    evidence.append(f"statuslist+jwt signed with published key {key['kid']}; sub = uri, bits {bits}, "
-                    f"lst of {len(lst)} characters")
+        raise _Failed(Reason.STATUS_LIST_MALFORMED, f"{reference.uri} is served as {media_type or 'no media type'!r}, "
+                                                    f"not {STATUS_LIST_MEDIA_TYPE}")
+    try:
+        token = statuslist.verify_token(response.text.strip(), run.keys, uri=reference.uri, now=run.clock.timestamp(),
+                                        leeway=run.leeway)
+        value = token.status_list.get(reference.idx)
+    except SandboxError as exc:
+        raise _Failed(exc.reason, exc.message) from None
+    evidence.append(f"statuslist+jwt signed with published key {token.key.get('kid')}; sub = uri; "
+                    f"{len(token.status_list)} entries of {token.status_list.bits} bits; this credential's entry is "
+                    f"0x{value:02x}")
 
 
 Check = Callable[[_Run, list[str]], None]

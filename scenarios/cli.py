@@ -161,6 +161,10 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
 
     Prints the JSON verdict; exit 0 when accepted, 1 when rejected, 2 on unusable input.
     """
+    from issuers.service import IssuerService
+    from issuers.status import LocalStatusSource
+    from pctf.http import make_client
+    from pctf.statuslist import HttpStatusSource
     from pctf.vocab import credential_type
     from registry.client import LocalTrust
     from registry.service import RegistryService
@@ -175,9 +179,12 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
 
     def run() -> dict:
         bootstrap(s, clock)
-        engine = VerificationEngine(LocalTrust(RegistryService(s, clock)), clock, kb_max_age=s.kb_max_age_seconds,
-                                    leeway=s.leeway_seconds)
-        return engine.verify_single(text, aud=aud, nonce=nonce, expected_vcts=vcts).as_dict()
+        # The sandbox's own status lists are read from the issuers' store; anyone else's over HTTP.
+        with make_client(s) as http:
+            status = LocalStatusSource(IssuerService(s, clock), fallback=HttpStatusSource(http))
+            engine = VerificationEngine(LocalTrust(RegistryService(s, clock)), clock, status=status,
+                                        kb_max_age=s.kb_max_age_seconds, leeway=s.leeway_seconds)
+            return engine.verify_single(text, aud=aud, nonce=nonce, expected_vcts=vcts).as_dict()
 
     verdict = guarded(run)
     print(json.dumps(verdict, indent=2, ensure_ascii=False))
@@ -373,6 +380,114 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
         out.print(t("conformance.passed", lang.value, issuer=report.issuer) if report.passed else
                   t("conformance.failed", lang.value, issuer=report.issuer, checks=", ".join(failed)), highlight=False)
     raise typer.Exit(0 if report.passed else 1)
+
+
+# -- credential status: the holder's view, and issuer staff's actions ------------------------------
+wallet_app = typer.Typer(help="Look into a persona's wallet.", no_args_is_help=True)
+credential_app = typer.Typer(help="Issuer staff: list issued credentials, suspend, reinstate or revoke one.",
+                             no_args_is_help=True)
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(credential_app, name="credential")
+
+_STATUS_STYLES = {"valid": "green", "expiring_soon": "yellow", "expired": "red", "suspended": "yellow",
+                  "revoked": "bold red", "unknown": "dim"}
+
+
+@wallet_app.command("list")
+def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+    """Each credential in the wallet: type, issuer, expiry and live status (valid, expiring soon,
+    expired, suspended, revoked, or unknown when the status list cannot be read)."""
+    from issuers.service import IssuerService
+    from issuers.status import LocalStatusSource
+    from pctf.http import make_client
+    from pctf.statuslist import HttpStatusSource
+    from wallet.service import WalletService
+
+    from .narration import ISSUER_NAMES, type_label
+
+    s = settings()
+    clock = SystemClock()
+
+    def run() -> list[dict]:
+        issuers = IssuerService(s, clock)
+        with make_client(s) as http:
+            wallet: WalletService | None = None
+
+            def issuer_keys(issuer: str) -> list[dict]:
+                # The sandbox's issuers from their own store (no server needed); others as published.
+                short_id = issuers.short_id_for(issuer)
+                return issuers.jwks(short_id)["keys"] if short_id else wallet.published_keys(issuer)
+
+            wallet = WalletService(s, clock, http, status_source=LocalStatusSource(issuers, HttpStatusSource(http)),
+                                   issuer_keys=issuer_keys)
+            return wallet.credentials(persona)
+
+    held = guarded(run)
+    if as_json:
+        print(json.dumps(held, indent=2, ensure_ascii=False))
+        return
+    if not held:
+        out.print(t("wallet.empty", lang.value, wallet=persona))
+        return
+    table = Table(t("col.type", lang.value), t("col.issuer", lang.value), t("col.expires", lang.value),
+                  t("col.status", lang.value), title=t("wallet.title", lang.value, wallet=persona))
+    for cred in held:
+        short_id = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
+        status = cred["status"]
+        table.add_row(type_label(cred["type"], lang.value), ISSUER_NAMES.get(short_id, cred["issuer"]),
+                      cred["expires_at"][:10], f"[{_STATUS_STYLES.get(status, '')}]{t('status.' + status, lang.value)}[/]")
+    out.print(table)
+
+
+@credential_app.command("list")
+def credential_list(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+                    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                    lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+    """The credentials an issuer has issued, with the issuance number credential status takes."""
+    from issuers.service import IssuerService
+    from pctf.vocab import type_for_vct
+
+    from .narration import type_label
+
+    s = settings()
+    rows = guarded(lambda: IssuerService(s, SystemClock()).issuances(issuer))
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(t("col.issuance", lang.value), t("col.type", lang.value), t("col.loa", lang.value),
+                  t("col.issued", lang.value), t("col.expires", lang.value), t("col.status", lang.value))
+    for r in rows:
+        ctype = type_for_vct(r["vct"])
+        table.add_row(str(r["id"]), type_label(ctype.name, lang.value) if ctype else r["vct"], str(r["assurance_level"]),
+                      r["issued_at"][:10], r["expires_at"][:10],
+                      f"[{_STATUS_STYLES.get(r['status'], '')}]{t('status.' + r['status'], lang.value)}[/]")
+    out.print(table)
+
+
+@credential_app.command("status")
+def credential_status(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+                      issuance: str = typer.Option(..., "--issuance", help="The issuance number (credential list)."),
+                      set_: str = typer.Option(..., "--set", help="suspended, revoked (final) or valid (reinstate)."),
+                      reason: Optional[str] = typer.Option(None, "--reason", help="Why, for the issuer's records."),
+                      as_json: bool = typer.Option(False, "--json", help="Print the updated issuance as JSON."),
+                      lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Suspend, reinstate or revoke one credential. Verifiers see it once their cached status
+    list expires (its ttl, PCTF_STATUS_LIST_TTL_SECONDS). Revocation cannot be undone."""
+    from issuers.service import CREDENTIAL_STATUSES, IssuerService
+
+    if not issuance.isdigit() or not 1 <= int(issuance) <= 2**63 - 1:
+        fail(f"bad_request: --issuance must be a positive integer, not {issuance!r}")
+    if set_ not in CREDENTIAL_STATUSES:
+        fail(f"bad_request: --set must be one of {', '.join(CREDENTIAL_STATUSES)}, not {set_!r}")
+    s = settings()
+    updated = guarded(lambda: IssuerService(s, SystemClock()).set_status(issuer, int(issuance), set_, reason))
+    if as_json:
+        print(json.dumps(updated, indent=2, ensure_ascii=False))
+        return
+    out.print(t("credential.status_set", lang.value, issuance=updated["id"], issuer=issuer,
+                status=t(f"status.{updated['status']}", lang.value)))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from verifier.relying_parties import relying_party
 ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "Terr2", "fed": "Fed"}
 
 
-def _type_label(name: str, lang: str) -> str:
+def type_label(name: str, lang: str) -> str:
     try:
         ct = credential_type(name)
     except SandboxError:
@@ -71,7 +71,7 @@ class Narrator:
         elif event == "received":
             cred = data["credential"]
             issuer = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
-            self._say(t("step.received", lang, type=_type_label(cred["type"], lang),
+            self._say(t("step.received", lang, type=type_label(cred["type"], lang),
                         issuer=ISSUER_NAMES.get(issuer, cred["issuer"])))
             table = Table(t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
             for name, value in cred["claims"].items():
@@ -87,13 +87,13 @@ class Narrator:
                 vct = cq["meta"]["vct_values"][0]
                 ct = type_for_vct(vct)
                 paths = ", ".join(_claim_label(ct.name if ct else vct, c["path"], lang) for c in cq["claims"])
-                self.console.print(f"     • {_type_label(ct.name, lang) if ct else vct}: {paths}", highlight=False)
+                self.console.print(f"     • {type_label(ct.name, lang) if ct else vct}: {paths}", highlight=False)
         elif event == "consent":
             self._say(t("step.consent", lang, verifier=bank))
             table = Table(t("col.credential", lang), t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
             for item in data["review"]["credentials"]:
                 for d in item["disclose"]:
-                    table.add_row(_type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang),
+                    table.add_row(type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang),
                                   _show(d["value"]))
             self.console.print(table)
         elif event in ("consented", "declined"):

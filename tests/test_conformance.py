@@ -80,7 +80,9 @@ def test_prov1_passes_every_check(sandbox, http):
     assert f"signature verifies with published key {kid}" in evidence["credential_verifies"]
     assert "key-binding presentation by the test wallet verifies" in evidence["credential_verifies"]
     assert "given_name, family_name, birthdate, address, assurance_level" in evidence["required_claims"]
-    assert report.check("status_list").evidence == ["no status list referenced"]
+    status_evidence = report.check("status_list").evidence
+    assert status_evidence[0].startswith("VerifiedPerson: status_list idx ") and f"{issuer}/status-lists/" in status_evidence[0]
+    assert "this credential's entry is 0x00" in status_evidence[-1]
 
     document = json.loads(json.dumps(report.as_dict()))
     assert set(document) == {"issuer", "ran_at", "passed", "pctf_types", "jwks", "checks"} and document["passed"] is True
@@ -287,7 +289,7 @@ def test_the_served_issuer_is_correct_by_default_including_its_status_list(fake,
     assert report.passed, json.dumps(report.as_dict(), indent=1)
     status = "\n".join(report.check("status_list").evidence)
     assert f"GET {fake.status_uri} -> 200 (application/statuslist+jwt)" in status
-    assert f"statuslist+jwt signed with published key {fake.key.kid}; sub = uri, bits 1" in status
+    assert f"statuslist+jwt signed with published key {fake.key.kid}; sub = uri; 128 entries of 1 bits" in status
 
 
 def test_keys_published_by_jwks_uri_are_fetched(fake, http):
@@ -459,10 +461,10 @@ def test_a_claim_of_the_wrong_kind_and_a_type_that_is_not_pctf(fake, http):
 # status_list
 @pytest.mark.parametrize("status, reason, says", [
     ({"code": 404}, "http_error_status", "answered HTTP 404"),
-    ({"typ": "JWT"}, "status_list_invalid", "header typ 'JWT' is not one of statuslist+jwt"),
-    ({"sub": "https://another.example/status/1"}, "status_list_invalid",
-     "the token's sub is 'https://another.example/status/1', not its uri"),
-    ({"media": "application/json"}, "status_list_invalid", "is served as 'application/json'"),
+    ({"typ": "JWT"}, "status_list_malformed", "header typ 'JWT' is not one of statuslist+jwt"),
+    ({"sub": "https://another.example/status/1"}, "status_list_sub_mismatch",
+     "sub 'https://another.example/status/1' is not the uri the credential references"),
+    ({"media": "application/json"}, "status_list_malformed", "is served as 'application/json'"),
 ], ids=["404", "typ", "sub", "media_type"])
 def test_status_list_faults(fake, http, status, reason, says):
     fake.with_status, fake.status = True, status
@@ -476,12 +478,12 @@ def test_a_status_list_signed_by_a_stranger_and_a_malformed_reference(fake, http
     fake.with_status = True
     fake.status_token = lambda: Response(stranger.sign({"sub": fake.status_uri, "iat": 1, "status_list": {
         "bits": 1, "lst": "eNrbuRgAAhcBXQ"}}, typ="statuslist+jwt"), media_type="application/statuslist+jwt")
-    evidence = only_failure(check(fake, http), "status_list", "issuer_key_unknown")
-    assert "status list token is signed with kid" in evidence[-1]
+    evidence = only_failure(check(fake, http), "status_list", "status_list_signature_invalid")
+    assert "which is not one of the issuer's keys" in evidence[-1]
 
     fake.payload = {"status": {"status_list": {"idx": -1, "uri": fake.status_uri}}}
-    evidence = only_failure(check(fake, http), "status_list", "status_list_invalid")
-    assert "status_list.idx -1 is not a non-negative integer" in evidence[-1]
+    evidence = only_failure(check(fake, http), "status_list", "status_list_malformed")
+    assert "status.status_list.idx is not a non-negative integer" in evidence[-1]
 
 
 # the issuer cannot be reached, or answers nonsense

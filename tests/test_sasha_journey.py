@@ -18,7 +18,7 @@ def backend(request) -> str:
 
 
 ENGINE_CHECKS = {"format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
-                 "issuer_key", "holder_binding", "issuer_authorized"}
+                 "issuer_key", "holder_binding", "issuer_authorized", "credential_status"}
 POLICY_CHECKS = {"claims_disclosed", "loa", "organization_active", "role_accepted", "linked", "same_holder"}
 
 

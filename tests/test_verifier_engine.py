@@ -25,6 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from issuers.service import IssuerService
+from issuers.status import LocalStatusSource
 from pctf import sdjwt
 from pctf.clock import FrozenClock
 from pctf.jose import SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key
@@ -49,7 +50,7 @@ LEEWAY = 30
 YEAR = 365 * 24 * 3600
 
 ENGINE_CHECKS = ("format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
-                 "issuer_key", "holder_binding", "issuer_authorized")
+                 "issuer_key", "holder_binding", "issuer_authorized", "credential_status")
 POLICY_CHECKS = ("claims_disclosed", "loa", "organization_active", "role_accepted", "linked", "same_holder")
 QUERY_IDS = ("person", "organization", "relationship")
 TYPES = {"person": "VerifiedPerson", "organization": "VerifiedOrganization", "relationship": "VerifiedRelationship"}
@@ -89,7 +90,10 @@ class World:
         return service.mint(short_id, type_name, claims, (holder or self.holder).public_jwk)
 
     def engine_at(self, when: datetime) -> VerificationEngine:
-        return VerificationEngine(self.trust, FrozenClock(when), kb_max_age=KB_MAX_AGE, leeway=LEEWAY)
+        # The issuers sign their status lists at the same moment as the verifier reads them.
+        clock = FrozenClock(when)
+        return VerificationEngine(self.trust, clock, status=LocalStatusSource(IssuerService(self.settings, clock)),
+                                  kb_max_age=KB_MAX_AGE, leeway=LEEWAY)
 
 
 def make_world(data_dir: Path) -> World:
@@ -99,8 +103,10 @@ def make_world(data_dir: Path) -> World:
     bootstrap(settings, clock)
     registry = RegistryService(settings, clock)
     trust = LocalTrust(registry)
-    world = World(settings=settings, clock=clock, issuers=IssuerService(settings, clock), registry=registry,
-                  trust=trust, engine=VerificationEngine(trust, clock, kb_max_age=KB_MAX_AGE, leeway=LEEWAY),
+    issuers = IssuerService(settings, clock)
+    world = World(settings=settings, clock=clock, issuers=issuers, registry=registry, trust=trust,
+                  engine=VerificationEngine(trust, clock, status=LocalStatusSource(issuers), kb_max_age=KB_MAX_AGE,
+                                            leeway=LEEWAY),
                   holder=generate_key())
     world.issued = {"person": world.mint("prov1", "VerifiedPerson", PERSON_CLAIMS),
                     "organization": world.mint("fed", "VerifiedOrganization", ORG_CLAIMS),

@@ -11,6 +11,7 @@ from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
+from pctf.statuslist import HttpStatusSource
 from pctf.web import service_app
 from registry.client import RegistryClient
 
@@ -24,10 +25,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: RelyingPartyService | None = None) -> FastAPI:
     if service is None:
-        trust = RegistryClient(settings.service_url("registry"), http or make_client(settings),
-                               settings.registry_authority_id, clock=clock, anchor_jwks=settings.anchor_jwks(),
-                               state_dir=settings.data_dir / "verifier")
-        engine = VerificationEngine(trust, clock, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds)
+        http = http or make_client(settings)
+        trust = RegistryClient(settings.service_url("registry"), http, settings.registry_authority_id, clock=clock,
+                               anchor_jwks=settings.anchor_jwks(), state_dir=settings.data_dir / "verifier")
+        engine = VerificationEngine(trust, clock, status=HttpStatusSource(http), kb_max_age=settings.kb_max_age_seconds,
+                                    leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
     app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.")
     app.state.service = service

@@ -3,15 +3,18 @@
 It verifies one SD-JWT VC presentation (:meth:`VerificationEngine.verify_credential`) in the
 order RFC 9901 section 7 prescribes, asking the trust registry (through a
 :class:`pctf.trust.TrustSource`) for the issuer's keys and whether the issuer was authorized for
-that credential type, at that level of assurance, when it issued it. Each step is recorded as a
-:class:`~verifier.verdict.Check`; the first failure stops the credential's verification, with
-the reason code of the rule it broke.
+that credential type, at that level of assurance, when it issued it. Then, when the credential
+references a Token Status List, it reads the credential's status there (through a
+:class:`pctf.statuslist.StatusSource`, the token verified with the same registered issuer keys).
+Each step is recorded as a :class:`~verifier.verdict.Check`; the first failure stops the
+credential's verification, with the reason code of the rule it broke.
 """
 from __future__ import annotations
 
-from pctf import sdjwt
+from pctf import sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.reasons import Reason, SandboxError
+from pctf.statuslist import StatusResolver, StatusSource
 from pctf.trust import TrustSource
 from pctf.vocab import type_for_vct
 
@@ -37,12 +40,22 @@ def _numeric_date(claims: dict, name: str, *, required: bool = False) -> float |
     return value
 
 
+_STATUS_REASONS = {statuslist.INVALID: (Reason.CREDENTIAL_REVOKED, "the issuer has revoked this credential"),
+                   statuslist.SUSPENDED: (Reason.CREDENTIAL_SUSPENDED, "the issuer has suspended this credential")}
+
+
 class VerificationEngine:
-    def __init__(self, trust: TrustSource, clock: Clock, *, kb_max_age: int = 300, leeway: int = 30) -> None:
+    """Verifies presentations. ``status`` is where Status List Tokens come from; without one, a
+    credential that references a status list is refused (``status_list_unavailable``): a status
+    that cannot be read is never taken for valid."""
+
+    def __init__(self, trust: TrustSource, clock: Clock, *, status: StatusSource | None = None,
+                 kb_max_age: int = 300, leeway: int = 30) -> None:
         self.trust = trust
         self.clock = clock
         self.kb_max_age = kb_max_age
         self.leeway = leeway
+        self.status = StatusResolver(status, clock, leeway=leeway) if status is not None else None
 
     def verify_credential(self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None,
                           label: str = "credential") -> CredentialResult:
@@ -137,6 +150,21 @@ class VerificationEngine:
                   }.get(answer.raw.get("source"), "registry")
         result.passed("issuer_authorized", f"{source}: authorized to issue {ctype.name if ctype else vct} "
                                            f"up to LoA {answer.assurance_level} at issuance time")
+
+        result.step = "credential_status"
+        ref = statuslist.status_reference(claims)
+        if ref is None:
+            result.passed("credential_status", "no status list referenced")
+        else:
+            if self.status is None:
+                raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, "this verifier has no way to read status lists")
+            value = self.status.status(ref, keys)
+            if value != statuslist.VALID:
+                reason, message = _STATUS_REASONS.get(
+                    value, (Reason.CREDENTIAL_STATUS_UNKNOWN, f"the status list gives status 0x{value:02x}, "
+                                                              "which this verifier does not recognize"))
+                raise SandboxError(reason, message)
+            result.passed("credential_status", "valid in the issuer's status list")
         result.claims = {k: v for k, v in claims.items() if k not in TECHNICAL_CLAIMS}
 
     def verify_presentation(self, policy: Policy, vp_token: dict, *, aud: str, nonce: str,

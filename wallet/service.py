@@ -4,23 +4,26 @@
 Multi-tenant: one wallet per persona, each with its own holder key. The wallet checks what it
 receives (issuer signature from the issuer's published ``jwt-vc-issuer`` metadata, ``cnf`` is
 its own key) before storing it, and discloses only the claims a request names, after the holder
-approves.
+approves. It shows each credential's live status, reading the issuer's status list as a verifier
+would (draft-ietf-oauth-status-list 8: the holder may check its own credentials too).
 """
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
 import httpx
 from sqlmodel import Session, select
 
-from pctf import dcql, sdjwt
+from pctf import dcql, sdjwt, statuslist
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
 from pctf.jose import SigningKey, generate_key, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
+from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
 from pctf.storage import engine_for
 from pctf.vocab import type_for_vct
 
@@ -28,13 +31,24 @@ from . import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
 from .oid4vci import parse_link
 
+# What the wallet says of a credential: its lifetime, or what its issuer's status list says of it.
+CREDENTIAL_STATUSES = ("valid", "expiring_soon", "expired", "suspended", "revoked", "unknown")
+
 
 class WalletService:
-    def __init__(self, settings: Settings, clock: Clock, http: httpx.Client) -> None:
+    """``status_source`` and ``issuer_keys`` say where Status List Tokens and the keys that sign
+    them come from: by default over HTTP, the keys from the issuer's ``jwt-vc-issuer`` metadata
+    (the same that vouched for the credential when it was received)."""
+
+    def __init__(self, settings: Settings, clock: Clock, http: httpx.Client, *,
+                 status_source: StatusSource | None = None,
+                 issuer_keys: Callable[[str], list[dict]] | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self.http = http
         self.engine = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
+        self.status = StatusResolver(status_source or HttpStatusSource(http), clock, leeway=settings.leeway_seconds)
+        self.issuer_keys = issuer_keys or self.published_keys
 
     # -- wallets and keys ---------------------------------------------------------------
     def create(self, wallet_id: str) -> dict:
@@ -55,19 +69,66 @@ class WalletService:
             return SigningKey(private_jwk=wallet.holder_private_jwk)
 
     def credentials(self, wallet_id: str) -> list[dict]:
+        """The wallet's credentials, each with its live ``status`` (one of :data:`CREDENTIAL_STATUSES`)."""
         self.holder_key(wallet_id)
         now = self.clock.now()
-        with Session(self.engine) as session:
-            rows = session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
-                                .order_by(WalletCredential.id)).all()
-            return [self._describe(r, now) for r in rows]
+        keys: dict[str, list[dict] | None] = {}
+        return [self._describe(r, self._status(r, now, keys)) for r in self._rows(wallet_id)]
+
+    def _status(self, row: WalletCredential, now: datetime, keys: dict[str, list[dict] | None]) -> str:
+        """Expired first (an expired credential is expired whatever its status list says, section
+        7.1); then revoked or suspended per the status list; ``unknown`` when that cannot be read."""
+        lifetime = self._lifetime_status(row, now)
+        if lifetime == "expired":
+            return lifetime
+        try:
+            ref = statuslist.status_reference(sdjwt.SdJwt.parse(row.credential).payload)
+            if ref is None:
+                return lifetime
+            if row.issuer not in keys:
+                try:
+                    keys[row.issuer] = self.issuer_keys(row.issuer)
+                except SandboxError:
+                    keys[row.issuer] = None
+            if not keys[row.issuer]:
+                return "unknown"
+            value = self.status.status(ref, keys[row.issuer])
+        except SandboxError:
+            return "unknown"
+        if value == statuslist.VALID:
+            return lifetime
+        return statuslist.STATUS_NAMES.get(value, "unknown")
+
+    def _lifetime_status(self, row: WalletCredential, now: datetime) -> str:
+        expires = as_utc(row.expires_at)
+        if expires <= now:
+            return "expired"
+        return "expiring_soon" if expires <= now + timedelta(days=self.settings.expiring_soon_days) else "valid"
+
+    def published_keys(self, issuer: str) -> list[dict]:
+        """The keys ``issuer`` publishes (to check its status lists with); unreachable is
+        ``status_list_unavailable``, as the wallet then cannot say what the list holds."""
+        try:
+            jwks = self._issuer_metadata(issuer).get("jwks")
+        except SandboxError as exc:
+            if exc.reason != Reason.ENDPOINT_UNREACHABLE:
+                raise
+            raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, exc.message, status_code=503) from None
+        keys = jwks.get("keys") if isinstance(jwks, dict) else None
+        return [k for k in keys if isinstance(k, dict)] if isinstance(keys, list) else []
+
+    def _issuer_metadata(self, issuer: str) -> dict:
+        """The issuer's ``jwt-vc-issuer`` metadata, which must name that issuer."""
+        metadata = checked_json(send(self.http, "GET", well_known_url(issuer, "jwt-vc-issuer")))
+        if not isinstance(metadata, dict) or metadata.get("issuer") != issuer:
+            raise SandboxError(Reason.BAD_REQUEST, "the jwt-vc-issuer metadata names another issuer")
+        return metadata
 
     @staticmethod
-    def _describe(row: WalletCredential, now: datetime) -> dict:
-        expires = as_utc(row.expires_at)
+    def _describe(row: WalletCredential, status: str) -> dict:
         return {"id": row.id, "type": row.type_name, "vct": row.vct, "issuer": row.issuer, "claims": row.claims,
-                "received_at": as_utc(row.received_at).isoformat(), "expires_at": expires.isoformat(),
-                "state": "expired" if expires <= now else "valid"}
+                "received_at": as_utc(row.received_at).isoformat(), "expires_at": as_utc(row.expires_at).isoformat(),
+                "status": status}
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
@@ -76,9 +137,7 @@ class WalletService:
         offer = oid4vci.resolve_offer(self.http, offer)
         issuer = offer["credential_issuer"]
         # The keys come first: a wallet that cannot check what it would receive does not ask for it.
-        issuer_jwks = checked_json(send(self.http, "GET", well_known_url(issuer, "jwt-vc-issuer")))
-        if not isinstance(issuer_jwks, dict) or issuer_jwks.get("issuer") != issuer:
-            raise SandboxError(Reason.BAD_REQUEST, "the jwt-vc-issuer metadata names another issuer")
+        issuer_jwks = self._issuer_metadata(issuer)
         redemption = oid4vci.redeem(self.http, offer, holder, clock=self.clock, tx_code=tx_code)
         return [self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
                 for received in redemption.credentials]
@@ -109,7 +168,7 @@ class WalletService:
             session.add(row)
             session.commit()
             session.refresh(row)
-            return self._describe(row, self.clock.now())
+            return self._describe(row, self._lifetime_status(row, self.clock.now()))
 
     # -- OpenID4VP (wallet side) ---------------------------------------------------------
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
