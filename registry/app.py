@@ -26,7 +26,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.web import bearer_token, require_bearer, service_app
 
-from .service import RegistryService
+from .service import FINAL_STATES, RegistryService
 from .trust_list import MEDIA_TYPE
 
 _MAX_ID = 2**63 - 1
@@ -108,6 +108,10 @@ class QueryIn(BaseModel):
 
 def create_app(settings: Settings, clock: Clock, service: RegistryService | None = None) -> FastAPI:
     service = service or RegistryService(settings, clock)
+    if secrets.compare_digest(settings.resolved_governance_token(),
+                              settings.resolved_secret("assessor", settings.assessor_token)):
+        # Separation of duties: whoever decides must not also mark the assessment.
+        raise SandboxError(Reason.BAD_REQUEST, "the assessor token must differ from the governance token")
     app = service_app("/registry", "PCTF Sandbox Trust Registry",
                       "Who may issue what, at which level of assurance (ToIP TRQP v2).")
     app.state.registry = service
@@ -222,10 +226,14 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     @app.post("/registry/applications/{app_id}/conformance")
     def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> dict:
-        from .conformance import run_conformance
-
         actor = applicant_or_governance(request, app_id)
         record = service.application(app_id)
+        if record["state"] in FINAL_STATES:
+            # Checked before probing: a decided application's endpoints are not ours to call again.
+            raise SandboxError(Reason.CONFLICT, f"application {app_id} was already decided ({record['state']})",
+                               status_code=409)
+        from .conformance import run_conformance
+
         with make_client(settings) as http:
             report = run_conformance(record["credential_issuer"], http=http, clock=clock, offer=body.offer,
                                      tx_code=body.tx_code)

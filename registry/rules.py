@@ -159,14 +159,15 @@ def answer_recognition(recognitions: list[dict], echo: dict, resource: str, at: 
 def key_state(record: dict, kid: str | None, at: datetime, now: datetime) -> tuple[str, str]:
     """Whether the entity's key ``kid`` could sign at time ``at``: ``active``, ``retired`` or
     ``compromised``, with a sentence saying why. A compromise in force at ``now`` reaches back to
-    its declared date; a retirement only stops what is signed after it."""
-    for event in record.get("key_events", []):
-        if event["kid"] != kid:
-            continue
+    its declared date; a retirement only stops what is signed after it. When both apply (a
+    retired key later found compromised), the compromise is the answer: it is the graver finding."""
+    events = [e for e in record.get("key_events", []) if e["kid"] == kid]
+    for event in events:
         start = when(event["effective_from"])
         if event["event"] == "compromised" and start <= now and at >= start:
             why = f": {event['reason']}" if event.get("reason") else ""
             return "compromised", f"key {kid} was declared compromised from {event['effective_from']}{why}"
-        if event["event"] == "retired" and at >= start:
+    for event in events:
+        if event["event"] == "retired" and at >= when(event["effective_from"]):
             return "retired", f"key {kid} was retired at {event['effective_from']}, before this credential was signed"
     return "active", f"key {kid} was in service when the credential was signed"

@@ -177,7 +177,7 @@ def validate_jwks(value: object) -> dict:
 
 
 GENESIS = "0" * 64
-_FINAL_STATES = ("accredited", "refused")
+FINAL_STATES = ("accredited", "refused")
 
 
 def _canonical(value: object) -> bytes:
@@ -398,6 +398,7 @@ class RegistryService:
 
         The key stays registered either way: removing it would break credentials it signed
         legitimately. A compromise needs a reason; an entity cannot retire its last usable key.
+        A compromise is recorded even then: refusing it would leave a stolen key trusted.
         """
         entity_id = _text(entity_id, "entity_id")
         kid = _text(kid, "kid", 256)
@@ -413,7 +414,7 @@ class RegistryService:
                 raise _not_found(f"{entity_id} has no registered key {kid!r}")
             done = session.exec(select(KeyEvent).where(KeyEvent.entity_id == entity_id)).all()
             spent = {e.kid for e in done} | {kid}
-            if not set(kids) - spent:
+            if event == "retired" and not set(kids) - spent:
                 raise _conflict(f"{entity_id} would have no usable key left; register its new key first")
             session.add(KeyEvent(entity_id=entity_id, kid=kid, event=event, effective_from=start, reason=reason,
                                  recorded_at=now))
@@ -478,7 +479,7 @@ class RegistryService:
             if existing is not None and existing.status == "revoked":
                 raise _conflict(f"{entity_id} was revoked; apply under a new identifier")
             open_ = session.exec(select(Application).where(Application.entity_id == entity_id,
-                                                           Application.state.not_in(_FINAL_STATES))).first()
+                                                           Application.state.not_in(FINAL_STATES))).first()
             if open_ is not None:
                 raise _conflict(f"{entity_id} already has an open application ({open_.id})")
             row = Application(id=secrets.token_hex(8), entity_id=entity_id, name=name, jurisdiction=jurisdiction,
@@ -502,17 +503,17 @@ class RegistryService:
         """Store a conformance report (see registry.conformance) and move the application on.
 
         The keys the applicant's ``jwt-vc-issuer`` metadata published are kept with the
-        application: they are what accreditation registers.
+        application: they are what accreditation registers, so a report that passed with keys
+        that could not be registered is refused here, not at the decision.
         """
+        passed, failed, jwks = _conformance_report(report)
         with self._write() as session:
             row = self._open_application(session, app_id)
-            passed = bool(report.get("passed"))
             session.add(ConformanceRun(application_id=row.id, passed=passed, report=report,
                                        ran_at=_db_time(self.clock.now())))
             row.state = "conformance_passed" if passed else "conformance_failed"
-            row.jwks = report.get("jwks") if passed else None
+            row.jwks = jwks
             row.updated_at = _db_time(self.clock.now())
-            failed = [c["id"] for c in report.get("checks", []) if not c.get("passed")]
             self._audit(session, actor, "conformance.recorded", row.entity_id,
                         {"application_id": row.id, "passed": passed, "failed_checks": failed})
             session.flush()
@@ -561,7 +562,7 @@ class RegistryService:
                         or not all(isinstance(r, str) and r.strip() for r in reasons)):
                     raise _bad("a refusal must give its reasons: a non-empty list of sentences")
                 row.decision = {"decision": "refuse", "reasons": [r.strip()[:2000] for r in reasons],
-                                "decided_at": iso_z(self.clock.now())}
+                                "decided_at": iso_z(_db_time(self.clock.now()))}
                 row.state = "refused"
                 self._audit(session, actor, "application.refused", row.entity_id,
                             {"application_id": row.id, "reasons": row.decision["reasons"]})
@@ -617,6 +618,8 @@ class RegistryService:
         grants = []
         for t in types:
             vct = _vct(t)
+            if vct in (g[0] for g in grants):
+                raise _bad(f"types names {t} twice")
             if vct not in asked:
                 raise _conflict(f"the application did not ask to issue {t}")
             level = asked[vct] if loa is None else _loa(loa)
@@ -689,14 +692,15 @@ class RegistryService:
                 entry = _audit_dict(row)
                 count += 1
                 problem = None
+                broken_at = row.seq
                 if row.seq != count:
-                    problem = f"entry {count} is missing (next is {row.seq})"
+                    problem, broken_at = f"entry {count} is missing (next is {row.seq})", count
                 elif row.prev_hash != prev:
                     problem = f"entry {row.seq} does not link to the entry before it"
                 elif audit_hash(entry) != row.hash:
                     problem = f"entry {row.seq} was altered after it was written"
                 if problem:
-                    return {"valid": False, "entries": count, "broken_at": row.seq, "problem": problem,
+                    return {"valid": False, "entries": count, "broken_at": broken_at, "problem": problem,
                             "head": None}
                 prev = row.hash
         return {"valid": True, "entries": count, "broken_at": None, "problem": None, "head": prev}
@@ -833,7 +837,7 @@ class RegistryService:
         row = session.get(Application, _text(app_id, "application_id", 64))
         if row is None:
             raise _not_found(f"no application {app_id}")
-        if row.state in _FINAL_STATES:
+        if row.state in FINAL_STATES:
             raise _conflict(f"application {app_id} was already decided ({row.state})")
         return row
 
@@ -897,6 +901,20 @@ _VERBS = {"active": "reinstated", "suspended": "suspended", "revoked": "revoked"
 def _event_details(event: dict) -> dict:
     return {"status": event["status"], "effective_from": iso_z(event["effective_from"]),
             "retroactive": event["retroactive"], "reason": event["reason"]}
+
+
+def _conformance_report(report: object) -> tuple[bool, list[str], dict | None]:
+    """Check a conformance report's shape: whether it passed, the ids of the checks that failed,
+    and, for a pass, the keys it found (validated now, since accreditation registers them)."""
+    if not isinstance(report, dict) or not isinstance(report.get("passed"), bool):
+        raise _bad("a conformance report must be an object with a boolean passed")
+    checks = report.get("checks", [])
+    if not isinstance(checks, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in checks):
+        raise _bad("a conformance report's checks must be a list of objects with an id")
+    failed = [c["id"] for c in checks if c.get("passed") is not True]
+    if not report["passed"]:
+        return False, failed, None
+    return True, failed, validate_jwks(report.get("jwks"))
 
 
 def _reason(value: object, *, required: bool) -> str:

@@ -3,16 +3,19 @@ assessor, applicant) on the store under ``PCTF_DATA_DIR``."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pctf.clock import SystemClock
 from pctf.i18n import t
+from pctf.reasons import SandboxError
 
-from .cli_support import Lang, entity_ref, guarded, out, read_json_file, settings
+from .cli_support import Lang, entity_ref, fail, guarded, out, read_json_file, read_text_arg, settings
 
 registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
 
@@ -70,3 +73,432 @@ def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The
 
     granted = guarded(run)
     out.print(t("onboard.done", lang.value, entity=entity_id, type=type_, loa=granted["assurance_level"]))
+
+
+# -- onboarding and governance ------------------------------------------------------------
+# Each command acts on the store under PCTF_DATA_DIR in the role its name implies (applicant,
+# assessor, governance); the audit log records that role. Input is checked by the registry
+# service, the one place its rules live: a refusal is one line on stderr and exit code 2.
+key_app = typer.Typer(help="Rotate an entity's keys: add a key, retire one, declare one compromised.",
+                      no_args_is_help=True)
+registry_app.add_typer(key_app, name="key")
+
+# A requested type without ":LOA" asks for level 3, the level most of the sandbox's identity issuers work at.
+DEFAULT_LOA = 3
+DATE_HELP = "An ISO-8601 date-time with its zone (2026-03-01T12:00:00Z), or a date (midnight UTC)."
+
+
+def _service():
+    """The registry service on the local store, with the wall clock."""
+    from registry.service import RegistryService
+
+    clock = SystemClock()
+    return RegistryService(settings(), clock)
+
+
+def _say(text: str) -> None:
+    """One message, one line however narrow the terminal (scripts may grep it); names and
+    reasons are the applicants' own words, so never read as markup."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _table(*headings: str) -> Table:
+    """A table whose cells fold rather than being cut short: ids and URLs are copied from it."""
+    table = Table()
+    for heading in headings:
+        table.add_column(heading, overflow="fold")
+    return table
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _when(value: Optional[str]) -> Optional[str]:
+    """A date from the command line, for the service: a bare date means midnight UTC; anything else
+    is passed on as written for the service to parse (and refuse if it has no zone)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _requested(spec: str) -> dict:
+    """``TYPE[:LOA]`` as an application's requested item. A ``vct`` holds colons of its own, so
+    a known type (name or vct) is taken whole before anything after a last colon is read as the LoA."""
+    from pctf.vocab import credential_type
+
+    try:
+        credential_type(spec)
+        return {"resource": spec, "assurance_level": DEFAULT_LOA}
+    except SandboxError:
+        pass
+    name, sep, loa = spec.rpartition(":")
+    if sep and loa.strip().isdigit():
+        return {"resource": name, "assurance_level": int(loa)}
+    return {"resource": spec, "assurance_level": DEFAULT_LOA}  # the service names what is wrong
+
+
+def _offer(value: str) -> str | dict:
+    """A credential offer given inline (an ``openid-credential-offer://`` URI or JSON), in a file, or on stdin (-)."""
+    text = value.strip()
+    if not text.startswith("{") and "://" not in text:
+        text = read_text_arg(text, "offer")
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            fail(f"bad_request: the offer is not valid JSON ({exc})")
+    return text
+
+
+@registry_app.command("apply")
+def registry_apply(
+        entity_id: str = typer.Option(..., "--entity-id", help="The identifier the issuer will sign as (its iss URL)."),
+        name: str = typer.Option(..., "--name", help="The applicant's display name."),
+        jurisdiction: str = typer.Option(..., "--jurisdiction", help="Jurisdiction code, e.g. Terr3 or CA-NU."),
+        contact: list[str] = typer.Option(..., "--contact", help="Who to reach about the application; repeatable."),
+        type_: list[str] = typer.Option(..., "--type", help="A credential type to issue, with the highest level of "
+                                        f"assurance asked for: VerifiedPerson:3. Default level {DEFAULT_LOA}; "
+                                        "repeatable."),
+        credential_issuer: Optional[str] = typer.Option(
+            None, "--credential-issuer", help="Where its OpenID4VCI endpoints live (default: the entity id)."),
+        offer: Optional[str] = typer.Option(
+            None, "--offer", help="A credential offer for a test subject (URI, JSON, a file, or - for stdin): "
+                                  "with it, the technical conformance checks run at once."),
+        tx_code: Optional[str] = typer.Option(None, "--tx-code", help="The offer's transaction code, if it has one."),
+        as_json: bool = typer.Option(False, "--json", help="Print the application (and its token) as JSON."),
+        lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Apply for accreditation as an issuer: the first step of onboarding.
+
+    Prints the application id and the applicant token, which is shown only once. With --offer,
+    the registry's conformance checks then run against the issuer's live endpoints; exit 1 when
+    they fail (the application stays open and they can be run again).
+    """
+    run_conformance = None
+    if offer is not None:
+        try:
+            from registry.conformance import run_conformance
+        except ImportError:
+            fail("the conformance checks (registry.conformance) are not available in this installation")
+        offer_value = _offer(offer)
+    service = _service()
+    body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "contacts": contact,
+            "requested": [_requested(t) for t in type_]}
+    if credential_issuer is not None:
+        body["credential_issuer"] = credential_issuer
+    applied = guarded(lambda: service.apply(body))
+    token, app_id = applied.pop("applicant_token"), applied["application_id"]
+    if run_conformance is None:
+        _show_applied(applied, token, as_json, lang)
+        return
+
+    def check() -> dict:
+        from pctf.http import make_client
+
+        with make_client(service.settings) as http:
+            report = run_conformance(applied["credential_issuer"], http=http, clock=service.clock,
+                                     offer=offer_value, tx_code=tx_code)
+        return service.record_conformance(app_id, report.as_dict(), actor=f"applicant:{app_id}")
+
+    try:
+        checked = check()
+    except Exception as exc:  # the application exists: show its token before saying what failed
+        _show_applied(applied, token, as_json, lang)
+        if isinstance(exc, SandboxError):
+            fail(f"conformance checks not recorded: {exc.reason.value}: {exc.message}")
+        fail(f"conformance checks not recorded: {exc.__class__.__name__}: {exc}")
+    _show_applied(checked, token, as_json, lang)
+    raise typer.Exit(0 if checked["state"] == "conformance_passed" else 1)
+
+
+def _show_applied(view: dict, token: str, as_json: bool, lang: Lang) -> None:
+    if as_json:
+        _print_json({**view, "applicant_token": token})
+        return
+    _say(t("registry.applied", lang.value, id=view["application_id"], entity=view["entity_id"],
+                state=view["state"]))
+    _say(t("registry.token", lang.value, token=token))
+    if view["conformance"] is not None:
+        _show_conformance(view, lang)
+
+
+def _show_conformance(view: dict, lang: Lang) -> None:
+    report = view["conformance"]
+    failed = [c["id"] for c in report.get("checks", []) if not c.get("passed")]
+    key = "registry.conformance.passed" if report["passed"] else "registry.conformance.failed"
+    _say(t(key, lang.value, issuer=report.get("issuer", view["credential_issuer"]), failed=", ".join(failed)))
+    table = _table(t("col.check", lang.value), t("col.result", lang.value), t("col.detail", lang.value))
+    for c in report.get("checks", []):
+        table.add_row(escape(str(c.get("id"))), t("pass" if c.get("passed") else "fail", lang.value),
+                      escape(str(c.get("evidence", ""))))
+    out.print(table)
+
+
+@registry_app.command("applications")
+def registry_applications(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                          lang: Lang = typer.Option(Lang.en, help="Language of the headings.")) -> None:
+    """Every application, oldest first, with where it stands."""
+    apps = guarded(lambda: _service().applications())
+    if as_json:
+        _print_json(apps)
+        return
+    table = _table(*(t(f"col.{c}", lang.value) for c in ("application", "entity", "name", "state", "submitted")))
+    for a in apps:
+        table.add_row(a["application_id"], escape(a["entity_id"]), escape(a["name"]), a["state"], a["created_at"])
+    out.print(table)
+
+
+@registry_app.command("application")
+def registry_application(app_id: str = typer.Argument(..., help="The application id."),
+                         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                         lang: Lang = typer.Option(Lang.en, help="Language of the checklist.")) -> None:
+    """One application: its state, conformance checks, the PCTF checklist with marks, the decision."""
+    view = guarded(lambda: _service().application(app_id))
+    if as_json:
+        _print_json(view)
+        return
+    _say(f"{view['name']} ({view['entity_id']})")
+    asked = ", ".join(f"{r['resource']} (LoA {r['assurance_level']})" for r in view["requested"])
+    _say(f"{t('col.state', lang.value)}: {view['state']}; {asked}")
+    if view["conformance"] is not None:
+        _show_conformance(view, lang)
+    table = _table(t("col.criterion", lang.value), t("col.result", lang.value), t("col.proof", lang.value))
+    for c in view["assessment"]:
+        mark = "-" if c["met"] is None else t("registry.met" if c["met"] else "registry.not_met", lang.value)
+        table.add_row(f"{c['id']}\n{c[lang.value]}", mark, escape(c["evidence"] or ""))
+    out.print(table)
+    decision = view["decision"]
+    if decision is not None:
+        detail = "; ".join(decision.get("reasons", [])) or ", ".join(map(str, decision.get("authorizations", [])))
+        _say(f"{decision['decision']} ({decision['decided_at']}): {detail}")
+
+
+@registry_app.command("assess")
+def registry_assess(app_id: str = typer.Argument(..., help="The application id."),
+                    criterion: str = typer.Argument(..., help="A criterion id of its checklist, e.g. privacy "
+                                                              "(see: registry application ID)."),
+                    met: bool = typer.Option(..., "--met/--not-met", help="The finding."),
+                    evidence: str = typer.Option(..., "--evidence", help="What was examined to reach it."),
+                    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
+                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Mark one PCTF criterion met or not met, as the assessor (the latest mark counts)."""
+    view = guarded(lambda: _service().assess(app_id, criterion, met=met, evidence=evidence))
+    if as_json:
+        _print_json(view)
+        return
+    checklist = view["assessment"]
+    _say(t("registry.assessed", lang.value, criterion=criterion, id=app_id,
+                mark=t("registry.met" if met else "registry.not_met", lang.value),
+                met=sum(1 for c in checklist if c["met"]), total=len(checklist)))
+
+
+@registry_app.command("decide")
+def registry_decide(app_id: str = typer.Argument(..., help="The application id."),
+                    accredit: bool = typer.Option(False, "--accredit", help="Accredit the applicant."),
+                    refuse: bool = typer.Option(False, "--refuse", help="Refuse the application (give --reason)."),
+                    type_: Optional[list[str]] = typer.Option(
+                        None, "--type", help="With --accredit: a type to grant (default: all asked for); repeatable."),
+                    loa: Optional[int] = typer.Option(
+                        None, "--loa", help="With --accredit: the level of assurance to grant (default: as asked)."),
+                    valid_from: Optional[str] = typer.Option(None, "--valid-from",
+                                                             help=f"With --accredit: start (default now). {DATE_HELP}"),
+                    valid_until: Optional[str] = typer.Option(None, "--valid-until",
+                                                              help=f"With --accredit: end, exclusive. {DATE_HELP}"),
+                    reason: Optional[list[str]] = typer.Option(
+                        None, "--reason", help="With --refuse: a reason for the refusal; repeatable."),
+                    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
+                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """The governance decision on an application: --accredit or --refuse. It is final.
+
+    Accreditation needs a passed conformance run and every criterion met; it registers the
+    issuer with the keys conformance found and grants what was asked (or less).
+    """
+    if accredit == refuse:
+        fail("bad_request: give exactly one of --accredit and --refuse")
+    if accredit and reason:
+        fail("bad_request: --reason goes with --refuse")
+    if refuse and (type_ or loa is not None or valid_from or valid_until):
+        fail("bad_request: --type, --loa, --valid-from and --valid-until go with --accredit")
+    if refuse:
+        body = {"decision": "refuse", "reasons": reason or []}
+    else:
+        body = {"decision": "accredit", "types": type_ or None, "assurance_level": loa,
+                "valid_from": _when(valid_from), "valid_until": _when(valid_until)}
+        body = {k: v for k, v in body.items() if v is not None}
+    service = _service()
+    view = guarded(lambda: service.decide(app_id, body))
+    if as_json:
+        _print_json(view)
+        return
+    if refuse:
+        _say(t("registry.refused", lang.value, id=app_id, reasons="; ".join(view["decision"]["reasons"])))
+        return
+    granted = [a for a in service.entity(view["entity_id"])["authorizations"]
+               if a["id"] in view["decision"]["authorizations"]]
+    grants = ", ".join(f"{a['resource']} (LoA {a['assurance_level']}, {a['valid_from']} - {a['valid_until'] or '...'})"
+                       for a in granted)
+    _say(t("registry.accredited", lang.value, id=app_id, entity=view["entity_id"], grants=grants))
+
+
+def _set_status(status: str, entity: str, authorization: Optional[int], reason: Optional[str],
+                effective_from: Optional[str], retroactive: Optional[bool], as_json: bool, lang: Lang) -> None:
+    """Suspend, reinstate or revoke an entity, or only one of its authorizations."""
+    service = _service()
+    entity_id = entity_ref(service.settings, entity)
+    decision = {"reason": reason, "effective_from": _when(effective_from), "retroactive": retroactive}
+
+    def run() -> dict:
+        if authorization is None:
+            return service.set_entity_status(entity_id, status, **decision)
+        if authorization not in [a["id"] for a in service.entity(entity_id)["authorizations"]]:
+            fail(f"not_found: {entity_id} has no authorization {authorization}")
+        return service.set_authorization_status(authorization, status, **decision)
+
+    record = guarded(run)
+    if as_json:
+        _print_json(record)
+        return
+    event = record["status_history"][-1]
+    subject = entity_id if authorization is None else f"{entity_id} #{authorization} ({record['resource']})"
+    _say(t("registry.status", lang.value, subject=subject, status=event["status"],
+                effective_from=event["effective_from"], retroactive=event["retroactive"]))
+
+
+_ENTITY_HELP = "Entity id (URL) or a sandbox issuer's short id."
+_AUTH_HELP = "Only this authorization of the entity (its id, see: registry entity)."
+_FROM_HELP = f"When it takes effect (default now). {DATE_HELP}"
+_RETRO_HELP = ("Whether it also covers what was issued before that date, once in force "
+               "(default: yes for revocation, no for suspension).")
+
+
+@registry_app.command("suspend")
+def registry_suspend(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+                     authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
+                     reason: Optional[str] = typer.Option(None, "--reason", help="Why (required)."),
+                     effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
+                     retroactive: Optional[bool] = typer.Option(None, "--retroactive/--not-retroactive",
+                                                                help=_RETRO_HELP),
+                     as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+                     lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Suspend an issuer (or one authorization) from a date.
+
+    Credentials issued before that date stay acceptable unless the suspension is retroactive.
+    """
+    _set_status("suspended", entity, authorization, reason, effective_from, retroactive, as_json, lang)
+
+
+@registry_app.command("reinstate")
+def registry_reinstate(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+                       authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
+                       reason: Optional[str] = typer.Option(None, "--reason", help="Why (optional)."),
+                       effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
+                       as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+                       lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Lift a suspension from a date (a revocation cannot be lifted)."""
+    _set_status("active", entity, authorization, reason, effective_from, None, as_json, lang)
+
+
+@registry_app.command("revoke")
+def registry_revoke(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+                    authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
+                    reason: Optional[str] = typer.Option(None, "--reason", help="Why (required)."),
+                    effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
+                    retroactive: Optional[bool] = typer.Option(None, "--retroactive/--not-retroactive",
+                                                               help=_RETRO_HELP),
+                    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Revoke an issuer (or one authorization) for good.
+
+    By default what it issued before the revocation is rejected too (--not-retroactive spares it).
+    """
+    _set_status("revoked", entity, authorization, reason, effective_from, retroactive, as_json, lang)
+
+
+@key_app.command("add")
+def key_add(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+            jwk: Path = typer.Option(..., "--jwk", help="File with the new public JWK (one key, not a JWKS)."),
+            as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+            lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Register one more public key for an entity: the first half of a key rotation."""
+    key = read_json_file(jwk, "JWK")
+    if not isinstance(key, dict) or "keys" in key:
+        fail(f"bad_request: {jwk} must hold one JWK object")
+    service = _service()
+    entity_id = entity_ref(service.settings, entity)
+    record = guarded(lambda: service.add_key(entity_id, key))
+    if as_json:
+        _print_json(record)
+        return
+    keys = record["jwks"]["keys"]
+    _say(t("registry.key_added", lang.value, kid=keys[-1]["kid"], entity=entity_id, count=len(keys)))
+
+
+def _key_event(entity: str, kid: str, event: str, effective_from: Optional[str], reason: Optional[str],
+               as_json: bool, lang: Lang) -> None:
+    service = _service()
+    entity_id = entity_ref(service.settings, entity)
+    record = guarded(lambda: service.key_event(entity_id, kid, event, effective_from=_when(effective_from),
+                                               reason=reason))
+    if as_json:
+        _print_json(record)
+        return
+    done = record["key_events"][-1]
+    _say(t("registry.key_event", lang.value, kid=kid, entity=entity_id, event=event,
+                effective_from=done["effective_from"]))
+
+
+@key_app.command("retire")
+def key_retire(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+               kid: str = typer.Argument(..., help="The kid of the key to retire."),
+               effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
+               as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+               lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Retire a key from a date: what it signed before still verifies, nothing signed after.
+
+    The entity must keep another usable key: add the new one first.
+    """
+    _key_event(entity, kid, "retired", effective_from, None, as_json, lang)
+
+
+@key_app.command("compromise")
+def key_compromise(entity: str = typer.Argument(..., help=_ENTITY_HELP),
+                   kid: str = typer.Argument(..., help="The kid of the compromised key."),
+                   since: str = typer.Option(..., "--since", help=f"From when it is to be distrusted. {DATE_HELP}"),
+                   reason: Optional[str] = typer.Option(None, "--reason", help="What happened (required)."),
+                   as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+                   lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Declare a key compromised since a date: everything it signed from then on is rejected."""
+    _key_event(entity, kid, "compromised", since, reason, as_json, lang)
+
+
+@registry_app.command("audit")
+def registry_audit(verify: bool = typer.Option(False, "--verify", help="Check the hash chain instead of listing; "
+                                                                       "exit 1 when it is broken."),
+                   after: int = typer.Option(0, "--after", help="List entries after this sequence number."),
+                   limit: int = typer.Option(1000, "--limit", help="List at most this many entries."),
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                   lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """The registry's append-only audit log: every governance action, chained by hash."""
+    service = _service()
+    if not verify:
+        entries = guarded(lambda: service.audit_log(after=after, limit=limit))
+        if as_json:
+            _print_json(entries)
+            return
+        table = _table("#", *(t(f"col.{c}", lang.value) for c in ("when", "actor", "action", "subject")))
+        for e in entries:
+            table.add_row(str(e["seq"]), e["at"], e["actor"], e["action"], escape(e["subject"]))
+        out.print(table)
+        return
+    verdict = guarded(service.verify_audit_log)
+    if as_json:
+        _print_json(verdict)
+    elif verdict["valid"]:
+        _say(t("registry.audit_valid", lang.value, entries=verdict["entries"], head=verdict["head"]))
+    else:
+        _say(t("registry.audit_broken", lang.value, seq=verdict["broken_at"], problem=verdict["problem"]))
+    raise typer.Exit(0 if verdict["valid"] else 1)
