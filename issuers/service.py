@@ -97,6 +97,21 @@ class IssuerService:
                 return key
             return SigningKey(private_jwk=row.private_jwk)
 
+    def rotate_key(self, short_id: str) -> dict:
+        """Start signing with a new key; the previous one stays published (what it signed keeps
+        verifying) and stops being used here. Registering the new key and retiring the old one
+        in the trust registry are governance acts (``registry key add`` / ``registry key retire``;
+        the sandbox's own issuers have new keys registered at start-up)."""
+        previous = self.signing_key(short_id)
+        key = generate_key()
+        with Session(self.engine) as session:
+            session.exec(update(IssuerKey).where(IssuerKey.issuer_id == short_id).values(active=False))
+            session.add(IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk,
+                                  created_at=self.clock.now()))
+            session.commit()
+        return {"issuer": self.issuer_url(short_id), "kid": key.kid, "previous_kid": previous.kid,
+                "public_jwk": key.public_jwk}
+
     def jwks(self, short_id: str) -> dict:
         self.signing_key(short_id)
         with Session(self.engine) as session:

@@ -137,6 +137,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "reconnu"},
     "cross.not_ok": {"en": "The cross-jurisdiction story did not go as expected",
                      "fr": "Le scénario interterritorial ne s'est pas déroulé comme prévu"},
+    "issuer.rotated": {"en": "{issuer} now signs with key {kid}; key {previous} stays published for what it signed",
+                       "fr": "{issuer} signe maintenant avec la clé {kid}; la clé {previous} reste publiée pour ce "
+                             "qu'elle a signé"},
+    "issuer.rotated_next": {"en": "Next, as governance: pctf-sandbox registry key retire {issuer} {previous}",
+                            "fr": "Ensuite, par la gouvernance : pctf-sandbox registry key retire {issuer} {previous}"},
     "onboard.done": {"en": "{entity} is registered and authorized to issue {type} up to level of assurance {loa}",
                      "fr": "{entity} est enregistré et autorisé à émettre {type} jusqu'au niveau d'assurance {loa}"},
     # The registry's conformance checks of an applicant issuer (pctf-sandbox conformance).

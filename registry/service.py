@@ -21,6 +21,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from jwt.algorithms import get_default_algorithms
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -177,6 +178,7 @@ def validate_jwks(value: object) -> dict:
 
 
 GENESIS = "0" * 64
+TRUST_LIST_REUSE_SECONDS = 60
 FINAL_STATES = ("accredited", "refused")
 
 
@@ -262,6 +264,7 @@ class RegistryService:
         self.settings = settings
         self.clock = clock
         self.authority_id = settings.registry_authority_id
+        self._trust_list_cache: tuple[int | None, float, str] | None = None
         self.engine = engine_for(settings, "registry", [Entity, Authorization, Recognition, StatusEvent, KeyEvent,
                                                         Application, ConformanceRun, AssessmentMark, AuditEntry,
                                                         RegistrySigningKey])
@@ -759,10 +762,23 @@ class RegistryService:
         return {"keys": [self.signing_key().public_jwk]}
 
     def trust_list(self) -> str:
-        """The whole registry as a signed snapshot (see :mod:`registry.trust_list`)."""
-        return sign_trust_list(self.signing_key(), authority_id=self.authority_id, entities=self.entities(),
-                               recognitions=self.recognitions(), issued_at=self.clock.now(),
-                               lifetime=timedelta(seconds=self.settings.trust_list_lifetime_seconds))
+        """The whole registry as a signed snapshot (see :mod:`registry.trust_list`).
+
+        Building it reads every record (about a second for 10,000 entities), so the signed
+        snapshot is reused while nothing has changed, which the audit log's last sequence number
+        tells (every write appends to it), for at most ``TRUST_LIST_REUSE_SECONDS``.
+        """
+        with Session(self.engine) as session:
+            head = session.exec(select(func.max(AuditEntry.seq))).one()
+        now = self.clock.now()
+        cached = self._trust_list_cache
+        if cached is not None and cached[0] == head and 0 <= now.timestamp() - cached[1] < TRUST_LIST_REUSE_SECONDS:
+            return cached[2]
+        token = sign_trust_list(self.signing_key(), authority_id=self.authority_id, entities=self.entities(),
+                                recognitions=self.recognitions(), issued_at=now,
+                                lifetime=timedelta(seconds=self.settings.trust_list_lifetime_seconds))
+        self._trust_list_cache = (head, now.timestamp(), token)
+        return token
 
     def metadata(self) -> dict:
         """What this registry answers for: TRQP metadata plus the PCTF levels of assurance."""

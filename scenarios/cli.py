@@ -16,12 +16,14 @@ from pctf.clock import SystemClock
 from pctf.i18n import t
 
 from .cli_support import Lang, fail, guarded, out, read_json_file, read_text_arg, settings
+from .issuer_cli import issuer_app
 from .registry_cli import registry_app
 
 app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+app.add_typer(issuer_app, name="issuer")
 app.add_typer(demo_app, name="demo")
 
 # -- running the sandbox ------------------------------------------------------------------

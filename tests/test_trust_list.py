@@ -197,3 +197,17 @@ def test_the_bank_keeps_verifying_while_the_registry_process_is_down(tmp_path):
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def test_the_snapshot_is_reused_until_something_changes(service, clock):
+    first = service.trust_list()
+    clock.advance(timedelta(seconds=10))
+    assert service.trust_list() == first  # nothing changed: no second second-long rebuild
+    service.set_entity_status(ISS, "suspended", reason="audit finding")
+    changed = service.trust_list()
+    assert changed != first
+    record = verify_trust_list(changed, service.jwks(), authority_id=service.authority_id).entities[ISS]
+    assert record["status_history"][-1]["status"] == "suspended"
+    clock.advance(timedelta(minutes=2))  # nothing changed, but a fresher iat/exp is due
+    fresher = verify_trust_list(service.trust_list(), service.jwks(), authority_id=service.authority_id)
+    assert fresher.issued_at == clock.now()
