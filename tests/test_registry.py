@@ -284,7 +284,8 @@ def test_seed_is_idempotent_and_respects_governance(service, key):
     rotated = generate_key()
     second = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
     assert len(first["authorizations"]) == len(second["authorizations"]) == 2
-    assert second["jwks"]["keys"][0]["kid"] == rotated.kid  # a restart refreshes the keys
+    # A restart adds the issuer's new key and drops none: the old one still verifies what it signed.
+    assert [k["kid"] for k in second["jwks"]["keys"]] == [key.kid, rotated.kid]
     service.set_authorization_status(second["authorizations"][0]["id"], "suspended", reason="governance review")
     third = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
     assert [a["status"] for a in third["authorizations"]] == ["suspended", "active"]  # not re-granted
