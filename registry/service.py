@@ -207,7 +207,16 @@ def _key_event_dict(row: KeyEvent) -> dict:
             "recorded_at": iso_z(row.recorded_at)}
 
 
-def _auth_dict(row: Authorization, events: list[StatusEvent] = ()) -> dict:
+def _in_force(events: list[StatusEvent], recorded: str, now: datetime | None) -> str:
+    """The status in force at ``now`` (a decision dated later is not yet in force); without a
+    ``now``, the latest recorded decision."""
+    if now is None or not events:
+        return recorded
+    event = rules.status_at([_event_dict(e) for e in events], as_utc(now), as_utc(now))
+    return "active" if event is None else event["status"]
+
+
+def _auth_dict(row: Authorization, events: list[StatusEvent] = (), now: datetime | None = None) -> dict:
     return {
         "id": row.id,
         "entity_id": row.entity_id,
@@ -217,13 +226,15 @@ def _auth_dict(row: Authorization, events: list[StatusEvent] = ()) -> dict:
         "framework_id": row.framework_id,
         "valid_from": iso_z(row.valid_from),
         "valid_until": iso_z(row.valid_until),
-        "status": row.status,
+        "status": _in_force(list(events), row.status, now),
         "status_history": [_event_dict(e) for e in events],
     }
 
 
-def _record(row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent]) -> dict:
-    """An entity record: everything :mod:`registry.rules` needs to answer about it, as JSON."""
+def _record(row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent],
+            now: datetime) -> dict:
+    """An entity record: everything :mod:`registry.rules` needs to answer about it, as JSON.
+    ``status`` fields say what is in force at ``now``; the histories say everything decided."""
     own = [e for e in events if e.authorization_id is None]
     per_auth: dict[int, list[StatusEvent]] = {}
     for e in events:
@@ -234,11 +245,11 @@ def _record(row: Entity, auths: list[Authorization], events: list[StatusEvent], 
         "name": row.name,
         "jurisdiction": row.jurisdiction,
         "role": row.role,
-        "status": row.status,
+        "status": _in_force(own, row.status, now),
         "jwks": row.jwks,
         "key_events": [_key_event_dict(k) for k in key_events],
         "status_history": [_event_dict(e) for e in own],
-        "authorizations": [_auth_dict(a, per_auth.get(a.id, [])) for a in auths],
+        "authorizations": [_auth_dict(a, per_auth.get(a.id, []), now) for a in auths],
     }
 
 
@@ -363,7 +374,7 @@ class RegistryService:
             session.flush()
             events = session.exec(select(StatusEvent).where(StatusEvent.authorization_id == auth_id)
                                   .order_by(StatusEvent.id)).all()
-            return _auth_dict(row, events)
+            return _auth_dict(row, events, self.clock.now())
 
     def set_entity_status(self, entity_id: str, status: str, *, effective_from: datetime | str | None = None,
                           reason: str = "", retroactive: bool | None = None, actor: str = "governance") -> dict:
@@ -459,6 +470,11 @@ class RegistryService:
         name = _text(body.get("name"), "name", 200)
         jurisdiction = _text(body.get("jurisdiction"), "jurisdiction", 64)
         issuer = _entity_url(body.get("credential_issuer", entity_id), "credential_issuer")
+        if issuer != entity_id:
+            # The entity id is the issuer identifier its credentials carry as iss, and the keys
+            # accreditation registers are the ones published under it: a different URL would let
+            # an applicant have its keys registered under somebody else's identifier.
+            raise _bad("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
         contacts = body.get("contacts")
         if (not isinstance(contacts, list) or not contacts or len(contacts) > 10
                 or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)):
@@ -653,8 +669,9 @@ class RegistryService:
             key_events: dict[str, list[KeyEvent]] = {}
             for k in session.exec(select(KeyEvent).order_by(KeyEvent.id)).all():
                 key_events.setdefault(k.entity_id, []).append(k)
+            now = self.clock.now()
             return [_record(r, auths.get(r.entity_id, []), events.get(r.entity_id, []),
-                            key_events.get(r.entity_id, [])) for r in rows]
+                            key_events.get(r.entity_id, []), now) for r in rows]
 
     def recognitions(self) -> list[dict]:
         with Session(self.engine) as session:
@@ -837,7 +854,7 @@ class RegistryService:
                               .order_by(StatusEvent.id)).all()
         key_events = session.exec(select(KeyEvent).where(KeyEvent.entity_id == row.entity_id)
                                   .order_by(KeyEvent.id)).all()
-        return _record(row, list(auths), list(events), list(key_events))
+        return _record(row, list(auths), list(events), list(key_events), self.clock.now())
 
     @staticmethod
     def _active_entity(session: Session, entity_id: str) -> Entity:

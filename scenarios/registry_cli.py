@@ -164,8 +164,6 @@ def registry_apply(
         type_: list[str] = typer.Option(..., "--type", help="A credential type to issue, with the highest level of "
                                         f"assurance asked for: VerifiedPerson:3. Default level {DEFAULT_LOA}; "
                                         "repeatable."),
-        credential_issuer: Optional[str] = typer.Option(
-            None, "--credential-issuer", help="Where its OpenID4VCI endpoints live (default: the entity id)."),
         offer: Optional[str] = typer.Option(
             None, "--offer", help="A credential offer for a test subject (URI, JSON, a file, or - for stdin): "
                                   "with it, the technical conformance checks run at once."),
@@ -180,16 +178,12 @@ def registry_apply(
     """
     run_conformance = None
     if offer is not None:
-        try:
-            from registry.conformance import run_conformance
-        except ImportError:
-            fail("the conformance checks (registry.conformance) are not available in this installation")
+        from registry.conformance import run_conformance
+
         offer_value = _offer(offer)
     service = _service()
     body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "contacts": contact,
             "requested": [_requested(t) for t in type_]}
-    if credential_issuer is not None:
-        body["credential_issuer"] = credential_issuer
     applied = guarded(lambda: service.apply(body))
     token, app_id = applied.pop("applicant_token"), applied["application_id"]
     if run_conformance is None:

@@ -229,6 +229,8 @@ def test_apply_shows_the_token_once_and_stores_only_its_hash(service, settings):
     ({"entity_id": "terr3-digital-id"}, Reason.BAD_REQUEST, "http(s) URL"),
     ({"entity_id": "ftp://digital-id.terr3.example.ca"}, Reason.BAD_REQUEST, "http(s) URL"),
     ({"credential_issuer": "digital-id"}, Reason.BAD_REQUEST, "credential_issuer"),
+    # Keys published elsewhere must never be registered under this identifier.
+    ({"credential_issuer": "https://attacker.example/issuer"}, Reason.BAD_REQUEST, "must be the entity id itself"),
     ({"name": "  "}, Reason.BAD_REQUEST, "name"),
     ({"contacts": []}, Reason.BAD_REQUEST, "contacts"),
     ({"contacts": None}, Reason.BAD_REQUEST, "contacts"),
@@ -967,3 +969,20 @@ def test_recognition_holds_within_its_window(service, api):
     answer = api.post("/registry/recognition", json={**query, "resource": VO}).json()
     assert answer["recognized"] is True and answer["message"] == "recognized"
     assert actions(service) == [("governance", "recognition.granted")] * 2
+
+
+def test_a_scheduled_suspension_shows_as_in_force_only_from_its_date(tmp_path):
+    clock = FrozenClock(T0)
+    service = RegistryService(Settings(data_dir=tmp_path, governance_token="g", database_url=None), clock)
+    service.upsert_entity(NEW, name="Terr3", jurisdiction="Terr3", role="issuer",
+                          jwks={"keys": [generate_key().public_jwk]})
+    grant = service.authorize(NEW, resource="VerifiedPerson", assurance_level=3)
+    service.set_entity_status(NEW, "suspended", reason="scheduled audit", effective_from=T0 + timedelta(days=7))
+    record = service.entity(NEW)
+    assert record["status"] == "active" and record["status_history"][0]["status"] == "suspended"
+    later = service.set_authorization_status(grant["id"], "suspended", reason="review",
+                                             effective_from=T0 + timedelta(days=3))
+    assert later["status"] == "active"
+    clock.advance(timedelta(days=7))
+    record = service.entity(NEW)
+    assert record["status"] == "suspended" and record["authorizations"][0]["status"] == "suspended"

@@ -8,6 +8,7 @@ import subprocess
 
 from pctf.clock import SystemClock
 from scenarios import onboarding
+from scenarios.personas import TERR2_TEST_SUBJECT
 from scenarios.stack import start_in_thread
 from tests.test_cli import EXE
 
@@ -45,3 +46,25 @@ def test_demo_onboarding_command_in_french(tmp_path):
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout)["ok"] is True
     assert not (tmp_path / "main").exists()  # the story ran in a sandbox of its own
+
+
+def test_registry_apply_runs_the_real_conformance_checks(sandbox, settings, http):
+    """``registry apply --offer`` from the terminal, against a live sandbox issuer's endpoints."""
+    offered = http.post(f"{sandbox.url}/issuers/terr2/proofing", json=TERR2_TEST_SUBJECT).json()
+    env = {**os.environ, "PCTF_DATA_DIR": str(settings.data_dir), "PCTF_PORT": str(settings.port),
+           "PCTF_GOVERNANCE_TOKEN": settings.resolved_governance_token()}
+    if settings.database_url:
+        env["PCTF_DATABASE_URL"] = settings.database_url
+    else:
+        env.pop("PCTF_DATABASE_URL", None)
+    applied = subprocess.run([EXE, "registry", "apply", "--entity-id", f"{sandbox.url}/issuers/terr2",
+                              "--name", "Territory 2", "--jurisdiction", "Terr2", "--contact", "id@terr2.example",
+                              "--type", "VerifiedPerson:2", "--offer", offered["credential_offer_uri"],
+                              "--tx-code", offered["tx_code"], "--json"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert applied.returncode == 0, applied.stderr
+    application = json.loads(applied.stdout)
+    assert application["state"] == "conformance_passed"
+    assert [c["id"] for c in application["conformance"]["checks"] if c["passed"]] == [
+        "credential_issuer_metadata", "jwt_vc_issuer_metadata", "keys_acceptable", "test_issuance",
+        "credential_verifies", "required_claims", "status_list"]
