@@ -17,6 +17,7 @@ import secrets
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     app = service_app("/registry", "PCTF Sandbox Trust Registry",
                       "Who may issue what, at which level of assurance (ToIP TRQP v2).")
     app.state.registry = service
+    # The trust list grows to megabytes (about 1.3 KB per entity) and compresses about 6x.
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
 
     def governance(request: Request) -> None:
         # A dependency runs before the body is validated: without the token, nothing is said

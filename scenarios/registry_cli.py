@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pctf.clock import SystemClock
 from pctf.i18n import t
+from pctf.vocab import type_for_vct
 from pctf.reasons import SandboxError
 
 from .cli_support import Lang, entity_ref, fail, guarded, out, read_json_file, read_text_arg, settings
@@ -44,7 +45,9 @@ def registry_entity(entity_id: str = typer.Argument(..., help="Entity id (URL) o
               f"{len(record['jwks']['keys'])} key(s)")
     table = Table("action", "resource", "LoA", "valid from", "valid until", "status")
     for a in record["authorizations"]:
-        table.add_row(a["action"], a["resource"], str(a["assurance_level"]), a["valid_from"] or "",
+        ctype = type_for_vct(a["resource"])
+        table.add_row(a["action"], ctype.name if ctype else a["resource"], str(a["assurance_level"]),
+                      a["valid_from"] or "",
                       a["valid_until"] or "", a["status"])
     out.print(table)
 

@@ -211,3 +211,14 @@ def test_the_snapshot_is_reused_until_something_changes(service, clock):
     clock.advance(timedelta(minutes=2))  # nothing changed, but a fresher iat/exp is due
     fresher = verify_trust_list(service.trust_list(), service.jwks(), authority_id=service.authority_id)
     assert fresher.issued_at == clock.now()
+
+
+def test_the_snapshot_travels_compressed(service, clock):
+    for n in range(40):  # enough entities for the snapshot to be worth compressing
+        service.upsert_entity(f"https://issuer-{n}.example.ca/issuer", name=f"Issuer {n}", jurisdiction="Test",
+                              role="issuer", jwks={"keys": [generate_key().public_jwk]})
+    api = TestClient(create_app(service.settings, clock, service))
+    response = api.get("/registry/trust-list", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < len(response.text) / 2
+    assert verify_trust_list(response.text, service.jwks(), authority_id=service.authority_id).entities
