@@ -13,8 +13,8 @@ from rich.table import Table
 
 from pctf.clock import SystemClock
 from pctf.i18n import t
-from pctf.vocab import type_for_vct
 from pctf.reasons import SandboxError
+from pctf.vocab import type_for_vct
 
 from .cli_support import Lang, entity_ref, fail, guarded, out, read_json_file, read_text_arg, settings
 
