@@ -29,8 +29,7 @@ from pctf.web import bearer_token, require_bearer, service_app
 
 from .service import FINAL_STATES, RegistryService
 from .trust_list import MEDIA_TYPE
-
-_MAX_ID = 2**63 - 1
+from .validation import MAX_ID
 
 
 class _Write(BaseModel):
@@ -177,7 +176,7 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
                                  valid_until=body.valid_until)
 
     @app.patch("/registry/authorizations/{auth_id}", dependencies=guarded)
-    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=_MAX_ID)) -> dict:
+    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         return service.set_authorization_status(auth_id, body.status, reason=body.reason,
                                                 effective_from=body.effective_from, retroactive=body.retroactive)
 
@@ -260,7 +259,7 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     # -- transparency ------------------------------------------------------------------
     @app.get("/registry/audit")
-    def audit(after: int = Query(0, ge=0, le=_MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
+    def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
         return service.audit_log(after=after, limit=limit)
 
     @app.get("/registry/audit/verify")

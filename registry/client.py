@@ -23,7 +23,8 @@ from pctf.trust import AuthorizationAnswer, answer_from_trqp
 from pctf.vocab import credential_type
 
 from . import rules
-from .service import RegistryService, iso_z
+from .rules import iso_z
+from .service import RegistryService
 from .trust_list import SnapshotTrust, TrustList, verify_trust_list
 
 log = logging.getLogger("pctf.registry.client")

@@ -3,7 +3,7 @@
 Onboarding starts here: before anyone assesses an applicant against PCTF criteria, the registry
 checks that what it will register is what wallets and verifiers will meet. The applicant's
 metadata must describe it (OpenID4VCI 12.2, SD-JWT VC issuer metadata), its published keys must
-pass the registry's own key rule (:func:`registry.service.validate_jwks`, the rule applied when
+pass the registry's own key rule (:func:`registry.validation.validate_jwks`, the rule applied when
 they are registered), and a test credential, obtained by a throwaway wallet through the
 applicant's real OpenID4VCI endpoints, must verify with those keys, carry the claims of its
 PCTF type and point to a well-formed status list. The test credential describes a test
@@ -34,7 +34,8 @@ from pctf.reasons import Reason, SandboxError
 from pctf.vocab import type_for_vct
 from wallet import oid4vci
 
-from .service import iso_z, validate_jwks
+from .rules import iso_z
+from .validation import validate_jwks
 
 SD_JWT_VC_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # the second is the draft's earlier name, still accepted
 STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"

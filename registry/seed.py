@@ -10,7 +10,8 @@ from __future__ import annotations
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import LEVELS_OF_ASSURANCE, credential_type
 
-from .service import RegistryService, validate_jwks
+from .service import RegistryService
+from .validation import validate_jwks
 
 
 def _merged_keys(service: RegistryService, entity_id: str, jwks: dict) -> dict:

@@ -12,22 +12,18 @@ single-process server. Answers are plain JSON-able dicts.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Iterator
-from urllib.parse import urlsplit
 
-from jwt.algorithms import get_default_algorithms
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pctf.clock import Clock, as_utc
-from pctf.jose import ALLOWED_ALGS, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
-from pctf.reasons import Reason, SandboxError
+from pctf.clock import Clock
+from pctf.jose import SigningKey, generate_key
+from pctf.reasons import SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
 from pctf.vocab import CREDENTIAL_TYPES, LEVELS_OF_ASSURANCE, credential_type
@@ -49,218 +45,37 @@ from .models import (
     RegistrySigningKey,
     StatusEvent,
 )
+from .records import (
+    GENESIS,
+    audit_dict,
+    audit_hash,
+    auth_dict,
+    entity_record,
+    hash_token,
+    recognition_dict,
+)
 from .rules import iso_z
 from .trust_list import sign_trust_list
+from .validation import (
+    ACTION_ROLES,
+    ACTIONS,
+    bad_request,
+    clean_loa,
+    clean_reason,
+    clean_row_id,
+    clean_text,
+    clean_url,
+    conflict,
+    db_time,
+    not_found,
+    one_of,
+    parse_time,
+    validate_jwks,
+    vct_of,
+)
 
-ACTIONS = ("issue", "verify")
-# The role an entity must hold for an action: an issuer is not authorized to verify, and so on.
-ACTION_ROLES = {"issue": "issuer", "verify": "verifier"}
-MAX_KEYS = 16
-_MAX_TEXT = 2048
-_MAX_ID = 2**63 - 1  # SQL BIGINT: a larger id can only be unknown, and must not overflow the driver
-_ALGORITHMS = get_default_algorithms()
-
-
-def parse_time(value: object, field: str) -> datetime:
-    """An aware UTC datetime from a datetime (naive means UTC, the kernel's convention) or an
-    RFC 3339 string, which must carry its offset: a wire time without one is ambiguous."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return as_utc(parsed)
-    raise _bad(f"{field} must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z")
-
-
-def _db_time(value: datetime) -> datetime:
-    """UTC to the whole second: what the tables store (see registry.models)."""
-    return as_utc(value).replace(microsecond=0)
-
-
-def _bad(message: str, reason: Reason = Reason.BAD_REQUEST) -> SandboxError:
-    return SandboxError(reason, message)
-
-
-def _not_found(message: str) -> SandboxError:
-    return SandboxError(Reason.NOT_FOUND, message, status_code=404)
-
-
-def _conflict(message: str) -> SandboxError:
-    return SandboxError(Reason.CONFLICT, message, status_code=409)
-
-
-def _text(value: object, field: str, max_len: int = _MAX_TEXT) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(f"{field} must be a non-empty string")
-    if len(value) > max_len:
-        raise _bad(f"{field} is longer than {max_len} characters")
-    return value.strip()
-
-
-def _entity_url(value: object, field: str = "entity_id") -> str:
-    text = _text(value, field)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise _bad(f"{field} must be an http(s) URL (an identifier such as an issuer URL)")
-    return text
-
-
-def _choice(value: object, field: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise _bad(f"{field} must be one of {', '.join(allowed)}")
-    return value  # type: ignore[return-value]
-
-
-def _loa(value: object, field: str = "assurance_level") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value not in LEVELS_OF_ASSURANCE:
-        raise _bad(f"{field} must be a PCTF level of assurance, an integer from 1 to 4")
-    return value
-
-
-def _vct(resource: object) -> str:
-    """A credential type name or ``vct``, as the ``vct``: authorizations are stored per ``vct``."""
-    return credential_type(_text(resource, "resource")).vct
-
-
-def _row_id(value: object, field: str = "id") -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(f"{field} must be an integer")
-    if not 1 <= value <= _MAX_ID:
-        raise _not_found(f"no authorization {value}")
-    return value
-
-
-def _public_key(jwk: object, index: int) -> dict:
-    """One registered key: public only, usable with an allowed algorithm, with a ``kid``."""
-    where = f"jwks.keys[{index}]"
-    if not isinstance(jwk, dict):
-        raise _bad(f"{where} must be a JWK object")
-    if has_private_parts(jwk):
-        # The registry publishes what it stores: a private member would leak the issuer's key.
-        raise _bad(f"{where} contains private key material; register public keys only")
-    try:
-        public = public_jwk_only(jwk)
-    except ValueError as exc:
-        raise _bad(f"{where}: {exc}") from None
-    alg = next((a for a, (kty, crv) in ALLOWED_ALGS.items()
-                if public.get("kty") == kty and public.get("crv") == crv), None)
-    if alg is None:
-        raise _bad(f"{where} uses an unsupported curve {public.get('crv')!r}")
-    if "alg" in public and public["alg"] != alg:
-        raise _bad(f"{where} declares alg {public['alg']!r}, which does not fit its curve ({alg})")
-    try:
-        _ALGORITHMS[alg].from_jwk(json.dumps(public))  # rejects bad encodings and off-curve points
-    except Exception:
-        raise _bad(f"{where} is not a valid {public.get('crv')} public key") from None
-    if "kid" not in public:
-        public["kid"] = thumbprint(public)
-    elif not isinstance(public["kid"], str) or not public["kid"]:
-        raise _bad(f"{where}.kid must be a non-empty string")
-    return public
-
-
-def validate_jwks(value: object) -> dict:
-    """A JWKS fit to register: public keys only, allowed curves, valid points, unique ``kid``s
-    (a missing ``kid`` becomes the key's RFC 7638 thumbprint). Raises ``bad_request`` saying which key fails."""
-    if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or not value["keys"]:
-        raise _bad('jwks must be an object {"keys": [...]} with at least one key')
-    if len(value["keys"]) > MAX_KEYS:
-        raise _bad(f"jwks may hold at most {MAX_KEYS} keys")
-    keys = [_public_key(k, i) for i, k in enumerate(value["keys"])]
-    kids = [k["kid"] for k in keys]
-    if len(set(kids)) != len(kids):
-        raise _bad("jwks holds two keys with the same kid")
-    return {"keys": keys}
-
-
-GENESIS = "0" * 64
 TRUST_LIST_REUSE_SECONDS = 60
 FINAL_STATES = ("accredited", "refused")
-
-
-def _canonical(value: object) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def audit_hash(entry: dict) -> str:
-    """SHA-256 over an audit entry's canonical JSON (every member but ``hash``), which includes
-    ``prev_hash``: altering, removing or reordering any entry breaks every hash after it."""
-    return hashlib.sha256(_canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
-
-
-def _audit_dict(row: AuditEntry) -> dict:
-    return {"seq": row.seq, "at": iso_z(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
-            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
-
-
-def _event_dict(row: StatusEvent) -> dict:
-    return {"status": row.status, "effective_from": iso_z(row.effective_from), "retroactive": row.retroactive,
-            "reason": row.reason, "recorded_at": iso_z(row.recorded_at)}
-
-
-def _key_event_dict(row: KeyEvent) -> dict:
-    return {"kid": row.kid, "event": row.event, "effective_from": iso_z(row.effective_from), "reason": row.reason,
-            "recorded_at": iso_z(row.recorded_at)}
-
-
-def _in_force(events: list[StatusEvent], recorded: str, now: datetime | None) -> str:
-    """The status in force at ``now`` (a decision dated later is not yet in force); without a
-    ``now``, the latest recorded decision."""
-    if now is None or not events:
-        return recorded
-    event = rules.status_at([_event_dict(e) for e in events], as_utc(now), as_utc(now))
-    return "active" if event is None else event["status"]
-
-
-def _auth_dict(row: Authorization, events: list[StatusEvent] = (), now: datetime | None = None) -> dict:
-    return {
-        "id": row.id,
-        "entity_id": row.entity_id,
-        "action": row.action,
-        "resource": row.resource,
-        "assurance_level": row.assurance_level,
-        "framework_id": row.framework_id,
-        "valid_from": iso_z(row.valid_from),
-        "valid_until": iso_z(row.valid_until),
-        "status": _in_force(list(events), row.status, now),
-        "status_history": [_event_dict(e) for e in events],
-    }
-
-
-def _record(row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent],
-            now: datetime) -> dict:
-    """An entity record: everything :mod:`registry.rules` needs to answer about it, as JSON.
-    ``status`` fields say what is in force at ``now``; the histories say everything decided."""
-    own = [e for e in events if e.authorization_id is None]
-    per_auth: dict[int, list[StatusEvent]] = {}
-    for e in events:
-        if e.authorization_id is not None:
-            per_auth.setdefault(e.authorization_id, []).append(e)
-    return {
-        "entity_id": row.entity_id,
-        "name": row.name,
-        "jurisdiction": row.jurisdiction,
-        "role": row.role,
-        "status": _in_force(own, row.status, now),
-        "jwks": row.jwks,
-        "key_events": [_key_event_dict(k) for k in key_events],
-        "status_history": [_event_dict(e) for e in own],
-        "authorizations": [_auth_dict(a, per_auth.get(a.id, []), now) for a in auths],
-    }
-
-
-def _recognition_dict(row: Recognition) -> dict:
-    return {"id": row.id, "authority_id": row.authority_id, "recognized_authority_id": row.recognized_authority_id,
-            "action": row.action, "resource": row.resource, "valid_from": iso_z(row.valid_from),
-            "valid_until": iso_z(row.valid_until), "status": row.status}
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RegistryService:
@@ -289,12 +104,12 @@ class RegistryService:
         or revoked entity (seeding runs at every start-up and must not undo a decision). A
         call that changes nothing writes nothing, not even to the audit log.
         """
-        entity_id = _entity_url(entity_id)
-        name = _text(name, "name", 200)
-        jurisdiction = _text(jurisdiction, "jurisdiction", 64)
-        role = _choice(role, "role", ROLES)
+        entity_id = clean_url(entity_id)
+        name = clean_text(name, "name", 200)
+        jurisdiction = clean_text(jurisdiction, "jurisdiction", 64)
+        role = one_of(role, "role", ROLES)
         keys = validate_jwks(jwks)
-        now = _db_time(self.clock.now())
+        now = db_time(self.clock.now())
         with self._write() as session:
             row = session.get(Entity, entity_id)
             if row is None:
@@ -327,28 +142,28 @@ class RegistryService:
 
     def _authorize(self, session: Session, entity_id: str, *, action: str, resource: str, assurance_level: int,
                    valid_from: datetime | str | None, valid_until: datetime | str | None, actor: str) -> dict:
-        entity_id = _text(entity_id, "entity_id")
-        action = _choice(action, "action", ACTIONS)
-        vct = _vct(resource)
-        loa = _loa(assurance_level)
+        entity_id = clean_text(entity_id, "entity_id")
+        action = one_of(action, "action", ACTIONS)
+        vct = vct_of(resource)
+        loa = clean_loa(assurance_level)
         start, end = self._window(valid_from, valid_until)
         entity = session.get(Entity, entity_id)
         if entity is None:
-            raise _not_found(f"no entity {entity_id}")
+            raise not_found(f"no entity {entity_id}")
         if entity.status == "revoked":
-            raise _conflict(f"{entity_id} was revoked and cannot be granted anything")
+            raise conflict(f"{entity_id} was revoked and cannot be granted anything")
         if entity.role != ACTION_ROLES[action]:
-            raise _conflict(f"{entity_id} is registered as {entity.role}; {action!r} needs the "
+            raise conflict(f"{entity_id} is registered as {entity.role}; {action!r} needs the "
                             f"{ACTION_ROLES[action]} role")
         row = Authorization(entity_id=entity_id, action=action, resource=vct, assurance_level=loa,
                             framework_id=self.authority_id, valid_from=start, valid_until=end, status="active",
-                            created_at=_db_time(self.clock.now()))
+                            created_at=db_time(self.clock.now()))
         session.add(row)
         session.flush()
         self._audit(session, actor, "authorization.granted", entity_id,
                     {"authorization_id": row.id, "action": action, "resource": vct, "assurance_level": loa,
                      "valid_from": iso_z(start), "valid_until": iso_z(end)})
-        return _auth_dict(row)
+        return auth_dict(row)
 
     def set_authorization_status(self, auth_id: int, status: str, *, effective_from: datetime | str | None = None,
                                  reason: str = "", retroactive: bool | None = None,
@@ -359,14 +174,14 @@ class RegistryService:
         ``retroactive=False``, reaches back to what was issued before it; a suspension only
         covers what is issued from its effective date unless ``retroactive=True``.
         """
-        auth_id = _row_id(auth_id)
+        auth_id = clean_row_id(auth_id)
         event = self._event_fields(status, effective_from, reason, retroactive)
         with self._write() as session:
             row = session.get(Authorization, auth_id)
             if row is None:
-                raise _not_found(f"no authorization {auth_id}")
+                raise not_found(f"no authorization {auth_id}")
             if row.status == "revoked":
-                raise _conflict(f"authorization {auth_id} was revoked; grant a new one instead")
+                raise conflict(f"authorization {auth_id} was revoked; grant a new one instead")
             session.add(StatusEvent(entity_id=row.entity_id, authorization_id=auth_id, **event))
             row.status = event["status"]
             self._audit(session, actor, f"authorization.{_VERBS[event['status']]}", row.entity_id,
@@ -374,33 +189,33 @@ class RegistryService:
             session.flush()
             events = session.exec(select(StatusEvent).where(StatusEvent.authorization_id == auth_id)
                                   .order_by(StatusEvent.id)).all()
-            return _auth_dict(row, events, self.clock.now())
+            return auth_dict(row, events, self.clock.now())
 
     def set_entity_status(self, entity_id: str, status: str, *, effective_from: datetime | str | None = None,
                           reason: str = "", retroactive: bool | None = None, actor: str = "governance") -> dict:
         """Suspend, reinstate or revoke an entity (all its authorizations with it), as
         :meth:`set_authorization_status` does for one; revocation is final."""
-        entity_id = _text(entity_id, "entity_id")
+        entity_id = clean_text(entity_id, "entity_id")
         event = self._event_fields(status, effective_from, reason, retroactive)
         with self._write() as session:
             row = session.get(Entity, entity_id)
             if row is None:
-                raise _not_found(f"no entity {entity_id}")
+                raise not_found(f"no entity {entity_id}")
             if row.status == "revoked":
-                raise _conflict(f"{entity_id} was revoked; it must apply again under a new identifier")
+                raise conflict(f"{entity_id} was revoked; it must apply again under a new identifier")
             session.add(StatusEvent(entity_id=entity_id, authorization_id=None, **event))
-            row.status, row.updated_at = event["status"], _db_time(self.clock.now())
+            row.status, row.updated_at = event["status"], db_time(self.clock.now())
             self._audit(session, actor, f"entity.{_VERBS[event['status']]}", entity_id, _event_details(event))
             session.flush()
             return self._load(session, row)
 
     def add_key(self, entity_id: str, jwk: dict, *, actor: str = "governance") -> dict:
         """Register one more public key for an entity (the first half of a key rotation)."""
-        entity_id = _text(entity_id, "entity_id")
+        entity_id = clean_text(entity_id, "entity_id")
         with self._write() as session:
             row = self._active_entity(session, entity_id)
             keys = validate_jwks({"keys": [*row.jwks.get("keys", []), jwk]})
-            row.jwks, row.updated_at = keys, _db_time(self.clock.now())
+            row.jwks, row.updated_at = keys, db_time(self.clock.now())
             self._audit(session, actor, "key.added", entity_id, {"kid": keys["keys"][-1]["kid"]})
             session.flush()
             return self._load(session, row)
@@ -414,22 +229,22 @@ class RegistryService:
         legitimately. A compromise needs a reason; an entity cannot retire its last usable key.
         A compromise is recorded even then: refusing it would leave a stolen key trusted.
         """
-        entity_id = _text(entity_id, "entity_id")
-        kid = _text(kid, "kid", 256)
-        event = _choice(event, "event", KEY_EVENTS)
-        start = _db_time(parse_time(effective_from, "effective_from") if effective_from is not None
+        entity_id = clean_text(entity_id, "entity_id")
+        kid = clean_text(kid, "kid", 256)
+        event = one_of(event, "event", KEY_EVENTS)
+        start = db_time(parse_time(effective_from, "effective_from") if effective_from is not None
                          else self.clock.now())
-        reason = _reason(reason, required=event == "compromised")
-        now = _db_time(self.clock.now())
+        reason = clean_reason(reason, required=event == "compromised")
+        now = db_time(self.clock.now())
         with self._write() as session:
             row = self._active_entity(session, entity_id)
             kids = [k["kid"] for k in row.jwks.get("keys", [])]
             if kid not in kids:
-                raise _not_found(f"{entity_id} has no registered key {kid!r}")
+                raise not_found(f"{entity_id} has no registered key {kid!r}")
             done = session.exec(select(KeyEvent).where(KeyEvent.entity_id == entity_id)).all()
             spent = {e.kid for e in done} | {kid}
             if event == "retired" and not set(kids) - spent:
-                raise _conflict(f"{entity_id} would have no usable key left; register its new key first")
+                raise conflict(f"{entity_id} would have no usable key left; register its new key first")
             session.add(KeyEvent(entity_id=entity_id, kid=kid, event=event, effective_from=start, reason=reason,
                                  recorded_at=now))
             self._audit(session, actor, f"key.{event}", entity_id,
@@ -445,9 +260,9 @@ class RegistryService:
         ``recognized_authority_id`` is that framework's TRQP authority URL: its
         ``/authorization`` and ``/entity`` endpoints live under it, as ours do.
         """
-        other = _entity_url(recognized_authority_id, "recognized_authority_id")
-        action = _choice(action, "action", ACTIONS)
-        vct = _vct(resource)
+        other = clean_url(recognized_authority_id, "recognized_authority_id")
+        action = one_of(action, "action", ACTIONS)
+        vct = vct_of(resource)
         start, end = self._window(valid_from, valid_until)
         with self._write() as session:
             row = Recognition(authority_id=self.authority_id, recognized_authority_id=other, action=action,
@@ -457,7 +272,7 @@ class RegistryService:
             self._audit(session, actor, "recognition.granted", other,
                         {"recognition_id": row.id, "action": action, "resource": vct, "valid_from": iso_z(start),
                          "valid_until": iso_z(end)})
-            return _recognition_dict(row)
+            return recognition_dict(row)
 
     # -- onboarding: apply, conformance, assessment, decision -------------------------
     def apply(self, body: object) -> dict:
@@ -465,45 +280,45 @@ class RegistryService:
         ``applicant_token`` (shown once) with which the applicant follows its application and
         asks for conformance runs. It grants nothing else: only governance decides."""
         if not isinstance(body, dict):
-            raise _bad("the application must be a JSON object")
-        entity_id = _entity_url(body.get("entity_id"))
-        name = _text(body.get("name"), "name", 200)
-        jurisdiction = _text(body.get("jurisdiction"), "jurisdiction", 64)
-        issuer = _entity_url(body.get("credential_issuer", entity_id), "credential_issuer")
+            raise bad_request("the application must be a JSON object")
+        entity_id = clean_url(body.get("entity_id"))
+        name = clean_text(body.get("name"), "name", 200)
+        jurisdiction = clean_text(body.get("jurisdiction"), "jurisdiction", 64)
+        issuer = clean_url(body.get("credential_issuer", entity_id), "credential_issuer")
         if issuer != entity_id:
             # The entity id is the issuer identifier its credentials carry as iss, and the keys
             # accreditation registers are the ones published under it: a different URL would let
             # an applicant have its keys registered under somebody else's identifier.
-            raise _bad("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
+            raise bad_request("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
         contacts = body.get("contacts")
         if (not isinstance(contacts, list) or not contacts or len(contacts) > 10
                 or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)):
-            raise _bad("contacts must be a list of 1 to 10 e-mail addresses or names")
+            raise bad_request("contacts must be a list of 1 to 10 e-mail addresses or names")
         requested = body.get("requested")
         if not isinstance(requested, list) or not requested or len(requested) > len(CREDENTIAL_TYPES):
-            raise _bad('requested must list the credential types asked for: [{"resource": "VerifiedPerson", '
+            raise bad_request('requested must list the credential types asked for: [{"resource": "VerifiedPerson", '
                        '"assurance_level": 3}]')
         wanted = []
         for i, item in enumerate(requested):
             if not isinstance(item, dict):
-                raise _bad(f"requested[{i}] must be an object with resource and assurance_level")
-            wanted.append({"resource": _vct(item.get("resource")),
-                           "assurance_level": _loa(item.get("assurance_level"), f"requested[{i}].assurance_level")})
+                raise bad_request(f"requested[{i}] must be an object with resource and assurance_level")
+            wanted.append({"resource": vct_of(item.get("resource")),
+                           "assurance_level": clean_loa(item.get("assurance_level"), f"requested[{i}].assurance_level")})
         if len({w["resource"] for w in wanted}) != len(wanted):
-            raise _bad("requested names a credential type twice")
+            raise bad_request("requested names a credential type twice")
         token = secrets.token_urlsafe(32)
-        now = _db_time(self.clock.now())
+        now = db_time(self.clock.now())
         with self._write() as session:
             existing = session.get(Entity, entity_id)
             if existing is not None and existing.status == "revoked":
-                raise _conflict(f"{entity_id} was revoked; apply under a new identifier")
+                raise conflict(f"{entity_id} was revoked; apply under a new identifier")
             open_ = session.exec(select(Application).where(Application.entity_id == entity_id,
                                                            Application.state.not_in(FINAL_STATES))).first()
             if open_ is not None:
-                raise _conflict(f"{entity_id} already has an open application ({open_.id})")
+                raise conflict(f"{entity_id} already has an open application ({open_.id})")
             row = Application(id=secrets.token_hex(8), entity_id=entity_id, name=name, jurisdiction=jurisdiction,
                               contacts=[c.strip() for c in contacts], requested=wanted, credential_issuer=issuer,
-                              state="submitted", applicant_token_hash=_hash_token(token), created_at=now,
+                              state="submitted", applicant_token_hash=hash_token(token), created_at=now,
                               updated_at=now)
             session.add(row)
             self._audit(session, f"applicant:{row.id}", "application.submitted", entity_id,
@@ -514,9 +329,9 @@ class RegistryService:
     def applicant_may_read(self, app_id: str, token: str | None) -> bool:
         """Whether ``token`` is the applicant token of application ``app_id``."""
         with Session(self.engine) as session:
-            row = session.get(Application, _text(app_id, "application_id", 64))
+            row = session.get(Application, clean_text(app_id, "application_id", 64))
             return (row is not None and token is not None
-                    and secrets.compare_digest(row.applicant_token_hash, _hash_token(token)))
+                    and secrets.compare_digest(row.applicant_token_hash, hash_token(token)))
 
     def record_conformance(self, app_id: str, report: dict, *, actor: str) -> dict:
         """Store a conformance report (see registry.conformance) and move the application on.
@@ -529,10 +344,10 @@ class RegistryService:
         with self._write() as session:
             row = self._open_application(session, app_id)
             session.add(ConformanceRun(application_id=row.id, passed=passed, report=report,
-                                       ran_at=_db_time(self.clock.now())))
+                                       ran_at=db_time(self.clock.now())))
             row.state = "conformance_passed" if passed else "conformance_failed"
             row.jwks = jwks
-            row.updated_at = _db_time(self.clock.now())
+            row.updated_at = db_time(self.clock.now())
             self._audit(session, actor, "conformance.recorded", row.entity_id,
                         {"application_id": row.id, "passed": passed, "failed_checks": failed})
             session.flush()
@@ -541,16 +356,16 @@ class RegistryService:
     def assess(self, app_id: str, criterion: str, *, met: bool, evidence: str, actor: str = "assessor") -> dict:
         """An assessor marks one PCTF criterion met or not, with the evidence looked at."""
         if not isinstance(met, bool):
-            raise _bad("met must be true or false")
-        evidence = _text(evidence, "evidence", 4000)
+            raise bad_request("met must be true or false")
+        evidence = clean_text(evidence, "evidence", 4000)
         with self._write() as session:
             row = self._open_application(session, app_id)
             ids = [c.id for c in criteria_for([r["resource"] for r in row.requested])]
             if criterion not in ids:
-                raise _bad(f"criterion must be one of {', '.join(ids)}")
+                raise bad_request(f"criterion must be one of {', '.join(ids)}")
             mark = session.exec(select(AssessmentMark).where(AssessmentMark.application_id == row.id,
                                                              AssessmentMark.criterion == criterion)).first()
-            now = _db_time(self.clock.now())
+            now = db_time(self.clock.now())
             if mark is None:
                 session.add(AssessmentMark(application_id=row.id, criterion=criterion, met=met, evidence=evidence,
                                            assessed_at=now))
@@ -571,17 +386,17 @@ class RegistryService:
         validity window. A refusal needs reasons. Either way the application is closed.
         """
         if not isinstance(body, dict):
-            raise _bad("the decision must be a JSON object")
-        decision = _choice(body.get("decision"), "decision", ("accredit", "refuse"))
+            raise bad_request("the decision must be a JSON object")
+        decision = one_of(body.get("decision"), "decision", ("accredit", "refuse"))
         with self._write() as session:
             row = self._open_application(session, app_id)
             if decision == "refuse":
                 reasons = body.get("reasons")
                 if (not isinstance(reasons, list) or not reasons
                         or not all(isinstance(r, str) and r.strip() for r in reasons)):
-                    raise _bad("a refusal must give its reasons: a non-empty list of sentences")
+                    raise bad_request("a refusal must give its reasons: a non-empty list of sentences")
                 row.decision = {"decision": "refuse", "reasons": [r.strip()[:2000] for r in reasons],
-                                "decided_at": iso_z(_db_time(self.clock.now()))}
+                                "decided_at": iso_z(db_time(self.clock.now()))}
                 row.state = "refused"
                 self._audit(session, actor, "application.refused", row.entity_id,
                             {"application_id": row.id, "reasons": row.decision["reasons"]})
@@ -589,20 +404,20 @@ class RegistryService:
                 return self._application_view(session, row)
             grants = self._grants(row, body)
             if row.state != "conformance_passed" or not row.jwks:
-                raise _conflict("accreditation needs a passed technical conformance run first")
+                raise conflict("accreditation needs a passed technical conformance run first")
             marks = {m.criterion: m for m in session.exec(
                 select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()}
             checklist = criteria_for([r["resource"] for r in row.requested])
             missing = [c.id for c in checklist if c.id not in marks]
             unmet = [c.id for c in checklist if c.id in marks and not marks[c.id].met]
             if missing or unmet:
-                raise _conflict("the PCTF assessment is not complete: "
+                raise conflict("the PCTF assessment is not complete: "
                                 + "; ".join(filter(None, [missing and f"not assessed: {', '.join(missing)}",
                                                           unmet and f"not met: {', '.join(unmet)}"])))
             valid_from, valid_until = body.get("valid_from"), body.get("valid_until")
             entity = session.get(Entity, row.entity_id)
             keys = validate_jwks(row.jwks)
-            now = _db_time(self.clock.now())
+            now = db_time(self.clock.now())
             if entity is None:
                 session.add(Entity(entity_id=row.entity_id, name=row.name, jurisdiction=row.jurisdiction,
                                    role="issuer", jwks=keys, status="active", created_at=now, updated_at=now))
@@ -610,7 +425,7 @@ class RegistryService:
                             {"name": row.name, "jurisdiction": row.jurisdiction, "role": "issuer",
                              "kids": [k["kid"] for k in keys["keys"]], "application_id": row.id})
             elif entity.role != "issuer":
-                raise _conflict(f"{row.entity_id} is registered as {entity.role}, not as an issuer")
+                raise conflict(f"{row.entity_id} is registered as {entity.role}, not as an issuer")
             session.flush()
             granted = [self._authorize(session, row.entity_id, action="issue", resource=vct, assurance_level=loa,
                                        valid_from=valid_from, valid_until=valid_until, actor=actor)
@@ -632,28 +447,28 @@ class RegistryService:
         if types is None:
             types = list(asked)
         if not isinstance(types, list) or not types:
-            raise _bad("types must be a non-empty list of credential types")
+            raise bad_request("types must be a non-empty list of credential types")
         loa = body.get("assurance_level")
         grants = []
         for t in types:
-            vct = _vct(t)
+            vct = vct_of(t)
             if vct in (g[0] for g in grants):
-                raise _bad(f"types names {t} twice")
+                raise bad_request(f"types names {t} twice")
             if vct not in asked:
-                raise _conflict(f"the application did not ask to issue {t}")
-            level = asked[vct] if loa is None else _loa(loa)
+                raise conflict(f"the application did not ask to issue {t}")
+            level = asked[vct] if loa is None else clean_loa(loa)
             if level > asked[vct]:
-                raise _conflict(f"the application asked for {t} up to LoA {asked[vct]}, not {level}")
+                raise conflict(f"the application asked for {t} up to LoA {asked[vct]}, not {level}")
             grants.append((vct, level))
         return grants
 
     # -- reads -------------------------------------------------------------------------
     def entity(self, entity_id: str) -> dict:
-        entity_id = _text(entity_id, "entity_id")
+        entity_id = clean_text(entity_id, "entity_id")
         with Session(self.engine) as session:
             row = session.get(Entity, entity_id)
             if row is None:
-                raise _not_found(f"no entity {entity_id}")
+                raise not_found(f"no entity {entity_id}")
             return self._load(session, row)
 
     def entities(self) -> list[dict]:
@@ -670,18 +485,18 @@ class RegistryService:
             for k in session.exec(select(KeyEvent).order_by(KeyEvent.id)).all():
                 key_events.setdefault(k.entity_id, []).append(k)
             now = self.clock.now()
-            return [_record(r, auths.get(r.entity_id, []), events.get(r.entity_id, []),
+            return [entity_record(r, auths.get(r.entity_id, []), events.get(r.entity_id, []),
                             key_events.get(r.entity_id, []), now) for r in rows]
 
     def recognitions(self) -> list[dict]:
         with Session(self.engine) as session:
-            return [_recognition_dict(r) for r in session.exec(select(Recognition).order_by(Recognition.id)).all()]
+            return [recognition_dict(r) for r in session.exec(select(Recognition).order_by(Recognition.id)).all()]
 
     def application(self, app_id: str) -> dict:
         with Session(self.engine) as session:
-            row = session.get(Application, _text(app_id, "application_id", 64))
+            row = session.get(Application, clean_text(app_id, "application_id", 64))
             if row is None:
-                raise _not_found(f"no application {app_id}")
+                raise not_found(f"no application {app_id}")
             return self._application_view(session, row)
 
     def applications(self) -> list[dict]:
@@ -692,24 +507,24 @@ class RegistryService:
 
     def criteria(self, resources: list[str] | None = None) -> list[dict]:
         """The assessment checklist for these types (all types when none are named)."""
-        vcts = [_vct(r) for r in resources] if resources else [t.vct for t in CREDENTIAL_TYPES.values()]
+        vcts = [vct_of(r) for r in resources] if resources else [t.vct for t in CREDENTIAL_TYPES.values()]
         return [{"id": c.id, "en": c.en, "fr": c.fr} for c in criteria_for(vcts)]
 
     def audit_log(self, *, after: int = 0, limit: int = 1000) -> list[dict]:
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-            raise _bad("after must be a non-negative integer")
+            raise bad_request("after must be a non-negative integer")
         limit = max(1, min(int(limit), 10_000))
         with Session(self.engine) as session:
             rows = session.exec(select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
                                 .limit(limit)).all()
-            return [_audit_dict(r) for r in rows]
+            return [audit_dict(r) for r in rows]
 
     def verify_audit_log(self) -> dict:
         """Walk the whole chain: each entry's hash, its link to the previous one, no gaps."""
         prev, count = GENESIS, 0
         with Session(self.engine) as session:
             for row in session.exec(select(AuditEntry).order_by(AuditEntry.seq)):
-                entry = _audit_dict(row)
+                entry = audit_dict(row)
                 count += 1
                 problem = None
                 broken_at = row.seq
@@ -769,7 +584,7 @@ class RegistryService:
         try:
             with self._write() as session:
                 session.add(RegistrySigningKey(kid=key.kid, private_jwk=key.private_jwk,
-                                               created_at=_db_time(self.clock.now())))
+                                               created_at=db_time(self.clock.now())))
         except SandboxError:  # another process created one first: use that one
             return self.signing_key()
         return key
@@ -835,12 +650,12 @@ class RegistryService:
                 session.commit()
             except IntegrityError:
                 session.rollback()
-                raise _conflict("a concurrent change conflicted with this one; retry") from None
+                raise conflict("a concurrent change conflicted with this one; retry") from None
 
     def _audit(self, session: Session, actor: str, action: str, subject: str, details: dict) -> None:
         """Append one entry to the audit log, in the transaction of the change it records."""
         last = session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
-        entry = {"seq": 1 if last is None else last.seq + 1, "at": iso_z(_db_time(self.clock.now())),
+        entry = {"seq": 1 if last is None else last.seq + 1, "at": iso_z(db_time(self.clock.now())),
                  "actor": actor, "action": action, "subject": subject, "details": details,
                  "prev_hash": GENESIS if last is None else last.hash}
         entry["hash"] = audit_hash(entry)
@@ -854,24 +669,24 @@ class RegistryService:
                               .order_by(StatusEvent.id)).all()
         key_events = session.exec(select(KeyEvent).where(KeyEvent.entity_id == row.entity_id)
                                   .order_by(KeyEvent.id)).all()
-        return _record(row, list(auths), list(events), list(key_events), self.clock.now())
+        return entity_record(row, list(auths), list(events), list(key_events), self.clock.now())
 
     @staticmethod
     def _active_entity(session: Session, entity_id: str) -> Entity:
         row = session.get(Entity, entity_id)
         if row is None:
-            raise _not_found(f"no entity {entity_id}")
+            raise not_found(f"no entity {entity_id}")
         if row.status == "revoked":
-            raise _conflict(f"{entity_id} was revoked")
+            raise conflict(f"{entity_id} was revoked")
         return row
 
     @staticmethod
     def _open_application(session: Session, app_id: str) -> Application:
-        row = session.get(Application, _text(app_id, "application_id", 64))
+        row = session.get(Application, clean_text(app_id, "application_id", 64))
         if row is None:
-            raise _not_found(f"no application {app_id}")
+            raise not_found(f"no application {app_id}")
         if row.state in FINAL_STATES:
-            raise _conflict(f"application {app_id} was already decided ({row.state})")
+            raise conflict(f"application {app_id} was already decided ({row.state})")
         return row
 
     def _application_view(self, session: Session, row: Application) -> dict:
@@ -894,36 +709,36 @@ class RegistryService:
                 "created_at": iso_z(row.created_at), "updated_at": iso_z(row.updated_at)}
 
     def _window(self, valid_from: object, valid_until: object) -> tuple[datetime, datetime | None]:
-        start = _db_time(parse_time(valid_from, "valid_from") if valid_from is not None else self.clock.now())
-        end = _db_time(parse_time(valid_until, "valid_until")) if valid_until is not None else None
+        start = db_time(parse_time(valid_from, "valid_from") if valid_from is not None else self.clock.now())
+        end = db_time(parse_time(valid_until, "valid_until")) if valid_until is not None else None
         if end is not None and end <= start:
-            raise _bad("valid_until must be later than valid_from")
+            raise bad_request("valid_until must be later than valid_from")
         return start, end
 
     def _event_fields(self, status: object, effective_from: object, reason: object, retroactive: object) -> dict:
-        status = _choice(status, "status", STATUSES)
+        status = one_of(status, "status", STATUSES)
         if retroactive is not None and not isinstance(retroactive, bool):
-            raise _bad("retroactive must be true or false")
-        now = _db_time(self.clock.now())
+            raise bad_request("retroactive must be true or false")
+        now = db_time(self.clock.now())
         return {"status": status,
-                "effective_from": _db_time(parse_time(effective_from, "effective_from"))
+                "effective_from": db_time(parse_time(effective_from, "effective_from"))
                 if effective_from is not None else now,
-                "reason": _reason(reason, required=status != "active"),
+                "reason": clean_reason(reason, required=status != "active"),
                 "retroactive": (status == "revoked") if retroactive is None else retroactive,
                 "recorded_at": now}
 
     def _query(self, body: object) -> dict:
         """Validate a TRQP query body; the four identifiers are echoed in the answer as asked."""
         if not isinstance(body, dict):
-            raise _bad("the query must be a JSON object")
-        echo = {k: _text(body.get(k), k) for k in ("entity_id", "authority_id", "action", "resource")}
+            raise bad_request("the query must be a JSON object")
+        echo = {k: clean_text(body.get(k), k) for k in ("entity_id", "authority_id", "action", "resource")}
         context = body.get("context")
         if context is None:
             context = {}
         if not isinstance(context, dict):
-            raise _bad("context must be a JSON object")
+            raise bad_request("context must be a JSON object")
         at = parse_time(context["time"], "context.time") if context.get("time") is not None else self.clock.now()
-        loa = (_loa(context["assurance_level"], "context.assurance_level")
+        loa = (clean_loa(context["assurance_level"], "context.assurance_level")
                if context.get("assurance_level") is not None else None)
         return {"echo": echo, "at": at, "loa": loa}
 
@@ -940,19 +755,11 @@ def _conformance_report(report: object) -> tuple[bool, list[str], dict | None]:
     """Check a conformance report's shape: whether it passed, the ids of the checks that failed,
     and, for a pass, the keys it found (validated now, since accreditation registers them)."""
     if not isinstance(report, dict) or not isinstance(report.get("passed"), bool):
-        raise _bad("a conformance report must be an object with a boolean passed")
+        raise bad_request("a conformance report must be an object with a boolean passed")
     checks = report.get("checks", [])
     if not isinstance(checks, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in checks):
-        raise _bad("a conformance report's checks must be a list of objects with an id")
+        raise bad_request("a conformance report's checks must be a list of objects with an id")
     failed = [c["id"] for c in checks if c.get("passed") is not True]
     if not report["passed"]:
         return False, failed, None
     return True, failed, validate_jwks(report.get("jwks"))
-
-
-def _reason(value: object, *, required: bool) -> str:
-    if value is None or value == "":
-        if required:
-            raise _bad("a reason is required for a suspension, revocation or key compromise")
-        return ""
-    return _text(value, "reason", 2000)

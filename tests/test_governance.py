@@ -37,7 +37,8 @@ from registry.models import (
     Recognition,
     StatusEvent,
 )
-from registry.service import GENESIS, RegistryService, audit_hash
+from registry.records import GENESIS, audit_hash
+from registry.service import RegistryService
 from verifier.engine import VerificationEngine
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
