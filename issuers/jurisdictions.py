@@ -2,8 +2,10 @@
 
 Only provinces and territories issue a *Verified Person* (they hold the legislative basis);
 the federal registrar issues *Verified Organization* and the director / signing-officer
-*Verified Relationship* for the corporations it registers. A new jurisdiction is one more entry
-here, not new code.
+*Verified Relationship* for the corporations it registers; Province 1's vital statistics agency
+registers births and deaths, issues the parent–child *Verified Relationship* from its birth
+register, and announces each registered death to every issuer (``person.died``). A new
+jurisdiction is one more entry here, not new code.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ class Jurisdiction:
     name_en: str
     name_fr: str
     jurisdiction: str  # what the registry records as the entity's jurisdiction
-    kind: str  # "person" (identity proofing) or "registrar" (business registration)
+    kind: str  # "person" (identity proofing), "registrar" (business registration) or "vital_statistics"
     grants: tuple[tuple[str, int], ...]  # (credential type, highest level of assurance it issues at)
 
     def name(self, lang: str = "en") -> str:
@@ -41,6 +43,8 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
                      "Terr2", "person", (("VerifiedPerson", 2),)),
         Jurisdiction("fed", "Federal Corporations Registrar", "Registraire fédéral des sociétés",
                      "Fed", "registrar", (("VerifiedOrganization", 3), ("VerifiedRelationship", 3))),
+        Jurisdiction("vitalstats", "Province 1 Vital Statistics Agency", "Bureau de l'état civil de la Province 1",
+                     "Prov1", "vital_statistics", (("VerifiedRelationship", 3),)),
     )
 }
 

@@ -89,3 +89,18 @@ class Organization(SQLModel, table=True):
     registered_office: dict = Field(sa_column=Column(JSON, nullable=False))
     directors: list = Field(sa_column=Column(JSON, nullable=False))
     status: str = "active"
+
+
+class DeathRecord(SQLModel, table=True):
+    """A death on vital statistics' register. The ``person.died`` event that announces it is
+    stored in the outbox in the same transaction (:mod:`pctf.events`)."""
+
+    __tablename__ = "death_record"
+    id: int | None = Field(default=None, primary_key=True)
+    given_name: str
+    family_name: str
+    birthdate: str = Field(index=True)
+    date_of_death: str
+    identity_key: str = Field(unique=True)  # the normalized person (issuers.deaths.identity_key): one death each
+    registered_at: datetime
+    event_id: str = Field(unique=True)

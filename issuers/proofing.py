@@ -48,3 +48,37 @@ def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> 
     if has_foundational and has_photo:
         loa = 4 if biometric else 3
     return min(loa, max_loa)
+
+
+# A legal change of name is shown by one of these, giving the name before and after.
+NAME_CHANGE_EVIDENCE = {"marriage_certificate", "change_of_name_certificate"}
+
+
+def check_name_change(before: dict, after: dict, evidence: object) -> str:
+    """The simulated re-proofing of a change of name: a marriage or change-of-name certificate
+    whose ``previous_given_name`` / ``previous_family_name`` are the credential's current names
+    and whose ``given_name`` / ``family_name`` are the new ones. Returns the document's type."""
+    if not isinstance(evidence, list) or not evidence:
+        raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a change of name needs a marriage or change-of-name "
+                                                         "certificate as evidence", status_code=422)
+    for doc in evidence:
+        kind = doc.get("type") if isinstance(doc, dict) else None
+        if kind not in NAME_CHANGE_EVIDENCE:
+            continue
+        if not str(doc.get("number", "")).strip():
+            raise SandboxError(Reason.BAD_REQUEST, f"the {kind.replace('_', ' ')} needs its number")
+        for field in ("given_name", "family_name"):
+            if doc.get(f"previous_{field}", before.get(field)) != before.get(field):
+                raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} does not give the current "
+                                                             f"{field.replace('_', ' ')} as the previous one",
+                                   status_code=422)
+            if doc.get(field, before.get(field)) != after.get(field):
+                raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} does not give the new "
+                                                             f"{field.replace('_', ' ')}", status_code=422)
+        if doc.get("birthdate") is not None and doc.get("birthdate") != before.get("birthdate"):
+            raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} is about someone born on "
+                                                         "another date", status_code=422)
+        return kind
+    raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a change of name needs a marriage or change-of-name certificate "
+                                                     f"(accepted: {', '.join(sorted(NAME_CHANGE_EVIDENCE))})",
+                       status_code=422)

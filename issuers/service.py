@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from pctf import sdjwt, statuslist
 from pctf.clock import Clock, as_utc
+from pctf.events import OutboxEvent, ProcessedEvent
 from pctf.jose import ALLOWED_ALGS, Jws, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -28,7 +29,7 @@ from pctf.vocab import ADDRESS_FIELDS, CredentialType, credential_type
 
 from . import proofing
 from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
-from .models import CredentialOffer, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
+from .models import CredentialOffer, DeathRecord, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
@@ -67,7 +68,8 @@ class IssuerService:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        tables = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord]
+        tables = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord, DeathRecord,
+                  OutboxEvent, ProcessedEvent]
         self.engine = engine_for(settings, "issuers", tables)
         add_missing_columns(self.engine, [Issuance])
         self.status_list_size = STATUS_LIST_SIZE
@@ -121,6 +123,10 @@ class IssuerService:
     # -- minting ------------------------------------------------------------------------
     def mint(self, short_id: str, type_name: str, claims: dict, holder_jwk: dict) -> str:
         """Sign a credential of ``type_name`` for ``holder_jwk``; the single place credentials are made."""
+        return self._mint(short_id, type_name, claims, holder_jwk)[0]
+
+    def _mint(self, short_id: str, type_name: str, claims: dict, holder_jwk: dict) -> tuple[str, int]:
+        """:meth:`mint`, also returning the new issuance's id."""
         issuer = jurisdiction(short_id)
         ctype = credential_type(type_name)
         max_loa = issuer.max_loa(ctype.name)
@@ -144,9 +150,10 @@ class IssuerService:
                 # is signed only once its index is its own.
                 status_list = self._open_status_list(session, short_id)
                 idx = secrets.randbelow(status_list.size)
-                session.add(Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
-                                     assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires,
-                                     status_list_id=status_list.id, status_idx=idx))
+                issuance = Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
+                                    assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires,
+                                    status_list_id=status_list.id, status_idx=idx)
+                session.add(issuance)
                 try:
                     session.flush()
                 except IntegrityError:
@@ -164,8 +171,9 @@ class IssuerService:
                 credential = sdjwt.issue(payload, key, disclosable=ctype.disclosable_paths())
                 session.exec(update(StatusListRecord).where(StatusListRecord.id == status_list.id)
                              .values(allocated=StatusListRecord.allocated + 1))
+                issuance_id = issuance.id
                 session.commit()
-                return credential
+                return credential, issuance_id
         raise SandboxError(Reason.CONFLICT, "no free status list index was found; try again", status_code=503)
 
     @staticmethod
@@ -272,15 +280,29 @@ class IssuerService:
             if row.status_list_id is None:
                 raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} was issued without a status list entry",
                                    status_code=409)
-            done = session.exec(update(Issuance).where(Issuance.id == issuance_id, Issuance.status != "revoked")
-                                .values(status=status, status_reason=reason, status_changed_at=self.clock.now()))
-            if done.rowcount != 1:  # revoked by someone else a moment ago
+            if not self.change_status(session, issuance_id, status, reason, unless="revoked"):
+                # revoked by someone else a moment ago
                 session.rollback()
                 raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final",
                                    status_code=409)
             session.commit()
             session.refresh(row)
             return {**self._issuance_dict(row), "status_reason": row.status_reason}
+
+    def change_status(self, session: Session, issuance_id: int, status: str, reason: str | None, *,
+                      only_if: str | None = None, unless: str | None = None) -> bool:
+        """The one status write, in the caller's transaction, conditional on the current status
+        (``only_if`` it is, or ``unless`` it is) so concurrent changes cannot overwrite each other.
+        Returns whether the row changed. Staff changes, death notifications and replacements all
+        write through here; the status list token is computed from these rows when served."""
+        where = [Issuance.id == issuance_id]
+        if only_if is not None:
+            where.append(Issuance.status == only_if)
+        if unless is not None:
+            where.append(Issuance.status != unless)
+        done = session.exec(update(Issuance).where(*where)
+                            .values(status=status, status_reason=reason, status_changed_at=self.clock.now()))
+        return done.rowcount == 1
 
     # -- proofing and registration (what happens before an offer) -------------------------
     def proof_person(self, short_id: str, application: dict) -> dict:
@@ -338,14 +360,21 @@ class IssuerService:
         return {"business_number": bn, **offer}
 
     # -- OpenID4VCI ---------------------------------------------------------------------
-    def create_offer(self, short_id: str, items: list[tuple[str, dict]], *, with_tx_code: bool = True) -> dict:
-        """A pre-authorized credential offer (OpenID4VCI 4.1.1) for the given (type, claims) pairs."""
+    def create_offer(self, short_id: str, items: list[tuple[str, dict]], *, with_tx_code: bool = True,
+                     supersedes: int | None = None, holder_kid: str | None = None) -> dict:
+        """A pre-authorized credential offer (OpenID4VCI 4.1.1) for the given (type, claims) pairs.
+
+        An offer that ``supersedes`` an issuance (renewal, change of name or address) can only be
+        redeemed with the holder key ``holder_kid`` (the old credential's), and issuing from it
+        revokes the old credential (:meth:`credential`).
+        """
         code = secrets.token_urlsafe(32)
         tx_code = f"{secrets.randbelow(10**6):06d}" if with_tx_code else None
+        bound = {k: v for k, v in (("supersedes", supersedes), ("holder_kid", holder_kid)) if v is not None}
         with Session(self.engine) as session:
             session.add(CredentialOffer(
                 code_hash=_sha256(code), issuer_id=short_id,
-                items=[{"configuration_id": t, "claims": c} for t, c in items],
+                items=[{"configuration_id": t, "claims": c, **bound} for t, c in items],
                 tx_code_hash=_sha256(tx_code) if tx_code else None,
                 expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds)))
             session.commit()
@@ -382,6 +411,10 @@ class IssuerService:
             "credential_issuer": url,
             "credential_endpoint": f"{url}/credential",
             "nonce_endpoint": f"{url}/nonce",
+            # Sandbox extensions (OpenID4VCI 12.2.4 allows more members): where a holder, proving
+            # possession of a credential, asks for its renewal or for a re-issuance with changes.
+            "renewal_endpoint": f"{url}/renewal",
+            "reissuance_endpoint": f"{url}/reissuance",
             "display": [{"name": issuer.name_en, "locale": "en-CA"}, {"name": issuer.name_fr, "locale": "fr-CA"}],
             "credential_configurations_supported": configs,
         }
@@ -444,11 +477,45 @@ class IssuerService:
             if config_id in offer.issued:
                 raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
             holder = self._check_proof(short_id, body)
-            credential = self.mint(short_id, config_id, item["claims"], holder)
+            if item.get("holder_kid") and thumbprint(holder) != item["holder_kid"]:
+                raise SandboxError(Reason.INVALID_PROOF, "this offer replaces a credential bound to another holder key")
+            if item.get("supersedes"):
+                self.check_replaceable(short_id, item["supersedes"])
+            credential, issuance_id = self._mint(short_id, config_id, item["claims"], holder)
             offer.issued = [*offer.issued, config_id]
             session.add(offer)
             session.commit()
+        if item.get("supersedes"):
+            self._supersede(short_id, item["supersedes"], issuance_id)
         return {"credentials": [{"credential": credential}]}
+
+    # -- replacing a credential (renewal, change of name or address) ---------------------------
+    def check_replaceable(self, short_id: str, issuance_id: int) -> Issuance:
+        """The issuance a holder asks to replace, refused unless it is still valid: a suspended
+        credential is on hold, a revoked one (a death, an earlier replacement) is final."""
+        with Session(self.engine) as session:
+            row = session.get(Issuance, issuance_id)
+        if row is None or row.issuer_id != short_id:
+            raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no issuance {issuance_id}", status_code=404)
+        if row.status == "revoked":
+            raise SandboxError(Reason.CREDENTIAL_REVOKED, "the credential to replace is revoked", status_code=409)
+        if row.status == "suspended":
+            raise SandboxError(Reason.CREDENTIAL_SUSPENDED, "the credential to replace is suspended", status_code=409)
+        return row
+
+    def _supersede(self, short_id: str, old_id: int, new_id: int) -> None:
+        """Revoke the replaced credential now that its successor exists (not when the offer is made:
+        a holder who never redeems the offer keeps a working credential). Should the old one have
+        been revoked or suspended in between (a death registered meanwhile), the new one inherits it:
+        it is revoked at once, so a replacement never outlives what it replaced."""
+        with Session(self.engine) as session:
+            done = self.change_status(session, old_id, "revoked", f"superseded by issuance {new_id}", only_if="valid")
+            session.commit()
+        if not done:
+            self.set_status(short_id, new_id, "revoked", f"issuance {old_id}, which it replaces, was revoked or "
+                                                         "suspended before it was issued")
+            raise SandboxError(Reason.CREDENTIAL_REVOKED, "the credential to replace was revoked or suspended meanwhile",
+                               status_code=409)
 
     def _check_proof(self, short_id: str, body: dict) -> dict:
         """Validate the ``openid4vci-proof+jwt`` key proof (OpenID4VCI F.1) and return its public key."""
@@ -469,7 +536,11 @@ class IssuerService:
         now = self.clock.timestamp()
         if not isinstance(iat, int) or iat > now + self.settings.leeway_seconds or now - iat > NONCE_LIFETIME.total_seconds():
             raise SandboxError(Reason.INVALID_PROOF, "the proof's iat is missing or not fresh")
-        nonce = claims.get("nonce")
+        self.consume_nonce(short_id, claims.get("nonce"))
+        return self._holder_key(jwk)
+
+    def consume_nonce(self, short_id: str, nonce: object) -> None:
+        """Use up a ``c_nonce`` this issuer handed out (single use, unexpired); ``invalid_nonce`` otherwise."""
         with Session(self.engine) as session:
             done = session.exec(update(IssuerNonce)
                                 .where(IssuerNonce.value == str(nonce), IssuerNonce.issuer_id == short_id,
@@ -477,8 +548,7 @@ class IssuerService:
                                 .values(used=True))
             session.commit()
         if done.rowcount != 1:
-            raise SandboxError(Reason.INVALID_NONCE, "the proof's nonce is unknown, expired or already used")
-        return self._holder_key(jwk)
+            raise SandboxError(Reason.INVALID_NONCE, "the nonce is unknown, expired or already used")
 
 
 def _claims_metadata(ctype: CredentialType) -> list[dict]:

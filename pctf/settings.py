@@ -12,7 +12,11 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_GOVERNANCE_TOKEN``: the bearer token of the registry's governance role. When unset a
   random one is generated once and kept in ``DATA_DIR/governance.token`` (mode 0600).
 * ``PCTF_ISSUER_ADMIN_TOKEN``: the bearer token of issuer staff (suspending, reinstating and
-  revoking single credentials). When unset, generated once into ``DATA_DIR/issuer-admin.token``.
+  revoking single credentials, registering deaths). When unset, generated once into
+  ``DATA_DIR/issuer-admin.token``.
+* ``PCTF_EVENT_BUS``: the publish/subscribe bus that carries events such as a registered death
+  to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
+  ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
 """
 from __future__ import annotations
 
@@ -59,6 +63,11 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, gt=0)
     # A wallet shows a credential as expiring soon this many days before its `exp`.
     expiring_soon_days: int = Field(default=30, ge=0)
+    # The event bus (pctf.events): memory:// or a redis:// URL; channels are <prefix>.<topic>.
+    event_bus: str = "memory://"
+    event_topic_prefix: str = Field(default="pctf", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    # How often events a broker outage kept in the outbox are published again.
+    event_relay_interval_seconds: float = Field(default=5.0, gt=0)
     # How long a verifier may rely on the registry's signed snapshot once the registry is unreachable.
     trust_list_lifetime_seconds: int = 86400
     # The registry's public JWKS, as JSON, for verifiers to check snapshots with; when unset they

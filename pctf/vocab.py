@@ -14,6 +14,10 @@ from .reasons import Reason, SandboxError
 VCT_PREFIX = "urn:pctf-sandbox:vct:"
 ADDRESS_FIELDS = ("street_address", "locality", "region", "postal_code", "country")
 RELATIONSHIP_ROLES = ("director", "signing_officer", "parent", "child", "delegate")
+# Relationships between two people: the holder is the relationship's ``person`` (the parent for
+# ``parent``, the child for ``child``) and the other one its ``related_person``. Relationships
+# with an organization (director, signing officer) name it in ``organization`` instead.
+FAMILY_ROLES = ("parent", "child")
 LEVELS_OF_ASSURANCE = (1, 2, 3, 4)
 
 

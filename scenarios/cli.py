@@ -21,6 +21,7 @@ from .registry_cli import registry_app
 
 app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(issuer_app, name="issuer")
@@ -77,7 +78,7 @@ def types(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 
 
 @app.command()
-def issue(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+def issue(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
           type_: str = typer.Option(..., "--type", help="Credential type name or vct, e.g. VerifiedPerson."),
           holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's JWK (private members are dropped)."),
           claims: str = typer.Option(..., "--claims", help="The claims as a JSON object.")) -> None:
@@ -310,6 +311,46 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
     _story_end(result, "cross", lang, as_json)
 
 
+@demo_app.command("death-notification")
+def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome and the "
+                                                         "propagation figures, as JSON."),
+                            ttl: int = typer.Option(2, "--ttl", min=1, max=300,
+                                                    help="Status list ttl of the story's sandbox, in seconds: how "
+                                                         "long a verifier may answer from a cached list.")) -> None:
+    """Sasha's father's Verified Person works at the federal benefits service; vital statistics
+    registers his death; every issuer revokes his credentials and the same presentation is
+    refused with credential_revoked. Prints how long that took, stage by stage.
+
+    Runs in a sandbox of its own (fresh data directory, free port) whose status lists carry a
+    short ttl, so the story does not wait the default five minutes; the ttl is printed, and it
+    bounds the last stage of the propagation.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+
+    from . import death_notification
+    from .narration import Narrator
+    from .stack import start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-death-") as tmp:
+        s = _story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl,
+                                                                 "issuer_admin_token": None})
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        server = guarded(lambda: start_in_thread(s, SystemClock()))
+        try:
+            narrator.note(t("death.sandbox", lang.value, url=s.base_url, data_dir=tmp, ttl=ttl))
+            narrator.title(t("death.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: death_notification.run(
+                    s.base_url, http, narrator, staff_token=s.resolved_secret("issuer-admin"), ttl_seconds=ttl))
+        finally:
+            server.stop()
+    _story_end(result, "death", lang, as_json)
+
+
 def _story_end(result: dict, story: str, lang: Lang, as_json: bool) -> None:
     """Print a story's outcome (one line, or the JSON document) and exit 0 when it went as told."""
     if as_json:
@@ -322,12 +363,13 @@ def _story_end(result: dict, story: str, lang: Lang, as_json: bool) -> None:
 
 def _story_settings(base, data_dir: Path):
     """Settings for a story that runs in a sandbox of its own: a fresh data dir, a free port,
-    embedded storage, every service on that one port."""
+    embedded storage, every service on that one port, events in process (a story's events must
+    never reach a sandbox that shares a broker)."""
     from .stack import free_port
 
     return base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
                                    "registry_url": None, "issuers_url": None, "wallet_url": None,
-                                   "verifier_url": None, "database_url": None})
+                                   "verifier_url": None, "database_url": None, "event_bus": "memory://"})
 
 
 # -- issuer conformance ------------------------------------------------------------------------
@@ -392,7 +434,7 @@ app.add_typer(wallet_app, name="wallet")
 app.add_typer(credential_app, name="credential")
 
 _STATUS_STYLES = {"valid": "green", "expiring_soon": "yellow", "expired": "red", "suspended": "yellow",
-                  "revoked": "bold red", "unknown": "dim"}
+                  "revoked": "bold red", "unknown": "dim", "replaced": "dim"}
 
 
 @wallet_app.command("list")
@@ -407,7 +449,7 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
     from pctf.statuslist import HttpStatusSource
     from wallet.service import WalletService
 
-    from .narration import ISSUER_NAMES, type_label
+    from .narration import issuer_label, type_label
 
     s = settings()
     clock = SystemClock()
@@ -438,13 +480,59 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
     for cred in held:
         short_id = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
         status = cred["status"]
-        table.add_row(type_label(cred["type"], lang.value), ISSUER_NAMES.get(short_id, cred["issuer"]),
+        table.add_row(type_label(cred["type"], lang.value), issuer_label(short_id, lang.value),
                       cred["expires_at"][:10], f"[{_STATUS_STYLES.get(status, '')}]{t('status.' + status, lang.value)}[/]")
     out.print(table)
+    for cred in held:
+        label = type_label(cred["type"], lang.value)
+        if cred["replaced_by"] is not None:
+            out.print(t("wallet.replaced_by", lang.value, id=cred["id"], type=label, new=cred["replaced_by"]),
+                      highlight=False)
+        elif "renew" in cred["actions"]:
+            out.print(t("wallet.renew_hint", lang.value, id=cred["id"], type=label, wallet=persona,
+                        status=t("status." + cred["status"], lang.value)), highlight=False)
+
+
+@wallet_app.command("renew")
+def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
+                 credential_id: int = typer.Argument(..., help="The credential's id (wallet list --json)."),
+                 as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                 lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    """Renew a credential that expires soon or has expired: the wallet proves possession to its
+    issuer, redeems the renewal offer over OpenID4VCI, and keeps the old one as replaced.
+
+    Uses the sandbox running at PCTF_PORT, or starts one for the duration of the command.
+    """
+    from pctf.http import checked_json, make_client
+
+    from .narration import type_label
+    from .stack import is_sandbox, port_in_use, start_in_thread
+
+    s = settings()
+    server = None
+    if not s.wallet_url:  # the embedded sandbox: use it, or run it for this command
+        if port_in_use(s.host, s.port):
+            if not is_sandbox(s.base_url):
+                fail(f"port {s.port} is taken by another program; set PCTF_PORT to a free port")
+        else:
+            server = guarded(lambda: start_in_thread(s, SystemClock()))
+    try:
+        with make_client(s) as http:
+            renewed = guarded(lambda: checked_json(http.post(
+                f"{s.service_url('wallet')}/wallet/{persona}/credentials/{credential_id}/renew")))
+    finally:
+        if server:
+            server.stop()
+    if as_json:
+        print(json.dumps(renewed, indent=2, ensure_ascii=False))
+        return
+    new = renewed["credential"]
+    out.print(t("wallet.renewed", lang.value, old=renewed["replaced"], new=new["id"],
+                type=type_label(new["type"], lang.value), expires=new["expires_at"][:10]), highlight=False)
 
 
 @credential_app.command("list")
-def credential_list(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+def credential_list(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
                     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
                     lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
     """The credentials an issuer has issued, with the issuance number credential status takes."""
@@ -469,7 +557,7 @@ def credential_list(issuer: str = typer.Option(..., "--issuer", help="Issuer sho
 
 
 @credential_app.command("status")
-def credential_status(issuer: str = typer.Option(..., "--issuer", help="Issuer short id: prov1, prov2, terr1, terr2, fed."),
+def credential_status(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
                       issuance: str = typer.Option(..., "--issuance", help="The issuance number (credential list)."),
                       set_: str = typer.Option(..., "--set", help="suspended, revoked (final) or valid (reinstate)."),
                       reason: Optional[str] = typer.Option(None, "--reason", help="Why, for the issuer's records."),

@@ -13,6 +13,16 @@ from verifier.relying_parties import relying_party
 ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "Terr2", "fed": "Fed"}
 
 
+def issuer_label(short_id: str, lang: str) -> str:
+    """A sandbox issuer's short name (Prov1, Fed, ...), else its full name in ``lang``."""
+    from issuers.jurisdictions import SANDBOX_ISSUERS
+
+    if short_id in ISSUER_NAMES:
+        return ISSUER_NAMES[short_id]
+    found = SANDBOX_ISSUERS.get(short_id)
+    return found.name(lang) if found else short_id
+
+
 def type_label(name: str, lang: str) -> str:
     try:
         ct = credential_type(name)
@@ -32,6 +42,16 @@ def _show(value) -> str:
     if isinstance(value, dict):
         return ", ".join(str(v) for v in value.values())
     return str(value)
+
+
+def _number(value: float, lang: str) -> str:
+    """``1,145.6`` in English, ``1 145,6`` in French."""
+    text = f"{value:,.1f}"
+    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
+
+
+def _milliseconds(value: float, lang: str) -> str:
+    return f"{_number(value, lang)} ms"
 
 
 class Narrator:
@@ -98,6 +118,8 @@ class Narrator:
             self.console.print(table)
         elif event in ("consented", "declined"):
             self._say(t(f"step.{event}", lang))
+        elif event.startswith("death."):
+            self._death(event, data)
         elif event.startswith(("onboarding.", "cross.")):
             self._onboarding(event, data)
         elif event == "verdict" and data["verdict"].get("checks"):
@@ -129,6 +151,46 @@ class Narrator:
         elif event == "onboarding.audit":
             self._say(t(event, lang, entries=data["entries"],
                         valid=t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)))
+        else:
+            self._say(t(event, lang, **data))
+
+    def _death(self, event: str, data: dict) -> None:
+        lang = self.lang
+        service = relying_party("fed-benefits").name(lang)
+        if event == "death.received":
+            cred = data["credential"]
+            issuer = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
+            self._say(t(event, lang, person=data["person"], type=type_label(cred["type"], lang),
+                        issuer=issuer_label(issuer, lang)))
+        elif event in ("death.presented", "death.presented_after"):
+            verdict = data["verdict"] or {"accepted": False, "reasons": []}
+            outcome = (f"[green]{t('death.accepted', lang)}[/]" if verdict["accepted"] else
+                       f"[red]{t('death.refused', lang, reasons=', '.join(verdict['reasons']))}[/]")
+            self._say(t(event, lang, person=data["person"], service=service, outcome=outcome,
+                        cached=data.get("cached", 0), ttl=data.get("ttl", "")))
+        elif event == "death.delivered":
+            issuer = issuer_label(data["issuer"], lang)
+            if data["delivered"]:
+                self.console.print("     • " + t(event, lang, issuer=issuer, ms=_number(data["ms"], lang),
+                                                  revoked=data["revoked"]),
+                                   highlight=False)
+            else:
+                self.console.print(f"     • [red]{t('death.not_delivered', lang, issuer=issuer)}[/]", highlight=False)
+        elif event == "death.wallet_view":
+            colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
+            shown = ", ".join(f"{type_label(k, lang)}{colon}{t('status.' + v, lang)}" for k, v in data["statuses"].items())
+            self._say(t(event, lang, person=data["person"], statuses=shown))
+        elif event == "death.propagation":
+            p = data["propagation"]
+            self._say(t(event, lang))
+            table = Table(t("col.leg", lang), t("col.elapsed", lang), box=None, padding=(0, 2))
+            for key, label in (("delivery_ms", "death.leg.delivered"), ("revocation_ms", "death.leg.revoked"),
+                               ("rejection_ms", "death.leg.rejected")):
+                value = p[key]
+                table.add_row(t(label, lang), "—" if value is None else _milliseconds(value, lang))
+            self.console.print(table)
+            self.console.print("     " + t("death.ttl_note", lang, ttl=p["status_list_ttl_seconds"],
+                                           cached=p["accepted_from_cached_status_list"]), highlight=False)
         else:
             self._say(t(event, lang, **data))
 

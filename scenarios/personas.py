@@ -60,3 +60,30 @@ TERR1_RESIDENT = (
      {"type": "birth_certificate", "number": "1985-TR1-002209", "given_name": "Nora", "family_name": "Kusugak",
       "birthdate": "1985-09-30"}],
 )
+
+# Sasha's father, for the death notification story, with the evidence Prov1 proofs him from.
+SASHA_FATHER = {
+    "given_name": "Gilles",
+    "family_name": "Tremblay",
+    "birthdate": "1951-09-02",
+    "address": {"street_address": "15 Elm Crescent", "locality": "Riverton", "region": "Prov1",
+                "postal_code": "A1B 3K8", "country": "CA"},
+}
+
+SASHA_FATHER_EVIDENCE = [
+    {"type": "services_card", "number": "P1-9021-5109", "given_name": "Gilles", "family_name": "Tremblay",
+     "birthdate": "1951-09-02"},
+    {"type": "birth_certificate", "number": "1951-PR1-001877", "given_name": "Gilles", "family_name": "Tremblay",
+     "birthdate": "1951-09-02"},
+]
+
+# Sasha's birth certificate, which names her parents: the evidence for a parent–child relationship.
+SASHA_BIRTH_CERTIFICATE = {
+    "type": "birth_certificate", "number": "1988-PR1-004512", "given_name": "Sasha", "family_name": "Tremblay",
+    "birthdate": "1988-06-14",
+    "parents": [{"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1951-09-02"},
+                {"given_name": "Louise", "family_name": "Gagnon", "birthdate": "1955-03-27"}],
+}
+
+# Registered by vital statistics when Sasha's father dies.
+SASHA_FATHER_DEATH = {"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1951-09-02"}

@@ -20,6 +20,7 @@ from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
 from pctf.clock import Clock, SystemClock
+from pctf.events import EventBus
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -35,9 +36,10 @@ SERVICE_NAME = "pctf-sandbox"
 class PathDispatcher:
     """Route by path prefix to ASGI apps; answers the lifespan protocol for all of them."""
 
-    def __init__(self, routes: list[tuple[str, object]], default: object) -> None:
+    def __init__(self, routes: list[tuple[str, object]], default: object, *, on_shutdown: tuple = ()) -> None:
         self.routes = routes
         self.default = default
+        self.on_shutdown = on_shutdown  # the mounted apps' own shutdown work (their lifespans are not run)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -46,6 +48,8 @@ class PathDispatcher:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    for stop in self.on_shutdown:
+                        stop()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         path = scope.get("path", "")
@@ -71,11 +75,13 @@ def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] = (
 
 
 def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client | None = None, *,
-              withhold: tuple[str, ...] = ()) -> PathDispatcher:
+              withhold: tuple[str, ...] = (), bus: EventBus | None = None) -> PathDispatcher:
+    """Every service on one ASGI app. ``bus`` is the event bus the issuers use (default: the one
+    ``PCTF_EVENT_BUS`` names, closed when the server shuts down)."""
     clock = clock or SystemClock()
     bootstrap(settings, clock, withhold=withhold)
     http = http or make_client(settings)
-    issuers = create_issuers_app(settings, clock)
+    issuers = create_issuers_app(settings, clock, bus=bus)
     registry = create_registry_app(settings, clock)
     wallet = create_wallet_app(settings, clock, http)
     verifier = create_verifier_app(settings, clock, http)
@@ -96,7 +102,7 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
         [("/registry", registry), ("/issuers", issuers), ("/.well-known/openid-credential-issuer", issuers),
          ("/.well-known/oauth-authorization-server", issuers), ("/.well-known/jwt-vc-issuer", issuers),
          ("/wallet", wallet), ("/verifier", verifier)],
-        root,
+        root, on_shutdown=(issuers.state.shutdown,),
     )
 
 
@@ -150,9 +156,10 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_in_thread(settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = ()) -> RunningServer:
+def start_in_thread(settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = (),
+                    bus: EventBus | None = None) -> RunningServer:
     """The whole sandbox on ``settings.host:port``, on a background thread."""
-    return serve_in_thread(build_app(settings, clock, withhold=withhold), settings.host, settings.port,
+    return serve_in_thread(build_app(settings, clock, withhold=withhold, bus=bus), settings.host, settings.port,
                            settings.base_url)
 
 

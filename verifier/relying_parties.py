@@ -60,12 +60,24 @@ HEALTH_PORTAL = Policy(
     ),
 )
 
+# A federal benefits service (a pension, a benefit for a child): a verified person at LoA 3 or more.
+# It is where a death must be felt quickly: benefits paid on a dead person's identity are lost.
+FEDERAL_BENEFITS = Policy(
+    id="federal-benefits",
+    purpose_en="Apply for federal benefits",
+    purpose_fr="Demander des prestations fédérales",
+    requirements=(
+        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",)), min_loa=3),
+    ),
+)
+
 RELYING_PARTIES: dict[str, RelyingParty] = {
     rp.id: rp for rp in (
         RelyingParty("bank", "Northern Lights Bank", "Banque Aurores boréales", BUSINESS_ACCOUNT),
         RelyingParty("bank-personal", "Northern Lights Bank (personal accounts)",
                      "Banque Aurores boréales (comptes personnels)", PERSONAL_ACCOUNT),
         RelyingParty("prov2-health", "Province 2 Health Portal", "Portail santé de la Province 2", HEALTH_PORTAL),
+        RelyingParty("fed-benefits", "Federal Benefits Service", "Service fédéral des prestations", FEDERAL_BENEFITS),
     )
 }
 

@@ -28,6 +28,11 @@ class DecisionIn(BaseModel):
     approve: bool
 
 
+class ReissueIn(BaseModel):
+    changes: dict[str, Any]
+    evidence: list[Any] | None = None
+
+
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: WalletService | None = None) -> FastAPI:
     service = service or WalletService(settings, clock, http or make_client(settings))
@@ -41,6 +46,16 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
     @app.get("/wallet/{wallet_id}/credentials")
     def credentials(wallet_id: str) -> list[dict]:
         return service.credentials(wallet_id)
+
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew")
+    def renew(wallet_id: str, credential_id: int) -> dict:
+        """Renew a credential that expires soon or has expired, over OpenID4VCI; the old one is kept as replaced."""
+        return service.renew(wallet_id, credential_id)
+
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue")
+    def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> dict:
+        """Have a credential re-issued with changes (address; name with evidence); the old one is kept as replaced."""
+        return service.reissue(wallet_id, credential_id, body.changes, body.evidence)
 
     @app.post("/wallet/{wallet_id}/offers")
     def accept_offer(wallet_id: str, body: OfferIn) -> list[dict]:

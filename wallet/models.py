@@ -25,6 +25,10 @@ class WalletCredential(SQLModel, table=True):
     claims: dict = Field(sa_column=Column(JSON, nullable=False))  # resolved, for display and matching
     received_at: datetime
     expires_at: datetime
+    # Set when a renewal or re-issuance replaced this credential: kept for the holder's history,
+    # never offered for presentation again.
+    replaced_by: int | None = None
+    replaced_at: datetime | None = None
 
 
 class PendingPresentation(SQLModel, table=True):

@@ -110,6 +110,24 @@ def resolve_offer(http: httpx.Client, value: str | dict, *, trace: list[str] | N
     return offer
 
 
+def issuer_metadata(http: httpx.Client, issuer: str, *, trace: list[str] | None = None) -> dict:
+    """The credential issuer metadata (12.2), which must name ``issuer`` as its ``credential_issuer``."""
+    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"), "credential issuer metadata")
+    if metadata.get("credential_issuer") != issuer:
+        raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
+    return metadata
+
+
+def fresh_nonce(http: httpx.Client, metadata: dict, *, trace: list[str] | None = None) -> str | None:
+    """A ``c_nonce`` from the issuer's nonce endpoint (7), or None when the issuer has none."""
+    if metadata.get("nonce_endpoint") is None:
+        return None
+    nonce = _call(http, trace, "POST", metadata["nonce_endpoint"], "nonce endpoint").get("c_nonce")
+    if not isinstance(nonce, str):
+        raise SandboxError(Reason.BAD_REQUEST, "the nonce response has no c_nonce")
+    return nonce
+
+
 def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock, tx_code: str | None = None,
            trace: list[str] | None = None) -> Redemption:
     """Run the pre-authorized code flow (OpenID4VCI 3.5) for a resolved ``offer``, binding every
@@ -118,9 +136,7 @@ def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock,
     grant = offer["grants"][PRE_AUTH_GRANT]
     if grant.get("tx_code") and not tx_code:
         raise SandboxError(Reason.BAD_REQUEST, "this offer needs the transaction code the issuer sent you")
-    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"), "credential issuer metadata")
-    if metadata.get("credential_issuer") != issuer:
-        raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
+    metadata = issuer_metadata(http, issuer, trace=trace)
     configurations = metadata.get("credential_configurations_supported")
     unknown = [c for c in offer["credential_configuration_ids"]
                if not isinstance(configurations, dict) or c not in configurations]
@@ -143,10 +159,8 @@ def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock,
     for config_id in offer["credential_configuration_ids"]:
         claims = {"aud": issuer, "iat": clock.timestamp()}
         # Without a nonce endpoint the issuer asks for no c_nonce, and the proof carries none (F.1).
-        if metadata.get("nonce_endpoint") is not None:
-            nonce = _call(http, trace, "POST", metadata["nonce_endpoint"], "nonce endpoint").get("c_nonce")
-            if not isinstance(nonce, str):
-                raise SandboxError(Reason.BAD_REQUEST, "the nonce response has no c_nonce")
+        nonce = fresh_nonce(http, metadata, trace=trace)
+        if nonce is not None:
             claims["nonce"] = nonce
         proof = holder.sign(claims, typ=PROOF_TYP, header={"jwk": holder.public_jwk}, include_kid=False)
         answer = _call(http, trace, "POST", metadata.get("credential_endpoint"), "credential endpoint", headers=headers,

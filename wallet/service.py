@@ -6,6 +6,11 @@ receives (issuer signature from the issuer's published ``jwt-vc-issuer`` metadat
 its own key) before storing it, and discloses only the claims a request names, after the holder
 approves. It shows each credential's live status, reading the issuer's status list as a verifier
 would (draft-ietf-oauth-status-list 8: the holder may check its own credentials too).
+
+A credential due for renewal (expiring soon, or expired) can be renewed, and one whose name or
+address changed re-issued: the wallet proves possession to the issuer (a presentation whose
+KB-JWT is addressed to the issuer, with the issuer's ``c_nonce``), redeems the offer it gets
+back over OpenID4VCI, and keeps the old credential as ``replaced`` history.
 """
 from __future__ import annotations
 
@@ -24,15 +29,18 @@ from pctf.jose import SigningKey, generate_key, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
-from pctf.storage import engine_for
+from pctf.storage import add_missing_columns, engine_for
 from pctf.vocab import type_for_vct
 
 from . import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
 from .oid4vci import parse_link
 
-# What the wallet says of a credential: its lifetime, or what its issuer's status list says of it.
-CREDENTIAL_STATUSES = ("valid", "expiring_soon", "expired", "suspended", "revoked", "unknown")
+# What the wallet says of a credential: its lifetime, or what its issuer's status list says of it;
+# ``replaced`` when the holder renewed it or had it re-issued (its successor is ``replaced_by``).
+CREDENTIAL_STATUSES = ("valid", "expiring_soon", "expired", "suspended", "revoked", "unknown", "replaced")
+# Statuses for which the wallet offers renewal.
+RENEWABLE = ("expiring_soon", "expired")
 
 
 class WalletService:
@@ -47,6 +55,7 @@ class WalletService:
         self.clock = clock
         self.http = http
         self.engine = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
+        add_missing_columns(self.engine, [WalletCredential])
         self.status = StatusResolver(status_source or HttpStatusSource(http), clock, leeway=settings.leeway_seconds)
         self.issuer_keys = issuer_keys or self.published_keys
 
@@ -76,8 +85,11 @@ class WalletService:
         return [self._describe(r, self._status(r, now, keys)) for r in self._rows(wallet_id)]
 
     def _status(self, row: WalletCredential, now: datetime, keys: dict[str, list[dict] | None]) -> str:
-        """Expired first (an expired credential is expired whatever its status list says, section
-        7.1); then revoked or suspended per the status list; ``unknown`` when that cannot be read."""
+        """Replaced first (history: its status list is not asked); expired next (an expired
+        credential is expired whatever its status list says, section 7.1); then revoked or
+        suspended per the status list; ``unknown`` when that cannot be read."""
+        if row.replaced_by is not None:
+            return "replaced"
         lifetime = self._lifetime_status(row, now)
         if lifetime == "expired":
             return lifetime
@@ -128,7 +140,8 @@ class WalletService:
     def _describe(row: WalletCredential, status: str) -> dict:
         return {"id": row.id, "type": row.type_name, "vct": row.vct, "issuer": row.issuer, "claims": row.claims,
                 "received_at": as_utc(row.received_at).isoformat(), "expires_at": as_utc(row.expires_at).isoformat(),
-                "status": status}
+                "status": status, "replaced_by": row.replaced_by,
+                "actions": ["renew"] if status in RENEWABLE else []}
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
@@ -170,6 +183,57 @@ class WalletService:
             session.refresh(row)
             return self._describe(row, self._lifetime_status(row, self.clock.now()))
 
+    # -- renewal and re-issuance --------------------------------------------------------------
+    def renew(self, wallet_id: str, credential_id: int) -> dict:
+        """Renew a credential that expires soon or has expired (the issuer decides if it is due)."""
+        return self._replace(wallet_id, credential_id, "renewal_endpoint", {})
+
+    def reissue(self, wallet_id: str, credential_id: int, changes: object, evidence: object = None) -> dict:
+        """Ask the issuer for the credential with ``changes`` (a new address; a new name, with a
+        marriage or change-of-name certificate in ``evidence``)."""
+        if not isinstance(changes, dict) or not changes:
+            raise SandboxError(Reason.BAD_REQUEST, "changes must be a non-empty object of the claims to change")
+        body: dict = {"changes": changes}
+        if evidence is not None:
+            body["evidence"] = evidence
+        return self._replace(wallet_id, credential_id, "reissuance_endpoint", body)
+
+    def _replace(self, wallet_id: str, credential_id: int, endpoint: str, body: dict) -> dict:
+        holder = self.holder_key(wallet_id)
+        row = self._row(wallet_id, credential_id)
+        if row.replaced_by is not None:
+            raise SandboxError(Reason.CONFLICT, f"credential {credential_id} was already replaced by credential "
+                                                f"{row.replaced_by}", status_code=409)
+        metadata = oid4vci.issuer_metadata(self.http, row.issuer)
+        url = metadata.get(endpoint)
+        if not isinstance(url, str):
+            raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} publishes no {endpoint.replace('_', ' ')}")
+        nonce = oid4vci.fresh_nonce(self.http, metadata)
+        if nonce is None:
+            raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} has no nonce endpoint to prove possession with")
+        # Possession without disclosure: the issuer keeps its own record of the claims.
+        proof = sdjwt.present(row.credential, holder, reveal=[], aud=row.issuer, nonce=nonce, iat=self.clock.timestamp())
+        offer = checked_json(send(self.http, "POST", url, json={"presentation": proof, **body}))
+        if not isinstance(offer, dict) or "credential_offer" not in offer:
+            raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} answered without a credential offer")
+        received = self.accept_offer(wallet_id, offer["credential_offer"], offer.get("tx_code"))
+        with Session(self.engine) as session:
+            stored = session.get(WalletCredential, credential_id)
+            stored.replaced_by = received[0]["id"]
+            stored.replaced_at = self.clock.now()
+            session.add(stored)
+            session.commit()
+        return {"replaced": credential_id, "credential": received[0]}
+
+    def _row(self, wallet_id: str, credential_id: object) -> WalletCredential:
+        if isinstance(credential_id, bool) or not isinstance(credential_id, int) or not 1 <= credential_id < 2**63:
+            raise SandboxError(Reason.NOT_FOUND, f"no credential {credential_id!r} in this wallet", status_code=404)
+        with Session(self.engine) as session:
+            row = session.get(WalletCredential, credential_id)
+        if row is None or row.wallet_id != wallet_id:
+            raise SandboxError(Reason.NOT_FOUND, f"no credential {credential_id} in this wallet", status_code=404)
+        return row
+
     # -- OpenID4VP (wallet side) ---------------------------------------------------------
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
         """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
@@ -194,7 +258,8 @@ class WalletService:
         now = self.clock.now()
         matches, preview, missing = [], [], []
         for cq in query["credentials"]:
-            candidates = [r for r in held if as_utc(r.expires_at) > now and dcql.matches(cq, r.vct, r.claims)]
+            candidates = [r for r in held if r.replaced_by is None and as_utc(r.expires_at) > now
+                          and dcql.matches(cq, r.vct, r.claims)]
             if not candidates:
                 missing.append(cq["id"])
                 continue

@@ -1,0 +1,148 @@
+"""Death notification, the issuers' side: who a registered death concerns, and revoking it.
+
+Every sandbox issuer subscribes to ``person.died`` (:func:`subscribe_issuers`). On an event it
+revokes every credential it issued, still valid or suspended, that names the deceased
+(:func:`names_person`): as the subject of a Verified Person, as the ``person`` of a
+relationship (a director, a parent), or as the ``related_person`` of one (the parent named in a
+child's relationship). The revocations and the record that this issuer processed this event id
+are committed together, so an event delivered twice (at-least-once delivery) revokes once, and
+a crash in between leaves the event unprocessed rather than half done.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from pctf.clock import as_utc
+from pctf.events import EventBus, ProcessedEvent
+from pctf.reasons import Reason, SandboxError
+
+from .jurisdictions import SANDBOX_ISSUERS
+from .models import Issuance
+
+if TYPE_CHECKING:
+    from .service import IssuerService
+
+log = logging.getLogger("pctf.issuers.deaths")
+
+PERSON_DIED = "person.died"
+PERSON_FIELDS = ("given_name", "family_name", "birthdate")
+# Where a credential's claims can name a person: itself (a Verified Person), or inside a
+# relationship as its subject or as the other party.
+_PERSON_PLACES = (None, "person", "related_person")
+
+
+def _name(value: object) -> str | None:
+    """A name as compared: Unicode-compatibility normalized, case-folded, spaces collapsed.
+    Accents, hyphens and apostrophes stay significant: "Élise" and "Elise" may be two people,
+    and revoking a stranger's credentials is worse than a missed match that staff can fix."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return text or None
+
+
+def identity_key(person: dict) -> str:
+    """The normalized (given name, family name, birthdate) of ``person``, as one string."""
+    return "|".join(str(_name(person.get(f)) if f != "birthdate" else person.get(f)) for f in PERSON_FIELDS)
+
+
+def same_person(candidate: object, person: dict) -> bool:
+    """Whether ``candidate`` (a claim set or a person reference) is ``person``: the same given
+    and family names (as :func:`_name` compares them) and exactly the same birthdate. A namesake
+    born on another day is someone else."""
+    if not isinstance(candidate, dict):
+        return False
+    if not isinstance(person.get("birthdate"), str) or candidate.get("birthdate") != person["birthdate"]:
+        return False
+    return all(_name(candidate.get(f)) is not None and _name(candidate.get(f)) == _name(person.get(f))
+               for f in ("given_name", "family_name"))
+
+
+def names_person(claims: dict, person: dict) -> bool:
+    """The matching rule of death notification: whether an issued credential's ``claims`` name
+    ``person`` anywhere a person can be named (the subject, a relationship's ``person`` or its
+    ``related_person``)."""
+    if not isinstance(claims, dict):
+        return False
+    return any(same_person(claims if place is None else claims.get(place), person) for place in _PERSON_PLACES)
+
+
+def person_from_event(event: dict) -> dict:
+    data = event.get("data") if isinstance(event, dict) else None
+    person = data.get("person") if isinstance(data, dict) else None
+    if not isinstance(person, dict) or not all(isinstance(person.get(f), str) and person[f] for f in PERSON_FIELDS):
+        raise SandboxError(Reason.BAD_REQUEST, "a person.died event names a person (given_name, family_name, birthdate)")
+    return {f: person[f] for f in PERSON_FIELDS}
+
+
+def subscriber_id(short_id: str) -> str:
+    return f"issuer:{short_id}"
+
+
+def handle_death(service: "IssuerService", short_id: str, event: dict) -> dict:
+    """Revoke what ``short_id`` issued about the deceased; returns what was done. Idempotent by
+    event id: a second delivery returns the first outcome with ``duplicate: true``."""
+    received = service.clock.now()
+    person = person_from_event(event)
+    event_id = event["id"]
+    subscriber = subscriber_id(short_id)
+    with Session(service.engine) as session:
+        done = session.get(ProcessedEvent, (subscriber, event_id))
+        if done is not None:
+            return {**done.outcome, "duplicate": True}
+        rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id,
+                                                   Issuance.status.in_(("valid", "suspended")))
+                            .order_by(Issuance.id)).all()
+        reason = f"death registered by vital statistics (event {event_id})"
+        revoked = []
+        for row in rows:
+            if not names_person(row.claims, person) or row.status_list_id is None:
+                continue
+            if service.change_status(session, row.id, "revoked", reason, unless="revoked"):
+                revoked.append(row.id)
+        outcome = {"revoked": revoked}
+        session.add(ProcessedEvent(subscriber=subscriber, event_id=event_id, topic=PERSON_DIED, received_at=received,
+                                   processed_at=service.clock.now(), outcome=outcome))
+        try:
+            session.commit()
+        except IntegrityError:  # the same event, delivered twice at once, was processed by the other delivery
+            session.rollback()
+            return {"revoked": [], "duplicate": True}
+    if revoked:
+        log.info("%s revoked %d credential(s) on event %s", short_id, len(revoked), event_id)
+    return {**outcome, "duplicate": False}
+
+
+def subscribe_issuers(service: "IssuerService", bus: EventBus) -> None:
+    """Every sandbox issuer, vital statistics included, listens for registered deaths."""
+    for short_id in SANDBOX_ISSUERS:
+        bus.subscribe(PERSON_DIED, _handler(service, short_id))
+
+
+def _handler(service: "IssuerService", short_id: str):
+    def on_person_died(event: dict) -> None:
+        handle_death(service, short_id, event)
+
+    on_person_died.__qualname__ = f"on_person_died[{short_id}]"
+    return on_person_died
+
+
+def processed(service: "IssuerService", short_id: str, event_id: str) -> dict:
+    """What ``short_id`` did with event ``event_id``, and when: for staff, and for measuring how
+    long a death took to reach each issuer's status list."""
+    service.issuer_url(short_id)
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
+        raise SandboxError(Reason.NOT_FOUND, "no such event", status_code=404)
+    with Session(service.engine) as session:
+        row = session.get(ProcessedEvent, (subscriber_id(short_id), event_id))
+        if row is None:
+            raise SandboxError(Reason.NOT_FOUND, f"{short_id} has not processed event {event_id}", status_code=404)
+        return {"issuer": short_id, "event_id": event_id, "topic": row.topic,
+                "received_at": as_utc(row.received_at).isoformat(), "processed_at": as_utc(row.processed_at).isoformat(),
+                "revoked": list(row.outcome.get("revoked", []))}
+

@@ -1,0 +1,137 @@
+"""Death notification, over the services' public HTTP APIs only, and how long it takes.
+
+Sasha's father is proofed by Province 1 and receives a Verified Person; vital statistics issues
+him a parent–child relationship naming Sasha, from her birth certificate. The federal benefits
+service accepts his Verified Person. Vital statistics registers his death: the ``person.died``
+event reaches every issuer, which revokes what it issued about him. The benefits service is
+asked again, with the same credential, until it refuses (``credential_revoked``); his wallet
+shows both credentials revoked.
+
+The propagation time is measured from the services' own records, never estimated: when the
+death was registered (vital statistics), when each issuer received the event and committed its
+revocations (each issuer's event record: from then on its status list says revoked), and when
+the benefits service gave its first refusal (its verdict's ``checked_at``). A verifier may
+reuse a Status List Token for its ``ttl`` (draft-ietf-oauth-status-list 13.7), so the last leg
+is bounded by that ttl: the service keeps being asked, as a live service would be, and each
+answer it gave from its cached list before the refusal is counted.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+import httpx
+
+from pctf.http import checked_json
+
+from .personas import SASHA, SASHA_BIRTH_CERTIFICATE, SASHA_FATHER, SASHA_FATHER_DEATH, SASHA_FATHER_EVIDENCE
+from .steps import Narrate, open_wallet, present, quiet, receive
+
+SERVICE = "fed-benefits"
+WALLET = "gilles"
+PERSON_REF = ("given_name", "family_name", "birthdate")
+# How long to wait for the event to reach every issuer before calling the story failed.
+DELIVERY_TIMEOUT_SECONDS = 30.0
+
+
+def _ms(start: str, end: str | None) -> float | None:
+    if end is None:
+        return None
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000, 1)
+
+
+def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, staff_token: str, ttl_seconds: int,
+        urls: dict[str, str] | None = None, retry_every: float = 0.2, max_attempts: int | None = None,
+        pause: Callable[[float], None] = time.sleep, wait: Callable[[float], None] = time.sleep,
+        date_of_death: str | None = None) -> dict:
+    """Run the story; returns what each party saw, the propagation figures, and ``ok``.
+
+    ``pause`` lets time pass between two presentations to the benefits service (a test hands in
+    a frozen clock's ``advance``); ``wait`` is the real-time pause while polling the issuers for
+    the event (a thread is waited for, not a clock). The service is asked at most
+    ``max_attempts`` times after the death (default: enough for the ttl, plus margin).
+    ``date_of_death`` defaults to today (UTC).
+    """
+    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
+    base = base_url.rstrip("/")
+    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
+    staff = {"Authorization": f"Bearer {staff_token}"}
+    name = SASHA_FATHER["given_name"]
+
+    open_wallet(http, wallet, WALLET)
+    narrate("death.wallet", person=name)
+    # 1. Province 1 proofs him; vital statistics issues his relationship to Sasha.
+    proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing",
+                                     json={**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE}))
+    held = receive(http, wallet, WALLET, proofed)
+    related = checked_json(http.post(f"{issuers}/issuers/vitalstats/relationships", json={
+        "relationship_type": "parent", "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
+        "related_person": {k: SASHA[k] for k in PERSON_REF}, "evidence": [SASHA_BIRTH_CERTIFICATE]}))
+    held += receive(http, wallet, WALLET, related)
+    for cred in held:
+        narrate("death.received", person=name, credential=cred)
+
+    # 2. The federal benefits service accepts his Verified Person.
+    before = present(http, wallet, verifier, WALLET, SERVICE)["verdict"]
+    narrate("death.presented", person=name, verdict=before)
+
+    # 3. Vital statistics registers his death; the event goes out to every issuer.
+    registered = checked_json(http.post(f"{issuers}/issuers/vitalstats/deaths", headers=staff, json={
+        **SASHA_FATHER_DEATH, "date_of_death": date_of_death or datetime.now(timezone.utc).date().isoformat()}))
+    t0 = registered["registered_at"]
+    narrate("death.registered", person=name, date=registered["date_of_death"], event_id=registered["event_id"])
+
+    # 4. Each issuer's record of the event: when it arrived, when its revocations were committed.
+    ids = [i["id"] for i in checked_json(http.get(f"{issuers}/issuers"))]
+    deliveries: dict[str, dict] = {}
+    deadline = time.monotonic() + DELIVERY_TIMEOUT_SECONDS
+    while len(deliveries) < len(ids) and time.monotonic() < deadline:
+        for issuer in ids:
+            if issuer not in deliveries:
+                answer = http.get(f"{issuers}/issuers/{issuer}/events/{registered['event_id']}", headers=staff)
+                if answer.status_code == 200:
+                    deliveries[issuer] = answer.json()
+        if len(deliveries) < len(ids):
+            wait(0.02)
+    for issuer in ids:
+        got = deliveries.get(issuer)
+        narrate("death.delivered", issuer=issuer, delivered=got is not None,
+                ms=_ms(t0, got["received_at"]) if got else None, revoked=len(got["revoked"]) if got else 0)
+
+    # 5. The benefits service is asked again, with the same credential, until it refuses.
+    attempts = max_attempts or int(ttl_seconds / retry_every) + 25
+    cached, after = 0, None
+    for _ in range(attempts):
+        after = present(http, wallet, verifier, WALLET, SERVICE)["verdict"]
+        if not after["accepted"]:
+            break
+        cached += 1
+        pause(retry_every)
+    narrate("death.presented_after", person=name, verdict=after, cached=cached, ttl=ttl_seconds)
+
+    # 6. His wallet reads the issuers' status lists.
+    statuses = {c["type"]: c["status"] for c in checked_json(http.get(f"{wallet}/wallet/{WALLET}/credentials"))}
+    narrate("death.wallet_view", person=name, statuses=statuses)
+
+    revoking = [d for d in deliveries.values() if d["revoked"]]
+    delivered_at = max((d["received_at"] for d in deliveries.values()), default=None)
+    revoked_at = max((d["processed_at"] for d in revoking), default=None)
+    rejected_at = after["checked_at"] if after is not None and not after["accepted"] else None
+    propagation = {
+        "registered_at": t0, "delivered_to_every_issuer_at": delivered_at if len(deliveries) == len(ids) else None,
+        "revoked_in_status_lists_at": revoked_at, "first_rejected_verification_at": rejected_at,
+        "delivery_ms": _ms(t0, delivered_at) if len(deliveries) == len(ids) else None,
+        "revocation_ms": _ms(t0, revoked_at), "rejection_ms": _ms(t0, rejected_at),
+        "status_list_ttl_seconds": ttl_seconds, "accepted_from_cached_status_list": cached,
+        "per_issuer": {i: {"received_ms": _ms(t0, d["received_at"]), "processed_ms": _ms(t0, d["processed_at"]),
+                           "revoked": len(d["revoked"])} for i, d in deliveries.items()},
+    }
+    narrate("death.propagation", propagation=propagation)
+    ok = (before["accepted"] and after is not None and not after["accepted"]
+          and after["reasons"] == ["credential_revoked"] and len(deliveries) == len(ids)
+          and {d["issuer"] for d in revoking} == {"prov1", "vitalstats"}
+          and statuses == {"VerifiedPerson": "revoked", "VerifiedRelationship": "revoked"})
+    return {"ok": ok, "person": {k: SASHA_FATHER[k] for k in PERSON_REF}, "registration": registered,
+            "accepted_before": before, "rejected_after": after, "wallet": statuses, "propagation": propagation}
+
