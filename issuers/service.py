@@ -30,6 +30,7 @@ from pctf.vocab import ADDRESS_FIELDS, CredentialType, credential_type
 from . import proofing
 from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
 from .models import CredentialOffer, DeathRecord, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
+from .vital_statistics import is_registered_deceased
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
@@ -315,6 +316,11 @@ class IssuerService:
         loa = proofing.assess(claims, application.get("evidence"), max_loa=issuer.max_loa(ctype.name) or 1)
         claims["assurance_level"] = loa
         ctype.validate_claims(claims)
+        # Validation against the authoritative source: the vital statistics death register. Evidence
+        # documents outlive their holder; an identity must not.
+        if is_registered_deceased(self, claims):
+            raise SandboxError(Reason.PERSON_DECEASED, "vital statistics has registered this person's death",
+                               status_code=422)
         offer = self.create_offer(short_id, [(ctype.name, claims)])
         return {"assurance_level": loa, **offer}
 

@@ -67,6 +67,7 @@ class Reason(StrEnum):
     CLAIMS_INVALID = "claims_invalid"
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     EVIDENCE_MISMATCH = "evidence_mismatch"
+    PERSON_DECEASED = "person_deceased"  # proofing someone on the vital statistics death register
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"

@@ -42,6 +42,7 @@ from scenarios.personas import (
     SASHA_EVIDENCE,
     SASHA_FATHER,
     SASHA_FATHER_DEATH,
+    SASHA_FATHER_EVIDENCE,
 )
 from scenarios.stack import bootstrap, free_port, start_in_thread
 from scenarios.steps import open_wallet, present, receive
@@ -732,3 +733,19 @@ def test_wallet_renew_from_the_command_line(env):
     assert_clean_error(run(env, "wallet", "renew", "sasha", "99"), reason="not_found")
     assert_clean_error(run(env, "wallet", "renew", "nobody", "1"), reason="not_found")
     assert run(env, "wallet", "renew", "sasha", "x").returncode == 2
+
+
+def test_no_issuer_proofs_a_person_on_the_death_register(world):
+    """Evidence documents outlive their holder: proofing checks the vital statistics register."""
+    application = {**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE}
+    assert world.api.post("/issuers/prov2/proofing", json=application).status_code == 200
+    world.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF)
+    with Session(world.issuers.engine) as session:
+        offers = len(session.exec(select(CredentialOffer)).all())
+    refused = world.api.post("/issuers/prov2/proofing", json=application)
+    assert (refused.status_code, refused.json()["error"]) == (422, "person_deceased")
+    with Session(world.issuers.engine) as session:
+        assert len(session.exec(select(CredentialOffer)).all()) == offers  # no offer was made
+    namesake = {**application, "birthdate": "1960-01-01",
+                "evidence": [{**e, "birthdate": "1960-01-01"} for e in SASHA_FATHER_EVIDENCE]}
+    assert world.api.post("/issuers/prov2/proofing", json=namesake).status_code == 200
