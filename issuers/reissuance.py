@@ -54,19 +54,7 @@ def _possession(service: "IssuerService", short_id: str, presentation: Any) -> t
     sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
     if sd.payload.get("iss") != issuer_url:
         raise SandboxError(Reason.BAD_REQUEST, f"this credential was not issued by {short_id}")
-    kid = sd.header.get("kid")
-    keys = [k for k in service.jwks(short_id)["keys"] if kid is None or k.get("kid") == kid]
-    if not keys:
-        raise SandboxError(Reason.KEY_UNKNOWN, f"key {kid!r} is not one of {short_id}'s keys")
-    last: SandboxError | None = None
-    for key in keys:
-        try:
-            sd.jws.verify(key)
-            break
-        except SandboxError as exc:
-            last = exc
-    else:
-        raise last  # type: ignore[misc]
+    sd.jws.verify_with_any(service.jwks(short_id)["keys"], whose=f"{short_id}'s keys")
     claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
     holder = (claims.get("cnf") or {}).get("jwk")
     if not isinstance(holder, dict):

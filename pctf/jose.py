@@ -217,6 +217,26 @@ class Jws:
             raise SandboxError(reason, "the signature does not verify with the expected key")
 
 
+    def verify_with_any(self, keys: Iterable[dict], *, whose: str = "the issuer's keys",
+                        reason: Reason = Reason.SIGNATURE_INVALID, unknown: Reason = Reason.KEY_UNKNOWN) -> dict:
+        """Check the signature with the key among ``keys`` that the header's ``kid`` names (any of
+        them when it names none); returns the key that verified. A ``kid`` naming none of them is
+        ``unknown``, a signature no candidate verifies is ``reason``; ``whose`` names the key set
+        in the message."""
+        kid = self.header.get("kid")
+        keys = list(keys)
+        candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
+        if not candidates:
+            raise SandboxError(unknown, f"key {kid!r} is not among {whose}")
+        for key in candidates:
+            try:
+                self.verify(key, reason=reason)
+                return key
+            except SandboxError as exc:
+                last = exc
+        raise last
+
+
 _EC_SIGNATURES = {"ES256": (ec.ECDSA(hashes.SHA256()), 32), "ES384": (ec.ECDSA(hashes.SHA384()), 48),
                   "ES512": (ec.ECDSA(hashes.SHA512()), 66)}
 _VERIFY_KEYS: dict[tuple, Any] = {}

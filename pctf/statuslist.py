@@ -183,21 +183,8 @@ def verify_token(token: str, keys: Iterable[dict], *, uri: str, now: int, leeway
         if exc.reason == Reason.CRIT_UNSUPPORTED:
             raise _malformed(exc.message) from None
         raise
-    kid = jws.header.get("kid")
-    keys = list(keys)
-    candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
-    if not candidates:
-        raise SandboxError(Reason.STATUS_LIST_SIGNATURE_INVALID,
-                           f"the status list is signed with key {kid!r}, which is not one of the issuer's keys")
-    last: SandboxError | None = None
-    for key in candidates:
-        try:
-            jws.verify(key, reason=Reason.STATUS_LIST_SIGNATURE_INVALID)
-            break
-        except SandboxError as exc:
-            last = exc
-    else:
-        raise last  # type: ignore[misc]
+    key = jws.verify_with_any(keys, whose="the issuer's keys", reason=Reason.STATUS_LIST_SIGNATURE_INVALID,
+                              unknown=Reason.STATUS_LIST_SIGNATURE_INVALID)
     claims = jws.payload
     sub = claims.get("sub")
     if not isinstance(sub, str):

@@ -145,20 +145,10 @@ def _describe_key(jwk: object) -> str:
 
 def _verify_with_published_key(jws: Jws, keys: list[dict], what: str) -> dict:
     """The published key that verifies ``jws``: the one its ``kid`` names, or any when it names none."""
-    kid = jws.header.get("kid")
-    candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
-    if not candidates:
-        raise SandboxError(Reason.KEY_UNKNOWN, f"the {what} is signed with kid {kid!r}, which is not among the "
-                                               f"published keys ({', '.join(k['kid'] for k in keys)})")
-    last: SandboxError | None = None
-    for key in candidates:
-        try:
-            jws.verify(key)
-            return key
-        except SandboxError as exc:
-            last = exc
-    raise SandboxError(last.reason if last else Reason.SIGNATURE_INVALID,
-                       f"the {what}'s signature does not verify with published key {kid or '(any)'}")
+    try:
+        return jws.verify_with_any(keys, whose=f"the published keys ({', '.join(k['kid'] for k in keys)})")
+    except SandboxError as exc:
+        raise SandboxError(exc.reason, f"the {what}: {exc.message}") from None
 
 
 def _thumbprint(jwk: dict) -> str | None:

@@ -64,18 +64,8 @@ def verify_trust_list(token: str, anchor_jwks: dict, *, authority_id: str) -> Tr
     """
     jws = Jws.parse(token, malformed=Reason.TRUST_LIST_INVALID)
     jws.check_header((TYP,), typ_reason=Reason.TRUST_LIST_INVALID, alg_reason=Reason.TRUST_LIST_INVALID)
-    kid = jws.header.get("kid")
-    keys = [k for k in anchor_jwks.get("keys", []) if kid is None or k.get("kid") == kid]
-    if not keys:
-        raise _invalid(f"the trust list is signed with key {kid!r}, which is not the registry's")
-    for key in keys:
-        try:
-            jws.verify(key, reason=Reason.TRUST_LIST_INVALID)
-            break
-        except SandboxError:
-            continue
-    else:
-        raise _invalid("the trust list's signature does not verify with the registry's key")
+    jws.verify_with_any(anchor_jwks.get("keys", []), whose="the registry's keys", reason=Reason.TRUST_LIST_INVALID,
+                        unknown=Reason.TRUST_LIST_INVALID)
     p = jws.payload
     if p.get("iss") != authority_id:
         raise _invalid(f"the trust list was issued by {p.get('iss')!r}, not by {authority_id}")

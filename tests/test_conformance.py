@@ -10,19 +10,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
-import threading
 import time
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -34,6 +30,7 @@ from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON, VERIFIED_RELATION
 from registry.conformance import CHECK_IDS, ConformanceReport, run_conformance
 from scenarios.personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
 from scenarios.stack import free_port
+from tests.support import serving
 from tests.test_cli import EXE, assert_clean_error
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -105,26 +102,6 @@ def test_the_federal_registrar_passes_with_two_credentials_from_one_offer(sandbo
 
 
 # -- an issuer served here, broken one way at a time -------------------------------------------------
-@contextmanager
-def serving(app: FastAPI):
-    """``app`` on a real uvicorn server on 127.0.0.1 (a free port), in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
 @dataclass
 class FakeIssuer:
     """A small OpenID4VCI issuer of Verified Person credentials; each field is one way to break it."""
@@ -418,7 +395,7 @@ def test_an_offer_by_reference_that_cannot_be_fetched_fails_issuance(fake, http)
 @pytest.mark.parametrize("setup, reason, says", [
     (lambda f: setattr(f, "signing_key", generate_key()), "issuer_key_unknown", "not among the published keys"),
     (lambda f: setattr(f, "signing_key", SigningKey({**generate_key().private_jwk, "kid": f.key.kid})),
-     "signature_invalid", "does not verify with published key"),
+     "signature_invalid", "credential: the signature does not verify with the expected key"),
     (lambda f: setattr(f, "typ", "JWT"), "typ_invalid", "header typ 'JWT'"),
     (lambda f: setattr(f, "payload", {"iss": "https://another.example/issuer"}), "issuer_mismatch",
      "iss is 'https://another.example/issuer'"),
@@ -479,7 +456,7 @@ def test_a_status_list_signed_by_a_stranger_and_a_malformed_reference(fake, http
     fake.status_token = lambda: Response(stranger.sign({"sub": fake.status_uri, "iat": 1, "status_list": {
         "bits": 1, "lst": "eNrbuRgAAhcBXQ"}}, typ="statuslist+jwt"), media_type="application/statuslist+jwt")
     evidence = only_failure(check(fake, http), "status_list", "status_list_signature_invalid")
-    assert "which is not one of the issuer's keys" in evidence[-1]
+    assert "is not among the issuer's keys" in evidence[-1]
 
     fake.payload = {"status": {"status_list": {"idx": -1, "uri": fake.status_uri}}}
     evidence = only_failure(check(fake, http), "status_list", "status_list_malformed")

@@ -7,16 +7,11 @@ reason code while leaving the store untouched.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session
@@ -34,6 +29,7 @@ from registry.client import LocalTrust, RegistryClient, answer_from_trqp
 from registry.models import Authorization, Entity, Recognition
 from registry.seed import seed_issuer
 from registry.service import RegistryService
+from tests.support import serving
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 UNTIL = T0 + timedelta(days=365)
@@ -487,26 +483,6 @@ def test_registry_client_cache_stays_bounded(monkeypatch):
     for second in range(10):  # a verifier asking "now" adds a key every second
         assert client.authorization(PROV1, "issue", VP, at=T0 + timedelta(seconds=second)).authorized
     assert len(client._cache) <= 3
-
-
-@contextmanager
-def serving(app):
-    """The app on a real uvicorn server on 127.0.0.1, a free port, in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def test_registry_client_over_real_http(settings, clock, service, key):

@@ -94,18 +94,7 @@ class VerificationEngine:
         result.step = "signature"
         keys = jwks.get("keys", [])
         kid = sd.header.get("kid")
-        candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
-        if not candidates:
-            raise SandboxError(Reason.KEY_UNKNOWN, f"key {kid!r} is not among the issuer's registered keys")
-        last: SandboxError | None = None
-        for key in candidates:
-            try:
-                sd.jws.verify(key)
-                break
-            except SandboxError as exc:
-                last = exc
-        else:
-            raise last  # type: ignore[misc]
+        key = sd.jws.verify_with_any(keys, whose="the issuer's registered keys")
         signing_kid = key.get("kid")
         result.passed("signature", f"issuer signature verified with registered key {kid or '(no kid)'}")
 
