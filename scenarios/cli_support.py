@@ -70,6 +70,9 @@ def read_text_arg(source: str, what: str) -> str:
     return text
 
 
+ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."
+
+
 def entity_ref(s: Settings, ident: str) -> str:
     """An entity id from a URL or a sandbox issuer's short id (``prov1``)."""
     return ident if "://" in ident else s.issuer_id(ident)

@@ -1,0 +1,197 @@
+"""``pctf-sandbox demo ...``: the stories, told step by step in English or French.
+
+Each story but Sasha's runs in a sandbox of its own (a fresh data directory, a free port), so it
+never changes the one a user runs with ``up``; ``--json`` prints only the outcome, and the exit
+code is 0 when the story went as told.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pctf.clock import SystemClock
+from pctf.i18n import t
+
+from .cli_support import Lang, fail, guarded, out, settings
+
+demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
+
+
+@demo_app.command("sasha")
+def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+               as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON."),
+               interactive: bool = typer.Option(False, "--interactive", "-i",
+                                                help="Ask before Sasha's wallet shares anything (for live demos).")) -> None:
+    """Sasha proves who she is, incorporates, and opens a business bank account online."""
+    from pctf.http import make_client
+
+    from . import sasha
+    from .narration import Narrator
+    from .stack import is_sandbox, port_in_use, start_in_thread
+
+    s = settings()
+    narrator = Narrator(out, lang.value, quiet=as_json)
+    server = None
+    if port_in_use(s.host, s.port):
+        if not is_sandbox(s.base_url):
+            fail(f"port {s.port} is taken by another program; set PCTF_PORT to a free port")
+        narrator.note(t("demo.using", lang.value, url=s.base_url))
+    else:
+        server = guarded(lambda: start_in_thread(s, SystemClock()))
+        narrator.note(t("demo.started", lang.value, url=s.base_url, data_dir=s.data_dir))
+    try:
+        narrator.title(t("demo.title", lang.value))
+        with make_client(s) as http:
+            decide = (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
+            result = guarded(lambda: sasha.run(s.base_url, http, narrator, approve=decide))
+        verdict = result["verdict"]
+        if as_json:
+            print(json.dumps(verdict, indent=2, ensure_ascii=False))
+        else:
+            narrator.outcome(verdict, result["legal_name"])
+    finally:
+        if server:
+            server.stop()
+    raise typer.Exit(0 if verdict["accepted"] else 1)
+
+
+@demo_app.command("onboarding")
+def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+                    keep: Optional[Path] = typer.Option(None, "--data-dir", help="Keep the story's sandbox data "
+                                                        "here (default: a temporary directory, removed after).")) -> None:
+    """Territory 2 applies to the trust registry, passes conformance, is assessed and accredited;
+    the bank accepts its credentials at once, and refuses those issued after its suspension.
+
+    The story runs in a sandbox of its own (a fresh data directory, a free port) where Territory 2
+    starts unaccredited, so it never changes the sandbox you run with `up`.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+
+    from . import onboarding
+    from .narration import Narrator
+    from .stack import start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-onboarding-") as tmp:
+        data_dir = keep or Path(tmp)
+        s = _story_settings(base, data_dir)
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr2",)))
+        try:
+            narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=data_dir))
+            narrator.title(t("onboarding.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: onboarding.run(
+                    s.base_url, http, narrator, governance_token=s.resolved_governance_token(),
+                    assessor_token=s.resolved_secret("assessor", s.assessor_token)))
+        finally:
+            server.stop()
+    _story_end(result, "onboarding", lang, as_json)
+
+
+@demo_app.command("cross-jurisdiction")
+def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON.")
+                            ) -> None:
+    """Nora uses her Territory 1 Verified Person at a Province 2 service, once the pan-Canadian
+    framework recognizes Territory 1's own trust framework (TRQP recognition).
+
+    Runs in a sandbox of its own (fresh data directory, free ports) beside a second registry,
+    Territory 1's, so it never changes the sandbox you run with `up`.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+    from registry.app import create_app as create_registry_app
+
+    from . import cross_jurisdiction
+    from .narration import Narrator
+    from .stack import free_port, serve_in_thread, start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-cross-") as tmp:
+        s = _story_settings(base, Path(tmp) / "sandbox")
+        port = free_port(base.host)
+        t1 = s.model_copy(update={"data_dir": Path(tmp) / "terr1-framework", "port": port,
+                                  "registry_url": f"http://{base.host}:{port}", "governance_token": None})
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        framework = guarded(lambda: serve_in_thread(create_registry_app(t1, SystemClock()), t1.host, t1.port))
+        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr1",)))
+        try:
+            narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=t1.registry_authority_id))
+            narrator.title(t("cross.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: cross_jurisdiction.run(
+                    s.base_url, http, narrator, framework_api=t1.registry_authority_id,
+                    framework_token=t1.resolved_governance_token(), governance_token=s.resolved_governance_token()))
+        finally:
+            server.stop()
+            framework.stop()
+    _story_end(result, "cross", lang, as_json)
+
+
+@demo_app.command("death-notification")
+def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome and the "
+                                                         "propagation figures, as JSON."),
+                            ttl: int = typer.Option(2, "--ttl", min=1, max=300,
+                                                    help="Status list ttl of the story's sandbox, in seconds: how "
+                                                         "long a verifier may answer from a cached list.")) -> None:
+    """Sasha's father's Verified Person works at the federal benefits service; vital statistics
+    registers his death; every issuer revokes his credentials and the same presentation is
+    refused with credential_revoked. Prints how long that took, stage by stage.
+
+    Runs in a sandbox of its own (fresh data directory, free port) whose status lists carry a
+    short ttl, so the story does not wait the default five minutes; the ttl is printed, and it
+    bounds the last stage of the propagation.
+    """
+    import tempfile
+
+    from pctf.http import make_client
+
+    from . import death_notification
+    from .narration import Narrator
+    from .stack import start_in_thread
+
+    base = settings()
+    with tempfile.TemporaryDirectory(prefix="pctf-death-") as tmp:
+        s = _story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl,
+                                                                 "issuer_admin_token": None})
+        narrator = Narrator(out, lang.value, quiet=as_json)
+        server = guarded(lambda: start_in_thread(s, SystemClock()))
+        try:
+            narrator.note(t("death.sandbox", lang.value, url=s.base_url, data_dir=tmp, ttl=ttl))
+            narrator.title(t("death.title", lang.value))
+            with make_client(s) as http:
+                result = guarded(lambda: death_notification.run(
+                    s.base_url, http, narrator, staff_token=s.resolved_secret("issuer-admin"), ttl_seconds=ttl))
+        finally:
+            server.stop()
+    _story_end(result, "death", lang, as_json)
+
+
+def _story_end(result: dict, story: str, lang: Lang, as_json: bool) -> None:
+    """Print a story's outcome (one line, or the JSON document) and exit 0 when it went as told."""
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        key = f"{story}.ok" if result["ok"] else f"{story}.not_ok"
+        out.print(f"[bold {'green' if result['ok'] else 'red'}]{t(key, lang.value)}[/]")
+    raise typer.Exit(0 if result["ok"] else 1)
+
+
+def _story_settings(base, data_dir: Path):
+    """Settings for a story that runs in a sandbox of its own: a fresh data dir, a free port,
+    embedded storage, every service on that one port, events in process (a story's events must
+    never reach a sandbox that shares a broker)."""
+    from .stack import free_port
+
+    return base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
+                                   "registry_url": None, "issuers_url": None, "wallet_url": None,
+                                   "verifier_url": None, "database_url": None, "event_bus": "memory://"})
