@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pctf.clock import as_utc
-from pctf.events import EventBus, ProcessedEvent
+from pctf.events import EventBus, ProcessedEvent, verify_event
 from pctf.reasons import Reason, SandboxError
 
 from .jurisdictions import SANDBOX_ISSUERS
@@ -84,10 +84,20 @@ def subscriber_id(short_id: str) -> str:
     return f"issuer:{short_id}"
 
 
+def verified_death(service: "IssuerService", event: object) -> dict:
+    """The ``person.died`` envelope as vital statistics signed it, or ``event_invalid``: only the
+    death register may announce a death, and only its own signature says it did."""
+    registrar = next(j.short_id for j in SANDBOX_ISSUERS.values() if j.kind == "vital_statistics")
+    return verify_event(event, service.jwks(registrar)["keys"], source=service.issuer_url(registrar),
+                        topic=PERSON_DIED)
+
+
 def handle_death(service: "IssuerService", short_id: str, event: dict) -> dict:
     """Revoke what ``short_id`` issued about the deceased; returns what was done. Idempotent by
-    event id: a second delivery returns the first outcome with ``duplicate: true``."""
+    event id: a second delivery returns the first outcome with ``duplicate: true``. An event that
+    does not verify (:func:`verified_death`) changes nothing and is not recorded as processed."""
     received = service.clock.now()
+    event = verified_death(service, event)
     person = person_from_event(event)
     event_id = event["id"]
     subscriber = subscriber_id(short_id)
@@ -126,7 +136,11 @@ def subscribe_issuers(service: "IssuerService", bus: EventBus) -> None:
 
 def _handler(service: "IssuerService", short_id: str):
     def on_person_died(event: dict) -> None:
-        handle_death(service, short_id, event)
+        try:
+            handle_death(service, short_id, event)
+        except SandboxError as exc:  # a forged or malformed event: say so, without its personal data
+            log.warning("%s ignored a %s event (id %r): %s", short_id, PERSON_DIED,
+                        event.get("id") if isinstance(event, dict) else None, exc.reason.value)
 
     on_person_died.__qualname__ = f"on_person_died[{short_id}]"
     return on_person_died

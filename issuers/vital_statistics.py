@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pctf.clock import as_utc
-from pctf.events import EventBus, OutboxEvent, add_to_outbox, new_event, relay
+from pctf.events import EventBus, OutboxEvent, add_to_outbox, new_event, relay, sign_event
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import FAMILY_ROLES, credential_type
 
@@ -75,8 +75,8 @@ def register_death(service: "IssuerService", bus: EventBus | None, short_id: str
     if died > now.date():
         raise SandboxError(Reason.BAD_REQUEST, "date_of_death is in the future")
     key = identity_key(person)
-    event = new_event(PERSON_DIED, {"person": person, "date_of_death": died.isoformat()},
-                      source=service.issuer_url(short_id), occurred_at=now)
+    event = sign_event(new_event(PERSON_DIED, {"person": person, "date_of_death": died.isoformat()},
+                                 source=service.issuer_url(short_id), occurred_at=now), service.signing_key(short_id))
     with Session(service.engine) as session:
         if session.exec(select(DeathRecord).where(DeathRecord.identity_key == key)).first() is not None:
             raise SandboxError(Reason.CONFLICT, "this person's death is already registered", status_code=409)

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
 from .clock import Clock
+from .jose import Jws, SigningKey
 from .reasons import Reason, SandboxError
 from .settings import Settings
 
@@ -65,6 +66,34 @@ def new_event(topic: str, data: dict, *, source: str, occurred_at: datetime) -> 
     when the fact happened, and its data (JSON only)."""
     return {"id": uuid.uuid4().hex, "topic": topic, "source": source, "occurred_at": occurred_at.isoformat(),
             "data": data}
+
+
+EVENT_TYP = "pctf-event+jwt"
+
+
+def sign_event(event: dict, key: SigningKey) -> dict:
+    """The event with ``jws``: a compact JWS (``typ: pctf-event+jwt``) over the whole envelope,
+    signed by the emitter. A broker is shared infrastructure: whoever can publish on it must not be
+    able to announce a death, so consumers act on the signed envelope only (:func:`verify_event`)."""
+    envelope = {k: v for k, v in event.items() if k != "jws"}
+    return {**envelope, "jws": key.sign(envelope, typ=EVENT_TYP)}
+
+
+def verify_event(event: object, keys: list[dict], *, source: str, topic: str) -> dict:
+    """The envelope signed in ``event["jws"]`` when it verifies with one of ``keys`` (the emitter's
+    published keys), names ``source`` as its emitter and ``topic`` as its topic, and carries the
+    same id as the message it came in; else ``event_invalid``. Unsigned members of the message
+    are never read."""
+    jws_text = event.get("jws") if isinstance(event, dict) else None
+    if not isinstance(jws_text, str):
+        raise SandboxError(Reason.EVENT_INVALID, "the event is not signed by its emitter")
+    jws = Jws.parse(jws_text, malformed=Reason.EVENT_INVALID)
+    jws.check_header((EVENT_TYP,), typ_reason=Reason.EVENT_INVALID, alg_reason=Reason.EVENT_INVALID)
+    jws.verify_with_any(keys, whose=f"{source}'s keys", reason=Reason.EVENT_INVALID, unknown=Reason.EVENT_INVALID)
+    signed = jws.payload
+    if signed.get("source") != source or signed.get("topic") != topic or signed.get("id") != event.get("id"):
+        raise SandboxError(Reason.EVENT_INVALID, f"the event is not a {topic} event from {source}")
+    return signed
 
 
 def _checked(topic: object, event: object) -> tuple[str, dict]:

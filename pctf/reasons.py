@@ -67,7 +67,8 @@ class Reason(StrEnum):
     CLAIMS_INVALID = "claims_invalid"
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     EVIDENCE_MISMATCH = "evidence_mismatch"
-    PERSON_DECEASED = "person_deceased"  # proofing someone on the vital statistics death register
+    PERSON_DECEASED = "person_deceased"
+    EVENT_INVALID = "event_invalid"  # an event not signed by the emitter it names (forged on the bus)  # proofing someone on the vital statistics death register
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"

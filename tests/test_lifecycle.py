@@ -26,7 +26,7 @@ from issuers.status import LocalStatusSource
 from issuers.vital_statistics import register_death
 from pctf import sdjwt, statuslist
 from pctf.clock import FrozenClock
-from pctf.events import InProcessEventBus, OutboxEvent, ProcessedEvent
+from pctf.events import InProcessEventBus, OutboxEvent, ProcessedEvent, new_event, sign_event
 from pctf.http import checked_json
 from pctf.jose import SigningKey, generate_key
 from pctf.reasons import Reason, SandboxError
@@ -749,3 +749,42 @@ def test_no_issuer_proofs_a_person_on_the_death_register(world):
     namesake = {**application, "birthdate": "1960-01-01",
                 "evidence": [{**e, "birthdate": "1960-01-01"} for e in SASHA_FATHER_EVIDENCE]}
     assert world.api.post("/issuers/prov2/proofing", json=namesake).status_code == 200
+
+
+def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world):
+    """Whoever can publish on the broker must not be able to kill someone's credentials."""
+    gilles = generate_key()
+    issued = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
+    vitalstats, prov1 = world.issuers.issuer_url("vitalstats"), world.issuers.issuer_url("prov1")
+    envelope = new_event(deaths.PERSON_DIED, {"person": GILLES, "date_of_death": "2025-03-01"}, source=vitalstats,
+                         occurred_at=world.clock.now())
+    registrar_key = world.issuers.signing_key("vitalstats")
+    genuine = sign_event(envelope, registrar_key)
+    forged = {
+        "unsigned": envelope,
+        "signed by a stranger": sign_event(envelope, generate_key()),
+        "a province announcing a death": sign_event({**envelope, "source": prov1}, world.issuers.signing_key("prov1")),
+        "another topic, re-labelled": sign_event({**envelope, "topic": "person.moved"}, registrar_key),
+        "another event's signature": {**envelope, "id": "f" * 32, "jws": genuine["jws"]},
+        "signature altered": {**genuine, "jws": genuine["jws"][:-6] + ("AAAAAA" if not genuine["jws"].endswith("AAAAAA")
+                                                                        else "BBBBBB")},
+    }
+    for name, event in forged.items():
+        with pytest.raises(SandboxError) as refused:
+            deaths.handle_death(world.issuers, "prov1", event)
+        assert refused.value.reason == Reason.EVENT_INVALID, name
+        world.bus.publish(deaths.PERSON_DIED, event)
+    # Unsigned members are never read: the signed envelope names a stranger, the message Gilles.
+    stranger = {"given_name": "Ada", "family_name": "Lovelace", "birthdate": "1815-12-10"}
+    about_stranger = sign_event(new_event(deaths.PERSON_DIED, {"person": stranger, "date_of_death": "2025-03-01"},
+                                          source=vitalstats, occurred_at=world.clock.now()), registrar_key)
+    world.bus.publish(deaths.PERSON_DIED, {**about_stranger, "data": {"person": GILLES, "date_of_death": "2025-03-01"}})
+    assert world.bus.wait_idle(10)
+    assert world.status(issued) == "valid"
+    with Session(world.issuers.engine) as session:
+        processed = session.exec(select(ProcessedEvent)).all()
+    assert {p.event_id for p in processed} == {about_stranger["id"]}  # the forgeries were not even recorded
+    # The genuine announcement still works.
+    world.bus.publish(deaths.PERSON_DIED, genuine)
+    assert world.bus.wait_idle(10)
+    assert world.status(issued) == "revoked"
