@@ -6,6 +6,7 @@ every service uses that database (PostgreSQL in the production-like setup).
 """
 from __future__ import annotations
 
+import time
 from typing import Iterable
 
 from sqlalchemy import event, inspect, text
@@ -43,8 +44,22 @@ def engine_for(settings: Settings, service: str, tables: Iterable[type[SQLModel]
         else:
             engine = create_engine(url, pool_pre_ping=True)
         _engines[key] = engine
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in tables])
+    _create_tables(engine, [t.__table__ for t in tables])
     return engine
+
+
+def _create_tables(engine: Engine, tables: list, attempts: int = 5) -> None:
+    """``create_all`` that tolerates another process creating the same tables at the same moment
+    (services starting together on one database): each CREATE is checked first, and one that
+    loses the race is simply tried again, when the check then finds the table made."""
+    for attempt in range(attempts):
+        try:
+            SQLModel.metadata.create_all(engine, tables=tables)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def dispose_all() -> None:
