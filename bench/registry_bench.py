@@ -62,14 +62,11 @@ Run:  . .venv/bin/activate && python bench/registry_bench.py
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
 import gzip
-import io
 import json
 import os
 import platform
-import pstats
 import random
 import statistics
 import subprocess
@@ -86,6 +83,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
+from profiling import profile_calls  # noqa: E402
 from sqlalchemy import func, insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -441,20 +439,6 @@ def interleaved(batches: dict[str, Callable[[int], float]], rounds: int, seconds
             rates[name].append(fn(sizes[name]))
     return {name: {"median_per_s": statistics.median(r), "min_per_s": min(r), "max_per_s": max(r),
                    "batch_size": sizes[name], "rates": r} for name, r in rates.items()}
-
-
-def profile_calls(fn: Callable[[], object], n: int, top: int) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(n):
-        fn()
-    prof.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(prof, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    out.write(f"-- tottime, {n} call(s) --\n")
-    stats.sort_stats("tottime").print_stats(top)
-    return out.getvalue()
 
 
 # -- part 1 -------------------------------------------------------------------------------------

@@ -50,15 +50,12 @@ Run:  . .venv/bin/activate && python bench/verify_bench.py [--batches 7] [--seco
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
 import hashlib
-import io
 import itertools
 import json
 import os
 import platform
-import pstats
 import statistics
 import sys
 import tempfile
@@ -74,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cryptography import __version__ as CRYPTOGRAPHY_VERSION  # noqa: E402
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from profiling import profile_calls  # noqa: E402
 
 from issuers.service import IssuerService  # noqa: E402
 from issuers.status import LocalStatusSource  # noqa: E402
@@ -280,18 +278,7 @@ def peer_verifier(scn: dict) -> Callable[[], None] | None:
 
 
 def profile(fn: Callable[[], object], seconds: float, top: int) -> str:
-    n = calibrate(fn, seconds)
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(n):
-        fn()
-    prof.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(prof, stream=out)
-    stats.sort_stats("cumulative").print_stats(top)
-    out.write(f"\n-- tottime (where the time is actually spent), {n} calls --\n")
-    stats.sort_stats("tottime").print_stats(top)
-    return out.getvalue()
+    return profile_calls(fn, calibrate(fn, seconds), top)
 
 
 def main(argv: list[str] | None = None) -> int:
