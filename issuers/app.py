@@ -12,29 +12,49 @@ serves the same URLs whether it runs alone or beside the other services on one p
 """
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from pctf import statuslist
+from pctf.access import AttemptLimiter, Principal, Role, bearer_token, client_key, install, owner
 from pctf.clock import Clock
 from pctf.events import EventBus, InProcessEventBus, PeriodicRelay, event_bus_from_settings, relay
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import require_bearer, service_app
+from pctf.web import check_form_value, service_app
 
 from . import deaths, reissuance, vital_statistics
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
 
 NO_STORE = {"Cache-Control": "no-store"}
+PUBLIC = owner(Role.PUBLIC)
+STAFF = owner(Role.ISSUER_STAFF)
+# The largest offer URI a QR code holds: version 40 at error correction level L, in byte mode.
+MAX_QR_URI = 2953
 
 
 def create_app(settings: Settings, clock: Clock, service: IssuerService | None = None,
                bus: EventBus | None = None) -> FastAPI:
     service = service or IssuerService(settings, clock)
-    app = service_app("/issuers", "PCTF sandbox issuers", "Identity proofing, registration and OpenID4VCI issuance.")
+    # Each issuer's staff token, resolved now: a service that may not run with them refuses to start.
+    staff_tokens = {short_id: settings.issuer_staff_token(short_id).encode() for short_id in SANDBOX_ISSUERS}
+    app = service_app("/issuers", "PCTF sandbox issuers", "Identity proofing, registration and OpenID4VCI issuance.",
+                      max_body_bytes=settings.max_body_bytes)
+    attempts = AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
+
+    def identify(token: str) -> Principal | None:
+        """Issuer staff, by their own issuer's token (compared in constant time with every one)."""
+        found = None
+        for short_id, expected in staff_tokens.items():
+            if hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected):
+                found = short_id
+        return Principal(Role.ISSUER_STAFF, found) if found else None
+
+    install(app, identify, attempts)
     app.state.service = service
     owned = bus is None
     bus = bus or event_bus_from_settings(settings)
@@ -54,59 +74,70 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     app.state.shutdown = shutdown
     app.router.on_shutdown.append(shutdown)
 
-    def staff(request: Request) -> None:
-        require_bearer(request, settings.resolved_secret("issuer-admin", settings.issuer_admin_token),
-                       role="issuer staff")
+    def limited(request: Request, call, *failures: Reason):
+        """A protocol step whose secret (a pre-authorized code, an access token) a stranger might
+        guess: each failure counts against the client, as an unknown bearer token does."""
+        attempts.check(client_key(request))
+        try:
+            return call()
+        except SandboxError as exc:
+            if exc.reason in failures:
+                attempts.failed(client_key(request))
+            raise
 
-    @app.get("/issuers")
+    @app.get("/issuers", **PUBLIC)
     def list_issuers() -> list[dict]:
         return [{"id": j.short_id, "issuer": service.issuer_url(j.short_id), "name": {"en": j.name_en, "fr": j.name_fr},
                  "jurisdiction": j.jurisdiction, "kind": j.kind,
                  "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants]}
                 for j in SANDBOX_ISSUERS.values()]
 
-    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}")
+    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}", **PUBLIC)
     def credential_issuer_metadata(issuer: str) -> dict:
         return service.credential_issuer_metadata(issuer)
 
-    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}")
+    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}", **PUBLIC)
     def authorization_server_metadata(issuer: str) -> dict:
         return service.authorization_server_metadata(issuer)
 
-    @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}")
+    @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}", **PUBLIC)
     def jwt_vc_issuer_metadata(issuer: str) -> dict:
         return service.jwt_vc_issuer_metadata(issuer)
 
-    @app.post("/issuers/{issuer}/proofing")
+    @app.post("/issuers/{issuer}/proofing", **STAFF)
     def proofing(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.proof_person(issuer, application), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/incorporations")
+    @app.post("/issuers/{issuer}/incorporations", **STAFF)
     def incorporations(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.incorporate(issuer, application), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/token")
+    @app.post("/issuers/{issuer}/token", **PUBLIC)
     async def token(issuer: str, request: Request) -> JSONResponse:
+        """OpenID4VCI token endpoint: a pre-authorized code (and its transaction code) for an access token."""
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise SandboxError(Reason.BAD_REQUEST, "the token request must be application/x-www-form-urlencoded")
-        form = dict(await request.form())
-        return JSONResponse(service.token(issuer, form), headers=NO_STORE)
+        form = {k: check_form_value(k, v) for k, v in (await request.form()).items() if isinstance(v, str)}
+        from starlette.concurrency import run_in_threadpool
 
-    @app.post("/issuers/{issuer}/nonce")
+        answer = await run_in_threadpool(limited, request, lambda: service.token(issuer, form), Reason.INVALID_GRANT)
+        return JSONResponse(answer, headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/nonce", **PUBLIC)
     def nonce(issuer: str) -> JSONResponse:
         return JSONResponse(service.nonce(issuer), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/credential")
+    @app.post("/issuers/{issuer}/credential", **PUBLIC)
     def credential(issuer: str, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        return JSONResponse(service.credential(issuer, token.strip() if scheme.lower() == "bearer" else None, body),
-                            headers=NO_STORE)
+        """OpenID4VCI credential endpoint: the access token from the token endpoint, and a key proof."""
+        answer = limited(request, lambda: service.credential(issuer, bearer_token(request), body), Reason.INVALID_TOKEN)
+        return JSONResponse(answer, headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/issuances")
+    @app.get("/issuers/{issuer}/issuances", **STAFF)
     def issuances(issuer: str) -> list[dict]:
         return service.issuances(issuer)
 
-    @app.get("/issuers/{issuer}/status-lists/{list_id}")
+    @app.get("/issuers/{issuer}/status-lists/{list_id}", **PUBLIC)
     def status_list(issuer: str, list_id: int) -> Response:
         """The Status List Token (draft-ietf-oauth-status-list 8.2). Caches may keep it for its
         ttl, which verifiers read from the token itself."""
@@ -114,60 +145,63 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         return Response(token, media_type=statuslist.MEDIA_TYPE,
                         headers={"Cache-Control": f"max-age={settings.status_list_ttl_seconds}"})
 
-    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status")
-    def set_status(issuer: str, issuance_id: int, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
+    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status", **STAFF)
+    def set_status(issuer: str, issuance_id: int, body: dict[str, Any] = Body(...)) -> JSONResponse:
         """Issuer staff suspend, reinstate (``valid``) or revoke one credential; revocation is final."""
-        staff(request)
         return JSONResponse(service.set_status(issuer, issuance_id, body.get("status"), body.get("reason")),
                             headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/renewal")
+    @app.post("/issuers/{issuer}/renewal", **PUBLIC)
     def renewal(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential due for renewal (KB-JWT ``aud`` = this issuer,
         ``nonce`` from the nonce endpoint), gets an offer of its successor."""
         return JSONResponse(reissuance.renewal_offer(service, issuer, body), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/reissuance")
+    @app.post("/issuers/{issuer}/reissuance", **PUBLIC)
     def reissue(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential, asks for it again with ``changes`` (address, or a
         name with its ``evidence``); the offer's credential revokes the old one when issued."""
         return JSONResponse(reissuance.reissuance_offer(service, issuer, body), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/deaths")
-    def register_death(issuer: str, request: Request, body: Any = Body(...)) -> JSONResponse:
+    @app.post("/issuers/{issuer}/deaths", **STAFF)
+    def register_death(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """Vital statistics staff register a death; every issuer hears ``person.died``."""
-        staff(request)
         return JSONResponse(vital_statistics.register_death(service, bus, issuer, body), status_code=201,
                             headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/deaths/{registration_id}")
-    def death(issuer: str, registration_id: int, request: Request) -> JSONResponse:
-        staff(request)
+    @app.get("/issuers/{issuer}/deaths/{registration_id}", **STAFF)
+    def death(issuer: str, registration_id: int) -> JSONResponse:
+        """One death registration, with its event and when the event was published."""
         return JSONResponse(vital_statistics.death(service, issuer, registration_id), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/relationships")
+    @app.post("/issuers/{issuer}/relationships", **STAFF)
     def relationship(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """A parent–child relationship offer, from the child's birth certificate."""
         return JSONResponse(vital_statistics.request_relationship(service, issuer, body), headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/events/{event_id}")
-    def event(issuer: str, event_id: str, request: Request) -> JSONResponse:
+    @app.get("/issuers/{issuer}/events/{event_id}", **STAFF)
+    def event(issuer: str, event_id: str) -> JSONResponse:
         """Whether and when this issuer processed an event, and which issuances it revoked (staff)."""
-        staff(request)
         return JSONResponse(deaths.processed(service, issuer, event_id), headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/offer.svg")
-    def offer_qr(issuer: str, uri: str) -> Response:
-        """A QR code of a credential offer URI, for a phone wallet to scan from a browser."""
+    @app.get("/issuers/{issuer}/offer.svg", response_class=Response, **PUBLIC,
+             responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code"}})
+    def offer_qr(issuer: str, uri: str = Query(max_length=MAX_QR_URI)) -> Response:
+        """A QR code of a credential offer URI, for a phone wallet to scan from a browser. An offer
+        too long for a QR code is refused: pass it by reference (``credential_offer_uri``)."""
         import io
 
         import segno
 
         jurisdiction(issuer)
-        if len(uri) > 4000 or not uri.startswith("openid-credential-offer://"):
+        if not uri.startswith("openid-credential-offer://") or not uri.isascii():
             raise SandboxError(Reason.BAD_REQUEST, "uri must be an openid-credential-offer:// URI")
         buffer = io.BytesIO()
-        segno.make(uri, error="m").save(buffer, kind="svg", scale=4)
-        return Response(buffer.getvalue(), media_type="image/svg+xml")
+        try:
+            segno.make(uri, error="l", boost_error=False).save(buffer, kind="svg", scale=4)
+        except segno.DataOverflowError:
+            raise SandboxError(Reason.BAD_REQUEST, "this offer is too long for a QR code; pass it by reference "
+                                                   "(credential_offer_uri)") from None
+        return Response(buffer.getvalue(), media_type="image/svg+xml", headers=NO_STORE)
 
     return app

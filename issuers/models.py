@@ -24,6 +24,8 @@ class CredentialOffer(SQLModel, table=True):
     issuer_id: str = Field(index=True)
     items: list = Field(sa_column=Column(JSON, nullable=False))  # [{"configuration_id", "claims"}]
     tx_code_hash: str | None = None
+    # Wrong transaction codes tried so far; at TX_CODE_ATTEMPTS the offer is void.
+    tx_code_failures: int | None = None
     expires_at: datetime
     redeemed: bool = False
     token_hash: str | None = Field(default=None, index=True)

@@ -8,13 +8,14 @@ its metadata is served.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
 from datetime import timedelta
 from urllib.parse import quote
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -35,6 +36,9 @@ from .vital_statistics import is_registered_deceased
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 NONCE_LIFETIME = timedelta(minutes=5)
+# A 6-digit transaction code has a million values: after this many wrong ones the offer is void,
+# so guessing succeeds once in 200,000 offers at best (OpenID4VCI 13.6 asks for such a limit).
+TX_CODE_ATTEMPTS = 5
 TOKEN_LIFETIME = timedelta(minutes=10)
 
 # Status lists (draft-ietf-oauth-status-list). Each credential gets an index drawn at random in a
@@ -72,7 +76,7 @@ class IssuerService:
         tables = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord, DeathRecord,
                   OutboxEvent, ProcessedEvent]
         self.engine = engine_for(settings, "issuers", tables)
-        add_missing_columns(self.engine, [Issuance])
+        add_missing_columns(self.engine, [Issuance, CredentialOffer])
         self.status_list_size = STATUS_LIST_SIZE
 
     # -- identity and keys ------------------------------------------------------------
@@ -445,11 +449,22 @@ class IssuerService:
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
         with Session(self.engine) as session:
-            offer = session.get(CredentialOffer, _sha256(code))
-            if offer is None or offer.issuer_id != short_id or offer.redeemed or as_utc(offer.expires_at) < now:
-                raise SandboxError(Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired or already used")
-            if offer.tx_code_hash and _sha256(str(form.get("tx_code", ""))) != offer.tx_code_hash:
-                raise SandboxError(Reason.INVALID_GRANT, "the transaction code is wrong")
+            offer = session.get(CredentialOffer, _sha256(str(code)))
+            if offer is None or offer.issuer_id != short_id or offer.redeemed or as_utc(offer.expires_at) < now \
+                    or (offer.tx_code_failures or 0) >= TX_CODE_ATTEMPTS:
+                raise SandboxError(Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired, void or "
+                                                         "already used")
+            if offer.tx_code_hash and not hmac.compare_digest(_sha256(str(form.get("tx_code", ""))),
+                                                              offer.tx_code_hash):
+                # Counted in the database (atomically): parallel guesses cannot share one attempt.
+                session.exec(update(CredentialOffer).where(CredentialOffer.code_hash == offer.code_hash)
+                             .values(tx_code_failures=func.coalesce(CredentialOffer.tx_code_failures, 0) + 1))
+                session.commit()
+                session.refresh(offer)
+                left = max(0, TX_CODE_ATTEMPTS - (offer.tx_code_failures or 0))
+                raise SandboxError(Reason.INVALID_GRANT, "the transaction code is wrong; " +
+                                   (f"{left} attempt(s) left" if left else "the offer is now void: ask the issuer "
+                                                                           "for a new one"))
             offer.redeemed = True
             offer.token_hash = _sha256(token)
             offer.token_expires_at = now + TOKEN_LIFETIME

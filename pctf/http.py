@@ -16,14 +16,21 @@ def make_client(settings: Settings, **kwargs) -> httpx.Client:
     return httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=False, **kwargs)
 
 
+def unreachable_message(url: object) -> str:
+    """The one message for a URL that could not be fetched, whatever went wrong: telling refused
+    from timed out, or a DNS from a TLS failure, would let whoever chose the URL map the network."""
+    return f"{url} could not be fetched"
+
+
 def send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
-    """``http.request`` with transport failures (refused, timed out, DNS, TLS, a malformed URL) raised
-    as ``endpoint_unreachable`` (502): a caller handles one kind of error, whatever went wrong."""
+    """``http.request`` with transport failures (refused, reset, timed out, DNS, TLS, too many
+    redirects, a malformed URL) raised as ``endpoint_unreachable`` (502) with
+    :func:`unreachable_message`: a caller handles one kind of error, and learns nothing about the
+    network behind the URL."""
     try:
         return http.request(method, url, **kwargs)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise SandboxError(Reason.ENDPOINT_UNREACHABLE, f"{method} {url}: {exc.__class__.__name__}: {exc}",
-                           status_code=502) from None
+    except (httpx.HTTPError, httpx.InvalidURL):
+        raise SandboxError(Reason.ENDPOINT_UNREACHABLE, unreachable_message(url), status_code=502) from None
 
 
 def checked_json(response: httpx.Response) -> dict:
@@ -63,9 +70,10 @@ def fetch_text(http: httpx.Client, url: str, media_type: str, *, unavailable: Re
     """The body of ``GET url`` sent with ``Accept: media_type``, as ASCII text (compact JWS and the like).
 
     Anything that keeps the resource from being read (no connection, a timeout, a non-2xx answer,
-    a redirect loop) is ``unavailable`` (503); an answer of another media type, too large or not
-    ASCII is ``malformed``. The body is read in chunks so an oversized answer is refused, not
-    buffered. Redirects are followed only when asked (httpx stops after 20).
+    a redirect loop) is ``unavailable`` (503), transport failures all with :func:`unreachable_message`;
+    an answer of another media type, too large or not ASCII is ``malformed``. The body is read in
+    chunks so an oversized answer is refused, not buffered. Redirects are followed only when asked
+    (httpx stops after 20).
     """
     try:
         with http.stream("GET", url, headers={"Accept": media_type}, follow_redirects=follow_redirects) as response:
@@ -79,8 +87,8 @@ def fetch_text(http: httpx.Client, url: str, media_type: str, *, unavailable: Re
                 body += chunk
                 if len(body) > max_bytes:
                     raise SandboxError(malformed, f"{url} answered more than {max_bytes} bytes")
-    except httpx.HTTPError as exc:
-        raise SandboxError(unavailable, f"{url} cannot be reached ({exc.__class__.__name__})", status_code=503) from None
+    except (httpx.HTTPError, httpx.InvalidURL):
+        raise SandboxError(unavailable, unreachable_message(url), status_code=503) from None
     try:
         return body.decode("ascii").strip()
     except UnicodeDecodeError:

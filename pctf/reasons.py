@@ -60,15 +60,21 @@ class Reason(StrEnum):
     # -- request handling (HTTP and CLI)
     BAD_REQUEST = "bad_request"
     NOT_FOUND = "not_found"
-    UNAUTHORIZED = "unauthorized"
+    UNAUTHORIZED = "unauthorized"  # no bearer token, or one this service does not know (401)
+    FORBIDDEN = "forbidden"  # a known token whose holder may not do this, e.g. another wallet's (403)
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # failed attempts over the limit: wait (429)
+    BODY_TOO_LARGE = "request_too_large"  # a body over PCTF_MAX_BODY_BYTES (413)
+    URL_NOT_ALLOWED = "url_not_allowed"  # a URL to fetch that is not https, or not at a public address (400)
+    CONSENT_MISMATCH = "consent_mismatch"  # an approval that is not of the request the holder was shown
+    SETTING_INVALID = "setting_invalid"  # a configuration a service refuses to start with
     CONFLICT = "conflict"
     TYPE_UNKNOWN = "credential_type_unknown"
     ISSUER_ID_UNKNOWN = "issuer_id_unknown"
     CLAIMS_INVALID = "claims_invalid"
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     EVIDENCE_MISMATCH = "evidence_mismatch"
-    PERSON_DECEASED = "person_deceased"
-    EVENT_INVALID = "event_invalid"  # an event not signed by the emitter it names (forged on the bus)  # proofing someone on the vital statistics death register
+    PERSON_DECEASED = "person_deceased"  # proofing someone on the vital statistics death register
+    EVENT_INVALID = "event_invalid"  # an event not signed by the emitter it names (forged on the bus)
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
@@ -105,10 +111,12 @@ class SandboxError(Exception):
 
     status_code = 400
 
-    def __init__(self, reason: Reason, message: str, *, status_code: int | None = None) -> None:
+    def __init__(self, reason: Reason, message: str, *, status_code: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.reason = Reason(reason)
         self.message = message
+        self.headers = headers or {}
         if status_code is not None:
             self.status_code = status_code
 

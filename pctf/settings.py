@@ -11,22 +11,55 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
   each service is reached when they run as separate processes (default: the public URL).
 * ``PCTF_GOVERNANCE_TOKEN``: the bearer token of the registry's governance role. When unset a
   random one is generated once and kept in ``DATA_DIR/governance.token`` (mode 0600).
-* ``PCTF_ISSUER_ADMIN_TOKEN``: the bearer token of issuer staff (suspending, reinstating and
-  revoking single credentials, registering deaths). When unset, generated once into
-  ``DATA_DIR/issuer-admin.token``.
+* ``PCTF_ISSUER_STAFF_TOKENS``: each issuer's own staff bearer token, as a JSON object
+  (``{"prov1": "...", "fed": "..."}``); one issuer's token never opens another issuer. An issuer
+  missing from it gets one generated into ``DATA_DIR/issuer-staff-<id>.token``.
+* ``PCTF_RELYING_PARTY_TOKENS``: each relying party's back-end bearer token (JSON object by
+  relying party id); only that back end creates its requests and reads its verdicts. Generated
+  into ``DATA_DIR/relying-party-<id>.token`` when missing.
+* ``PCTF_LOCAL_MODE``: the sandbox on one machine. Tokens may be generated into the data
+  directory, and outbound fetches may reach ``http://`` on loopback. Default: on when the
+  sandbox listens on and is reached at loopback addresses. Outside local mode every role token
+  must be configured, long and not a well-known default, or the services refuse to start.
+* ``PCTF_MAX_BODY_BYTES``: the largest request body any service reads (413 above it).
 * ``PCTF_EVENT_BUS``: the publish/subscribe bus that carries events such as a registered death
   to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
   ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Tokens that ship in examples and tutorials: outside local mode they are refused like an empty one.
+KNOWN_DEFAULT_TOKENS = frozenset({
+    "change-me", "change-me-too", "change-me-three", "changeme", "change_me", "secret", "password", "admin",
+    "token", "test", "default", "governance", "assessor", "staff", "issuer", "pctf", "sandbox",
+})
+MIN_TOKEN_LENGTH = 24
+
+
+class InsecureSetting(ValueError):
+    """A role token that must not be used where the sandbox is reachable by strangers."""
+
+
+def _is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_data_dir() -> Path:
@@ -58,7 +91,18 @@ class Settings(BaseSettings):
     # How long a pre-authorized code and an access token stay usable (OpenID4VCI).
     offer_lifetime_seconds: int = 600
     http_timeout_seconds: float = 10.0
-    issuer_admin_token: str | None = None
+    # Each issuer's own staff token, by issuer short id (JSON); missing ones are generated locally.
+    issuer_staff_tokens: dict[str, str] = Field(default_factory=dict)
+    # Each relying party's back-end token, by relying party id (JSON); missing ones generated locally.
+    relying_party_tokens: dict[str, str] = Field(default_factory=dict)
+    # None: decided from where the sandbox listens and is reached (see is_local).
+    local_mode: bool | None = None
+    # The largest request body a service reads; larger ones are refused with 413 before parsing.
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    # Failed authentications (unknown tokens, wrong codes) one client may make per window before
+    # it gets 429: tokens and codes cannot be guessed at network speed.
+    auth_failure_limit: int = Field(default=20, gt=0)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0)
     # How long a Status List Token may be cached (its `ttl` claim, draft-ietf-oauth-status-list 5.1).
     status_list_ttl_seconds: int = Field(default=300, gt=0)
     # A wallet shows a credential as expiring soon this many days before its `exp`.
@@ -116,15 +160,54 @@ class Settings(BaseSettings):
         value = json.loads(self.registry_anchor_jwks)
         return value if "keys" in value else {"keys": [value]}
 
+    @property
+    def is_local(self) -> bool:
+        """Local mode: ``PCTF_LOCAL_MODE`` when set, else whether the sandbox both listens on and
+        is reached at loopback addresses (nobody else can reach it)."""
+        if self.local_mode is not None:
+            return self.local_mode
+        hosts = [self.host] + [urlsplit(u).hostname for u in
+                               (self.public_url, self.registry_url, self.issuers_url, self.wallet_url,
+                                self.verifier_url) if u]
+        return all(_is_loopback_host(h) for h in hosts)
+
+    # -- role tokens ------------------------------------------------------------------
     def resolved_governance_token(self) -> str:
         """The governance role's bearer token (``PCTF_GOVERNANCE_TOKEN``, else generated once)."""
-        return self.resolved_secret("governance", self.governance_token)
+        return self.resolved_secret("governance", self.governance_token, variable="PCTF_GOVERNANCE_TOKEN")
 
-    def resolved_secret(self, name: str, explicit: str | None = None) -> str:
+    def resolved_assessor_token(self) -> str:
+        """The assessor role's bearer token (``PCTF_ASSESSOR_TOKEN``, else generated once)."""
+        return self.resolved_secret("assessor", self.assessor_token, variable="PCTF_ASSESSOR_TOKEN")
+
+    def issuer_staff_token(self, short_id: str) -> str:
+        """The bearer token of one issuer's staff (``PCTF_ISSUER_STAFF_TOKENS[short_id]``)."""
+        return self.resolved_secret(f"issuer-staff-{short_id}", self.issuer_staff_tokens.get(short_id),
+                                    variable=f"PCTF_ISSUER_STAFF_TOKENS[{short_id}]")
+
+    def relying_party_token(self, rp_id: str) -> str:
+        """The bearer token of one relying party's back end (``PCTF_RELYING_PARTY_TOKENS[rp_id]``)."""
+        return self.resolved_secret(f"relying-party-{rp_id}", self.relying_party_tokens.get(rp_id),
+                                    variable=f"PCTF_RELYING_PARTY_TOKENS[{rp_id}]")
+
+    def resolved_secret(self, name: str, explicit: str | None = None, *, variable: str | None = None) -> str:
         """A bearer token for one role: ``explicit`` when configured, else ``DATA_DIR/<name>.token``,
-        generated (mode 0600) on first use so every process sharing the data dir agrees on it."""
+        generated (mode 0600) on first use so every process sharing the data dir agrees on it.
+
+        Outside local mode a token must be configured (``variable`` names where), at least
+        :data:`MIN_TOKEN_LENGTH` characters long and not a well-known default: anything else
+        raises :class:`InsecureSetting`, so a service exposed to strangers refuses to start.
+        """
+        variable = variable or f"the {name} token"
         if explicit:
+            if not self.is_local and (len(explicit) < MIN_TOKEN_LENGTH or explicit.strip().lower() in KNOWN_DEFAULT_TOKENS):
+                raise InsecureSetting(f"{variable} is a well-known default or shorter than {MIN_TOKEN_LENGTH} "
+                                      "characters; outside local mode use a random token "
+                                      "(pctf-sandbox init-secrets generates them)")
             return explicit
+        if not self.is_local:
+            raise InsecureSetting(f"{variable} is not set; outside local mode every role token must be configured "
+                                  "(pctf-sandbox init-secrets generates them)")
         path = self.ensure_data_dir() / f"{name}.token"
         if path.exists():
             return path.read_text().strip()
@@ -136,3 +219,27 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as fh:
             fh.write(token)
         return token
+
+    # -- a holder's wallet tokens, kept by the client that created the wallet -------------------
+    def wallet_token_path(self, wallet_id: str) -> Path:
+        return self.data_dir / "wallet-tokens" / f"{wallet_id}.token"
+
+    def save_wallet_token(self, wallet_id: str, token: str) -> Path:
+        """Keep a wallet's holder token (shown once, when the wallet is created) for later commands,
+        readable by its owner only."""
+        path = self.wallet_token_path(wallet_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token)
+        os.replace(tmp, path)
+        return path
+
+    def wallet_token(self, wallet_id: str) -> str | None:
+        """The holder token this data directory keeps for ``wallet_id``, if any."""
+        try:
+            return self.wallet_token_path(wallet_id).read_text().strip() or None
+        except OSError:
+            return None

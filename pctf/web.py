@@ -1,33 +1,207 @@
-"""What every FastAPI service of the sandbox shares: error mapping and the governance guard.
+"""What every FastAPI service of the sandbox shares: error mapping, input limits, access logs.
 
 Errors are answered as OAuth-style JSON (``{"error": <reason code>, "error_description": ...}``)
 with a 4xx status, never a 500 with a traceback: bad input is the caller's to fix and must say
-exactly what is wrong.
+exactly what is wrong. Before any route sees a request:
+
+* a body over ``PCTF_MAX_BODY_BYTES`` is refused with 413 (:class:`BodyLimit`), by its declared
+  length or, for a chunked body, as soon as it grows past the limit, never read whole;
+* a JSON body is parsed strictly (:func:`parse_json_body`): UTF-8 only, no ``NaN``, at most
+  :data:`MAX_JSON_DEPTH` levels deep, and no string a database cannot store (a NUL character, a
+  lone surrogate), so what a route receives can always be written;
+* the access log (:class:`AccessLog`, logger ``pctf.access``) records the route's *template*
+  (``/wallet/{wallet_id}/offers``), the status and the time: never a path's identifiers, a
+  query string, a header or a body, so codes, tokens and claims never reach a log.
 """
 from __future__ import annotations
 
-import hmac
+import json
 import logging
+import time
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .reasons import Reason, SandboxError
 
 log = logging.getLogger("pctf")
+access_log = logging.getLogger("pctf.access")
+
+MAX_JSON_DEPTH = 32
 
 
-def error_response(reason: Reason | str, message: str, status_code: int = 400) -> JSONResponse:
+class ErrorOut(BaseModel):
+    """Every error answer of every service."""
+
+    error: str
+    error_description: str
+
+
+def _error_doc(description: str) -> dict:
+    return {"model": ErrorOut, "description": description}
+
+
+# Documented on every route: what any request may get wrong whatever its owner.
+COMMON_ERRORS = {400: _error_doc("Malformed or invalid input, with its reason code"),
+                 404: _error_doc("No such resource"),
+                 413: _error_doc("The request body is larger than the service accepts"),
+                 422: _error_doc("Well-formed but unacceptable input (evidence, personal data)"),
+                 429: _error_doc("Too many failed attempts from this client: wait and retry")}
+# Documented on guarded routes (pctf.access.owner).
+AUTH_ERRORS = {401: _error_doc("No bearer token, or one this service does not know"),
+               403: _error_doc("A known token whose holder may not do this")}
+
+
+def error_response(reason: Reason | str, message: str, status_code: int = 400,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": str(reason), "error_description": message}, status_code=status_code,
-                        headers={"Cache-Control": "no-store"})
+                        headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+class RejectedBody(StarletteHTTPException):
+    """A body refused before any route saw it. An HTTPException, because FastAPI re-raises those
+    from body parsing as they are (any other exception there becomes a vague 400)."""
+
+    def __init__(self, reason: Reason, message: str, status_code: int = 400) -> None:
+        super().__init__(status_code, message)
+        self.reason = reason
+
+
+def _storable(value: Any, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise RejectedBody(Reason.BAD_REQUEST, f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RejectedBody(Reason.BAD_REQUEST, "the JSON body holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RejectedBody(Reason.BAD_REQUEST, "the JSON body holds a lone surrogate (\\ud800-\\udfff)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, depth + 1)
+            _storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, depth + 1)
+
+
+def _no_constant(name: str) -> Any:
+    raise RejectedBody(Reason.BAD_REQUEST, f"{name} is not a JSON value")
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A request body as strict JSON (RFC 8259), refused with ``bad_request`` when it is not."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RejectedBody(Reason.BAD_REQUEST, "the JSON body is not UTF-8") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise RejectedBody(Reason.BAD_REQUEST, f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as exc:
+        raise RejectedBody(Reason.BAD_REQUEST, f"the body is not JSON ({getattr(exc, 'msg', exc)})") from None
+    _storable(value)
+    return value
+
+
+def check_form_value(name: str, value: str) -> str:
+    """A form field as a database can store it (form decoding turns ``%00`` into NUL)."""
+    if "\x00" in value:
+        raise SandboxError(Reason.BAD_REQUEST, f"form field {name!r} holds a NUL character")
+    return value
+
+
+class _StrictRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_json_body(await self.body())
+        return self._json
+
+
+class StrictRoute(APIRoute):
+    """Every route's JSON body goes through :func:`parse_json_body`."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def strict(request: Request):
+            return await handler(_StrictRequest(request.scope, request.receive))
+
+        return strict
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, without reading them whole."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_bytes
+            except ValueError:
+                too_large = False
+            if too_large:
+                response = error_response(Reason.BODY_TOO_LARGE, f"the request body is larger than {self.max_bytes} "
+                                                                 "bytes", 413, {"Connection": "close"})
+                return await response(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RejectedBody(Reason.BODY_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes",
+                                       413)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+class AccessLog:
+    """One line per request: method, route template, status, milliseconds."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def sending(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "(no route)"
+            access_log.info("%s %s %d %.1fms", scope.get("method"), template, status,
+                            (time.perf_counter() - started) * 1000)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SandboxError)
     async def _sandbox_error(_request: Request, exc: SandboxError) -> JSONResponse:
-        return error_response(exc.reason, exc.message, exc.status_code)
+        return error_response(exc.reason, exc.message, exc.status_code, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -37,8 +211,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        reason = {404: Reason.NOT_FOUND, 401: Reason.UNAUTHORIZED, 403: Reason.UNAUTHORIZED,
-                  405: Reason.BAD_REQUEST}.get(exc.status_code, Reason.BAD_REQUEST)
+        reason = getattr(exc, "reason", None) or {
+            404: Reason.NOT_FOUND, 401: Reason.UNAUTHORIZED, 403: Reason.FORBIDDEN, 405: Reason.BAD_REQUEST,
+            413: Reason.BODY_TOO_LARGE}.get(exc.status_code, Reason.BAD_REQUEST)
         return error_response(reason, str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)
@@ -48,23 +223,31 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response("internal_error", "the service failed to handle this request", 500)
 
 
-def service_app(prefix: str, title: str, description: str = "") -> FastAPI:
-    """A FastAPI app for one service: its docs under its own path prefix, errors mapped to reasons."""
+def _declare_bearer_scheme(app: FastAPI) -> None:
+    """Guarded routes name the ``bearer`` security scheme (pctf.access.owner); declare it once."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http", "scheme": "bearer",
+                "description": "The bearer token of the route's owner (x-pctf-owner): a role token, an "
+                               "applicant's, an issuer's staff, a wallet's holder or a relying party's back end"}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def service_app(prefix: str, title: str, description: str = "", *, max_body_bytes: int) -> FastAPI:
+    """A FastAPI app for one service: its docs under its own path prefix, errors mapped to reasons,
+    bodies limited and parsed strictly, and an access log without identifiers."""
     app = FastAPI(title=title, version="1.0", description=description, docs_url=f"{prefix}/docs",
-                  openapi_url=f"{prefix}/openapi.json", redoc_url=None)
+                  openapi_url=f"{prefix}/openapi.json", redoc_url=None, responses=COMMON_ERRORS)
+    app.router.route_class = StrictRoute
+    _declare_bearer_scheme(app)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(AccessLog)
     return app
-
-
-def bearer_token(request: Request) -> str | None:
-    """The request's ``Authorization: Bearer`` token, or None."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-def require_bearer(request: Request, expected: str, *, role: str = "the governance role") -> None:
-    """Refuse unless the request carries ``Authorization: Bearer <expected>`` (constant-time compare,
-    as bytes: a token with non-ASCII characters is a wrong token, not a server error)."""
-    token = bearer_token(request)
-    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs {role}'s bearer token", status_code=401)

@@ -6,26 +6,27 @@ Endpoints are plain ``def`` (run in the thread pool): the service does blocking 
 and other services call it over HTTP from their own threads.
 
 Reads, TRQP queries, the audit log and applying are public (the registry is the ecosystem's
-dial tone). Each other write needs one role's bearer token: governance for decisions, the
-assessor for assessment marks, and an application's own applicant token (given once, when it
-applies) to follow that application and ask for conformance runs. No token opens another role's
-door, so an applicant can never accredit itself.
+dial tone). Each other write needs one role's bearer token (:mod:`pctf.access`): governance for
+decisions, the assessor for assessment marks, and an application's own applicant token (given
+once, when it applies) to follow that application and ask for conformance runs. No token opens
+another role's door, so an applicant can never accredit itself.
 """
 from __future__ import annotations
 
-import secrets
+import hmac
 from typing import Any
 
-from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Path, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
+from pctf.access import AttemptLimiter, Principal, Role, install, owner, principal_of
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import bearer_token, require_bearer, service_app
+from pctf.web import service_app
 
 from .service import FINAL_STATES, RegistryService
 from .trust_list import MEDIA_TYPE
@@ -106,129 +107,127 @@ class QueryIn(BaseModel):
     context: QueryContext | None = None
 
 
+PUBLIC = owner(Role.PUBLIC)
+GOVERNANCE = owner(Role.GOVERNANCE)
+
+
 def create_app(settings: Settings, clock: Clock, service: RegistryService | None = None) -> FastAPI:
     service = service or RegistryService(settings, clock)
-    if secrets.compare_digest(settings.resolved_governance_token(),
-                              settings.resolved_secret("assessor", settings.assessor_token)):
+    governance_token = settings.resolved_governance_token().encode()
+    assessor_token = settings.resolved_assessor_token().encode()
+    if hmac.compare_digest(governance_token, assessor_token):
         # Separation of duties: whoever decides must not also mark the assessment.
-        raise SandboxError(Reason.BAD_REQUEST, "the assessor token must differ from the governance token")
+        raise SandboxError(Reason.SETTING_INVALID, "the assessor token must differ from the governance token")
     app = service_app("/registry", "PCTF Sandbox Trust Registry",
-                      "Who may issue what, at which level of assurance (ToIP TRQP v2).")
+                      "Who may issue what, at which level of assurance (ToIP TRQP v2).",
+                      max_body_bytes=settings.max_body_bytes)
+
+    def identify(token: str) -> Principal | None:
+        """Governance and the assessor by their configured tokens; an applicant by its application's."""
+        raw = token.encode("utf-8", "surrogatepass")
+        if hmac.compare_digest(raw, governance_token):
+            return Principal(Role.GOVERNANCE)
+        if hmac.compare_digest(raw, assessor_token):
+            return Principal(Role.ASSESSOR)
+        app_id = service.application_of(token)
+        return Principal(Role.APPLICANT, app_id) if app_id else None
+
+    install(app, identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.registry = service
     # The trust list grows to megabytes (about 1.3 KB per entity) and compresses about 6x.
     app.add_middleware(GZipMiddleware, minimum_size=4096)
 
-    def governance(request: Request) -> None:
-        # A dependency runs before the body is validated: without the token, nothing is said
-        # about what the body would have done.
-        require_bearer(request, settings.resolved_governance_token())
+    def actor(request: Request) -> str:
+        """Who acts, for the audit log, from the principal the route's guard admitted."""
+        principal = principal_of(request)
+        return f"applicant:{principal.subject}" if principal.role == Role.APPLICANT else principal.role.value
 
-    def assessor(request: Request) -> None:
-        require_bearer(request, settings.resolved_secret("assessor", settings.assessor_token), role="the assessor role")
-
-    def applicant_or_governance(request: Request, app_id: str) -> str:
-        """The actor for an application's own routes: its applicant, or governance."""
-        token = bearer_token(request)
-        if token and secrets.compare_digest(token.encode(), settings.resolved_governance_token().encode()):
-            return "governance"
-        if service.applicant_may_read(app_id, token):
-            return f"applicant:{app_id}"
-        raise SandboxError(Reason.UNAUTHORIZED, "this application's applicant token or the governance token is "
-                                                "required", status_code=401)
-
-    guarded = [Depends(governance)]
     app_path = Path(max_length=64)
 
-    @app.get("/registry/health")
+    @app.get("/registry/health", **PUBLIC)
     def health() -> dict:
         """Liveness, with no work behind it (also the baseline of the registry benchmark)."""
         return {"status": "ok"}
 
-    @app.get("/registry/metadata")
+    @app.get("/registry/metadata", **PUBLIC)
     def metadata() -> dict:
         return service.metadata()
 
-    @app.get("/registry/entities")
+    @app.get("/registry/entities", **PUBLIC)
     def entities() -> list[dict]:
         return service.entities()
 
-    @app.get("/registry/entity")
+    @app.get("/registry/entity", **PUBLIC)
     def entity(entity_id: str = Query(max_length=2048)) -> dict:
         return service.entity(entity_id)
 
-    @app.post("/registry/authorization")
+    @app.post("/registry/authorization", **PUBLIC)
     def authorization(query: QueryIn) -> dict:
         return service.authorization_query(query.model_dump(exclude_none=True))
 
-    @app.post("/registry/recognition")
+    @app.post("/registry/recognition", **PUBLIC)
     def recognition(query: QueryIn) -> dict:
         return service.recognition_query(query.model_dump(exclude_none=True))
 
-    @app.post("/registry/entities", dependencies=guarded)
+    @app.post("/registry/entities", **GOVERNANCE)
     def upsert_entity(body: EntityIn) -> dict:
         return service.upsert_entity(body.entity_id, name=body.name, jurisdiction=body.jurisdiction,
                                      role=body.role, jwks=body.jwks)
 
-    @app.post("/registry/authorizations", status_code=201, dependencies=guarded)
+    @app.post("/registry/authorizations", status_code=201, **GOVERNANCE)
     def authorize(body: AuthorizationIn) -> dict:
         return service.authorize(body.entity_id, action=body.action, resource=body.resource,
                                  assurance_level=body.assurance_level, valid_from=body.valid_from,
                                  valid_until=body.valid_until)
 
-    @app.patch("/registry/authorizations/{auth_id}", dependencies=guarded)
+    @app.patch("/registry/authorizations/{auth_id}", **GOVERNANCE)
     def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> dict:
         return service.set_authorization_status(auth_id, body.status, reason=body.reason,
                                                 effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.patch("/registry/entity/status", dependencies=guarded)
+    @app.patch("/registry/entity/status", **GOVERNANCE)
     def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> dict:
         return service.set_entity_status(entity_id, body.status, reason=body.reason,
                                          effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.post("/registry/entity/keys", status_code=201, dependencies=guarded)
+    @app.post("/registry/entity/keys", status_code=201, **GOVERNANCE)
     def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> dict:
         return service.add_key(entity_id, body.jwk)
 
-    @app.post("/registry/entity/keys/{kid}/events", status_code=201, dependencies=guarded)
+    @app.post("/registry/entity/keys/{kid}/events", status_code=201, **GOVERNANCE)
     def key_event(body: KeyEventIn, kid: str = Path(max_length=256), entity_id: str = Query(max_length=2048)) -> dict:
         return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)
 
-    @app.get("/registry/recognitions")
+    @app.get("/registry/recognitions", **PUBLIC)
     def recognitions() -> list[dict]:
         return service.recognitions()
 
-    @app.post("/registry/recognitions", status_code=201, dependencies=guarded)
+    @app.post("/registry/recognitions", status_code=201, **GOVERNANCE)
     def recognize(body: RecognitionIn) -> dict:
         return service.recognize(body.recognized_authority_id, action=body.action, resource=body.resource,
                                  valid_from=body.valid_from, valid_until=body.valid_until)
 
     # -- onboarding --------------------------------------------------------------------
-    @app.get("/registry/criteria")
+    @app.get("/registry/criteria", **PUBLIC)
     def criteria(resource: list[str] = Query(default=[])) -> list[dict]:
         return service.criteria(resource or None)
 
-    @app.post("/registry/applications", status_code=201)
+    @app.post("/registry/applications", status_code=201, **PUBLIC)
     def apply(body: dict[str, Any] = Body(...)) -> dict:
+        """Apply for accreditation; the answer carries the applicant token, shown this once."""
         return service.apply(body)
 
-    @app.get("/registry/applications", dependencies=guarded)
+    @app.get("/registry/applications", **GOVERNANCE)
     def applications() -> list[dict]:
         return service.applications()
 
-    @app.get("/registry/applications/{app_id}")
-    def application(request: Request, app_id: str = app_path) -> dict:
-        # Governance, the assessor and the applicant itself may read an application (contacts
-        # are personal information: not public).
-        token = bearer_token(request)
-        if token and secrets.compare_digest(token.encode(),
-                                            settings.resolved_secret("assessor", settings.assessor_token).encode()):
-            return service.application(app_id)
-        applicant_or_governance(request, app_id)
+    @app.get("/registry/applications/{app_id}", **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT))
+    def application(app_id: str = app_path) -> dict:
+        """One application (contacts are personal information: not public)."""
         return service.application(app_id)
 
-    @app.post("/registry/applications/{app_id}/conformance")
+    @app.post("/registry/applications/{app_id}/conformance", **owner(Role.APPLICANT, Role.GOVERNANCE))
     def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> dict:
-        actor = applicant_or_governance(request, app_id)
         record = service.application(app_id)
         if record["state"] in FINAL_STATES:
             # Checked before probing: a decided application's endpoints are not ours to call again.
@@ -239,30 +238,31 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
         with make_client(settings) as http:
             report = run_conformance(record["credential_issuer"], http=http, clock=clock, offer=body.offer,
                                      tx_code=body.tx_code)
-        return service.record_conformance(app_id, report.as_dict(), actor=actor)
+        return service.record_conformance(app_id, report.as_dict(), actor=actor(request))
 
-    @app.put("/registry/applications/{app_id}/assessment/{criterion}", dependencies=[Depends(assessor)])
+    @app.put("/registry/applications/{app_id}/assessment/{criterion}", **owner(Role.ASSESSOR))
     def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> dict:
         return service.assess(app_id, criterion, met=body.met, evidence=body.evidence)
 
-    @app.post("/registry/applications/{app_id}/decision", dependencies=guarded)
+    @app.post("/registry/applications/{app_id}/decision", **GOVERNANCE)
     def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> dict:
         return service.decide(app_id, body)
 
-    @app.get("/registry/jwks")
+    @app.get("/registry/jwks", **PUBLIC)
     def jwks() -> dict:
         return service.jwks()
 
-    @app.get("/registry/trust-list")
+    @app.get("/registry/trust-list", response_class=Response, **PUBLIC,
+             responses={200: {"content": {MEDIA_TYPE: {}}, "description": "The signed trust list"}})
     def trust_list() -> Response:
         return Response(service.trust_list(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
     # -- transparency ------------------------------------------------------------------
-    @app.get("/registry/audit")
+    @app.get("/registry/audit", **PUBLIC)
     def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
         return service.audit_log(after=after, limit=limit)
 
-    @app.get("/registry/audit/verify")
+    @app.get("/registry/audit/verify", **PUBLIC)
     def verify_audit() -> dict:
         return service.verify_audit_log()
 

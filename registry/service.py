@@ -326,6 +326,13 @@ class RegistryService:
             session.flush()
             return {**self._application_view(session, row), "applicant_token": token}
 
+    def application_of(self, token: str) -> str | None:
+        """The id of the application whose applicant token this is, or None."""
+        digest = hash_token(token)
+        with Session(self.engine) as session:
+            row = session.exec(select(Application).where(Application.applicant_token_hash == digest)).first()
+        return row.id if row is not None and secrets.compare_digest(row.applicant_token_hash, digest) else None
+
     def applicant_may_read(self, app_id: str, token: str | None) -> bool:
         """Whether ``token`` is the applicant token of application ``app_id``."""
         with Session(self.engine) as session:

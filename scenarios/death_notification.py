@@ -41,11 +41,14 @@ def _ms(start: str, end: str | None) -> float | None:
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000, 1)
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, staff_token: str, ttl_seconds: int,
+def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seconds: int,
         urls: dict[str, str] | None = None, retry_every: float = 0.2, max_attempts: int | None = None,
         pause: Callable[[float], None] = time.sleep, wait: Callable[[float], None] = time.sleep,
         date_of_death: str | None = None) -> dict:
     """Run the story; returns what each party saw, the propagation figures, and ``ok``.
+
+    ``http`` acts with the operator's keyring (:mod:`scenarios.keyring`): vital statistics staff
+    register the death, and each issuer's staff report what their issuer did with the event.
 
     ``pause`` lets time pass between two presentations to the benefits service (a test hands in
     a frozen clock's ``advance``); ``wait`` is the real-time pause while polling the issuers for
@@ -56,7 +59,6 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, staff_to
     urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
     base = base_url.rstrip("/")
     issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    staff = {"Authorization": f"Bearer {staff_token}"}
     name = SASHA_FATHER["given_name"]
 
     open_wallet(http, wallet, WALLET)
@@ -77,7 +79,7 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, staff_to
     narrate("death.presented", person=name, verdict=before)
 
     # 3. Vital statistics registers his death; the event goes out to every issuer.
-    registered = checked_json(http.post(f"{issuers}/issuers/vitalstats/deaths", headers=staff, json={
+    registered = checked_json(http.post(f"{issuers}/issuers/vitalstats/deaths", json={
         **SASHA_FATHER_DEATH, "date_of_death": date_of_death or datetime.now(timezone.utc).date().isoformat()}))
     t0 = registered["registered_at"]
     narrate("death.registered", person=name, date=registered["date_of_death"], event_id=registered["event_id"])
@@ -89,7 +91,7 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, staff_to
     while len(deliveries) < len(ids) and time.monotonic() < deadline:
         for issuer in ids:
             if issuer not in deliveries:
-                answer = http.get(f"{issuers}/issuers/{issuer}/events/{registered['event_id']}", headers=staff)
+                answer = http.get(f"{issuers}/issuers/{issuer}/events/{registered['event_id']}")
                 if answer.status_code == 200:
                     deliveries[issuer] = answer.json()
         if len(deliveries) < len(ids):

@@ -26,9 +26,8 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
                interactive: bool = typer.Option(False, "--interactive", "-i",
                                                 help="Ask before Sasha's wallet shares anything (for live demos).")) -> None:
     """Sasha proves who she is, incorporates, and opens a business bank account online."""
-    from pctf.http import make_client
-
     from . import sasha
+    from .keyring import operator_client
     from .narration import Narrator
     from .stack import is_sandbox, port_in_use, start_in_thread
 
@@ -44,7 +43,7 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
         narrator.note(t("demo.started", lang.value, url=s.base_url, data_dir=s.data_dir))
     try:
         narrator.title(t("demo.title", lang.value))
-        with make_client(s) as http:
+        with operator_client(s) as http:
             decide = (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
             result = guarded(lambda: sasha.run(s.base_url, http, narrator, approve=decide))
         verdict = result["verdict"]
@@ -71,9 +70,8 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
     """
     import tempfile
 
-    from pctf.http import make_client
-
     from . import onboarding
+    from .keyring import operator_client
     from .narration import Narrator
     from .stack import start_in_thread
 
@@ -86,10 +84,10 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
         try:
             narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=data_dir))
             narrator.title(t("onboarding.title", lang.value))
-            with make_client(s) as http:
+            with operator_client(s) as http:
                 result = guarded(lambda: onboarding.run(
                     s.base_url, http, narrator, governance_token=s.resolved_governance_token(),
-                    assessor_token=s.resolved_secret("assessor", s.assessor_token)))
+                    assessor_token=s.resolved_assessor_token()))
         finally:
             server.stop()
     _story_end(result, "onboarding", lang, as_json)
@@ -107,10 +105,10 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
     """
     import tempfile
 
-    from pctf.http import make_client
     from registry.app import create_app as create_registry_app
 
     from . import cross_jurisdiction
+    from .keyring import operator_client
     from .narration import Narrator
     from .stack import free_port, serve_in_thread, start_in_thread
 
@@ -126,7 +124,7 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
         try:
             narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=t1.registry_authority_id))
             narrator.title(t("cross.title", lang.value))
-            with make_client(s) as http:
+            with operator_client(s) as http:
                 result = guarded(lambda: cross_jurisdiction.run(
                     s.base_url, http, narrator, framework_api=t1.registry_authority_id,
                     framework_token=t1.resolved_governance_token(), governance_token=s.resolved_governance_token()))
@@ -153,24 +151,22 @@ def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the st
     """
     import tempfile
 
-    from pctf.http import make_client
-
     from . import death_notification
+    from .keyring import operator_client
     from .narration import Narrator
     from .stack import start_in_thread
 
     base = settings()
     with tempfile.TemporaryDirectory(prefix="pctf-death-") as tmp:
-        s = _story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl,
-                                                                 "issuer_admin_token": None})
+        s = _story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl})
         narrator = Narrator(out, lang.value, quiet=as_json)
         server = guarded(lambda: start_in_thread(s, SystemClock()))
         try:
             narrator.note(t("death.sandbox", lang.value, url=s.base_url, data_dir=tmp, ttl=ttl))
             narrator.title(t("death.title", lang.value))
-            with make_client(s) as http:
+            with operator_client(s) as http:
                 result = guarded(lambda: death_notification.run(
-                    s.base_url, http, narrator, staff_token=s.resolved_secret("issuer-admin"), ttl_seconds=ttl))
+                    s.base_url, http, narrator, ttl_seconds=ttl))
         finally:
             server.stop()
     _story_end(result, "death", lang, as_json)

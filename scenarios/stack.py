@@ -14,16 +14,17 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
 
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
+from pctf.access import Role, owner
 from pctf.clock import Clock, SystemClock
 from pctf.events import EventBus
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
+from pctf.web import service_app
 from registry.app import create_app as create_registry_app
 from registry.seed import seed_issuer
 from registry.service import RegistryService
@@ -85,13 +86,14 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
     registry = create_registry_app(settings, clock)
     wallet = create_wallet_app(settings, clock, http)
     verifier = create_verifier_app(settings, clock, http)
-    root = FastAPI(title="PCTF sandbox", version="1.0")
+    root = service_app("", "PCTF sandbox", "Where every service of the sandbox is.",
+                       max_body_bytes=settings.max_body_bytes)
 
-    @root.get("/health")
+    @root.get("/health", **owner(Role.PUBLIC))
     def health() -> dict:
         return {"service": SERVICE_NAME, "status": "ok"}
 
-    @root.get("/")
+    @root.get("/", **owner(Role.PUBLIC))
     def index() -> dict:
         base = settings.base_url
         return {"service": SERVICE_NAME, "registry": f"{base}/registry/metadata", "issuers": f"{base}/issuers",
@@ -168,7 +170,7 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
     if port_in_use(host, port):
         raise SandboxError(Reason.CONFLICT, f"port {port} on {host} is already in use; "
                                             "set PCTF_PORT to a free port", status_code=409)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
     thread.start()

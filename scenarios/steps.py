@@ -11,6 +11,7 @@ from typing import Callable
 import httpx
 
 from pctf.http import checked_json
+from pctf.reasons import Reason, SandboxError
 
 Narrate = Callable[..., None]
 
@@ -20,8 +21,18 @@ def quiet(_event: str, **_data) -> None:
 
 
 def open_wallet(http: httpx.Client, wallet: str, wallet_id: str) -> dict:
-    """Create (or reopen) a persona's wallet; returns its public holder key."""
-    return checked_json(http.put(f"{wallet}/wallet/{wallet_id}"))
+    """Open a persona's wallet, or reopen one opened before; returns its public holder key.
+
+    ``http`` acts with the operator's keyring (:mod:`scenarios.keyring`), which keeps the holder
+    token a new wallet answers with, and presents it to reopen the wallet later."""
+    created = http.put(f"{wallet}/wallet/{wallet_id}")
+    if created.status_code == 409:
+        reopened = http.get(f"{wallet}/wallet/{wallet_id}")
+        if reopened.status_code == 401:
+            raise SandboxError(Reason.CONFLICT, f"wallet {wallet_id!r} exists, and its holder token is not kept "
+                                                "under this PCTF_DATA_DIR", status_code=409)
+        return checked_json(reopened)
+    return checked_json(created)
 
 
 def receive(http: httpx.Client, wallet: str, wallet_id: str, offered: dict, narrate: Narrate = quiet) -> list[dict]:
@@ -44,7 +55,7 @@ def present(http: httpx.Client, wallet: str, verifier: str, wallet_id: str, rp: 
     if callable(approve):
         approve = approve(review)
     decision = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
-                                      json={"approve": approve}))
+                                      json={"approve": approve, "review_hash": review["review_hash"]}))
     narrate("consented" if approve else "declined", decision=decision)
     result = checked_json(http.get(f"{verifier}/verifier/{rp}/requests/{request['state']}"))
     narrate("verdict", verdict=result["verdict"], rp=rp)

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from pctf.clock import FrozenClock, SystemClock
 from pctf.settings import Settings
 from pctf.storage import dispose_all
+from scenarios.keyring import Keyring
 from scenarios.stack import free_port, start_in_thread
 
 GOVERNANCE_TOKEN = "test-governance-token"
@@ -67,6 +68,15 @@ def sandbox(settings):
 
 
 @pytest.fixture
-def http():
+def http(settings):
+    """An HTTP client acting with the sandbox operator's keyring for ``settings`` (staff, holder
+    and relying-party tokens chosen by route, as the demo acts); ``anonymous`` has none."""
+    with httpx.Client(timeout=15, auth=Keyring(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous():
+    """An HTTP client with no token at all: a stranger on the network."""
     with httpx.Client(timeout=15) as client:
         yield client

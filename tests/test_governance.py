@@ -325,7 +325,7 @@ def _governed_calls(apps: dict, key) -> list[tuple[str, str, dict]]:
 def test_an_applicant_token_opens_only_its_own_application(api, service, key, two_applications):
     apps = two_applications
     for method, path, kwargs in _governed_calls(apps, key):
-        response = http_refused(api, service, method, path, 401, "unauthorized", headers=apps["a_headers"],
+        response = http_refused(api, service, method, path, 403, "forbidden", headers=apps["a_headers"],
                                 **kwargs)
         assert "token" in response["error_description"], (method, path)
     own = api.get(f"/registry/applications/{apps['a']}", headers=apps["a_headers"])
@@ -340,10 +340,10 @@ def test_an_applicant_can_never_accredit_itself(api, service, key, conformance_r
     # ... and nothing that would accredit it: not mark its own assessment, not decide, not grant
     # itself an authorization, not register itself.
     for criterion in VP_CRITERIA:
-        http_refused(api, service, "PUT", f"/registry/applications/{apps['a']}/assessment/{criterion}", 401,
-                     "unauthorized", json={"met": True, "evidence": "self-assessed"}, headers=mine)
+        http_refused(api, service, "PUT", f"/registry/applications/{apps['a']}/assessment/{criterion}", 403,
+                     "forbidden", json={"met": True, "evidence": "self-assessed"}, headers=mine)
     for method, path, kwargs in _governed_calls(apps, key)[:5]:
-        http_refused(api, service, method, path, 401, "unauthorized", headers=mine, **kwargs)
+        http_refused(api, service, method, path, 403, "forbidden", headers=mine, **kwargs)
     # Claims to a state or a decision in the application itself are not read either.
     sneaky = service.apply(body(OTHER + "/x", state="accredited", decision={"decision": "accredit"}))
     assert sneaky["state"] == "submitted" and sneaky["decision"] is None
@@ -364,16 +364,16 @@ def test_the_assessor_assesses_but_cannot_decide(api, service, key, two_applicat
     assert actions(service)[-1] == ("assessor", "assessment.marked")
     assert api.get(f"/registry/applications/{apps['b']}", headers=ASSESSOR).status_code == 200
     for decision in ({"decision": "accredit"}, {"decision": "refuse", "reasons": ["no"]}):
-        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/decision", 401, "unauthorized",
+        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/decision", 403, "forbidden",
                      json=decision, headers=ASSESSOR)
-    http_refused(api, service, "PATCH", "/registry/entity/status", 401, "unauthorized", headers=ASSESSOR,
+    http_refused(api, service, "PATCH", "/registry/entity/status", 403, "forbidden", headers=ASSESSOR,
                  params={"entity_id": NEW}, json={"status": "suspended", "reason": "x"})
 
 
 def test_governance_cannot_assess(api, service, two_applications):
     # Separation of duties: whoever decides does not also mark the checklist.
-    http_refused(api, service, "PUT", f"/registry/applications/{two_applications['a']}/assessment/privacy", 401,
-                 "unauthorized", json={"met": True, "evidence": "trust me"}, headers=GOV)
+    http_refused(api, service, "PUT", f"/registry/applications/{two_applications['a']}/assessment/privacy", 403,
+                 "forbidden", json={"met": True, "evidence": "trust me"}, headers=GOV)
     listed = api.get("/registry/applications", headers=GOV)
     assert listed.status_code == 200 and {a["entity_id"] for a in listed.json()} == {NEW, OTHER}
 
@@ -403,8 +403,9 @@ def test_http_conformance_is_the_applicants_or_governances(api, service, key, co
     assert actions(service)[-1] == (f"applicant:{apps['a']}", "conformance.recorded")
     assert api.post(f"/registry/applications/{apps['b']}/conformance", json={}, headers=GOV).status_code == 200
     assert actions(service)[-1] == ("governance", "conformance.recorded")
-    for headers in (apps["b_headers"], ASSESSOR, {}):
-        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/conformance", 401, "unauthorized",
+    for headers, status, error in ((apps["b_headers"], 403, "forbidden"), (ASSESSOR, 403, "forbidden"),
+                                   ({}, 401, "unauthorized")):
+        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/conformance", status, error,
                      json={}, headers=headers)
     assert len(conformance_runs) == 2
 

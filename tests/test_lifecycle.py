@@ -20,6 +20,7 @@ from sqlmodel import Session, func, select
 
 from issuers import deaths
 from issuers.app import create_app as create_issuers_app
+from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.models import CredentialOffer, DeathRecord, Issuance
 from issuers.service import IssuerService
 from issuers.status import LocalStatusSource
@@ -44,6 +45,7 @@ from scenarios.personas import (
     SASHA_FATHER_DEATH,
     SASHA_FATHER_EVIDENCE,
 )
+from scenarios.keyring import Keyring
 from scenarios.stack import bootstrap, free_port, start_in_thread
 from scenarios.steps import open_wallet, present, receive
 from tests.test_cli import assert_clean_error, run
@@ -53,8 +55,15 @@ from wallet.models import WalletCredential
 from wallet.service import WalletService
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
-ADMIN = "issuer-staff-token"
-STAFF = {"Authorization": f"Bearer {ADMIN}"}
+STAFF_TOKENS = {short_id: f"{short_id}-staff-token" for short_id in SANDBOX_ISSUERS}
+
+
+def staff(short_id: str = "vitalstats") -> dict:
+    """The bearer header of one issuer's own staff."""
+    return {"Authorization": f"Bearer {STAFF_TOKENS[short_id]}"}
+
+
+STAFF = staff()
 TTL = 300
 REF = ("given_name", "family_name", "birthdate")
 GILLES = {k: SASHA_FATHER[k] for k in REF}
@@ -134,13 +143,14 @@ class World:
 
 def make_world(data_dir: Path, database_url: str | None = None) -> World:
     base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    settings = Settings(data_dir=data_dir, governance_token="g", public_url=base, issuer_admin_token=ADMIN,
+    settings = Settings(data_dir=data_dir, governance_token="g", public_url=base, issuer_staff_tokens=STAFF_TOKENS,
                         status_list_ttl_seconds=TTL, database_url=database_url)
     clock = FrozenClock(T0)
     bootstrap(settings, clock)
     issuers = IssuerService(settings, clock)
     bus = InProcessEventBus()
     api = TestClient(create_issuers_app(settings, clock, issuers, bus=bus), raise_server_exceptions=False)
+    api.auth = Keyring(settings)  # each issuer's staff routes get that issuer's token
     return World(settings, clock, issuers, bus, api, LocalTrust(RegistryService(settings, clock)))
 
 
@@ -206,7 +216,7 @@ def test_a_death_revokes_what_every_issuer_issued_about_that_person_and_only_tha
     # Each issuer's record of the event says when it arrived and what it revoked.
     revoked = {}
     for short_id in ("prov1", "prov2", "terr1", "terr2", "fed", "vitalstats"):
-        record = world.api.get(f"/issuers/{short_id}/events/{registered['event_id']}", headers=STAFF)
+        record = world.api.get(f"/issuers/{short_id}/events/{registered['event_id']}", headers=staff(short_id))
         assert record.status_code == 200, short_id
         assert record.json()["received_at"] == world.clock.now().isoformat()
         revoked[short_id] = len(record.json()["revoked"])
@@ -319,10 +329,11 @@ def test_the_death_path_over_a_real_broker(tmp_path):
 
 
 @pytest.mark.parametrize("path,body,headers,status,reason", [
-    ("vitalstats", DEATH, {}, 401, "unauthorized"),
+    ("vitalstats", DEATH, {"Authorization": ""}, 401, "unauthorized"),
     ("vitalstats", DEATH, {"Authorization": "Bearer nope"}, 401, "unauthorized"),
-    ("prov1", DEATH, STAFF, 400, "bad_request"),  # not a vital statistics agency
-    ("prov9", DEATH, STAFF, 404, "issuer_id_unknown"),
+    ("prov1", DEATH, staff("prov1"), 400, "bad_request"),  # not a vital statistics agency
+    ("prov1", DEATH, STAFF, 403, "forbidden"),  # vital statistics' staff at another issuer
+    ("prov9", DEATH, STAFF, 403, "forbidden"),
     ("vitalstats", [DEATH], STAFF, 400, "bad_request"),
     ("vitalstats", {**DEATH, "given_name": ""}, STAFF, 400, "bad_request"),
     ("vitalstats", {**DEATH, "family_name": None}, STAFF, 400, "bad_request"),
@@ -354,9 +365,10 @@ def test_a_death_is_registered_once(world):
     for url, status, reason in (("/issuers/vitalstats/deaths/99", 404, "not_found"),
                                 ("/issuers/vitalstats/deaths/x", 400, "bad_request"),
                                 ("/issuers/prov1/events/nope", 404, "not_found")):
-        answer = world.api.get(url, headers=STAFF)
+        answer = world.api.get(url, headers=staff(url.split("/")[2]))
         assert (answer.status_code, answer.json()["error"]) == (status, reason), url
-    assert world.api.get("/issuers/prov1/events/nope").status_code == 401
+    assert world.api.get("/issuers/prov1/events/nope", headers=STAFF).status_code == 403  # another issuer's staff
+    assert world.api.get("/issuers/prov1/events/nope", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
 PARENT = {"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
@@ -527,7 +539,6 @@ def test_only_a_verified_person_is_changed_by_its_holder(world):
 @pytest.fixture
 def live(settings, http):
     """The whole sandbox on a real server, a frozen clock the test moves, and its event bus."""
-    settings = settings.model_copy(update={"issuer_admin_token": ADMIN})
     clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
     bus = InProcessEventBus()
     server = start_in_thread(settings, clock, bus=bus)
@@ -564,7 +575,7 @@ def _proofed_sasha(url: str, http: httpx.Client) -> dict:
 
 def test_death_notification_story_over_http(live, http):
     settings, clock, bus, url = live
-    result = death_notification.run(url, http, staff_token=ADMIN, ttl_seconds=TTL, retry_every=60,
+    result = death_notification.run(url, http, ttl_seconds=TTL, retry_every=60,
                                     pause=clock.advance, date_of_death=clock.now().date().isoformat())
     assert result["ok"] is True, result
     assert result["accepted_before"]["accepted"] is True
@@ -731,7 +742,8 @@ def test_wallet_renew_from_the_command_line(env):
     assert f"Credential 1 (Verified Person) was replaced by credential {new_id}" in shown.stdout
     assert_clean_error(run(env, "wallet", "renew", "sasha", "1"), reason="conflict")
     assert_clean_error(run(env, "wallet", "renew", "sasha", "99"), reason="not_found")
-    assert_clean_error(run(env, "wallet", "renew", "nobody", "1"), reason="not_found")
+    # No wallet 'nobody' is kept under this data directory: no holder token to act with.
+    assert_clean_error(run(env, "wallet", "renew", "nobody", "1"), reason="unauthorized")
     assert run(env, "wallet", "renew", "sasha", "x").returncode == 2
 
 

@@ -142,7 +142,7 @@ def test_an_answer_after_the_request_expired_is_refused(server, http, clock):
     review = http.post(f"{server.url}/wallet/sasha/presentations", json={"request": request["request"]}).json()
     clock.advance(timedelta(minutes=11))
     answer = http.post(f"{server.url}/wallet/sasha/presentations/{review['request_id']}/decision",
-                       json={"approve": True})
+                       json={"approve": True, "review_hash": review["review_hash"]})
     assert answer.status_code == 400 and answer.json()["error"] == "request_expired"
     assert http.get(f"{server.url}/verifier/bank/requests/{request['state']}").json()["status"] == "pending"
     # Nothing was delivered, so the wallet records no consent and the request stays open.

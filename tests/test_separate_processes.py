@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 
+from pctf.settings import Settings
 from scenarios import sasha
+from scenarios.keyring import Keyring
 from scenarios.stack import SERVICES, free_port
 
 EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
@@ -28,7 +30,8 @@ def test_sasha_journey_across_four_processes(tmp_path):
             procs.append(subprocess.Popen([EXE, "serve", name, "--host", "127.0.0.1", "--port", str(ports[name])],
                                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
         deadline = time.monotonic() + 60
-        with httpx.Client(timeout=15) as http:
+        # The operator's tokens are those the services generated into the shared data directory.
+        with httpx.Client(timeout=15, auth=Keyring(Settings(data_dir=tmp_path))) as http:
             for name, url in urls.items():
                 probe = {"registry": "/registry/metadata", "issuers": "/issuers", "wallet": "/wallet/docs",
                          "verifier": "/verifier"}[name]

@@ -752,7 +752,7 @@ def issuer_api(tmp_path):
 
     from issuers.app import create_app
 
-    settings = Settings(data_dir=tmp_path / "data", governance_token="g", issuer_admin_token=ADMIN_TOKEN)
+    settings = Settings(data_dir=tmp_path / "data", governance_token="g", issuer_staff_tokens={"prov1": ADMIN_TOKEN})
     clock = FrozenClock(T0)
     issuers, holder = _service(settings, clock)
     with TestClient(create_app(settings, clock, issuers), raise_server_exceptions=False) as client:
@@ -783,7 +783,7 @@ def test_status_list_endpoint_serves_the_signed_token(issuer_api):
         assert (response.status_code, response.json()["error"]) == (status, reason), bad
 
 
-def test_staff_api_needs_the_issuer_admin_token(issuer_api):
+def test_staff_api_needs_the_issuers_own_staff_token(issuer_api):
     client, issuers, holder = issuer_api
     issued = issuers.mint("prov1", "VerifiedPerson", dict(SASHA), holder.public_jwk)
     ref = ref_of(issued)
@@ -814,8 +814,9 @@ def test_staff_api_needs_the_issuer_admin_token(issuer_api):
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     final = client.post(url, json={"status": "valid"}, headers=staff)
     assert (final.status_code, final.json()["error"]) == (409, "conflict")
-    # The public listing shows the status, not the staff's reasons.
-    listed = client.get("/issuers/prov1/issuances").json()
+    # The staff's listing shows the status, not the reasons (they may be personal); nobody else lists.
+    assert client.get("/issuers/prov1/issuances").status_code == 401
+    listed = client.get("/issuers/prov1/issuances", headers=staff).json()
     assert listed[0]["status"] == "revoked" and "status_reason" not in listed[0]
 
 
@@ -831,8 +832,8 @@ def test_without_a_configured_token_one_is_generated_in_the_data_dir(tmp_path):
     with TestClient(create_app(settings, FrozenClock(T0), issuers)) as client:
         url = f"/issuers/prov1/issuances/{record['id']}/status"
         assert client.post(url, json={"status": "suspended"}).status_code == 401
-        secret = (settings.data_dir / "issuer-admin.token").read_text().strip()
-        assert oct((settings.data_dir / "issuer-admin.token").stat().st_mode & 0o777) == "0o600"
+        secret = (settings.data_dir / "issuer-staff-prov1.token").read_text().strip()
+        assert oct((settings.data_dir / "issuer-staff-prov1.token").stat().st_mode & 0o777) == "0o600"
         ok = client.post(url, json={"status": "suspended"}, headers={"Authorization": f"Bearer {secret}"})
         assert ok.status_code == 200 and ok.json()["status"] == "suspended"
     dispose_all()
@@ -845,7 +846,8 @@ def _present_to_bank(url: str, http: httpx.Client) -> dict:
     """A new bank request answered with the credentials already in Sasha's wallet."""
     request = checked_json(http.post(f"{url}/verifier/bank/requests"))
     review = checked_json(http.post(f"{url}/wallet/sasha/presentations", json={"request": request["request_uri"]}))
-    checked_json(http.post(f"{url}/wallet/sasha/presentations/{review['request_id']}/decision", json={"approve": True}))
+    checked_json(http.post(f"{url}/wallet/sasha/presentations/{review['request_id']}/decision",
+                           json={"approve": True, "review_hash": review["review_hash"]}))
     return checked_json(http.get(f"{url}/verifier/bank/requests/{request['state']}"))["verdict"]
 
 
@@ -857,7 +859,6 @@ def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings
     clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
     server = start_in_thread(settings, clock)
     url = server.url
-    staff = {"Authorization": f"Bearer {settings.resolved_secret('issuer-admin', settings.issuer_admin_token)}"}
     try:
         assert sasha.run(url, http)["verdict"]["accepted"] is True
         assert _statuses(url, http) == {"VerifiedPerson": "valid", "VerifiedOrganization": "valid",
@@ -865,9 +866,9 @@ def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings
         person = checked_json(http.get(f"{url}/issuers/prov1/issuances"))[-1]
         relationship = [r for r in checked_json(http.get(f"{url}/issuers/fed/issuances"))
                         if r["vct"] == credential_type("VerifiedRelationship").vct][-1]
-        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status", headers=staff,
+        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status",
                                json={"status": "suspended", "reason": "identity theft reported"}))
-        checked_json(http.post(f"{url}/issuers/fed/issuances/{relationship['id']}/status", headers=staff,
+        checked_json(http.post(f"{url}/issuers/fed/issuances/{relationship['id']}/status",
                                json={"status": "revoked", "reason": "director resigned"}))
 
         # Within the ttl, the bank and the wallet answer from the lists they already hold.
@@ -883,7 +884,7 @@ def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings
         assert _statuses(url, http) == {"VerifiedPerson": "suspended", "VerifiedOrganization": "valid",
                                         "VerifiedRelationship": "revoked"}
 
-        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status", headers=staff,
+        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status",
                                json={"status": "valid", "reason": "cleared"}))
         clock.advance(settings.status_list_ttl_seconds)
         assert _present_to_bank(url, http)["reasons"] == ["credential_revoked"]

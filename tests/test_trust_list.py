@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pctf.clock import FrozenClock
-from pctf.http import make_client
 from pctf.jose import b64u_decode, b64u_encode, generate_key
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -28,6 +27,7 @@ from registry.client import LocalTrust, RegistryClient
 from registry.service import RegistryService
 from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list
 from scenarios import sasha
+from scenarios.keyring import operator_client
 from scenarios.stack import free_port, start_in_thread
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -172,7 +172,7 @@ def test_the_bank_keeps_verifying_while_the_registry_process_is_down(tmp_path):
         settings = Settings(data_dir=tmp_path, governance_token="t", host="127.0.0.1", port=free_port(),
                             registry_url=registry_url, database_url=None)
         server = start_in_thread(settings, clock)
-        with make_client(settings) as http:
+        with operator_client(settings) as http:
             online = sasha.run(server.url, http, wallet_id="sasha")["verdict"]
             assert online["accepted"] is True, online["reasons"]
 

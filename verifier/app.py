@@ -1,18 +1,25 @@
-"""HTTP face of the relying parties: create a request, receive the ``direct_post``, read the verdict."""
+"""HTTP face of the relying parties: create a request, receive the ``direct_post``, read the verdict.
+
+A wallet posts its answer to the public response endpoint (the request's ``state`` and the
+KB-JWT's ``nonce`` bind it). Everything else belongs to each relying party's own back end
+(:mod:`pctf.access`): only it asks, and only it reads its verdicts and the claims disclosed to it.
+"""
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import httpx
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from pctf.access import AttemptLimiter, Principal, Role, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource
-from pctf.web import service_app
+from pctf.web import check_form_value, service_app
 from registry.client import RegistryClient
 
 from .engine import VerificationEngine
@@ -20,6 +27,7 @@ from .relying_parties import RELYING_PARTIES, relying_party
 from .service import RelyingPartyService
 
 NO_STORE = {"Cache-Control": "no-store"}
+BACK_END = owner(Role.RELYING_PARTY)
 
 
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
@@ -31,35 +39,50 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
         engine = VerificationEngine(trust, clock, status=HttpStatusSource(http), kb_max_age=settings.kb_max_age_seconds,
                                     leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
-    app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.")
+    # Each relying party's back-end token, resolved now: a service that may not run with them refuses to start.
+    rp_tokens = {rp_id: settings.relying_party_token(rp_id).encode() for rp_id in RELYING_PARTIES}
+    app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.",
+                      max_body_bytes=settings.max_body_bytes)
+
+    def identify(token: str) -> Principal | None:
+        found = None
+        for rp_id, expected in rp_tokens.items():
+            if hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected):
+                found = rp_id
+        return Principal(Role.RELYING_PARTY, found) if found else None
+
+    install(app, identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.get("/verifier")
+    @app.get("/verifier", **owner(Role.PUBLIC))
     def list_relying_parties() -> list[dict]:
         return [{"id": rp.id, "name": {"en": rp.name_en, "fr": rp.name_fr}, "client_id": service.client_id(rp.id),
                  "policy": {"id": rp.policy.id, "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
                             "dcql_query": rp.policy.dcql_query()}}
                 for rp in RELYING_PARTIES.values()]
 
-    @app.post("/verifier/{rp_id}/requests")
+    @app.post("/verifier/{rp_id}/requests", **BACK_END)
     def create_request(rp_id: str) -> JSONResponse:
+        """A new OpenID4VP request (DCQL) with a fresh nonce and state, for the back end to show its user."""
         return JSONResponse(service.create_request(rp_id), headers=NO_STORE)
 
-    @app.post("/verifier/{rp_id}/response")
+    @app.post("/verifier/{rp_id}/response", **owner(Role.PUBLIC))
     async def response(rp_id: str, request: Request) -> JSONResponse:
+        """The ``direct_post`` response endpoint (OpenID4VP 8.2): where wallets send ``vp_token`` and ``state``."""
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise SandboxError(Reason.BAD_REQUEST, "direct_post responses are application/x-www-form-urlencoded")
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = {k: check_form_value(k, v) for k, v in (await request.form()).items() if isinstance(v, str)}
         # Verification calls the registry over HTTP: run it off the event loop.
         from starlette.concurrency import run_in_threadpool
 
         return JSONResponse(await run_in_threadpool(service.receive, rp_id, form), headers=NO_STORE)
 
-    @app.get("/verifier/{rp_id}/requests/{state}")
+    @app.get("/verifier/{rp_id}/requests/{state}", **BACK_END)
     def result(rp_id: str, state: str) -> JSONResponse:
+        """A request's status and verdict, with the claims disclosed: for this relying party's back end only."""
         return JSONResponse(service.result(rp_id, state), headers=NO_STORE)
 
-    @app.post("/verifier/{rp_id}/verify")
+    @app.post("/verifier/{rp_id}/verify", **BACK_END)
     def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> dict:
         """Verify a vp_token against this relying party's policy with caller-chosen aud and nonce
         (for integration tests that build presentations themselves)."""

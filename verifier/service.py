@@ -85,8 +85,9 @@ class RelyingPartyService:
             session.add(record)
             session.commit()
             status = record.status
-        return {"redirect_uri": f"{self.settings.service_url('verifier')}/verifier/{rp_id}/requests/{state}",
-                "status": status}
+        # No redirect_uri: the verdict and the disclosed claims are for this relying party's back
+        # end, which reads them with its own token; the wallet learns only how its answer was taken.
+        return {"status": status}
 
     def result(self, rp_id: str, state: str) -> dict:
         with Session(self.db) as session:

@@ -1,12 +1,17 @@
-"""HTTP face of the wallet: one wallet per persona under ``/wallet/<id>``."""
+"""HTTP face of the wallet: one wallet per persona under ``/wallet/<id>``.
+
+Opening a wallet is public (anyone may install a wallet app) and answers, once, the holder's API
+token; every other route belongs to that wallet's holder alone (:mod:`pctf.access`).
+"""
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
+from pctf.access import AttemptLimiter, Role, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.settings import Settings
@@ -25,7 +30,9 @@ class RequestIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    approve: bool
+    approve: StrictBool
+    # The review_hash of the review the holder saw; required to approve.
+    review_hash: str | None = None
 
 
 class ReissueIn(BaseModel):
@@ -33,43 +40,57 @@ class ReissueIn(BaseModel):
     evidence: list[Any] | None = None
 
 
+HOLDER = owner(Role.WALLET_HOLDER)
+
+
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: WalletService | None = None) -> FastAPI:
     service = service or WalletService(settings, clock, http or make_client(settings))
-    app = service_app("/wallet", "PCTF sandbox wallet", "One wallet per persona: OpenID4VCI, consent, OpenID4VP.")
+    app = service_app("/wallet", "PCTF sandbox wallet", "One wallet per persona: OpenID4VCI, consent, OpenID4VP.",
+                      max_body_bytes=settings.max_body_bytes)
+    install(app, service.identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.put("/wallet/{wallet_id}")
+    @app.put("/wallet/{wallet_id}", status_code=201, **owner(Role.PUBLIC))
     def create(wallet_id: str) -> dict:
+        """Open a wallet. The answer carries the holder's API token, shown this once: every other
+        route of this wallet needs it as a bearer token."""
         return service.create(wallet_id)
 
-    @app.get("/wallet/{wallet_id}/credentials")
+    @app.get("/wallet/{wallet_id}", **HOLDER)
+    def wallet(wallet_id: str) -> dict:
+        """The wallet's public holder key."""
+        return {"id": wallet_id, "holder_jwk": service.holder_key(wallet_id).public_jwk}
+
+    @app.get("/wallet/{wallet_id}/credentials", **HOLDER)
     def credentials(wallet_id: str) -> list[dict]:
         return service.credentials(wallet_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew")
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew", **HOLDER)
     def renew(wallet_id: str, credential_id: int) -> dict:
         """Renew a credential that expires soon or has expired, over OpenID4VCI; the old one is kept as replaced."""
         return service.renew(wallet_id, credential_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue")
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue", **HOLDER)
     def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> dict:
         """Have a credential re-issued with changes (address; name with evidence); the old one is kept as replaced."""
         return service.reissue(wallet_id, credential_id, body.changes, body.evidence)
 
-    @app.post("/wallet/{wallet_id}/offers")
+    @app.post("/wallet/{wallet_id}/offers", **HOLDER)
     def accept_offer(wallet_id: str, body: OfferIn) -> list[dict]:
         return service.accept_offer(wallet_id, body.offer, body.tx_code)
 
-    @app.post("/wallet/{wallet_id}/presentations")
+    @app.post("/wallet/{wallet_id}/presentations", **HOLDER)
     def review(wallet_id: str, body: RequestIn) -> dict:
+        """Show the holder what a relying party asks for; nothing is sent until she decides."""
         return service.review_request(wallet_id, body.request)
 
-    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision")
+    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision", **HOLDER)
     def decide(wallet_id: str, request_id: str, body: DecisionIn) -> dict:
-        return service.respond(wallet_id, request_id, approve=body.approve)
+        """Approve (with the ``review_hash`` of what was shown) or decline a reviewed request."""
+        return service.respond(wallet_id, request_id, approve=body.approve, review_hash=body.review_hash)
 
-    @app.get("/wallet/{wallet_id}/consents")
+    @app.get("/wallet/{wallet_id}/consents", **HOLDER)
     def consents(wallet_id: str) -> list[dict]:
         return service.consents(wallet_id)
 

@@ -12,6 +12,9 @@ class Wallet(SQLModel, table=True):
     id: str = Field(primary_key=True)  # the persona, e.g. "sasha"
     holder_private_jwk: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
+    # SHA-256 of the holder's API token (shown once, when the wallet is created). None only for a
+    # wallet created before wallets had tokens: creating it again issues its token.
+    token_hash: str | None = Field(default=None, index=True, unique=True)
 
 
 class WalletCredential(SQLModel, table=True):

@@ -14,6 +14,8 @@ back over OpenID4VCI, and keeps the old credential as ``replaced`` history.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 from datetime import datetime, timedelta
@@ -23,6 +25,7 @@ import httpx
 from sqlmodel import Session, select
 
 from pctf import dcql, sdjwt, statuslist
+from pctf.access import Principal, Role
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
 from pctf.jose import SigningKey, generate_key, thumbprint
@@ -55,20 +58,39 @@ class WalletService:
         self.clock = clock
         self.http = http
         self.engine = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
-        add_missing_columns(self.engine, [WalletCredential])
+        add_missing_columns(self.engine, [Wallet, WalletCredential])
         self.status = StatusResolver(status_source or HttpStatusSource(http), clock, leeway=settings.leeway_seconds)
         self.issuer_keys = issuer_keys or self.published_keys
 
-    # -- wallets and keys ---------------------------------------------------------------
+    # -- wallets, keys and their holders --------------------------------------------------
     def create(self, wallet_id: str) -> dict:
-        """Create the wallet (idempotent) and return its public holder key."""
-        if not isinstance(wallet_id, str) or not wallet_id.isidentifier() or len(wallet_id) > 64:
-            raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short identifier such as 'sasha'")
+        """Create the wallet; returns its public holder key and the holder's API token, shown this
+        once (only its hash is kept). A wallet that exists is a conflict: its token was shown to
+        whoever created it, and nobody else may have it."""
+        if not isinstance(wallet_id, str) or not wallet_id.isascii() or not wallet_id.isidentifier() \
+                or len(wallet_id) > 64:
+            raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short ASCII identifier such as 'sasha'")
+        token = secrets.token_urlsafe(32)
         with Session(self.engine) as session:
-            if session.get(Wallet, wallet_id) is None:
-                session.add(Wallet(id=wallet_id, holder_private_jwk=generate_key().private_jwk, created_at=self.clock.now()))
-                session.commit()
-        return {"id": wallet_id, "holder_jwk": self.holder_key(wallet_id).public_jwk}
+            wallet = session.get(Wallet, wallet_id)
+            if wallet is not None and wallet.token_hash is not None:
+                raise SandboxError(Reason.CONFLICT, f"wallet {wallet_id!r} exists; its holder token was shown when it "
+                                                    "was created", status_code=409)
+            if wallet is None:
+                wallet = Wallet(id=wallet_id, holder_private_jwk=generate_key().private_jwk, created_at=self.clock.now())
+            wallet.token_hash = _token_hash(token)
+            session.add(wallet)
+            session.commit()
+        return {"id": wallet_id, "holder_jwk": self.holder_key(wallet_id).public_jwk, "token": token}
+
+    def identify(self, token: str) -> Principal | None:
+        """The holder whose API token this is (:mod:`pctf.access`), or None."""
+        digest = _token_hash(token)
+        with Session(self.engine) as session:
+            wallet = session.exec(select(Wallet).where(Wallet.token_hash == digest)).first()
+        if wallet is None or not hmac.compare_digest(wallet.token_hash or "", digest):
+            return None
+        return Principal(Role.WALLET_HOLDER, wallet.id)
 
     def holder_key(self, wallet_id: str) -> SigningKey:
         with Session(self.engine) as session:
@@ -277,18 +299,21 @@ class WalletService:
                                             created_at=now))
             session.commit()
         return {"request_id": pending_id, "verifier": req["client_id"], "response_uri": req["response_uri"],
-                "purpose": req.get("purpose"), "credentials": preview}
+                "purpose": req.get("purpose"), "credentials": preview, "review_hash": _review_hash(req, matches)}
 
     def _rows(self, wallet_id: str) -> list[WalletCredential]:
         with Session(self.engine) as session:
             return list(session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
                                      .order_by(WalletCredential.id)).all())
 
-    def respond(self, wallet_id: str, request_id: str, *, approve: bool) -> dict:
+    def respond(self, wallet_id: str, request_id: str, *, approve: bool, review_hash: str | None = None) -> dict:
         """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), then record the holder's decision.
 
-        The decision and its consent record are stored only once the verifier has taken the
-        answer: a refused or failed delivery leaves the request pending and nothing recorded.
+        An approval names what the holder was shown (``review_hash`` from :meth:`review_request`:
+        the verifier, where the answer goes, the purpose, which credentials and which claims), so
+        consent given to one request can never release another. The decision and its consent
+        record are stored only once the verifier has taken the answer: a refused or failed
+        delivery leaves the request pending and nothing recorded.
         """
         holder = self.holder_key(wallet_id)
         with Session(self.engine) as session:
@@ -298,6 +323,10 @@ class WalletService:
             if pending.status != "pending":
                 raise SandboxError(Reason.CONFLICT, f"this request was already {pending.status}", status_code=409)
             req, matches = pending.request, pending.matches
+        if approve and (not isinstance(review_hash, str)
+                        or not hmac.compare_digest(review_hash.encode(), _review_hash(req, matches).encode())):
+            raise SandboxError(Reason.CONSENT_MISMATCH, "an approval must carry the review_hash of the request the "
+                                                        "holder was shown", status_code=409)
         rows = {r.id: r for r in self._rows(wallet_id)}
         disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
                       "paths": m["paths"]} for m in matches]
@@ -311,7 +340,7 @@ class WalletService:
         else:
             form["error"] = "access_denied"
             form["error_description"] = "the holder declined"
-        body = checked_json(self.http.post(req["response_uri"], data=form))
+        body = checked_json(send(self.http, "POST", req["response_uri"], data=form))
         decision = "approved" if approve else "declined"
         with Session(self.engine) as session:
             pending = session.get(PendingPresentation, request_id)
@@ -329,3 +358,16 @@ class WalletService:
             rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(Consent.id)).all()
             return [{"id": r.id, "verifier": r.client_id, "decision": r.decision, "disclosed": r.disclosed,
                      "decided_at": as_utc(r.decided_at).isoformat()} for r in rows]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _review_hash(request: dict, matches: list) -> str:
+    """What the holder is shown and consents to, as one digest: who asks, where the answer goes,
+    why, and exactly which claims of which credentials would be disclosed."""
+    shown = {"verifier": request.get("client_id"), "response_uri": request.get("response_uri"),
+             "purpose": request.get("purpose"),
+             "disclose": [[m["query_id"], m["credential_id"], m["paths"]] for m in matches]}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

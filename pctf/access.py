@@ -1,0 +1,186 @@
+"""Who may call which route: the roles, how a bearer token is recognised, and each route's owner.
+
+Every route of every service declares its owner with :func:`owner` (``@app.get(path,
+**owner(Role.WALLET_HOLDER))``). The declaration does two things at once, so they cannot drift
+apart: it installs the guard that enforces it, and it writes the owner into the route's OpenAPI
+operation (``x-pctf-owner``), from which the authorization matrix is generated and checked
+(``docs/authorization.md``; ``tests/test_authorization_matrix.py`` walks every route of every
+service with every role's token).
+
+A service recognises the tokens it knows with an ``identify(token) -> Principal | None``
+function given to :func:`install`. Answers follow RFC 6750 section 3.1: no token, or a token
+this service does not know, is 401 (``unauthorized``); a token it knows whose holder may not use
+this route (another wallet's holder, another issuer's staff) is 403 (``forbidden``). Unknown
+tokens count as failed attempts per client address (:class:`AttemptLimiter`): past the limit the
+client gets 429 until the window passes, so tokens cannot be guessed at network speed.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable
+
+from fastapi import Depends, FastAPI, Request
+
+from .reasons import Reason, SandboxError
+from .web import AUTH_ERRORS
+
+OWNER_KEY = "x-pctf-owner"
+
+
+class Role(StrEnum):
+    PUBLIC = "public"  # anyone: metadata, TRQP queries, protocol endpoints with their own proof
+    GOVERNANCE = "governance"  # the registry's governance authority
+    ASSESSOR = "assessor"  # marks PCTF criteria during onboarding
+    APPLICANT = "applicant"  # one onboarding application, with the token it got when it applied
+    ISSUER_STAFF = "issuer_staff"  # one issuer's own staff
+    WALLET_HOLDER = "wallet_holder"  # one wallet's holder
+    RELYING_PARTY = "relying_party"  # one relying party's back end
+
+
+# The path parameter naming whose resource a route is, for the roles that belong to one subject.
+SUBJECT_PARAM = {Role.APPLICANT: "app_id", Role.ISSUER_STAFF: "issuer", Role.WALLET_HOLDER: "wallet_id",
+                 Role.RELYING_PARTY: "rp_id"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a token belongs to: a role, and for per-subject roles which subject (``prov1``, ``sasha``)."""
+
+    role: Role
+    subject: str | None = None
+
+
+Identify = Callable[[str], "Principal | None"]
+
+
+class AttemptLimiter:
+    """Failed authentication attempts per client, in a sliding window.
+
+    Only failures count, and a success does not reset the count: a client holding one valid
+    token of its own cannot interleave it to keep guessing others.
+    """
+
+    def __init__(self, limit: int, window_seconds: float, *, max_clients: int = 10_000) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self.max_clients = max_clients
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
+        while failures and now - failures[0] >= self.window:
+            failures.popleft()
+        return failures
+
+    def check(self, key: str) -> None:
+        """Refuse (429 ``too_many_attempts``) a client over its limit, before any token is compared."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(key, now)
+            if len(failures) >= self.limit:
+                retry = max(1, int(self.window - (now - failures[0])) + 1)
+                raise SandboxError(Reason.TOO_MANY_ATTEMPTS, f"too many failed attempts; try again in {retry} s",
+                                   status_code=429, headers={"Retry-After": str(retry)})
+
+    def failed(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if key not in self._failures and len(self._failures) >= self.max_clients:
+                self._failures = {k: v for k, v in self._failures.items() if self._recent(k, now)}
+            failures = self._recent(key, now)
+            failures.append(now)
+            self._failures[key] = failures
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    """The request's ``Authorization: Bearer`` token, or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def install(app: FastAPI, identify: Identify, limiter: AttemptLimiter) -> None:
+    """Give a service's guards the way to recognise its tokens, and its attempt limiter."""
+    app.state.identify = identify
+    app.state.attempts = limiter
+
+
+def authenticate(request: Request) -> Principal | None:
+    """The principal behind the request's bearer token, None without one; an unknown token is 401
+    and counts as a failed attempt."""
+    limiter: AttemptLimiter = request.app.state.attempts
+    key = client_key(request)
+    limiter.check(key)
+    token = bearer_token(request)
+    if token is None:
+        return None
+    principal = request.app.state.identify(token)
+    if principal is None:
+        limiter.failed(key)
+        raise SandboxError(Reason.UNAUTHORIZED, "this bearer token is not valid here", status_code=401,
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return principal
+
+
+def _allowed(principal: Principal, roles: tuple[Role, ...], request: Request) -> bool:
+    for role in roles:
+        if principal.role != role:
+            continue
+        param = SUBJECT_PARAM.get(role)
+        if param is None or principal.subject == request.path_params.get(param):
+            return True
+    return False
+
+
+def _describe(roles: tuple[Role, ...]) -> str:
+    names = {Role.GOVERNANCE: "the governance role", Role.ASSESSOR: "the assessor role",
+             Role.APPLICANT: "this application's applicant", Role.ISSUER_STAFF: "this issuer's staff",
+             Role.WALLET_HOLDER: "this wallet's holder", Role.RELYING_PARTY: "this relying party's back end"}
+    return " or ".join(names[r] for r in roles)
+
+
+def _guard(roles: tuple[Role, ...]):
+    def guard(request: Request) -> Principal:
+        principal = authenticate(request)
+        if principal is None:
+            raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs the bearer token of {_describe(roles)}",
+                               status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if not _allowed(principal, roles, request):
+            raise SandboxError(Reason.FORBIDDEN, f"this bearer token does not allow this: only {_describe(roles)} "
+                                                 "may do it", status_code=403)
+        request.state.principal = principal
+        return principal
+
+    return guard
+
+
+def owner(*roles: Role) -> dict:
+    """Route keyword arguments declaring (in OpenAPI) and enforcing (as a dependency) who may call it.
+
+    ``owner(Role.PUBLIC)`` is a decision too: a route without any declaration fails the
+    authorization matrix test.
+    """
+    if not roles:
+        raise ValueError("a route needs at least one owner")
+    extra = {OWNER_KEY: [r.value for r in roles]}
+    if roles == (Role.PUBLIC,):
+        return {"openapi_extra": extra}
+    if Role.PUBLIC in roles:
+        raise ValueError("a public route has no other owner")
+    extra["security"] = [{"bearer": []}]
+    return {"dependencies": [Depends(_guard(roles))], "openapi_extra": extra, "responses": AUTH_ERRORS}
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal a route's guard admitted (for routes open to several roles)."""
+    return request.state.principal
