@@ -18,6 +18,22 @@ EVIDENCE_TYPES = FOUNDATIONAL | PHOTO_ID
 _MATCHED = ("given_name", "family_name", "birthdate")
 
 
+def _kind(doc: object) -> str | None:
+    """A document's type when it is a string (a list or object there is no type, and cannot
+    even be looked up in a set)."""
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _has_number(doc: dict) -> bool:
+    """Whether the document carries its number: non-blank text, or an integer. Anything else
+    (null, an object, a list) is no number, and is never turned into text to find out."""
+    number = doc.get("number")
+    if isinstance(number, str):
+        return bool(number.strip())
+    return isinstance(number, int) and not isinstance(number, bool)
+
+
 def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> int:
     """The PCTF level of assurance this evidence supports for ``applicant``, capped at ``max_loa``.
 
@@ -30,11 +46,11 @@ def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> 
     kinds: set[str] = set()
     biometric = False
     for doc in evidence:
-        kind = doc.get("type") if isinstance(doc, dict) else None
+        kind = _kind(doc)
         if kind not in EVIDENCE_TYPES:
             raise SandboxError(Reason.BAD_REQUEST,
                                f"unknown evidence type {kind!r} (accepted: {', '.join(sorted(EVIDENCE_TYPES))})")
-        if not str(doc.get("number", "")).strip():
+        if not _has_number(doc):
             raise SandboxError(Reason.BAD_REQUEST, f"{kind} evidence needs its document number")
         for field in _MATCHED:
             if doc.get(field) is not None and doc.get(field) != applicant.get(field):
@@ -62,10 +78,10 @@ def check_name_change(before: dict, after: dict, evidence: object) -> str:
         raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a change of name needs a marriage or change-of-name "
                                                          "certificate as evidence", status_code=422)
     for doc in evidence:
-        kind = doc.get("type") if isinstance(doc, dict) else None
+        kind = _kind(doc)
         if kind not in NAME_CHANGE_EVIDENCE:
             continue
-        if not str(doc.get("number", "")).strip():
+        if not _has_number(doc):
             raise SandboxError(Reason.BAD_REQUEST, f"the {kind.replace('_', ' ')} needs its number")
         for field in ("given_name", "family_name"):
             if doc.get(f"previous_{field}", before.get(field)) != before.get(field):

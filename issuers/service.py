@@ -192,7 +192,12 @@ class IssuerService:
             raise SandboxError(Reason.BAD_REQUEST, f"the holder key is not a usable JWK: {exc}") from None
         if (jwk.get("kty"), jwk.get("crv")) not in {v for v in ALLOWED_ALGS.values()}:
             raise SandboxError(Reason.BAD_REQUEST, "the holder key must be an EC P-256/384/521 or Ed25519 JWK")
-        return jwk
+        # Only the members that define the key go into cnf.jwk: anything else a wallet put in its
+        # proof header (nested objects, names SD-JWT reserves) has no business in a credential.
+        members = ("kty", "crv", "x", "y") if jwk["kty"] == "EC" else ("kty", "crv", "x")
+        if not all(isinstance(jwk.get(m), str) for m in members):
+            raise SandboxError(Reason.BAD_REQUEST, f"the holder key's {', '.join(members)} must be strings")
+        return {m: jwk[m] for m in members}
 
     # -- issuance records ---------------------------------------------------------------
     def issuances(self, short_id: str, *, subject: dict | None = None) -> list[dict]:

@@ -16,6 +16,8 @@ _MISSING = object()
 
 def claim_values(claims: Any, path: list | tuple) -> list:
     """Every value at ``path`` (strings select object keys, integers array indexes, None all elements)."""
+    if not isinstance(path, (list, tuple)):
+        raise SandboxError(Reason.BAD_REQUEST, "a DCQL claim path must be an array")
     current = [claims]
     for step in path:
         nxt = []
@@ -42,21 +44,31 @@ def validate_query(query: Any) -> dict:
         raise SandboxError(Reason.BAD_REQUEST, "dcql_query must hold a non-empty credentials array")
     ids = set()
     for cq in query["credentials"]:
-        if not isinstance(cq, dict) or not isinstance(cq.get("id"), str) or not cq["id"]:
-            raise SandboxError(Reason.BAD_REQUEST, "each DCQL credential query needs an id")
+        validate_credential_query(cq)
         if cq["id"] in ids:
             raise SandboxError(Reason.BAD_REQUEST, f"DCQL credential query id {cq['id']!r} is repeated")
         ids.add(cq["id"])
-        if cq.get("format") != FORMAT:
-            raise SandboxError(Reason.BAD_REQUEST, f"only format {FORMAT} is supported")
-        vcts = (cq.get("meta") or {}).get("vct_values")
-        if not isinstance(vcts, list) or not all(isinstance(v, str) for v in vcts):
-            raise SandboxError(Reason.BAD_REQUEST, "meta.vct_values must be an array of strings")
-        for claim in cq.get("claims", []) or []:
-            path = claim.get("path") if isinstance(claim, dict) else None
-            if not isinstance(path, list) or not path:
-                raise SandboxError(Reason.BAD_REQUEST, "each DCQL claim needs a non-empty path array")
     return query
+
+
+def validate_credential_query(cq: Any) -> dict:
+    """One credential query: an id, our format, ``meta.vct_values`` strings, claims with paths."""
+    if not isinstance(cq, dict) or not isinstance(cq.get("id"), str) or not cq["id"]:
+        raise SandboxError(Reason.BAD_REQUEST, "each DCQL credential query needs an id")
+    if cq.get("format") != FORMAT:
+        raise SandboxError(Reason.BAD_REQUEST, f"only format {FORMAT} is supported")
+    meta = cq.get("meta")
+    vcts = meta.get("vct_values") if isinstance(meta, dict) else None
+    if not isinstance(vcts, list) or not all(isinstance(v, str) for v in vcts):
+        raise SandboxError(Reason.BAD_REQUEST, "meta.vct_values must be an array of strings")
+    claims = cq.get("claims")
+    if claims is not None and not isinstance(claims, list):
+        raise SandboxError(Reason.BAD_REQUEST, "claims must be an array")
+    for claim in claims or []:
+        path = claim.get("path") if isinstance(claim, dict) else None
+        if not isinstance(path, list) or not path:
+            raise SandboxError(Reason.BAD_REQUEST, "each DCQL claim needs a non-empty path array")
+    return cq
 
 
 def requested_paths(credential_query: dict) -> list[tuple]:
@@ -64,7 +76,9 @@ def requested_paths(credential_query: dict) -> list[tuple]:
 
 
 def matches(credential_query: dict, vct: str, claims: dict) -> bool:
-    """Whether a credential of ``vct`` with these ``claims`` can answer ``credential_query``."""
-    if vct not in (credential_query.get("meta") or {}).get("vct_values", []):
+    """Whether a credential of ``vct`` with these ``claims`` can answer ``credential_query``
+    (``bad_request`` when the credential query itself is malformed)."""
+    validate_credential_query(credential_query)
+    if vct not in credential_query["meta"]["vct_values"]:
         return False
     return all(has_claim(claims, p) for p in requested_paths(credential_query))

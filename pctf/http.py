@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 
+from .jose import brief, json_loads
 from .reasons import Reason, SandboxError
 from .settings import Settings
 
@@ -37,19 +38,24 @@ def checked_json(response: httpx.Response) -> dict:
     """The JSON body of a successful answer; a :class:`SandboxError` for anything else."""
     if response.status_code >= 400:
         try:
-            body = response.json()
-            reason, message = body.get("error", "bad_request"), body.get("error_description", response.text)
-        except ValueError:
+            body = json_loads(response.content)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
+        if isinstance(body, dict):
+            reason, message = body.get("error", "bad_request"), body.get("error_description", response.text[:200])
+        else:
             reason, message = Reason.BAD_REQUEST, response.text[:200]
         try:
             reason = Reason(reason)
-        except ValueError:
+        except (ValueError, TypeError):
             reason = Reason.BAD_REQUEST
+        if not isinstance(message, str):
+            message = brief(message)
         raise SandboxError(reason, f"{response.request.url.path}: {message}",
                            status_code=response.status_code if response.status_code < 500 else 502)
     try:
-        return response.json()
-    except ValueError:
+        return json_loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise SandboxError(Reason.BAD_REQUEST, f"{response.request.url} did not answer JSON") from None
 
 

@@ -66,6 +66,18 @@ def b64u_decode(text: str) -> bytes:
         raise ValueError("not base64url without padding") from None
 
 
+def brief(value: Any, limit: int = 80) -> str:
+    """How an untrusted value is named in an error message: the repr of a short scalar, else its
+    kind only (a hostile value may be huge, or nested deeper than ``repr`` can follow)."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit] + "...")
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if -10**limit < value < 10**limit else "a very large integer"
+    return {list: "a JSON array", dict: "a JSON object"}.get(type(value), f"a {type(value).__name__}")
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -74,15 +86,39 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def json_loads(data: bytes | str) -> Any:
-    """Parse strict JSON in UTF-8: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 6)."""
+    """Parse strict JSON in UTF-8: ``NaN``, ``Infinity`` and ``-Infinity`` are refused (RFC 8259 6),
+    and so are strings holding a lone surrogate (an escape such as ``\\ud800`` names no Unicode
+    character, so the value could not be stored, sent on or compared as UTF-8 text: RFC 8259 8.2)."""
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     try:  # compact JSON (all that JOSE producers emit) parses without the whitespace scans
         value, end = _DECODER.raw_decode(text)
-        if end == len(text):
-            return value
+        if end != len(text):
+            value = _DECODER.decode(text)
     except ValueError:
-        pass
-    return _DECODER.decode(text)
+        value = _DECODER.decode(text)
+    # Decoded UTF-8 holds no surrogate: one can only come from a \u escape (or a str given as is).
+    if ("\\ud" in text or "\\uD" in text or not isinstance(data, bytes)) and _has_lone_surrogate(value):
+        raise ValueError("a JSON string holds a lone surrogate, which is not Unicode text")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any string (key or value) in ``value`` cannot be encoded as UTF-8; iterative, so
+    that a value nested as deep as the parser allows is walked without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def canonical_json(value: Any) -> str:
@@ -192,20 +228,20 @@ class Jws:
                      alg_reason: Reason = Reason.ALG_NOT_ALLOWED) -> None:
         alg = self.header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
-            raise SandboxError(alg_reason, f"algorithm {alg!r} is not accepted (allowed: {', '.join(ALLOWED_ALGS)})")
+            raise SandboxError(alg_reason, f"algorithm {brief(alg)} is not accepted (allowed: {', '.join(ALLOWED_ALGS)})")
         allowed = tuple(typs)
         if allowed and self.header.get("typ") not in allowed:
-            raise SandboxError(typ_reason, f"header typ {self.header.get('typ')!r} is not one of {', '.join(allowed)}")
+            raise SandboxError(typ_reason, f"header typ {brief(self.header.get('typ'))} is not one of {', '.join(allowed)}")
         if "crit" in self.header:
             # No extension header parameter is understood here, so any `crit` must be refused
             # (RFC 7515 section 4.1.11).
-            raise SandboxError(Reason.CRIT_UNSUPPORTED, f"critical header parameters {self.header['crit']!r} are not supported")
+            raise SandboxError(Reason.CRIT_UNSUPPORTED, f"critical header parameters {brief(self.header['crit'])} are not supported")
 
     def verify(self, jwk: dict, *, reason: Reason = Reason.SIGNATURE_INVALID) -> None:
         """Check the signature with ``jwk``; the header ``alg`` must fit the key's type and curve."""
         alg = self.header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
-            raise SandboxError(Reason.ALG_NOT_ALLOWED, f"algorithm {alg!r} is not accepted")
+            raise SandboxError(Reason.ALG_NOT_ALLOWED, f"algorithm {brief(alg)} is not accepted")
         kty, crv = ALLOWED_ALGS[alg]
         if jwk.get("kty") != kty or (crv and jwk.get("crv") != crv):
             raise SandboxError(reason, f"algorithm {alg} does not match the key ({jwk.get('kty')}/{jwk.get('crv')})")
@@ -227,7 +263,7 @@ class Jws:
         keys = list(keys)
         candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
         if not candidates:
-            raise SandboxError(unknown, f"key {kid!r} is not among {whose}")
+            raise SandboxError(unknown, f"key {brief(kid)} is not among {whose}")
         for key in candidates:
             try:
                 self.verify(key, reason=reason)

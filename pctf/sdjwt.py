@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from .jose import Jws, SigningKey, b64u_decode, b64u_encode, json_loads
+from .jose import Jws, SigningKey, b64u_decode, b64u_encode, brief, json_loads
 from .reasons import Reason, SandboxError
 
 SD_ALG = "sha-256"
@@ -184,10 +184,11 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
     """
     sd_alg = payload.get("_sd_alg", SD_ALG)
     if sd_alg != SD_ALG:
-        raise SandboxError(Reason.SD_ALG_UNSUPPORTED, f"_sd_alg {sd_alg!r} is not supported (only {SD_ALG})")
+        raise SandboxError(Reason.SD_ALG_UNSUPPORTED, f"_sd_alg {brief(sd_alg)} is not supported (only {SD_ALG})")
     by_digest: dict[str, tuple[str, list]] = {}
     for disclosure in disclosures:
-        by_digest[_digest(disclosure)] = (disclosure, _decode_disclosure(disclosure))
+        content = _decode_disclosure(disclosure)  # first: only base64url text can be hashed as ASCII
+        by_digest[_digest(disclosure)] = (disclosure, content)
     seen: set[str] = set()
     placed: list[Disclosed] = []
 
@@ -247,7 +248,11 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
             return items
         return value
 
-    claims = walk(payload, ())
+    try:
+        claims = walk(payload, ())
+    except RecursionError:
+        # JSON nested deeper than the walk can follow: no credential needs it, so refuse it.
+        raise SandboxError(Reason.MALFORMED, "the SD-JWT's claims are nested too deeply") from None
     if len(placed) != len(by_digest) or len(by_digest) != len(disclosures):
         raise SandboxError(Reason.DISCLOSURE_UNREFERENCED,
                            "a disclosure is not referenced by the issuer-signed JWT (altered or foreign)")

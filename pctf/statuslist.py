@@ -21,7 +21,7 @@ import httpx
 
 from .clock import Clock
 from .http import fetch_text
-from .jose import Jws, SigningKey, b64u_decode, b64u_encode
+from .jose import Jws, SigningKey, b64u_decode, b64u_encode, brief
 from .reasons import Reason, SandboxError
 
 # Status Types (section 7.1). 0x03 and 0x0C-0x0F are application specific; the rest is reserved.
@@ -109,7 +109,7 @@ class StatusList:
         if not isinstance(value, dict):
             raise _malformed("status_list must be a JSON object with bits and lst")
         bits, lst = value.get("bits"), value.get("lst")
-        if isinstance(bits, bool) or bits not in ALLOWED_BITS:
+        if not isinstance(bits, int) or isinstance(bits, bool) or bits not in ALLOWED_BITS:  # 2.0 == 2, but not a bit count
             raise _malformed(f"status_list.bits must be one of {', '.join(map(str, ALLOWED_BITS))}")
         if not isinstance(lst, str):
             raise _malformed("status_list.lst must be a string")
@@ -191,7 +191,7 @@ def verify_token(token: str, keys: Iterable[dict], *, uri: str, now: int, leeway
         raise _malformed("the status list token has no sub")
     if sub != uri:
         raise SandboxError(Reason.STATUS_LIST_SUB_MISMATCH,
-                           f"the status list token's sub {sub!r} is not the uri the credential references")
+                           f"the status list token's sub {brief(sub)} is not the uri the credential references")
     iat = _number(claims, "iat", required=True)
     exp = _number(claims, "exp")
     ttl = _number(claims, "ttl", positive=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pctf.clock import as_utc, from_timestamp
-from pctf.jose import Jws, SigningKey
+from pctf.jose import Jws, SigningKey, brief
 from pctf.reasons import Reason, SandboxError
 from pctf.trust import AuthorizationAnswer, answer_from_trqp
 from pctf.vocab import credential_type
@@ -35,6 +35,14 @@ def sign_trust_list(key: SigningKey, *, authority_id: str, entities: list[dict],
     payload = {"iss": authority_id, "iat": iat, "exp": iat + int(lifetime.total_seconds()),
                "entities": entities, "recognitions": recognitions}
     return key.sign(payload, typ=TYP)
+
+
+# NumericDate bounds (RFC 7519 2): outside them no datetime exists to compare with.
+_MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _numeric_date(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_NUMERIC_DATE
 
 
 def _invalid(message: str) -> SandboxError:
@@ -68,14 +76,13 @@ def verify_trust_list(token: str, anchor_jwks: dict, *, authority_id: str) -> Tr
                         unknown=Reason.TRUST_LIST_INVALID)
     p = jws.payload
     if p.get("iss") != authority_id:
-        raise _invalid(f"the trust list was issued by {p.get('iss')!r}, not by {authority_id}")
-    if (not all(isinstance(p.get(n), int) and not isinstance(p.get(n), bool) for n in ("iat", "exp"))
+        raise _invalid(f"the trust list was issued by {brief(p.get('iss'))}, not by {authority_id}")
+    if (not all(_numeric_date(p.get(n)) for n in ("iat", "exp"))
             or not isinstance(p.get("entities"), list) or not isinstance(p.get("recognitions"), list)):
-        raise _invalid("the trust list lacks iat, exp, entities or recognitions")
-    try:
-        entities = {e["entity_id"]: e for e in p["entities"]}
-    except (TypeError, KeyError):
-        raise _invalid("an entity record in the trust list has no entity_id") from None
+        raise _invalid("the trust list lacks iat, exp (NumericDates between 1970 and 9999), entities or recognitions")
+    if not all(isinstance(e, dict) and isinstance(e.get("entity_id"), str) for e in p["entities"]):
+        raise _invalid("an entity record in the trust list has no entity_id")
+    entities = {e["entity_id"]: e for e in p["entities"]}
     return TrustList(authority_id=authority_id, issued_at=from_timestamp(p["iat"]), expires_at=from_timestamp(p["exp"]),
                      entities=entities, recognitions=p["recognitions"], token=token)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pctf import sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
+from pctf.jose import brief
 from pctf.reasons import Reason, SandboxError
 from pctf.statuslist import StatusResolver, StatusSource
 from pctf.trust import TrustSource
@@ -119,7 +120,8 @@ class VerificationEngine:
         result.passed("issuer_key", why)
 
         result.step = "holder_binding"
-        holder = (claims.get("cnf") or {}).get("jwk")
+        cnf = claims.get("cnf")
+        holder = cnf.get("jwk") if isinstance(cnf, dict) else None
         if not isinstance(holder, dict):
             raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to a holder key (cnf.jwk)")
         sdjwt.verify_key_binding(sd, holder, aud=aud, nonce=nonce, now=now, max_age=self.kb_max_age, leeway=self.leeway)
@@ -129,7 +131,7 @@ class VerificationEngine:
         result.step = "issuer_authorized"
         loa = claims.get("assurance_level")
         if loa is not None and (not isinstance(loa, int) or isinstance(loa, bool) or not 1 <= loa <= 4):
-            raise SandboxError(Reason.CLAIMS_INVALID, f"assurance_level {loa!r} is not a PCTF level (an integer 1-4)")
+            raise SandboxError(Reason.CLAIMS_INVALID, f"assurance_level {brief(loa)} is not a PCTF level (an integer 1-4)")
         answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(iat), assurance_level=loa)
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED

@@ -7,6 +7,7 @@ director relationship must name the same person and organization as the other tw
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from pctf import dcql
@@ -97,7 +98,9 @@ class Policy:
                                 f"{link.right}.{'.'.join(link.right_path)}", link.left))
         if self.same_holder and len(usable) > 1:
             # The RFC 7638 thumbprint members identify a key; comparing them skips the hashing.
-            keys = {tuple(r.holder_jwk.get(m) for m in ("kty", "crv", "x", "y", "n", "e"))
+            # They are compared as JSON text: a member the key type does not use (an EC key's
+            # "n") may hold any JSON value, lists included, which a set of tuples cannot hold.
+            keys = {json.dumps([r.holder_jwk.get(m) for m in ("kty", "crv", "x", "y", "n", "e")], sort_keys=True)
                     for r in usable.values() if r.holder_jwk}
             ok = len(keys) == 1
             checks.append(Check("same_holder", ok, None if ok else Reason.CLAIMS_NOT_LINKED.value,

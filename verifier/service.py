@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from pctf.clock import Clock, as_utc
+from pctf.jose import json_loads
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
@@ -75,8 +76,8 @@ class RelyingPartyService:
                                   "declined": form.get("error")}
             else:
                 try:
-                    vp_token = json.loads(form.get("vp_token") or "")
-                except ValueError:
+                    vp_token = json_loads(form.get("vp_token") or "")
+                except (ValueError, RecursionError):
                     raise SandboxError(Reason.MALFORMED, "vp_token is not JSON") from None
                 verdict = self.engine.verify_presentation(relying_party(rp_id).policy, vp_token, aud=record.client_id,
                                                           nonce=record.nonce, verifier=record.client_id).as_dict()

@@ -12,7 +12,6 @@ what was fetched; every failure is a :class:`~pctf.reasons.SandboxError` naming 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +19,7 @@ import httpx
 
 from pctf.clock import Clock
 from pctf.http import checked_json, send, well_known_url
-from pctf.jose import SigningKey
+from pctf.jose import SigningKey, brief, json_loads
 from pctf.reasons import Reason, SandboxError
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -36,23 +35,26 @@ def parse_link(value: str | dict, scheme: str, param: str) -> dict:
         raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object")
     text = value.strip()
     if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            raise SandboxError(Reason.BAD_REQUEST, "the JSON object is malformed") from None
-        if not isinstance(parsed, dict):
-            raise SandboxError(Reason.BAD_REQUEST, "expected a JSON object")
-        return parsed
-    query = parse_qs(urlsplit(text).query)
+        return _json_object(text, "the JSON text")
+    try:
+        query = parse_qs(urlsplit(text).query)
+    except ValueError:  # e.g. an unclosed "[" where an IPv6 host would be
+        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object") from None
     if param in query:
-        try:
-            parsed = json.loads(query[param][0])
-        except ValueError:
-            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not valid JSON") from None
-        if not isinstance(parsed, dict):
-            raise SandboxError(Reason.BAD_REQUEST, f"{param} is not a JSON object")
-        return parsed
+        return _json_object(query[param][0], param)
     return {k: v[0] for k, v in query.items()}
+
+
+def _json_object(text: str, what: str) -> dict:
+    """``text`` as a JSON object; strict JSON (no NaN), and nesting too deep to parse is refused
+    like any other malformed JSON rather than crashing the caller."""
+    try:
+        parsed = json_loads(text)
+    except (ValueError, RecursionError):
+        raise SandboxError(Reason.BAD_REQUEST, f"{what} is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise SandboxError(Reason.BAD_REQUEST, f"{what} is not a JSON object")
+    return parsed
 
 
 def parse_offer(value: str | dict) -> dict:
@@ -83,8 +85,8 @@ class Redemption:
 
 def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str, **kwargs) -> dict:
     """One request whose answer must be a JSON object; ``what`` names it in errors."""
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-        raise SandboxError(Reason.BAD_REQUEST, f"the {what} URL {url!r} is not an http(s) URL")
+    if not _is_http_url(url):
+        raise SandboxError(Reason.BAD_REQUEST, f"the {what} URL {brief(url)} is not an http(s) URL")
     response = send(http, method, url, **kwargs)
     if trace is not None:
         trace.append(f"{method} {url} -> {response.status_code}")
@@ -92,6 +94,13 @@ def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object,
     if not isinstance(body, dict):
         raise SandboxError(Reason.BAD_REQUEST, f"the {what} at {url} is not a JSON object")
     return body
+
+
+def _is_http_url(url: object) -> bool:
+    try:
+        return isinstance(url, str) and urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # urlsplit refuses some malformed hosts
+        return False
 
 
 def resolve_offer(http: httpx.Client, value: str | dict, *, trace: list[str] | None = None) -> dict:

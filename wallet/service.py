@@ -28,7 +28,7 @@ from pctf import dcql, sdjwt, statuslist
 from pctf.access import Principal, Role
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
-from pctf.jose import SigningKey, generate_key, thumbprint
+from pctf.jose import SigningKey, generate_key, json_loads, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
@@ -263,8 +263,8 @@ class WalletService:
         req = parse_link(request, "openid4vp", "request")
         if isinstance(req.get("dcql_query"), str):
             try:
-                req["dcql_query"] = json.loads(req["dcql_query"])
-            except ValueError:
+                req["dcql_query"] = json_loads(req["dcql_query"])
+            except (ValueError, RecursionError):
                 raise SandboxError(Reason.BAD_REQUEST, "dcql_query is not valid JSON") from None
         for field in ("client_id", "nonce", "response_uri", "dcql_query"):
             if not req.get(field):
