@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
 from pctf.access import AttemptLimiter, Principal, Role, install, owner, principal_of
 from pctf.clock import Clock
-from pctf.http import make_client
+from pctf.outbound import outbound_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.web import service_app
@@ -235,7 +235,7 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
                                status_code=409)
         from .conformance import run_conformance
 
-        with make_client(settings) as http:
+        with outbound_client(settings) as http:  # the applicant's endpoints: a stranger's URLs
             report = run_conformance(record["credential_issuer"], http=http, clock=clock, offer=body.offer,
                                      tx_code=body.tx_code)
         return service.record_conformance(app_id, report.as_dict(), actor=actor(request))

@@ -1,8 +1,9 @@
 """``pctf-sandbox``: run the sandbox and drive it from scripts and tests; the command groups
 (``demo``, ``registry``, ``issuer``, ``wallet``, ``credential``) live in modules of their own.
 
-Every command keeps its state under ``PCTF_DATA_DIR`` so commands can be chained. Bad input
-gets one line on stderr and exit code 2; ``verify`` exits 0 when accepted and 1 when rejected.
+Every command keeps its state under ``PCTF_DATA_DIR`` so commands can be chained. Every failure
+is one line on stderr and an exit code (see ``EXIT_CODES``): ``verify`` exits 0 when accepted
+and 1 when rejected, unusable input is 2, an internal error 3.
 """
 from __future__ import annotations
 
@@ -16,19 +17,27 @@ from rich.table import Table
 from pctf.clock import SystemClock
 from pctf.i18n import t
 
-from .cli_support import ISSUER_HELP, Lang, fail, guarded, out, read_json_file, read_text_arg, settings
+from .cli_support import (ISSUER_HELP, GuardedGroup, Lang, fail, guarded, out, parse_json, read_holder_key,
+                          read_text_arg, settings)
 from .credential_cli import credential_app, wallet_app
 from .demo_cli import demo_app
 from .issuer_cli import issuer_app
 from .registry_cli import registry_app
+from .secrets_cli import init_secrets
 
-app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+EXIT_CODES = ("Exit codes: 0 ok; 1 a negative result the command documents (verify rejected, conformance "
+              "failed, audit chain broken); 2 unusable input (a bad file, JSON, key, option value or PCTF_* "
+              "setting); 3 internal error (PCTF_DEBUG=1 shows its traceback). Every failure is one line on stderr.")
+
+app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.\n\n"
+                       + EXIT_CODES,
+                  cls=GuardedGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(registry_app, name="registry")
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(demo_app, name="demo")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(credential_app, name="credential")
+app.command("init-secrets")(init_secrets)
 
 # -- running the sandbox ------------------------------------------------------------------
 @app.command()
@@ -47,7 +56,8 @@ def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (de
         fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
     application = guarded(lambda: build_app(s, SystemClock()))
     out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
-    uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
+    # The services log each request themselves (pctf.access), without identifiers or query strings.
+    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False)
 
 
 @app.command()
@@ -61,7 +71,7 @@ def serve(service: str = typer.Argument(..., help="registry, issuers, wallet or 
 
     s = settings()
     application = guarded(lambda: build_service_app(service, s, SystemClock()))
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command()
@@ -87,23 +97,17 @@ def issue(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
           claims: str = typer.Option(..., "--claims", help="The claims as a JSON object.")) -> None:
     """Mint a credential from a simulated issuer and print it in SD-JWT issuance form."""
     from issuers.service import IssuerService
-    from pctf.jose import public_jwk_only
 
     from .stack import bootstrap
 
     s = settings()
-    jwk = read_json_file(holder_jwk, "holder key")
-    try:
-        claim_set = json.loads(claims)
-    except ValueError as exc:
-        fail(f"claims_invalid: --claims is not valid JSON ({exc})")
-    if not isinstance(jwk, dict):
-        fail("bad_request: the holder key file must hold a JWK object")
+    jwk = read_holder_key(holder_jwk, private=False)
+    claim_set = parse_json(claims, "claims_invalid: --claims")
     clock = SystemClock()
 
     def run() -> str:
         bootstrap(s, clock)
-        return IssuerService(s, clock).mint(issuer, type_, claim_set, public_jwk_only(jwk))
+        return IssuerService(s, clock).mint(issuer, type_, claim_set, jwk)
 
     print(guarded(run))
 
@@ -140,22 +144,66 @@ def present(credential: str = typer.Argument("-", help="File holding the credent
                                          "Default: every claim.")) -> None:
     """Build a presentation with key binding, revealing only the chosen claims (the holder's side)."""
     from pctf import sdjwt
-    from pctf.jose import SigningKey, has_private_parts
 
     text = read_text_arg(credential, "credential")
-    jwk = read_json_file(holder_jwk, "holder key")
-    if not isinstance(jwk, dict) or not has_private_parts(jwk):
-        fail("bad_request: the holder key file must hold the private JWK (from pctf-sandbox keygen)")
-    reveal = [tuple(p.split(".")) for p in disclose] if disclose else None
+    key = read_holder_key(holder_jwk, private=True)
 
     def run() -> str:
-        issued = sdjwt.SdJwt.parse(text)
-        paths = reveal if reveal is not None else [(k,) for k in sdjwt.resolve_disclosures(issued.payload,
-                                                                                          issued.disclosures)[0]]
-        return sdjwt.present(text, SigningKey(private_jwk=jwk), reveal=paths, aud=aud, nonce=nonce,
-                             iat=SystemClock().timestamp())
+        paths = _reveal_paths(text, disclose or [])
+        _check_bound_to(text, key)
+        return sdjwt.present(text, key, reveal=paths, aud=aud, nonce=nonce, iat=SystemClock().timestamp())
 
     print(guarded(run))
+
+
+def _reveal_paths(credential: str, disclose: list[str]) -> list[tuple]:
+    """The claim paths to reveal: every claim when none is named, else each named one, which must
+    exist in the credential; a misspelt name would otherwise reveal nothing, silently. Array
+    elements are named by their index (``nationalities.0``)."""
+    from pctf import sdjwt
+
+    issued = sdjwt.SdJwt.parse(credential)
+    claims, placed = sdjwt.resolve_disclosures(issued.payload, issued.disclosures)
+    if not disclose:
+        return [(name,) for name in claims]
+    paths = {spec: _claim_path(claims, spec) for spec in disclose}
+    unknown = [spec for spec, path in paths.items() if path is None]
+    if unknown:
+        disclosable = sorted({".".join(str(p) for p in d.path) for d in placed})
+        fail(f"bad_request: the credential has no claim {', '.join(unknown)}; "
+             f"its disclosable claims: {', '.join(disclosable) or 'none'}")
+    return list(paths.values())
+
+
+def _check_bound_to(credential: str, key) -> None:
+    """Refuse a key the credential is not bound to (its ``cnf.jwk``): every verifier would reject
+    the presentation, so say so now. A credential without a usable ``cnf`` is left to them."""
+    from pctf import sdjwt
+    from pctf.jose import public_jwk_only, thumbprint
+
+    cnf = sdjwt.SdJwt.parse(credential).payload.get("cnf")
+    try:
+        bound = thumbprint(public_jwk_only(cnf["jwk"]))
+    except (TypeError, KeyError, ValueError):
+        return
+    if bound != thumbprint(key.public_jwk):
+        fail("bad_request: the credential is bound to another holder key (its cnf.jwk), not the one given")
+
+
+def _claim_path(claims: dict, spec: str) -> tuple | None:
+    """``address.locality`` as the path of a claim the credential holds, or None when it holds none."""
+    value: object = claims
+    path: list = []
+    for part in spec.split("."):
+        if isinstance(value, dict) and part in value:
+            step: object = part
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            step = int(part)
+        else:
+            return None
+        value = value[step]  # type: ignore[index]
+        path.append(step)
+    return tuple(path)
 
 
 @app.command()
@@ -169,8 +217,8 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     """
     from issuers.service import IssuerService
     from issuers.status import LocalStatusSource
-    from pctf.http import make_client
-    from pctf.statuslist import HttpStatusSource
+    from pctf.outbound import outbound_client
+    from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
     from pctf.vocab import credential_type
     from registry.client import LocalTrust
     from registry.service import RegistryService
@@ -186,7 +234,7 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     def run() -> dict:
         bootstrap(s, clock)
         # The sandbox's own status lists are read from the issuers' store; anyone else's over HTTP.
-        with make_client(s) as http:
+        with outbound_client(s, max_body_bytes=MAX_TOKEN_BYTES) as http:
             status = LocalStatusSource(IssuerService(s, clock), fallback=HttpStatusSource(http))
             engine = VerificationEngine(LocalTrust(RegistryService(s, clock)), clock, status=status,
                                         kb_max_age=s.kb_max_age_seconds, leeway=s.leeway_seconds)
@@ -219,7 +267,7 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
 
     Exit 0 when every check passes, 1 when any fails, 2 on unusable input.
     """
-    from pctf.http import make_client
+    from pctf.outbound import outbound_client
     from registry.conformance import run_conformance
     from wallet.oid4vci import parse_offer
 
@@ -228,7 +276,7 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
     if offer is not None:
         text = offer.strip() if offer.lstrip().startswith("{") or "://" in offer else read_text_arg(offer, "offer")
         supplied = guarded(lambda: parse_offer(text))
-    with make_client(s) as http:
+    with outbound_client(s) as http:  # the same rules as the registry's own checks
         report = guarded(lambda: run_conformance(issuer_url, http=http, clock=SystemClock(), offer=supplied,
                                                  tx_code=tx_code, leeway=s.leeway_seconds))
     if as_json:

@@ -1,21 +1,46 @@
 """What every ``pctf-sandbox`` command shares: the consoles, the language option, settings,
-and the one way bad input ends a command (one line on stderr, exit code 2)."""
+reading files and keys, and the ways a command ends badly.
+
+Exit codes, for scripts: 0 ok, 1 a negative result a command documents (a rejected
+presentation, failed conformance, a broken audit chain), 2 unusable input (a bad file, JSON,
+key, option value or ``PCTF_*`` setting), 3 an internal error. Every failure is one line on
+stderr; ``PCTF_DEBUG=1`` lets an internal error show its traceback instead.
+"""
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import typer
+from jwt.algorithms import get_default_algorithms
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
+from typer.core import TyperGroup
 
-from pctf.reasons import SandboxError
-from pctf.settings import Settings
+from pctf.jose import ALLOWED_ALGS, SigningKey, has_private_parts, json_loads, public_jwk_only
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import InsecureSetting, Settings
+
+try:  # typer carries its own copy of click (0.20 on); before, click itself
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_errors
 
 out = Console()
 err = Console(stderr=True)
+
+# No credential, key or offer comes near this; anything larger (or endless, like /dev/zero) is not one.
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+# The key types a holder may bind credentials to: those of the algorithms a KB-JWT may use.
+HOLDER_KEY_ALGS = {(kty, crv): alg for alg, (kty, crv) in ALLOWED_ALGS.items()}
+_KEY_NAMES = [f"{kty} {crv}" for kty, crv in HOLDER_KEY_ALGS]
+ACCEPTED_HOLDER_KEYS = ", ".join(_KEY_NAMES[:-1]) + f" or {_KEY_NAMES[-1]}"
 
 
 class Lang(str, Enum):
@@ -23,8 +48,12 @@ class Lang(str, Enum):
     fr = "fr"
 
 
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End the command with one line on stderr: scripts read the exit code, people the line.
+    The message often quotes input (file names, ids), so it is never read as markup, and any
+    line break in it is flattened."""
+    err.print("[bold red]error:[/] ", end="", highlight=False)
+    err.print(" ".join(message.split()), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -35,39 +64,167 @@ def guarded(fn: Callable[[], Any]) -> Any:
     except SandboxError as exc:
         fail(f"{exc.reason.value}: {exc.message}")
     except OSError as exc:
-        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+        fail(_os_error_line(exc))
 
 
+def _os_error_line(exc: OSError) -> str:
+    return f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc)
+
+
+# -- settings ----------------------------------------------------------------------------------
 def settings() -> Settings:
+    """The ``PCTF_*`` settings; a variable that does not parse ends the command naming it."""
     try:
         return Settings()
-    except Exception as exc:  # pydantic validation of PCTF_* variables
-        fail(f"invalid PCTF_* setting: {str(exc).splitlines()[0]}")
-        raise
+    except (ValidationError, SettingsError, RecursionError) as exc:
+        fail(setting_problem(exc))
 
 
-def read_json_file(path: Path, what: str) -> Any:
+def setting_problem(exc: Exception) -> str:
+    """One line naming each ``PCTF_*`` variable that does not parse and why, without its value
+    (role tokens are secrets, and error output ends up in logs)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{_variable(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
+    if isinstance(exc, SettingsError):
+        field = re.search(r'field "([^"]+)"', str(exc))
+        variable = _variable((field.group(1),)) if field else "a PCTF_* variable"
+        cause = exc.__cause__
+        if isinstance(cause, RecursionError):
+            return f"{variable}: its JSON is nested too deeply"
+        return f"{variable}: not valid JSON ({cause})" if isinstance(cause, ValueError) else f"{variable}: {exc}"
+    return "a PCTF_* variable holds JSON nested too deeply"
+
+
+def _variable(loc: tuple) -> str:
+    """``('issuer_staff_tokens', 'prov1')`` as ``PCTF_ISSUER_STAFF_TOKENS[prov1]``."""
+    name, *inner = [str(part) for part in loc] or ["?"]
+    return f"PCTF_{name.upper()}" + "".join(f"[{part}]" for part in inner)
+
+
+# -- reading input -----------------------------------------------------------------------------
+def _read_bytes(source: str | Path, where: str) -> bytes:
+    """At most :data:`MAX_INPUT_BYTES` of a file, or of standard input for ``-``."""
+    if str(source) == "-" and sys.stdin is None:
+        fail(f"cannot read {where}: there is no standard input")
     try:
-        return json.loads(path.read_text())
+        if str(source) == "-":
+            stdin = getattr(sys.stdin, "buffer", None)
+            data = stdin.read(MAX_INPUT_BYTES + 1) if stdin else sys.stdin.read(MAX_INPUT_BYTES + 1).encode()
+        else:
+            with open(source, "rb") as fh:
+                data = fh.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
-        fail(f"{what} file {path} does not exist")
-    except ValueError as exc:
-        fail(f"{what} file {path} is not valid JSON ({exc})")
+        fail(f"cannot read {where}: it does not exist")
+    except (OSError, UnicodeError) as exc:
+        fail(f"cannot read {where}: {getattr(exc, 'strerror', None) or exc}")
+    if len(data) > MAX_INPUT_BYTES:
+        fail(f"{where} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+    return data
+
+
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8 text (a leading byte order mark is dropped); binary content is refused as such."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        fail(f"{where} is not UTF-8 text (a binary file?)")
+    return text
+
+
+def _where(source: str | Path, what: str) -> str:
+    return f"the {what} on standard input" if str(source) == "-" else f"the {what} file {source}"
 
 
 def read_text_arg(source: str, what: str) -> str:
     """The stripped text of a file, or of standard input for ``-``; exit 2 when unusable."""
-    if source == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(source).read_text()
-        except OSError as exc:
-            fail(f"cannot read {source}: {exc.strerror}")
-    text = text.strip()
+    where = _where(source, what)
+    text = _decode(_read_bytes(source, where), where).strip()
     if not text:
-        fail(f"bad_request: the {what} is empty")
+        fail(f"bad_request: {where} is empty")
     return text
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Strict JSON (no NaN or Infinity); exit 2 when it is not, or is nested too deeply to read."""
+    try:
+        return json_loads(text)
+    except RecursionError:
+        fail(f"{where} is JSON nested too deeply")
+    except ValueError as exc:
+        fail(f"{where} is not valid JSON ({exc})")
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """The JSON a file holds; exit 2 when it is missing, unreadable, binary or not JSON."""
+    where = f"the {what} file {path}"
+    return parse_json(_decode(_read_bytes(path, where), where), where)
+
+
+def read_holder_key(path: Path, *, private: bool) -> SigningKey | dict:
+    """A holder key from a JWK file: the private :class:`SigningKey` (its algorithm fitting its
+    curve) when ``private``, else the public JWK. Only key types a KB-JWT may be signed with
+    are usable, and the key material must load, so a bad key is refused here, not half-way."""
+    jwk = read_json_file(path, "holder key")
+    if not isinstance(jwk, dict):
+        fail(f"bad_request: the holder key file {path} must hold one JWK object")
+    alg = HOLDER_KEY_ALGS.get((jwk.get("kty"), jwk.get("crv")))
+    if alg is None:
+        kind = " ".join(str(v) for v in (jwk.get("kty"), jwk.get("crv")) if v) or "no kty"
+        fail(f"bad_request: the holder key in {path} is {kind}; accepted: {ACCEPTED_HOLDER_KEYS}")
+    if private and not has_private_parts(jwk):
+        fail(f"bad_request: the holder key file {path} must hold the private JWK (from pctf-sandbox keygen)")
+    key = jwk if private else public_jwk_only(jwk)
+    try:
+        get_default_algorithms()[alg].from_jwk(json.dumps(key))  # bad encodings, off-curve points
+    except Exception:
+        fail(f"bad_request: the holder key in {path} is not a valid {jwk.get('crv')} key")
+    return SigningKey(private_jwk=key, alg=alg) if private else key
+
+
+# -- the last resort ---------------------------------------------------------------------------
+def debugging() -> bool:
+    """``PCTF_DEBUG=1``: let an unexpected exception show its traceback."""
+    return os.environ.get("PCTF_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def failure_line(exc: Exception) -> tuple[str, int] | None:
+    """The line and exit code for an exception no command handled, when its kind is known:
+    a usage error keeps click's code (2), a refusal or an unusable setting or path is 2.
+    None for anything else, which is an internal error."""
+    if isinstance(exc, _click_errors.ClickException):
+        ctx = getattr(exc, "ctx", None)
+        return exc.format_message() + (f" (see: {ctx.command_path} --help)" if ctx else ""), exc.exit_code
+    if isinstance(exc, SandboxError):
+        return f"{exc.reason.value}: {exc.message}", 2
+    if isinstance(exc, InsecureSetting):
+        return f"{Reason.SETTING_INVALID.value}: {exc}", 2
+    if isinstance(exc, SettingsError) or (isinstance(exc, ValidationError) and exc.title == Settings.__name__):
+        return setting_problem(exc), 2
+    if isinstance(exc, OSError):
+        return _os_error_line(exc), 2
+    return None
+
+
+class GuardedGroup(TyperGroup):
+    """The command group of ``pctf-sandbox``: every subcommand runs inside its ``invoke``, so this
+    is the one place an exception escaping a command becomes one line and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # a command's own ending; a closed pipe is click's to handle
+        except Exception as exc:
+            if isinstance(exc, getattr(_click_errors, "NoArgsIsHelpError", ())):
+                raise  # shows the help, as asked
+            known = failure_line(exc)
+            if known:
+                fail(*known)
+            if debugging():
+                raise
+            fail(f"internal error ({exc.__class__.__name__}); run with PCTF_DEBUG=1 for the traceback", 3)
 
 
 ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."

@@ -87,7 +87,9 @@ def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, 
 
     Uses the sandbox running at PCTF_PORT, or starts one for the duration of the command.
     """
-    from pctf.http import checked_json, make_client
+    from pctf.http import checked_json
+
+    from .keyring import operator_client
 
     from .narration import type_label
     from .stack import is_sandbox, port_in_use, start_in_thread
@@ -101,7 +103,7 @@ def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, 
         else:
             server = guarded(lambda: start_in_thread(s, SystemClock()))
     try:
-        with make_client(s) as http:
+        with operator_client(s) as http:
             renewed = guarded(lambda: checked_json(http.post(
                 f"{s.service_url('wallet')}/wallet/{persona}/credentials/{credential_id}/renew")))
     finally:

@@ -16,7 +16,7 @@ from pctf.i18n import t
 from pctf.reasons import SandboxError
 from pctf.vocab import type_for_vct
 
-from .cli_support import Lang, entity_ref, fail, guarded, out, read_json_file, read_text_arg, settings
+from .cli_support import Lang, entity_ref, fail, guarded, out, parse_json, read_json_file, read_text_arg, settings
 
 registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
 
@@ -151,10 +151,7 @@ def _offer(value: str) -> str | dict:
     if not text.startswith("{") and "://" not in text:
         text = read_text_arg(text, "offer")
     if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            fail(f"bad_request: the offer is not valid JSON ({exc})")
+        return parse_json(text, "bad_request: the offer")
     return text
 
 
@@ -194,9 +191,9 @@ def registry_apply(
         return
 
     def check() -> dict:
-        from pctf.http import make_client
+        from pctf.outbound import outbound_client
 
-        with make_client(service.settings) as http:
+        with outbound_client(service.settings) as http:
             report = run_conformance(applied["credential_issuer"], http=http, clock=service.clock,
                                      offer=offer_value, tx_code=tx_code)
         return service.record_conformance(app_id, report.as_dict(), actor=f"applicant:{app_id}")

@@ -84,7 +84,7 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
     http = http or make_client(settings)
     issuers = create_issuers_app(settings, clock, bus=bus)
     registry = create_registry_app(settings, clock)
-    wallet = create_wallet_app(settings, clock, http)
+    wallet = create_wallet_app(settings, clock)  # its own vetted client: it fetches strangers' URLs
     verifier = create_verifier_app(settings, clock, http)
     root = service_app("", "PCTF sandbox", "Where every service of the sandbox is.",
                        max_body_bytes=settings.max_body_bytes)

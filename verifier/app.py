@@ -18,7 +18,8 @@ from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.statuslist import HttpStatusSource
+from pctf.outbound import outbound_client
+from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
 from pctf.web import check_form_value, service_app
 from registry.client import RegistryClient
 
@@ -33,10 +34,13 @@ BACK_END = owner(Role.RELYING_PARTY)
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: RelyingPartyService | None = None) -> FastAPI:
     if service is None:
+        # ``http`` reaches the registry (the operator's configured URL); a credential's status list
+        # URI is the issuer's to choose, so it is fetched through the vetted client.
         http = http or make_client(settings)
         trust = RegistryClient(settings.service_url("registry"), http, settings.registry_authority_id, clock=clock,
                                anchor_jwks=settings.anchor_jwks(), state_dir=settings.data_dir / "verifier")
-        engine = VerificationEngine(trust, clock, status=HttpStatusSource(http), kb_max_age=settings.kb_max_age_seconds,
+        status = HttpStatusSource(outbound_client(settings, max_body_bytes=MAX_TOKEN_BYTES))
+        engine = VerificationEngine(trust, clock, status=status, kb_max_age=settings.kb_max_age_seconds,
                                     leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
     # Each relying party's back-end token, resolved now: a service that may not run with them refuses to start.

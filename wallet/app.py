@@ -13,7 +13,8 @@ from pydantic import BaseModel, StrictBool
 
 from pctf.access import AttemptLimiter, Role, install, owner
 from pctf.clock import Clock
-from pctf.http import make_client
+from pctf.outbound import outbound_client
+from pctf.statuslist import MAX_TOKEN_BYTES
 from pctf.settings import Settings
 from pctf.web import service_app
 
@@ -45,7 +46,10 @@ HOLDER = owner(Role.WALLET_HOLDER)
 
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
                service: WalletService | None = None) -> FastAPI:
-    service = service or WalletService(settings, clock, http or make_client(settings))
+    # Everything a wallet fetches comes from a stranger (offers, requests, metadata, status lists):
+    # through the vetted client unless the caller hands one in.
+    service = service or WalletService(settings, clock,
+                                       http or outbound_client(settings, max_body_bytes=MAX_TOKEN_BYTES))
     app = service_app("/wallet", "PCTF sandbox wallet", "One wallet per persona: OpenID4VCI, consent, OpenID4VP.",
                       max_body_bytes=settings.max_body_bytes)
     install(app, service.identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))

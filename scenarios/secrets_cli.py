@@ -1,0 +1,98 @@
+"""``pctf-sandbox init-secrets``: one random token per role, written to an env file that
+``docker compose`` (``env_file: .env``) and the services' own settings read.
+
+Outside local mode every role token must be configured and must not be a well-known default
+(see ``pctf.settings``); this command is how an operator gets a complete, private set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import typer
+
+from .cli_support import fail, out
+
+HEADER = ("# The sandbox's role tokens, from pctf-sandbox init-secrets. Keep this file private (mode 0600)\n"
+          "# and out of version control: each line lets its holder act in that role.\n")
+
+
+def role_tokens() -> dict[str, str]:
+    """A fresh random token for every role, as the ``PCTF_*`` variables that carry them."""
+    from issuers.jurisdictions import SANDBOX_ISSUERS
+    from verifier.relying_parties import RELYING_PARTIES
+
+    def fresh() -> str:
+        return secrets.token_urlsafe(32)
+
+    def each(ids) -> str:
+        return json.dumps({i: fresh() for i in ids}, separators=(",", ":"))
+
+    return {
+        "PCTF_LOCAL_MODE": "false",
+        "PCTF_GOVERNANCE_TOKEN": fresh(),
+        "PCTF_ASSESSOR_TOKEN": fresh(),
+        "PCTF_ISSUER_STAFF_TOKENS": each(SANDBOX_ISSUERS),
+        "PCTF_RELYING_PARTY_TOKENS": each(RELYING_PARTIES),
+    }
+
+
+def env_file_text(values: dict[str, str]) -> str:
+    """``KEY=value`` lines. A JSON value is single-quoted: docker compose's env_file parser and
+    dotenv both take single-quoted text literally (no ``$`` interpolation, no escapes), and the
+    JSON holds no single quote or backslash to end or alter it."""
+    lines = []
+    for key, value in values.items():
+        if value.startswith("{"):
+            if "'" in value or "\\" in value:
+                raise ValueError(f"{key} cannot be single-quoted")
+            value = f"'{value}'"
+        lines.append(f"{key}={value}")
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def write_private(path: Path, text: str, *, replace: bool) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), all at once: it is written
+    to a temporary file beside it first, so nobody ever reads half a file. Without ``replace``
+    an existing file is kept (the link fails rather than overwrite it)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            os.fchmod(fh.fileno(), 0o600)  # whatever the umask
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def init_secrets(out_path: Path = typer.Option(Path(".env"), "--out", help="The env file to write (mode 0600)."),
+                 force: bool = typer.Option(False, "--force", help="Replace the file if it exists (services "
+                                                                  "then need restarting with it).")) -> None:
+    """Write a random token for every role to an env file (mode 0600) for docker compose.
+
+    One token each for governance, the assessor, every sandbox issuer's staff and every relying
+    party, with PCTF_LOCAL_MODE=false. Run it once before docker compose up; an existing file is
+    never overwritten without --force.
+    """
+    if out_path.exists() and not force:
+        fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
+    values = role_tokens()
+    try:
+        write_private(out_path, env_file_text(values), replace=force)
+    except FileExistsError:
+        fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
+    except OSError as exc:
+        fail(f"cannot write {out_path}: {exc.strerror or exc}")
+    out.print(f"wrote the role tokens to {out_path.resolve()} (mode 0600)", markup=False, highlight=False,
+              soft_wrap=True)
+    out.print("keep it private and out of version control: anyone who reads it can act as governance, "
+              "the assessor, every issuer's staff and every relying party", markup=False, highlight=False,
+              soft_wrap=True)
