@@ -8,6 +8,7 @@ must describe the same person as the application, or proofing fails.
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from pctf.reasons import Reason, SandboxError
@@ -34,6 +35,12 @@ def _has_number(doc: dict) -> bool:
     return isinstance(number, int) and not isinstance(number, bool)
 
 
+def _as_kept(value: Any) -> Any:
+    """A document's name as the applicant's claims keep names (NFC, trimmed), so one name typed in
+    two Unicode forms still matches; anything else as it is."""
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
 def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> int:
     """The PCTF level of assurance this evidence supports for ``applicant``, capped at ``max_loa``.
 
@@ -53,7 +60,7 @@ def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> 
         if not _has_number(doc):
             raise SandboxError(Reason.BAD_REQUEST, f"{kind} evidence needs its document number")
         for field in _MATCHED:
-            if doc.get(field) is not None and doc.get(field) != applicant.get(field):
+            if doc.get(field) is not None and _as_kept(doc.get(field)) != applicant.get(field):
                 raise SandboxError(Reason.EVIDENCE_MISMATCH,
                                    f"the {kind.replace('_', ' ')} does not match the applicant's {field.replace('_', ' ')}",
                                    status_code=422)

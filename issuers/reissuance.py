@@ -118,8 +118,7 @@ def reissuance_offer(service: "IssuerService", short_id: str, body: Any) -> dict
     if refused:
         raise SandboxError(Reason.CLAIMS_INVALID, f"{', '.join(refused)} cannot be changed on a {ctype.name}"
                                                   + (f" (changeable: {', '.join(allowed)})" if allowed else ""))
-    claims = {**row.claims, **changes}
-    ctype.validate_claims(claims)
+    claims = ctype.validate_claims({**row.claims, **changes})
     if claims == row.claims:
         raise SandboxError(Reason.BAD_REQUEST, "these changes change nothing")
     if any(claims[f] != row.claims.get(f) for f in NAME_FIELDS):

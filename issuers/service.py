@@ -139,8 +139,7 @@ class IssuerService:
             raise SandboxError(Reason.ISSUER_NOT_AUTHORIZED, f"{short_id} does not issue {ctype.name}")
         if not isinstance(claims, dict):
             raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
-        claims = {"assurance_level": max_loa, **claims}
-        ctype.validate_claims(claims)
+        claims = ctype.validate_claims({"assurance_level": max_loa, **claims})
         if not 1 <= claims["assurance_level"] <= max_loa:
             raise SandboxError(Reason.CLAIMS_INVALID,
                                f"{short_id} issues {ctype.name} at level of assurance 1 to {max_loa}")
@@ -321,10 +320,14 @@ class IssuerService:
         if issuer.kind != "person":
             raise SandboxError(Reason.BAD_REQUEST, f"{short_id} is not an identity-proofing issuer")
         ctype = credential_type("VerifiedPerson")
-        claims = {k: application.get(k) for k in ("given_name", "family_name", "birthdate", "address")}
+        # The application's claims as they would be kept (names normalized, dates plausible) before
+        # the evidence is compared with them; nobody is proofed before being born.
+        claims = ctype.validate_claims({**{k: application.get(k) for k in ("given_name", "family_name", "birthdate",
+                                                                             "address")}, "assurance_level": 1})
+        if claims["birthdate"] > self.clock.now().date().isoformat():
+            raise SandboxError(Reason.CLAIMS_INVALID, "the birthdate is in the future", status_code=422)
         loa = proofing.assess(claims, application.get("evidence"), max_loa=issuer.max_loa(ctype.name) or 1)
         claims["assurance_level"] = loa
-        ctype.validate_claims(claims)
         # Validation against the authoritative source: the vital statistics death register. Evidence
         # documents outlive their holder; an identity must not.
         if is_registered_deceased(self, claims):
@@ -355,10 +358,16 @@ class IssuerService:
         org_claims = {"legal_name": legal_name.strip(), "jurisdiction_of_incorporation": "CA", "corporate_status": "active",
                       "incorporation_date": today, "registered_office": office}
         relationship = {"relationship_type": role, "person": person, "effective_date": today}
-        # Validate both claim sets before anything is stored (bad input changes no state).
-        credential_type("VerifiedOrganization").validate_claims({**org_claims, "business_number": "0", "assurance_level": 3})
-        credential_type("VerifiedRelationship").validate_claims(
+        # Validate both claim sets before anything is stored (bad input changes no state), and keep
+        # them as validated (names normalized).
+        checked = credential_type("VerifiedOrganization").validate_claims(
+            {**org_claims, "business_number": "0", "assurance_level": 3})
+        org_claims = {k: checked[k] for k in org_claims}
+        office = org_claims["registered_office"]
+        checked = credential_type("VerifiedRelationship").validate_claims(
             {**relationship, "organization": {"legal_name": "x", "business_number": "0"}, "assurance_level": 3})
+        relationship = {k: checked[k] for k in relationship}
+        person = relationship["person"]
         with Session(self.engine) as session:
             while True:
                 base = f"{secrets.randbelow(10**8):08d}"

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from pctf.clock import as_utc
 from pctf.events import EventBus, OutboxEvent, add_to_outbox, new_event, relay, sign_event
 from pctf.reasons import Reason, SandboxError
-from pctf.vocab import FAMILY_ROLES, credential_type
+from pctf.vocab import FAMILY_ROLES, clean_date, clean_text, credential_type
 
 from .deaths import PERSON_DIED, PERSON_FIELDS, identity_key, same_person
 from .jurisdictions import jurisdiction
@@ -47,17 +47,19 @@ def _date(value: object, what: str) -> date:
 
 
 def person_of(value: object, what: str = "person") -> dict:
-    """A person reference (given name, family name, birthdate), checked, with nothing else."""
+    """A person reference (given name, family name, birthdate), checked and normalized as the
+    vocabulary keeps names (:func:`pctf.vocab.clean_text`), with nothing else."""
     if not isinstance(value, dict):
         raise SandboxError(Reason.BAD_REQUEST, f"{what} must be an object with given_name, family_name and birthdate")
+    names = {}
     for field in ("given_name", "family_name"):
         name = value.get(field)
         if not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME:
             raise SandboxError(Reason.BAD_REQUEST, f"{what}.{field} must be a non-empty string of at most "
                                                    f"{_MAX_NAME} characters")
+        names[field] = clean_text(name, f"{what}.{field}")
     _date(value.get("birthdate"), f"{what}.birthdate")
-    return {"given_name": value["given_name"].strip(), "family_name": value["family_name"].strip(),
-            "birthdate": value["birthdate"]}
+    return {**names, "birthdate": clean_date(value["birthdate"], f"{what}.birthdate")}
 
 
 # -- deaths ----------------------------------------------------------------------------------
@@ -138,7 +140,8 @@ def request_relationship(service: "IssuerService", short_id: str, application: A
     claims = {"relationship_type": role, "person": holder, "related_person": other,
               "effective_date": child["birthdate"]}
     ctype = credential_type("VerifiedRelationship")
-    ctype.validate_claims({**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)})
+    claims = {k: v for k, v in ctype.validate_claims(
+        {**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)}).items() if k in claims}
     return service.create_offer(short_id, [(ctype.name, claims)])
 
 

@@ -6,7 +6,9 @@ OpenID Connect / SD-JWT VC usage where one exists (``given_name``, ``birthdate``
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .reasons import Reason, SandboxError
@@ -19,6 +21,43 @@ RELATIONSHIP_ROLES = ("director", "signing_officer", "parent", "child", "delegat
 # with an organization (director, signing officer) name it in ``organization`` instead.
 FAMILY_ROLES = ("parent", "child")
 LEVELS_OF_ASSURANCE = (1, 2, 3, 4)
+# Text claims (names, addresses) are at most this long, after NFC normalization.
+MAX_TEXT_CLAIM = 200
+# Dates a credential may carry: anything outside is a typing error, not a person or a company.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2099, 12, 31)
+# Unicode categories no name or address holds: controls (NUL, newlines), format characters
+# (bidirectional overrides that make a name display as another, zero-width characters that make
+# two names look the same), surrogates, private-use and unassigned code points, line separators.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def clean_text(value: Any, what: str) -> str:
+    """A name or an address field as the sandbox keeps it: NFC-normalized, trimmed, non-empty, at
+    most :data:`MAX_TEXT_CLAIM` characters, and free of characters that hide or disguise text.
+    Refused with ``claims_invalid`` (422) otherwise, naming the character found."""
+    if not isinstance(value, str):
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must be a string")
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must not be empty")
+    if len(text) > MAX_TEXT_CLAIM:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} is longer than {MAX_TEXT_CLAIM} characters", status_code=422)
+    for char in text:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            raise SandboxError(Reason.CLAIMS_INVALID, f"{what} holds the character U+{ord(char):04X} "
+                                                      f"({unicodedata.name(char, 'unnamed')}), which no name or "
+                                                      "address may hold", status_code=422)
+    return text
+
+
+def clean_date(value: Any, what: str) -> str:
+    """A date ``YYYY-MM-DD`` between :data:`EARLIEST_DATE` and :data:`LATEST_DATE`."""
+    if not isinstance(value, str) or not _is_iso_date(value):
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must be a date YYYY-MM-DD")
+    if not EARLIEST_DATE <= date.fromisoformat(value) <= LATEST_DATE:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must lie between {EARLIEST_DATE} and {LATEST_DATE}",
+                           status_code=422)
+    return value
 
 
 @dataclass(frozen=True)
@@ -63,13 +102,17 @@ class CredentialType:
         return [name for name in self.required_claims() if claims.get(name) is None]
 
     def validate_claims(self, claims: Any) -> dict:
-        """Check a claim set for this type; raise ``claims_invalid`` with the first problem."""
+        """Check a claim set for this type; raise ``claims_invalid`` with the first problem.
+
+        Returns the claims as they are to be kept: text (names, address fields) NFC-normalized
+        and trimmed by :func:`clean_text`, dates checked by :func:`clean_date`."""
         if not isinstance(claims, dict):
             raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
         known = {c.name for c in self.claims}
         unknown = sorted(set(claims) - known)
         if unknown:
             raise SandboxError(Reason.CLAIMS_INVALID, f"unknown claim(s) for {self.name}: {', '.join(unknown)}")
+        cleaned = dict(claims)
         for claim in self.claims:
             value = claims.get(claim.name)
             if value is None:
@@ -82,15 +125,16 @@ class CredentialType:
                 extra = sorted(set(value) - set(claim.fields))
                 if extra:
                     raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} has unknown field(s): {', '.join(extra)}")
+                cleaned[claim.name] = {k: (clean_date(v, f"{claim.name}.{k}") if k in _DATE_FIELDS
+                                           else clean_text(v, f"{claim.name}.{k}")) for k, v in value.items()}
             elif claim.kind == "integer":
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be an integer")
             elif claim.kind == "date":
-                if not isinstance(value, str) or not _is_iso_date(value):
-                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be a date YYYY-MM-DD")
-            elif not isinstance(value, str) or not value.strip():
-                raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be a non-empty string")
-        return claims
+                cleaned[claim.name] = clean_date(value, f"claim {claim.name!r}")
+            else:
+                cleaned[claim.name] = clean_text(value, f"claim {claim.name!r}")
+        return cleaned
 
     def ordered(self, claims: dict) -> dict:
         """``claims`` in the type's declared order (disclosures arrive shuffled), others last."""
@@ -137,6 +181,9 @@ def _is_iso_date(text: str) -> bool:
         return False
     return len(text) == 10
 
+
+# Sub-fields of object claims that hold dates (a person reference's birthdate), not text.
+_DATE_FIELDS = frozenset({"birthdate"})
 
 _ADDRESS = Claim("address", kind="object", fields=ADDRESS_FIELDS, label_en="Address", label_fr="Adresse")
 _PERSON_REF = ("given_name", "family_name", "birthdate")

@@ -8,6 +8,7 @@ import pytest
 from pctf.clock import SystemClock
 from pctf.storage import dispose_all
 from scenarios import sasha
+from scenarios.personas import SASHA
 from scenarios.stack import start_in_thread
 
 
@@ -125,7 +126,9 @@ def test_bad_input_gets_4xx_with_a_reason_and_changes_nothing(sandbox, http):
     http.put(f"{base}/wallet/sasha")
     cases = [
         (http.post(f"{base}/issuers/prov1/proofing", content=b"{not json", headers={"content-type": "application/json"}), 400, "bad_request"),
-        (http.post(f"{base}/issuers/prov1/proofing", json={"given_name": "Sasha"}), 422, "evidence_insufficient"),
+        (http.post(f"{base}/issuers/prov1/proofing", json={"given_name": "Sasha"}), 400, "claims_invalid"),
+            (http.post(f"{base}/issuers/prov1/proofing", json=SASHA), 422,
+             "evidence_insufficient"),
         (http.post(f"{base}/issuers/nowhere/proofing", json={}), 401, "unauthorized"),
         (http.post(f"{base}/issuers/fed/incorporations", json={"legal_name": ""}), 400, "claims_invalid"),
         (http.post(f"{base}/issuers/prov1/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
