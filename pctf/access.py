@@ -39,6 +39,9 @@ class Role(StrEnum):
     ISSUER_STAFF = "issuer_staff"  # one issuer's own staff
     WALLET_HOLDER = "wallet_holder"  # one wallet's holder
     RELYING_PARTY = "relying_party"  # one relying party's back end
+    # Whoever holds an access token from the issuer's own token endpoint (OpenID4VCI 6, 8): the
+    # route checks it against the issuer's store itself; no role token is one.
+    ACCESS_TOKEN = "oid4vci_access_token"
 
 
 # The path parameter naming whose resource a route is, for the roles that belong to one subject.
@@ -178,9 +181,94 @@ def owner(*roles: Role) -> dict:
     if Role.PUBLIC in roles:
         raise ValueError("a public route has no other owner")
     extra["security"] = [{"bearer": []}]
+    if roles == (Role.ACCESS_TOKEN,):  # the route's protocol checks its own token
+        return {"openapi_extra": extra, "responses": AUTH_ERRORS}
     return {"dependencies": [Depends(_guard(roles))], "openapi_extra": extra, "responses": AUTH_ERRORS}
 
 
 def principal_of(request: Request) -> Principal:
     """The principal a route's guard admitted (for routes open to several roles)."""
     return request.state.principal
+
+
+# -- the authorization matrix ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Caller:
+    """One column of the authorization matrix: who calls, relative to the route's subject."""
+
+    label: str
+    role: Role | None  # None: no token at all
+    own_subject: bool = True  # for per-subject roles: the route's own subject, or another one
+
+
+CALLERS = (
+    Caller("anonymous", None),
+    Caller("governance", Role.GOVERNANCE),
+    Caller("assessor", Role.ASSESSOR),
+    Caller("applicant", Role.APPLICANT),
+    Caller("other applicant", Role.APPLICANT, own_subject=False),
+    Caller("issuer staff", Role.ISSUER_STAFF),
+    Caller("other issuer's staff", Role.ISSUER_STAFF, own_subject=False),
+    Caller("wallet holder", Role.WALLET_HOLDER),
+    Caller("other wallet's holder", Role.WALLET_HOLDER, own_subject=False),
+    Caller("relying party", Role.RELYING_PARTY),
+    Caller("other relying party", Role.RELYING_PARTY, own_subject=False),
+)
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    service: str
+    method: str
+    path: str
+    owners: tuple[Role, ...]
+
+    def expected(self, caller: Caller, recognized: frozenset[Role]) -> int | None:
+        """None when ``caller`` may call this route; else the status its guard answers (RFC 6750:
+        401 without a token or with one this service does not know, 403 for a known token)."""
+        if Role.PUBLIC in self.owners:
+            return None
+        if caller.role is None or caller.role not in recognized:
+            return 401
+        if caller.role in self.owners:
+            subject_bound = SUBJECT_PARAM.get(caller.role) is not None and "{" + SUBJECT_PARAM[caller.role] + "}" in self.path
+            if caller.own_subject or not subject_bound:
+                return None
+        return 403
+
+
+def route_access(service: str, openapi: dict) -> list[RouteAccess]:
+    """Every operation of a service's OpenAPI with its declared owners; an operation that
+    declares none is listed with no owner (a defect the matrix test reports)."""
+    rows = []
+    for path, operations in sorted(openapi.get("paths", {}).items()):
+        for method, operation in sorted(operations.items()):
+            owners = tuple(Role(o) for o in operation.get(OWNER_KEY, ()))
+            rows.append(RouteAccess(service, method.upper(), path, owners))
+    return rows
+
+
+def recognized_roles(rows: list[RouteAccess]) -> frozenset[Role]:
+    """The roles whose tokens a service knows: those its routes are owned by."""
+    return frozenset(r for row in rows for r in row.owners if r != Role.PUBLIC)
+
+
+def matrix_markdown(services: dict[str, dict]) -> str:
+    """The authorization matrix as Markdown: every route of every service (by its OpenAPI) against
+    every kind of caller: ✓ where it may call, else the status it gets."""
+    lines = ["# Authorization matrix", "",
+             "Generated from the services' OpenAPI (`pctf-sandbox routes --markdown`); "
+             "`tests/test_authorization_matrix.py` checks every cell against the running services.",
+             "\"Other\" callers hold a valid token for another subject than the route's: another application, "
+             "issuer, wallet or relying party. 401: no token, or one the service does not know; "
+             "403: a known token that may not do this; ✓: allowed (the route then answers on its own terms).", "",
+             "| service | method | path | owner | " + " | ".join(c.label for c in CALLERS) + " |",
+             "|---|---|---|---|" + "---|" * len(CALLERS)]
+    for service, openapi in services.items():
+        rows = route_access(service, openapi)
+        known = recognized_roles(rows)
+        for row in rows:
+            cells = ["✓" if row.expected(c, known) is None else str(row.expected(c, known)) for c in CALLERS]
+            owner_text = ", ".join(o.value for o in row.owners) or "**none**"
+            lines.append(f"| {service} | {row.method} | `{row.path}` | {owner_text} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -56,8 +56,11 @@ def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (de
         fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
     application = guarded(lambda: build_app(s, SystemClock()))
     out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
-    # The services log each request themselves (pctf.access), without identifiers or query strings.
-    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False)
+    # The services log each request themselves (pctf.access), without identifiers or query strings;
+    # X-Forwarded-For is not believed (a client could otherwise pick the address its failed
+    # attempts are counted against).
+    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False,
+                proxy_headers=False)
 
 
 @app.command()
@@ -71,7 +74,8 @@ def serve(service: str = typer.Argument(..., help="registry, issuers, wallet or 
 
     s = settings()
     application = guarded(lambda: build_service_app(service, s, SystemClock()))
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False,
+                proxy_headers=False)
 
 
 @app.command()
@@ -243,6 +247,44 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     verdict = guarded(run)
     print(json.dumps(verdict, indent=2, ensure_ascii=False))
     raise typer.Exit(0 if verdict["accepted"] else 1)
+
+
+@app.command()
+def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the authorization matrix as Markdown."),
+           as_json: bool = typer.Option(False, "--json", help="Print every route and its owners as JSON.")) -> None:
+    """Every route of every service and who may call it (the authorization matrix).
+
+    Built from the services' own OpenAPI, where each route declares its owner; nothing is started
+    and no data directory is touched.
+    """
+    import tempfile
+
+    from pctf.access import matrix_markdown, route_access
+
+    from .stack import build_app, openapi_documents
+
+    with tempfile.TemporaryDirectory(prefix="pctf-routes-") as tmp:
+        s = settings().model_copy(update={"data_dir": Path(tmp), "database_url": None, "event_bus": "memory://",
+                                          "local_mode": True})
+        dispatcher = guarded(lambda: build_app(s, SystemClock()))
+        documents = openapi_documents(dispatcher)
+        for stop in dispatcher.on_shutdown:
+            stop()
+        from pctf.storage import dispose_all
+
+        dispose_all()
+    if markdown:
+        print(matrix_markdown(documents), end="")
+        return
+    rows = [{"service": r.service, "method": r.method, "path": r.path, "owners": [o.value for o in r.owners]}
+            for name, doc in documents.items() for r in route_access(name, doc)]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("service", "method", "path", "owner")
+    for r in rows:
+        table.add_row(r["service"], r["method"], r["path"], ", ".join(r["owners"]))
+    out.print(table)
 
 
 # -- issuer conformance ------------------------------------------------------------------------

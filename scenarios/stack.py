@@ -111,6 +111,17 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
 SERVICES = ("registry", "issuers", "wallet", "verifier")
 
 
+def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict]:
+    """Each mounted service's OpenAPI document by service name, and the root app's as ``root``."""
+    documents: dict[str, dict] = {}
+    for prefix, app in dispatcher.routes:
+        name = prefix.strip("/")
+        if name in SERVICES and name not in documents:
+            documents[name] = app.openapi()
+    documents["root"] = dispatcher.default.openapi()
+    return documents
+
+
 def build_service_app(service: str, settings: Settings, clock: Clock | None = None):
     """One service alone, for deployments that run each in its own process (docker-compose)."""
     clock = clock or SystemClock()
@@ -170,7 +181,8 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
     if port_in_use(host, port):
         raise SandboxError(Reason.CONFLICT, f"port {port} on {host} is already in use; "
                                             "set PCTF_PORT to a free port", status_code=409)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False,
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
     thread.start()

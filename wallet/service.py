@@ -366,8 +366,9 @@ def _token_hash(token: str) -> str:
 
 def _review_hash(request: dict, matches: list) -> str:
     """What the holder is shown and consents to, as one digest: who asks, where the answer goes,
-    why, and exactly which claims of which credentials would be disclosed."""
+    why, exactly which claims of which credentials would be disclosed, and for which request
+    (its nonce and state), so an approval answers that request and no other."""
     shown = {"verifier": request.get("client_id"), "response_uri": request.get("response_uri"),
-             "purpose": request.get("purpose"),
+             "purpose": request.get("purpose"), "nonce": request.get("nonce"), "state": request.get("state"),
              "disclose": [[m["query_id"], m["credential_id"], m["paths"]] for m in matches]}
     return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
