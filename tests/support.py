@@ -10,11 +10,12 @@ import uvicorn
 
 
 @contextmanager
-def serving(app):
-    """``app`` on a real uvicorn server on 127.0.0.1 (a free port), in a background thread."""
+def serving(app, **config):
+    """``app`` on a real uvicorn server on 127.0.0.1 (a free port), in a background thread;
+    ``config`` goes to ``uvicorn.Config`` (e.g. ``ssl_certfile`` and ``ssl_keyfile`` for TLS)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

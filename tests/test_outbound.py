@@ -12,13 +12,10 @@ import gzip
 import ipaddress
 import socket
 import ssl
-import threading
-import time
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
@@ -299,22 +296,8 @@ def _self_signed(directory, name: str) -> tuple[str, str]:
 @contextmanager
 def serving_tls(certfile: str, keyfile: str):
     """``app`` over TLS on 127.0.0.1 (a free port); yields the port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
-                                           ssl_certfile=certfile, ssl_keyfile=keyfile))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serving(app, ssl_certfile=certfile, ssl_keyfile=keyfile) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def test_https_to_the_checked_address_verifies_the_certificate_for_the_original_name(tmp_path):
