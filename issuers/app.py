@@ -23,12 +23,117 @@ from pctf.access import AttemptLimiter, Principal, Role, bearer_token, client_ke
 from pctf.clock import Clock
 from pctf.events import EventBus, InProcessEventBus, PeriodicRelay, event_bus_from_settings, relay
 from pctf.reasons import Reason, SandboxError
+from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import check_form_value, service_app
 
 from . import deaths, reissuance, vital_statistics
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
+
+# -- answers (records: the members below are always there; a record may carry more) ---------
+class IssuerOut(Record):
+    id: str
+    issuer: str
+    name: dict[str, str]
+    jurisdiction: str
+    kind: str
+    credential_types: list[dict[str, Any]]
+
+
+class CredentialIssuerMetadata(Record):
+    """OpenID4VCI 12.2, with the sandbox's renewal and re-issuance endpoints."""
+
+    credential_issuer: str
+    credential_endpoint: str
+    nonce_endpoint: str
+    renewal_endpoint: str
+    reissuance_endpoint: str
+    display: list[dict[str, str]]
+    credential_configurations_supported: dict[str, dict[str, Any]]
+
+
+class AuthorizationServerMetadata(Record):
+    """RFC 8414, for the pre-authorized code grant."""
+
+    issuer: str
+    token_endpoint: str
+    grant_types_supported: list[str]
+
+
+class JwtVcIssuerMetadata(Record):
+    issuer: str
+    jwks: dict[str, Any]
+
+
+class OfferOut(Record):
+    """A credential offer, by value and as a URI; the transaction code travels out of band."""
+
+    credential_offer: dict[str, Any]
+    credential_offer_uri: str
+    tx_code: str | None
+
+
+class ProofingOut(OfferOut):
+    assurance_level: int
+
+
+class IncorporationOut(OfferOut):
+    business_number: str
+
+
+class RenewalOut(OfferOut):
+    supersedes: int
+
+
+class TokenOut(Record):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class NonceOut(Record):
+    c_nonce: str
+
+
+class CredentialOut(Record):
+    credentials: list[dict[str, Any]]
+
+
+class IssuanceOut(Record):
+    id: int
+    vct: str
+    holder_kid: str | None
+    assurance_level: int
+    issued_at: str
+    expires_at: str
+    status: str
+    status_changed_at: str | None
+    status_list: dict[str, Any] | None
+
+
+class IssuanceStatusOut(IssuanceOut):
+    status_reason: str | None
+
+
+class DeathOut(Record):
+    registration_id: int
+    event_id: str
+    topic: str
+    person: dict[str, Any]
+    date_of_death: str
+    registered_at: str
+    published_at: str | None
+
+
+class EventOut(Record):
+    issuer: str
+    event_id: str
+    topic: str
+    received_at: str
+    processed_at: str
+    revoked: list[Any]
+
 
 NO_STORE = {"Cache-Control": "no-store"}
 PUBLIC = owner(Role.PUBLIC)
@@ -86,33 +191,33 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
             raise
 
     @app.get("/issuers", **PUBLIC)
-    def list_issuers() -> list[dict]:
+    def list_issuers() -> list[IssuerOut]:
         return [{"id": j.short_id, "issuer": service.issuer_url(j.short_id), "name": {"en": j.name_en, "fr": j.name_fr},
                  "jurisdiction": j.jurisdiction, "kind": j.kind,
                  "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants]}
                 for j in SANDBOX_ISSUERS.values()]
 
     @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}", **PUBLIC)
-    def credential_issuer_metadata(issuer: str) -> dict:
+    def credential_issuer_metadata(issuer: str) -> CredentialIssuerMetadata:
         return service.credential_issuer_metadata(issuer)
 
     @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}", **PUBLIC)
-    def authorization_server_metadata(issuer: str) -> dict:
+    def authorization_server_metadata(issuer: str) -> AuthorizationServerMetadata:
         return service.authorization_server_metadata(issuer)
 
     @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}", **PUBLIC)
-    def jwt_vc_issuer_metadata(issuer: str) -> dict:
+    def jwt_vc_issuer_metadata(issuer: str) -> JwtVcIssuerMetadata:
         return service.jwt_vc_issuer_metadata(issuer)
 
-    @app.post("/issuers/{issuer}/proofing", **STAFF)
+    @app.post("/issuers/{issuer}/proofing", response_model=ProofingOut, **STAFF)
     def proofing(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.proof_person(issuer, application), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/incorporations", **STAFF)
+    @app.post("/issuers/{issuer}/incorporations", response_model=IncorporationOut, **STAFF)
     def incorporations(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.incorporate(issuer, application), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/token", **PUBLIC)
+    @app.post("/issuers/{issuer}/token", response_model=TokenOut, **PUBLIC)
     async def token(issuer: str, request: Request) -> JSONResponse:
         """OpenID4VCI token endpoint: a pre-authorized code (and its transaction code) for an access token."""
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -123,21 +228,23 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         answer = await run_in_threadpool(limited, request, lambda: service.token(issuer, form), Reason.INVALID_GRANT)
         return JSONResponse(answer, headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/nonce", **PUBLIC)
+    @app.post("/issuers/{issuer}/nonce", response_model=NonceOut, **PUBLIC)
     def nonce(issuer: str) -> JSONResponse:
         return JSONResponse(service.nonce(issuer), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/credential", **PUBLIC)
+    @app.post("/issuers/{issuer}/credential", response_model=CredentialOut,
+              **documented(owner(Role.ACCESS_TOKEN), 409, 503))
     def credential(issuer: str, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
         """OpenID4VCI credential endpoint: the access token from the token endpoint, and a key proof."""
         answer = limited(request, lambda: service.credential(issuer, bearer_token(request), body), Reason.INVALID_TOKEN)
         return JSONResponse(answer, headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/issuances", **STAFF)
-    def issuances(issuer: str) -> list[dict]:
+    def issuances(issuer: str) -> list[IssuanceOut]:
         return service.issuances(issuer)
 
-    @app.get("/issuers/{issuer}/status-lists/{list_id}", **PUBLIC)
+    @app.get("/issuers/{issuer}/status-lists/{list_id}", response_class=Response, **PUBLIC,
+             responses=media(statuslist.MEDIA_TYPE, "The Status List Token (a JWT)"))
     def status_list(issuer: str, list_id: int) -> Response:
         """The Status List Token (draft-ietf-oauth-status-list 8.2). Caches may keep it for its
         ttl, which verifiers read from the token itself."""
@@ -145,47 +252,48 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         return Response(token, media_type=statuslist.MEDIA_TYPE,
                         headers={"Cache-Control": f"max-age={settings.status_list_ttl_seconds}"})
 
-    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status", **STAFF)
+    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status", response_model=IssuanceStatusOut,
+              **documented(STAFF, 409))
     def set_status(issuer: str, issuance_id: int, body: dict[str, Any] = Body(...)) -> JSONResponse:
         """Issuer staff suspend, reinstate (``valid``) or revoke one credential; revocation is final."""
         return JSONResponse(service.set_status(issuer, issuance_id, body.get("status"), body.get("reason")),
                             headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/renewal", **PUBLIC)
+    @app.post("/issuers/{issuer}/renewal", response_model=RenewalOut, **documented(PUBLIC, 409))
     def renewal(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential due for renewal (KB-JWT ``aud`` = this issuer,
         ``nonce`` from the nonce endpoint), gets an offer of its successor."""
         return JSONResponse(reissuance.renewal_offer(service, issuer, body), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/reissuance", **PUBLIC)
+    @app.post("/issuers/{issuer}/reissuance", response_model=RenewalOut, **documented(PUBLIC, 409))
     def reissue(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential, asks for it again with ``changes`` (address, or a
         name with its ``evidence``); the offer's credential revokes the old one when issued."""
         return JSONResponse(reissuance.reissuance_offer(service, issuer, body), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/deaths", **STAFF)
+    @app.post("/issuers/{issuer}/deaths", status_code=201, response_model=DeathOut, **documented(STAFF, 409))
     def register_death(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """Vital statistics staff register a death; every issuer hears ``person.died``."""
         return JSONResponse(vital_statistics.register_death(service, bus, issuer, body), status_code=201,
                             headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/deaths/{registration_id}", **STAFF)
+    @app.get("/issuers/{issuer}/deaths/{registration_id}", response_model=DeathOut, **STAFF)
     def death(issuer: str, registration_id: int) -> JSONResponse:
         """One death registration, with its event and when the event was published."""
         return JSONResponse(vital_statistics.death(service, issuer, registration_id), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/relationships", **STAFF)
+    @app.post("/issuers/{issuer}/relationships", response_model=OfferOut, **documented(STAFF, 409))
     def relationship(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """A parent–child relationship offer, from the child's birth certificate."""
         return JSONResponse(vital_statistics.request_relationship(service, issuer, body), headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/events/{event_id}", **STAFF)
+    @app.get("/issuers/{issuer}/events/{event_id}", response_model=EventOut, **STAFF)
     def event(issuer: str, event_id: str) -> JSONResponse:
         """Whether and when this issuer processed an event, and which issuances it revoked (staff)."""
         return JSONResponse(deaths.processed(service, issuer, event_id), headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/offer.svg", response_class=Response, **PUBLIC,
-             responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code"}})
+             responses=media("image/svg+xml", "The QR code"))
     def offer_qr(issuer: str, uri: str = Query(max_length=MAX_QR_URI)) -> Response:
         """A QR code of a credential offer URI, for a phone wallet to scan from a browser. An offer
         too long for a QR code is refused: pass it by reference (``credential_offer_uri``)."""

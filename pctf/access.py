@@ -228,6 +228,8 @@ class RouteAccess:
         401 without a token or with one this service does not know, 403 for a known token)."""
         if Role.PUBLIC in self.owners:
             return None
+        if self.owners == (Role.ACCESS_TOKEN,):  # no role token is a protocol access token
+            return 401
         if caller.role is None or caller.role not in recognized:
             return 401
         if caller.role in self.owners:

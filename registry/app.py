@@ -25,6 +25,7 @@ from pctf.access import AttemptLimiter, Principal, Role, install, owner, princip
 from pctf.clock import Clock
 from pctf.outbound import outbound_client
 from pctf.reasons import Reason, SandboxError
+from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import service_app
 
@@ -97,6 +98,163 @@ class QueryContext(BaseModel):
     assurance_level: StrictInt | None = None
 
 
+# -- answers (records: the members below are always there; a record may carry more) ---------
+class HealthOut(Record):
+    status: str
+
+
+class ResourceOut(Record):
+    resource: str  # the credential type's vct
+    type: str
+    label: dict[str, str]
+
+
+class MetadataOut(Record):
+    authority_id: str
+    name: str
+    framework: str
+    actions: list[str]
+    resources: list[ResourceOut]
+    assurance_levels: list[int]
+    endpoints: dict[str, str]
+
+
+class StatusEventOut(Record):
+    status: str
+    effective_from: str
+    retroactive: bool
+    reason: str | None
+    recorded_at: str
+
+
+class KeyEventOut(Record):
+    kid: str
+    event: str
+    effective_from: str
+    reason: str | None
+    recorded_at: str
+
+
+class AuthorizationOut(Record):
+    id: int
+    entity_id: str
+    action: str
+    resource: str
+    assurance_level: int
+    framework_id: str
+    valid_from: str
+    valid_until: str | None
+    status: str
+    status_history: list[StatusEventOut]
+
+
+class EntityOut(Record):
+    """An entity record, as the trust list carries it."""
+
+    entity_id: str
+    name: str
+    jurisdiction: str
+    role: str
+    status: str
+    jwks: dict[str, Any]
+    key_events: list[KeyEventOut]
+    status_history: list[StatusEventOut]
+    authorizations: list[AuthorizationOut]
+
+
+class QueryEcho(Record):
+    """A TRQP answer repeats the four identifiers asked about."""
+
+    entity_id: str
+    authority_id: str
+    action: str
+    resource: str
+    time_requested: str
+    time_evaluated: str
+    message: str
+
+
+class AuthorizationAnswer(QueryEcho):
+    authorized: bool
+    status: str
+    assurance_level: int | None
+    valid_from: str | None
+    valid_until: str | None
+
+
+class RecognitionAnswer(QueryEcho):
+    recognized: bool
+
+
+class RecognitionOut(Record):
+    id: int
+    authority_id: str
+    recognized_authority_id: str
+    action: str
+    resource: str
+    valid_from: str
+    valid_until: str | None
+    status: str
+
+
+class CriterionOut(Record):
+    id: str
+    en: str
+    fr: str
+
+
+class AssessmentMarkOut(CriterionOut):
+    met: bool | None
+    evidence: str | None
+    assessed_at: str | None
+
+
+class ApplicationSummary(Record):
+    application_id: str
+    entity_id: str
+    name: str
+    state: str
+    created_at: str
+
+
+class ApplicationOut(ApplicationSummary):
+    jurisdiction: str
+    contacts: list[str]
+    requested: list[dict[str, Any]]
+    credential_issuer: str
+    conformance: dict[str, Any] | None  # the last conformance report
+    assessment: list[AssessmentMarkOut]
+    decision: dict[str, Any] | None
+    updated_at: str
+
+
+class AppliedOut(ApplicationOut):
+    applicant_token: str  # shown this once
+
+
+class JwksOut(Record):
+    keys: list[dict[str, Any]]
+
+
+class AuditEntryOut(Record):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditCheckOut(Record):
+    valid: bool
+    entries: int
+    broken_at: int | None
+    problem: str | None
+    head: str | None
+
+
 class QueryIn(BaseModel):
     """A TRQP v2 authorization or recognition query (extra members are ignored)."""
 
@@ -109,6 +267,8 @@ class QueryIn(BaseModel):
 
 PUBLIC = owner(Role.PUBLIC)
 GOVERNANCE = owner(Role.GOVERNANCE)
+# A governance write may find the resource revoked, decided or changed by a concurrent write.
+GOVERNANCE_WRITE = documented(GOVERNANCE, 409)
 
 
 def create_app(settings: Settings, clock: Clock, service: RegistryService | None = None) -> FastAPI:
@@ -145,89 +305,90 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     app_path = Path(max_length=64)
 
     @app.get("/registry/health", **PUBLIC)
-    def health() -> dict:
+    def health() -> HealthOut:
         """Liveness, with no work behind it (also the baseline of the registry benchmark)."""
         return {"status": "ok"}
 
     @app.get("/registry/metadata", **PUBLIC)
-    def metadata() -> dict:
+    def metadata() -> MetadataOut:
         return service.metadata()
 
     @app.get("/registry/entities", **PUBLIC)
-    def entities() -> list[dict]:
+    def entities() -> list[EntityOut]:
         return service.entities()
 
     @app.get("/registry/entity", **PUBLIC)
-    def entity(entity_id: str = Query(max_length=2048)) -> dict:
+    def entity(entity_id: str = Query(max_length=2048)) -> EntityOut:
         return service.entity(entity_id)
 
     @app.post("/registry/authorization", **PUBLIC)
-    def authorization(query: QueryIn) -> dict:
+    def authorization(query: QueryIn) -> AuthorizationAnswer:
         return service.authorization_query(query.model_dump(exclude_none=True))
 
     @app.post("/registry/recognition", **PUBLIC)
-    def recognition(query: QueryIn) -> dict:
+    def recognition(query: QueryIn) -> RecognitionAnswer:
         return service.recognition_query(query.model_dump(exclude_none=True))
 
-    @app.post("/registry/entities", **GOVERNANCE)
-    def upsert_entity(body: EntityIn) -> dict:
+    @app.post("/registry/entities", **GOVERNANCE_WRITE)
+    def upsert_entity(body: EntityIn) -> EntityOut:
         return service.upsert_entity(body.entity_id, name=body.name, jurisdiction=body.jurisdiction,
                                      role=body.role, jwks=body.jwks)
 
-    @app.post("/registry/authorizations", status_code=201, **GOVERNANCE)
-    def authorize(body: AuthorizationIn) -> dict:
+    @app.post("/registry/authorizations", status_code=201, **GOVERNANCE_WRITE)
+    def authorize(body: AuthorizationIn) -> AuthorizationOut:
         return service.authorize(body.entity_id, action=body.action, resource=body.resource,
                                  assurance_level=body.assurance_level, valid_from=body.valid_from,
                                  valid_until=body.valid_until)
 
-    @app.patch("/registry/authorizations/{auth_id}", **GOVERNANCE)
-    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> dict:
+    @app.patch("/registry/authorizations/{auth_id}", **GOVERNANCE_WRITE)
+    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> AuthorizationOut:
         return service.set_authorization_status(auth_id, body.status, reason=body.reason,
                                                 effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.patch("/registry/entity/status", **GOVERNANCE)
-    def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> dict:
+    @app.patch("/registry/entity/status", **GOVERNANCE_WRITE)
+    def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> EntityOut:
         return service.set_entity_status(entity_id, body.status, reason=body.reason,
                                          effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.post("/registry/entity/keys", status_code=201, **GOVERNANCE)
-    def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> dict:
+    @app.post("/registry/entity/keys", status_code=201, **GOVERNANCE_WRITE)
+    def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> EntityOut:
         return service.add_key(entity_id, body.jwk)
 
-    @app.post("/registry/entity/keys/{kid}/events", status_code=201, **GOVERNANCE)
-    def key_event(body: KeyEventIn, kid: str = Path(max_length=256), entity_id: str = Query(max_length=2048)) -> dict:
+    @app.post("/registry/entity/keys/{kid}/events", status_code=201, **GOVERNANCE_WRITE)
+    def key_event(body: KeyEventIn, kid: str = Path(max_length=256),
+                  entity_id: str = Query(max_length=2048)) -> EntityOut:
         return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)
 
     @app.get("/registry/recognitions", **PUBLIC)
-    def recognitions() -> list[dict]:
+    def recognitions() -> list[RecognitionOut]:
         return service.recognitions()
 
-    @app.post("/registry/recognitions", status_code=201, **GOVERNANCE)
-    def recognize(body: RecognitionIn) -> dict:
+    @app.post("/registry/recognitions", status_code=201, **GOVERNANCE_WRITE)
+    def recognize(body: RecognitionIn) -> RecognitionOut:
         return service.recognize(body.recognized_authority_id, action=body.action, resource=body.resource,
                                  valid_from=body.valid_from, valid_until=body.valid_until)
 
     # -- onboarding --------------------------------------------------------------------
     @app.get("/registry/criteria", **PUBLIC)
-    def criteria(resource: list[str] = Query(default=[])) -> list[dict]:
+    def criteria(resource: list[str] = Query(default=[])) -> list[CriterionOut]:
         return service.criteria(resource or None)
 
-    @app.post("/registry/applications", status_code=201, **PUBLIC)
-    def apply(body: dict[str, Any] = Body(...)) -> dict:
+    @app.post("/registry/applications", status_code=201, **documented(PUBLIC, 409))
+    def apply(body: dict[str, Any] = Body(...)) -> AppliedOut:
         """Apply for accreditation; the answer carries the applicant token, shown this once."""
         return service.apply(body)
 
     @app.get("/registry/applications", **GOVERNANCE)
-    def applications() -> list[dict]:
+    def applications() -> list[ApplicationSummary]:
         return service.applications()
 
     @app.get("/registry/applications/{app_id}", **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT))
-    def application(app_id: str = app_path) -> dict:
+    def application(app_id: str = app_path) -> ApplicationOut:
         """One application (contacts are personal information: not public)."""
         return service.application(app_id)
 
-    @app.post("/registry/applications/{app_id}/conformance", **owner(Role.APPLICANT, Role.GOVERNANCE))
-    def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> dict:
+    @app.post("/registry/applications/{app_id}/conformance", **documented(owner(Role.APPLICANT, Role.GOVERNANCE), 409))
+    def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> ApplicationOut:
         record = service.application(app_id)
         if record["state"] in FINAL_STATES:
             # Checked before probing: a decided application's endpoints are not ours to call again.
@@ -240,30 +401,30 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
                                      tx_code=body.tx_code)
         return service.record_conformance(app_id, report.as_dict(), actor=actor(request))
 
-    @app.put("/registry/applications/{app_id}/assessment/{criterion}", **owner(Role.ASSESSOR))
-    def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> dict:
+    @app.put("/registry/applications/{app_id}/assessment/{criterion}", **documented(owner(Role.ASSESSOR), 409))
+    def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> ApplicationOut:
         return service.assess(app_id, criterion, met=body.met, evidence=body.evidence)
 
-    @app.post("/registry/applications/{app_id}/decision", **GOVERNANCE)
-    def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> dict:
+    @app.post("/registry/applications/{app_id}/decision", **GOVERNANCE_WRITE)
+    def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> ApplicationOut:
         return service.decide(app_id, body)
 
     @app.get("/registry/jwks", **PUBLIC)
-    def jwks() -> dict:
+    def jwks() -> JwksOut:
         return service.jwks()
 
     @app.get("/registry/trust-list", response_class=Response, **PUBLIC,
-             responses={200: {"content": {MEDIA_TYPE: {}}, "description": "The signed trust list"}})
+             responses=media(MEDIA_TYPE, "The signed trust list (a JWT)"))
     def trust_list() -> Response:
         return Response(service.trust_list(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
     # -- transparency ------------------------------------------------------------------
     @app.get("/registry/audit", **PUBLIC)
-    def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
+    def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[AuditEntryOut]:
         return service.audit_log(after=after, limit=limit)
 
     @app.get("/registry/audit/verify", **PUBLIC)
-    def verify_audit() -> dict:
+    def verify_audit() -> AuditCheckOut:
         return service.verify_audit_log()
 
     return app

@@ -19,6 +19,7 @@ from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.outbound import outbound_client
+from pctf.schemas import Record, documented
 from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
 from pctf.web import check_form_value, service_app
 from registry.client import RegistryClient
@@ -27,8 +28,55 @@ from .engine import VerificationEngine
 from .relying_parties import RELYING_PARTIES, relying_party
 from .service import RelyingPartyService
 
+# -- answers (records: the members below are always there; a record may carry more) ---------
+class RelyingPartyOut(Record):
+    id: str
+    name: dict[str, str]
+    client_id: str
+    policy: dict[str, Any]  # id, purpose, and the DCQL query it asks with
+
+
+class RequestOut(Record):
+    """An OpenID4VP request, by value and as an ``openid4vp://`` link."""
+
+    state: str
+    request: dict[str, Any]
+    request_uri: str
+    purpose: dict[str, str]
+
+
+class ReceivedOut(Record):
+    status: str  # how the wallet's answer was taken, and nothing of the verdict
+
+
+class CheckOut(Record):
+    check: str
+    credential: str | None
+    passed: bool
+    reason: str | None
+    detail: str
+
+
+class VerdictOut(Record):
+    accepted: bool
+    reasons: list[str]
+    verifier: str
+    policy: str
+    checked_at: str
+    checks: list[CheckOut]
+    credentials: dict[str, dict[str, Any]]
+
+
+class ResultOut(Record):
+    state: str
+    status: str
+    verdict: dict[str, Any] | None  # a VerdictOut, or why the holder declined
+
+
 NO_STORE = {"Cache-Control": "no-store"}
 BACK_END = owner(Role.RELYING_PARTY)
+# Verifying asks the registry and the issuers' status lists: unreachable is 503, unusable 502.
+OUTBOUND = (502, 503)
 
 
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
@@ -59,18 +107,18 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
     app.state.service = service
 
     @app.get("/verifier", **owner(Role.PUBLIC))
-    def list_relying_parties() -> list[dict]:
+    def list_relying_parties() -> list[RelyingPartyOut]:
         return [{"id": rp.id, "name": {"en": rp.name_en, "fr": rp.name_fr}, "client_id": service.client_id(rp.id),
                  "policy": {"id": rp.policy.id, "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
                             "dcql_query": rp.policy.dcql_query()}}
                 for rp in RELYING_PARTIES.values()]
 
-    @app.post("/verifier/{rp_id}/requests", **BACK_END)
+    @app.post("/verifier/{rp_id}/requests", response_model=RequestOut, **BACK_END)
     def create_request(rp_id: str) -> JSONResponse:
         """A new OpenID4VP request (DCQL) with a fresh nonce and state, for the back end to show its user."""
         return JSONResponse(service.create_request(rp_id), headers=NO_STORE)
 
-    @app.post("/verifier/{rp_id}/response", **owner(Role.PUBLIC))
+    @app.post("/verifier/{rp_id}/response", response_model=ReceivedOut, **documented(owner(Role.PUBLIC), *OUTBOUND))
     async def response(rp_id: str, request: Request) -> JSONResponse:
         """The ``direct_post`` response endpoint (OpenID4VP 8.2): where wallets send ``vp_token`` and ``state``."""
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -81,13 +129,13 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
 
         return JSONResponse(await run_in_threadpool(service.receive, rp_id, form), headers=NO_STORE)
 
-    @app.get("/verifier/{rp_id}/requests/{state}", **BACK_END)
+    @app.get("/verifier/{rp_id}/requests/{state}", response_model=ResultOut, **BACK_END)
     def result(rp_id: str, state: str) -> JSONResponse:
         """A request's status and verdict, with the claims disclosed: for this relying party's back end only."""
         return JSONResponse(service.result(rp_id, state), headers=NO_STORE)
 
-    @app.post("/verifier/{rp_id}/verify", **BACK_END)
-    def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> dict:
+    @app.post("/verifier/{rp_id}/verify", **documented(BACK_END, *OUTBOUND))
+    def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> VerdictOut:
         """Verify a vp_token against this relying party's policy with caller-chosen aud and nonce
         (for integration tests that build presentations themselves)."""
         rp = relying_party(rp_id)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, StrictBool
 from pctf.access import AttemptLimiter, Role, install, owner
 from pctf.clock import Clock
 from pctf.outbound import outbound_client
+from pctf.schemas import Record, documented
 from pctf.statuslist import MAX_TOKEN_BYTES
 from pctf.settings import Settings
 from pctf.web import service_app
@@ -41,7 +42,61 @@ class ReissueIn(BaseModel):
     evidence: list[Any] | None = None
 
 
+# -- answers (records: the members below are always there; a record may carry more) ---------
+class WalletOut(Record):
+    id: str
+    holder_jwk: dict[str, Any]
+
+
+class OpenedWalletOut(WalletOut):
+    token: str  # the holder's API token, shown this once
+
+
+class CredentialOut(Record):
+    id: int
+    type: str
+    vct: str
+    issuer: str
+    claims: dict[str, Any]
+    received_at: str
+    expires_at: str
+    status: str
+    replaced_by: int | None
+    actions: list[str]
+
+
+class ReplacedOut(Record):
+    replaced: int  # the credential kept as replaced
+    credential: CredentialOut
+
+
+class ReviewOut(Record):
+    """What the holder is shown before she decides."""
+
+    request_id: str
+    verifier: str
+    response_uri: str
+    purpose: Any
+    credentials: list[dict[str, Any]]
+    review_hash: str
+
+
+class DecisionOut(Record):
+    decision: str
+    verifier_response: Any
+
+
+class ConsentOut(Record):
+    id: int
+    verifier: str
+    decision: str
+    disclosed: list[dict[str, Any]]
+    decided_at: str
+
+
 HOLDER = owner(Role.WALLET_HOLDER)
+# What the wallet fetches from issuers and relying parties may be unreachable (503) or unusable (502).
+HOLDER_OUTBOUND = documented(HOLDER, 409, 502, 503)
 
 
 def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
@@ -55,47 +110,47 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
     install(app, service.identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.put("/wallet/{wallet_id}", status_code=201, **owner(Role.PUBLIC))
-    def create(wallet_id: str) -> dict:
+    @app.put("/wallet/{wallet_id}", status_code=201, **documented(owner(Role.PUBLIC), 409))
+    def create(wallet_id: str) -> OpenedWalletOut:
         """Open a wallet. The answer carries the holder's API token, shown this once: every other
         route of this wallet needs it as a bearer token."""
         return service.create(wallet_id)
 
     @app.get("/wallet/{wallet_id}", **HOLDER)
-    def wallet(wallet_id: str) -> dict:
+    def wallet(wallet_id: str) -> WalletOut:
         """The wallet's public holder key."""
         return {"id": wallet_id, "holder_jwk": service.holder_key(wallet_id).public_jwk}
 
-    @app.get("/wallet/{wallet_id}/credentials", **HOLDER)
-    def credentials(wallet_id: str) -> list[dict]:
+    @app.get("/wallet/{wallet_id}/credentials", **HOLDER_OUTBOUND)
+    def credentials(wallet_id: str) -> list[CredentialOut]:
         return service.credentials(wallet_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew", **HOLDER)
-    def renew(wallet_id: str, credential_id: int) -> dict:
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew", **HOLDER_OUTBOUND)
+    def renew(wallet_id: str, credential_id: int) -> ReplacedOut:
         """Renew a credential that expires soon or has expired, over OpenID4VCI; the old one is kept as replaced."""
         return service.renew(wallet_id, credential_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue", **HOLDER)
-    def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> dict:
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue", **HOLDER_OUTBOUND)
+    def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> ReplacedOut:
         """Have a credential re-issued with changes (address; name with evidence); the old one is kept as replaced."""
         return service.reissue(wallet_id, credential_id, body.changes, body.evidence)
 
-    @app.post("/wallet/{wallet_id}/offers", **HOLDER)
-    def accept_offer(wallet_id: str, body: OfferIn) -> list[dict]:
+    @app.post("/wallet/{wallet_id}/offers", **HOLDER_OUTBOUND)
+    def accept_offer(wallet_id: str, body: OfferIn) -> list[CredentialOut]:
         return service.accept_offer(wallet_id, body.offer, body.tx_code)
 
-    @app.post("/wallet/{wallet_id}/presentations", **HOLDER)
-    def review(wallet_id: str, body: RequestIn) -> dict:
+    @app.post("/wallet/{wallet_id}/presentations", **HOLDER_OUTBOUND)
+    def review(wallet_id: str, body: RequestIn) -> ReviewOut:
         """Show the holder what a relying party asks for; nothing is sent until she decides."""
         return service.review_request(wallet_id, body.request)
 
-    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision", **HOLDER)
-    def decide(wallet_id: str, request_id: str, body: DecisionIn) -> dict:
+    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision", **HOLDER_OUTBOUND)
+    def decide(wallet_id: str, request_id: str, body: DecisionIn) -> DecisionOut:
         """Approve (with the ``review_hash`` of what was shown) or decline a reviewed request."""
         return service.respond(wallet_id, request_id, approve=body.approve, review_hash=body.review_hash)
 
     @app.get("/wallet/{wallet_id}/consents", **HOLDER)
-    def consents(wallet_id: str) -> list[dict]:
+    def consents(wallet_id: str) -> list[ConsentOut]:
         return service.consents(wallet_id)
 
     return app
