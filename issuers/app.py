@@ -12,14 +12,13 @@ serves the same URLs whether it runs alone or beside the other services on one p
 """
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from pctf import statuslist
-from pctf.access import AttemptLimiter, Principal, Role, bearer_token, client_key, install, owner
+from pctf.access import AttemptLimiter, Role, bearer_token, client_key, configured_tokens, install, owner
 from pctf.clock import Clock
 from pctf.events import EventBus, InProcessEventBus, PeriodicRelay, event_bus_from_settings, relay
 from pctf.reasons import Reason, SandboxError
@@ -146,20 +145,12 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
                bus: EventBus | None = None) -> FastAPI:
     service = service or IssuerService(settings, clock)
     # Each issuer's staff token, resolved now: a service that may not run with them refuses to start.
-    staff_tokens = {short_id: settings.issuer_staff_token(short_id).encode() for short_id in SANDBOX_ISSUERS}
+    staff_tokens = {short_id: settings.issuer_staff_token(short_id) for short_id in SANDBOX_ISSUERS}
     app = service_app("/issuers", "PCTF sandbox issuers", "Identity proofing, registration and OpenID4VCI issuance.",
                       max_body_bytes=settings.max_body_bytes)
     attempts = AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
 
-    def identify(token: str) -> Principal | None:
-        """Issuer staff, by their own issuer's token (compared in constant time with every one)."""
-        found = None
-        for short_id, expected in staff_tokens.items():
-            if hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected):
-                found = short_id
-        return Principal(Role.ISSUER_STAFF, found) if found else None
-
-    install(app, identify, attempts)
+    install(app, configured_tokens(Role.ISSUER_STAFF, staff_tokens), attempts)
     app.state.service = service
     owned = bus is None
     bus = bus or event_bus_from_settings(settings)

@@ -6,14 +6,13 @@ KB-JWT's ``nonce`` bind it). Everything else belongs to each relying party's own
 """
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import httpx
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pctf.access import AttemptLimiter, Principal, Role, install, owner
+from pctf.access import AttemptLimiter, Role, configured_tokens, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
@@ -92,18 +91,11 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
                                     leeway=settings.leeway_seconds)
         service = RelyingPartyService(settings, clock, engine)
     # Each relying party's back-end token, resolved now: a service that may not run with them refuses to start.
-    rp_tokens = {rp_id: settings.relying_party_token(rp_id).encode() for rp_id in RELYING_PARTIES}
+    rp_tokens = {rp_id: settings.relying_party_token(rp_id) for rp_id in RELYING_PARTIES}
     app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.",
                       max_body_bytes=settings.max_body_bytes)
 
-    def identify(token: str) -> Principal | None:
-        found = None
-        for rp_id, expected in rp_tokens.items():
-            if hmac.compare_digest(token.encode("utf-8", "surrogatepass"), expected):
-                found = rp_id
-        return Principal(Role.RELYING_PARTY, found) if found else None
-
-    install(app, identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
+    install(app, configured_tokens(Role.RELYING_PARTY, rp_tokens), AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
     @app.get("/verifier", **owner(Role.PUBLIC))
