@@ -58,7 +58,7 @@ def _possession(service: "IssuerService", short_id: str, presentation: Any) -> t
     claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
     holder = (claims.get("cnf") or {}).get("jwk")
     if not isinstance(holder, dict):
-        raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to a holder key")
+        raise SandboxError(Reason.HOLDER_KEY_MISSING, "the credential is not bound to a holder key")
     nonce = Jws.parse(sd.kb_jwt).payload.get("nonce") if sd.kb_jwt else None
     sdjwt.verify_key_binding(sd, holder, aud=issuer_url, nonce=nonce, now=service.clock.timestamp(),
                              max_age=service.settings.kb_max_age_seconds, leeway=service.settings.leeway_seconds)

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from pctf import sdjwt, statuslist
 from pctf.clock import Clock, as_utc
 from pctf.events import OutboxEvent, ProcessedEvent
+from pctf.oid4vci import PRE_AUTH_GRANT, PROOF_TYP
 from pctf.jose import ALLOWED_ALGS, Jws, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -33,8 +34,6 @@ from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
 from .models import CredentialOffer, DeathRecord, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
 from .vital_statistics import is_registered_deceased
 
-PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-PROOF_TYP = "openid4vci-proof+jwt"
 NONCE_LIFETIME = timedelta(minutes=5)
 # A 6-digit transaction code has a million values: after this many wrong ones the offer is void,
 # so guessing succeeds once in 200,000 offers at best (OpenID4VCI 13.6 asks for such a limit).
@@ -507,7 +506,7 @@ class IssuerService:
             config_id = body.get("credential_configuration_id") if isinstance(body, dict) else None
             item = next((i for i in offer.items if i["configuration_id"] == config_id), None)
             if item is None:
-                raise SandboxError(Reason.UNKNOWN_CONFIGURATION,
+                raise SandboxError(Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
                                    f"this token does not cover credential configuration {config_id!r}")
             if config_id in offer.issued:
                 raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")

@@ -208,7 +208,7 @@ class Jws:
     signature: bytes
 
     @classmethod
-    def parse(cls, token: str, *, malformed: Reason = Reason.MALFORMED) -> "Jws":
+    def parse(cls, token: str, *, malformed: Reason = Reason.MALFORMED_PRESENTATION) -> "Jws":
         if not isinstance(token, str):
             raise SandboxError(malformed, "a JWS must be a string")
         parts = token.split(".")
@@ -254,7 +254,7 @@ class Jws:
 
 
     def verify_with_any(self, keys: Iterable[dict], *, whose: str = "the issuer's keys",
-                        reason: Reason = Reason.SIGNATURE_INVALID, unknown: Reason = Reason.KEY_UNKNOWN) -> dict:
+                        reason: Reason = Reason.SIGNATURE_INVALID, unknown: Reason = Reason.ISSUER_KEY_UNKNOWN) -> dict:
         """Check the signature with the key among ``keys`` that the header's ``kid`` names (any of
         them when it names none); returns the key that verified. A ``kid`` naming none of them is
         ``unknown``, a signature no candidate verifies is ``reason``; ``whose`` names the key set

@@ -11,36 +11,36 @@ from enum import StrEnum
 
 class Reason(StrEnum):
     # -- presentation / compact form (RFC 9901 section 4, 7.1)
-    MALFORMED = "malformed_presentation"
+    MALFORMED_PRESENTATION = "malformed_presentation"
     ALG_NOT_ALLOWED = "alg_not_allowed"  # none, HMAC, anything but the asymmetric allow-list
     TYP_INVALID = "typ_invalid"
     CRIT_UNSUPPORTED = "crit_unsupported"
-    KEY_UNKNOWN = "issuer_key_unknown"  # kid not among the issuer's registered keys
+    ISSUER_KEY_UNKNOWN = "issuer_key_unknown"  # kid not among the issuer's registered keys
     SIGNATURE_INVALID = "signature_invalid"
     SD_ALG_UNSUPPORTED = "sd_alg_unsupported"
     DISCLOSURE_MALFORMED = "disclosure_malformed"
-    DISCLOSURE_SHAPE = "disclosure_shape_invalid"  # wrong number of elements for its place
+    DISCLOSURE_SHAPE_INVALID = "disclosure_shape_invalid"  # wrong number of elements for its place
     DISCLOSURE_UNREFERENCED = "disclosure_unreferenced"  # altered or foreign disclosure
     DIGEST_DUPLICATE = "digest_duplicate"
     CLAIM_NAME_RESERVED = "claim_name_reserved"  # a disclosure naming `_sd` or `...`
-    CLAIM_EXISTS = "claim_already_exists"
-    NOT_DISCLOSABLE = "claim_not_disclosable"  # iss, exp, cnf, vct, status... hidden in a disclosure
+    CLAIM_ALREADY_EXISTS = "claim_already_exists"
+    CLAIM_NOT_DISCLOSABLE = "claim_not_disclosable"  # iss, exp, cnf, vct, status... hidden in a disclosure
     # -- SD-JWT VC payload
-    CLAIM_MISSING = "required_claim_missing"  # iss, vct, iat, cnf missing from the payload
+    REQUIRED_CLAIM_MISSING = "required_claim_missing"  # iss, vct, iat, cnf missing from the payload
     VCT_UNEXPECTED = "vct_unexpected"
     CREDENTIAL_EXPIRED = "credential_expired"
     CREDENTIAL_NOT_YET_VALID = "credential_not_yet_valid"
     # -- key binding (RFC 9901 section 4.3, 7.3)
-    KB_MISSING = "holder_binding_missing"
+    HOLDER_BINDING_MISSING = "holder_binding_missing"
     KB_TYP_INVALID = "kb_typ_invalid"
-    KB_SIGNATURE_INVALID = "holder_binding_failed"
-    KB_SD_HASH = "sd_hash_mismatch"
+    HOLDER_BINDING_FAILED = "holder_binding_failed"
+    SD_HASH_MISMATCH = "sd_hash_mismatch"
     KB_IAT_INVALID = "kb_iat_invalid"  # in the future, or older than the freshness window
     NONCE_MISMATCH = "nonce_mismatch"
     AUDIENCE_MISMATCH = "audience_mismatch"
-    REPLAYED = "presentation_replayed"
+    PRESENTATION_REPLAYED = "presentation_replayed"
     REQUEST_EXPIRED = "request_expired"
-    CNF_MISSING = "holder_key_missing"
+    HOLDER_KEY_MISSING = "holder_key_missing"
     # -- trust (registry)
     ISSUER_UNKNOWN = "issuer_unknown"
     ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"
@@ -48,11 +48,11 @@ class Reason(StrEnum):
     REGISTRY_UNAVAILABLE = "registry_unavailable"
     TRUST_LIST_EXPIRED = "trust_list_expired"  # registry unreachable and the cached snapshot too old
     TRUST_LIST_INVALID = "trust_list_invalid"  # a snapshot not signed by the registry, or altered
-    KEY_RETIRED = "issuer_key_retired"  # signed after the issuer retired the key
-    KEY_COMPROMISED = "issuer_key_compromised"  # signed on or after the date the key was compromised
+    ISSUER_KEY_RETIRED = "issuer_key_retired"  # signed after the issuer retired the key
+    ISSUER_KEY_COMPROMISED = "issuer_key_compromised"  # signed on or after the date the key was compromised
     # -- relying-party policy
     LOA_TOO_LOW = "loa_too_low"
-    CLAIMS_MISSING = "claims_not_disclosed"
+    CLAIMS_NOT_DISCLOSED = "claims_not_disclosed"
     CLAIMS_NOT_LINKED = "claims_not_linked"
     ORGANIZATION_INACTIVE = "organization_inactive"
     ROLE_NOT_ACCEPTED = "role_not_accepted"
@@ -63,12 +63,12 @@ class Reason(StrEnum):
     UNAUTHORIZED = "unauthorized"  # no bearer token, or one this service does not know (401)
     FORBIDDEN = "forbidden"  # a known token whose holder may not do this, e.g. another wallet's (403)
     TOO_MANY_ATTEMPTS = "too_many_attempts"  # failed attempts over the limit: wait (429)
-    BODY_TOO_LARGE = "request_too_large"  # a body over PCTF_MAX_BODY_BYTES (413)
+    REQUEST_TOO_LARGE = "request_too_large"  # a body over PCTF_MAX_BODY_BYTES (413)
     URL_NOT_ALLOWED = "url_not_allowed"  # a URL to fetch that is not https, or not at a public address (400)
     CONSENT_MISMATCH = "consent_mismatch"  # an approval that is not of the request the holder was shown
     SETTING_INVALID = "setting_invalid"  # a configuration a service refuses to start with
     CONFLICT = "conflict"
-    TYPE_UNKNOWN = "credential_type_unknown"
+    CREDENTIAL_TYPE_UNKNOWN = "credential_type_unknown"
     ISSUER_ID_UNKNOWN = "issuer_id_unknown"
     CLAIMS_INVALID = "claims_invalid"
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
@@ -82,18 +82,18 @@ class Reason(StrEnum):
     INVALID_TOKEN = "invalid_token"
     INVALID_PROOF = "invalid_proof"
     INVALID_NONCE = "invalid_nonce"
-    UNKNOWN_CONFIGURATION = "unknown_credential_configuration"
+    UNKNOWN_CREDENTIAL_CONFIGURATION = "unknown_credential_configuration"
     CONSENT_REQUIRED = "consent_required"
     NO_MATCHING_CREDENTIAL = "no_matching_credential"
     # -- issuer conformance (the registry's automated checks of an applicant's live endpoints)
     ENDPOINT_UNREACHABLE = "endpoint_unreachable"  # refused, timed out, DNS or TLS failure
-    HTTP_ERROR = "http_error_status"  # the endpoint answered, but not with 200
+    HTTP_ERROR_STATUS = "http_error_status"  # the endpoint answered, but not with 200
     METADATA_INVALID = "metadata_invalid"  # not a JSON object, or a member missing or malformed
     ISSUER_MISMATCH = "issuer_mismatch"  # credential_issuer, issuer or iss is not the identifier checked
     KEYS_UNACCEPTABLE = "keys_unacceptable"  # the published JWKS fails the registry's key rule
     TEST_OFFER_MISSING = "test_offer_missing"
     DEPENDENCY_FAILED = "dependency_failed"  # not run, because a check it depends on failed
-    CHECK_ERROR = "conformance_check_error"  # an answer too malformed for the check to finish
+    CONFORMANCE_CHECK_ERROR = "conformance_check_error"  # an answer too malformed for the check to finish
     # -- credential status (draft-ietf-oauth-status-list)
     CREDENTIAL_REVOKED = "credential_revoked"  # status 0x01 INVALID: final
     CREDENTIAL_SUSPENDED = "credential_suspended"  # status 0x02 SUSPENDED: may be reinstated

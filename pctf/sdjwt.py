@@ -134,15 +134,15 @@ class SdJwt:
     @classmethod
     def parse(cls, compact: str) -> "SdJwt":
         if not isinstance(compact, str) or "~" not in compact:
-            raise SandboxError(Reason.MALFORMED, "not an SD-JWT: expected <issuer JWT>~<disclosures>~[<KB-JWT>]")
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, "not an SD-JWT: expected <issuer JWT>~<disclosures>~[<KB-JWT>]")
         compact = compact.strip()
         if not compact.isascii():
             # Every part is base64url (RFC 9901 4, ABNF); sd_hash and digests hash US-ASCII bytes.
-            raise SandboxError(Reason.MALFORMED, "an SD-JWT contains characters outside US-ASCII")
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, "an SD-JWT contains characters outside US-ASCII")
         parts = compact.split("~")
         issuer_jwt, middle, last = parts[0], parts[1:-1], parts[-1]
         if any(not d for d in middle):
-            raise SandboxError(Reason.MALFORMED, "empty disclosure between two '~' separators")
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, "empty disclosure between two '~' separators")
         return cls(issuer_jwt, middle, last or None, Jws.parse(issuer_jwt))
 
     @property
@@ -194,7 +194,7 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
 
     def take(digest: Any) -> tuple[str, list] | None:
         if not isinstance(digest, str):
-            raise SandboxError(Reason.MALFORMED, "a digest must be a string")
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, "a digest must be a string")
         if digest in seen:
             raise SandboxError(Reason.DIGEST_DUPLICATE, "a digest appears more than once in the SD-JWT")
         seen.add(digest)
@@ -206,22 +206,22 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
                    for k, v in value.items() if k != "_sd" and not (k == "_sd_alg" and not path)}
             digests = value.get("_sd", [])
             if not isinstance(digests, list):
-                raise SandboxError(Reason.MALFORMED, "_sd must be an array of digests")
+                raise SandboxError(Reason.MALFORMED_PRESENTATION, "_sd must be an array of digests")
             for digest in digests:
                 found = take(digest)
                 if found is None:
                     continue  # a decoy
                 disclosure, content = found
                 if len(content) != 3:
-                    raise SandboxError(Reason.DISCLOSURE_SHAPE, "an array-element disclosure is referenced from an object's _sd")
+                    raise SandboxError(Reason.DISCLOSURE_SHAPE_INVALID, "an array-element disclosure is referenced from an object's _sd")
                 _, name, raw = content
                 if name in _RESERVED_NAMES or (not path and name == "_sd_alg"):
                     # `_sd_alg` may only come from the signed payload itself (4.1.1), as in issue()
                     raise SandboxError(Reason.CLAIM_NAME_RESERVED, f"a disclosure names the reserved claim {name!r}")
                 if name in out:
-                    raise SandboxError(Reason.CLAIM_EXISTS, f"disclosed claim {name!r} already exists at its place")
+                    raise SandboxError(Reason.CLAIM_ALREADY_EXISTS, f"disclosed claim {name!r} already exists at its place")
                 if not path and name in NEVER_DISCLOSABLE:
-                    raise SandboxError(Reason.NOT_DISCLOSABLE, f"claim {name!r} must not be selectively disclosable")
+                    raise SandboxError(Reason.CLAIM_NOT_DISCLOSABLE, f"claim {name!r} must not be selectively disclosable")
                 resolved = walk(raw, path + (name,))
                 out[name] = resolved
                 placed.append(Disclosed(disclosure, digest, path + (name,), resolved))
@@ -231,13 +231,13 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
             for element in value:
                 if isinstance(element, dict) and "..." in element:
                     if len(element) != 1:
-                        raise SandboxError(Reason.MALFORMED, "an array digest object must hold only '...'")
+                        raise SandboxError(Reason.MALFORMED_PRESENTATION, "an array digest object must hold only '...'")
                     found = take(element["..."])
                     if found is None:
                         continue  # a decoy array element
                     disclosure, content = found
                     if len(content) != 2:
-                        raise SandboxError(Reason.DISCLOSURE_SHAPE, "an object-property disclosure is referenced from an array")
+                        raise SandboxError(Reason.DISCLOSURE_SHAPE_INVALID, "an object-property disclosure is referenced from an array")
                     resolved = walk(content[1], path + (len(items),))
                     placed.append(Disclosed(disclosure, element["..."], path + (len(items),), resolved))
                     items.append(resolved)
@@ -252,7 +252,7 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
         claims = walk(payload, ())
     except RecursionError:
         # JSON nested deeper than the walk can follow: no credential needs it, so refuse it.
-        raise SandboxError(Reason.MALFORMED, "the SD-JWT's claims are nested too deeply") from None
+        raise SandboxError(Reason.MALFORMED_PRESENTATION, "the SD-JWT's claims are nested too deeply") from None
     if len(placed) != len(by_digest) or len(by_digest) != len(disclosures):
         raise SandboxError(Reason.DISCLOSURE_UNREFERENCED,
                            "a disclosure is not referenced by the issuer-signed JWT (altered or foreign)")
@@ -291,13 +291,13 @@ def verify_key_binding(sd: SdJwt, holder_jwk: dict, *, aud: str, nonce: str, now
                        leeway: int) -> dict:
     """Check the KB-JWT against the holder key in ``cnf.jwk`` and the verifier's request (RFC 9901 7.3)."""
     if not sd.kb_jwt:
-        raise SandboxError(Reason.KB_MISSING, "the presentation has no Key Binding JWT")
+        raise SandboxError(Reason.HOLDER_BINDING_MISSING, "the presentation has no Key Binding JWT")
     kb = Jws.parse(sd.kb_jwt)
     kb.check_header((TYP_KB_JWT,), typ_reason=Reason.KB_TYP_INVALID)
-    kb.verify(holder_jwk, reason=Reason.KB_SIGNATURE_INVALID)
+    kb.verify(holder_jwk, reason=Reason.HOLDER_BINDING_FAILED)
     claims = kb.payload
     if claims.get("sd_hash") != sd.sd_hash():
-        raise SandboxError(Reason.KB_SD_HASH, "the KB-JWT's sd_hash does not cover these disclosures")
+        raise SandboxError(Reason.SD_HASH_MISMATCH, "the KB-JWT's sd_hash does not cover these disclosures")
     iat = claims.get("iat")
     if not isinstance(iat, (int, float)) or isinstance(iat, bool):
         raise SandboxError(Reason.KB_IAT_INVALID, "the KB-JWT has no numeric iat")

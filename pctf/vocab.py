@@ -253,7 +253,7 @@ def credential_type(name_or_vct: str) -> CredentialType:
     """Look a type up by name (``VerifiedPerson``) or ``vct``; ``credential_type_unknown`` otherwise."""
     found = CREDENTIAL_TYPES.get(name_or_vct) or _BY_VCT.get(name_or_vct)
     if found is None:
-        raise SandboxError(Reason.TYPE_UNKNOWN,
+        raise SandboxError(Reason.CREDENTIAL_TYPE_UNKNOWN,
                            f"unknown credential type {name_or_vct!r} (known: {', '.join(CREDENTIAL_TYPES)})")
     return found
 

@@ -154,7 +154,7 @@ class BodyLimit:
             except ValueError:
                 too_large = False
             if too_large:
-                response = error_response(Reason.BODY_TOO_LARGE, f"the request body is larger than {self.max_bytes} "
+                response = error_response(Reason.REQUEST_TOO_LARGE, f"the request body is larger than {self.max_bytes} "
                                                                  "bytes", 413, {"Connection": "close"})
                 return await response(scope, receive, send)
         received = 0
@@ -165,7 +165,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise RejectedBody(Reason.BODY_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes",
+                    raise RejectedBody(Reason.REQUEST_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes",
                                        413)
             return message
 
@@ -213,7 +213,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         reason = getattr(exc, "reason", None) or {
             404: Reason.NOT_FOUND, 401: Reason.UNAUTHORIZED, 403: Reason.FORBIDDEN, 405: Reason.BAD_REQUEST,
-            413: Reason.BODY_TOO_LARGE}.get(exc.status_code, Reason.BAD_REQUEST)
+            413: Reason.REQUEST_TOO_LARGE}.get(exc.status_code, Reason.BAD_REQUEST)
         return error_response(reason, str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)

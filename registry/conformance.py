@@ -14,7 +14,7 @@ checked (URLs, key ids, claim names), never claim values.
 :class:`ConformanceReport`. A failing issuer never raises: each failure is recorded with the
 evidence seen (URLs fetched, values read, what was wrong) and a reason code, and a check that
 needs a failed one is recorded as skipped. Everything goes through the kernel: :mod:`pctf.http`
-for requests, :mod:`pctf.jose` and :mod:`pctf.sdjwt` for tokens, :mod:`wallet.oid4vci` for
+for requests, :mod:`pctf.jose` and :mod:`pctf.sdjwt` for tokens, :mod:`pctf.oid4vci` for
 issuance.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pctf.http import send, well_known_url
 from pctf.jose import Jws, SigningKey, generate_key, has_private_parts, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import type_for_vct
-from wallet import oid4vci
+from pctf import oid4vci
 
 from .rules import iso_z
 from .validation import validate_jwks
@@ -121,7 +121,7 @@ def _fetch(run: _Run, evidence: list[str], url: str, *, accept: str = "applicati
     content_type = response.headers.get("content-type", "no content-type")
     evidence.append(f"GET {url} -> {response.status_code} ({content_type})")
     if response.status_code != 200:
-        raise _Failed(Reason.HTTP_ERROR, f"{url} answered HTTP {response.status_code}, not 200")
+        raise _Failed(Reason.HTTP_ERROR_STATUS, f"{url} answered HTTP {response.status_code}, not 200")
     return response
 
 
@@ -266,7 +266,7 @@ def _credential_verifies(run: _Run, evidence: list[str]) -> None:
         label = received.configuration_id
         sd = sdjwt.SdJwt.parse(received.credential)
         if sd.kb_jwt:
-            raise SandboxError(Reason.MALFORMED, f"{label}: an issued credential must not carry a key binding JWT")
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, f"{label}: an issued credential must not carry a key binding JWT")
         sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
         key = _verify_with_published_key(sd.jws, run.keys, f"{label} credential")
         evidence.append(f"{label}: typ {sd.header.get('typ')}, {sd.header.get('alg')}, "
@@ -276,10 +276,10 @@ def _credential_verifies(run: _Run, evidence: list[str]) -> None:
             raise _Failed(Reason.ISSUER_MISMATCH, f"{label}: iss is {claims.get('iss')!r}, expected {run.issuer!r}")
         cnf = claims["cnf"].get("jwk") if isinstance(claims.get("cnf"), dict) else None
         if not isinstance(cnf, dict) or _thumbprint(cnf) != thumbprint(holder):
-            raise SandboxError(Reason.CNF_MISSING, f"{label}: cnf.jwk is not the test wallet's key {run.holder.kid}")
+            raise SandboxError(Reason.HOLDER_KEY_MISSING, f"{label}: cnf.jwk is not the test wallet's key {run.holder.kid}")
         iat, exp, nbf = _numeric(claims, "iat"), _numeric(claims, "exp"), _numeric(claims, "nbf")
         if iat is None:
-            raise SandboxError(Reason.CLAIM_MISSING, f"{label}: no iat (verifiers judge authorization at issuance time)")
+            raise SandboxError(Reason.REQUIRED_CLAIM_MISSING, f"{label}: no iat (verifiers judge authorization at issuance time)")
         if iat > now + run.leeway or (nbf is not None and nbf > now + run.leeway):
             raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, f"{label}: iat/nbf lie in the future")
         if exp is not None and (exp <= now or exp <= iat):
@@ -307,11 +307,11 @@ def _required_claims(run: _Run, evidence: list[str]) -> None:
     for label, claims in run.verified:
         ctype = type_for_vct(claims.get("vct", ""))
         if ctype is None:
-            problems.append((Reason.TYPE_UNKNOWN, f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
+            problems.append((Reason.CREDENTIAL_TYPE_UNKNOWN, f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
             continue
         missing = ctype.missing_claims(claims)
         if missing:
-            problems.append((Reason.CLAIM_MISSING,
+            problems.append((Reason.REQUIRED_CLAIM_MISSING,
                              f"{label}: {ctype.name} requires {', '.join(missing)}, which the credential lacks"))
             continue
         try:
@@ -408,6 +408,6 @@ def run_conformance(issuer_url: str, *, http: httpx.Client, clock: Clock, offer:
             results[check_id] = CheckResult(check_id, False, evidence, Reason(exc.reason).value)
         except Exception as exc:  # an answer malformed in a way no rule above foresaw: still a report
             evidence.append(f"the check could not finish: {exc.__class__.__name__}: {exc}")
-            results[check_id] = CheckResult(check_id, False, evidence, Reason.CHECK_ERROR.value)
+            results[check_id] = CheckResult(check_id, False, evidence, Reason.CONFORMANCE_CHECK_ERROR.value)
     return ConformanceReport(issuer_url, ran_at, list(results.values()), list(run.pctf_types),
                              {"keys": run.keys} if run.keys else None)

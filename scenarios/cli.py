@@ -311,7 +311,7 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
     """
     from pctf.outbound import outbound_client
     from registry.conformance import run_conformance
-    from wallet.oid4vci import parse_offer
+    from pctf.oid4vci import parse_offer
 
     s = settings()
     supplied = None

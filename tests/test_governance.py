@@ -239,7 +239,7 @@ def test_apply_shows_the_token_once_and_stores_only_its_hash(service, settings):
     ({"contacts": ["ok@terr3.example.ca", ""]}, Reason.BAD_REQUEST, "contacts"),
     ({"requested": []}, Reason.BAD_REQUEST, "requested"),
     ({"requested": ["VerifiedPerson"]}, Reason.BAD_REQUEST, "requested[0]"),
-    ({"requested": [{"resource": "Passport", "assurance_level": 3}]}, Reason.TYPE_UNKNOWN, "Passport"),
+    ({"requested": [{"resource": "Passport", "assurance_level": 3}]}, Reason.CREDENTIAL_TYPE_UNKNOWN, "Passport"),
     ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 0}]}, Reason.BAD_REQUEST, "1 to 4"),
     ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 5}]}, Reason.BAD_REQUEST, "1 to 4"),
     ({"requested": [{"resource": "VerifiedPerson", "assurance_level": "3"}]}, Reason.BAD_REQUEST, "1 to 4"),
@@ -499,7 +499,7 @@ def test_accreditation_grants_no_more_than_was_asked(service, key):
                 {"assurance_level": 9}, {"valid_until": "next year"}, {"valid_until": T0.isoformat()}):
         refused(service, lambda: service.decide(app_id, {"decision": "accredit", **bad}), Reason.BAD_REQUEST)
     refused(service, lambda: service.decide(app_id, {"decision": "accredit", "types": ["Passport"]}),
-            Reason.TYPE_UNKNOWN)
+            Reason.CREDENTIAL_TYPE_UNKNOWN)
     decided = service.decide(app_id, {"decision": "accredit", "types": ["VerifiedPerson"], "assurance_level": 2})
     assert [(a["resource"], a["assurance_level"]) for a in service.entity(NEW)["authorizations"]] == [(VP, 2)]
     assert decided["state"] == "accredited"
@@ -779,7 +779,7 @@ def test_engine_key_rotation_retirement_and_compromise(service, key, holder, clo
     new_key = credential(k2, T0 + 25 * DAY, holder)
     clock.set(T0 + 30 * DAY)
     assert accepted(verify(service, clock, old_before, holder))
-    assert rejected(verify(service, clock, old_after, holder), Reason.KEY_RETIRED, "issuer_key")
+    assert rejected(verify(service, clock, old_after, holder), Reason.ISSUER_KEY_RETIRED, "issuer_key")
     assert accepted(verify(service, clock, new_key, holder))
 
     # The new key is the last usable one: it cannot be retired ...
@@ -788,12 +788,12 @@ def test_engine_key_rotation_retirement_and_compromise(service, key, holder, clo
     # ... but a compromise is always recorded, and rejects what it signed from the declared date.
     stolen = credential(k2, T0 + 29 * DAY, holder)
     service.key_event(NEW, k2.kid, "compromised", effective_from=T0 + 28 * DAY, reason="HSM backup exposed")
-    assert rejected(verify(service, clock, stolen, holder), Reason.KEY_COMPROMISED, "issuer_key")
+    assert rejected(verify(service, clock, stolen, holder), Reason.ISSUER_KEY_COMPROMISED, "issuer_key")
     assert accepted(verify(service, clock, new_key, holder))  # signed before the compromise
     # A retired key later found compromised: the compromise is the answer, back to its date.
     service.key_event(NEW, k1.kid, "compromised", effective_from=T0 + 12 * DAY, reason="found in a leak")
-    assert rejected(verify(service, clock, old_before, holder), Reason.KEY_COMPROMISED, "issuer_key")
-    assert rejected(verify(service, clock, old_after, holder), Reason.KEY_COMPROMISED, "issuer_key")
+    assert rejected(verify(service, clock, old_before, holder), Reason.ISSUER_KEY_COMPROMISED, "issuer_key")
+    assert rejected(verify(service, clock, old_after, holder), Reason.ISSUER_KEY_COMPROMISED, "issuer_key")
     assert actions(service)[-4:] == [("governance", "key.added"), ("governance", "key.retired"),
                                      ("governance", "key.compromised"), ("governance", "key.compromised")]
 

@@ -191,7 +191,7 @@ def test_jws_parse_errors_carry_the_requested_reason():
         assert info.value.reason == Reason.INVALID_PROOF
     with pytest.raises(SandboxError) as info:
         Jws.parse(12345)
-    assert info.value.reason == Reason.MALFORMED
+    assert info.value.reason == Reason.MALFORMED_PRESENTATION
 
 
 def test_check_header_custom_reasons():

@@ -53,7 +53,7 @@ def test_rotation_keeps_old_credentials_verifying_until_the_old_key_is_retired_o
     # Something the old key signed after its retirement (a stolen key, a forgotten server).
     old_key = next(SigningKey(private_jwk=r) for r in _private_keys(w, "prov1") if r["kid"] == old_kid)
     late = hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")), old_key)
-    assert_rejected(person_only(w, present(w, late)), Reason.KEY_RETIRED, "issuer_key", "person")
+    assert_rejected(person_only(w, present(w, late)), Reason.ISSUER_KEY_RETIRED, "issuer_key", "person")
 
     # The old key turns out to have been compromised ten days before its retirement: what it
     # signed from then on is refused, what it signed before still counts.
@@ -62,7 +62,7 @@ def test_rotation_keeps_old_credentials_verifying_until_the_old_key_is_retired_o
     assert_accepted(person_only(w, present(w, before)))  # T0, before the compromise
     signed_at = int((retired_at - timedelta(days=5)).timestamp())
     backdated = hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1"), iat=signed_at), old_key)
-    assert_rejected(person_only(w, present(w, backdated)), Reason.KEY_COMPROMISED, "issuer_key", "person")
+    assert_rejected(person_only(w, present(w, backdated)), Reason.ISSUER_KEY_COMPROMISED, "issuer_key", "person")
     assert T0 < retired_at
 
 

@@ -467,7 +467,7 @@ def test_renewal_is_for_credentials_due_and_still_valid(world):
 def test_a_replacement_never_outlives_a_revocation_that_came_first(world):
     """A renewal offer is made; the holder dies before redeeming it. Redeeming it then yields
     nothing usable: the would-be successor is revoked at once, and the request refused."""
-    from wallet import oid4vci
+    from pctf import oid4vci
 
     gilles, sasha = generate_key(), generate_key()
     issued = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
@@ -682,7 +682,7 @@ def test_expiry_and_renewal_through_the_wallet(live, http):
 
 
 def test_a_renewal_offer_is_redeemed_only_with_the_same_holder_key(live, http):
-    from wallet import oid4vci
+    from pctf import oid4vci
 
     settings, clock, _bus, url = live
     old = _proofed_sasha(url, http)

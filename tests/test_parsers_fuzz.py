@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuers import proofing
-from pctf import dcql, sdjwt, statuslist
+from pctf import oid4vp, sdjwt, statuslist
 from pctf.jose import b64u_encode, canonical_json, generate_key
 from pctf.reasons import Reason, SandboxError
 from pctf.statuslist import StatusList
@@ -44,7 +44,8 @@ from tests.test_verifier_engine import (
 )
 from verifier.relying_parties import BUSINESS_ACCOUNT
 from verifier.service import RelyingPartyService
-from wallet import oid4vci
+from pctf import oid4vci
+from pctf.links import parse_link
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -405,7 +406,7 @@ offers = (any_value | hostile_text | json_texts
 @given(value=offers)
 def test_parse_offer_and_link_on_hostile_input(value):
     refused_or_done(oid4vci.parse_offer, value)
-    refused_or_done(oid4vci.parse_link, value, "openid4vp", "request")
+    refused_or_done(parse_link, value, "openid4vp", "request")
 
 
 def _nothing_there(request: httpx.Request) -> httpx.Response:
@@ -424,7 +425,7 @@ def test_resolve_offer_on_hostile_input(value):
 # ============================================================================================
 claim_paths = st.lists(hostile_text | st.integers() | st.none() | finite_values, max_size=4) | any_value
 credential_queries = st.fixed_dictionaries(
-    {}, optional={"id": hostile_text | any_value, "format": st.just(dcql.FORMAT) | any_value,
+    {}, optional={"id": hostile_text | any_value, "format": st.just(oid4vp.FORMAT) | any_value,
                   "meta": st.fixed_dictionaries({}, optional={"vct_values": st.lists(hostile_text) | any_value})
                   | any_value,
                   "claims": st.lists(st.fixed_dictionaries({}, optional={"path": claim_paths}) | any_value, max_size=3)
@@ -435,12 +436,12 @@ queries = st.fixed_dictionaries({"credentials": st.lists(credential_queries, max
 @FUZZ
 @given(query=queries, vct=hostile_text | any_value, claims=any_value, path=claim_paths)
 def test_dcql_on_hostile_queries_and_claims(query, vct, claims, path):
-    refused_or_done(dcql.validate_query, query)
+    refused_or_done(oid4vp.validate_query, query)
     credential_query = query["credentials"][0] if (isinstance(query, dict) and isinstance(query.get("credentials"), list)
                                                    and query["credentials"]) else query
-    refused_or_done(dcql.matches, credential_query, vct, claims)
-    refused_or_done(dcql.claim_values, claims, path)
-    refused_or_done(dcql.has_claim, claims, path)
+    refused_or_done(oid4vp.matches, credential_query, vct, claims)
+    refused_or_done(oid4vp.claim_values, claims, path)
+    refused_or_done(oid4vp.has_claim, claims, path)
 
 
 # ============================================================================================

@@ -159,7 +159,7 @@ def test_authorize_normalizes_the_resource_to_its_vct(service, grant):
 
 
 @pytest.mark.parametrize("kwargs, reason, status_code", [
-    ({"resource": "DriversLicence", "assurance_level": 3}, Reason.TYPE_UNKNOWN, 400),
+    ({"resource": "DriversLicence", "assurance_level": 3}, Reason.CREDENTIAL_TYPE_UNKNOWN, 400),
     ({"resource": "VerifiedPerson", "assurance_level": 5}, Reason.BAD_REQUEST, 400),
     ({"resource": "VerifiedPerson", "assurance_level": True}, Reason.BAD_REQUEST, 400),
     ({"resource": "VerifiedPerson", "assurance_level": 3, "action": "delete"}, Reason.BAD_REQUEST, 400),

@@ -367,13 +367,13 @@ def test_vc_sd_jwt_typ_is_accepted():
 
 def test_malformed_no_tilde():
     jwt = ISSUER.sign({"iss": "x"}, typ=TYP_SD_JWT_VC)
-    rejects(Reason.MALFORMED, SdJwt.parse, jwt)
-    rejects(Reason.MALFORMED, SdJwt.parse, None)
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, jwt)
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, None)
 
 
 @pytest.mark.parametrize("bad_jwt", ["abc", "a.b", "a.b.c.d", "", "eyJ9.e30"])
 def test_malformed_jws_not_three_parts(bad_jwt):
-    rejects(Reason.MALFORMED, SdJwt.parse, bad_jwt + "~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, bad_jwt + "~")
 
 
 def test_malformed_bad_base64_or_json():
@@ -387,7 +387,7 @@ def test_malformed_bad_base64_or_json():
                 f"{b64u_encode(b'not json')}.{p}.{s}",
                 f"{b64u_encode(b'[1, 2]')}.{p}.{s}",  # JSON, but not an object
                 f"{h}.{b64u_encode(b'{bad')}.{s}"):
-        rejects(Reason.MALFORMED, SdJwt.parse, bad + "~")
+        rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, bad + "~")
 
 
 def test_malformed_non_canonical_base64_is_refused():
@@ -398,32 +398,32 @@ def test_malformed_non_canonical_base64_is_refused():
     last = alphabet.index(s[-1])
     twin = alphabet[last | 0b0001] if last & 0b0001 == 0 else alphabet[last & ~0b0001]
     assert base64.urlsafe_b64decode(s[:-1] + twin + "==") == base64.urlsafe_b64decode(s + "==")
-    rejects(Reason.MALFORMED, SdJwt.parse, f"{h}.{p}.{s[:-1]}{twin}~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, f"{h}.{p}.{s[:-1]}{twin}~")
     with pytest.raises(ValueError):
         b64u_decode(s[:-1] + twin)
 
 
 def test_malformed_empty_disclosure_and_non_ascii():
     jwt = ISSUER.sign({"iss": "x"}, typ=TYP_SD_JWT_VC)
-    rejects(Reason.MALFORMED, SdJwt.parse, jwt + "~~")
-    rejects(Reason.MALFORMED, SdJwt.parse, jwt + "~" + make_disclosure("s", "a", 1) + "~~")
-    rejects(Reason.MALFORMED, SdJwt.parse, jwt + "~WyJzIiwgImEiLCAxXQé~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, jwt + "~~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, jwt + "~" + make_disclosure("s", "a", 1) + "~~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, jwt + "~WyJzIiwgImEiLCAxXQé~")
 
 
 def test_malformed_non_json_constants_and_deep_nesting():
     header = {"alg": "ES256", "typ": TYP_SD_JWT_VC}
     nan = b64u_encode(b'{"iss": "x", "exp": NaN}')
     signing_input = f"{b64u_encode(canonical_json(header).encode())}.{nan}"
-    rejects(Reason.MALFORMED, SdJwt.parse, signing_input + "." + b64u_encode(b"\x00" * 64) + "~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, signing_input + "." + b64u_encode(b"\x00" * 64) + "~")
     deep = b64u_encode(b"[" * 50_000 + b"]" * 50_000)
-    rejects(Reason.MALFORMED, SdJwt.parse, f"{deep}.{deep}.{deep}~")
+    rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, f"{deep}.{deep}.{deep}~")
 
 
 def test_malformed_sd_structures_in_payload():
     d = make_disclosure("salt", "a", 1)
-    rejects(Reason.MALFORMED, resolve_disclosures, {"_sd": _digest(d)}, [d])  # _sd not an array
-    rejects(Reason.MALFORMED, resolve_disclosures, {"_sd": [1]}, [])  # digest not a string
-    rejects(Reason.MALFORMED, resolve_disclosures, {"l": [{"...": _digest(d), "x": 1}]}, [])
+    rejects(Reason.MALFORMED_PRESENTATION, resolve_disclosures, {"_sd": _digest(d)}, [d])  # _sd not an array
+    rejects(Reason.MALFORMED_PRESENTATION, resolve_disclosures, {"_sd": [1]}, [])  # digest not a string
+    rejects(Reason.MALFORMED_PRESENTATION, resolve_disclosures, {"l": [{"...": _digest(d), "x": 1}]}, [])
 
 
 # -- alg_not_allowed
@@ -573,12 +573,12 @@ def test_disclosure_malformed(disclosure):
 
 def test_disclosure_shape_array_element_referenced_from_object():
     d = make_disclosure("salt", None, "Alice")  # 2 elements
-    rejects(Reason.DISCLOSURE_SHAPE, resolve_disclosures, {"iss": "x", "_sd": [_digest(d)]}, [d])
+    rejects(Reason.DISCLOSURE_SHAPE_INVALID, resolve_disclosures, {"iss": "x", "_sd": [_digest(d)]}, [d])
 
 
 def test_disclosure_shape_object_property_referenced_from_array():
     d = make_disclosure("salt", "given_name", "Alice")  # 3 elements
-    rejects(Reason.DISCLOSURE_SHAPE, resolve_disclosures, {"iss": "x", "list": [{"...": _digest(d)}]}, [d])
+    rejects(Reason.DISCLOSURE_SHAPE_INVALID, resolve_disclosures, {"iss": "x", "list": [{"...": _digest(d)}]}, [d])
 
 
 # -- disclosure_unreferenced
@@ -670,9 +670,9 @@ def test_claim_name_sd_alg_reserved_at_top_level():
 
 def test_claim_already_exists():
     d = make_disclosure("salt", "given_name", "Mallory")
-    rejects(Reason.CLAIM_EXISTS, resolve_disclosures, {"given_name": "Alice", "_sd": [_digest(d)]}, [d])
+    rejects(Reason.CLAIM_ALREADY_EXISTS, resolve_disclosures, {"given_name": "Alice", "_sd": [_digest(d)]}, [d])
     d2 = make_disclosure("salt-2", "given_name", "Eve")
-    rejects(Reason.CLAIM_EXISTS, resolve_disclosures, {"_sd": [_digest(d), _digest(d2)]}, [d, d2])
+    rejects(Reason.CLAIM_ALREADY_EXISTS, resolve_disclosures, {"_sd": [_digest(d), _digest(d2)]}, [d, d2])
 
 
 # -- claim_not_disclosable
@@ -682,7 +682,7 @@ def test_claim_already_exists():
 def test_claim_not_disclosable(name):
     d = make_disclosure("salt", name, "https://evil.example")
     payload = {"vct": "urn:x", "_sd": [_digest(d)]} if name != "vct" else {"iss": "y", "_sd": [_digest(d)]}
-    rejects(Reason.NOT_DISCLOSABLE, resolve_disclosures, payload, [d])
+    rejects(Reason.CLAIM_NOT_DISCLOSABLE, resolve_disclosures, payload, [d])
     # the same claim name nested inside an object is an ordinary claim
     assert resolve_disclosures({"o": {"_sd": [_digest(d)]}}, [d])[0] == {"o": {name: "https://evil.example"}}
 
@@ -693,7 +693,7 @@ def test_signed_sd_jwt_with_disclosable_iss_is_refused():
     sd = SdJwt.parse(compact)
     sd.jws.check_header(ACCEPTED_TYPS)
     sd.jws.verify(ISSUER.public_jwk)
-    rejects(Reason.NOT_DISCLOSABLE, resolve_disclosures, sd.payload, sd.disclosures)
+    rejects(Reason.CLAIM_NOT_DISCLOSABLE, resolve_disclosures, sd.payload, sd.disclosures)
 
 
 # -- key binding
@@ -704,7 +704,7 @@ def _issued_sd_part() -> str:
 
 
 def test_holder_binding_missing():
-    rejects(Reason.KB_MISSING, verify_all, _issued_sd_part())
+    rejects(Reason.HOLDER_BINDING_MISSING, verify_all, _issued_sd_part())
 
 
 @pytest.mark.parametrize("typ", ["JWT", None, "dc+sd-jwt", "KB+JWT"])
@@ -722,10 +722,10 @@ def test_kb_alg_none():
 
 def test_holder_binding_failed_other_key():
     p = kb_for(_issued_sd_part(), key=OTHER)
-    rejects(Reason.KB_SIGNATURE_INVALID, verify_all, p)
+    rejects(Reason.HOLDER_BINDING_FAILED, verify_all, p)
     # an attacker jwk in the KB header changes nothing
     p = kb_for(_issued_sd_part(), key=OTHER, header={"jwk": OTHER.public_jwk})
-    rejects(Reason.KB_SIGNATURE_INVALID, verify_all, p)
+    rejects(Reason.HOLDER_BINDING_FAILED, verify_all, p)
 
 
 def test_sd_hash_mismatch_when_a_disclosure_is_removed():
@@ -736,7 +736,7 @@ def test_sd_hash_mismatch_when_a_disclosure_is_removed():
     stripped = "~".join([parts[0], parts[1], parts[3]])
     resolved = verify_issuer(stripped)[1]  # the SD-JWT alone is still valid ...
     assert "given_name" in resolved or "family_name" in resolved
-    rejects(Reason.KB_SD_HASH, verify_all, stripped)  # ... but the KB-JWT no longer covers it
+    rejects(Reason.SD_HASH_MISMATCH, verify_all, stripped)  # ... but the KB-JWT no longer covers it
 
 
 def test_sd_hash_mismatch_when_a_disclosure_is_added():
@@ -744,8 +744,8 @@ def test_sd_hash_mismatch_when_a_disclosure_is_added():
     p = present(issued, HOLDER, reveal=[("given_name",)], aud=AUD, nonce=NONCE, iat=NOW)
     extra = next(d for d in SdJwt.parse(issued).disclosures if decode_disclosure(d)[1] == "birthdate")
     head, kb = p.rsplit("~", 1)
-    rejects(Reason.KB_SD_HASH, verify_all, f"{head}~{extra}~{kb}")
-    rejects(Reason.KB_SD_HASH, verify_all, kb_for(_issued_sd_part(), sd_hash=b64u_encode(b"\x00" * 32)))
+    rejects(Reason.SD_HASH_MISMATCH, verify_all, f"{head}~{extra}~{kb}")
+    rejects(Reason.SD_HASH_MISMATCH, verify_all, kb_for(_issued_sd_part(), sd_hash=b64u_encode(b"\x00" * 32)))
 
 
 def test_kb_iat_window():
@@ -765,7 +765,7 @@ def test_kb_iat_not_a_number(iat):
 
 def test_kb_iat_nan_is_refused():
     # NaN compares false with everything, so it would slip through both window checks
-    rejects(Reason.MALFORMED, verify_all, kb_for(_issued_sd_part(), iat=float("nan")))
+    rejects(Reason.MALFORMED_PRESENTATION, verify_all, kb_for(_issued_sd_part(), iat=float("nan")))
 
 
 def test_nonce_mismatch():
@@ -781,12 +781,12 @@ def test_audience_mismatch():
 
 
 def test_every_reason_above_is_a_distinct_code():
-    codes = [Reason.MALFORMED, Reason.ALG_NOT_ALLOWED, Reason.TYP_INVALID, Reason.CRIT_UNSUPPORTED,
+    codes = [Reason.MALFORMED_PRESENTATION, Reason.ALG_NOT_ALLOWED, Reason.TYP_INVALID, Reason.CRIT_UNSUPPORTED,
              Reason.SIGNATURE_INVALID, Reason.SD_ALG_UNSUPPORTED, Reason.DISCLOSURE_MALFORMED,
-             Reason.DISCLOSURE_SHAPE, Reason.DISCLOSURE_UNREFERENCED, Reason.DIGEST_DUPLICATE,
-             Reason.CLAIM_NAME_RESERVED, Reason.CLAIM_EXISTS, Reason.NOT_DISCLOSABLE, Reason.KB_MISSING,
-             Reason.KB_TYP_INVALID, Reason.KB_SIGNATURE_INVALID, Reason.KB_SD_HASH, Reason.KB_IAT_INVALID,
+             Reason.DISCLOSURE_SHAPE_INVALID, Reason.DISCLOSURE_UNREFERENCED, Reason.DIGEST_DUPLICATE,
+             Reason.CLAIM_NAME_RESERVED, Reason.CLAIM_ALREADY_EXISTS, Reason.CLAIM_NOT_DISCLOSABLE, Reason.HOLDER_BINDING_MISSING,
+             Reason.KB_TYP_INVALID, Reason.HOLDER_BINDING_FAILED, Reason.SD_HASH_MISMATCH, Reason.KB_IAT_INVALID,
              Reason.NONCE_MISMATCH, Reason.AUDIENCE_MISMATCH]
     assert len({c.value for c in codes}) == len(codes)
-    err = SandboxError(Reason.KB_SD_HASH, "msg")
+    err = SandboxError(Reason.SD_HASH_MISMATCH, "msg")
     assert err.as_dict() == {"error": "sd_hash_mismatch", "error_description": "msg"}

@@ -217,7 +217,7 @@ def test_our_verifier_rejects_tampered_presentations_of_theirs():
     issuer_jwk = THEIR_ISSUER.export_public(as_dict=True)
     with pytest.raises(SandboxError) as info:
         our_verifier(f"{jwt}~{d1}~{kb}", issuer_jwk)
-    assert info.value.reason == Reason.KB_SD_HASH
+    assert info.value.reason == Reason.SD_HASH_MISMATCH
     salt, name, _ = json.loads(b64u_decode(d1))
     altered = make_disclosure(salt, name, "Mallory")
     with pytest.raises(SandboxError) as info:

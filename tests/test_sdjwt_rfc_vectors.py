@@ -388,7 +388,7 @@ def test_rfc_presentation_with_key_binding():
     with pytest.raises(SandboxError) as info:
         verify_key_binding(shorter, RFC_HOLDER_KEY, aud="https://verifier.example.org", nonce="1234567890",
                            now=RFC_KB_TIME, max_age=60, leeway=0)
-    assert info.value.reason == Reason.KB_SD_HASH
+    assert info.value.reason == Reason.SD_HASH_MISMATCH
 
 
 def test_our_holder_selects_the_rfc_presentation_disclosures():

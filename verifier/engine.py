@@ -15,31 +15,13 @@ from pctf import sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.jose import brief
 from pctf.reasons import Reason, SandboxError
+from pctf.sdjwt_vc import KeyBinding, Progress, check_credential
 from pctf.statuslist import StatusResolver, StatusSource
 from pctf.trust import TrustSource
 from pctf.vocab import type_for_vct
 
 from .policy import Policy
 from .verdict import Check, CredentialResult, Verdict
-
-# Claims that describe the credential rather than its subject; kept out of the disclosed view.
-TECHNICAL_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg"})
-
-
-# NumericDate bounds (RFC 7519 2): anything outside cannot be a real date and is refused.
-_MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
-
-
-def _numeric_date(claims: dict, name: str, *, required: bool = False) -> float | None:
-    value = claims.get(name)
-    if value is None:
-        if required:
-            raise SandboxError(Reason.CLAIM_MISSING, f"the credential has no {name}")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= _MAX_NUMERIC_DATE:
-        raise SandboxError(Reason.CLAIMS_INVALID, f"{name} is not a NumericDate between 1970 and 9999")
-    return value
-
 
 _STATUS_REASONS = {statuslist.INVALID: (Reason.CREDENTIAL_REVOKED, "the issuer has revoked this credential"),
                    statuslist.SUSPENDED: (Reason.CREDENTIAL_SUSPENDED, "the issuer has suspended this credential")}
@@ -70,69 +52,39 @@ class VerificationEngine:
     def _verify(self, presentation: str, aud: str, nonce: str, expected_vcts: list[str] | None,
                 result: CredentialResult) -> None:
         now = self.clock.timestamp()
-        result.step = "format"
-        sd = sdjwt.SdJwt.parse(presentation)
-        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
-        payload = sd.payload
-        iss, vct = payload.get("iss"), payload.get("vct")
-        if not isinstance(iss, str) or not isinstance(vct, str):
-            raise SandboxError(Reason.CLAIM_MISSING, "the credential lacks iss or vct")
-        result.issuer, result.vct = iss, vct
-        result.passed("format", f"SD-JWT VC ({sd.header.get('typ')}, {sd.header.get('alg')})")
 
-        result.step = "credential_type"
-        if expected_vcts is not None and vct not in expected_vcts:
-            raise SandboxError(Reason.VCT_UNEXPECTED, f"vct {vct!r} is not what was requested")
+        def issuer_keys(iss: str) -> list[dict]:
+            jwks = self.trust.issuer_jwks(iss)
+            if not jwks:
+                raise SandboxError(Reason.ISSUER_UNKNOWN, f"{iss} is not registered in the trust registry")
+            return jwks.get("keys", [])
+
+        def key_state(iss: str, kid: str | None, iat: float) -> str:
+            state, why = self.trust.key_state(iss, kid, at=from_timestamp(iat))
+            if state != "active":
+                raise SandboxError(Reason.ISSUER_KEY_COMPROMISED if state == "compromised" else Reason.ISSUER_KEY_RETIRED, why)
+            return why
+
+        progress = Progress()
+        try:
+            checked = check_credential(presentation, issuer_keys=issuer_keys, now=now, leeway=self.leeway,
+                                       expected_vcts=expected_vcts, key_state=key_state, progress=progress,
+                                       key_binding=KeyBinding(aud=aud, nonce=nonce, max_age=self.kb_max_age))
+        finally:
+            result.issuer, result.vct = progress.iss, progress.vct
+            for step, detail in progress.passed:
+                result.passed(step, _detail(step, detail))
+            result.step = progress.step
+        claims, iss, vct, keys = checked.claims, checked.iss, checked.vct, checked.keys
         ctype = type_for_vct(vct)
-        result.passed("credential_type", ctype.name if ctype else vct)
-
-        result.step = "issuer_known"
-        jwks = self.trust.issuer_jwks(iss)
-        if not jwks:
-            raise SandboxError(Reason.ISSUER_UNKNOWN, f"{iss} is not registered in the trust registry")
-        result.passed("issuer_known", iss)
-
-        result.step = "signature"
-        keys = jwks.get("keys", [])
-        kid = sd.header.get("kid")
-        key = sd.jws.verify_with_any(keys, whose="the issuer's registered keys")
-        signing_kid = key.get("kid")
-        result.passed("signature", f"issuer signature verified with registered key {kid or '(no kid)'}")
-
-        result.step = "disclosures"
-        claims, placed = sdjwt.resolve_disclosures(payload, sd.disclosures)
-        result.passed("disclosures", f"{len(placed)} disclosure(s) match digests signed by the issuer")
-
-        result.step = "validity"
-        iat = _numeric_date(claims, "iat", required=True)
-        exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
-        if exp is not None and exp <= now - self.leeway:
-            raise SandboxError(Reason.CREDENTIAL_EXPIRED, f"the credential expired at {from_timestamp(exp).isoformat()}")
-        if iat > now + self.leeway or (nbf is not None and nbf > now + self.leeway):
-            raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, "the credential is not valid yet")
-        result.issued_at = int(iat)
-        result.passed("validity", f"issued {from_timestamp(iat).date()}" + (f", expires {from_timestamp(exp).date()}" if exp else ""))
-
-        result.step = "issuer_key"
-        state, why = self.trust.key_state(iss, signing_kid, at=from_timestamp(iat))
-        if state != "active":
-            raise SandboxError(Reason.KEY_COMPROMISED if state == "compromised" else Reason.KEY_RETIRED, why)
-        result.passed("issuer_key", why)
-
-        result.step = "holder_binding"
-        cnf = claims.get("cnf")
-        holder = cnf.get("jwk") if isinstance(cnf, dict) else None
-        if not isinstance(holder, dict):
-            raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to a holder key (cnf.jwk)")
-        sdjwt.verify_key_binding(sd, holder, aud=aud, nonce=nonce, now=now, max_age=self.kb_max_age, leeway=self.leeway)
-        result.holder_jwk = holder
-        result.passed("holder_binding", "key binding JWT signed by the holder key, for this audience and nonce")
+        result.issued_at = int(checked.iat)
+        result.holder_jwk = checked.holder
 
         result.step = "issuer_authorized"
         loa = claims.get("assurance_level")
         if loa is not None and (not isinstance(loa, int) or isinstance(loa, bool) or not 1 <= loa <= 4):
             raise SandboxError(Reason.CLAIMS_INVALID, f"assurance_level {brief(loa)} is not a PCTF level (an integer 1-4)")
-        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(iat), assurance_level=loa)
+        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(checked.iat), assurance_level=loa)
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
             raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
@@ -156,7 +108,7 @@ class VerificationEngine:
                                                               "which this verifier does not recognize"))
                 raise SandboxError(reason, message)
             result.passed("credential_status", "valid in the issuer's status list")
-        result.claims = {k: v for k, v in claims.items() if k not in TECHNICAL_CLAIMS}
+        result.claims = checked.subject_claims
 
     def verify_presentation(self, policy: Policy, vp_token: dict, *, aud: str, nonce: str,
                             verifier: str) -> Verdict:
@@ -164,7 +116,7 @@ class VerificationEngine:
         checks: list[Check] = []
         results: dict[str, CredentialResult] = {}
         if not isinstance(vp_token, dict):
-            checks.append(Check("format", False, Reason.MALFORMED.value, "vp_token must be a JSON object"))
+            checks.append(Check("format", False, Reason.MALFORMED_PRESENTATION.value, "vp_token must be a JSON object"))
             vp_token = {}
         for req in policy.requirements:
             presented = vp_token.get(req.query_id)
@@ -190,6 +142,14 @@ class VerificationEngine:
         credentials = {res.label: _summary(res)} if res.ok else {}
         return Verdict(verifier=verifier, policy="none", checked_at=self.clock.now().isoformat(), checks=res.checks,
                        credentials=credentials)
+
+
+def _detail(step: str, detail: str) -> str:
+    """A step's detail as a verdict shows it: a credential type by its PCTF name."""
+    if step == "credential_type":
+        ctype = type_for_vct(detail)
+        return ctype.name if ctype else detail
+    return detail
 
 
 def _summary(result: CredentialResult) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from pctf import dcql
+from pctf import oid4vp
 from pctf.reasons import Reason
 from pctf.vocab import credential_type
 
@@ -60,7 +60,7 @@ class Policy:
 
     def dcql_query(self) -> dict:
         return {"credentials": [
-            {"id": r.query_id, "format": dcql.FORMAT, "meta": {"vct_values": [r.vct]},
+            {"id": r.query_id, "format": oid4vp.FORMAT, "meta": {"vct_values": [r.vct]},
              "claims": [{"path": list(p)} for p in r.claims]}
             for r in self.requirements]}
 
@@ -71,8 +71,8 @@ class Policy:
             res = results.get(req.query_id)
             if res is None or not res.ok:
                 continue
-            missing = [p for p in req.claims if not dcql.has_claim(res.claims, p)]
-            checks.append(Check("claims_disclosed", not missing, Reason.CLAIMS_MISSING.value if missing else None,
+            missing = [p for p in req.claims if not oid4vp.has_claim(res.claims, p)]
+            checks.append(Check("claims_disclosed", not missing, Reason.CLAIMS_NOT_DISCLOSED.value if missing else None,
                                 f"missing: {', '.join('.'.join(map(str, p)) for p in missing)}" if missing
                                 else f"{len(req.claims)} requested claim(s) disclosed", req.query_id))
             if req.min_loa is not None:
@@ -81,7 +81,7 @@ class Policy:
                 checks.append(Check("loa", ok, None if ok else Reason.LOA_TOO_LOW.value,
                                     f"level of assurance {loa}, policy requires {req.min_loa}", req.query_id))
             for rule in req.rules:
-                values = dcql.claim_values(res.claims, rule.path)
+                values = oid4vp.claim_values(res.claims, rule.path)
                 ok = bool(values) and all(v in rule.allowed for v in values)
                 checks.append(Check(rule.label, ok, None if ok else rule.reason.value,
                                     f"{'.'.join(rule.path)} = {values[0] if values else '(absent)'}; "
@@ -90,8 +90,8 @@ class Policy:
         for link in self.links:
             if link.left not in usable or link.right not in usable:
                 continue
-            a = dcql.claim_values(usable[link.left].claims, link.left_path)
-            b = dcql.claim_values(usable[link.right].claims, link.right_path)
+            a = oid4vp.claim_values(usable[link.left].claims, link.left_path)
+            b = oid4vp.claim_values(usable[link.right].claims, link.right_path)
             ok = bool(a) and a == b
             checks.append(Check("linked", ok, None if ok else Reason.CLAIMS_NOT_LINKED.value,
                                 f"{link.left}.{'.'.join(link.left_path)} {'=' if ok else '≠'} "

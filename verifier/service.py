@@ -67,7 +67,7 @@ class RelyingPartyService:
             if record is None or record.rp_id != rp_id:
                 raise SandboxError(Reason.NOT_FOUND, "no presentation request with this state", status_code=404)
             if record.status != "pending":
-                raise SandboxError(Reason.REPLAYED, "this request was already answered", status_code=400)
+                raise SandboxError(Reason.PRESENTATION_REPLAYED, "this request was already answered", status_code=400)
             if as_utc(record.expires_at) < self.clock.now():
                 raise SandboxError(Reason.REQUEST_EXPIRED, "this presentation request has expired")
             if form.get("error"):
@@ -78,7 +78,7 @@ class RelyingPartyService:
                 try:
                     vp_token = json_loads(form.get("vp_token") or "")
                 except (ValueError, RecursionError):
-                    raise SandboxError(Reason.MALFORMED, "vp_token is not JSON") from None
+                    raise SandboxError(Reason.MALFORMED_PRESENTATION, "vp_token is not JSON") from None
                 verdict = self.engine.verify_presentation(relying_party(rp_id).policy, vp_token, aud=record.client_id,
                                                           nonce=record.nonce, verifier=record.client_id).as_dict()
                 record.status = "accepted" if verdict["accepted"] else "rejected"

@@ -1,5 +1,5 @@
 """The wallet engine: credential store, consent and OpenID4VP responses; OpenID4VCI through
-:mod:`wallet.oid4vci`.
+:mod:`pctf.oid4vci`.
 
 Multi-tenant: one wallet per persona, each with its own holder key. The wallet checks what it
 receives (issuer signature from the issuer's published ``jwt-vc-issuer`` metadata, ``cnf`` is
@@ -24,7 +24,7 @@ from typing import Callable
 import httpx
 from sqlmodel import Session, select
 
-from pctf import dcql, sdjwt, statuslist
+from pctf import oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
@@ -35,9 +35,9 @@ from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
 from pctf.storage import add_missing_columns, engine_for
 from pctf.vocab import type_for_vct
 
-from . import oid4vci
+from pctf import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
-from .oid4vci import parse_link
+from pctf.links import parse_link
 
 # What the wallet says of a credential: its lifetime, or what its issuer's status list says of it;
 # ``replaced`` when the holder renewed it or had it re-issued (its successor is ``replaced_by``).
@@ -167,7 +167,7 @@ class WalletService:
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
-        """Redeem a credential offer (:mod:`wallet.oid4vci`), then check and store each credential."""
+        """Redeem a credential offer (:mod:`pctf.oid4vci`), then check and store each credential."""
         holder = self.holder_key(wallet_id)
         offer = oid4vci.resolve_offer(self.http, offer)
         issuer = offer["credential_issuer"]
@@ -184,14 +184,14 @@ class WalletService:
         keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
         key = next((k for k in keys if k.get("kid") == kid), keys[0] if len(keys) == 1 else None)
         if key is None:
-            raise SandboxError(Reason.KEY_UNKNOWN, "the issuer's metadata does not hold the credential's signing key")
+            raise SandboxError(Reason.ISSUER_KEY_UNKNOWN, "the issuer's metadata does not hold the credential's signing key")
         sd.jws.verify(key)
         claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
         if claims.get("iss") != issuer:
             raise SandboxError(Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it")
         cnf_jwk = (claims.get("cnf") or {}).get("jwk")
         if not isinstance(cnf_jwk, dict) or thumbprint(cnf_jwk) != thumbprint(holder.public_jwk):
-            raise SandboxError(Reason.CNF_MISSING, "the credential is not bound to this wallet's key")
+            raise SandboxError(Reason.HOLDER_KEY_MISSING, "the credential is not bound to this wallet's key")
         ctype = type_for_vct(claims.get("vct", ""))
         shown = {k: v for k, v in claims.items() if k not in ("cnf", "iss", "iat", "exp", "nbf", "vct", "status")}
         if ctype:
@@ -275,21 +275,21 @@ class WalletService:
         # (OpenID4VP 1.0, 5.9.3); anything else would let a request send our data elsewhere.
         if req["client_id"] != f"redirect_uri:{req['response_uri']}":
             raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
-        query = dcql.validate_query(req["dcql_query"])
+        query = oid4vp.validate_query(req["dcql_query"])
         held = self._rows(wallet_id)
         now = self.clock.now()
         matches, preview, missing = [], [], []
         for cq in query["credentials"]:
             candidates = [r for r in held if r.replaced_by is None and as_utc(r.expires_at) > now
-                          and dcql.matches(cq, r.vct, r.claims)]
+                          and oid4vp.matches(cq, r.vct, r.claims)]
             if not candidates:
                 missing.append(cq["id"])
                 continue
             row = candidates[-1]  # the most recently received
-            paths = dcql.requested_paths(cq)
+            paths = oid4vp.requested_paths(cq)
             matches.append({"query_id": cq["id"], "credential_id": row.id, "paths": [list(p) for p in paths]})
             preview.append({"query_id": cq["id"], "credential_id": row.id, "type": row.type_name, "issuer": row.issuer,
-                            "disclose": [{"path": list(p), "value": dcql.claim_values(row.claims, p)[0]} for p in paths]})
+                            "disclose": [{"path": list(p), "value": oid4vp.claim_values(row.claims, p)[0]} for p in paths]})
         if missing:
             raise SandboxError(Reason.NO_MATCHING_CREDENTIAL,
                                f"the wallet holds no valid credential for: {', '.join(missing)}", status_code=409)

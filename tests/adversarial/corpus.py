@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
 from issuers.service import STATUS_LIST_SIZE
-from pctf import dcql, sdjwt, statuslist
+from pctf import oid4vp, sdjwt, statuslist
 from pctf.clock import FrozenClock
 from pctf.jose import SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key, thumbprint
 from pctf.reasons import Reason, SandboxError
@@ -62,7 +62,7 @@ from tests.test_verifier_engine import (
 from verifier.engine import VerificationEngine
 from verifier.service import REQUEST_LIFETIME, RelyingPartyService
 from verifier.verdict import Verdict
-from wallet import oid4vci
+from pctf import oid4vci
 
 PERSON_VCT = credential_type("VerifiedPerson").vct
 BASIC_REVEAL = [("given_name",), ("family_name",)]
@@ -328,7 +328,7 @@ def _(lab):
     return lambda: lab.single(lab.forged([disclosure("_sd_alg", "none")]))
 
 
-@case("claim-already-exists", Reason.CLAIM_EXISTS, "given_name both signed in the clear and disclosed", G)
+@case("claim-already-exists", Reason.CLAIM_ALREADY_EXISTS, "given_name both signed in the clear and disclosed", G)
 def _(lab):
     return lambda: lab.single(lab.forged([disclosure("given_name", "Alex")], clear={"given_name": "Sasha"}))
 
@@ -353,12 +353,12 @@ def _(lab):
     return lambda: lab.single(lab.forged([b64u_encode(b"given_name=Sasha")]))
 
 
-@case("array-disclosure-in-object", Reason.DISCLOSURE_SHAPE, "a two-element disclosure referenced from _sd", G)
+@case("array-disclosure-in-object", Reason.DISCLOSURE_SHAPE_INVALID, "a two-element disclosure referenced from _sd", G)
 def _(lab):
     return lambda: lab.single(lab.forged([disclosure(None, "Sasha")]))
 
 
-@case("object-disclosure-in-array", Reason.DISCLOSURE_SHAPE, "a three-element disclosure referenced from an array", G)
+@case("object-disclosure-in-array", Reason.DISCLOSURE_SHAPE_INVALID, "a three-element disclosure referenced from an array", G)
 def _(lab):
     d = disclosure("country", "CA")
     return lambda: lab.single(lab.forged([], [d], nationalities=[{"...": digest(d)}]))
@@ -373,29 +373,29 @@ def _hidden(name: str, value: Any):
 
 for _name, _value in (("exp", 2_000_000_000), ("nbf", 1_700_000_000), ("cnf", {"jwk": {"kty": "EC"}}),
                       ("status", {"status_list": {"idx": 0, "uri": "https://x.example/l"}})):
-    case(f"{_name}-hidden-in-a-disclosure", Reason.NOT_DISCLOSABLE,
+    case(f"{_name}-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
          f"{_name} moved from the signed payload into a disclosure", G)(_hidden(_name, _value))
 
 
-@case("iss-hidden-in-a-disclosure", Reason.NOT_DISCLOSABLE,
+@case("iss-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
       "iss only in a disclosure (the engine stops earlier at the missing iss; the codec refuses it)", G)
 def _(lab):
     return codec(lab.forged([disclosure("iss", lab.world.iss("prov1"))], iss=None))
 
 
-@case("vct-hidden-in-a-disclosure", Reason.NOT_DISCLOSABLE,
+@case("vct-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
       "vct only in a disclosure (the engine stops earlier at the missing vct; the codec refuses it)", G)
 def _(lab):
     return codec(lab.forged([disclosure("vct", PERSON_VCT)], vct=None))
 
 
-@case("empty-disclosure", Reason.MALFORMED, "two '~' with nothing between them", G)
+@case("empty-disclosure", Reason.MALFORMED_PRESENTATION, "two '~' with nothing between them", G)
 def _(lab):
     jwt, disclosures, kb = parts(lab.person())
     return lambda: lab.single(joined(jwt, [disclosures[0], "", *disclosures[1:]], kb))
 
 
-@case("non-ascii-presentation", Reason.MALFORMED, "a presentation with a character outside US-ASCII", G)
+@case("non-ascii-presentation", Reason.MALFORMED_PRESENTATION, "a presentation with a character outside US-ASCII", G)
 def _(lab):
     return lambda: lab.single(lab.person().replace("~", "~é", 1))
 
@@ -447,14 +447,14 @@ def _(lab):
     return lambda: lab.single(lab.present(forged))
 
 
-@case("kid-naming-no-registered-key", Reason.KEY_UNKNOWN, "signed by an attacker's key under its own kid", G)
+@case("kid-naming-no-registered-key", Reason.ISSUER_KEY_UNKNOWN, "signed by an attacker's key under its own kid", G)
 def _(lab):
     forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
                         generate_key())
     return lambda: lab.single(lab.present(forged))
 
 
-@case("kid-of-another-registered-issuer", Reason.KEY_UNKNOWN, "signed by fed's real key, claiming to be prov1", G)
+@case("kid-of-another-registered-issuer", Reason.ISSUER_KEY_UNKNOWN, "signed by fed's real key, claiming to be prov1", G)
 def _(lab):
     forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
                         lab.world.issuers.signing_key("fed"))
@@ -512,7 +512,7 @@ def _signature_text(lab: Lab, change: Callable[[str], str]) -> str:
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-@case("non-canonical-base64url", Reason.MALFORMED,
+@case("non-canonical-base64url", Reason.MALFORMED_PRESENTATION,
       "the signature's last character with its unused low bits set (same bytes, another string)", G)
 def _(lab):
     def change(sig: str) -> str:
@@ -520,12 +520,12 @@ def _(lab):
     return lambda: lab.single(_signature_text(lab, change))
 
 
-@case("base64-padding", Reason.MALFORMED, "the signature padded with '=='", G)
+@case("base64-padding", Reason.MALFORMED_PRESENTATION, "the signature padded with '=='", G)
 def _(lab):
     return lambda: lab.single(_signature_text(lab, lambda sig: sig + "=="))
 
 
-@case("standard-base64-alphabet", Reason.MALFORMED, "the issuer JWT in base64 with '+' and '/' for '-' and '_'", G)
+@case("standard-base64-alphabet", Reason.MALFORMED_PRESENTATION, "the issuer JWT in base64 with '+' and '/' for '-' and '_'", G)
 def _(lab):
     # An ES256 signature lacks both '-' and '_' about one time in fifteen: sign again until it has one,
     # so that the translated JWT really differs from the genuine one.
@@ -538,7 +538,7 @@ def _(lab):
     return lambda: lab.single(joined(standard, disclosures, kb))
 
 
-@case("trailing-garbage-after-the-jws", Reason.MALFORMED, "a fourth dot-separated part after the issuer JWT", G)
+@case("trailing-garbage-after-the-jws", Reason.MALFORMED_PRESENTATION, "a fourth dot-separated part after the issuer JWT", G)
 def _(lab):
     return lambda: lab.single(_signature_text(lab, lambda sig: sig + ".ZXZpbA"))
 
@@ -563,7 +563,7 @@ def _(lab):
 G = "Key binding"
 
 
-@case("kb-jwt-missing", Reason.KB_MISSING, "the presentation ends with '~' and no KB-JWT", G)
+@case("kb-jwt-missing", Reason.HOLDER_BINDING_MISSING, "the presentation ends with '~' and no KB-JWT", G)
 def _(lab):
     return lambda: lab.single(sdjwt.SdJwt.parse(lab.person()).without_kb())
 
@@ -574,7 +574,7 @@ def _(lab):
     return lambda: lab.single(with_kb(lab.world, jwt, disclosures, typ="JWT"))
 
 
-@case("kb-jwt-signed-by-another-key", Reason.KB_SIGNATURE_INVALID, "a stolen credential bound by the thief's key", G)
+@case("kb-jwt-signed-by-another-key", Reason.HOLDER_BINDING_FAILED, "a stolen credential bound by the thief's key", G)
 def _(lab):
     return lambda: lab.single(lab.person(holder=generate_key()))
 
@@ -591,13 +591,13 @@ def _(lab):
     return lambda: lab.single(with_kb_claims(lab, lab.person(), header={"crit": ["x-ext"], "x-ext": True}))
 
 
-@case("disclosure-removed-after-binding", Reason.KB_SD_HASH, "a disclosure dropped after the holder signed", G)
+@case("disclosure-removed-after-binding", Reason.SD_HASH_MISMATCH, "a disclosure dropped after the holder signed", G)
 def _(lab):
     jwt, disclosures, kb = parts(lab.person())
     return lambda: lab.single(joined(jwt, disclosures[1:], kb))
 
 
-@case("disclosure-added-after-binding", Reason.KB_SD_HASH,
+@case("disclosure-added-after-binding", Reason.SD_HASH_MISMATCH,
       "a genuine disclosure of the same credential added after the holder signed", G)
 def _(lab):
     jwt, disclosures, kb = parts(lab.person())
@@ -605,26 +605,26 @@ def _(lab):
     return lambda: lab.single(joined(jwt, [*disclosures, extra], kb))
 
 
-@case("sd-hash-without-the-final-tilde", Reason.KB_SD_HASH, "sd_hash over the presentation minus its last '~'", G)
+@case("sd-hash-without-the-final-tilde", Reason.SD_HASH_MISMATCH, "sd_hash over the presentation minus its last '~'", G)
 def _(lab):
     jwt, disclosures, _ = parts(lab.person())
     other = b64u_encode(hashlib.sha256(joined(jwt, disclosures)[:-1].encode()).digest())
     return lambda: lab.single(with_kb_claims(lab, lab.person(), sd_hash=other))
 
 
-@case("sd-hash-in-hex", Reason.KB_SD_HASH, "sd_hash as a hex digest instead of base64url", G)
+@case("sd-hash-in-hex", Reason.SD_HASH_MISMATCH, "sd_hash as a hex digest instead of base64url", G)
 def _(lab):
     jwt, disclosures, _ = parts(lab.person())
     hexed = hashlib.sha256(joined(jwt, disclosures).encode()).hexdigest()
     return lambda: lab.single(with_kb_claims(lab, lab.person(), sd_hash=hexed))
 
 
-@case("sd-hash-missing", Reason.KB_SD_HASH, "a KB-JWT without sd_hash", G)
+@case("sd-hash-missing", Reason.SD_HASH_MISMATCH, "a KB-JWT without sd_hash", G)
 def _(lab):
     return lambda: lab.single(with_kb_claims(lab, lab.person(), sd_hash=None))
 
 
-@case("kb-jwt-replayed-onto-another-credential", Reason.KB_SD_HASH,
+@case("kb-jwt-replayed-onto-another-credential", Reason.SD_HASH_MISMATCH,
       "the KB-JWT of one credential appended to another credential of the same holder", G)
 def _(lab):
     other = lab.present(lab.world.mint("prov1", "VerifiedPerson", PERSON_CLAIMS))
@@ -683,22 +683,22 @@ def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued(exp=253402300800)))
 
 
-@case("vct-missing", Reason.CLAIM_MISSING, "a credential without vct", G)
+@case("vct-missing", Reason.REQUIRED_CLAIM_MISSING, "a credential without vct", G)
 def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued_without("vct")), vct=None)
 
 
-@case("iat-missing", Reason.CLAIM_MISSING, "a credential without iat", G)
+@case("iat-missing", Reason.REQUIRED_CLAIM_MISSING, "a credential without iat", G)
 def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued_without("iat")))
 
 
-@case("cnf-missing", Reason.CNF_MISSING, "a credential bound to no holder key", G)
+@case("cnf-missing", Reason.HOLDER_KEY_MISSING, "a credential bound to no holder key", G)
 def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued(cnf=None)))
 
 
-@case("cnf-not-an-object", Reason.CNF_MISSING, "cnf signed as an array", G)
+@case("cnf-not-an-object", Reason.HOLDER_KEY_MISSING, "cnf signed as an array", G)
 def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued(cnf=["jwk"])))
 
@@ -819,9 +819,9 @@ def _signed_with(attr: str):
     return build
 
 
-case("key-retired-before-iat", Reason.KEY_RETIRED, "signed with a prov1 key retired the day before", G)(
+case("key-retired-before-iat", Reason.ISSUER_KEY_RETIRED, "signed with a prov1 key retired the day before", G)(
     _signed_with("retired"))
-case("key-compromised-before-iat", Reason.KEY_COMPROMISED, "signed with a prov1 key compromised the day before", G)(
+case("key-compromised-before-iat", Reason.ISSUER_KEY_COMPROMISED, "signed with a prov1 key compromised the day before", G)(
     _signed_with("compromised"))
 
 
@@ -883,7 +883,7 @@ def _(lab):
     return lambda: lab.receive({"state": "guessed-state", "vp_token": "{}"})
 
 
-@case("response-replayed", Reason.REPLAYED, "a second response for an already-answered state", G)
+@case("response-replayed", Reason.PRESENTATION_REPLAYED, "a second response for an already-answered state", G)
 def _(lab):
     form = lab.answer(lab.request())
     assert lab.receive(form)["status"] == "accepted"
@@ -913,7 +913,7 @@ def _(lab):
     return lambda: lab.receive({"vp_token": "{}", "state": ""})
 
 
-@case("vp-token-not-json", Reason.MALFORMED, "a vp_token that is not JSON", G)
+@case("vp-token-not-json", Reason.MALFORMED_PRESENTATION, "a vp_token that is not JSON", G)
 def _(lab):
     form = {"state": lab.request()["state"], "vp_token": "person=eyJhbGciOi..."}
     return lambda: lab.receive(form)
@@ -955,7 +955,7 @@ def _(lab):
     return lambda: lab.bank(person=present(w, w.mint("terr2", "VerifiedPerson", PERSON_CLAIMS)))
 
 
-@case("requested-claim-withheld", Reason.CLAIMS_MISSING, "the address the bank asked for, withheld", G)
+@case("requested-claim-withheld", Reason.CLAIMS_NOT_DISCLOSED, "the address the bank asked for, withheld", G)
 def _(lab):
     w = lab.world
     return lambda: lab.bank(person=present(w, w.issued["person"], reveal=[("given_name",), ("family_name",),
@@ -979,13 +979,13 @@ def _(lab):
 @case("dcql-query-of-another-format", Reason.BAD_REQUEST, "a request whose DCQL asks for mso_mdoc", G)
 def _(lab):
     query = {"credentials": [{"id": "p", "format": "mso_mdoc", "meta": {"vct_values": [PERSON_VCT]}}]}
-    return lambda: dcql.validate_query(query)
+    return lambda: oid4vp.validate_query(query)
 
 
 @case("dcql-claims-not-an-array", Reason.BAD_REQUEST, "a DCQL credential query whose claims is a number", G)
 def _(lab):
-    cq = {"id": "p", "format": dcql.FORMAT, "meta": {"vct_values": [PERSON_VCT]}, "claims": 5}
-    return lambda: dcql.matches(cq, PERSON_VCT, {"given_name": "Sasha"})
+    cq = {"id": "p", "format": oid4vp.FORMAT, "meta": {"vct_values": [PERSON_VCT]}, "claims": 5}
+    return lambda: oid4vp.matches(cq, PERSON_VCT, {"given_name": "Sasha"})
 
 
 @case("offer-link-with-broken-json", Reason.BAD_REQUEST, "a credential offer link whose JSON is cut short", G)

@@ -1,6 +1,7 @@
-"""The one OpenID4VCI client (wallet side of the pre-authorized code flow), without storage.
+"""OpenID4VCI 1.0, both roles: the pre-authorized code flow as the wallet runs it and as the
+issuer answers it.
 
-:class:`wallet.service.WalletService` uses it to fill a persona's wallet; the registry's
+The client side keeps no storage. :class:`wallet.service.WalletService` uses it to fill a persona's wallet; the registry's
 conformance checks use it, with a throwaway holder key, to obtain a test credential from an
 applicant issuer. It reads the offer, the issuer's metadata and the authorization server's
 metadata, redeems the pre-authorized code (with the transaction code), fetches a ``c_nonce``,
@@ -13,48 +14,19 @@ what was fetched; every failure is a :class:`~pctf.reasons.SandboxError` naming 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from pctf.clock import Clock
 from pctf.http import checked_json, send, well_known_url
-from pctf.jose import SigningKey, brief, json_loads
+from pctf.jose import SigningKey, brief
+from pctf.links import parse_link
 from pctf.reasons import Reason, SandboxError
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 OFFER_SCHEME = "openid-credential-offer"
-
-
-def parse_link(value: str | dict, scheme: str, param: str) -> dict:
-    """A request or offer given as a JSON object, JSON text, or a ``scheme://?param=<json>`` link."""
-    if isinstance(value, dict):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object")
-    text = value.strip()
-    if text.startswith("{"):
-        return _json_object(text, "the JSON text")
-    try:
-        query = parse_qs(urlsplit(text).query)
-    except ValueError:  # e.g. an unclosed "[" where an IPv6 host would be
-        raise SandboxError(Reason.BAD_REQUEST, f"expected a {scheme} link or a JSON object") from None
-    if param in query:
-        return _json_object(query[param][0], param)
-    return {k: v[0] for k, v in query.items()}
-
-
-def _json_object(text: str, what: str) -> dict:
-    """``text`` as a JSON object; strict JSON (no NaN), and nesting too deep to parse is refused
-    like any other malformed JSON rather than crashing the caller."""
-    try:
-        parsed = json_loads(text)
-    except (ValueError, RecursionError):
-        raise SandboxError(Reason.BAD_REQUEST, f"{what} is not valid JSON") from None
-    if not isinstance(parsed, dict):
-        raise SandboxError(Reason.BAD_REQUEST, f"{what} is not a JSON object")
-    return parsed
 
 
 def parse_offer(value: str | dict) -> dict:
@@ -150,7 +122,7 @@ def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock,
     unknown = [c for c in offer["credential_configuration_ids"]
                if not isinstance(configurations, dict) or c not in configurations]
     if unknown:
-        raise SandboxError(Reason.UNKNOWN_CONFIGURATION,
+        raise SandboxError(Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
                            f"the issuer metadata does not describe the offered configuration(s) {', '.join(unknown)}")
     servers = metadata.get("authorization_servers") or [issuer]
     if not isinstance(servers, list) or not isinstance(servers[0], str):
