@@ -5,7 +5,7 @@ What is measured
 1. **Authorization queries over HTTP.** A real registry server process is started with
    ``pctf-sandbox serve registry --host 127.0.0.1 --port N`` (uvicorn, one process, SQLite in WAL
    mode in a throw-away ``PCTF_DATA_DIR``). Before it starts, its store is seeded through the
-   ``RegistryService`` API with the 5 sandbox issuers (``scenarios.stack.bootstrap``, grants
+   ``RegistryService`` API with the 5 sandbox issuers (``cli.stack.bootstrap``, grants
    dating from three years ago) and ``--issuers`` synthetic issuers, each with one P-256 key,
    1 to 3 authorizations with assorted validity windows, and on some a history of decisions
    (an entity suspension later lifted, a current suspension, a suspended authorization, a
@@ -97,7 +97,7 @@ from registry.models import Authorization, Entity, StatusEvent  # noqa: E402
 from registry.rules import iso_z  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list  # noqa: E402
-from scenarios.stack import bootstrap, free_port  # noqa: E402
+from cli.stack import bootstrap, free_port  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 GOVERNANCE_TOKEN = "bench-governance-token"

@@ -10,7 +10,7 @@ What is measured
   source for the issuer's keys and authorization, reads the credential's status in its
   issuer's status list (cached per the token's ttl, so warm during timing), evaluates the bank's
   policy and builds the verdict. The credentials are minted by the real ``IssuerService`` and the registry is the real
-  one (seeded by ``scenarios.stack.bootstrap`` in a throw-away data directory); its answers go
+  one (seeded by ``cli.stack.bootstrap`` in a throw-away data directory); its answers go
   through a small in-memory cache defined here (JWKS by entity id, authorization answers by
   (entity, action, resource, at, LoA)), i.e. what a verifier with a warm registry cache sees,
   so the figure is the engine's cost and not SQLite's. A ``FrozenClock`` keeps the KB-JWTs fresh.
@@ -85,7 +85,7 @@ from pctf.vocab import credential_type  # noqa: E402
 from registry.client import LocalTrust  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from scenarios.personas import SASHA, SASHA_BUSINESS  # noqa: E402
-from scenarios.stack import bootstrap  # noqa: E402
+from cli.stack import bootstrap  # noqa: E402
 from verifier.engine import VerificationEngine  # noqa: E402
 from verifier.relying_parties import BUSINESS_ACCOUNT  # noqa: E402
 

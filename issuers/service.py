@@ -23,6 +23,7 @@ from pctf import sdjwt, statuslist
 from pctf.clock import Clock, as_utc
 from pctf.events import OutboxEvent, ProcessedEvent
 from pctf.oid4vci import PRE_AUTH_GRANT, PROOF_TYP
+from pctf.statuslist import CREDENTIAL_STATUSES
 from pctf.jose import ALLOWED_ALGS, Jws, SigningKey, generate_key, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -51,7 +52,6 @@ ALLOCATION_ATTEMPTS = 64
 # A Status List Token expires this long after its ttl, so a verifier whose refresh fails keeps a
 # short grace period rather than none.
 STATUS_LIST_EXP_MARGIN_SECONDS = 60
-CREDENTIAL_STATUSES = ("valid", "suspended", "revoked")
 _MAX_ROW_ID = 2**63 - 1
 _MAX_REASON = 500
 

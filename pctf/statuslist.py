@@ -28,6 +28,8 @@ from .reasons import Reason, SandboxError
 VALID, INVALID, SUSPENDED = 0x00, 0x01, 0x02
 STATUS_NAMES = {VALID: "valid", INVALID: "revoked", SUSPENDED: "suspended"}
 STATUS_VALUES = {name: value for value, name in STATUS_NAMES.items()}
+# What an issuer can set a credential's status to, by name.
+CREDENTIAL_STATUSES = tuple(STATUS_NAMES.values())
 
 TYP = "statuslist+jwt"
 MEDIA_TYPE = "application/statuslist+jwt"

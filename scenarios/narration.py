@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from pctf.i18n import t
+from scenarios.i18n import t
 from pctf.reasons import SandboxError
 from pctf.vocab import credential_type, type_for_vct
 from verifier.relying_parties import relying_party

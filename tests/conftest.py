@@ -12,7 +12,7 @@ from pctf.clock import FrozenClock, SystemClock
 from pctf.settings import Settings
 from pctf.storage import dispose_all
 from scenarios.keyring import Keyring
-from scenarios.stack import free_port, start_in_thread
+from cli.stack import free_port, start_in_thread
 
 GOVERNANCE_TOKEN = "test-governance-token"
 # The PostgreSQL server tests create their throw-away databases on (trust auth on loopback).

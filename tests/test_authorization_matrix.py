@@ -18,7 +18,7 @@ import pytest
 
 from pctf.access import CALLERS, Caller, Role, matrix_markdown, recognized_roles, route_access
 from pctf.clock import SystemClock
-from scenarios.stack import build_app, openapi_documents, serve_in_thread
+from cli.stack import build_app, openapi_documents, serve_in_thread
 
 MATRIX_DOC = Path(__file__).resolve().parent.parent / "docs" / "authorization.md"
 # The route's own subjects (path parameters), and another subject of the same kind.
@@ -35,7 +35,7 @@ def world(tmp_path_factory):
     """The sandbox on a real server, and a token for every kind of caller."""
     from pctf.settings import Settings
     from pctf.storage import dispose_all
-    from scenarios.stack import free_port
+    from cli.stack import free_port
 
     # Thousands of deliberately wrong tokens from one client: the attempt limit is another test's.
     settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"), port=free_port(), local_mode=True,

@@ -154,7 +154,7 @@ def test_a_bad_setting_names_its_variable_and_never_its_value(env):
 
 
 def test_an_insecure_setting_outside_local_mode_is_unusable_input(env):
-    from scenarios.stack import free_port
+    from cli.stack import free_port
 
     refused = run({**env, "PCTF_LOCAL_MODE": "false", "PCTF_PORT": str(free_port())}, "up", timeout=60)
     assert_clean_error(refused, reason="setting_invalid: PCTF_")
@@ -174,10 +174,10 @@ def test_usage_errors_are_one_line_with_where_to_look(env, tmp_path):
     assert "Usage" in bare.stdout and "Traceback" not in bare.stderr
 
 
-_BROKEN = ("import sys, scenarios.stack as stack\n"
+_BROKEN = ("import sys, cli.stack as stack\n"
            "def bootstrap(*args, **kwargs): raise ZeroDivisionError('boom')\n"
            "stack.bootstrap = bootstrap\n"
-           "from scenarios.cli import app\n"
+           "from cli.main import app\n"
            "sys.argv = ['pctf-sandbox', 'registry', 'entity', 'prov1']\n"
            "app()\n")
 
@@ -195,11 +195,11 @@ def test_an_unexpected_exception_is_an_internal_error_unless_debugging(env):
 def test_the_guard_covers_in_process_runs_too(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
-    import scenarios.stack
-    from scenarios.cli import app
+    import cli.stack
+    from cli.main import app
 
     monkeypatch.setenv("PCTF_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(scenarios.stack, "bootstrap", lambda *a, **k: {}["missing"])
+    monkeypatch.setattr(cli.stack, "bootstrap", lambda *a, **k: {}["missing"])
     monkeypatch.delenv("PCTF_DEBUG", raising=False)
     result = CliRunner().invoke(app, ["registry", "entity", "prov1"])
     assert result.exit_code == 3 and result.stderr.strip().splitlines() == [

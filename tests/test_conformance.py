@@ -29,7 +29,7 @@ from pctf.jose import Jws, SigningKey, b64u_decode, b64u_encode, generate_key, p
 from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON, VERIFIED_RELATIONSHIP
 from registry.conformance import CHECK_IDS, ConformanceReport, run_conformance
 from scenarios.personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
-from scenarios.stack import free_port
+from cli.stack import free_port
 from tests.support import serving
 from tests.test_cli import EXE, assert_clean_error
 

@@ -14,7 +14,7 @@ from registry.app import create_app
 from registry.client import RegistryClient
 from registry.service import RegistryService
 from scenarios import cross_jurisdiction
-from scenarios.stack import free_port, serve_in_thread, start_in_thread
+from cli.stack import free_port, serve_in_thread, start_in_thread
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 ISS = "http://127.0.0.1:8600/issuers/terr1"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from pctf.i18n import LANGS, MESSAGES, t
+from scenarios.i18n import LANGS, MESSAGES, t
 from pctf.vocab import CREDENTIAL_TYPES
 
 

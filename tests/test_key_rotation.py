@@ -11,7 +11,7 @@ from datetime import timedelta
 from pctf import sdjwt
 from pctf.jose import SigningKey
 from pctf.reasons import Reason
-from scenarios.stack import bootstrap
+from cli.stack import bootstrap
 from tests.test_cli import EXE
 from tests.test_verifier_engine import (
     PERSON_CLAIMS,

@@ -46,7 +46,7 @@ from scenarios.personas import (
     SASHA_FATHER_EVIDENCE,
 )
 from scenarios.keyring import Keyring
-from scenarios.stack import bootstrap, free_port, start_in_thread
+from cli.stack import bootstrap, free_port, start_in_thread
 from scenarios.steps import open_wallet, present, receive
 from tests.test_cli import assert_clean_error, run
 from tests.test_events import REDIS_URL, until

@@ -23,7 +23,7 @@ import pytest
 from pctf.clock import SystemClock
 from scenarios import sasha
 from scenarios.personas import SASHA, SASHA_EVIDENCE, SASHA_FATHER_DEATH
-from scenarios.stack import free_port, start_in_thread
+from cli.stack import free_port, start_in_thread
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 ATTACKER = "https://attacker.example/collect"

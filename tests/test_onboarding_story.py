@@ -9,7 +9,7 @@ import subprocess
 from pctf.clock import SystemClock
 from scenarios import onboarding
 from scenarios.personas import TERR2_TEST_SUBJECT
-from scenarios.stack import start_in_thread
+from cli.stack import start_in_thread
 from tests.test_cli import EXE
 
 

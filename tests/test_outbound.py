@@ -23,7 +23,7 @@ from pctf.http import fetch_text, send
 from pctf.outbound import MAX_REDIRECTS, outbound_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from scenarios.stack import free_port
+from cli.stack import free_port
 from tests.support import serving
 
 PUBLIC = "93.184.216.34"

@@ -12,7 +12,7 @@ from pctf.clock import FrozenClock
 from pctf.jose import generate_key
 from scenarios import sasha
 from scenarios.personas import SASHA, SASHA_EVIDENCE
-from scenarios.stack import start_in_thread
+from cli.stack import start_in_thread
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"

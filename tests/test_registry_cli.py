@@ -25,7 +25,7 @@ from pctf.vocab import VERIFIED_PERSON
 from registry.criteria import criteria_for
 from registry.models import AuditEntry
 from registry.service import RegistryService
-from scenarios.cli import app
+from cli.main import app
 
 NEW = "https://digital-id.terr3.example.ca/issuer"
 VP = VERIFIED_PERSON.vct

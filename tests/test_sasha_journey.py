@@ -9,7 +9,7 @@ from pctf.clock import SystemClock
 from pctf.storage import dispose_all
 from scenarios import sasha
 from scenarios.personas import SASHA
-from scenarios.stack import start_in_thread
+from cli.stack import start_in_thread
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -27,7 +27,7 @@ from issuers.jurisdictions import SANDBOX_ISSUERS  # noqa: E402
 from pctf.access import OWNER_KEY, SUBJECT_PARAM, Role  # noqa: E402
 from pctf.settings import Settings  # noqa: E402
 from pctf.storage import dispose_all  # noqa: E402
-from scenarios.stack import build_app, free_port  # noqa: E402
+from cli.stack import build_app, free_port  # noqa: E402
 from verifier.relying_parties import RELYING_PARTIES  # noqa: E402
 
 EXAMPLES = 25  # per operation and generation mode: the whole module stays within a few minutes

@@ -12,7 +12,7 @@ import httpx
 from pctf.settings import Settings
 from scenarios import sasha
 from scenarios.keyring import Keyring
-from scenarios.stack import SERVICES, free_port
+from cli.stack import SERVICES, free_port
 
 EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 

@@ -38,7 +38,7 @@ from registry.client import LocalTrust
 from registry.service import RegistryService
 from scenarios import sasha
 from scenarios.personas import SASHA
-from scenarios.stack import bootstrap, free_port, start_in_thread
+from cli.stack import bootstrap, free_port, start_in_thread
 from tests.test_cli import assert_clean_error, run
 from verifier.engine import VerificationEngine
 from verifier.verdict import Verdict

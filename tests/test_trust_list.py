@@ -28,7 +28,7 @@ from registry.service import RegistryService
 from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list
 from scenarios import sasha
 from scenarios.keyring import operator_client
-from scenarios.stack import free_port, start_in_thread
+from cli.stack import free_port, start_in_thread
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 ISS = "http://127.0.0.1:8600/issuers/prov1"

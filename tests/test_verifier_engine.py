@@ -1,6 +1,6 @@
 """The verification engine and the bank's BUSINESS_ACCOUNT policy, over real parts.
 
-Real issuers mint real SD-JWT VCs, the real registry (seeded by ``scenarios.stack.bootstrap``)
+Real issuers mint real SD-JWT VCs, the real registry (seeded by ``cli.stack.bootstrap``)
 is the engine's trust source through :class:`registry.client.LocalTrust`, and presentations are
 built with the codec the wallet uses. Every rejection test asserts three things: the verdict is
 not accepted, the exact reason code, and the name of the check that failed (and, for the
@@ -36,7 +36,7 @@ from pctf.vocab import credential_type
 from registry.client import LocalTrust
 from registry.service import RegistryService
 from scenarios.personas import SASHA, SASHA_BUSINESS
-from scenarios.stack import bootstrap
+from cli.stack import bootstrap
 from verifier.engine import VerificationEngine
 from verifier.relying_parties import BUSINESS_ACCOUNT
 from verifier.verdict import Verdict

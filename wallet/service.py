@@ -41,7 +41,7 @@ from pctf.links import parse_link
 
 # What the wallet says of a credential: its lifetime, or what its issuer's status list says of it;
 # ``replaced`` when the holder renewed it or had it re-issued (its successor is ``replaced_by``).
-CREDENTIAL_STATUSES = ("valid", "expiring_soon", "expired", "suspended", "revoked", "unknown", "replaced")
+WALLET_STATUSES = ("valid", "expiring_soon", "expired", *statuslist.CREDENTIAL_STATUSES[1:], "unknown", "replaced")
 # Statuses for which the wallet offers renewal.
 RENEWABLE = ("expiring_soon", "expired")
 
@@ -100,7 +100,7 @@ class WalletService:
             return SigningKey(private_jwk=wallet.holder_private_jwk)
 
     def credentials(self, wallet_id: str) -> list[dict]:
-        """The wallet's credentials, each with its live ``status`` (one of :data:`CREDENTIAL_STATUSES`)."""
+        """The wallet's credentials, each with its live ``status`` (one of :data:`WALLET_STATUSES`)."""
         self.holder_key(wallet_id)
         now = self.clock.now()
         keys: dict[str, list[dict] | None] = {}

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from pctf.clock import SystemClock
-from pctf.i18n import t
+from scenarios.i18n import t
 
-from .cli_support import ISSUER_HELP, Lang, fail, guarded, out, settings
+from .support import ISSUER_HELP, Lang, fail, guarded, out, settings
 
 wallet_app = typer.Typer(help="Look into a persona's wallet.", no_args_is_help=True)
 credential_app = typer.Typer(help="Issuer staff: list issued credentials, suspend, reinstate or revoke one.",
@@ -33,7 +33,7 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
     from pctf.statuslist import HttpStatusSource
     from wallet.service import WalletService
 
-    from .narration import issuer_label, type_label
+    from scenarios.narration import issuer_label, type_label
 
     s = settings()
     clock = SystemClock()
@@ -89,9 +89,9 @@ def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, 
     """
     from pctf.http import checked_json
 
-    from .keyring import operator_client
+    from scenarios.keyring import operator_client
 
-    from .narration import type_label
+    from scenarios.narration import type_label
     from .stack import is_sandbox, port_in_use, start_in_thread
 
     s = settings()
@@ -125,7 +125,7 @@ def credential_list(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP
     from issuers.service import IssuerService
     from pctf.vocab import type_for_vct
 
-    from .narration import type_label
+    from scenarios.narration import type_label
 
     s = settings()
     rows = guarded(lambda: IssuerService(s, SystemClock()).issuances(issuer))
@@ -151,7 +151,8 @@ def credential_status(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HE
                       lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
     """Suspend, reinstate or revoke one credential. Verifiers see it once their cached status
     list expires (its ttl, PCTF_STATUS_LIST_TTL_SECONDS). Revocation cannot be undone."""
-    from issuers.service import CREDENTIAL_STATUSES, IssuerService
+    from issuers.service import IssuerService
+    from pctf.statuslist import CREDENTIAL_STATUSES
 
     if not issuance.isdigit() or not 1 <= int(issuance) <= 2**63 - 1:
         fail(f"bad_request: --issuance must be a positive integer, not {issuance!r}")

@@ -12,11 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from pctf.clock import SystemClock
-from pctf.i18n import t
+from scenarios.i18n import t
 from pctf.reasons import SandboxError
 from pctf.vocab import type_for_vct
 
-from .cli_support import Lang, entity_ref, fail, guarded, out, parse_json, read_json_file, read_text_arg, settings
+from .support import Lang, entity_ref, fail, guarded, out, parse_json, read_json_file, read_text_arg, settings
 
 registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
 

@@ -13,9 +13,9 @@ from typing import Optional
 import typer
 
 from pctf.clock import SystemClock
-from pctf.i18n import t
+from scenarios.i18n import t
 
-from .cli_support import Lang, fail, guarded, out, settings
+from .support import Lang, fail, guarded, out, settings
 
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
 
@@ -26,9 +26,9 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
                interactive: bool = typer.Option(False, "--interactive", "-i",
                                                 help="Ask before Sasha's wallet shares anything (for live demos).")) -> None:
     """Sasha proves who she is, incorporates, and opens a business bank account online."""
-    from . import sasha
-    from .keyring import operator_client
-    from .narration import Narrator
+    from scenarios import sasha
+    from scenarios.keyring import operator_client
+    from scenarios.narration import Narrator
     from .stack import is_sandbox, port_in_use, start_in_thread
 
     s = settings()
@@ -70,9 +70,9 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
     """
     import tempfile
 
-    from . import onboarding
-    from .keyring import operator_client
-    from .narration import Narrator
+    from scenarios import onboarding
+    from scenarios.keyring import operator_client
+    from scenarios.narration import Narrator
     from .stack import start_in_thread
 
     base = settings()
@@ -107,9 +107,9 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
 
     from registry.app import create_app as create_registry_app
 
-    from . import cross_jurisdiction
-    from .keyring import operator_client
-    from .narration import Narrator
+    from scenarios import cross_jurisdiction
+    from scenarios.keyring import operator_client
+    from scenarios.narration import Narrator
     from .stack import free_port, serve_in_thread, start_in_thread
 
     base = settings()
@@ -151,9 +151,9 @@ def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the st
     """
     import tempfile
 
-    from . import death_notification
-    from .keyring import operator_client
-    from .narration import Narrator
+    from scenarios import death_notification
+    from scenarios.keyring import operator_client
+    from scenarios.narration import Narrator
     from .stack import start_in_thread
 
     base = settings()

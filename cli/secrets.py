@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from .cli_support import fail, out
+from .support import fail, out
 
 HEADER = ("# The sandbox's role tokens, from pctf-sandbox init-secrets. Keep this file private (mode 0600)\n"
           "# and out of version control: each line lets its holder act in that role.\n")

@@ -15,15 +15,15 @@ import typer
 from rich.table import Table
 
 from pctf.clock import SystemClock
-from pctf.i18n import t
+from scenarios.i18n import t
 
-from .cli_support import (ISSUER_HELP, GuardedGroup, Lang, fail, guarded, out, parse_json, read_holder_key,
+from .support import (ISSUER_HELP, GuardedGroup, Lang, fail, guarded, out, parse_json, read_holder_key,
                           read_text_arg, settings)
-from .credential_cli import credential_app, wallet_app
-from .demo_cli import demo_app
-from .issuer_cli import issuer_app
-from .registry_cli import registry_app
-from .secrets_cli import init_secrets
+from .credential import credential_app, wallet_app
+from .demo import demo_app
+from .issuer import issuer_app
+from .registry import registry_app
+from .secrets import init_secrets
 
 EXIT_CODES = ("Exit codes: 0 ok; 1 a negative result the command documents (verify rejected, conformance "
               "failed, audit chain broken); 2 unusable input (a bad file, JSON, key, option value or PCTF_* "

@@ -6,9 +6,9 @@ import json
 import typer
 
 from pctf.clock import SystemClock
-from pctf.i18n import t
+from scenarios.i18n import t
 
-from .cli_support import Lang, guarded, out, settings
+from .support import Lang, guarded, out, settings
 
 issuer_app = typer.Typer(help="Issuer staff: the issuer's signing keys.", no_args_is_help=True)
 
