@@ -563,7 +563,7 @@ def _present_directly(url: str, http: httpx.Client, settings: Settings, clock: F
 
 
 def _stored(settings: Settings, credential_id: int) -> str:
-    with Session(WalletService(settings, FrozenClock(), httpx.Client()).engine) as session:
+    with Session(WalletService(settings, FrozenClock(), httpx.Client()).db) as session:
         return session.get(WalletCredential, credential_id).credential
 
 

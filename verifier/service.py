@@ -5,15 +5,13 @@ response for the same request is refused as a replay and leaves the first verdic
 """
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from sqlmodel import Session
 
 from pctf.clock import Clock, as_utc
-from pctf.jose import json_loads
+from pctf import oid4vp
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
@@ -36,9 +34,7 @@ class RelyingPartyService:
         return f"{self.settings.service_url('verifier')}/verifier/{rp_id}/response"
 
     def client_id(self, rp_id: str) -> str:
-        # The redirect_uri client identifier prefix (OpenID4VP 1.0, 5.9.3): no pre-registration,
-        # and the KB-JWT's aud is this whole value.
-        return f"redirect_uri:{self.response_uri(rp_id)}"
+        return oid4vp.client_id_for(self.response_uri(rp_id))
 
     def create_request(self, rp_id: str) -> dict:
         rp = relying_party(rp_id)
@@ -50,9 +46,8 @@ class RelyingPartyService:
                                             response_uri=self.response_uri(rp_id), dcql_query=query, created_at=now,
                                             expires_at=now + REQUEST_LIFETIME))
             session.commit()
-        request = {"response_type": "vp_token", "response_mode": "direct_post", "client_id": self.client_id(rp_id),
-                   "response_uri": self.response_uri(rp_id), "nonce": nonce, "state": state, "dcql_query": query}
-        link = "openid4vp://?" + urlencode({**request, "dcql_query": json.dumps(query, separators=(",", ":"))})
+        request, link = oid4vp.authorization_request(response_uri=self.response_uri(rp_id), nonce=nonce, state=state,
+                                                     dcql_query=query)
         return {"state": state, "request": request, "request_uri": link,
                 "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr}}
 
@@ -75,10 +70,7 @@ class RelyingPartyService:
                 record.verdict = {"accepted": False, "reasons": [Reason.CONSENT_REQUIRED.value],
                                   "declined": form.get("error")}
             else:
-                try:
-                    vp_token = json_loads(form.get("vp_token") or "")
-                except (ValueError, RecursionError):
-                    raise SandboxError(Reason.MALFORMED_PRESENTATION, "vp_token is not JSON") from None
+                vp_token = oid4vp.read_vp_token(form)
                 verdict = self.engine.verify_presentation(relying_party(rp_id).policy, vp_token, aud=record.client_id,
                                                           nonce=record.nonce, verifier=record.client_id).as_dict()
                 record.status = "accepted" if verdict["accepted"] else "rejected"

@@ -19,7 +19,7 @@ import hmac
 import json
 import secrets
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import httpx
 from sqlmodel import Session, select
@@ -28,8 +28,9 @@ from pctf import oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
-from pctf.jose import SigningKey, generate_key, json_loads, thumbprint
+from pctf.jose import SigningKey, generate_key
 from pctf.reasons import Reason, SandboxError
+from pctf.sdjwt_vc import check_credential
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
 from pctf.storage import add_missing_columns, engine_for
@@ -37,7 +38,6 @@ from pctf.vocab import type_for_vct
 
 from pctf import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
-from pctf.links import parse_link
 
 # What the wallet says of a credential: its lifetime, or what its issuer's status list says of it;
 # ``replaced`` when the holder renewed it or had it re-issued (its successor is ``replaced_by``).
@@ -57,8 +57,8 @@ class WalletService:
         self.settings = settings
         self.clock = clock
         self.http = http
-        self.engine = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
-        add_missing_columns(self.engine, [Wallet, WalletCredential])
+        self.db = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
+        add_missing_columns(self.db, [Wallet, WalletCredential])
         self.status = StatusResolver(status_source or HttpStatusSource(http), clock, leeway=settings.leeway_seconds)
         self.issuer_keys = issuer_keys or self.published_keys
 
@@ -71,7 +71,7 @@ class WalletService:
                 or len(wallet_id) > 64:
             raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short ASCII identifier such as 'sasha'")
         token = secrets.token_urlsafe(32)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             wallet = session.get(Wallet, wallet_id)
             if wallet is not None and wallet.token_hash is not None:
                 raise SandboxError(Reason.CONFLICT, f"wallet {wallet_id!r} exists; its holder token was shown when it "
@@ -86,14 +86,14 @@ class WalletService:
     def identify(self, token: str) -> Principal | None:
         """The holder whose API token this is (:mod:`pctf.access`), or None."""
         digest = _token_hash(token)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             wallet = session.exec(select(Wallet).where(Wallet.token_hash == digest)).first()
         if wallet is None or not hmac.compare_digest(wallet.token_hash or "", digest):
             return None
         return Principal(Role.WALLET_HOLDER, wallet.id)
 
     def holder_key(self, wallet_id: str) -> SigningKey:
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             wallet = session.get(Wallet, wallet_id)
             if wallet is None:
                 raise SandboxError(Reason.NOT_FOUND, f"no wallet named {wallet_id!r}", status_code=404)
@@ -177,29 +177,33 @@ class WalletService:
         return [self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
                 for received in redemption.credentials]
 
-    def _store(self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict, credential: str) -> dict:
-        sd = sdjwt.SdJwt.parse(credential)
-        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
-        kid = sd.header.get("kid")
-        keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
-        key = next((k for k in keys if k.get("kid") == kid), keys[0] if len(keys) == 1 else None)
-        if key is None:
-            raise SandboxError(Reason.ISSUER_KEY_UNKNOWN, "the issuer's metadata does not hold the credential's signing key")
-        sd.jws.verify(key)
-        claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
-        if claims.get("iss") != issuer:
-            raise SandboxError(Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it")
-        cnf_jwk = (claims.get("cnf") or {}).get("jwk")
-        if not isinstance(cnf_jwk, dict) or thumbprint(cnf_jwk) != thumbprint(holder.public_jwk):
-            raise SandboxError(Reason.HOLDER_KEY_MISSING, "the credential is not bound to this wallet's key")
+    def _store(self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict[str, Any],
+               credential: str) -> dict[str, Any]:
+        """Check a received credential as a verifier would (signed by a key the issuer publishes,
+        valid, bound to this wallet's key), then keep it."""
+        def published(iss: str) -> list[dict[str, Any]]:
+            keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
+            if not keys:
+                raise SandboxError(Reason.ISSUER_KEY_UNKNOWN, "the issuer's metadata publishes no keys")
+            return keys
+
+        try:
+            checked = check_credential(credential, issuer_keys=published, now=self.clock.timestamp(),
+                                       leeway=self.settings.leeway_seconds, expected_iss=issuer,
+                                       holder=holder.public_jwk)
+        except SandboxError as exc:
+            if exc.reason == Reason.ISSUER_MISMATCH:
+                raise SandboxError(Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it") from None
+            raise
+        claims = checked.claims
         ctype = type_for_vct(claims.get("vct", ""))
-        shown = {k: v for k, v in claims.items() if k not in ("cnf", "iss", "iat", "exp", "nbf", "vct", "status")}
+        shown = checked.subject_claims
         if ctype:
             shown = ctype.ordered(shown)
         row = WalletCredential(wallet_id=wallet_id, type_name=ctype.name if ctype else claims.get("vct", "?"),
                                vct=claims.get("vct", ""), issuer=issuer, credential=credential, claims=shown,
                                received_at=self.clock.now(), expires_at=from_timestamp(claims.get("exp", 0)))
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             session.add(row)
             session.commit()
             session.refresh(row)
@@ -239,7 +243,7 @@ class WalletService:
         if not isinstance(offer, dict) or "credential_offer" not in offer:
             raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} answered without a credential offer")
         received = self.accept_offer(wallet_id, offer["credential_offer"], offer.get("tx_code"))
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             stored = session.get(WalletCredential, credential_id)
             stored.replaced_by = received[0]["id"]
             stored.replaced_at = self.clock.now()
@@ -250,7 +254,7 @@ class WalletService:
     def _row(self, wallet_id: str, credential_id: object) -> WalletCredential:
         if isinstance(credential_id, bool) or not isinstance(credential_id, int) or not 1 <= credential_id < 2**63:
             raise SandboxError(Reason.NOT_FOUND, f"no credential {credential_id!r} in this wallet", status_code=404)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             row = session.get(WalletCredential, credential_id)
         if row is None or row.wallet_id != wallet_id:
             raise SandboxError(Reason.NOT_FOUND, f"no credential {credential_id} in this wallet", status_code=404)
@@ -260,22 +264,8 @@ class WalletService:
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
         """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
         self.holder_key(wallet_id)
-        req = parse_link(request, "openid4vp", "request")
-        if isinstance(req.get("dcql_query"), str):
-            try:
-                req["dcql_query"] = json_loads(req["dcql_query"])
-            except (ValueError, RecursionError):
-                raise SandboxError(Reason.BAD_REQUEST, "dcql_query is not valid JSON") from None
-        for field in ("client_id", "nonce", "response_uri", "dcql_query"):
-            if not req.get(field):
-                raise SandboxError(Reason.BAD_REQUEST, f"the presentation request lacks {field}")
-        if req.get("response_mode") != "direct_post" or req.get("response_type", "vp_token") != "vp_token":
-            raise SandboxError(Reason.BAD_REQUEST, "only response_type=vp_token with response_mode=direct_post is supported")
-        # With the redirect_uri client identifier prefix the client id *is* the response URI
-        # (OpenID4VP 1.0, 5.9.3); anything else would let a request send our data elsewhere.
-        if req["client_id"] != f"redirect_uri:{req['response_uri']}":
-            raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
-        query = oid4vp.validate_query(req["dcql_query"])
+        req = oid4vp.parse_request(request)
+        query = req["dcql_query"]
         held = self._rows(wallet_id)
         now = self.clock.now()
         matches, preview, missing = [], [], []
@@ -294,7 +284,7 @@ class WalletService:
             raise SandboxError(Reason.NO_MATCHING_CREDENTIAL,
                                f"the wallet holds no valid credential for: {', '.join(missing)}", status_code=409)
         pending_id = secrets.token_urlsafe(12)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             session.add(PendingPresentation(id=pending_id, wallet_id=wallet_id, request=req, matches=matches,
                                             created_at=now))
             session.commit()
@@ -302,7 +292,7 @@ class WalletService:
                 "purpose": req.get("purpose"), "credentials": preview, "review_hash": _review_hash(req, matches)}
 
     def _rows(self, wallet_id: str) -> list[WalletCredential]:
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             return list(session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
                                      .order_by(WalletCredential.id)).all())
 
@@ -316,7 +306,7 @@ class WalletService:
         delivery leaves the request pending and nothing recorded.
         """
         holder = self.holder_key(wallet_id)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             pending = session.get(PendingPresentation, request_id)
             if pending is None or pending.wallet_id != wallet_id:
                 raise SandboxError(Reason.NOT_FOUND, "no such pending request in this wallet", status_code=404)
@@ -330,19 +320,14 @@ class WalletService:
         rows = {r.id: r for r in self._rows(wallet_id)}
         disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
                       "paths": m["paths"]} for m in matches]
-        form: dict[str, str] = {"state": req["state"]} if req.get("state") else {}
-        if approve:
-            vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
-                                                      reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
-                                                      nonce=req["nonce"], iat=self.clock.timestamp())]
-                        for m in matches}
-            form["vp_token"] = json.dumps(vp_token)
-        else:
-            form["error"] = "access_denied"
-            form["error_description"] = "the holder declined"
+        vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
+                                                  reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
+                                                  nonce=req["nonce"], iat=self.clock.timestamp())]
+                    for m in matches} if approve else None
+        form = oid4vp.response_form(req, vp_token=vp_token)
         body = checked_json(send(self.http, "POST", req["response_uri"], data=form))
         decision = "approved" if approve else "declined"
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             pending = session.get(PendingPresentation, request_id)
             pending.status = decision
             session.add(pending)
@@ -354,7 +339,7 @@ class WalletService:
 
     def consents(self, wallet_id: str) -> list[dict]:
         self.holder_key(wallet_id)
-        with Session(self.engine) as session:
+        with Session(self.db) as session:
             rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(Consent.id)).all()
             return [{"id": r.id, "verifier": r.client_id, "decision": r.decision, "disclosed": r.disclosed,
                      "decided_at": as_utc(r.decided_at).isoformat()} for r in rows]
