@@ -22,7 +22,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Callable
+from typing import Any, Callable
 
 from fastapi import Depends, FastAPI, Request
 
@@ -143,7 +143,7 @@ def authenticate(request: Request) -> Principal | None:
     token = bearer_token(request)
     if token is None:
         return None
-    principal = request.app.state.identify(token)
+    principal: Principal | None = request.app.state.identify(token)
     if principal is None:
         limiter.failed(key)
         raise SandboxError(Reason.UNAUTHORIZED, "this bearer token is not valid here", status_code=401,
@@ -168,7 +168,7 @@ def _describe(roles: tuple[Role, ...]) -> str:
     return " or ".join(names[r] for r in roles)
 
 
-def _guard(roles: tuple[Role, ...]):
+def _guard(roles: tuple[Role, ...]) -> Callable[[Request], Principal]:
     def guard(request: Request) -> Principal:
         principal = authenticate(request)
         if principal is None:
@@ -183,7 +183,7 @@ def _guard(roles: tuple[Role, ...]):
     return guard
 
 
-def owner(*roles: Role) -> dict:
+def owner(*roles: Role) -> dict[str, Any]:
     """Route keyword arguments declaring (in OpenAPI) and enforcing (as a dependency) who may call it.
 
     ``owner(Role.PUBLIC)`` is a decision too: a route without any declaration fails the
@@ -191,7 +191,7 @@ def owner(*roles: Role) -> dict:
     """
     if not roles:
         raise ValueError("a route needs at least one owner")
-    extra = {OWNER_KEY: [r.value for r in roles]}
+    extra: dict[str, Any] = {OWNER_KEY: [r.value for r in roles]}
     if roles == (Role.PUBLIC,):
         return {"openapi_extra": extra}
     if Role.PUBLIC in roles:
@@ -204,7 +204,8 @@ def owner(*roles: Role) -> dict:
 
 def principal_of(request: Request) -> Principal:
     """The principal a route's guard admitted (for routes open to several roles)."""
-    return request.state.principal
+    principal: Principal = request.state.principal
+    return principal
 
 
 # -- the authorization matrix ------------------------------------------------------------------
@@ -255,10 +256,10 @@ class RouteAccess:
         return 403
 
 
-def route_access(service: str, openapi: dict) -> list[RouteAccess]:
+def route_access(service: str, openapi: dict[str, Any]) -> list[RouteAccess]:
     """Every operation of a service's OpenAPI with its declared owners; an operation that
     declares none is listed with no owner (a defect the matrix test reports)."""
-    rows = []
+    rows: list[RouteAccess] = []
     for path, operations in sorted(openapi.get("paths", {}).items()):
         for method, operation in sorted(operations.items()):
             owners = tuple(Role(o) for o in operation.get(OWNER_KEY, ()))
@@ -271,7 +272,7 @@ def recognized_roles(rows: list[RouteAccess]) -> frozenset[Role]:
     return frozenset(r for row in rows for r in row.owners if r != Role.PUBLIC)
 
 
-def matrix_markdown(services: dict[str, dict]) -> str:
+def matrix_markdown(services: dict[str, dict[str, Any]]) -> str:
     """The authorization matrix as Markdown: every route of every service (by its OpenAPI) against
     every kind of caller: ✓ where it may call, else the status it gets."""
     lines = ["# Authorization matrix", "",

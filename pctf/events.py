@@ -30,11 +30,11 @@ import queue
 import threading
 import uuid
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from .clock import Clock
 from .jose import Jws, SigningKey
@@ -43,7 +43,7 @@ from .settings import Settings
 
 log = logging.getLogger("pctf.events")
 
-Handler = Callable[[dict], None]
+Handler = Callable[[dict[str, Any]], None]
 
 # How long to wait for Redis to confirm a subscription before giving up.
 SUBSCRIBE_TIMEOUT_SECONDS = 5.0
@@ -54,14 +54,14 @@ class EventBus(Protocol):
     own thread, may be called more than once for one event (dedupe on ``event["id"]``), and a
     handler's exception is logged, never returned to the publisher."""
 
-    def publish(self, topic: str, event: dict) -> None: ...
+    def publish(self, topic: str, event: dict[str, Any]) -> None: ...
 
     def subscribe(self, topic: str, handler: Handler) -> None: ...
 
     def close(self) -> None: ...
 
 
-def new_event(topic: str, data: dict, *, source: str, occurred_at: datetime) -> dict:
+def new_event(topic: str, data: dict[str, Any], *, source: str, occurred_at: datetime) -> dict[str, Any]:
     """An event envelope: a unique ``id`` (what consumers dedupe on), the topic, who emitted it,
     when the fact happened, and its data (JSON only)."""
     return {"id": uuid.uuid4().hex, "topic": topic, "source": source, "occurred_at": occurred_at.isoformat(),
@@ -71,7 +71,7 @@ def new_event(topic: str, data: dict, *, source: str, occurred_at: datetime) -> 
 EVENT_TYP = "pctf-event+jwt"
 
 
-def sign_event(event: dict, key: SigningKey) -> dict:
+def sign_event(event: dict[str, Any], key: SigningKey) -> dict[str, Any]:
     """The event with ``jws``: a compact JWS (``typ: pctf-event+jwt``) over the whole envelope,
     signed by the emitter. A broker is shared infrastructure: whoever can publish on it must not be
     able to announce a death, so consumers act on the signed envelope only (:func:`verify_event`)."""
@@ -79,24 +79,25 @@ def sign_event(event: dict, key: SigningKey) -> dict:
     return {**envelope, "jws": key.sign(envelope, typ=EVENT_TYP)}
 
 
-def verify_event(event: object, keys: list[dict], *, source: str, topic: str) -> dict:
+def verify_event(event: object, keys: list[dict[str, Any]], *, source: str, topic: str) -> dict[str, Any]:
     """The envelope signed in ``event["jws"]`` when it verifies with one of ``keys`` (the emitter's
     published keys), names ``source`` as its emitter and ``topic`` as its topic, and carries the
     same id as the message it came in; else ``event_invalid``. Unsigned members of the message
     are never read."""
-    jws_text = event.get("jws") if isinstance(event, dict) else None
+    message: dict[str, Any] = event if isinstance(event, dict) else {}
+    jws_text = message.get("jws")
     if not isinstance(jws_text, str):
         raise SandboxError(Reason.EVENT_INVALID, "the event is not signed by its emitter")
     jws = Jws.parse(jws_text, malformed=Reason.EVENT_INVALID)
     jws.check_header((EVENT_TYP,), typ_reason=Reason.EVENT_INVALID, alg_reason=Reason.EVENT_INVALID)
     jws.verify_with_any(keys, whose=f"{source}'s keys", reason=Reason.EVENT_INVALID, unknown=Reason.EVENT_INVALID)
     signed = jws.payload
-    if signed.get("source") != source or signed.get("topic") != topic or signed.get("id") != event.get("id"):
+    if signed.get("source") != source or signed.get("topic") != topic or signed.get("id") != message.get("id"):
         raise SandboxError(Reason.EVENT_INVALID, f"the event is not a {topic} event from {source}")
     return signed
 
 
-def _checked(topic: object, event: object) -> tuple[str, dict]:
+def _checked(topic: object, event: object) -> tuple[str, dict[str, Any]]:
     if not isinstance(topic, str) or not topic or len(topic) > 200:
         raise SandboxError(Reason.BAD_REQUEST, "an event topic is a non-empty string")
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
@@ -111,7 +112,7 @@ class _Dispatcher:
     """A queue drained by one worker thread that calls each topic's handlers in subscription order."""
 
     def __init__(self, name: str) -> None:
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._handlers: dict[str, list[Handler]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition()
@@ -128,7 +129,7 @@ class _Dispatcher:
         with self._lock:
             return bool(self._handlers.get(topic))
 
-    def put(self, topic: str, event: dict) -> None:
+    def put(self, topic: str, event: dict[str, Any]) -> None:
         if self._closed:
             raise SandboxError(Reason.CONFLICT, "the event bus is closed", status_code=503)
         with self._idle:
@@ -174,7 +175,7 @@ class InProcessEventBus:
     def __init__(self) -> None:
         self._dispatcher = _Dispatcher("pctf-event-bus")
 
-    def publish(self, topic: str, event: dict) -> None:
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
         topic, event = _checked(topic, event)
         self._dispatcher.put(topic, event)
 
@@ -218,7 +219,7 @@ class RedisEventBus:
                                                             f"({exc.__class__.__name__})", status_code=503) from None
         self._errors = (redis.RedisError, OSError)
         self._pubsub = self._redis.pubsub()
-        self._requests: queue.Queue = queue.Queue()
+        self._requests: queue.Queue[str] = queue.Queue()
         self._confirmed: dict[str, threading.Event] = {}
         self._dispatcher = _Dispatcher("pctf-event-bus-redis-worker")
         self._stop = threading.Event()
@@ -228,7 +229,7 @@ class RedisEventBus:
     def _channel(self, topic: str) -> str:
         return f"{self.prefix}.{topic}"
 
-    def publish(self, topic: str, event: dict) -> None:
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
         topic, event = _checked(topic, event)
         try:
             self._redis.publish(self._channel(topic), json.dumps(event, separators=(",", ":")))
@@ -326,7 +327,7 @@ class OutboxEvent(SQLModel, table=True):
     __tablename__ = "event_outbox"
     id: str = Field(primary_key=True)  # the event id
     topic: str
-    event: dict = Field(sa_column=Column(JSON, nullable=False))
+    event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
     published_at: datetime | None = Field(default=None, index=True)
 
@@ -340,10 +341,10 @@ class ProcessedEvent(SQLModel, table=True):
     topic: str
     received_at: datetime  # when the handler got the event
     processed_at: datetime  # when its effects were committed
-    outcome: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-def add_to_outbox(session: Session, event: dict, now: datetime) -> OutboxEvent:
+def add_to_outbox(session: Session, event: dict[str, Any], now: datetime) -> OutboxEvent:
     """Stage ``event`` in the caller's transaction: it exists exactly when the fact is committed."""
     row = OutboxEvent(id=event["id"], topic=event["topic"], event=event, created_at=now)
     session.add(row)
@@ -356,7 +357,7 @@ def relay(engine: Engine, bus: EventBus, clock: Clock, *, limit: int = 500) -> i
     racing may both publish an event: consumers dedupe on its id."""
     with Session(engine) as session:
         pending = session.exec(select(OutboxEvent).where(OutboxEvent.published_at == None)  # noqa: E711
-                               .order_by(OutboxEvent.created_at).limit(limit)).all()
+                               .order_by(col(OutboxEvent.created_at)).limit(limit)).all()
     sent = 0
     for row in pending:
         try:

@@ -6,6 +6,8 @@ process boundaries.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from .jose import brief, json_loads
@@ -13,7 +15,7 @@ from .reasons import Reason, SandboxError
 from .settings import Settings
 
 
-def make_client(settings: Settings, **kwargs) -> httpx.Client:
+def make_client(settings: Settings, **kwargs: Any) -> httpx.Client:
     return httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=False, **kwargs)
 
 
@@ -23,7 +25,7 @@ def unreachable_message(url: object) -> str:
     return f"{url} could not be fetched"
 
 
-def send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+def send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
     """``http.request`` with transport failures (refused, reset, timed out, DNS, TLS, too many
     redirects, a malformed URL) raised as ``endpoint_unreachable`` (502) with
     :func:`unreachable_message`: a caller handles one kind of error, and learns nothing about the
@@ -34,8 +36,9 @@ def send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
         raise SandboxError(Reason.ENDPOINT_UNREACHABLE, unreachable_message(url), status_code=502) from None
 
 
-def checked_json(response: httpx.Response) -> dict:
-    """The JSON body of a successful answer; a :class:`SandboxError` for anything else."""
+def checked_json(response: httpx.Response) -> Any:
+    """The JSON body of a successful answer (an object or an array, as the route answers); a
+    :class:`SandboxError` for anything else."""
     if response.status_code >= 400:
         try:
             body = json_loads(response.content)

@@ -75,7 +75,11 @@ def brief(value: Any, limit: int = 80) -> str:
         return repr(value)
     if isinstance(value, int):
         return repr(value) if -10**limit < value < 10**limit else "a very large integer"
-    return {list: "a JSON array", dict: "a JSON object"}.get(type(value), f"a {type(value).__name__}")
+    if type(value) is list:
+        return "a JSON array"
+    if type(value) is dict:
+        return "a JSON object"
+    return f"a {type(value).__name__}"
 
 
 def _reject_constant(name: str) -> Any:
@@ -125,9 +129,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def thumbprint(jwk: dict) -> str:
+def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256), used as ``kid`` throughout the sandbox."""
-    kty = jwk.get("kty")
+    kty: Any = jwk.get("kty")
     members = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "RSA": ("e", "kty", "n")}.get(kty)
     if members is None:
         raise ValueError(f"unsupported key type {kty!r}")
@@ -135,14 +139,14 @@ def thumbprint(jwk: dict) -> str:
     return b64u_encode(hashlib.sha256(json.dumps(subset, separators=(",", ":"), sort_keys=True).encode()).digest())
 
 
-def public_jwk_only(jwk: dict) -> dict:
+def public_jwk_only(jwk: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``jwk`` without private members; rejects keys the sandbox cannot use."""
     if not isinstance(jwk, dict) or jwk.get("kty") not in ("EC", "OKP"):
         raise ValueError("a key must be a JWK object of type EC or OKP")
     return {k: v for k, v in jwk.items() if k not in _PRIVATE_JWK_MEMBERS}
 
 
-def has_private_parts(jwk: dict) -> bool:
+def has_private_parts(jwk: dict[str, Any]) -> bool:
     return any(m in jwk for m in _PRIVATE_JWK_MEMBERS)
 
 
@@ -150,11 +154,11 @@ def has_private_parts(jwk: dict) -> bool:
 class SigningKey:
     """A private key with its ``kid`` (the public JWK's thumbprint) and algorithm."""
 
-    private_jwk: dict
+    private_jwk: dict[str, Any]
     alg: str = "ES256"
 
     @property
-    def public_jwk(self) -> dict:
+    def public_jwk(self) -> dict[str, Any]:
         jwk = public_jwk_only(self.private_jwk)
         jwk.setdefault("kid", thumbprint(jwk))
         jwk.setdefault("alg", self.alg)
@@ -163,9 +167,10 @@ class SigningKey:
 
     @property
     def kid(self) -> str:
-        return self.public_jwk["kid"]
+        kid: str = self.public_jwk["kid"]
+        return kid
 
-    def sign(self, payload: dict, *, typ: str | None = None, header: dict | None = None,
+    def sign(self, payload: dict[str, Any], *, typ: str | None = None, header: dict[str, Any] | None = None,
              include_kid: bool = True) -> str:
         hdr: dict[str, Any] = {"alg": self.alg}
         if typ:
@@ -189,12 +194,12 @@ def generate_key(alg: str = "ES256") -> SigningKey:
 
 
 @lru_cache(maxsize=1024)
-def _private_key(jwk_json: str, alg: str):
+def _private_key(jwk_json: str, alg: str) -> Any:
     return _ALGORITHMS[alg].from_jwk(jwk_json)
 
 
 @lru_cache(maxsize=4096)
-def _public_key(jwk_json: str, alg: str):
+def _public_key(jwk_json: str, alg: str) -> Any:
     return _ALGORITHMS[alg].from_jwk(jwk_json)
 
 
@@ -202,8 +207,8 @@ def _public_key(jwk_json: str, alg: str):
 class Jws:
     """A compact JWS split into its parts, header and payload decoded, signature not yet checked."""
 
-    header: dict
-    payload: dict
+    header: dict[str, Any]
+    payload: dict[str, Any]
     signing_input: bytes
     signature: bytes
 
@@ -237,7 +242,7 @@ class Jws:
             # (RFC 7515 section 4.1.11).
             raise SandboxError(Reason.CRIT_UNSUPPORTED, f"critical header parameters {brief(self.header['crit'])} are not supported")
 
-    def verify(self, jwk: dict, *, reason: Reason = Reason.SIGNATURE_INVALID) -> None:
+    def verify(self, jwk: dict[str, Any], *, reason: Reason = Reason.SIGNATURE_INVALID) -> None:
         """Check the signature with ``jwk``; the header ``alg`` must fit the key's type and curve."""
         alg = self.header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
@@ -253,8 +258,9 @@ class Jws:
             raise SandboxError(reason, "the signature does not verify with the expected key")
 
 
-    def verify_with_any(self, keys: Iterable[dict], *, whose: str = "the issuer's keys",
-                        reason: Reason = Reason.SIGNATURE_INVALID, unknown: Reason = Reason.ISSUER_KEY_UNKNOWN) -> dict:
+    def verify_with_any(self, keys: Iterable[dict[str, Any]], *, whose: str = "the issuer's keys",
+                        reason: Reason = Reason.SIGNATURE_INVALID,
+                        unknown: Reason = Reason.ISSUER_KEY_UNKNOWN) -> dict[str, Any]:
         """Check the signature with the key among ``keys`` that the header's ``kid`` names (any of
         them when it names none); returns the key that verified. A ``kid`` naming none of them is
         ``unknown``, a signature no candidate verifies is ``reason``; ``whose`` names the key set
@@ -275,10 +281,10 @@ class Jws:
 
 _EC_SIGNATURES = {"ES256": (ec.ECDSA(hashes.SHA256()), 32), "ES384": (ec.ECDSA(hashes.SHA384()), 48),
                   "ES512": (ec.ECDSA(hashes.SHA512()), 66)}
-_VERIFY_KEYS: dict[tuple, Any] = {}
+_VERIFY_KEYS: dict[tuple[str, Any, Any, Any], Any] = {}
 
 
-def _verify_signature(alg: str, jwk: dict, signing_input: bytes, signature: bytes) -> bool:
+def _verify_signature(alg: str, jwk: dict[str, Any], signing_input: bytes, signature: bytes) -> bool:
     """Verify a JWS signature; keys are loaded once and kept by their public members."""
     ident = (alg, jwk.get("crv"), jwk.get("x"), jwk.get("y"))
     key = _VERIFY_KEYS.get(ident)

@@ -13,6 +13,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any, cast
 
 import httpx
 
@@ -33,7 +34,7 @@ EMBEDDING_PREFIXES = (ipaddress.IPv6Network("::/96"), ipaddress.IPv6Network("64:
 
 def system_resolver(host: str) -> list[str]:
     """Every address ``getaddrinfo`` gives for ``host``, in its order."""
-    return [info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
 def origin(url: httpx.URL | str) -> tuple[str, str, int | None]:
@@ -188,6 +189,8 @@ class OutboundTransport(httpx.BaseTransport):
                 return self.inner.handle_request(pinned)
             except httpx.ConnectError as exc:  # e.g. an IPv6 address on a host without IPv6: try the next
                 failure = exc
+        if failure is None:  # vetted_addresses never gives an empty list
+            raise httpx.ConnectError(f"{request.url.host} has no address to connect to", request=request)
         raise failure
 
     def _capped(self, url: httpx.URL, response: httpx.Response) -> httpx.Response:
@@ -202,7 +205,8 @@ class OutboundTransport(httpx.BaseTransport):
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response.close()
             raise _too_large(url, self.max_body_bytes)
-        response.stream = _CappedStream(response.stream, url, self.max_body_bytes)
+        # A synchronous transport's answer streams synchronously.
+        response.stream = _CappedStream(cast(httpx.SyncByteStream, response.stream), url, self.max_body_bytes)
         return response
 
     def close(self) -> None:
@@ -211,7 +215,7 @@ class OutboundTransport(httpx.BaseTransport):
 
 def outbound_client(settings: Settings, *, resolver: Resolver | None = None,
                     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, transport: httpx.BaseTransport | None = None,
-                    **kwargs) -> httpx.Client:
+                    **kwargs: Any) -> httpx.Client:
     """The client for fetching URLs that strangers supply, under :meth:`OutboundPolicy.from_settings`.
 
     ``resolver`` (host -> addresses) replaces ``getaddrinfo``, ``transport`` the connection

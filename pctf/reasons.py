@@ -120,7 +120,7 @@ class SandboxError(Exception):
         if status_code is not None:
             self.status_code = status_code
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"error": self.reason.value, "error_description": self.message}
 
     def __str__(self) -> str:

@@ -10,6 +10,8 @@ documents (:data:`pctf.web.COMMON_ERRORS`) and the ones its owner declares
 """
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from .web import ErrorOut
@@ -26,7 +28,7 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def documented(route: dict, *statuses: int) -> dict:
+def documented(route: dict[str, Any], *statuses: int) -> dict[str, Any]:
     """``route`` (the keyword arguments of :func:`pctf.access.owner`) with error ``statuses`` added
     to its OpenAPI responses, each answered with an :class:`pctf.web.ErrorOut` body."""
     responses = dict(route.get("responses", {}))
@@ -34,6 +36,6 @@ def documented(route: dict, *statuses: int) -> dict:
     return {**route, "responses": responses}
 
 
-def media(media_type: str, description: str) -> dict:
+def media(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` of a route whose 200 answer is not JSON."""
     return {200: {"content": {media_type: {"schema": {"type": "string"}}}, "description": description}}

@@ -55,7 +55,7 @@ def _normalize(paths: Iterable[Sequence[Any]]) -> set[Path]:
     return {tuple(p) for p in paths}
 
 
-def issue(payload: dict, key: SigningKey, *, disclosable: Iterable[Sequence[Any]], typ: str = TYP_SD_JWT_VC,
+def issue(payload: dict[str, Any], key: SigningKey, *, disclosable: Iterable[Sequence[Any]], typ: str = TYP_SD_JWT_VC,
           decoys: bool = True) -> str:
     """Sign ``payload`` as an SD-JWT; claims at the ``disclosable`` paths become disclosures.
 
@@ -89,7 +89,7 @@ def issue(payload: dict, key: SigningKey, *, disclosable: Iterable[Sequence[Any]
                 out["_sd"] = sorted(digests)
             return out
         if isinstance(value, list):
-            items = []
+            items: list[Any] = []
             for child in value:
                 encoded = encode(child, path + (None,))
                 if path + (None,) in sd_paths:
@@ -146,11 +146,11 @@ class SdJwt:
         return cls(issuer_jwt, middle, last or None, Jws.parse(issuer_jwt))
 
     @property
-    def header(self) -> dict:
+    def header(self) -> dict[str, Any]:
         return self.jws.header
 
     @property
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return self.jws.payload
 
     def without_kb(self) -> str:
@@ -164,7 +164,7 @@ class SdJwt:
         return self.without_kb() + (self.kb_jwt or "")
 
 
-def _decode_disclosure(disclosure: str) -> list:
+def _decode_disclosure(disclosure: str) -> list[Any]:
     try:
         content = json_loads(b64u_decode(disclosure))
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -176,7 +176,8 @@ def _decode_disclosure(disclosure: str) -> list:
     return content
 
 
-def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict, list[Disclosed]]:
+def resolve_disclosures(payload: dict[str, Any],
+                        disclosures: Sequence[str]) -> tuple[dict[str, Any], list[Disclosed]]:
     """Rebuild the claims from the signed payload and the disclosures (RFC 9901 7.1, steps 3-5).
 
     Returns the processed payload (no ``_sd``, ``_sd_alg`` or ``...``) and where each
@@ -185,14 +186,14 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
     sd_alg = payload.get("_sd_alg", SD_ALG)
     if sd_alg != SD_ALG:
         raise SandboxError(Reason.SD_ALG_UNSUPPORTED, f"_sd_alg {brief(sd_alg)} is not supported (only {SD_ALG})")
-    by_digest: dict[str, tuple[str, list]] = {}
+    by_digest: dict[str, tuple[str, list[Any]]] = {}
     for disclosure in disclosures:
         content = _decode_disclosure(disclosure)  # first: only base64url text can be hashed as ASCII
         by_digest[_digest(disclosure)] = (disclosure, content)
     seen: set[str] = set()
     placed: list[Disclosed] = []
 
-    def take(digest: Any) -> tuple[str, list] | None:
+    def take(digest: Any) -> tuple[str, list[Any]] | None:
         if not isinstance(digest, str):
             raise SandboxError(Reason.MALFORMED_PRESENTATION, "a digest must be a string")
         if digest in seen:
@@ -227,7 +228,7 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
                 placed.append(Disclosed(disclosure, digest, path + (name,), resolved))
             return out
         if isinstance(value, list):
-            items = []
+            items: list[Any] = []
             for element in value:
                 if isinstance(element, dict) and "..." in element:
                     if len(element) != 1:
@@ -262,7 +263,7 @@ def resolve_disclosures(payload: dict, disclosures: Sequence[str]) -> tuple[dict
 def _matches(requested: Path, actual: Path) -> bool:
     """Whether a disclosure at ``actual`` lies on or under the ``requested`` claim path."""
     n = min(len(requested), len(actual))
-    return all(r is None or r == a for r, a in zip(requested[:n], actual[:n]))
+    return all(r is None or r == a for r, a in zip(requested[:n], actual[:n], strict=True))
 
 
 def select_disclosures(sd: SdJwt, reveal: Iterable[Sequence[Any]]) -> list[str]:
@@ -287,8 +288,8 @@ def present(issued: str, holder_key: SigningKey, *, reveal: Iterable[Sequence[An
     return chosen.without_kb() + kb
 
 
-def verify_key_binding(sd: SdJwt, holder_jwk: dict, *, aud: str, nonce: str, now: int, max_age: int,
-                       leeway: int) -> dict:
+def verify_key_binding(sd: SdJwt, holder_jwk: dict[str, Any], *, aud: str, nonce: str, now: int, max_age: int,
+                       leeway: int) -> dict[str, Any]:
     """Check the KB-JWT against the holder key in ``cnf.jwk`` and the verifier's request (RFC 9901 7.3)."""
     if not sd.kb_jwt:
         raise SandboxError(Reason.HOLDER_BINDING_MISSING, "the presentation has no Key Binding JWT")

@@ -33,6 +33,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -153,7 +154,7 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
-    def anchor_jwks(self) -> dict | None:
+    def anchor_jwks(self) -> dict[str, Any] | None:
         """``registry_anchor_jwks`` parsed (a JWKS or a single JWK), or None when not configured."""
         if not self.registry_anchor_jwks:
             return None

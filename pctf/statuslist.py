@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Any, Iterable, Literal, Protocol, Sequence, overload
 
 import httpx
 
@@ -99,7 +99,7 @@ class StatusList:
         """The uncompressed byte array."""
         return bytes(self._data)
 
-    def encode(self) -> dict:
+    def encode(self) -> dict[str, Any]:
         """The JSON ``status_list`` object (section 4.2): ``bits`` and ``lst``, base64url of the
         ZLIB-compressed byte array at the highest compression level (section 4.1, step 4)."""
         return {"bits": self.bits, "lst": b64u_encode(zlib.compress(self._data, 9))}
@@ -143,13 +143,13 @@ class StatusListToken:
     exp: int | float | None
     ttl: int | float | None
     status_list: StatusList
-    key: dict
+    key: dict[str, Any]
 
 
 def sign_token(status_list: StatusList, key: SigningKey, *, uri: str, iat: int, exp: int | None = None,
                ttl: int | None = None, iss: str | None = None) -> str:
     """A ``statuslist+jwt`` for ``status_list`` served at ``uri`` (its ``sub``), signed with ``key``."""
-    payload: dict = {"sub": uri, "iat": iat}
+    payload: dict[str, Any] = {"sub": uri, "iat": iat}
     if iss is not None:
         payload["iss"] = iss
     if exp is not None:
@@ -160,7 +160,11 @@ def sign_token(status_list: StatusList, key: SigningKey, *, uri: str, iat: int, 
     return key.sign(payload, typ=TYP)
 
 
-def _number(claims: dict, name: str, *, required: bool = False, positive: bool = False) -> int | float | None:
+@overload
+def _number(claims: dict[str, Any], name: str, *, required: Literal[True], positive: bool = False) -> int | float: ...
+@overload
+def _number(claims: dict[str, Any], name: str, *, required: bool = False, positive: bool = False) -> int | float | None: ...
+def _number(claims: dict[str, Any], name: str, *, required: bool = False, positive: bool = False) -> int | float | None:
     value = claims.get(name)
     if value is None:
         if required:
@@ -171,7 +175,7 @@ def _number(claims: dict, name: str, *, required: bool = False, positive: bool =
     return value
 
 
-def verify_token(token: str, keys: Iterable[dict], *, uri: str, now: int, leeway: int = 0) -> StatusListToken:
+def verify_token(token: str, keys: Iterable[dict[str, Any]], *, uri: str, now: int, leeway: int = 0) -> StatusListToken:
     """Verify a Status List Token against the issuer's ``keys`` (section 8.3, steps 3-5).
 
     ``keys`` are the public JWKs of the credential's issuer, as the trust registry lists them: a
@@ -210,7 +214,7 @@ class StatusReference:
     uri: str
 
 
-def status_reference(claims: dict) -> StatusReference | None:
+def status_reference(claims: dict[str, Any]) -> StatusReference | None:
     """The ``status.status_list`` reference of a credential, or None when it names no status list.
 
     ``status`` is optional in SD-JWT VC; when present it must be an object, and a ``status_list``
@@ -256,14 +260,14 @@ class HttpStatusSource:
                           malformed=Reason.STATUS_LIST_MALFORMED, max_bytes=MAX_TOKEN_BYTES, follow_redirects=True)
 
 
-def _key_ident(jwk: dict) -> tuple:
+def _key_ident(jwk: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     return jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("y")
 
 
 @dataclass
 class _Entry:
     status_list: StatusList
-    key: tuple  # identity of the public key that verified the token
+    key: tuple[Any, Any, Any, Any]  # identity of the public key that verified the token
     fresh_until: float  # use without asking again until then
     exp: float | None  # never use after this, even when the source is down
 
@@ -287,7 +291,7 @@ class StatusResolver:
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
-    def status(self, ref: StatusReference, keys: Sequence[dict]) -> int:
+    def status(self, ref: StatusReference, keys: Sequence[dict[str, Any]]) -> int:
         """The status value at ``ref``, the token verified with the issuer's ``keys``."""
         now = self.clock.timestamp()
         idents = {_key_ident(k) for k in keys}

@@ -7,9 +7,9 @@ every service uses that database (PostgreSQL in the production-like setup).
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from typing import Any, Iterable
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
@@ -20,13 +20,19 @@ _engines: dict[tuple[str, str], Engine] = {}
 _evolved: set[tuple[str, str]] = set()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table of a ``table=True`` model (SQLModel's typing leaves ``__table__`` undeclared)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def engine_for(settings: Settings, service: str, tables: Iterable[type[SQLModel]]) -> Engine:
@@ -44,11 +50,11 @@ def engine_for(settings: Settings, service: str, tables: Iterable[type[SQLModel]
         else:
             engine = create_engine(url, pool_pre_ping=True)
         _engines[key] = engine
-    _create_tables(engine, [t.__table__ for t in tables])
+    _create_tables(engine, [_table(t) for t in tables])
     return engine
 
 
-def _create_tables(engine: Engine, tables: list, attempts: int = 5) -> None:
+def _create_tables(engine: Engine, tables: list[Table], attempts: int = 5) -> None:
     """``create_all`` that tolerates another process creating the same tables at the same moment
     (services starting together on one database): each CREATE is checked first, and one that
     loses the race is simply tried again, when the check then finds the table made."""
@@ -78,7 +84,7 @@ def add_missing_columns(engine: Engine, tables: Iterable[type[SQLModel]]) -> Non
     dropped or altered. Checked once per process and table.
     """
     for model in tables:
-        table = model.__table__
+        table = _table(model)
         key = (str(engine.url), table.name)
         if key in _evolved:
             continue

@@ -97,11 +97,11 @@ class CredentialType:
         """The claims every credential of this type must carry (those declared ``required``)."""
         return tuple(c.name for c in self.claims if c.required)
 
-    def missing_claims(self, claims: dict) -> list[str]:
+    def missing_claims(self, claims: dict[str, Any]) -> list[str]:
         """Every required claim absent from ``claims`` (``validate_claims`` stops at the first problem)."""
         return [name for name in self.required_claims() if claims.get(name) is None]
 
-    def validate_claims(self, claims: Any) -> dict:
+    def validate_claims(self, claims: Any) -> dict[str, Any]:
         """Check a claim set for this type; raise ``claims_invalid`` with the first problem.
 
         Returns the claims as they are to be kept: text (names, address fields) NFC-normalized
@@ -136,7 +136,7 @@ class CredentialType:
                 cleaned[claim.name] = clean_text(value, f"claim {claim.name!r}")
         return cleaned
 
-    def ordered(self, claims: dict) -> dict:
+    def ordered(self, claims: dict[str, Any]) -> dict[str, Any]:
         """``claims`` in the type's declared order (disclosures arrive shuffled), others last."""
         out: dict[str, Any] = {}
         for claim in self.claims:
@@ -148,7 +148,7 @@ class CredentialType:
                 out[claim.name] = value
         return out | {k: v for k, v in claims.items() if k not in out}
 
-    def label(self, path: list | tuple, lang: str = "en") -> str:
+    def label(self, path: list[Any] | tuple[Any, ...], lang: str = "en") -> str:
         """A claim path in words (``address.locality`` -> "Address: locality")."""
         claim = self.claim(str(path[0])) if path else None
         if claim is None:
@@ -157,7 +157,7 @@ class CredentialType:
         rest = [str(p).replace("_", " ") for p in path[1:]]
         return f"{head}: {'.'.join(rest)}" if rest else head
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {
             "type": self.name,
             "vct": self.vct,

@@ -18,14 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .reasons import Reason, SandboxError
 
@@ -42,19 +44,21 @@ class ErrorOut(BaseModel):
     error_description: str
 
 
-def _error_doc(description: str) -> dict:
+def _error_doc(description: str) -> dict[str, Any]:
     return {"model": ErrorOut, "description": description}
 
 
 # Documented on every route: what any request may get wrong whatever its owner.
-COMMON_ERRORS = {400: _error_doc("Malformed or invalid input, with its reason code"),
-                 404: _error_doc("No such resource"),
-                 413: _error_doc("The request body is larger than the service accepts"),
-                 422: _error_doc("Well-formed but unacceptable input (evidence, personal data)"),
-                 429: _error_doc("Too many failed attempts from this client: wait and retry")}
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error_doc("Malformed or invalid input, with its reason code"),
+    404: _error_doc("No such resource"),
+    413: _error_doc("The request body is larger than the service accepts"),
+    422: _error_doc("Well-formed but unacceptable input (evidence, personal data)"),
+    429: _error_doc("Too many failed attempts from this client: wait and retry")}
 # Documented on guarded routes (pctf.access.owner).
-AUTH_ERRORS = {401: _error_doc("No bearer token, or one this service does not know"),
-               403: _error_doc("A known token whose holder may not do this")}
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error_doc("No bearer token, or one this service does not know"),
+    403: _error_doc("A known token whose holder may not do this")}
 
 
 def error_response(reason: Reason | str, message: str, status_code: int = 400,
@@ -128,10 +132,10 @@ class _StrictRequest(Request):
 class StrictRoute(APIRoute):
     """Every route's JSON body goes through :func:`parse_json_body`."""
 
-    def get_route_handler(self):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def strict(request: Request):
+        async def strict(request: Request) -> Response:
             return await handler(_StrictRequest(request.scope, request.receive))
 
         return strict
@@ -140,11 +144,11 @@ class StrictRoute(APIRoute):
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, without reading them whole."""
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or ()).get(b"content-length")
@@ -159,7 +163,7 @@ class BodyLimit:
                 return await response(scope, receive, send)
         received = 0
 
-        async def counted():
+        async def counted() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -175,15 +179,15 @@ class BodyLimit:
 class AccessLog:
     """One line per request: method, route template, status, milliseconds."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started, status = time.perf_counter(), 500
 
-        async def sending(message) -> None:
+        async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -227,7 +231,7 @@ def _declare_bearer_scheme(app: FastAPI) -> None:
     """Guarded routes name the ``bearer`` security scheme (pctf.access.owner); declare it once."""
     generate = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
             schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
