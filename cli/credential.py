@@ -46,7 +46,10 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
             def issuer_keys(issuer: str) -> list[dict]:
                 # The sandbox's issuers from their own store (no server needed); others as published.
                 short_id = issuers.short_id_for(issuer)
-                return issuers.jwks(short_id)["keys"] if short_id else wallet.published_keys(issuer)
+                if short_id:
+                    return issuers.jwks(short_id)["keys"]
+                assert wallet is not None  # set below, before any status is read
+                return wallet.published_keys(issuer)
 
             wallet = WalletService(s, clock, http, status_source=LocalStatusSource(issuers, HttpStatusSource(http)),
                                    issuer_keys=issuer_keys)

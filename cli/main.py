@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
 from pctf.clock import SystemClock
+from pctf.jose import SigningKey
 from scenarios.i18n import t
 
 from .support import (ISSUER_HELP, GuardedGroup, Lang, fail, guarded, out, parse_json, read_holder_key,
@@ -160,7 +161,7 @@ def present(credential: str = typer.Argument("-", help="File holding the credent
     print(guarded(run))
 
 
-def _reveal_paths(credential: str, disclose: list[str]) -> list[tuple]:
+def _reveal_paths(credential: str, disclose: list[str]) -> list[tuple[str | int, ...]]:
     """The claim paths to reveal: every claim when none is named, else each named one, which must
     exist in the credential; a misspelt name would otherwise reveal nothing, silently. Array
     elements are named by their index (``nationalities.0``)."""
@@ -171,21 +172,22 @@ def _reveal_paths(credential: str, disclose: list[str]) -> list[tuple]:
     if not disclose:
         return [(name,) for name in claims]
     paths = {spec: _claim_path(claims, spec) for spec in disclose}
-    unknown = [spec for spec, path in paths.items() if path is None]
-    if unknown:
+    found = [path for path in paths.values() if path is not None]
+    if len(found) < len(paths):
+        unknown = [spec for spec, path in paths.items() if path is None]
         disclosable = sorted({".".join(str(p) for p in d.path) for d in placed})
         fail(f"bad_request: the credential has no claim {', '.join(unknown)}; "
              f"its disclosable claims: {', '.join(disclosable) or 'none'}")
-    return list(paths.values())
+    return found
 
 
-def _check_bound_to(credential: str, key) -> None:
+def _check_bound_to(credential: str, key: SigningKey) -> None:
     """Refuse a key the credential is not bound to (its ``cnf.jwk``): every verifier would reject
     the presentation, so say so now. A credential without a usable ``cnf`` is left to them."""
     from pctf import sdjwt
     from pctf.jose import public_jwk_only, thumbprint
 
-    cnf = sdjwt.SdJwt.parse(credential).payload.get("cnf")
+    cnf: Any = sdjwt.SdJwt.parse(credential).payload.get("cnf")
     try:
         bound = thumbprint(public_jwk_only(cnf["jwk"]))
     except (TypeError, KeyError, ValueError):
@@ -194,19 +196,19 @@ def _check_bound_to(credential: str, key) -> None:
         fail("bad_request: the credential is bound to another holder key (its cnf.jwk), not the one given")
 
 
-def _claim_path(claims: dict, spec: str) -> tuple | None:
+def _claim_path(claims: dict[str, Any], spec: str) -> tuple[str | int, ...] | None:
     """``address.locality`` as the path of a claim the credential holds, or None when it holds none."""
-    value: object = claims
-    path: list = []
+    value: Any = claims
+    path: list[str | int] = []
     for part in spec.split("."):
         if isinstance(value, dict) and part in value:
-            step: object = part
+            value = value[part]
+            path.append(part)
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            step = int(part)
+            value = value[int(part)]
+            path.append(int(part))
         else:
             return None
-        value = value[step]  # type: ignore[index]
-        path.append(step)
     return tuple(path)
 
 
@@ -224,7 +226,7 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
     from pctf.outbound import outbound_client
     from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
     from pctf.vocab import credential_type
-    from registry.client import LocalTrust
+    from registry.local_trust import LocalTrust
     from registry.service import RegistryService
     from verifier.engine import VerificationEngine
 
@@ -283,7 +285,7 @@ def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the au
         return
     table = Table("service", "method", "path", "owner")
     for r in rows:
-        table.add_row(r["service"], r["method"], r["path"], ", ".join(r["owners"]))
+        table.add_row(str(r["service"]), str(r["method"]), str(r["path"]), ", ".join(r["owners"]))
     out.print(table)
 
 

@@ -11,9 +11,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
@@ -37,7 +39,8 @@ SERVICE_NAME = "pctf-sandbox"
 class PathDispatcher:
     """Route by path prefix to ASGI apps; answers the lifespan protocol for all of them."""
 
-    def __init__(self, routes: list[tuple[str, object]], default: object, *, on_shutdown: tuple = ()) -> None:
+    def __init__(self, routes: list[tuple[str, FastAPI]], default: FastAPI, *,
+                 on_shutdown: tuple[Callable[[], object], ...] = ()) -> None:
         self.routes = routes
         self.default = default
         self.on_shutdown = on_shutdown  # the mounted apps' own shutdown work (their lifespans are not run)
@@ -111,9 +114,9 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
 SERVICES = ("registry", "issuers", "wallet", "verifier")
 
 
-def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict]:
+def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict[str, Any]]:
     """Each mounted service's OpenAPI document by service name, and the root app's as ``root``."""
-    documents: dict[str, dict] = {}
+    documents: dict[str, dict[str, Any]] = {}
     for prefix, app in dispatcher.routes:
         name = prefix.strip("/")
         if name in SERVICES and name not in documents:

@@ -14,7 +14,7 @@ import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, Literal, NoReturn, overload
 
 import typer
 from jwt.algorithms import get_default_algorithms
@@ -30,7 +30,7 @@ from pctf.settings import InsecureSetting, Settings
 try:  # typer carries its own copy of click (0.20 on); before, click itself
     from typer._click import exceptions as _click_errors
 except ImportError:  # pragma: no cover
-    from click import exceptions as _click_errors
+    from click import exceptions as _click_errors  # type: ignore[no-redef]
 
 out = Console()
 err = Console(stderr=True)
@@ -162,14 +162,22 @@ def read_json_file(path: Path, what: str) -> Any:
     return parse_json(_decode(_read_bytes(path, where), where), where)
 
 
-def read_holder_key(path: Path, *, private: bool) -> SigningKey | dict:
+@overload
+def read_holder_key(path: Path, *, private: Literal[True]) -> SigningKey: ...
+
+
+@overload
+def read_holder_key(path: Path, *, private: Literal[False]) -> dict[str, Any]: ...
+
+
+def read_holder_key(path: Path, *, private: bool) -> SigningKey | dict[str, Any]:
     """A holder key from a JWK file: the private :class:`SigningKey` (its algorithm fitting its
     curve) when ``private``, else the public JWK. Only key types a KB-JWT may be signed with
     are usable, and the key material must load, so a bad key is refused here, not half-way."""
     jwk = read_json_file(path, "holder key")
     if not isinstance(jwk, dict):
         fail(f"bad_request: the holder key file {path} must hold one JWK object")
-    alg = HOLDER_KEY_ALGS.get((jwk.get("kty"), jwk.get("crv")))
+    alg = HOLDER_KEY_ALGS.get((str(jwk.get("kty")), jwk.get("crv")))
     if alg is None:
         kind = " ".join(str(v) for v in (jwk.get("kty"), jwk.get("crv")) if v) or "no kty"
         fail(f"bad_request: the holder key in {path} is {kind}; accepted: {ACCEPTED_HOLDER_KEYS}")
@@ -211,7 +219,7 @@ class GuardedGroup(TyperGroup):
     """The command group of ``pctf-sandbox``: every subcommand runs inside its ``invoke``, so this
     is the one place an exception escaping a command becomes one line and an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's or click's Context, whichever typer bundles
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, BrokenPipeError):

@@ -13,7 +13,7 @@ from .jose import json_loads
 from .reasons import Reason, SandboxError
 
 
-def parse_link(value: str | dict, scheme: str, param: str) -> dict[str, Any]:
+def parse_link(value: str | dict[str, Any], scheme: str, param: str) -> dict[str, Any]:
     """A request or offer given as a JSON object, JSON text, or a ``scheme://?param=<json>`` link."""
     if isinstance(value, dict):
         return value

@@ -25,10 +25,11 @@ RESPONSE_MODE = "direct_post"
 CLIENT_ID_PREFIX = "redirect_uri:"
 
 FORMAT = "dc+sd-jwt"
-_MISSING = object()
+# A DCQL claim path: object keys (str), array indexes (int) or None for every element.
+ClaimPath = list[Any] | tuple[Any, ...]
 
 
-def claim_values(claims: Any, path: list | tuple) -> list:
+def claim_values(claims: Any, path: ClaimPath) -> list[Any]:
     """Every value at ``path`` (strings select object keys, integers array indexes, None all elements)."""
     if not isinstance(path, (list, tuple)):
         raise SandboxError(Reason.BAD_REQUEST, "a DCQL claim path must be an array")
@@ -46,13 +47,13 @@ def claim_values(claims: Any, path: list | tuple) -> list:
     return current
 
 
-def has_claim(claims: Any, path: list | tuple) -> bool:
+def has_claim(claims: Any, path: ClaimPath) -> bool:
     """Whether ``path`` holds a value; an object or array disclosed without any content does not
     count (nested selective disclosure can reveal an empty ``address``)."""
     return any(v != {} and v != [] for v in claim_values(claims, path))
 
 
-def validate_query(query: Any) -> dict:
+def validate_query(query: Any) -> dict[str, Any]:
     """Check the parts of a DCQL query the sandbox relies on; ``bad_request`` otherwise."""
     if not isinstance(query, dict) or not isinstance(query.get("credentials"), list) or not query["credentials"]:
         raise SandboxError(Reason.BAD_REQUEST, "dcql_query must hold a non-empty credentials array")
@@ -65,7 +66,7 @@ def validate_query(query: Any) -> dict:
     return query
 
 
-def validate_credential_query(cq: Any) -> dict:
+def validate_credential_query(cq: Any) -> dict[str, Any]:
     """One credential query: an id, our format, ``meta.vct_values`` strings, claims with paths."""
     if not isinstance(cq, dict) or not isinstance(cq.get("id"), str) or not cq["id"]:
         raise SandboxError(Reason.BAD_REQUEST, "each DCQL credential query needs an id")
@@ -85,11 +86,11 @@ def validate_credential_query(cq: Any) -> dict:
     return cq
 
 
-def requested_paths(credential_query: dict) -> list[tuple]:
+def requested_paths(credential_query: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [tuple(c["path"]) for c in credential_query.get("claims", []) or []]
 
 
-def matches(credential_query: dict, vct: str, claims: dict) -> bool:
+def matches(credential_query: dict[str, Any], vct: str, claims: dict[str, Any]) -> bool:
     """Whether a credential of ``vct`` with these ``claims`` can answer ``credential_query``
     (``bad_request`` when the credential query itself is malformed)."""
     validate_credential_query(credential_query)

@@ -90,7 +90,7 @@ class VerificationEngine:
             raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
         source = {"trust_list": "the registry's signed trust list (registry unreachable)",
                   "recognition": f"{answer.raw.get('recognized_authority_id')}, a framework the registry recognizes",
-                  }.get(answer.raw.get("source"), "registry")
+                  }.get(str(answer.raw.get("source")), "registry")
         result.passed("issuer_authorized", f"{source}: authorized to issue {ctype.name if ctype else vct} "
                                            f"up to LoA {answer.assurance_level} at issuance time")
 
@@ -110,7 +110,7 @@ class VerificationEngine:
             result.passed("credential_status", "valid in the issuer's status list")
         result.claims = checked.subject_claims
 
-    def verify_presentation(self, policy: Policy, vp_token: dict, *, aud: str, nonce: str,
+    def verify_presentation(self, policy: Policy, vp_token: object, *, aud: str, nonce: str,
                             verifier: str) -> Verdict:
         """Verify an OpenID4VP ``vp_token`` (keyed by DCQL credential query id) against ``policy``."""
         checks: list[Check] = []

@@ -110,47 +110,47 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
     install(app, service.identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.put("/wallet/{wallet_id}", status_code=201, **documented(owner(Role.PUBLIC), 409))
-    def create(wallet_id: str) -> OpenedWalletOut:
+    @app.put("/wallet/{wallet_id}", response_model=OpenedWalletOut, status_code=201, **documented(owner(Role.PUBLIC), 409))
+    def create(wallet_id: str) -> Any:
         """Open a wallet. The answer carries the holder's API token, shown this once: every other
         route of this wallet needs it as a bearer token."""
         return service.create(wallet_id)
 
-    @app.get("/wallet/{wallet_id}", **HOLDER)
-    def wallet(wallet_id: str) -> WalletOut:
+    @app.get("/wallet/{wallet_id}", response_model=WalletOut, **HOLDER)
+    def wallet(wallet_id: str) -> Any:
         """The wallet's public holder key."""
         return {"id": wallet_id, "holder_jwk": service.holder_key(wallet_id).public_jwk}
 
-    @app.get("/wallet/{wallet_id}/credentials", **HOLDER_OUTBOUND)
-    def credentials(wallet_id: str) -> list[CredentialOut]:
+    @app.get("/wallet/{wallet_id}/credentials", response_model=list[CredentialOut], **HOLDER_OUTBOUND)
+    def credentials(wallet_id: str) -> Any:
         return service.credentials(wallet_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew", **HOLDER_OUTBOUND)
-    def renew(wallet_id: str, credential_id: int) -> ReplacedOut:
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/renew", response_model=ReplacedOut, **HOLDER_OUTBOUND)
+    def renew(wallet_id: str, credential_id: int) -> Any:
         """Renew a credential that expires soon or has expired, over OpenID4VCI; the old one is kept as replaced."""
         return service.renew(wallet_id, credential_id)
 
-    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue", **HOLDER_OUTBOUND)
-    def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> ReplacedOut:
+    @app.post("/wallet/{wallet_id}/credentials/{credential_id}/reissue", response_model=ReplacedOut, **HOLDER_OUTBOUND)
+    def reissue(wallet_id: str, credential_id: int, body: ReissueIn) -> Any:
         """Have a credential re-issued with changes (address; name with evidence); the old one is kept as replaced."""
         return service.reissue(wallet_id, credential_id, body.changes, body.evidence)
 
-    @app.post("/wallet/{wallet_id}/offers", **HOLDER_OUTBOUND)
-    def accept_offer(wallet_id: str, body: OfferIn) -> list[CredentialOut]:
+    @app.post("/wallet/{wallet_id}/offers", response_model=list[CredentialOut], **HOLDER_OUTBOUND)
+    def accept_offer(wallet_id: str, body: OfferIn) -> Any:
         return service.accept_offer(wallet_id, body.offer, body.tx_code)
 
-    @app.post("/wallet/{wallet_id}/presentations", **HOLDER_OUTBOUND)
-    def review(wallet_id: str, body: RequestIn) -> ReviewOut:
+    @app.post("/wallet/{wallet_id}/presentations", response_model=ReviewOut, **HOLDER_OUTBOUND)
+    def review(wallet_id: str, body: RequestIn) -> Any:
         """Show the holder what a relying party asks for; nothing is sent until she decides."""
         return service.review_request(wallet_id, body.request)
 
-    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision", **HOLDER_OUTBOUND)
-    def decide(wallet_id: str, request_id: str, body: DecisionIn) -> DecisionOut:
+    @app.post("/wallet/{wallet_id}/presentations/{request_id}/decision", response_model=DecisionOut, **HOLDER_OUTBOUND)
+    def decide(wallet_id: str, request_id: str, body: DecisionIn) -> Any:
         """Approve (with the ``review_hash`` of what was shown) or decline a reviewed request."""
         return service.respond(wallet_id, request_id, approve=body.approve, review_hash=body.review_hash)
 
-    @app.get("/wallet/{wallet_id}/consents", **HOLDER)
-    def consents(wallet_id: str) -> list[ConsentOut]:
+    @app.get("/wallet/{wallet_id}/consents", response_model=list[ConsentOut], **HOLDER)
+    def consents(wallet_id: str) -> Any:
         return service.consents(wallet_id)
 
     return app

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf import oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
@@ -124,9 +124,10 @@ class WalletService:
                     keys[row.issuer] = self.issuer_keys(row.issuer)
                 except SandboxError:
                     keys[row.issuer] = None
-            if not keys[row.issuer]:
+            issuer_keys = keys[row.issuer]
+            if not issuer_keys:
                 return "unknown"
-            value = self.status.status(ref, keys[row.issuer])
+            value = self.status.status(ref, issuer_keys)
         except SandboxError:
             return "unknown"
         if value == statuslist.VALID:
@@ -244,7 +245,7 @@ class WalletService:
             raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} answered without a credential offer")
         received = self.accept_offer(wallet_id, offer["credential_offer"], offer.get("tx_code"))
         with Session(self.db) as session:
-            stored = session.get(WalletCredential, credential_id)
+            stored = session.get_one(WalletCredential, credential_id)
             stored.replaced_by = received[0]["id"]
             stored.replaced_at = self.clock.now()
             session.add(stored)
@@ -294,7 +295,7 @@ class WalletService:
     def _rows(self, wallet_id: str) -> list[WalletCredential]:
         with Session(self.db) as session:
             return list(session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
-                                     .order_by(WalletCredential.id)).all())
+                                     .order_by(col(WalletCredential.id))).all())
 
     def respond(self, wallet_id: str, request_id: str, *, approve: bool, review_hash: str | None = None) -> dict:
         """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), then record the holder's decision.
@@ -328,7 +329,7 @@ class WalletService:
         body = checked_json(send(self.http, "POST", req["response_uri"], data=form))
         decision = "approved" if approve else "declined"
         with Session(self.db) as session:
-            pending = session.get(PendingPresentation, request_id)
+            pending = session.get_one(PendingPresentation, request_id)
             pending.status = decision
             session.add(pending)
             session.add(Consent(wallet_id=wallet_id, client_id=req["client_id"], response_uri=req["response_uri"],
@@ -340,7 +341,7 @@ class WalletService:
     def consents(self, wallet_id: str) -> list[dict]:
         self.holder_key(wallet_id)
         with Session(self.db) as session:
-            rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(Consent.id)).all()
+            rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(col(Consent.id))).all()
             return [{"id": r.id, "verifier": r.client_id, "decision": r.decision, "disclosed": r.disclosed,
                      "decided_at": as_utc(r.decided_at).isoformat()} for r in rows]
 
