@@ -92,9 +92,9 @@ from pctf.clock import FrozenClock, SystemClock  # noqa: E402
 from pctf.jose import b64u_decode, generate_key  # noqa: E402
 from pctf.settings import Settings  # noqa: E402
 from pctf.storage import dispose_all  # noqa: E402
+from pctf.trqp import iso_z  # noqa: E402
 from pctf.vocab import CREDENTIAL_TYPES  # noqa: E402
 from registry.models import Authorization, Entity, StatusEvent  # noqa: E402
-from registry.rules import iso_z  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list  # noqa: E402
 from cli.stack import bootstrap, free_port  # noqa: E402
@@ -203,7 +203,7 @@ def seed_via_api(service: RegistryService, spec: IssuerSpec) -> None:
 def seed_bulk(service: RegistryService, specs: list[IssuerSpec], recorded_at: datetime) -> dict[str, int]:
     """The rows :func:`seed_via_api` would write (audit log aside), in three bulk INSERTs."""
     entities, auths, events = [], [], []
-    with Session(service.engine) as session:
+    with Session(service.db) as session:
         next_auth = (session.exec(select(func.max(Authorization.id))).one() or 0) + 1
         next_event = (session.exec(select(func.max(StatusEvent.id))).one() or 0) + 1
 
@@ -252,7 +252,7 @@ def shape(value: object) -> object:
 
 
 def store_counts(service: RegistryService) -> dict[str, int]:
-    with Session(service.engine) as session:
+    with Session(service.db) as session:
         return {name: session.exec(select(func.count()).select_from(model)).one()
                 for name, model in (("entities", Entity), ("authorizations", Authorization),
                                     ("status_events", StatusEvent))}

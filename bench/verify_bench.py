@@ -80,9 +80,9 @@ from pctf.clock import FrozenClock  # noqa: E402
 from pctf.jose import generate_key  # noqa: E402
 from pctf.settings import Settings  # noqa: E402
 from pctf.storage import dispose_all  # noqa: E402
-from pctf.trust import AuthorizationAnswer  # noqa: E402
+from pctf.trqp import AuthorizationAnswer  # noqa: E402
 from pctf.vocab import credential_type  # noqa: E402
-from registry.client import LocalTrust  # noqa: E402
+from registry.local_trust import LocalTrust  # noqa: E402
 from registry.service import RegistryService  # noqa: E402
 from scenarios.personas import SASHA, SASHA_BUSINESS  # noqa: E402
 from cli.stack import bootstrap  # noqa: E402

@@ -1,6 +1,6 @@
 """The issuers' status lists as a :class:`pctf.statuslist.StatusSource`, read from their own store.
 
-For the command line, which verifies with no server running (as :class:`registry.client.LocalTrust`
+For the command line, which verifies with no server running (as :class:`registry.local_trust.LocalTrust`
 answers for the registry): a status list URI of one of this sandbox's issuers is answered by
 :meth:`issuers.service.IssuerService.status_list_token`, exactly the token the issuers' HTTP
 endpoint would serve; any other URI goes to ``fallback`` (HTTP), or is unavailable.

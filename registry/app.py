@@ -29,7 +29,8 @@ from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import service_app
 
-from .service import FINAL_STATES, RegistryService
+from .onboarding import FINAL_STATES
+from .service import RegistryService
 from .trust_list import MEDIA_TYPE
 from .validation import MAX_ID
 

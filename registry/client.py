@@ -1,55 +1,40 @@
-"""Two ways to ask the registry, one answer: :class:`RegistryClient` over HTTP and
-:class:`LocalTrust` in-process. Both are :class:`pctf.trust.TrustSource` implementations and
-both end up in :meth:`registry.service.RegistryService.authorization_query`: the query is built
-by :func:`trqp_query` and the answer read by :func:`answer_from_trqp`, whichever way it travels.
+"""The registry as a verifier reaches it: :class:`RegistryClient`, a read-only
+:class:`pctf.trust.TrustSource` over HTTP.
+
+It asks TRQP questions (:mod:`pctf.trqp`) and reads entity records (keys, key events), follows
+the recognitions of other frameworks, and answers from the registry's signed snapshot when the
+registry cannot be reached. It imports nothing of the registry's write side (store, tables,
+governance), so a verifier loads it alone; :mod:`registry.governance_client` adds the writes.
 """
 from __future__ import annotations
 
 import copy
-import json
+import dataclasses
 import logging
-import os
-import threading
-import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
+from pctf import trqp
 from pctf.clock import Clock, SystemClock, as_utc
 from pctf.http import checked_json
 from pctf.reasons import Reason, SandboxError
-from pctf.trust import AuthorizationAnswer, answer_from_trqp
 from pctf.vocab import credential_type
 
 from . import rules
-from .rules import iso_z
-from .service import RegistryService
-from .trust_list import SnapshotTrust, TrustList, verify_trust_list
+from .answer_cache import AnswerCache
+from .trust_list import SnapshotTrust, TrustList
+from .trust_list_keeper import TrustListKeeper
 
 log = logging.getLogger("pctf.registry.client")
 
 DEFAULT_TTL_SECONDS = 60.0
 DEFAULT_SNAPSHOT_REFRESH_SECONDS = 300.0
-MAX_CACHE_ENTRIES = 4096
 
-
-def trqp_query(entity_id: str, authority_id: str, action: str, resource: str, *, at: datetime,
-               assurance_level: int | None = None) -> dict:
-    """A TRQP v2 authorization query body. ``at`` is sent to the whole second: validity periods
-    are stored at that precision, so the verdict is the same and answers can be cached per second."""
-    context: dict = {"time": iso_z(as_utc(at).replace(microsecond=0))}
-    if assurance_level is not None:
-        context["assurance_level"] = assurance_level
-    return {"entity_id": entity_id, "authority_id": authority_id, "action": action, "resource": resource,
-            "context": context}
-
-
-def _decision(status: str, decision: dict) -> dict:
-    body = {"status": status, **decision}
-    if isinstance(body.get("effective_from"), datetime):
-        body["effective_from"] = iso_z(body["effective_from"])
-    return {k: v for k, v in body.items() if v is not None}
+T = TypeVar("T")
 
 
 def _vct_or_same(resource: str) -> str:
@@ -68,45 +53,36 @@ class RegistryClient:
     cached: a newly accredited issuer is accepted at once, while a suspension takes effect
     within the TTL (``clear_cache()`` makes it immediate; ``ttl_seconds=0`` disables caching).
 
-    The client also keeps the registry's signed snapshot, refreshed every
-    ``snapshot_refresh_seconds`` while the registry answers. When the registry cannot be
+    The client also keeps the registry's signed snapshot (:class:`TrustListKeeper`), refreshed
+    every ``snapshot_refresh_seconds`` while the registry answers. When the registry cannot be
     reached, the question is answered from that snapshot (same rules, see
     :class:`registry.trust_list.SnapshotTrust`) until it expires; then ``trust_list_expired``.
     ``anchor_jwks`` is the registry's public key set; when None, the key the registry
-    publishes at first contact is pinned (and kept in ``state_dir`` with the latest snapshot,
-    so a verifier restarted while the registry is down still has both).
+    publishes at first contact is pinned (and kept in ``state_dir`` with the latest snapshot).
     """
 
     def __init__(self, base_url: str, http: httpx.Client, authority_id: str, *,
                  ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock | None = None,
-                 anchor_jwks: dict | None = None, state_dir: Path | None = None,
+                 anchor_jwks: dict[str, Any] | None = None, state_dir: Path | None = None,
                  snapshot_refresh_seconds: float = DEFAULT_SNAPSHOT_REFRESH_SECONDS) -> None:
         self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.api_url = f"{self.base_url}/registry"  # where the TRQP and registry endpoints live
-        self._frameworks: dict[str, RegistryClient] = {}
         self.http = http
         self.authority_id = authority_id
         self.ttl_seconds = ttl_seconds
         self.snapshot_refresh_seconds = snapshot_refresh_seconds
-        self._cache: dict[tuple, tuple[float, object]] = {}
-        self._lock = threading.Lock()
-        self._state_dir = state_dir
-        self._anchor = anchor_jwks or self._load_state("registry-anchor.json", json.loads)
-        self._snapshot: TrustList | None = None
-        self._snapshot_checked: float | None = None  # clock time of the last refresh attempt
-        saved = self._load_state("trust-list.jwt", str.strip)
-        if saved and self._anchor:
-            try:
-                self._snapshot = verify_trust_list(saved, self._anchor, authority_id=authority_id)
-            except SandboxError:
-                log.warning("ignoring the saved trust list: it does not verify with the registry's key")
+        self.cache = AnswerCache(ttl_seconds)
+        self.snapshots = TrustListKeeper(authority_id, lambda path: self._send("GET", path), self.clock,
+                                         anchor_jwks=anchor_jwks, state_dir=state_dir,
+                                         refresh_seconds=snapshot_refresh_seconds)
+        self._frameworks: dict[str, RegistryClient] = {}
 
     # -- TrustSource -------------------------------------------------------------------
     # An entity this registry does not know may belong to another trust framework that it
     # recognizes (TRQP recognition): then the keys and the authorization come from that
     # framework's registry, and only for (action, resource) pairs the recognition covers.
-    def issuer_jwks(self, entity_id: str) -> dict | None:
+    def issuer_jwks(self, entity_id: str) -> dict[str, Any] | None:
         record = self._answer(lambda: self._record(entity_id))
         if isinstance(record, SnapshotTrust):
             return record.issuer_jwks(entity_id)
@@ -127,7 +103,7 @@ class RegistryClient:
         return rules.key_state(record, kid, as_utc(at), self.clock.now())
 
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
+                      assurance_level: int | None = None) -> trqp.AuthorizationAnswer:
         answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level))
         if isinstance(answer, SnapshotTrust):
             return answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
@@ -136,32 +112,30 @@ class RegistryClient:
         return answer
 
     # -- recognized frameworks ---------------------------------------------------------------
-    def recognitions(self) -> list[dict]:
+    def recognitions(self) -> list[dict[str, Any]]:
         """The frameworks this registry recognizes."""
-        cached = self._cached(("recognitions",))
+        cached = self.cache.get(("recognitions",))
         if cached is None:
             cached = checked_json(self._send("GET", "recognitions"))
             if not isinstance(cached, list):
                 raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's recognitions are not a list",
                                    status_code=502)
             if cached:  # like answers, only a positive list is kept: a new recognition counts at once
-                self._store(("recognitions",), cached)
+                self.cache.put(("recognitions",), cached)
         return cached  # type: ignore[return-value]
 
     def recognized(self, authority_id: str, action: str, resource: str, *, at: datetime) -> bool:
         """TRQP ``recognition``: does this registry recognize ``authority_id`` for (action, resource) at ``at``?"""
-        body = trqp_query(authority_id, self.authority_id, action, resource, at=at)
-        body["context"].pop("assurance_level", None)
+        body = trqp.recognition_query(authority_id, self.authority_id, action, resource, at=at)
         key = ("recognition", authority_id, action, resource, body["context"]["time"])
-        if self._cached(key):
+        if self.cache.get(key):
             return True
-        answer = checked_json(self._send("POST", "recognition", json=body))
-        if answer.get("recognized") is True:
-            self._store(key, True)
+        if trqp.read_recognition_answer(checked_json(self._send("POST", "recognition", json=body))):
+            self.cache.put(key, True)
             return True
         return False
 
-    def framework(self, authority_id: str) -> "RegistryClient":
+    def framework(self, authority_id: str) -> RegistryClient:
         """A client of another framework's registry, whose TRQP endpoints live under its authority id."""
         found = self._frameworks.get(authority_id)
         if found is None:
@@ -180,7 +154,7 @@ class RegistryClient:
                                   and (action is None or r["action"] == action)
                                   and (resource is None or r["resource"] == _vct_or_same(resource))))
 
-    def _framework_of(self, entity_id: str) -> "RegistryClient | None":
+    def _framework_of(self, entity_id: str) -> RegistryClient | None:
         """The recognized framework whose registry knows ``entity_id``, if any."""
         for authority in self._candidates():
             try:
@@ -191,7 +165,7 @@ class RegistryClient:
         return None
 
     def _recognized_authorization(self, entity_id: str, action: str, resource: str, at: datetime,
-                                  loa: int | None) -> AuthorizationAnswer | None:
+                                  loa: int | None) -> trqp.AuthorizationAnswer | None:
         for authority in self._candidates(action, resource):
             try:
                 # Recognition is a decision about the other framework as it stands now: what that
@@ -205,29 +179,29 @@ class RegistryClient:
                 continue
             if answer.status == "unknown_entity":
                 continue
-            raw = {**answer.raw, "recognized_authority_id": authority, "source": "recognition"}
-            return AuthorizationAnswer(answer.entity_id, answer.action, answer.resource, answer.authorized,
-                                       answer.status, answer.assurance_level, answer.valid_from, answer.valid_until,
-                                       f"{answer.message} (under {authority}, a framework {self.authority_id} "
-                                       "recognizes)", raw)
+            return dataclasses.replace(
+                answer, message=f"{answer.message} (under {authority}, a framework {self.authority_id} recognizes)",
+                raw={**answer.raw, "recognized_authority_id": authority, "source": "recognition"})
         return None
 
-    def _answer(self, live):
+    # -- live answers, or the snapshot -------------------------------------------------------
+    def _answer(self, live: Callable[[], T]) -> T | SnapshotTrust:
         """``live()``, or the snapshot's trust source when the registry cannot be reached."""
         try:
             result = live()
         except SandboxError as exc:
-            if exc.reason != Reason.REGISTRY_UNAVAILABLE or self._snapshot is None:
+            fallback = self.snapshots.fallback()
+            if exc.reason != Reason.REGISTRY_UNAVAILABLE or fallback is None:
                 raise
-            return SnapshotTrust(self._snapshot, self.clock)
-        self._refresh_snapshot_if_due()
+            return fallback
+        self.snapshots.refresh_if_due()
         return result
 
-    def _record(self, entity_id: str) -> dict | None:
+    def _record(self, entity_id: str) -> dict[str, Any] | None:
         """The entity's record, cached; None when the registry does not know it (not cached either:
         an issuer accredited a moment later counts at once)."""
         key = ("entity", entity_id)
-        cached = self._cached(key)
+        cached = self.cache.get(key)
         if cached is None:
             try:
                 cached = self.entity(entity_id)
@@ -235,115 +209,43 @@ class RegistryClient:
                 if exc.reason == Reason.NOT_FOUND:
                     return None
                 raise
-            self._store(key, cached)
+            self.cache.put(key, cached)
         return cached  # type: ignore[return-value]
 
     def _authorization(self, entity_id: str, action: str, resource: str, at: datetime,
-                       assurance_level: int | None) -> AuthorizationAnswer:
-        body = trqp_query(entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level)
+                       assurance_level: int | None) -> trqp.AuthorizationAnswer:
+        body = trqp.authorization_query(entity_id, self.authority_id, action, resource, at=at,
+                                        assurance_level=assurance_level)
         key = ("authorization", entity_id, action, resource, body["context"]["time"], assurance_level)
-        cached = self._cached(key)
+        cached = self.cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        answer = answer_from_trqp(checked_json(self._send("POST", "authorization", json=body)))
+        answer = trqp.read_authorization_answer(checked_json(self._send("POST", "authorization", json=body)))
         if answer.authorized:
-            self._store(key, answer)
+            self.cache.put(key, answer)
         return answer
 
-    # -- the snapshot ----------------------------------------------------------------------
     @property
     def trust_list(self) -> TrustList | None:
         """The latest verified snapshot this client holds, if any."""
-        return self._snapshot
+        return self.snapshots.latest
 
     def refresh_trust_list(self) -> TrustList:
-        """Fetch, verify and keep the registry's snapshot now; pins the registry's key on first use.
-
-        A snapshot that does not verify is refused (``trust_list_invalid``) and the one held
-        before is kept.
-        """
-        if self._anchor is None:
-            anchor = checked_json(self._send("GET", "jwks"))
-            if not isinstance(anchor, dict) or not isinstance(anchor.get("keys"), list):
-                raise SandboxError(Reason.TRUST_LIST_INVALID, "the registry's JWKS is not a key set", status_code=502)
-            self._anchor = anchor
-            self._save_state("registry-anchor.json", json.dumps(anchor))
-        response = self._send("GET", "trust-list")
-        if response.status_code != 200:
-            raise SandboxError(Reason.REGISTRY_UNAVAILABLE, f"the registry refused its trust list "
-                                                            f"(HTTP {response.status_code})", status_code=503)
-        snapshot = verify_trust_list(response.text.strip(), self._anchor, authority_id=self.authority_id)
-        self._snapshot = snapshot
-        self._save_state("trust-list.jwt", snapshot.token)
-        return snapshot
-
-    def _refresh_snapshot_if_due(self) -> None:
-        now = self.clock.now().timestamp()
-        if self._snapshot_checked is not None and now - self._snapshot_checked < self.snapshot_refresh_seconds:
-            return
-        self._snapshot_checked = now
-        try:
-            self.refresh_trust_list()
-        except SandboxError as exc:  # live answers keep working; the old snapshot stays
-            log.warning("could not refresh the trust list: %s", exc)
-
-    def _load_state(self, name: str, parse):
-        if self._state_dir is None:
-            return None
-        try:
-            return parse((self._state_dir / name).read_text())
-        except (OSError, ValueError):
-            return None
-
-    def _save_state(self, name: str, text: str) -> None:
-        """Write atomically (a crash leaves the old file or the new one, never half of one)."""
-        if self._state_dir is None:
-            return
-        self._state_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._state_dir / f".{name}.tmp"
-        tmp.write_text(text)
-        os.replace(tmp, self._state_dir / name)
+        """Fetch, verify and keep the registry's snapshot now (see :meth:`TrustListKeeper.refresh`)."""
+        return self.snapshots.refresh()
 
     # -- reads -------------------------------------------------------------------------
-    def entity(self, entity_id: str) -> dict:
+    def entity(self, entity_id: str) -> dict[str, Any]:
         """The entity with keys and authorizations; ``SandboxError(NOT_FOUND)`` when unknown."""
         return checked_json(self._send("GET", "entity", params={"entity_id": entity_id}))
 
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         return checked_json(self._send("GET", "metadata"))
 
-    # -- governance writes (each clears the cache: the caller expects to see its change) --
-    def upsert_entity(self, entity_id: str, *, name: str, jurisdiction: str, role: str, jwks: dict,
-                      token: str) -> dict:
-        body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "role": role, "jwks": jwks}
-        return self._write("POST", "entities", token, json=body)
-
-    def authorize(self, entity_id: str, *, action: str = "issue", resource: str, assurance_level: int,
-                  valid_from: datetime | None = None, valid_until: datetime | None = None, token: str) -> dict:
-        body = {"entity_id": entity_id, "action": action, "resource": resource, "assurance_level": assurance_level,
-                "valid_from": iso_z(valid_from), "valid_until": iso_z(valid_until)}
-        return self._write("POST", "authorizations", token, json={k: v for k, v in body.items() if v is not None})
-
-    def set_authorization_status(self, auth_id: int, status: str, *, token: str, **decision) -> dict:
-        """``decision``: ``reason``, ``effective_from`` (datetime) and ``retroactive``, as the service takes them."""
-        return self._write("PATCH", f"authorizations/{auth_id}", token, json=_decision(status, decision))
-
-    def set_entity_status(self, entity_id: str, status: str, *, token: str, **decision) -> dict:
-        return self._write("PATCH", "entity/status", token, params={"entity_id": entity_id},
-                           json=_decision(status, decision))
-
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self.cache.clear()
 
-    # -- plumbing ------------------------------------------------------------------------
-    def _write(self, method: str, path: str, token: str, **kwargs) -> dict:
-        try:
-            return checked_json(self._send(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs))
-        finally:
-            self.clear_cache()
-
-    def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; an unreachable or failing registry is ``registry_unavailable`` (503)."""
         try:
             response = self.http.request(method, f"{self.api_url}/{path}", **kwargs)
@@ -356,57 +258,3 @@ class RegistryClient:
                                f"the trust registry at {self.api_url} failed (HTTP {response.status_code})",
                                status_code=503)
         return response
-
-    def _cached(self, key: tuple) -> object | None:
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is None:
-                return None
-            if time.monotonic() >= hit[0]:
-                del self._cache[key]
-                return None
-            return hit[1]
-
-    def _store(self, key: tuple, value: object) -> None:
-        if self.ttl_seconds <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if len(self._cache) >= MAX_CACHE_ENTRIES:
-                # Keys carry the second asked about, so a busy verifier keeps adding new ones:
-                # drop what has expired, and everything if that is not enough.
-                self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
-                if len(self._cache) >= MAX_CACHE_ENTRIES:
-                    self._cache.clear()
-            self._cache[key] = (now + self.ttl_seconds, value)
-
-
-class LocalTrust:
-    """The registry's own store as a :class:`pctf.trust.TrustSource` (command line, no server)."""
-
-    def __init__(self, service: RegistryService) -> None:
-        self.service = service
-
-    def issuer_jwks(self, entity_id: str) -> dict | None:
-        record = self._record(entity_id)
-        return None if record is None else record["jwks"]
-
-    def key_state(self, entity_id: str, kid: str | None, *, at: datetime) -> tuple[str, str]:
-        record = self._record(entity_id)
-        if record is None:
-            return "compromised", f"{entity_id} is not registered"
-        return rules.key_state(record, kid, as_utc(at), self.service.clock.now())
-
-    def _record(self, entity_id: str) -> dict | None:
-        try:
-            return self.service.entity(entity_id)
-        except SandboxError as exc:
-            if exc.reason == Reason.NOT_FOUND:
-                return None
-            raise
-
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
-        body = trqp_query(entity_id, self.service.authority_id, action, resource, at=at,
-                          assurance_level=assurance_level)
-        return answer_from_trqp(self.service.authorization_query(body))

@@ -14,27 +14,27 @@ checked (URLs, key ids, claim names), never claim values.
 :class:`ConformanceReport`. A failing issuer never raises: each failure is recorded with the
 evidence seen (URLs fetched, values read, what was wrong) and a reason code, and a check that
 needs a failed one is recorded as skipped. Everything goes through the kernel: :mod:`pctf.http`
-for requests, :mod:`pctf.jose` and :mod:`pctf.sdjwt` for tokens, :mod:`pctf.oid4vci` for
-issuance.
+for requests, :mod:`pctf.oid4vci` for issuance, :func:`pctf.sdjwt_vc.check_credential` (the
+check every verifier runs) for the test credential and :mod:`pctf.statuslist` for its status list.
 """
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
-from pctf import sdjwt, statuslist
+from pctf import oid4vci, sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.http import send, well_known_url
-from pctf.jose import Jws, SigningKey, generate_key, has_private_parts, thumbprint
+from pctf.jose import SigningKey, generate_key, has_private_parts
 from pctf.reasons import Reason, SandboxError
+from pctf.sdjwt_vc import CheckedCredential, KeyBinding, check_credential
+from pctf.trqp import iso_z
 from pctf.vocab import type_for_vct
-from pctf import oid4vci
 
-from .rules import iso_z
 from .validation import validate_jwks
 
 SD_JWT_VC_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # the second is the draft's earlier name, still accepted
@@ -75,7 +75,8 @@ class ConformanceReport:
         return next(c for c in self.checks if c.id == check_id)
 
     def as_dict(self) -> dict:
-        return {"issuer": self.issuer, "ran_at": self.ran_at, "passed": self.passed, "pctf_types": list(self.pctf_types),
+        return {"issuer": self.issuer, "ran_at": self.ran_at, "passed": self.passed,
+                "pctf_types": list(self.pctf_types),
                 "jwks": self.jwks, "checks": [c.as_dict() for c in self.checks]}
 
 
@@ -141,30 +142,6 @@ def _describe_key(jwk: object) -> str:
         return f"not a JWK object: {str(jwk)[:40]!r}"
     private = ", WITH PRIVATE MEMBERS" if has_private_parts(jwk) else ""
     return f"kid {jwk.get('kid', '(none)')!r}: {jwk.get('kty')}/{jwk.get('crv')}{private}"
-
-
-def _verify_with_published_key(jws: Jws, keys: list[dict], what: str) -> dict:
-    """The published key that verifies ``jws``: the one its ``kid`` names, or any when it names none."""
-    try:
-        return jws.verify_with_any(keys, whose=f"the published keys ({', '.join(k['kid'] for k in keys)})")
-    except SandboxError as exc:
-        raise SandboxError(exc.reason, f"the {what}: {exc.message}") from None
-
-
-def _thumbprint(jwk: dict) -> str | None:
-    try:
-        return thumbprint(jwk)
-    except (ValueError, KeyError):
-        return None
-
-
-def _numeric(claims: dict, name: str) -> float | None:
-    value = claims.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise SandboxError(Reason.CLAIMS_INVALID, f"{name} is {value!r}, not a NumericDate")
-    return value
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -259,46 +236,42 @@ def _test_issuance(run: _Run, evidence: list[str]) -> None:
 
 
 def _credential_verifies(run: _Run, evidence: list[str]) -> None:
-    """Each credential verifies as a verifier would check it, and the test wallet can present it."""
+    """Each credential passes the one credential check a verifier runs (:func:`pctf.sdjwt_vc.check_credential`)
+    against the published keys, and so does a key-binding presentation of it by the test wallet."""
+    assert run.holder is not None  # test_issuance, which this check needs, made it
     now = run.clock.timestamp()
-    holder = run.holder.public_jwk
     for received in run.received:
         label = received.configuration_id
-        sd = sdjwt.SdJwt.parse(received.credential)
-        if sd.kb_jwt:
-            raise SandboxError(Reason.MALFORMED_PRESENTATION, f"{label}: an issued credential must not carry a key binding JWT")
-        sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
-        key = _verify_with_published_key(sd.jws, run.keys, f"{label} credential")
-        evidence.append(f"{label}: typ {sd.header.get('typ')}, {sd.header.get('alg')}, "
-                        f"signature verifies with published key {key['kid']}")
-        claims, placed = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
-        if claims.get("iss") != run.issuer:
-            raise _Failed(Reason.ISSUER_MISMATCH, f"{label}: iss is {claims.get('iss')!r}, expected {run.issuer!r}")
-        cnf = claims["cnf"].get("jwk") if isinstance(claims.get("cnf"), dict) else None
-        if not isinstance(cnf, dict) or _thumbprint(cnf) != thumbprint(holder):
-            raise SandboxError(Reason.HOLDER_KEY_MISSING, f"{label}: cnf.jwk is not the test wallet's key {run.holder.kid}")
-        iat, exp, nbf = _numeric(claims, "iat"), _numeric(claims, "exp"), _numeric(claims, "nbf")
-        if iat is None:
-            raise SandboxError(Reason.REQUIRED_CLAIM_MISSING, f"{label}: no iat (verifiers judge authorization at issuance time)")
-        if iat > now + run.leeway or (nbf is not None and nbf > now + run.leeway):
-            raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, f"{label}: iat/nbf lie in the future")
-        if exp is not None and (exp <= now or exp <= iat):
-            raise SandboxError(Reason.CREDENTIAL_EXPIRED,
-                               f"{label}: exp {from_timestamp(exp).isoformat()} is not after now and after iat")
-        vct = claims.get("vct")
-        if vct != run.vcts.get(received.configuration_id):
-            raise SandboxError(Reason.VCT_UNEXPECTED, f"{label}: vct {vct!r} is not the vct the metadata advertises "
-                                                      f"for it ({run.vcts.get(received.configuration_id)!r})")
-        evidence.append(f"{label}: {len(placed)} disclosure(s) resolve; iss, cnf.jwk, vct {vct} as expected; issued "
-                        f"{from_timestamp(iat).isoformat()}" + (f", expires {from_timestamp(exp).isoformat()}" if exp else ""))
+        vct = run.vcts.get(label)
+        evidence.append(f"{label}: expecting iss {run.issuer}, vct {vct} (advertised for it), a signature by a "
+                        f"published key ({', '.join(k['kid'] for k in run.keys)}), cnf.jwk the test wallet's key "
+                        f"{run.holder.kid}")
+        checked = _check(run, label, "credential", received.credential, now, expected_vcts=[vct] if vct else [])
+        evidence.append(f"{label}: typ {checked.sd.header.get('typ')}, {checked.sd.header.get('alg')}, "
+                        f"signature verifies with published key {checked.issuer_key.get('kid')}")
+        evidence.append(f"{label}: {checked.disclosed} disclosure(s) resolve; iss, cnf.jwk, vct {checked.vct} as "
+                        f"expected; issued {from_timestamp(checked.iat).isoformat()}"
+                        + (f", expires {from_timestamp(checked.exp).isoformat()}" if checked.exp else ""))
         nonce = secrets.token_urlsafe(16)
-        presentation = sdjwt.SdJwt.parse(sdjwt.present(received.credential, run.holder, reveal=[(n,) for n in claims],
-                                                       aud=KB_AUDIENCE, nonce=nonce, iat=now))
-        sdjwt.resolve_disclosures(presentation.payload, presentation.disclosures)
-        sdjwt.verify_key_binding(presentation, cnf, aud=KB_AUDIENCE, nonce=nonce, now=now, max_age=run.leeway,
-                                 leeway=run.leeway)
+        presentation = sdjwt.present(received.credential, run.holder, reveal=[(n,) for n in checked.claims],
+                                     aud=KB_AUDIENCE, nonce=nonce, iat=now)
+        _check(run, label, "key-binding presentation", presentation, now,
+               key_binding=KeyBinding(aud=KB_AUDIENCE, nonce=nonce, max_age=run.leeway))
         evidence.append(f"{label}: a key-binding presentation by the test wallet verifies")
-        run.verified.append((label, claims))
+        run.verified.append((label, checked.claims))
+
+
+def _check(run: _Run, label: str, what: str, text: str, now: int, *, expected_vcts: list[str] | None = None,
+           key_binding: KeyBinding | None = None) -> CheckedCredential:
+    """:func:`~pctf.sdjwt_vc.check_credential` of ``text`` as the applicant's, signed with a published key and
+    bound to the test wallet's key; a failure keeps its reason code and says which ``what`` of ``label`` failed."""
+    assert run.holder is not None
+    try:
+        return check_credential(text, issuer_keys=lambda iss: run.keys, now=now, leeway=run.leeway,
+                                expected_iss=run.issuer, expected_vcts=expected_vcts, holder=run.holder.public_jwk,
+                                key_binding=key_binding)
+    except SandboxError as exc:
+        raise _Failed(exc.reason, f"{label} {what}: {exc.message}") from None
 
 
 def _required_claims(run: _Run, evidence: list[str]) -> None:
@@ -307,7 +280,8 @@ def _required_claims(run: _Run, evidence: list[str]) -> None:
     for label, claims in run.verified:
         ctype = type_for_vct(claims.get("vct", ""))
         if ctype is None:
-            problems.append((Reason.CREDENTIAL_TYPE_UNKNOWN, f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
+            problems.append((Reason.CREDENTIAL_TYPE_UNKNOWN,
+                             f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
             continue
         missing = ctype.missing_claims(claims)
         if missing:

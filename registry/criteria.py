@@ -37,12 +37,18 @@ _PROCESSES = {
     VERIFIED_RELATIONSHIP.vct: ("relationship", "la relation", "Relationship", "de la relation"),
 }
 _STEPS = (
-    ("resolution", "resolution: the subject is unique within the population served", "Résolution {of} : le sujet est unique dans la population desservie"),
-    ("establishment", "establishment: the record is created from evidence", "Établissement {of} : le dossier est créé à partir de preuves"),
-    ("validation", "validation: the information is confirmed against an authoritative source", "Validation {of} : l'information est confirmée auprès d'une source faisant autorité"),
-    ("verification", "verification: the information relates to the subject presenting it", "Vérification {of} : l'information se rapporte au sujet qui la présente"),
-    ("continuity", "continuity: the subject can be recognized again over time", "Continuité {of} : le sujet peut être reconnu de nouveau au fil du temps"),
-    ("maintenance", "maintenance: changes, deaths and errors are reflected promptly (status lists)", "Maintien {of} : changements, décès et erreurs sont reflétés promptement (listes d'état)"),
+    ("resolution", "resolution: the subject is unique within the population served",
+     "Résolution {of} : le sujet est unique dans la population desservie"),
+    ("establishment", "establishment: the record is created from evidence",
+     "Établissement {of} : le dossier est créé à partir de preuves"),
+    ("validation", "validation: the information is confirmed against an authoritative source",
+     "Validation {of} : l'information est confirmée auprès d'une source faisant autorité"),
+    ("verification", "verification: the information relates to the subject presenting it",
+     "Vérification {of} : l'information se rapporte au sujet qui la présente"),
+    ("continuity", "continuity: the subject can be recognized again over time",
+     "Continuité {of} : le sujet peut être reconnu de nouveau au fil du temps"),
+    ("maintenance", "maintenance: changes, deaths and errors are reflected promptly (status lists)",
+     "Maintien {of} : changements, décès et erreurs sont reflétés promptement (listes d'état)"),
 )
 
 

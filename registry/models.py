@@ -111,7 +111,8 @@ class Application(SQLModel, table=True):
     name: str
     jurisdiction: str
     contacts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    requested: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{resource, assurance_level}]
+    # [{resource, assurance_level}]
+    requested: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     credential_issuer: str = Field(max_length=2048)
     state: str = "submitted"
     applicant_token_hash: str

@@ -1,36 +1,19 @@
-"""How the registry's rows become the JSON records it answers with, snapshots and audits.
+"""How the registry's rows become the JSON records it answers with and snapshots.
 
 An *entity record* (:func:`entity_record`) holds everything :mod:`registry.rules` needs to
-answer about an entity; the same records make up the signed trust list. Audit entries are
-hashed here too: each entry's hash covers its canonical JSON and the previous entry's hash.
+answer about an entity; the same records make up the signed trust list.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pctf.clock import as_utc
+from pctf.trqp import iso_z
 
 from . import rules
-from .models import AuditEntry, Authorization, Entity, KeyEvent, Recognition, StatusEvent
-from .rules import iso_z
-
-GENESIS = "0" * 64  # the previous hash of the first audit entry
-
-def canonical(value: object) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def audit_hash(entry: dict) -> str:
-    """SHA-256 over an audit entry's canonical JSON (every member but ``hash``), which includes
-    ``prev_hash``: altering, removing or reordering any entry breaks every hash after it."""
-    return hashlib.sha256(canonical({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
-
-
-def audit_dict(row: AuditEntry) -> dict:
-    return {"seq": row.seq, "at": iso_z(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
-            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
+from .models import Authorization, Entity, KeyEvent, Recognition, StatusEvent
 
 
 def event_dict(row: StatusEvent) -> dict:
@@ -52,7 +35,7 @@ def in_force(events: list[StatusEvent], recorded: str, now: datetime | None) -> 
     return "active" if event is None else event["status"]
 
 
-def auth_dict(row: Authorization, events: list[StatusEvent] = (), now: datetime | None = None) -> dict:
+def auth_dict(row: Authorization, events: Sequence[StatusEvent] = (), now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": row.id,
         "entity_id": row.entity_id,
@@ -85,7 +68,7 @@ def entity_record(row: Entity, auths: list[Authorization], events: list[StatusEv
         "jwks": row.jwks,
         "key_events": [key_event_dict(k) for k in key_events],
         "status_history": [event_dict(e) for e in own],
-        "authorizations": [auth_dict(a, per_auth.get(a.id, []), now) for a in auths],
+        "authorizations": [auth_dict(a, per_auth.get(a.id, []) if a.id is not None else [], now) for a in auths],
     }
 
 
@@ -93,7 +76,3 @@ def recognition_dict(row: Recognition) -> dict:
     return {"id": row.id, "authority_id": row.authority_id, "recognized_authority_id": row.recognized_authority_id,
             "action": row.action, "resource": row.resource, "valid_from": iso_z(row.valid_from),
             "valid_until": iso_z(row.valid_until), "status": row.status}
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

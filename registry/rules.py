@@ -1,7 +1,7 @@
 """How the registry answers: TRQP evaluation over plain records, shared by every way of asking.
 
 The registry's store, the signed snapshot a verifier caches and the snapshot's offline reader
-all hold the same JSON-able *entity records* (see :func:`registry.service.RegistryService.entity`):
+all hold the same JSON-able *entity records* (see :func:`registry.records.entity_record`):
 the entity, its keys, the key events, its authorizations and the status history of each. The
 functions here are the one place an answer is derived from such a record, so a verifier gets
 the same verdict live or from its snapshot.
@@ -21,8 +21,10 @@ this credential?"):
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, overload
 
 from pctf.clock import as_utc
+from pctf.trqp import Query, authorization_answer, recognition_answer
 
 # When several authorizations match, the answer describes the one closest to being usable.
 RANK = {"active": 0, "loa_exceeded": 1, "suspended": 2, "not_yet_valid": 3, "expired": 4, "revoked": 5}
@@ -37,12 +39,16 @@ MESSAGES = {
 }
 
 
-def iso_z(value: datetime | None) -> str | None:
-    """RFC 3339 UTC with a ``Z`` (TRQP times); sub-second digits only when there are any."""
-    if value is None:
-        return None
-    value = as_utc(value)
-    return value.isoformat(timespec="seconds" if value.microsecond == 0 else "microseconds").replace("+00:00", "Z")
+@overload
+def when(value: str | datetime) -> datetime: ...
+
+
+@overload
+def when(value: None) -> None: ...
+
+
+@overload
+def when(value: str | datetime | None) -> datetime | None: ...
 
 
 def when(value: str | datetime | None) -> datetime | None:
@@ -99,24 +105,24 @@ def _because(event: dict | None) -> str:
     return text + (f": {event['reason']})" if event.get("reason") else ")")
 
 
-def answer_authorization(record: dict | None, echo: dict, vct: str | None, at: datetime, now: datetime,
-                         loa: int | None, authority_id: str) -> dict:
-    """A TRQP v2 authorization answer for ``echo`` (entity_id, authority_id, action, resource).
+def answer_authorization(record: dict[str, Any] | None, query: Query, vct: str | None, now: datetime,
+                         authority_id: str) -> dict[str, Any]:
+    """A TRQP v2 authorization answer to ``query`` (see :func:`pctf.trqp.authorization_answer`).
 
     ``vct`` is the resource as a credential type's ``vct`` (None when it names no known type).
     Beyond TRQP the answer carries ``status``, the authorization's maximum ``assurance_level``
     and its validity period, so a verifier can say *why*.
     """
-    answer = {**echo, "authorized": False, "time_requested": iso_z(at), "time_evaluated": iso_z(now),
-              "message": "", "status": "not_found", "assurance_level": None, "valid_from": None, "valid_until": None}
-    if echo["authority_id"] != authority_id:
+    answer = authorization_answer(query, now)
+    at, loa = query.at, query.assurance_level
+    if query.authority_id != authority_id:
         answer["message"] = f"this registry answers for authority {authority_id} only"
         return answer
     if record is None:
         answer.update(status="unknown_entity", message="the registry does not know this entity")
         return answer
     rows = [] if vct is None else [a for a in record.get("authorizations", [])
-                                   if a["action"] == echo["action"] and a["resource"] == vct]
+                                   if a["action"] == query.action and a["resource"] == vct]
     judged = sorted(((*judge(a, at, now, loa), a) for a in rows),
                     key=lambda p: (RANK[p[0]], -p[2]["assurance_level"], p[2]["id"]))
     if judged:
@@ -125,7 +131,7 @@ def answer_authorization(record: dict | None, echo: dict, vct: str | None, at: d
                       valid_until=best.get("valid_until"),
                       message=MESSAGES[status].format(loa=best["assurance_level"]) + _because(event))
     else:
-        answer["message"] = (f"unknown resource {echo['resource']!r}" if vct is None
+        answer["message"] = (f"unknown resource {query.resource!r}" if vct is None
                              else "no authorization for this action and resource")
     entity_event = status_at(record.get("status_history", []), at, now)
     if entity_event is not None:
@@ -135,16 +141,17 @@ def answer_authorization(record: dict | None, echo: dict, vct: str | None, at: d
     return answer
 
 
-def answer_recognition(recognitions: list[dict], echo: dict, resource: str, at: datetime, now: datetime,
-                       authority_id: str) -> dict:
-    """A TRQP v2 recognition answer: do we (``authority_id``) recognize ``echo['entity_id']``,
-    another framework's authority, for ``action`` on ``resource`` at time ``at``?"""
-    answer = {**echo, "recognized": False, "time_requested": iso_z(at), "time_evaluated": iso_z(now), "message": ""}
-    if echo["authority_id"] != authority_id:
+def answer_recognition(recognitions: list[dict[str, Any]], query: Query, resource: str, now: datetime,
+                       authority_id: str) -> dict[str, Any]:
+    """A TRQP v2 recognition answer: do we (``authority_id``) recognize ``query.entity_id``,
+    another framework's authority, for ``action`` on ``resource`` at the time asked about?"""
+    answer = recognition_answer(query, now)
+    at = query.at
+    if query.authority_id != authority_id:
         answer["message"] = f"this registry answers for authority {authority_id} only"
         return answer
-    rows = [r for r in recognitions if r["recognized_authority_id"] == echo["entity_id"]
-            and r["action"] == echo["action"] and r["resource"] == resource]
+    rows = [r for r in recognitions if r["recognized_authority_id"] == query.entity_id
+            and r["action"] == query.action and r["resource"] == resource]
     usable = [r for r in rows if r.get("status", "active") == "active" and when(r["valid_from"]) <= at
               and (r.get("valid_until") is None or at < when(r["valid_until"]))]
     answer["recognized"] = bool(usable)

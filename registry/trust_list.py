@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from pctf.clock import as_utc, from_timestamp
+from pctf import trqp
+from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.jose import Jws, SigningKey, brief
 from pctf.reasons import Reason, SandboxError
-from pctf.trust import AuthorizationAnswer, answer_from_trqp
+from pctf.sdjwt_vc import is_numeric_date
 from pctf.vocab import credential_type
 
 from . import rules
@@ -28,21 +30,13 @@ TYP = "trust-list+jwt"
 MEDIA_TYPE = "application/trust-list+jwt"
 
 
-def sign_trust_list(key: SigningKey, *, authority_id: str, entities: list[dict], recognitions: list[dict],
-                    issued_at: datetime, lifetime: timedelta) -> str:
+def sign_trust_list(key: SigningKey, *, authority_id: str, entities: list[dict[str, Any]],
+                    recognitions: list[dict[str, Any]], issued_at: datetime, lifetime: timedelta) -> str:
     """The snapshot as a signed JWT: ``iss`` (the authority), ``iat``, ``exp`` and the records."""
     iat = int(as_utc(issued_at).timestamp())
     payload = {"iss": authority_id, "iat": iat, "exp": iat + int(lifetime.total_seconds()),
                "entities": entities, "recognitions": recognitions}
     return key.sign(payload, typ=TYP)
-
-
-# NumericDate bounds (RFC 7519 2): outside them no datetime exists to compare with.
-_MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
-
-
-def _numeric_date(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_NUMERIC_DATE
 
 
 def _invalid(message: str) -> SandboxError:
@@ -56,15 +50,15 @@ class TrustList:
     authority_id: str
     issued_at: datetime
     expires_at: datetime
-    entities: dict[str, dict]
-    recognitions: list[dict]
+    entities: dict[str, dict[str, Any]]
+    recognitions: list[dict[str, Any]]
     token: str
 
     def expired(self, now: datetime) -> bool:
         return as_utc(now) >= self.expires_at
 
 
-def verify_trust_list(token: str, anchor_jwks: dict, *, authority_id: str) -> TrustList:
+def verify_trust_list(token: str, anchor_jwks: dict[str, Any], *, authority_id: str) -> TrustList:
     """Check a snapshot's header, signature (with a key of the anchor), issuer and shape.
 
     Expiry is not checked here: an expired snapshot is still genuine, and the caller decides
@@ -77,7 +71,7 @@ def verify_trust_list(token: str, anchor_jwks: dict, *, authority_id: str) -> Tr
     p = jws.payload
     if p.get("iss") != authority_id:
         raise _invalid(f"the trust list was issued by {brief(p.get('iss'))}, not by {authority_id}")
-    if (not all(_numeric_date(p.get(n)) for n in ("iat", "exp"))
+    if (not all(is_numeric_date(p.get(n)) for n in ("iat", "exp"))
             or not isinstance(p.get("entities"), list) or not isinstance(p.get("recognitions"), list)):
         raise _invalid("the trust list lacks iat, exp (NumericDates between 1970 and 9999), entities or recognitions")
     if not all(isinstance(e, dict) and isinstance(e.get("entity_id"), str) for e in p["entities"]):
@@ -94,7 +88,7 @@ class SnapshotTrust:
     verifier no longer knows who may issue what, and refuses with ``trust_list_expired``.
     """
 
-    def __init__(self, trust_list: TrustList, clock) -> None:
+    def __init__(self, trust_list: TrustList, clock: Clock) -> None:
         self.trust_list = trust_list
         self.clock = clock
 
@@ -103,10 +97,10 @@ class SnapshotTrust:
         if self.trust_list.expired(now):
             raise SandboxError(Reason.TRUST_LIST_EXPIRED,
                                f"the trust registry cannot be reached and its last trust list expired at "
-                               f"{rules.iso_z(self.trust_list.expires_at)}", status_code=503)
+                               f"{trqp.iso_z(self.trust_list.expires_at)}", status_code=503)
         return now
 
-    def issuer_jwks(self, entity_id: str) -> dict | None:
+    def issuer_jwks(self, entity_id: str) -> dict[str, Any] | None:
         self._now()
         record = self.trust_list.entities.get(entity_id)
         return None if record is None else record["jwks"]
@@ -119,16 +113,15 @@ class SnapshotTrust:
         return rules.key_state(record, kid, as_utc(at), now)
 
     def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
+                      assurance_level: int | None = None) -> trqp.AuthorizationAnswer:
         now = self._now()
-        echo = {"entity_id": entity_id, "authority_id": self.trust_list.authority_id, "action": action,
-                "resource": resource}
+        query = trqp.Query(entity_id, self.trust_list.authority_id, action, resource,
+                           as_utc(at).replace(microsecond=0), assurance_level)
         try:
             vct = credential_type(resource).vct
         except SandboxError:
             vct = None
-        answer = rules.answer_authorization(self.trust_list.entities.get(entity_id), echo, vct,
-                                            as_utc(at).replace(microsecond=0), now, assurance_level,
+        answer = rules.answer_authorization(self.trust_list.entities.get(entity_id), query, vct, now,
                                             self.trust_list.authority_id)
         answer["source"] = "trust_list"
-        return answer_from_trqp(answer)
+        return trqp.read_authorization_answer(answer)

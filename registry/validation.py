@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from jwt.algorithms import get_default_algorithms
@@ -15,7 +16,7 @@ from jwt.algorithms import get_default_algorithms
 from pctf.clock import as_utc
 from pctf.jose import ALLOWED_ALGS, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
-from pctf.vocab import LEVELS_OF_ASSURANCE, credential_type
+from pctf.vocab import CREDENTIAL_TYPES, LEVELS_OF_ASSURANCE, credential_type
 
 ACTIONS = ("issue", "verify")
 # The role an entity must hold for an action: an issuer is not authorized to verify, and so on.
@@ -24,21 +25,6 @@ MAX_KEYS = 16
 MAX_TEXT = 2048
 MAX_ID = 2**63 - 1  # SQL BIGINT: a larger id can only be unknown, and must not overflow the driver
 _ALGORITHMS = get_default_algorithms()
-
-
-def parse_time(value: object, field: str) -> datetime:
-    """An aware UTC datetime from a datetime (naive means UTC, the kernel's convention) or an
-    RFC 3339 string, which must carry its offset: a wire time without one is ambiguous."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return as_utc(parsed)
-    raise bad_request(f"{field} must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z")
 
 
 def db_time(value: datetime) -> datetime:
@@ -77,7 +63,7 @@ def clean_url(value: object, field: str = "entity_id") -> str:
 def one_of(value: object, field: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise bad_request(f"{field} must be one of {', '.join(allowed)}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def clean_loa(value: object, field: str = "assurance_level") -> int:
@@ -148,3 +134,76 @@ def clean_reason(value: object, *, required: bool) -> str:
             raise bad_request("a reason is required for a suspension, revocation or key compromise")
         return ""
     return clean_text(value, "reason", 2000)
+
+
+# -- onboarding ---------------------------------------------------------------------------------
+def clean_application(body: object) -> dict[str, Any]:
+    """An application for accreditation: ``entity_id``, ``name``, ``jurisdiction``, ``contacts``,
+    ``credential_issuer`` (the entity id itself) and ``requested``: distinct credential types,
+    each with the level of assurance asked for."""
+    if not isinstance(body, dict):
+        raise bad_request("the application must be a JSON object")
+    entity_id = clean_url(body.get("entity_id"))
+    name = clean_text(body.get("name"), "name", 200)
+    jurisdiction = clean_text(body.get("jurisdiction"), "jurisdiction", 64)
+    issuer = clean_url(body.get("credential_issuer", entity_id), "credential_issuer")
+    if issuer != entity_id:
+        # The entity id is the issuer identifier its credentials carry as iss, and the keys
+        # accreditation registers are the ones published under it: a different URL would let
+        # an applicant have its keys registered under somebody else's identifier.
+        raise bad_request("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
+    contacts = body.get("contacts")
+    if (not isinstance(contacts, list) or not contacts or len(contacts) > 10
+            or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)):
+        raise bad_request("contacts must be a list of 1 to 10 e-mail addresses or names")
+    requested = body.get("requested")
+    if not isinstance(requested, list) or not requested or len(requested) > len(CREDENTIAL_TYPES):
+        raise bad_request('requested must list the credential types asked for: [{"resource": "VerifiedPerson", '
+                          '"assurance_level": 3}]')
+    wanted = []
+    for i, item in enumerate(requested):
+        if not isinstance(item, dict):
+            raise bad_request(f"requested[{i}] must be an object with resource and assurance_level")
+        wanted.append({"resource": vct_of(item.get("resource")),
+                       "assurance_level": clean_loa(item.get("assurance_level"), f"requested[{i}].assurance_level")})
+    if len({w["resource"] for w in wanted}) != len(wanted):
+        raise bad_request("requested names a credential type twice")
+    return {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "credential_issuer": issuer,
+            "contacts": [c.strip() for c in contacts], "requested": wanted}
+
+
+def clean_conformance_report(report: object) -> tuple[bool, list[str], dict[str, Any] | None]:
+    """Check a conformance report's shape: whether it passed, the ids of the checks that failed,
+    and, for a pass, the keys it found (validated now, since accreditation registers them)."""
+    if not isinstance(report, dict) or not isinstance(report.get("passed"), bool):
+        raise bad_request("a conformance report must be an object with a boolean passed")
+    checks = report.get("checks", [])
+    if not isinstance(checks, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in checks):
+        raise bad_request("a conformance report's checks must be a list of objects with an id")
+    failed = [c["id"] for c in checks if c.get("passed") is not True]
+    if not report["passed"]:
+        return False, failed, None
+    return True, failed, validate_jwks(report.get("jwks"))
+
+
+def clean_grants(asked: dict[str, int], body: dict[str, Any]) -> list[tuple[str, int]]:
+    """What an accreditation grants: the ``types`` named (default: all ``asked`` for, a ``vct`` to
+    level map) at the ``assurance_level`` given (default: as asked), never beyond what was asked."""
+    types = body.get("types")
+    if types is None:
+        types = list(asked)
+    if not isinstance(types, list) or not types:
+        raise bad_request("types must be a non-empty list of credential types")
+    loa = body.get("assurance_level")
+    grants: list[tuple[str, int]] = []
+    for t in types:
+        vct = vct_of(t)
+        if vct in (g[0] for g in grants):
+            raise bad_request(f"types names {t} twice")
+        if vct not in asked:
+            raise conflict(f"the application did not ask to issue {t}")
+        level = asked[vct] if loa is None else clean_loa(loa)
+        if level > asked[vct]:
+            raise conflict(f"the application asked for {t} up to LoA {asked[vct]}, not {level}")
+        grants.append((vct, level))
+    return grants

@@ -12,8 +12,8 @@ import sys
 from datetime import datetime, timedelta, timezone
 from types import ModuleType, SimpleNamespace
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import delete, text, update
 from sqlmodel import Session
 
@@ -24,8 +24,9 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON, VERIFIED_RELATIONSHIP
 from registry.app import create_app
-from registry.client import LocalTrust
+from registry.audit import GENESIS, audit_hash
 from registry.criteria import criteria_for
+from registry.local_trust import LocalTrust
 from registry.models import (
     Application,
     AssessmentMark,
@@ -37,8 +38,8 @@ from registry.models import (
     Recognition,
     StatusEvent,
 )
-from registry.records import GENESIS, audit_hash
 from registry.service import RegistryService
+from tests.support import serve
 from verifier.engine import VerificationEngine
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -76,7 +77,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def service(settings, clock):
     svc = RegistryService(settings, clock)
-    with Session(svc.engine) as session:  # a shared database keeps rows between tests
+    with Session(svc.db) as session:  # a shared database keeps rows between tests
         for table in TABLES:
             session.exec(delete(table))
         session.commit()
@@ -85,8 +86,9 @@ def service(settings, clock):
 
 
 @pytest.fixture
-def api(settings, clock, service) -> TestClient:
-    return TestClient(create_app(settings, clock, service))
+def api(settings, clock, service) -> httpx.Client:
+    with serve(create_app(settings, clock, service)) as served, served.client() as client:
+        yield client
 
 
 @pytest.fixture
@@ -214,7 +216,7 @@ def test_apply_shows_the_token_once_and_stores_only_its_hash(service, settings):
                                                                            for c in applied["assessment"])
     # Never shown again, and kept only as a hash: not in any row of any registry table.
     assert "applicant_token" not in service.application(app_id)
-    with Session(service.engine) as session:
+    with Session(service.db) as session:
         assert session.get(Application, app_id).applicant_token_hash == hashlib.sha256(token.encode()).hexdigest()
         dump = repr([session.exec(text(f"SELECT * FROM {t.__tablename__}")).all() for t in TABLES])
     assert token not in dump
@@ -883,7 +885,7 @@ def test_every_governance_action_is_audited_in_its_role(service, key, clock):
     refused(service, lambda: service.set_entity_status(NEW, "active"), Reason.CONFLICT, 409)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_the_audit_log_is_a_hash_chain(service, key, clock):
     every_governance_action(service, key, clock)
     log = service.audit_log()
@@ -917,7 +919,7 @@ def _rewrite_consistently(session):
     session.exec(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="governance", hash=audit_hash(entry)))
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 @pytest.mark.parametrize("tamper, broken_at, problem", [
     (_edit_details, 3, "altered"), (_delete_middle, 3, "missing"), (_alter_hash, 3, "altered"),
     (_rewrite_consistently, 4, "does not link"),
@@ -925,7 +927,7 @@ def _rewrite_consistently(session):
 def test_tampering_with_the_audit_log_is_detected(api, service, key, clock, tamper, broken_at, problem):
     every_governance_action(service, key, clock)
     assert service.verify_audit_log()["valid"] is True
-    with Session(service.engine) as session:
+    with Session(service.db) as session:
         tamper(session)
         session.commit()
     verdict = service.verify_audit_log()

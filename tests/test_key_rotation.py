@@ -8,6 +8,8 @@ import os
 import subprocess
 from datetime import timedelta
 
+import pytest
+
 from pctf import sdjwt
 from pctf.jose import SigningKey
 from pctf.reasons import Reason
@@ -71,10 +73,11 @@ def _private_keys(w, short_id: str) -> list[dict]:
 
     from issuers.models import IssuerKey
 
-    with Session(w.issuers.engine) as session:
+    with Session(w.issuers.db) as session:
         return [r.private_jwk for r in session.exec(select(IssuerKey).where(IssuerKey.issuer_id == short_id))]
 
 
+@pytest.mark.slow
 def test_rotate_key_command(tmp_path):
     env = {**os.environ, "PCTF_DATA_DIR": str(tmp_path)}
     env.pop("PCTF_DATABASE_URL", None)

@@ -12,12 +12,11 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session
 
-import registry.client as client_module
-from pctf import storage
+import registry.answer_cache as answer_cache
+from pctf import storage, trqp
 from pctf.clock import FrozenClock
 from pctf.http import make_client
 from pctf.jose import generate_key, thumbprint
@@ -25,11 +24,13 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON
 from registry.app import create_app
-from registry.client import LocalTrust, RegistryClient, answer_from_trqp
+from registry.client import RegistryClient
+from registry.governance_client import GovernanceClient
+from registry.local_trust import LocalTrust
 from registry.models import Authorization, Entity, Recognition
 from registry.seed import seed_issuer
 from registry.service import RegistryService
-from tests.support import serving
+from tests.support import serve
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 UNTIL = T0 + timedelta(days=365)
@@ -58,7 +59,7 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def service(settings, clock):
     svc = RegistryService(settings, clock)
-    with Session(svc.engine) as session:  # a shared database (PostgreSQL) keeps rows between tests
+    with Session(svc.db) as session:  # a shared database (PostgreSQL) keeps rows between tests
         for table in (Authorization, Recognition, Entity):
             session.exec(delete(table))
         session.commit()
@@ -80,8 +81,9 @@ def grant(service, key) -> dict:
 
 
 @pytest.fixture
-def api(settings, clock, service) -> TestClient:
-    return TestClient(create_app(settings, clock, service))
+def api(settings, clock, service) -> httpx.Client:
+    with serve(create_app(settings, clock, service)) as served, served.client() as client:
+        yield client
 
 
 def query(service, *, entity_id=PROV1, action="issue", resource=VP, at=None, loa=None, authority_id=None) -> dict:
@@ -429,13 +431,13 @@ def test_local_trust_and_registry_client_agree(api, service, grant, key):
 
 def test_registry_client_caches_positive_answers(api, service, grant, key, monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(client_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(answer_cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
     sent: list[str] = []
     # The client also fetches the signed snapshot (and the registry's key) once: not counted here.
     api.event_hooks = {"request": [lambda request: sent.append(request.url.path)
                                    if not request.url.path.endswith(("/jwks", "/trust-list")) else None],
                        "response": []}
-    client = RegistryClient("http://testserver", api, service.authority_id)
+    client = GovernanceClient("http://testserver", api, service.authority_id)
 
     assert client.issuer_jwks(PROV1) == client.issuer_jwks(PROV1)
     first = client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3)
@@ -468,11 +470,11 @@ def test_registry_client_maps_failures():
     garbage = RegistryClient("http://registry.invalid",
                              httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"ok": 1}))), "a")
     assert reason_of(lambda: garbage.authorization(PROV1, "issue", VP, at=T0)).reason == Reason.REGISTRY_UNAVAILABLE
-    assert answer_from_trqp({"authorized": False}).status == "not_found"  # a plain TRQP registry
+    assert trqp.read_authorization_answer({"authorized": False}).status == "not_found"  # a plain TRQP registry
 
 
 def test_registry_client_cache_stays_bounded(monkeypatch):
-    monkeypatch.setattr(client_module, "MAX_CACHE_ENTRIES", 3)
+    monkeypatch.setattr(answer_cache, "MAX_CACHE_ENTRIES", 3)
 
     def grant_everything(request):
         if request.method != "POST":  # a plain TRQP registry: no snapshot to offer
@@ -482,13 +484,14 @@ def test_registry_client_cache_stays_bounded(monkeypatch):
     client = RegistryClient("http://registry.invalid", httpx.Client(transport=httpx.MockTransport(grant_everything)), "a")
     for second in range(10):  # a verifier asking "now" adds a key every second
         assert client.authorization(PROV1, "issue", VP, at=T0 + timedelta(seconds=second)).authorized
-    assert len(client._cache) <= 3
+    assert len(client.cache) <= 3
 
 
 def test_registry_client_over_real_http(settings, clock, service, key):
     http = make_client(settings)
-    with serving(create_app(settings, clock, service)) as base_url:
-        client = RegistryClient(base_url, http, settings.registry_authority_id, clock=clock)
+    with serve(create_app(settings, clock, service), loopback=True) as served:
+        base_url = served.url
+        client = GovernanceClient(base_url, http, settings.registry_authority_id, clock=clock)
         assert client.metadata()["authority_id"] == settings.registry_authority_id
         client.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
                              jwks={"keys": [key.public_jwk]}, token=TOKEN)

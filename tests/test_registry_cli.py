@@ -330,7 +330,7 @@ def test_audit_lists_and_verifies(registry, key):
     assert verdict["valid"] is True and verdict["entries"] == len(entries)
     assert f"Audit log intact: {len(entries)} entries" in ok("audit", "--verify").stdout
 
-    with Session(registry.engine) as session:
+    with Session(registry.db) as session:
         session.exec(update(AuditEntry).where(AuditEntry.seq == 3).values(details={"met": False}))
         session.commit()
     broken = cli("audit", "--verify")

@@ -7,15 +7,10 @@ closed) once it expires.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from pctf.clock import FrozenClock
 from pctf.jose import b64u_decode, b64u_encode, generate_key
@@ -23,16 +18,17 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON
 from registry.app import create_app
-from registry.client import LocalTrust, RegistryClient
+from registry.client import RegistryClient
+from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list
 from scenarios import sasha
 from scenarios.keyring import operator_client
-from cli.stack import free_port, start_in_thread
+from cli.stack import free_port
+from tests.support import serve, serve_process, serve_sandbox
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 ISS = "http://127.0.0.1:8600/issuers/prov1"
-EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 
 
 @pytest.fixture
@@ -105,7 +101,8 @@ def test_forged_or_altered_snapshots_are_refused(service):
 
 
 def test_a_client_refuses_a_forged_snapshot_and_keeps_the_one_it_had(service, clock):
-    api = TestClient(create_app(service.settings, clock, service))
+    served = serve(create_app(service.settings, clock, service))
+    api = served.client()
     client = RegistryClient("http://testserver", api, service.authority_id, clock=clock)
     assert client.authorization(ISS, "issue", VERIFIED_PERSON.vct, at=T0).authorized
     genuine = client.trust_list
@@ -113,7 +110,7 @@ def test_a_client_refuses_a_forged_snapshot_and_keeps_the_one_it_had(service, cl
 
     # The registry (or someone in its place) now serves a snapshot signed by another key.
     forger = generate_key()
-    api.app.state.registry.trust_list = lambda: sign_trust_list(
+    served.app.state.registry.trust_list = lambda: sign_trust_list(
         forger, authority_id=service.authority_id, entities=[], recognitions=[], issued_at=clock.now(),
         lifetime=timedelta(days=1))
     assert reason_of(client.refresh_trust_list).reason == Reason.TRUST_LIST_INVALID
@@ -121,7 +118,7 @@ def test_a_client_refuses_a_forged_snapshot_and_keeps_the_one_it_had(service, cl
 
 
 def test_a_restarted_verifier_uses_the_snapshot_it_saved(service, clock, tmp_path):
-    api = TestClient(create_app(service.settings, clock, service))
+    api = serve(create_app(service.settings, clock, service)).client()
     state = tmp_path / "verifier-state"
     RegistryClient("http://testserver", api, service.authority_id, clock=clock, state_dir=state) \
         .authorization(ISS, "issue", VERIFIED_PERSON.vct, at=T0)
@@ -141,19 +138,7 @@ def test_a_restarted_verifier_uses_the_snapshot_it_saved(service, clock, tmp_pat
         == Reason.REGISTRY_UNAVAILABLE
 
 
-def _wait_for(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "the registry exited"
-        assert time.monotonic() < deadline, f"{url} did not answer"
-        time.sleep(0.1)
-
-
+@pytest.mark.slow
 def test_the_bank_keeps_verifying_while_the_registry_process_is_down(tmp_path):
     """The registry runs as its own process; the bank, issuers and wallet in this one, on an
     injected clock. Stop the registry: the bank verifies from its snapshot; once the snapshot
@@ -163,21 +148,18 @@ def test_the_bank_keeps_verifying_while_the_registry_process_is_down(tmp_path):
     env = {**os.environ, "PCTF_DATA_DIR": str(tmp_path), "PCTF_GOVERNANCE_TOKEN": "t",
            "PCTF_REGISTRY_URL": registry_url}
     env.pop("PCTF_DATABASE_URL", None)
-    proc = subprocess.Popen([EXE, "serve", "registry", "--host", "127.0.0.1", "--port", str(registry_port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    registry = serve_process("registry", env, port=registry_port)
     server = None
     try:
-        _wait_for(f"{registry_url}/registry/metadata", proc)
         clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
         settings = Settings(data_dir=tmp_path, governance_token="t", host="127.0.0.1", port=free_port(),
                             registry_url=registry_url, database_url=None)
-        server = start_in_thread(settings, clock)
+        server = serve_sandbox(settings, clock)
         with operator_client(settings) as http:
             online = sasha.run(server.url, http, wallet_id="sasha")["verdict"]
             assert online["accepted"] is True, online["reasons"]
 
-            proc.terminate()
-            proc.wait(timeout=20)
+            registry.stop()
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"{registry_url}/registry/metadata", timeout=2)
 
@@ -194,9 +176,7 @@ def test_the_bank_keeps_verifying_while_the_registry_process_is_down(tmp_path):
     finally:
         if server is not None:
             server.stop()
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=20)
+        registry.stop()
 
 
 def test_the_snapshot_is_reused_until_something_changes(service, clock):
@@ -217,7 +197,7 @@ def test_the_snapshot_travels_compressed(service, clock):
     for n in range(40):  # enough entities for the snapshot to be worth compressing
         service.upsert_entity(f"https://issuer-{n}.example.ca/issuer", name=f"Issuer {n}", jurisdiction="Test",
                               role="issuer", jwks={"keys": [generate_key().public_jwk]})
-    api = TestClient(create_app(service.settings, clock, service))
+    api = serve(create_app(service.settings, clock, service)).client()
     response = api.get("/registry/trust-list", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert int(response.headers["content-length"]) < len(response.text) / 2

@@ -1,7 +1,7 @@
 """The verification engine and the bank's BUSINESS_ACCOUNT policy, over real parts.
 
 Real issuers mint real SD-JWT VCs, the real registry (seeded by ``cli.stack.bootstrap``)
-is the engine's trust source through :class:`registry.client.LocalTrust`, and presentations are
+is the engine's trust source through :class:`registry.local_trust.LocalTrust`, and presentations are
 built with the codec the wallet uses. Every rejection test asserts three things: the verdict is
 not accepted, the exact reason code, and the name of the check that failed (and, for the
 engine's own checks, that verification of that credential stopped there).
@@ -33,7 +33,7 @@ from pctf.reasons import Reason
 from pctf.settings import Settings
 from pctf.storage import dispose_all
 from pctf.vocab import credential_type
-from registry.client import LocalTrust
+from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios.personas import SASHA, SASHA_BUSINESS
 from cli.stack import bootstrap

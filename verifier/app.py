@@ -98,8 +98,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
     install(app, configured_tokens(Role.RELYING_PARTY, rp_tokens), AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.get("/verifier", **owner(Role.PUBLIC))
-    def list_relying_parties() -> list[RelyingPartyOut]:
+    @app.get("/verifier", response_model=list[RelyingPartyOut], **owner(Role.PUBLIC))
+    def list_relying_parties() -> Any:
         return [{"id": rp.id, "name": {"en": rp.name_en, "fr": rp.name_fr}, "client_id": service.client_id(rp.id),
                  "policy": {"id": rp.policy.id, "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
                             "dcql_query": rp.policy.dcql_query()}}
@@ -126,8 +126,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
         """A request's status and verdict, with the claims disclosed: for this relying party's back end only."""
         return JSONResponse(service.result(rp_id, state), headers=NO_STORE)
 
-    @app.post("/verifier/{rp_id}/verify", **documented(BACK_END, *OUTBOUND))
-    def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> VerdictOut:
+    @app.post("/verifier/{rp_id}/verify", response_model=VerdictOut, **documented(BACK_END, *OUTBOUND))
+    def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> Any:
         """Verify a vp_token against this relying party's policy with caller-chosen aud and nonce
         (for integration tests that build presentations themselves)."""
         rp = relying_party(rp_id)
