@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.markup import escape
@@ -176,22 +176,19 @@ def registry_apply(
     the registry's conformance checks then run against the issuer's live endpoints; exit 1 when
     they fail (the application stays open and they can be run again).
     """
-    run_conformance = None
-    if offer is not None:
-        from registry.conformance import run_conformance
-
-        offer_value = _offer(offer)
+    offer_value = _offer(offer) if offer is not None else None
     service = _service()
     body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "contacts": contact,
             "requested": [_requested(t) for t in type_]}
     applied = guarded(lambda: service.apply(body))
     token, app_id = applied.pop("applicant_token"), applied["application_id"]
-    if run_conformance is None:
+    if offer_value is None:
         _show_applied(applied, token, as_json, lang)
         return
 
-    def check() -> dict:
+    def check() -> dict[str, Any]:
         from pctf.outbound import outbound_client
+        from registry.conformance import run_conformance
 
         with outbound_client(service.settings) as http:
             report = run_conformance(applied["credential_issuer"], http=http, clock=service.clock,
@@ -317,6 +314,7 @@ def registry_decide(app_id: str = typer.Argument(..., help="The application id."
         fail("bad_request: --reason goes with --refuse")
     if refuse and (type_ or loa is not None or valid_from or valid_until):
         fail("bad_request: --type, --loa, --valid-from and --valid-until go with --accredit")
+    body: dict[str, Any]
     if refuse:
         body = {"decision": "refuse", "reasons": reason or []}
     else:

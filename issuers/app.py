@@ -26,9 +26,9 @@ from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import check_form_value, service_app
 
-from . import deaths, reissuance, vital_statistics
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
+
 
 # -- answers (records: the members below are always there; a record may carry more) ---------
 class IssuerOut(Record):
@@ -154,11 +154,11 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     app.state.service = service
     owned = bus is None
     bus = bus or event_bus_from_settings(settings)
-    deaths.subscribe_issuers(service, bus)
-    relay(service.engine, bus, clock)  # what a crash left between a registration and its publication
+    service.deaths.subscribe(bus)
+    relay(service.db, bus, clock)  # what a crash left between a registration and its publication
     # In process, publishing cannot fail; a broker can be down, and what it refused is sent again.
     relayer = None if isinstance(bus, InProcessEventBus) else \
-        PeriodicRelay(service.engine, bus, clock, settings.event_relay_interval_seconds)
+        PeriodicRelay(service.db, bus, clock, settings.event_relay_interval_seconds)
     app.state.bus = bus
 
     def shutdown() -> None:
@@ -254,34 +254,34 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     def renewal(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential due for renewal (KB-JWT ``aud`` = this issuer,
         ``nonce`` from the nonce endpoint), gets an offer of its successor."""
-        return JSONResponse(reissuance.renewal_offer(service, issuer, body), headers=NO_STORE)
+        return JSONResponse(service.reissuance.renewal_offer(issuer, body), headers=NO_STORE)
 
     @app.post("/issuers/{issuer}/reissuance", response_model=RenewalOut, **documented(PUBLIC, 409))
     def reissue(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """The holder, presenting a credential, asks for it again with ``changes`` (address, or a
         name with its ``evidence``); the offer's credential revokes the old one when issued."""
-        return JSONResponse(reissuance.reissuance_offer(service, issuer, body), headers=NO_STORE)
+        return JSONResponse(service.reissuance.reissuance_offer(issuer, body), headers=NO_STORE)
 
     @app.post("/issuers/{issuer}/deaths", status_code=201, response_model=DeathOut, **documented(STAFF, 409))
     def register_death(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """Vital statistics staff register a death; every issuer hears ``person.died``."""
-        return JSONResponse(vital_statistics.register_death(service, bus, issuer, body), status_code=201,
+        return JSONResponse(service.vital_statistics.register_death(bus, issuer, body), status_code=201,
                             headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/deaths/{registration_id}", response_model=DeathOut, **STAFF)
     def death(issuer: str, registration_id: int) -> JSONResponse:
         """One death registration, with its event and when the event was published."""
-        return JSONResponse(vital_statistics.death(service, issuer, registration_id), headers=NO_STORE)
+        return JSONResponse(service.vital_statistics.death(issuer, registration_id), headers=NO_STORE)
 
     @app.post("/issuers/{issuer}/relationships", response_model=OfferOut, **documented(STAFF, 409))
     def relationship(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """A parent–child relationship offer, from the child's birth certificate."""
-        return JSONResponse(vital_statistics.request_relationship(service, issuer, body), headers=NO_STORE)
+        return JSONResponse(service.vital_statistics.request_relationship(issuer, body), headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/events/{event_id}", response_model=EventOut, **STAFF)
     def event(issuer: str, event_id: str) -> JSONResponse:
         """Whether and when this issuer processed an event, and which issuances it revoked (staff)."""
-        return JSONResponse(deaths.processed(service, issuer, event_id), headers=NO_STORE)
+        return JSONResponse(service.deaths.processed(issuer, event_id), headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/offer.svg", response_class=Response, **PUBLIC,
              responses=media("image/svg+xml", "The QR code"))

@@ -61,8 +61,9 @@ def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> 
             raise SandboxError(Reason.BAD_REQUEST, f"{kind} evidence needs its document number")
         for field in _MATCHED:
             if doc.get(field) is not None and _as_kept(doc.get(field)) != applicant.get(field):
+                what = kind.replace("_", " ")
                 raise SandboxError(Reason.EVIDENCE_MISMATCH,
-                                   f"the {kind.replace('_', ' ')} does not match the applicant's {field.replace('_', ' ')}",
+                                   f"the {what} does not match the applicant's {field.replace('_', ' ')}",
                                    status_code=422)
         kinds.add(kind)
         biometric = biometric or (kind in PHOTO_ID and bool(doc.get("biometric_match")))

@@ -1,26 +1,34 @@
 """OpenID4VCI 1.0, both roles: the pre-authorized code flow as the wallet runs it and as the
 issuer answers it.
 
-The client side keeps no storage. :class:`wallet.service.WalletService` uses it to fill a persona's wallet; the registry's
-conformance checks use it, with a throwaway holder key, to obtain a test credential from an
-applicant issuer. It reads the offer, the issuer's metadata and the authorization server's
-metadata, redeems the pre-authorized code (with the transaction code), fetches a ``c_nonce``,
-proves possession of the holder key and asks for each offered credential. It returns the
-credentials as received: checking them (signature, ``iss``, ``cnf``) is the caller's business.
+The client side keeps no storage. :class:`wallet.service.WalletService` uses it to fill a
+persona's wallet; the registry's conformance checks use it, with a throwaway holder key, to
+obtain a test credential from an applicant issuer. It reads the offer, the issuer's metadata
+and the authorization server's metadata, redeems the pre-authorized code (with the
+transaction code), fetches a ``c_nonce``, proves possession of the holder key and asks for
+each offered credential. It returns the credentials as received: checking them (signature,
+``iss``, ``cnf``) is the caller's business.
 
 Every request can be recorded in ``trace`` (``"POST <url> -> 200"``), so a caller can show
 what was fetched; every failure is a :class:`~pctf.reasons.SandboxError` naming the step.
+
+The issuer side (the last section) keeps no storage either: it writes offers and authorization
+server metadata, reads token and credential requests, and checks key proofs. What an issuer
+keeps (offers, codes, tokens, nonces) and how it looks them up stays with the issuer.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from pctf.clock import Clock
 from pctf.http import checked_json, send, well_known_url
-from pctf.jose import SigningKey, brief
+from pctf.jose import Jws, SigningKey, brief, has_private_parts
 from pctf.links import parse_link
 from pctf.reasons import Reason, SandboxError
 
@@ -156,3 +164,109 @@ def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock,
                 raise SandboxError(Reason.BAD_REQUEST, "each credentials[] item must be {\"credential\": <string>}")
             result.credentials.append(ReceivedCredential(config_id, item["credential"]))
     return result
+
+
+# ==============================================================================================
+# The issuer side: the protocol's rules as a credential issuer applies them
+# ==============================================================================================
+def credential_offer(credential_issuer: str, configuration_ids: Iterable[str], pre_authorized_code: str, *,
+                     tx_code_length: int | None = None, tx_code_description: str = "") -> dict[str, Any]:
+    """A credential offer by value for the pre-authorized code grant (4.1.1). With
+    ``tx_code_length``, the holder is told to expect a numeric transaction code of that length,
+    sent out of band, which the token endpoint will ask for (6.1)."""
+    grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code}
+    if tx_code_length is not None:
+        grant["tx_code"] = {"input_mode": "numeric", "length": tx_code_length, "description": tx_code_description}
+    return {"credential_issuer": credential_issuer, "credential_configuration_ids": list(configuration_ids),
+            "grants": {PRE_AUTH_GRANT: grant}}
+
+
+def offer_link(offer: dict[str, Any]) -> str:
+    """The offer as an ``openid-credential-offer://`` link carrying it by value (4.1), for a QR
+    code or a same-device hand-off; :func:`parse_offer` reads it back."""
+    return f"{OFFER_SCHEME}://?credential_offer=" + quote(json.dumps(offer, separators=(",", ":")), safe="")
+
+
+def authorization_server_metadata(issuer: str, token_endpoint: str) -> dict[str, Any]:
+    """Authorization server metadata (RFC 8414) for an issuer that is its own authorization
+    server and grants only pre-authorized codes, redeemed without client authentication."""
+    return {"issuer": issuer, "token_endpoint": token_endpoint, "grant_types_supported": [PRE_AUTH_GRANT],
+            "pre-authorized_grant_anonymous_access_supported": True}
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """A token request of the pre-authorized code grant (6.1), as read from its form."""
+
+    pre_authorized_code: str
+    tx_code: str | None
+
+
+def token_request(form: Mapping[str, Any]) -> TokenRequest:
+    """Read a token request form: ``unsupported_grant_type`` for any grant but the pre-authorized
+    code, ``bad_request`` without the code. Whether the code (and transaction code) is good is the
+    issuer's to look up."""
+    if form.get("grant_type") != PRE_AUTH_GRANT:
+        raise SandboxError(Reason.UNSUPPORTED_GRANT_TYPE, f"only the {PRE_AUTH_GRANT} grant is supported")
+    code = form.get("pre-authorized_code")
+    if not code:
+        raise SandboxError(Reason.BAD_REQUEST, "pre-authorized_code is required")
+    tx_code = form.get("tx_code")
+    return TokenRequest(str(code), None if tx_code is None else str(tx_code))
+
+
+@dataclass(frozen=True)
+class CredentialRequest:
+    """A credential request (8.2) as read: the configuration asked for (None when the body names
+    none) and the JWT key proofs it carries. Reading it refuses nothing, so an issuer answers in
+    the order its checks mean: what the access token covers first, then the proof
+    (:func:`check_key_proof`)."""
+
+    configuration_id: str | None
+    proofs: tuple[str, ...]
+
+
+def credential_request(body: object) -> CredentialRequest:
+    """Read a credential request body: ``credential_configuration_id`` and ``proofs.jwt``."""
+    if not isinstance(body, dict):
+        return CredentialRequest(None, ())
+    config_id = body.get("credential_configuration_id")
+    proofs = body.get("proofs")
+    jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
+    readable: tuple[str, ...] = ()
+    if isinstance(jwts, list) and all(isinstance(j, str) for j in jwts):
+        readable = tuple(jwts)
+    return CredentialRequest(config_id if isinstance(config_id, str) else None, readable)
+
+
+@dataclass(frozen=True)
+class KeyProof:
+    """A key proof that passed :func:`check_key_proof`: the holder's public key, and the
+    ``c_nonce`` it carries (None when it carries none), which the issuer must still use up."""
+
+    jwk: dict[str, Any]
+    nonce: str | None
+
+
+def check_key_proof(request: CredentialRequest, *, credential_issuer: str, now: int, leeway: int,
+                    max_age: int) -> KeyProof:
+    """Check the request's one ``openid4vci-proof+jwt`` key proof (F.1): its ``typ``, an accepted
+    ``alg``, a public ``jwk`` in its header that verifies its signature, ``aud`` this credential
+    issuer, and an ``iat`` neither in the future (beyond ``leeway``) nor older than ``max_age``
+    seconds. Every failure is ``invalid_proof``."""
+    if len(request.proofs) != 1:
+        raise SandboxError(Reason.INVALID_PROOF, "send exactly one proof in proofs.jwt")
+    proof = Jws.parse(request.proofs[0], malformed=Reason.INVALID_PROOF)
+    proof.check_header((PROOF_TYP,), typ_reason=Reason.INVALID_PROOF, alg_reason=Reason.INVALID_PROOF)
+    jwk = proof.header.get("jwk")
+    if not isinstance(jwk, dict) or has_private_parts(jwk):
+        raise SandboxError(Reason.INVALID_PROOF, "the proof header must carry the holder's public jwk")
+    proof.verify(jwk, reason=Reason.INVALID_PROOF)
+    claims = proof.payload
+    if claims.get("aud") != credential_issuer:
+        raise SandboxError(Reason.INVALID_PROOF, "the proof's aud is not this credential issuer")
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, int) or iat > now + leeway or now - iat > max_age:
+        raise SandboxError(Reason.INVALID_PROOF, "the proof's iat is missing or not fresh")
+    nonce = claims.get("nonce")
+    return KeyProof(jwk, nonce if isinstance(nonce, str) else None)

@@ -305,91 +305,91 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     app_path = Path(max_length=64)
 
-    @app.get("/registry/health", **PUBLIC)
-    def health() -> HealthOut:
+    @app.get("/registry/health", response_model=HealthOut, **PUBLIC)
+    def health() -> Any:
         """Liveness, with no work behind it (also the baseline of the registry benchmark)."""
         return {"status": "ok"}
 
-    @app.get("/registry/metadata", **PUBLIC)
-    def metadata() -> MetadataOut:
+    @app.get("/registry/metadata", response_model=MetadataOut, **PUBLIC)
+    def metadata() -> Any:
         return service.metadata()
 
-    @app.get("/registry/entities", **PUBLIC)
-    def entities() -> list[EntityOut]:
+    @app.get("/registry/entities", response_model=list[EntityOut], **PUBLIC)
+    def entities() -> Any:
         return service.entities()
 
-    @app.get("/registry/entity", **PUBLIC)
-    def entity(entity_id: str = Query(max_length=2048)) -> EntityOut:
+    @app.get("/registry/entity", response_model=EntityOut, **PUBLIC)
+    def entity(entity_id: str = Query(max_length=2048)) -> Any:
         return service.entity(entity_id)
 
-    @app.post("/registry/authorization", **PUBLIC)
-    def authorization(query: QueryIn) -> AuthorizationAnswer:
+    @app.post("/registry/authorization", response_model=AuthorizationAnswer, **PUBLIC)
+    def authorization(query: QueryIn) -> Any:
         return service.authorization_query(query.model_dump(exclude_none=True))
 
-    @app.post("/registry/recognition", **PUBLIC)
-    def recognition(query: QueryIn) -> RecognitionAnswer:
+    @app.post("/registry/recognition", response_model=RecognitionAnswer, **PUBLIC)
+    def recognition(query: QueryIn) -> Any:
         return service.recognition_query(query.model_dump(exclude_none=True))
 
-    @app.post("/registry/entities", **GOVERNANCE_WRITE)
-    def upsert_entity(body: EntityIn) -> EntityOut:
+    @app.post("/registry/entities", response_model=EntityOut, **GOVERNANCE_WRITE)
+    def upsert_entity(body: EntityIn) -> Any:
         return service.upsert_entity(body.entity_id, name=body.name, jurisdiction=body.jurisdiction,
                                      role=body.role, jwks=body.jwks)
 
-    @app.post("/registry/authorizations", status_code=201, **GOVERNANCE_WRITE)
-    def authorize(body: AuthorizationIn) -> AuthorizationOut:
+    @app.post("/registry/authorizations", response_model=AuthorizationOut, status_code=201, **GOVERNANCE_WRITE)
+    def authorize(body: AuthorizationIn) -> Any:
         return service.authorize(body.entity_id, action=body.action, resource=body.resource,
                                  assurance_level=body.assurance_level, valid_from=body.valid_from,
                                  valid_until=body.valid_until)
 
-    @app.patch("/registry/authorizations/{auth_id}", **GOVERNANCE_WRITE)
-    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> AuthorizationOut:
+    @app.patch("/registry/authorizations/{auth_id}", response_model=AuthorizationOut, **GOVERNANCE_WRITE)
+    def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> Any:
         return service.set_authorization_status(auth_id, body.status, reason=body.reason,
                                                 effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.patch("/registry/entity/status", **GOVERNANCE_WRITE)
-    def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> EntityOut:
+    @app.patch("/registry/entity/status", response_model=EntityOut, **GOVERNANCE_WRITE)
+    def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> Any:
         return service.set_entity_status(entity_id, body.status, reason=body.reason,
                                          effective_from=body.effective_from, retroactive=body.retroactive)
 
-    @app.post("/registry/entity/keys", status_code=201, **GOVERNANCE_WRITE)
-    def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> EntityOut:
+    @app.post("/registry/entity/keys", response_model=EntityOut, status_code=201, **GOVERNANCE_WRITE)
+    def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> Any:
         return service.add_key(entity_id, body.jwk)
 
-    @app.post("/registry/entity/keys/{kid}/events", status_code=201, **GOVERNANCE_WRITE)
+    @app.post("/registry/entity/keys/{kid}/events", response_model=EntityOut, status_code=201, **GOVERNANCE_WRITE)
     def key_event(body: KeyEventIn, kid: str = Path(max_length=256),
-                  entity_id: str = Query(max_length=2048)) -> EntityOut:
+                  entity_id: str = Query(max_length=2048)) -> Any:
         return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)
 
-    @app.get("/registry/recognitions", **PUBLIC)
-    def recognitions() -> list[RecognitionOut]:
+    @app.get("/registry/recognitions", response_model=list[RecognitionOut], **PUBLIC)
+    def recognitions() -> Any:
         return service.recognitions()
 
-    @app.post("/registry/recognitions", status_code=201, **GOVERNANCE_WRITE)
-    def recognize(body: RecognitionIn) -> RecognitionOut:
+    @app.post("/registry/recognitions", response_model=RecognitionOut, status_code=201, **GOVERNANCE_WRITE)
+    def recognize(body: RecognitionIn) -> Any:
         return service.recognize(body.recognized_authority_id, action=body.action, resource=body.resource,
                                  valid_from=body.valid_from, valid_until=body.valid_until)
 
     # -- onboarding --------------------------------------------------------------------
-    @app.get("/registry/criteria", **PUBLIC)
-    def criteria(resource: list[str] = Query(default=[])) -> list[CriterionOut]:
+    @app.get("/registry/criteria", response_model=list[CriterionOut], **PUBLIC)
+    def criteria(resource: list[str] = Query(default=[])) -> Any:
         return service.criteria(resource or None)
 
-    @app.post("/registry/applications", status_code=201, **documented(PUBLIC, 409))
-    def apply(body: dict[str, Any] = Body(...)) -> AppliedOut:
+    @app.post("/registry/applications", response_model=AppliedOut, status_code=201, **documented(PUBLIC, 409))
+    def apply(body: dict[str, Any] = Body(...)) -> Any:
         """Apply for accreditation; the answer carries the applicant token, shown this once."""
         return service.apply(body)
 
-    @app.get("/registry/applications", **GOVERNANCE)
-    def applications() -> list[ApplicationSummary]:
+    @app.get("/registry/applications", response_model=list[ApplicationSummary], **GOVERNANCE)
+    def applications() -> Any:
         return service.applications()
 
-    @app.get("/registry/applications/{app_id}", **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT))
-    def application(app_id: str = app_path) -> ApplicationOut:
+    @app.get("/registry/applications/{app_id}", response_model=ApplicationOut, **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT))
+    def application(app_id: str = app_path) -> Any:
         """One application (contacts are personal information: not public)."""
         return service.application(app_id)
 
-    @app.post("/registry/applications/{app_id}/conformance", **documented(owner(Role.APPLICANT, Role.GOVERNANCE), 409))
-    def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> ApplicationOut:
+    @app.post("/registry/applications/{app_id}/conformance", response_model=ApplicationOut, **documented(owner(Role.APPLICANT, Role.GOVERNANCE), 409))
+    def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> Any:
         record = service.application(app_id)
         if record["state"] in FINAL_STATES:
             # Checked before probing: a decided application's endpoints are not ours to call again.
@@ -402,16 +402,16 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
                                      tx_code=body.tx_code)
         return service.record_conformance(app_id, report.as_dict(), actor=actor(request))
 
-    @app.put("/registry/applications/{app_id}/assessment/{criterion}", **documented(owner(Role.ASSESSOR), 409))
-    def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> ApplicationOut:
+    @app.put("/registry/applications/{app_id}/assessment/{criterion}", response_model=ApplicationOut, **documented(owner(Role.ASSESSOR), 409))
+    def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> Any:
         return service.assess(app_id, criterion, met=body.met, evidence=body.evidence)
 
-    @app.post("/registry/applications/{app_id}/decision", **GOVERNANCE_WRITE)
-    def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> ApplicationOut:
+    @app.post("/registry/applications/{app_id}/decision", response_model=ApplicationOut, **GOVERNANCE_WRITE)
+    def decide(app_id: str = app_path, body: dict[str, Any] = Body(...)) -> Any:
         return service.decide(app_id, body)
 
-    @app.get("/registry/jwks", **PUBLIC)
-    def jwks() -> JwksOut:
+    @app.get("/registry/jwks", response_model=JwksOut, **PUBLIC)
+    def jwks() -> Any:
         return service.jwks()
 
     @app.get("/registry/trust-list", response_class=Response, **PUBLIC,
@@ -420,12 +420,12 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
         return Response(service.trust_list(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
     # -- transparency ------------------------------------------------------------------
-    @app.get("/registry/audit", **PUBLIC)
-    def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> list[AuditEntryOut]:
+    @app.get("/registry/audit", response_model=list[AuditEntryOut], **PUBLIC)
+    def audit(after: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(1000, ge=1, le=10_000)) -> Any:
         return service.audit_log(after=after, limit=limit)
 
-    @app.get("/registry/audit/verify", **PUBLIC)
-    def verify_audit() -> AuditCheckOut:
+    @app.get("/registry/audit/verify", response_model=AuditCheckOut, **PUBLIC)
+    def verify_audit() -> Any:
         return service.verify_audit_log()
 
     return app

@@ -114,7 +114,7 @@ class Governance:
                       "valid_from": iso_z(start), "valid_until": iso_z(end)})
         return auth_dict(row)
 
-    def set_authorization_status(self, auth_id: int, status: str, *, effective_from: Time = None, reason: str = "",
+    def set_authorization_status(self, auth_id: int, status: str, *, effective_from: Time = None, reason: str | None = "",
                                  retroactive: bool | None = None, actor: str = "governance") -> dict[str, Any]:
         """Suspend, reinstate or revoke one authorization, from ``effective_from`` (default now).
 
@@ -139,7 +139,7 @@ class Governance:
                                   .order_by(col(StatusEvent.id))).all()
             return auth_dict(row, events, self.store.clock.now())
 
-    def set_entity_status(self, entity_id: str, status: str, *, effective_from: Time = None, reason: str = "",
+    def set_entity_status(self, entity_id: str, status: str, *, effective_from: Time = None, reason: str | None = "",
                           retroactive: bool | None = None, actor: str = "governance") -> dict[str, Any]:
         """Suspend, reinstate or revoke an entity (all its authorizations with it), as
         :meth:`set_authorization_status` does for one; revocation is final."""
@@ -170,7 +170,7 @@ class Governance:
             session.flush()
             return self.store.record(session, row)
 
-    def key_event(self, entity_id: str, kid: str, event: str, *, effective_from: Time = None, reason: str = "",
+    def key_event(self, entity_id: str, kid: str, event: str, *, effective_from: Time = None, reason: str | None = "",
                   actor: str = "governance") -> dict[str, Any]:
         """Retire a key (it stops signing from ``effective_from``; what it signed before still
         verifies) or declare it compromised from a date (what it signed from then is rejected).

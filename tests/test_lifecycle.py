@@ -1,6 +1,6 @@
 """The credential lifecycle: death notification, change of name or address, expiry and renewal.
 
-Issuer-side tests run the issuers' HTTP app in process (``TestClient``) over real issuers, the
+Issuer-side tests run the issuers' HTTP app in process (``tests.support.serve``) over real issuers, the
 real registry and an in-process event bus, with a frozen clock; wallet journeys run the whole
 sandbox on a real server, still on a frozen clock that the test moves. Nothing sleeps for the
 clock: the only waits are for the event bus's worker thread to finish its deliveries.
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from issuers import deaths
@@ -24,7 +23,6 @@ from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.models import CredentialOffer, DeathRecord, Issuance
 from issuers.service import IssuerService
 from issuers.status import LocalStatusSource
-from issuers.vital_statistics import register_death
 from pctf import sdjwt, statuslist
 from pctf.clock import FrozenClock
 from pctf.events import InProcessEventBus, OutboxEvent, ProcessedEvent, new_event, sign_event
@@ -33,7 +31,7 @@ from pctf.jose import SigningKey, generate_key
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import dispose_all
-from registry.client import LocalTrust
+from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios import death_notification
 from scenarios.personas import (
@@ -46,10 +44,11 @@ from scenarios.personas import (
     SASHA_FATHER_EVIDENCE,
 )
 from scenarios.keyring import Keyring
-from cli.stack import bootstrap, free_port, start_in_thread
+from cli.stack import bootstrap, free_port
 from scenarios.steps import open_wallet, present, receive
 from tests.test_cli import assert_clean_error, run
 from tests.test_events import REDIS_URL, until
+from tests.support import serve, serve_sandbox
 from verifier.engine import VerificationEngine
 from wallet.models import WalletCredential
 from wallet.service import WalletService
@@ -106,7 +105,7 @@ class World:
     clock: FrozenClock
     issuers: IssuerService
     bus: InProcessEventBus
-    api: TestClient
+    api: httpx.Client
     trust: LocalTrust
 
     def mint(self, short_id: str, type_name: str, claims: dict, holder: SigningKey) -> str:
@@ -114,7 +113,7 @@ class World:
 
     def row(self, issued: str) -> Issuance:
         ref = statuslist.status_reference(sdjwt.SdJwt.parse(issued).payload)
-        with Session(self.issuers.engine) as session:
+        with Session(self.issuers.db) as session:
             return session.exec(select(Issuance).where(Issuance.status_idx == ref.idx,
                                                        Issuance.status_list_id == int(ref.uri.rsplit("/", 1)[1]))).one()
 
@@ -136,7 +135,7 @@ class World:
         return sdjwt.present(issued, holder, reveal=[], aud=aud or iss, nonce=nonce, iat=self.clock.timestamp())
 
     def counts(self) -> tuple:
-        with Session(self.issuers.engine) as session:
+        with Session(self.issuers.db) as session:
             return tuple(session.exec(select(func.count()).select_from(t)).one()
                          for t in (DeathRecord, OutboxEvent, ProcessedEvent, Issuance, CredentialOffer))
 
@@ -149,7 +148,7 @@ def make_world(data_dir: Path, database_url: str | None = None) -> World:
     bootstrap(settings, clock)
     issuers = IssuerService(settings, clock)
     bus = InProcessEventBus()
-    api = TestClient(create_issuers_app(settings, clock, issuers, bus=bus), raise_server_exceptions=False)
+    api = serve(create_issuers_app(settings, clock, issuers, bus=bus), raise_app_exceptions=False).client()
     api.auth = Keyring(settings)  # each issuer's staff routes get that issuer's token
     return World(settings, clock, issuers, bus, api, LocalTrust(RegistryService(settings, clock)))
 
@@ -223,7 +222,7 @@ def test_a_death_revokes_what_every_issuer_issued_about_that_person_and_only_tha
     assert revoked == {"prov1": 1, "prov2": 1, "terr1": 1, "terr2": 0, "fed": 1, "vitalstats": 2}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_the_death_path_on_each_storage_backend(tmp_path, database_url):
     w = make_world(tmp_path / "data", database_url)
     try:
@@ -235,7 +234,7 @@ def test_the_death_path_on_each_storage_backend(tmp_path, database_url):
         registered = w.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF)
         assert registered.status_code == 201, registered.text
         assert w.bus.wait_idle(10)
-        with Session(w.issuers.engine) as session:
+        with Session(w.issuers.db) as session:
             event = session.get(OutboxEvent, registered.json()["event_id"]).event
         w.bus.publish(deaths.PERSON_DIED, event)
         assert w.bus.wait_idle(10)
@@ -253,12 +252,12 @@ def test_the_same_event_twice_revokes_once(world):
     first = world.row(issued)
     before = world.counts()
     world.clock.advance(3600)
-    with Session(world.issuers.engine) as session:
+    with Session(world.issuers.db) as session:
         event = session.get(OutboxEvent, registered["event_id"]).event
     world.bus.publish(deaths.PERSON_DIED, event)  # the broker delivers it again
     world.bus.publish(deaths.PERSON_DIED, event)
     assert world.bus.wait_idle(10)
-    again = deaths.handle_death(world.issuers, "prov1", event)
+    again = world.issuers.deaths.handle_death("prov1", event)
     assert again == {"revoked": [first.id], "duplicate": True}
     assert world.counts() == before
     assert world.row(issued).status_changed_at == first.status_changed_at
@@ -273,13 +272,13 @@ def test_a_death_stored_but_not_published_is_published_when_the_issuers_start(wo
 
     gilles = generate_key()
     issued = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
-    registered = register_death(world.issuers, Down(), "vitalstats", DEATH)
+    registered = world.issuers.vital_statistics.register_death(Down(), "vitalstats", DEATH)
     assert registered["published_at"] is None
     assert world.bus.wait_idle(10) and world.status(issued) == "valid"
 
     restarted = InProcessEventBus()  # the issuers start again: subscribe, then relay the outbox
     try:
-        with TestClient(create_issuers_app(world.settings, world.clock, world.issuers, bus=restarted)):
+        with serve(create_issuers_app(world.settings, world.clock, world.issuers, bus=restarted)):
             assert restarted.wait_idle(10)
         assert world.status(issued) == "revoked"
         answer = world.api.get(f"/issuers/vitalstats/deaths/{registered['registration_id']}", headers=STAFF)
@@ -288,6 +287,7 @@ def test_a_death_stored_but_not_published_is_published_when_the_issuers_start(wo
         restarted.close()
 
 
+@pytest.mark.redis
 def test_the_death_path_over_a_real_broker(tmp_path):
     """Vital statistics publishes through one Redis connection, the issuers listen on another,
     as two processes would (PCTF_EVENT_BUS=redis://...)."""
@@ -310,12 +310,12 @@ def test_the_death_path_over_a_real_broker(tmp_path):
         gilles, sasha = generate_key(), generate_key()
         his = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
         hers = world.mint("prov1", "VerifiedPerson", SASHA, sasha)
-        with TestClient(create_issuers_app(settings, world.clock, world.issuers, bus=listening)):
-            registered = register_death(world.issuers, publishing, "vitalstats", DEATH)
+        with serve(create_issuers_app(settings, world.clock, world.issuers, bus=listening)):
+            registered = world.issuers.vital_statistics.register_death(publishing, "vitalstats", DEATH)
             assert registered["published_at"] is not None
 
             def processed_by_all() -> bool:
-                with Session(world.issuers.engine) as session:
+                with Session(world.issuers.db) as session:
                     return session.exec(select(func.count()).select_from(ProcessedEvent)).one() == 6
 
             assert until(processed_by_all), "the event did not reach every issuer through Redis"
@@ -396,7 +396,7 @@ def test_bad_relationship_applications_are_refused(world, body, status, reason):
 def test_relationships_name_both_people_and_none_is_issued_for_the_deceased(world):
     offered = world.api.post("/issuers/vitalstats/relationships", json=PARENT)
     assert offered.status_code == 200, offered.text
-    with Session(world.issuers.engine) as session:
+    with Session(world.issuers.db) as session:
         items = session.exec(select(CredentialOffer)).one().items
     assert items[0]["claims"] == {"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
                                   "effective_date": SASHA["birthdate"]}
@@ -484,14 +484,14 @@ def test_a_replacement_never_outlives_a_revocation_that_came_first(world):
 
     # Had a revocation come between the check and the minting, the successor inherits it.
     offer = world.api.post("/issuers/prov1/renewal", json={"presentation": world.proof(hers, sasha)}).json()
-    original = world.issuers.check_replaceable
+    original = world.issuers.ledger.check_replaceable
 
     def revoked_meanwhile(short_id, issuance_id):
         row = original(short_id, issuance_id)
         world.issuers.set_status(short_id, issuance_id, "revoked", "revoked meanwhile")
         return row
 
-    world.issuers.check_replaceable = revoked_meanwhile
+    world.issuers.ledger.check_replaceable = revoked_meanwhile
     with pytest.raises(SandboxError) as caught:
         oid4vci.redeem(world.api, offer["credential_offer"], sasha, clock=world.clock)
     assert caught.value.reason == Reason.CREDENTIAL_REVOKED
@@ -541,7 +541,7 @@ def live(settings, http):
     """The whole sandbox on a real server, a frozen clock the test moves, and its event bus."""
     clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
     bus = InProcessEventBus()
-    server = start_in_thread(settings, clock, bus=bus)
+    server = serve_sandbox(settings, clock, bus=bus)
     yield settings, clock, bus, server.url
     server.stop()
     bus.close()
@@ -708,6 +708,7 @@ def env(tmp_path):
             "PCTF_PORT": str(free_port())}
 
 
+@pytest.mark.slow
 def test_demo_death_notification_in_french_and_as_json(env, tmp_path):
     told = run(env, "demo", "death-notification", "--lang", "fr")
     assert told.returncode == 0, told.stdout + told.stderr
@@ -726,6 +727,7 @@ def test_demo_death_notification_in_french_and_as_json(env, tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_wallet_renew_from_the_command_line(env):
     env = {**env, "PCTF_CREDENTIAL_LIFETIME_DAYS": "10"}  # every credential is due for renewal at once
     assert run(env, "demo", "sasha", "--json").returncode == 0
@@ -752,11 +754,11 @@ def test_no_issuer_proofs_a_person_on_the_death_register(world):
     application = {**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE}
     assert world.api.post("/issuers/prov2/proofing", json=application).status_code == 200
     world.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF)
-    with Session(world.issuers.engine) as session:
+    with Session(world.issuers.db) as session:
         offers = len(session.exec(select(CredentialOffer)).all())
     refused = world.api.post("/issuers/prov2/proofing", json=application)
     assert (refused.status_code, refused.json()["error"]) == (422, "person_deceased")
-    with Session(world.issuers.engine) as session:
+    with Session(world.issuers.db) as session:
         assert len(session.exec(select(CredentialOffer)).all()) == offers  # no offer was made
     namesake = {**application, "birthdate": "1960-01-01",
                 "evidence": [{**e, "birthdate": "1960-01-01"} for e in SASHA_FATHER_EVIDENCE]}
@@ -783,7 +785,7 @@ def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world)
     }
     for name, event in forged.items():
         with pytest.raises(SandboxError) as refused:
-            deaths.handle_death(world.issuers, "prov1", event)
+            world.issuers.deaths.handle_death("prov1", event)
         assert refused.value.reason == Reason.EVENT_INVALID, name
         world.bus.publish(deaths.PERSON_DIED, event)
     # Unsigned members are never read: the signed envelope names a stranger, the message Gilles.
@@ -793,7 +795,7 @@ def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world)
     world.bus.publish(deaths.PERSON_DIED, {**about_stranger, "data": {"person": GILLES, "date_of_death": "2025-03-01"}})
     assert world.bus.wait_idle(10)
     assert world.status(issued) == "valid"
-    with Session(world.issuers.engine) as session:
+    with Session(world.issuers.db) as session:
         processed = session.exec(select(ProcessedEvent)).all()
     assert {p.event_id for p in processed} == {about_stranger["id"]}  # the forgeries were not even recorded
     # The genuine announcement still works.

@@ -14,18 +14,18 @@ import json
 import logging
 import socket
 import threading
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import httpx
 import pytest
 
+from cli.stack import free_port
 from pctf.clock import SystemClock
+from pctf.oid4vci import PRE_AUTH_GRANT
 from scenarios import sasha
 from scenarios.personas import SASHA, SASHA_EVIDENCE, SASHA_FATHER_DEATH
-from cli.stack import free_port, start_in_thread
+from tests.support import serve_sandbox
 
-PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 ATTACKER = "https://attacker.example/collect"
 # Addresses nothing here can reach, which the outbound policy refuses before any packet is sent.
 PRIVATE_TARGETS = ("http://169.254.169.254/latest/meta-data", "http://10.0.0.1:22/")
@@ -44,16 +44,6 @@ def assert_refused(response: httpx.Response, status: int, *reasons: str) -> dict
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@contextmanager
-def running(settings):
-    """The whole sandbox for ``settings`` (a copy of the fixture's, changed for one test)."""
-    server = start_in_thread(settings, SystemClock())
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def proof_sasha(http: httpx.Client, url: str, issuer: str = "prov1", **changes) -> httpx.Response:
@@ -243,7 +233,7 @@ def test_failed_fetches_say_nothing_about_the_network(settings, http):
     acceptor.start()
     ports = {"refused": free_port(), "closed": free_port(), "silent": silent.getsockname()[1]}
     try:
-        with running(quick) as server:
+        with serve_sandbox(quick, SystemClock()) as server:
             url = server.url
             assert http.put(f"{url}/wallet/sasha").status_code == 201
             answers = {}
@@ -283,7 +273,7 @@ def test_five_wrong_transaction_codes_void_the_offer(sandbox, http, anonymous):
 
 
 def test_guessing_pre_authorized_codes_ends_in_too_many_attempts(settings, http, anonymous):
-    with running(settings.model_copy(update={"auth_failure_limit": 3})) as server:
+    with serve_sandbox(settings.model_copy(update={"auth_failure_limit": 3}), SystemClock()) as server:
         url = server.url
         offer = offered(http, url)
         for k in range(3):
@@ -298,7 +288,7 @@ def test_guessing_pre_authorized_codes_ends_in_too_many_attempts(settings, http,
 
 def test_a_forwarded_for_header_does_not_reset_the_count(settings, anonymous):
     """Failed attempts are counted against the connection's address, not one the client names."""
-    with running(settings.model_copy(update={"auth_failure_limit": 3})) as server:
+    with serve_sandbox(settings.model_copy(update={"auth_failure_limit": 3}), SystemClock()) as server:
         form = {"grant_type": PRE_AUTH_GRANT}
         answers = [anonymous.post(f"{server.url}/issuers/prov1/token", headers={"X-Forwarded-For": f"203.0.113.{k}"},
                                   data={**form, "pre-authorized_code": f"guess-{k:04d}-abcdefghijklmnopqrstuvwxyz"})
@@ -364,7 +354,7 @@ def test_long_offer_uris_and_lone_surrogates_are_refused_without_a_500(sandbox, 
 
 # -- 7. bodies are limited -------------------------------------------------------------------------
 def test_a_body_over_the_limit_is_refused_declared_or_chunked(settings, http):
-    with running(settings.model_copy(update={"max_body_bytes": 10_000})) as server:
+    with serve_sandbox(settings.model_copy(update={"max_body_bytes": 10_000}), SystemClock()) as server:
         url = server.url
         before = http.get(f"{url}/issuers/prov1/issuances").json()
         large = json.dumps({**SASHA, "evidence": SASHA_EVIDENCE, "note": "x" * 20_000}).encode()

@@ -10,12 +10,10 @@ import pytest
 from pctf import sdjwt
 from pctf.clock import FrozenClock
 from pctf.jose import generate_key
+from pctf.oid4vci import PRE_AUTH_GRANT, PROOF_TYP
 from scenarios import sasha
 from scenarios.personas import SASHA, SASHA_EVIDENCE
-from cli.stack import start_in_thread
-
-PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-PROOF_TYP = "openid4vci-proof+jwt"
+from tests.support import serve_sandbox
 
 
 @pytest.fixture
@@ -25,9 +23,8 @@ def clock():
 
 @pytest.fixture
 def server(settings, clock):
-    running = start_in_thread(settings, clock)
-    yield running
-    running.stop()
+    with serve_sandbox(settings, clock) as running:
+        yield running
 
 
 def _offer(server, http):
@@ -35,9 +32,9 @@ def _offer(server, http):
 
 
 def _token(server, http, offer, **overrides):
-    grant = offer["credential_offer"]["grants"][PRE_AUTH]
-    form = {"grant_type": PRE_AUTH, "pre-authorized_code": grant["pre-authorized_code"], "tx_code": offer["tx_code"],
-            **overrides}
+    grant = offer["credential_offer"]["grants"][PRE_AUTH_GRANT]
+    form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant["pre-authorized_code"],
+            "tx_code": offer["tx_code"], **overrides}
     return http.post(f"{server.url}/issuers/prov1/token", data=form)
 
 
@@ -95,7 +92,8 @@ def test_credential_endpoint_errors(server, http, clock):
         return response.json()["error"]
 
     assert error(_proof(server, http, holder, clock), bearer="forged") == "invalid_token"
-    assert error(_proof(server, http, holder, clock), config="VerifiedOrganization") == "unknown_credential_configuration"
+    assert error(_proof(server, http, holder, clock), config="VerifiedOrganization") \
+        == "unknown_credential_configuration"
     assert error(_proof(server, http, holder, clock, typ="JWT")) == "invalid_proof"
     assert error(_proof(server, http, holder, clock, aud="https://another-issuer.example")) == "invalid_proof"
     assert error(_proof(server, http, holder, clock, header={"jwk": holder.private_jwk})) == "invalid_proof"

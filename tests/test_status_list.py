@@ -23,8 +23,9 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from issuers.service import STATUS_LIST_EXP_MARGIN_SECONDS, STATUS_LIST_SIZE, IssuerService
+from issuers.service import IssuerService
 from issuers.status import LocalStatusSource
+from issuers.status_lists import STATUS_LIST_EXP_MARGIN_SECONDS, STATUS_LIST_SIZE
 from pctf import sdjwt, statuslist
 from pctf.clock import FrozenClock
 from pctf.http import checked_json
@@ -34,11 +35,12 @@ from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusList, StatusReference, StatusResolver
 from pctf.storage import dispose_all
 from pctf.vocab import credential_type
-from registry.client import LocalTrust
+from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios import sasha
 from scenarios.personas import SASHA
-from cli.stack import bootstrap, free_port, start_in_thread
+from cli.stack import bootstrap, free_port
+from tests.support import serve, serve_sandbox
 from tests.test_cli import assert_clean_error, run
 from verifier.engine import VerificationEngine
 from verifier.verdict import Verdict
@@ -657,7 +659,7 @@ def _service(settings: Settings, clock: FrozenClock | None = None) -> tuple[Issu
     return IssuerService(settings, clock), generate_key()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_indexes_are_random_and_never_reused(settings):
     issuers, holder = _service(settings)
     refs = [ref_of(issuers.mint("prov1", "VerifiedPerson", dict(SASHA), holder.public_jwk)) for _ in range(40)]
@@ -670,10 +672,10 @@ def test_indexes_are_random_and_never_reused(settings):
     assert stored == {(r.uri, r.idx) for r in refs}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_collisions_are_drawn_again_and_a_half_full_list_makes_way(settings, monkeypatch):
     issuers, holder = _service(settings)
-    issuers.status_list_size = 16
+    issuers.status_lists.size = 16
     refs = [ref_of(issuers.mint("fed", "VerifiedOrganization", _org(i), holder.public_jwk)) for i in range(30)]
     by_list: dict[str, list[int]] = {}
     for r in refs:
@@ -685,8 +687,8 @@ def test_collisions_are_drawn_again_and_a_half_full_list_makes_way(settings, mon
 
     # A forced collision: the draw repeats an index already given out, and is drawn again.
     draws = iter([3, 3, 5])
-    monkeypatch.setattr("issuers.service.secrets", types.SimpleNamespace(randbelow=lambda _n: next(draws)))
-    issuers.status_list_size = 1024
+    monkeypatch.setattr("issuers.status_lists.secrets", types.SimpleNamespace(randbelow=lambda _n: next(draws)))
+    issuers.status_lists.size = 1024
     first = ref_of(issuers.mint("terr1", "VerifiedPerson", dict(SASHA), holder.public_jwk))
     second = ref_of(issuers.mint("terr1", "VerifiedPerson", dict(SASHA), holder.public_jwk))
     assert (first.uri, first.idx, second.idx) == (second.uri, 3, 5)
@@ -740,7 +742,7 @@ def test_a_data_dir_from_before_status_lists_is_brought_up_to_date(tmp_path):
         issuers.set_status("prov1", 1, "suspended")
     assert caught.value.reason == Reason.CONFLICT
     assert ref_of(issuers.mint("prov1", "VerifiedPerson", dict(SASHA), holder.public_jwk)).idx >= 0
-    indexes = {i["name"]: i["unique"] for i in inspect(issuers.engine).get_indexes("issuance")}
+    indexes = {i["name"]: i["unique"] for i in inspect(issuers.db).get_indexes("issuance")}
     assert indexes.get("uq_issuance_status_entry") in (1, True)
     IssuerService(settings, FrozenClock(T0))  # a second start finds nothing to add
     dispose_all()
@@ -748,14 +750,13 @@ def test_a_data_dir_from_before_status_lists_is_brought_up_to_date(tmp_path):
 
 @pytest.fixture
 def issuer_api(tmp_path):
-    from fastapi.testclient import TestClient
-
     from issuers.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", governance_token="g", issuer_staff_tokens={"prov1": ADMIN_TOKEN})
     clock = FrozenClock(T0)
     issuers, holder = _service(settings, clock)
-    with TestClient(create_app(settings, clock, issuers), raise_server_exceptions=False) as client:
+    with serve(create_app(settings, clock, issuers), raise_app_exceptions=False) as served, \
+            served.client() as client:
         yield client, issuers, holder
     dispose_all()
 
@@ -821,15 +822,13 @@ def test_staff_api_needs_the_issuers_own_staff_token(issuer_api):
 
 
 def test_without_a_configured_token_one_is_generated_in_the_data_dir(tmp_path):
-    from fastapi.testclient import TestClient
-
     from issuers.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", governance_token="g")
     issuers, holder = _service(settings)
     issuers.mint("prov1", "VerifiedPerson", dict(SASHA), holder.public_jwk)
     record = issuers.issuances("prov1")[0]
-    with TestClient(create_app(settings, FrozenClock(T0), issuers)) as client:
+    with serve(create_app(settings, FrozenClock(T0), issuers)) as served, served.client() as client:
         url = f"/issuers/prov1/issuances/{record['id']}/status"
         assert client.post(url, json={"status": "suspended"}).status_code == 401
         secret = (settings.data_dir / "issuer-staff-prov1.token").read_text().strip()
@@ -857,7 +856,7 @@ def _statuses(url: str, http: httpx.Client) -> dict[str, str]:
 
 def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings, http):
     clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
-    server = start_in_thread(settings, clock)
+    server = serve_sandbox(settings, clock)
     url = server.url
     try:
         assert sasha.run(url, http)["verdict"]["accepted"] is True
@@ -913,6 +912,7 @@ def env(tmp_path):
             "PCTF_PORT": str(free_port())}
 
 
+@pytest.mark.slow
 def test_staff_change_status_from_the_command_line_and_verify_sees_it(env, tmp_path):
     key = tmp_path / "holder.jwk"
     assert run(env, "keygen", "--out", str(key)).returncode == 0
@@ -955,6 +955,7 @@ def test_staff_change_status_from_the_command_line_and_verify_sees_it(env, tmp_p
     assert verdict() == (1, ["credential_revoked"])
 
 
+@pytest.mark.slow
 def test_wallet_list_after_the_demo(env):
     demo = run(env, "demo", "sasha", "--json")
     assert demo.returncode == 0, demo.stderr

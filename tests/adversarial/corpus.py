@@ -25,7 +25,7 @@ from typing import Any, Callable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from issuers.service import STATUS_LIST_SIZE
+from issuers.status_lists import STATUS_LIST_SIZE
 from pctf import oid4vp, sdjwt, statuslist
 from pctf.clock import FrozenClock
 from pctf.jose import SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key, thumbprint

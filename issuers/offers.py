@@ -1,0 +1,165 @@
+"""Pre-authorized credential offers and the OpenID4VCI endpoints that redeem them: token, nonce
+and credential.
+
+The protocol's rules (what an offer, a token request, a credential request and a key proof
+look like) are :mod:`pctf.oid4vci`'s; what is kept lives here. Codes, transaction codes and
+access tokens are stored only as SHA-256 digests, so a copy of the database redeems nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from pctf import oid4vci
+from pctf.clock import Clock, as_utc
+from pctf.jose import thumbprint
+from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
+
+from .jurisdictions import jurisdiction
+from .keys import IssuerKeys
+from .ledger import IssuanceLedger, holder_key
+from .models import CredentialOffer, IssuerNonce
+
+NONCE_LIFETIME = timedelta(minutes=5)
+# A 6-digit transaction code has a million values: after this many wrong ones the offer is void,
+# so guessing succeeds once in 200,000 offers at best (OpenID4VCI 13.6 asks for such a limit).
+TX_CODE_ATTEMPTS = 5
+TX_CODE_LENGTH = 6
+TOKEN_LIFETIME = timedelta(minutes=10)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Offers:
+    """Offers, their redemption for an access token, ``c_nonce`` values, and the credential endpoint."""
+
+    def __init__(self, db: Engine, settings: Settings, clock: Clock, keys: IssuerKeys,
+                 ledger: IssuanceLedger) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.keys = keys
+        self.ledger = ledger
+
+    def create(self, short_id: str, items: list[tuple[str, dict[str, Any]]], *, with_tx_code: bool = True,
+               supersedes: int | None = None, holder_kid: str | None = None) -> dict[str, Any]:
+        """A pre-authorized credential offer (OpenID4VCI 4.1.1) for the given (type, claims) pairs.
+
+        An offer that ``supersedes`` an issuance (renewal, change of name or address) can only be
+        redeemed with the holder key ``holder_kid`` (the old credential's), and issuing from it
+        revokes the old credential (:meth:`credential`).
+        """
+        code = secrets.token_urlsafe(32)
+        tx_code = f"{secrets.randbelow(10**TX_CODE_LENGTH):0{TX_CODE_LENGTH}d}" if with_tx_code else None
+        bound = {k: v for k, v in (("supersedes", supersedes), ("holder_kid", holder_kid)) if v is not None}
+        with Session(self.db) as session:
+            session.add(CredentialOffer(
+                code_hash=_sha256(code), issuer_id=short_id,
+                items=[{"configuration_id": t, "claims": c, **bound} for t, c in items],
+                tx_code_hash=_sha256(tx_code) if tx_code else None,
+                expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds)))
+            session.commit()
+        offer = oid4vci.credential_offer(self.keys.issuer_url(short_id), [t for t, _ in items], code,
+                                         tx_code_length=TX_CODE_LENGTH if tx_code else None,
+                                         tx_code_description="Enter the code sent to you by text message")
+        # The tx_code travels out of band (a text message in real life); the sandbox hands it back.
+        return {"credential_offer": offer, "credential_offer_uri": oid4vci.offer_link(offer), "tx_code": tx_code}
+
+    def token(self, short_id: str, form: dict[str, Any]) -> dict[str, Any]:
+        """Token endpoint for the pre-authorized code grant (OpenID4VCI 6)."""
+        jurisdiction(short_id)
+        request = oid4vci.token_request(form)
+        now = self.clock.now()
+        token = secrets.token_urlsafe(32)
+        with Session(self.db) as session:
+            offer = session.get(CredentialOffer, _sha256(request.pre_authorized_code))
+            if offer is None or offer.issuer_id != short_id or offer.redeemed or as_utc(offer.expires_at) < now \
+                    or (offer.tx_code_failures or 0) >= TX_CODE_ATTEMPTS:
+                raise SandboxError(Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired, void or "
+                                                         "already used")
+            if offer.tx_code_hash and not hmac.compare_digest(_sha256(request.tx_code or ""), offer.tx_code_hash):
+                # Counted in the database (atomically): parallel guesses cannot share one attempt.
+                session.exec(update(CredentialOffer).where(CredentialOffer.code_hash == offer.code_hash)
+                             .values(tx_code_failures=func.coalesce(CredentialOffer.tx_code_failures, 0) + 1))
+                session.commit()
+                session.refresh(offer)
+                left = max(0, TX_CODE_ATTEMPTS - (offer.tx_code_failures or 0))
+                raise SandboxError(Reason.INVALID_GRANT, "the transaction code is wrong; " +
+                                   (f"{left} attempt(s) left" if left else "the offer is now void: ask the issuer "
+                                                                           "for a new one"))
+            offer.redeemed = True
+            offer.token_hash = _sha256(token)
+            offer.token_expires_at = now + TOKEN_LIFETIME
+            session.add(offer)
+            session.commit()
+        return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+
+    def nonce(self, short_id: str) -> dict[str, str]:
+        """A fresh ``c_nonce`` (OpenID4VCI 7), for a key proof or a holder's proof of possession."""
+        jurisdiction(short_id)
+        value = secrets.token_urlsafe(24)
+        with Session(self.db) as session:
+            session.add(IssuerNonce(value=value, issuer_id=short_id, expires_at=self.clock.now() + NONCE_LIFETIME))
+            session.commit()
+        return {"c_nonce": value}
+
+    def consume_nonce(self, short_id: str, nonce: str | None) -> None:
+        """Use up a ``c_nonce`` this issuer handed out (single use, unexpired); ``invalid_nonce`` otherwise."""
+        used = False
+        if nonce is not None:
+            with Session(self.db) as session:
+                used = session.exec(update(IssuerNonce)
+                                    .where(IssuerNonce.value == nonce, IssuerNonce.issuer_id == short_id,
+                                           IssuerNonce.used == False,  # noqa: E712
+                                           IssuerNonce.expires_at >= self.clock.now())
+                                    .values(used=True)).rowcount == 1
+                session.commit()
+        if not used:
+            raise SandboxError(Reason.INVALID_NONCE, "the nonce is unknown, expired or already used")
+
+    def credential(self, short_id: str, access_token: str | None, body: object) -> dict[str, Any]:
+        """Credential endpoint (OpenID4VCI 8): one credential per request, bound to the proof's key."""
+        jurisdiction(short_id)
+        now = self.clock.now()
+        if not access_token:
+            raise SandboxError(Reason.INVALID_TOKEN, "a bearer access token is required", status_code=401)
+        request = oid4vci.credential_request(body)
+        config_id = request.configuration_id
+        with Session(self.db) as session:
+            offer = session.exec(select(CredentialOffer)
+                                 .where(CredentialOffer.token_hash == _sha256(access_token))).first()
+            if offer is None or offer.issuer_id != short_id or offer.token_expires_at is None \
+                    or as_utc(offer.token_expires_at) < now:
+                raise SandboxError(Reason.INVALID_TOKEN, "the access token is unknown or expired", status_code=401)
+            item = next((i for i in offer.items if i["configuration_id"] == config_id), None)
+            if config_id is None or item is None:
+                raise SandboxError(Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
+                                   f"this token does not cover credential configuration {config_id!r}")
+            if config_id in offer.issued:
+                raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
+            proof = oid4vci.check_key_proof(request, credential_issuer=self.keys.issuer_url(short_id),
+                                            now=self.clock.timestamp(), leeway=self.settings.leeway_seconds,
+                                            max_age=int(NONCE_LIFETIME.total_seconds()))
+            self.consume_nonce(short_id, proof.nonce)
+            holder = holder_key(proof.jwk)
+            if item.get("holder_kid") and thumbprint(holder) != item["holder_kid"]:
+                raise SandboxError(Reason.INVALID_PROOF, "this offer replaces a credential bound to another holder key")
+            if item.get("supersedes"):
+                self.ledger.check_replaceable(short_id, item["supersedes"])
+            credential, issuance_id = self.ledger.mint_recorded(short_id, config_id, item["claims"], holder)
+            offer.issued = [*offer.issued, config_id]
+            session.add(offer)
+            session.commit()
+        if item.get("supersedes"):
+            self.ledger.supersede(short_id, item["supersedes"], issuance_id)
+        return {"credentials": [{"credential": credential}]}
