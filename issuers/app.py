@@ -181,23 +181,25 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
                 attempts.failed(client_key(request))
             raise
 
-    @app.get("/issuers", **PUBLIC)
-    def list_issuers() -> list[IssuerOut]:
+    @app.get("/issuers", response_model=list[IssuerOut], **PUBLIC)
+    def list_issuers() -> Any:
         return [{"id": j.short_id, "issuer": service.issuer_url(j.short_id), "name": {"en": j.name_en, "fr": j.name_fr},
                  "jurisdiction": j.jurisdiction, "kind": j.kind,
                  "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants]}
                 for j in SANDBOX_ISSUERS.values()]
 
-    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}", **PUBLIC)
-    def credential_issuer_metadata(issuer: str) -> CredentialIssuerMetadata:
+    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}", response_model=CredentialIssuerMetadata,
+             **PUBLIC)
+    def credential_issuer_metadata(issuer: str) -> Any:
         return service.credential_issuer_metadata(issuer)
 
-    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}", **PUBLIC)
-    def authorization_server_metadata(issuer: str) -> AuthorizationServerMetadata:
+    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}", response_model=AuthorizationServerMetadata,
+             **PUBLIC)
+    def authorization_server_metadata(issuer: str) -> Any:
         return service.authorization_server_metadata(issuer)
 
-    @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}", **PUBLIC)
-    def jwt_vc_issuer_metadata(issuer: str) -> JwtVcIssuerMetadata:
+    @app.get("/.well-known/jwt-vc-issuer/issuers/{issuer}", response_model=JwtVcIssuerMetadata, **PUBLIC)
+    def jwt_vc_issuer_metadata(issuer: str) -> Any:
         return service.jwt_vc_issuer_metadata(issuer)
 
     @app.post("/issuers/{issuer}/proofing", response_model=ProofingOut, **STAFF)
@@ -230,8 +232,8 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         answer = limited(request, lambda: service.credential(issuer, bearer_token(request), body), Reason.INVALID_TOKEN)
         return JSONResponse(answer, headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/issuances", **STAFF)
-    def issuances(issuer: str) -> list[IssuanceOut]:
+    @app.get("/issuers/{issuer}/issuances", response_model=list[IssuanceOut], **STAFF)
+    def issuances(issuer: str) -> Any:
         return service.issuances(issuer)
 
     @app.get("/issuers/{issuer}/status-lists/{list_id}", response_class=Response, **PUBLIC,

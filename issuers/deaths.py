@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf.clock import Clock, as_utc
 from pctf.events import EventBus, Handler, ProcessedEvent, verify_event
@@ -116,8 +116,8 @@ class DeathNotifications:
             if done is not None:
                 return {**done.outcome, "duplicate": True}
             rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id,
-                                                       Issuance.status.in_(("valid", "suspended")))
-                                .order_by(Issuance.id)).all()
+                                                       col(Issuance.status).in_(("valid", "suspended")))
+                                .order_by(col(Issuance.id))).all()
             reason = f"death registered by vital statistics (event {event_id})"
             revoked = []
             for row in rows:

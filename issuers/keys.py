@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf.clock import Clock
 from pctf.jose import SigningKey, generate_key
@@ -48,7 +48,7 @@ class IssuerKeys:
         with Session(self.db) as session:
             row = session.exec(select(IssuerKey)
                                .where(IssuerKey.issuer_id == short_id, IssuerKey.active == True)  # noqa: E712
-                               .order_by(IssuerKey.created_at.desc())).first()
+                               .order_by(col(IssuerKey.created_at).desc())).first()
             if row is None:
                 key = generate_key()
                 row = IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk,
@@ -66,7 +66,7 @@ class IssuerKeys:
         previous = self.signing_key(short_id)
         key = generate_key()
         with Session(self.db) as session:
-            session.exec(update(IssuerKey).where(IssuerKey.issuer_id == short_id).values(active=False))
+            session.exec(update(IssuerKey).where(col(IssuerKey.issuer_id) == short_id).values(active=False))
             session.add(IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk,
                                   created_at=self.clock.now()))
             session.commit()

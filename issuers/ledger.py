@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf import sdjwt
 from pctf.clock import Clock
@@ -79,6 +79,7 @@ class IssuanceLedger:
                 }
                 credential = sdjwt.issue(payload, key, disclosable=ctype.disclosable_paths())
                 issuance_id = issuance.id
+                assert issuance_id is not None  # flushed by allocate: the database gave it its id
                 session.commit()
                 return credential, issuance_id
         raise SandboxError(Reason.CONFLICT, "no free status list index was found; try again", status_code=503)
@@ -92,7 +93,7 @@ class IssuanceLedger:
         if subject is not None and (not isinstance(subject, dict) or not subject):
             raise SandboxError(Reason.BAD_REQUEST, "subject must be a non-empty object of claims")
         with Session(self.db) as session:
-            rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id).order_by(Issuance.id)).all()
+            rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id).order_by(col(Issuance.id))).all()
             if subject is not None:
                 rows = [r for r in rows if _about(r.claims, subject)]
             return [self.status_lists.record(r) for r in rows]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf import oid4vci
 from pctf.clock import Clock, as_utc
@@ -89,7 +89,7 @@ class Offers:
                                                          "already used")
             if offer.tx_code_hash and not hmac.compare_digest(_sha256(request.tx_code or ""), offer.tx_code_hash):
                 # Counted in the database (atomically): parallel guesses cannot share one attempt.
-                session.exec(update(CredentialOffer).where(CredentialOffer.code_hash == offer.code_hash)
+                session.exec(update(CredentialOffer).where(col(CredentialOffer.code_hash) == offer.code_hash)
                              .values(tx_code_failures=func.coalesce(CredentialOffer.tx_code_failures, 0) + 1))
                 session.commit()
                 session.refresh(offer)
@@ -119,9 +119,9 @@ class Offers:
         if nonce is not None:
             with Session(self.db) as session:
                 used = session.exec(update(IssuerNonce)
-                                    .where(IssuerNonce.value == nonce, IssuerNonce.issuer_id == short_id,
-                                           IssuerNonce.used == False,  # noqa: E712
-                                           IssuerNonce.expires_at >= self.clock.now())
+                                    .where(col(IssuerNonce.value) == nonce, col(IssuerNonce.issuer_id) == short_id,
+                                           col(IssuerNonce.used) == False,  # noqa: E712
+                                           col(IssuerNonce.expires_at) >= self.clock.now())
                                     .values(used=True)).rowcount == 1
                 session.commit()
         if not used:

@@ -41,7 +41,7 @@ def _as_kept(value: Any) -> Any:
     return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
 
 
-def assess(applicant: dict, evidence: list[dict[str, Any]], *, max_loa: int) -> int:
+def assess(applicant: dict, evidence: object, *, max_loa: int) -> int:
     """The PCTF level of assurance this evidence supports for ``applicant``, capped at ``max_loa``.
 
     LoA 2: one foundational or one photo document. LoA 3: foundational *and* photo document.

@@ -24,7 +24,7 @@ from pctf.jose import thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.sdjwt_vc import KeyBinding, check_credential
 from pctf.settings import Settings
-from pctf.vocab import type_for_vct
+from pctf.vocab import credential_type
 
 from . import proofing
 from .jurisdictions import jurisdiction
@@ -86,7 +86,7 @@ class Reissuance:
         if not isinstance(changes, dict) or not changes:
             raise SandboxError(Reason.BAD_REQUEST, "changes must be a non-empty object of the claims to change")
         row, nonce = self._possession(short_id, body.get("presentation"))
-        ctype = type_for_vct(row.vct)
+        ctype = credential_type(row.vct)
         allowed = CHANGEABLE.get(ctype.name, ())
         refused = sorted(set(changes) - set(allowed))
         if refused:
@@ -131,7 +131,7 @@ class Reissuance:
 
     def _offer(self, short_id: str, row: Issuance, claims: dict[str, Any], nonce: str | None) -> dict[str, Any]:
         """Use up the proof's nonce, then offer the successor, redeemable only with the same holder key."""
-        ctype = type_for_vct(row.vct)
+        ctype = credential_type(row.vct)
         self.offers.consume_nonce(short_id, nonce)
         offer = self.offers.create(short_id, [(ctype.name, claims)], with_tx_code=False, supersedes=row.id,
                                    holder_kid=row.holder_kid)

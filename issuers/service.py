@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import SQLModel
+
 from pctf.clock import Clock
 from pctf.events import OutboxEvent, ProcessedEvent
 from pctf.jose import SigningKey
@@ -37,8 +39,8 @@ from .reissuance import Reissuance
 from .status_lists import StatusLists
 from .vital_statistics import VitalStatistics
 
-_TABLES = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord, DeathRecord,
-           OutboxEvent, ProcessedEvent]
+_TABLES: list[type[SQLModel]] = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord,
+                                 DeathRecord, OutboxEvent, ProcessedEvent]
 
 
 class IssuerService:

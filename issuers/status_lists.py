@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pctf import statuslist
 from pctf.clock import Clock, as_utc
@@ -81,7 +81,7 @@ class StatusLists:
         except IntegrityError:
             session.rollback()
             return None
-        session.exec(update(StatusListRecord).where(StatusListRecord.id == status_list.id)
+        session.exec(update(StatusListRecord).where(col(StatusListRecord.id) == status_list.id)
                      .values(allocated=StatusListRecord.allocated + 1))
         return status_list.id, idx
 
@@ -90,7 +90,7 @@ class StatusLists:
         record = session.exec(select(StatusListRecord)
                               .where(StatusListRecord.issuer_id == short_id,
                                      StatusListRecord.allocated * 2 < StatusListRecord.size)
-                              .order_by(StatusListRecord.id.desc())).first()
+                              .order_by(col(StatusListRecord.id).desc())).first()
         if record is None:
             record = StatusListRecord(issuer_id=short_id, size=self.size, bits=STATUS_LIST_BITS,
                                       created_at=self.clock.now())
@@ -112,6 +112,7 @@ class StatusLists:
                                    .where(Issuance.status_list_id == list_id, Issuance.status != "valid")).all()
         status_list = statuslist.StatusList(record.size, record.bits)
         for idx, status in entries:
+            assert idx is not None  # a row on a list got its index with it (allocate)
             status_list.set(idx, statuslist.STATUS_VALUES[status])
         now = self.clock.timestamp()
         ttl = self.settings.status_list_ttl_seconds
@@ -126,11 +127,11 @@ class StatusLists:
         (``only_if`` it is, or ``unless`` it is) so concurrent changes cannot overwrite each other.
         Returns whether the row changed. Staff changes, death notifications and replacements all
         write through here; the status list token is computed from these rows when served."""
-        where = [Issuance.id == issuance_id]
+        where = [col(Issuance.id) == issuance_id]
         if only_if is not None:
-            where.append(Issuance.status == only_if)
+            where.append(col(Issuance.status) == only_if)
         if unless is not None:
-            where.append(Issuance.status != unless)
+            where.append(col(Issuance.status) != unless)
         done = session.exec(update(Issuance).where(*where)
                             .values(status=status, status_reason=reason, status_changed_at=self.clock.now()))
         return done.rowcount == 1

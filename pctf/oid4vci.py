@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -37,7 +37,7 @@ PROOF_TYP = "openid4vci-proof+jwt"
 OFFER_SCHEME = "openid-credential-offer"
 
 
-def parse_offer(value: str | dict) -> dict:
+def parse_offer(value: str | dict[str, Any]) -> dict[str, Any]:
     """A credential offer (OpenID4VCI 4.1) by value: a link, JSON text or object; syntax only.
 
     An offer by reference (``credential_offer_uri``) comes back as is; :func:`resolve_offer`
@@ -57,13 +57,14 @@ class Redemption:
     """What one run of the flow read and received."""
 
     issuer: str
-    offer: dict
-    issuer_metadata: dict
-    authorization_server_metadata: dict
+    offer: dict[str, Any]
+    issuer_metadata: dict[str, Any]
+    authorization_server_metadata: dict[str, Any]
     credentials: list[ReceivedCredential] = field(default_factory=list)
 
 
-def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str, **kwargs) -> dict:
+def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str,
+          **kwargs: Any) -> dict[str, Any]:
     """One request whose answer must be a JSON object; ``what`` names it in errors."""
     if not _is_http_url(url):
         raise SandboxError(Reason.BAD_REQUEST, f"the {what} URL {brief(url)} is not an http(s) URL")
@@ -76,14 +77,15 @@ def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object,
     return body
 
 
-def _is_http_url(url: object) -> bool:
+def _is_http_url(url: object) -> TypeGuard[str]:
     try:
         return isinstance(url, str) and urlsplit(url).scheme in ("http", "https")
     except ValueError:  # urlsplit refuses some malformed hosts
         return False
 
 
-def resolve_offer(http: httpx.Client, value: str | dict, *, trace: list[str] | None = None) -> dict:
+def resolve_offer(http: httpx.Client, value: str | dict[str, Any], *,
+                  trace: list[str] | None = None) -> dict[str, Any]:
     """The offer by value, fetching it when given by reference, with the members the flow needs."""
     offer = parse_offer(value)
     if "credential_offer_uri" in offer:
@@ -99,15 +101,16 @@ def resolve_offer(http: httpx.Client, value: str | dict, *, trace: list[str] | N
     return offer
 
 
-def issuer_metadata(http: httpx.Client, issuer: str, *, trace: list[str] | None = None) -> dict:
+def issuer_metadata(http: httpx.Client, issuer: str, *, trace: list[str] | None = None) -> dict[str, Any]:
     """The credential issuer metadata (12.2), which must name ``issuer`` as its ``credential_issuer``."""
-    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"), "credential issuer metadata")
+    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"),
+                     "credential issuer metadata")
     if metadata.get("credential_issuer") != issuer:
         raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
     return metadata
 
 
-def fresh_nonce(http: httpx.Client, metadata: dict, *, trace: list[str] | None = None) -> str | None:
+def fresh_nonce(http: httpx.Client, metadata: dict[str, Any], *, trace: list[str] | None = None) -> str | None:
     """A ``c_nonce`` from the issuer's nonce endpoint (7), or None when the issuer has none."""
     if metadata.get("nonce_endpoint") is None:
         return None
@@ -117,7 +120,7 @@ def fresh_nonce(http: httpx.Client, metadata: dict, *, trace: list[str] | None =
     return nonce
 
 
-def redeem(http: httpx.Client, offer: dict, holder: SigningKey, *, clock: Clock, tx_code: str | None = None,
+def redeem(http: httpx.Client, offer: dict[str, Any], holder: SigningKey, *, clock: Clock, tx_code: str | None = None,
            trace: list[str] | None = None) -> Redemption:
     """Run the pre-authorized code flow (OpenID4VCI 3.5) for a resolved ``offer``, binding every
     credential to ``holder``: metadata (12.2), token (6), nonce (7), credential with a JWT proof (8, F.1)."""
