@@ -12,7 +12,7 @@ from pctf.clock import FrozenClock, SystemClock
 from pctf.settings import Settings
 from pctf.storage import dispose_all
 from scenarios.keyring import Keyring
-from cli.stack import free_port, start_in_thread
+from tests.support import free_port, running_services, serve_sandbox
 
 GOVERNANCE_TOKEN = "test-governance-token"
 # The PostgreSQL server tests create their throw-away databases on (trust auth on loopback).
@@ -59,12 +59,21 @@ def frozen_clock() -> FrozenClock:
     return FrozenClock()
 
 
+@pytest.fixture(autouse=True)
+def _stop_services_left_running():
+    """Whatever ``tests.support.serve`` started during a test and the test did not stop, stopped
+    when it ends (so a test may start a service the way it would build a client)."""
+    before = running_services()
+    yield
+    for served in running_services() - before:
+        served.stop()
+
+
 @pytest.fixture
 def sandbox(settings):
     """Every service on one real uvicorn server on loopback (as ``pctf-sandbox up`` runs them)."""
-    server = start_in_thread(settings, SystemClock())
-    yield server
-    server.stop()
+    with serve_sandbox(settings, SystemClock()) as served:
+        yield served
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import pytest
 
 from pctf.access import CALLERS, Caller, Role, matrix_markdown, recognized_roles, route_access
 from pctf.clock import SystemClock
-from cli.stack import build_app, openapi_documents, serve_in_thread
+from cli.stack import build_app, openapi_documents
+from tests.support import serve
 
 MATRIX_DOC = Path(__file__).resolve().parent.parent / "docs" / "authorization.md"
 # The route's own subjects (path parameters), and another subject of the same kind.
@@ -41,7 +42,7 @@ def world(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"), port=free_port(), local_mode=True,
                         auth_failure_limit=1_000_000)
     dispatcher = build_app(settings, SystemClock())
-    server = serve_in_thread(dispatcher, settings.host, settings.port, settings.base_url)
+    server = serve(dispatcher, loopback=True, port=settings.port, url=settings.base_url)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             wallets = {w: http.put(f"/wallet/{w}").json()["token"] for w in ("sasha", "mallory")}

@@ -51,6 +51,7 @@ def test_types_json_lists_the_three_types(env):
     assert {c["name"] for c in types["VerifiedPerson"]["claims"]} >= {"given_name", "birthdate", "address"}
 
 
+@pytest.mark.slow
 def test_issue_then_verify_chain(env, tmp_path):
     holder = generate_key()
     (tmp_path / "holder.jwk").write_text(json.dumps(holder.private_jwk))  # private parts are dropped by the CLI
@@ -96,6 +97,7 @@ def _independent_credential(issuer_id: str, issuer_key: JWK, holder_key: JWK, *,
     return issuer.sd_jwt_issuance
 
 
+@pytest.mark.slow
 def test_onboarded_external_issuer_verifies_and_tampering_is_caught(env, tmp_path):
     issuer_id = "https://digital-id.jurisdiction.example.ca/issuer"
     issuer_key = JWK.generate(kty="EC", crv="P-256")
@@ -144,6 +146,7 @@ def test_onboarded_external_issuer_verifies_and_tampering_is_caught(env, tmp_pat
     assert other_nonce.returncode == 1 and json.loads(other_nonce.stdout)["reasons"] == ["nonce_mismatch"]
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
     holder = tmp_path / "holder.jwk"
     holder.write_text(json.dumps(generate_key().public_jwk))
@@ -173,6 +176,7 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
     assert issuances.returncode == 0
 
 
+@pytest.mark.slow
 def test_keygen_issue_present_verify_entirely_from_the_command_line(env, tmp_path):
     key = tmp_path / "holder.jwk"
     assert run(env, "keygen", "--out", str(key)).returncode == 0

@@ -15,6 +15,8 @@ from pctf import sdjwt
 from pctf.jose import generate_key
 from tests.test_cli import AUD, EXE, NONCE, SASHA_CLAIMS, assert_clean_error
 
+pytestmark = pytest.mark.slow  # every test runs several command-line processes
+
 DEEP = "[" * 25_000 + "]" * 25_000
 BINARY = bytes(range(256)) * 4  # not UTF-8
 

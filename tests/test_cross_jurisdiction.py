@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import httpx
-from fastapi.testclient import TestClient
 
 from pctf.clock import FrozenClock, SystemClock
 from pctf.jose import generate_key
@@ -14,7 +13,8 @@ from registry.app import create_app
 from registry.client import RegistryClient
 from registry.service import RegistryService
 from scenarios import cross_jurisdiction
-from cli.stack import free_port, serve_in_thread, start_in_thread
+from cli.stack import free_port
+from tests.support import serve, serve_sandbox
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 ISS = "http://127.0.0.1:8600/issuers/terr1"
@@ -29,12 +29,12 @@ def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not
     key = generate_key()
     terr1.upsert_entity(ISS, name="Territory 1", jurisdiction="Terr1", role="issuer", jwks={"keys": [key.public_jwk]})
     grant = terr1.authorize(ISS, resource="VerifiedPerson", assurance_level=3)
-    server = serve_in_thread(create_app(t1_settings, clock, terr1), "127.0.0.1", t1_settings.port)
+    server = serve(create_app(t1_settings, clock, terr1), loopback=True, port=t1_settings.port)
     try:
         home = RegistryService(Settings(data_dir=tmp_path / "home", governance_token="h", database_url=None), clock)
-        api = TestClient(create_app(home.settings, clock, home))
+        api = serve(create_app(home.settings, clock, home)).client()
         client = RegistryClient("http://testserver", api, home.authority_id, clock=clock)
-        # The home registry through the test client, Terr1's framework over real HTTP.
+        # The home registry in process, Terr1's framework over real HTTP.
         client.framework(terr1.authority_id).http = httpx.Client(timeout=10)
 
         assert client.issuer_jwks(ISS) is None
@@ -63,8 +63,8 @@ def test_nora_uses_her_terr1_credential_at_the_prov2_health_portal(settings, htt
     framework_port = free_port()
     t1 = Settings(data_dir=settings.data_dir / "terr1-framework", governance_token="terr1-governance",
                   port=framework_port, registry_url=f"http://127.0.0.1:{framework_port}", database_url=None)
-    framework = serve_in_thread(create_app(t1, SystemClock()), "127.0.0.1", framework_port)
-    sandbox = start_in_thread(settings, SystemClock(), withhold=("terr1",))
+    framework = serve(create_app(t1, SystemClock()), loopback=True, port=framework_port)
+    sandbox = serve_sandbox(settings, SystemClock(), withhold=("terr1",))
     try:
         result = cross_jurisdiction.run(sandbox.url, http, framework_api=t1.registry_authority_id,
                                         framework_token="terr1-governance",

@@ -181,6 +181,7 @@ def redis_bus():
     bus.close()
 
 
+@pytest.mark.redis
 def test_redis_delivery_and_isolation_by_prefix(redis_bus):
     got, elsewhere = Recorder(), Recorder()
     redis_bus.subscribe("person.died", got)

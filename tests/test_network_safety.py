@@ -158,6 +158,11 @@ def test_a_wallet_answers_only_its_own_holder(sandbox, http, anonymous):
 
 
 # -- 2. consent is bound to what was shown ---------------------------------------------------------
+def _altered(digest: str) -> str:
+    """``digest`` with its last hex digit changed (never to the same digit)."""
+    return digest[:-1] + ("1" if digest[-1] == "0" else "0")
+
+
 def test_an_approval_must_name_the_review_that_was_shown(sandbox, http):
     url = sandbox.url
     sasha.run(url, http)
@@ -168,7 +173,7 @@ def test_an_approval_must_name_the_review_that_was_shown(sandbox, http):
     decide = f"{url}/wallet/sasha/presentations/{shown['request_id']}/decision"
     for body in ({"approve": True}, {"approve": True, "review_hash": None},
                  {"approve": True, "review_hash": other["review_hash"]},
-                 {"approve": True, "review_hash": shown["review_hash"][:-1] + "0"}):
+                 {"approve": True, "review_hash": _altered(shown["review_hash"])}):
         assert_refused(http.post(decide, json=body), 409, "consent_mismatch")
     # Nothing reached the bank and nothing was recorded.
     assert request_status(http, url, request["state"]) == "pending"

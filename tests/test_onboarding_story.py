@@ -6,15 +6,17 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from pctf.clock import SystemClock
 from scenarios import onboarding
 from scenarios.personas import TERR2_TEST_SUBJECT
-from cli.stack import start_in_thread
+from tests.support import serve_sandbox
 from tests.test_cli import EXE
 
 
 def test_terr2_is_onboarded_accepted_and_suspended(settings, http):
-    server = start_in_thread(settings, SystemClock(), withhold=("terr2",))
+    server = serve_sandbox(settings, SystemClock(), withhold=("terr2",))
     try:
         result = onboarding.run(server.url, http, governance_token=settings.resolved_governance_token(),
                                 assessor_token=settings.resolved_secret("assessor", settings.assessor_token))
@@ -34,6 +36,7 @@ def test_terr2_is_onboarded_accepted_and_suspended(settings, http):
         < actions.index("entity.suspended")
 
 
+@pytest.mark.slow
 def test_demo_onboarding_command_in_french(tmp_path):
     env = {**os.environ, "PCTF_DATA_DIR": str(tmp_path / "main")}
     env.pop("PCTF_DATABASE_URL", None)

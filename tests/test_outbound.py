@@ -24,7 +24,7 @@ from pctf.outbound import MAX_REDIRECTS, outbound_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from cli.stack import free_port
-from tests.support import serving
+from tests.support import serve
 
 PUBLIC = "93.184.216.34"
 
@@ -131,8 +131,8 @@ async def slow():
 
 @pytest.fixture(scope="module")
 def server():
-    with serving(app) as url:
-        yield url
+    with serve(app, loopback=True) as served:
+        yield served.url
 
 
 # -- addresses --------------------------------------------------------------------------------
@@ -296,8 +296,8 @@ def _self_signed(directory, name: str) -> tuple[str, str]:
 @contextmanager
 def serving_tls(certfile: str, keyfile: str):
     """``app`` over TLS on 127.0.0.1 (a free port); yields the port."""
-    with serving(app, ssl_certfile=certfile, ssl_keyfile=keyfile) as url:
-        yield int(url.rsplit(":", 1)[1])
+    with serve(app, loopback=True, ssl_certfile=certfile, ssl_keyfile=keyfile) as served:
+        yield int(served.url.rsplit(":", 1)[1])
 
 
 def test_https_to_the_checked_address_verifies_the_certificate_for_the_original_name(tmp_path):

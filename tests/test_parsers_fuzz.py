@@ -278,6 +278,7 @@ mintable_values = st.recursive(st.none() | st.booleans() | st.integers() | st.te
                                | st.dictionaries(st.text("xyz", max_size=3), children, max_size=3), max_leaves=8)
 
 
+@pytest.mark.slow
 @SLOW_FUZZ
 @given(extra=st.dictionaries(st.sampled_from(["n", "e", "kid", "use", "key_ops", "x5c"]), mintable_values,
                              min_size=1, max_size=2))

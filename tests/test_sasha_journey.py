@@ -9,10 +9,10 @@ from pctf.clock import SystemClock
 from pctf.storage import dispose_all
 from scenarios import sasha
 from scenarios.personas import SASHA
-from cli.stack import start_in_thread
+from tests.support import serve_sandbox
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     """The journey runs on the embedded SQLite default and on PostgreSQL."""
     return request.param
@@ -100,8 +100,9 @@ def test_presentation_replayed_to_a_new_request_fails_on_nonce(sandbox, http, se
     assert verdict["accepted"] is False and "nonce_mismatch" in verdict["reasons"]
 
 
+@pytest.mark.slow
 def test_state_survives_a_restart(settings, http):
-    server = start_in_thread(settings, SystemClock())
+    server = serve_sandbox(settings, SystemClock())
     try:
         sasha.run(server.url, http)
         before = http.get(f"{server.url}/wallet/sasha/credentials").json()
@@ -109,7 +110,7 @@ def test_state_survives_a_restart(settings, http):
     finally:
         server.stop()
         dispose_all()
-    server = start_in_thread(settings, SystemClock())
+    server = serve_sandbox(settings, SystemClock())
     try:
         after = http.get(f"{server.url}/wallet/sasha/credentials").json()
         assert [c["id"] for c in after] == [c["id"] for c in before] and len(after) == 3

@@ -15,7 +15,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings, strategies as st
 from hypothesis.errors import Unsatisfiable
-from starlette.testclient import TestClient
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode  # noqa: E402
@@ -28,7 +27,10 @@ from pctf.access import OWNER_KEY, SUBJECT_PARAM, Role  # noqa: E402
 from pctf.settings import Settings  # noqa: E402
 from pctf.storage import dispose_all  # noqa: E402
 from cli.stack import build_app, free_port  # noqa: E402
+from tests.support import serve  # noqa: E402
 from verifier.relying_parties import RELYING_PARTIES  # noqa: E402
+
+pytestmark = pytest.mark.slow  # thousands of generated requests
 
 EXAMPLES = 25  # per operation and generation mode: the whole module stays within a few minutes
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -52,9 +54,9 @@ def stack(tmp_path_factory):
     dispatcher = build_app(settings)
     apps = {prefix.strip("/"): app for prefix, app in dispatcher.routes if prefix.count("/") == 1}
     apps["root"] = dispatcher.default
-    with TestClient(apps["wallet"]) as client:
+    with serve(apps["wallet"]) as served, served.client() as client:
         wallet_token = client.put(f"/wallet/{WALLET}").json()["token"]
-    with TestClient(apps["registry"]) as client:
+    with serve(apps["registry"]) as served, served.client() as client:
         applied = client.post("/registry/applications", json=APPLICATION).json()
     tokens = {Role.GOVERNANCE: lambda _: settings.resolved_governance_token(),
               Role.ASSESSOR: lambda _: settings.resolved_assessor_token(),

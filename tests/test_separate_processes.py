@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
+import pytest
 
 from pctf.settings import Settings
 from scenarios import sasha
 from scenarios.keyring import Keyring
 from cli.stack import SERVICES, free_port
+from tests.support import serve_process, wait_until_answering
 
-EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 
-
+@pytest.mark.slow
 def test_sasha_journey_across_four_processes(tmp_path):
     ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -27,22 +24,10 @@ def test_sasha_journey_across_four_processes(tmp_path):
     try:
         # The issuers start first: they publish their keys to the registry's store at start-up.
         for name in ("issuers", "registry", "wallet", "verifier"):
-            procs.append(subprocess.Popen([EXE, "serve", name, "--host", "127.0.0.1", "--port", str(ports[name])],
-                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-        deadline = time.monotonic() + 60
+            procs.append(serve_process(name, env, port=ports[name], wait=False))
+        wait_until_answering(*procs)
         # The operator's tokens are those the services generated into the shared data directory.
         with httpx.Client(timeout=15, auth=Keyring(Settings(data_dir=tmp_path))) as http:
-            for name, url in urls.items():
-                probe = {"registry": "/registry/metadata", "issuers": "/issuers", "wallet": "/wallet/docs",
-                         "verifier": "/verifier"}[name]
-                while True:
-                    try:
-                        if http.get(url + probe).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, f"{name} did not start"
-                    time.sleep(0.1)
             result = sasha.run(urls["wallet"], http, urls=urls)
             assert result["verdict"]["accepted"] is True, result["verdict"]["reasons"]
             # Identifiers follow each service's own URL.
@@ -50,6 +35,4 @@ def test_sasha_journey_across_four_processes(tmp_path):
             assert person["issuer"] == f"{urls['issuers']}/issuers/prov1"
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=20)
+            proc.stop()
