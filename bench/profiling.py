@@ -1,10 +1,11 @@
 """cProfile listing shared by the benchmarks: cumulative time first, then where time is spent."""
+
 from __future__ import annotations
 
 import cProfile
 import io
 import pstats
-from typing import Callable
+from collections.abc import Callable
 
 
 def profile_calls(fn: Callable[[], object], n: int, top: int) -> str:

@@ -59,6 +59,7 @@ Run:  . .venv/bin/activate && python bench/registry_bench.py
       python bench/registry_bench.py --profile                  # cProfile of the in-process query
       python bench/registry_bench.py --json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,30 +75,30 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from profiling import profile_calls  # noqa: E402
-from sqlalchemy import func, insert  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+import httpx
+from profiling import profile_calls
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
 
-from issuers.jurisdictions import SANDBOX_ISSUERS  # noqa: E402
-from pctf.clock import FrozenClock, SystemClock  # noqa: E402
-from pctf.jose import b64u_decode, generate_key  # noqa: E402
-from pctf.settings import Settings  # noqa: E402
-from pctf.storage import dispose_all  # noqa: E402
-from pctf.trqp import iso_z  # noqa: E402
-from pctf.vocab import CREDENTIAL_TYPES  # noqa: E402
-from registry.models import Authorization, Entity, StatusEvent  # noqa: E402
-from registry.service import RegistryService  # noqa: E402
-from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list  # noqa: E402
-from cli.stack import bootstrap, free_port  # noqa: E402
+from cli.stack import bootstrap, free_port
+from issuers.jurisdictions import SANDBOX_ISSUERS
+from pctf.clock import FrozenClock, SystemClock
+from pctf.jose import b64u_decode, generate_key
+from pctf.settings import Settings
+from pctf.storage import dispose_all
+from pctf.trqp import iso_z
+from pctf.vocab import CREDENTIAL_TYPES
+from registry.models import Authorization, Entity, StatusEvent
+from registry.service import RegistryService
+from registry.trust_list import SnapshotTrust, sign_trust_list, verify_trust_list
 
 EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 GOVERNANCE_TOKEN = "bench-governance-token"
@@ -165,8 +166,13 @@ def synthetic_spec(i: int, now: datetime, max_grants: int, rng: random.Random) -
         elif k == 0 and pattern == 7:
             grant.suspended_from = base + (600 + rng.randrange(200)) * day
         grants.append(grant)
-    spec = IssuerSpec(entity_id=f"https://issuer{i:05d}.bench.example/issuers/i{i}", name=f"Synthetic Issuer {i:05d}",
-                      jurisdiction=JURISDICTIONS[i % len(JURISDICTIONS)], jwk=None, grants=grants)
+    spec = IssuerSpec(
+        entity_id=f"https://issuer{i:05d}.bench.example/issuers/i{i}",
+        name=f"Synthetic Issuer {i:05d}",
+        jurisdiction=JURISDICTIONS[i % len(JURISDICTIONS)],
+        jwk=None,
+        grants=grants,
+    )
     if pattern == 3:
         start = base + (450 + rng.randrange(200)) * day
         spec.suspensions = [(start, start + rng.randrange(30, 90) * day)]
@@ -185,11 +191,18 @@ def with_keys(specs: list[IssuerSpec]) -> list[IssuerSpec]:
 
 def seed_via_api(service: RegistryService, spec: IssuerSpec) -> None:
     """One issuer through the governance API, one write (and one audit entry) at a time."""
-    service.upsert_entity(spec.entity_id, name=spec.name, jurisdiction=spec.jurisdiction, role="issuer",
-                          jwks={"keys": [spec.jwk]})
+    service.upsert_entity(
+        spec.entity_id, name=spec.name, jurisdiction=spec.jurisdiction, role="issuer", jwks={"keys": [spec.jwk]}
+    )
     for g in spec.grants:
-        auth = service.authorize(spec.entity_id, action="issue", resource=g.vct, assurance_level=g.loa,
-                                 valid_from=g.valid_from, valid_until=g.valid_until)
+        auth = service.authorize(
+            spec.entity_id,
+            action="issue",
+            resource=g.vct,
+            assurance_level=g.loa,
+            valid_from=g.valid_from,
+            valid_until=g.valid_until,
+        )
         if g.suspended_from is not None:
             service.set_authorization_status(auth["id"], "suspended", effective_from=g.suspended_from, reason=REASON)
     for start, end in spec.suspensions:
@@ -209,22 +222,55 @@ def seed_bulk(service: RegistryService, specs: list[IssuerSpec], recorded_at: da
 
         def event(entity_id: str, auth_id: int | None, status: str, start: datetime, retroactive: bool) -> None:
             nonlocal next_event
-            events.append({"id": next_event, "entity_id": entity_id, "authorization_id": auth_id, "status": status,
-                           "effective_from": start, "retroactive": retroactive,
-                           "reason": "" if status == "active" else REASON, "recorded_at": recorded_at})
+            events.append(
+                {
+                    "id": next_event,
+                    "entity_id": entity_id,
+                    "authorization_id": auth_id,
+                    "status": status,
+                    "effective_from": start,
+                    "retroactive": retroactive,
+                    "reason": "" if status == "active" else REASON,
+                    "recorded_at": recorded_at,
+                }
+            )
             next_event += 1
 
         for spec in specs:
-            status = ("revoked" if spec.revoked_at else
-                      "suspended" if spec.suspensions and spec.suspensions[-1][1] is None else "active")
-            entities.append({"entity_id": spec.entity_id, "name": spec.name, "jurisdiction": spec.jurisdiction,
-                             "role": "issuer", "jwks": {"keys": [spec.jwk]}, "status": status,
-                             "created_at": recorded_at, "updated_at": recorded_at})
+            status = (
+                "revoked"
+                if spec.revoked_at
+                else "suspended"
+                if spec.suspensions and spec.suspensions[-1][1] is None
+                else "active"
+            )
+            entities.append(
+                {
+                    "entity_id": spec.entity_id,
+                    "name": spec.name,
+                    "jurisdiction": spec.jurisdiction,
+                    "role": "issuer",
+                    "jwks": {"keys": [spec.jwk]},
+                    "status": status,
+                    "created_at": recorded_at,
+                    "updated_at": recorded_at,
+                }
+            )
             for g in spec.grants:
-                auths.append({"id": next_auth, "entity_id": spec.entity_id, "action": "issue", "resource": g.vct,
-                              "assurance_level": g.loa, "framework_id": service.authority_id,
-                              "valid_from": g.valid_from, "valid_until": g.valid_until,
-                              "status": "suspended" if g.suspended_from else "active", "created_at": recorded_at})
+                auths.append(
+                    {
+                        "id": next_auth,
+                        "entity_id": spec.entity_id,
+                        "action": "issue",
+                        "resource": g.vct,
+                        "assurance_level": g.loa,
+                        "framework_id": service.authority_id,
+                        "valid_from": g.valid_from,
+                        "valid_until": g.valid_until,
+                        "status": "suspended" if g.suspended_from else "active",
+                        "created_at": recorded_at,
+                    }
+                )
                 if g.suspended_from is not None:
                     event(spec.entity_id, next_auth, "suspended", g.suspended_from, False)
                 next_auth += 1
@@ -253,15 +299,24 @@ def shape(value: object) -> object:
 
 def store_counts(service: RegistryService) -> dict[str, int]:
     with Session(service.db) as session:
-        return {name: session.exec(select(func.count()).select_from(model)).one()
-                for name, model in (("entities", Entity), ("authorizations", Authorization),
-                                    ("status_events", StatusEvent))}
+        return {
+            name: session.exec(select(func.count()).select_from(model)).one()
+            for name, model in (("entities", Entity), ("authorizations", Authorization), ("status_events", StatusEvent))
+        }
 
 
 def make_settings(data_dir: Path, registry_url: str) -> Settings:
-    return Settings(data_dir=data_dir, database_url=None, governance_token=GOVERNANCE_TOKEN, public_url=None,
-                    registry_url=registry_url, issuers_url=registry_url, verifier_url=None, wallet_url=None,
-                    registry_anchor_jwks=None)
+    return Settings(
+        data_dir=data_dir,
+        database_url=None,
+        governance_token=GOVERNANCE_TOKEN,
+        public_url=None,
+        registry_url=registry_url,
+        issuers_url=registry_url,
+        verifier_url=None,
+        wallet_url=None,
+        registry_anchor_jwks=None,
+    )
 
 
 # -- the query pool -------------------------------------------------------------------------------
@@ -276,8 +331,9 @@ class Query:
     as_dict: dict
 
 
-def make_queries(specs: list[IssuerSpec], sandbox: list[IssuerSpec], authority_id: str, now: datetime, n: int,
-                 rng: random.Random) -> list[Query]:
+def make_queries(
+    specs: list[IssuerSpec], sandbox: list[IssuerSpec], authority_id: str, now: datetime, n: int, rng: random.Random
+) -> list[Query]:
     """``n`` distinct questions: 5 % unknown entities, 15 % sandbox issuers, the rest synthetic ones;
     mostly a resource the entity holds (or held), sometimes one it never had."""
     earliest = now - timedelta(days=3 * 365 + 60)
@@ -286,8 +342,7 @@ def make_queries(specs: list[IssuerSpec], sandbox: list[IssuerSpec], authority_i
     for _ in range(n):
         draw = rng.random()
         spec = None if draw < 0.05 else rng.choice(sandbox) if draw < 0.20 else rng.choice(specs)
-        entity_id = (f"https://unknown{rng.randrange(10**6)}.bench.example/issuers/x" if spec is None
-                     else spec.entity_id)
+        entity_id = f"https://unknown{rng.randrange(10**6)}.bench.example/issuers/x" if spec is None else spec.entity_id
         if spec is not None and rng.random() < 0.85:
             vct = rng.choice(spec.grants).vct
         else:
@@ -299,11 +354,25 @@ def make_queries(specs: list[IssuerSpec], sandbox: list[IssuerSpec], authority_i
         context = {"time": iso_z(at)}
         if loa is not None:
             context["assurance_level"] = loa
-        body = {"entity_id": entity_id, "authority_id": authority_id, "action": "issue", "resource": resource,
-                "context": context}
+        body = {
+            "entity_id": entity_id,
+            "authority_id": authority_id,
+            "action": "issue",
+            "resource": resource,
+            "context": context,
+        }
         status = "unknown_entity" if spec is None else spec.expected(vct, at, loa)
-        queries.append(Query(json.dumps(body, separators=(",", ":")).encode(), entity_id, resource, context["time"],
-                             status == "active", status, body))
+        queries.append(
+            Query(
+                json.dumps(body, separators=(",", ":")).encode(),
+                entity_id,
+                resource,
+                context["time"],
+                status == "active",
+                status,
+                body,
+            )
+        )
     return queries
 
 
@@ -312,12 +381,18 @@ class WrongAnswer(AssertionError):
 
 
 def check_answer(q: Query, answer: object) -> None:
-    if (not isinstance(answer, dict) or answer.get("authorized") is not q.authorized
-            or answer.get("status") != q.status or answer.get("entity_id") != q.entity_id
-            or answer.get("resource") != q.resource or answer.get("time_requested") != q.time
-            or not answer.get("time_evaluated")):
-        raise WrongAnswer(f"query {q.as_dict} expected authorized={q.authorized} status={q.status}, "
-                          f"got {json.dumps(answer)[:600]}")
+    if (
+        not isinstance(answer, dict)
+        or answer.get("authorized") is not q.authorized
+        or answer.get("status") != q.status
+        or answer.get("entity_id") != q.entity_id
+        or answer.get("resource") != q.resource
+        or answer.get("time_requested") != q.time
+        or not answer.get("time_evaluated")
+    ):
+        raise WrongAnswer(
+            f"query {q.as_dict} expected authorized={q.authorized} status={q.status}, got {json.dumps(answer)[:600]}"
+        )
 
 
 # -- the server and its load ----------------------------------------------------------------------
@@ -326,13 +401,23 @@ class RegistryServer:
 
     def __init__(self, settings: Settings, port: int) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PCTF_")}
-        env.update({"PCTF_DATA_DIR": str(settings.data_dir), "PCTF_REGISTRY_URL": settings.registry_url,
-                    "PCTF_ISSUERS_URL": settings.issuers_url, "PCTF_GOVERNANCE_TOKEN": GOVERNANCE_TOKEN})
+        env.update(
+            {
+                "PCTF_DATA_DIR": str(settings.data_dir),
+                "PCTF_REGISTRY_URL": settings.registry_url,
+                "PCTF_ISSUERS_URL": settings.issuers_url,
+                "PCTF_GOVERNANCE_TOKEN": GOVERNANCE_TOKEN,
+            }
+        )
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = settings.data_dir / "server.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([EXE, "serve", "registry", "--host", "127.0.0.1", "--port", str(port)],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (the server process writes to it until stop())
+        self.proc = subprocess.Popen(
+            [EXE, "serve", "registry", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         with httpx.Client(timeout=5) as http:
             while True:
@@ -371,8 +456,9 @@ class HttpLoad:
     def client(self) -> httpx.Client:
         found = getattr(self.local, "client", None)
         if found is None:
-            found = self.local.client = httpx.Client(base_url=self.url, timeout=30,
-                                                     headers={"content-type": "application/json"})
+            found = self.local.client = httpx.Client(
+                base_url=self.url, timeout=30, headers={"content-type": "application/json"}
+            )
             with self.lock:
                 self.clients.append(found)
         return found
@@ -437,8 +523,16 @@ def interleaved(batches: dict[str, Callable[[int], float]], rounds: int, seconds
         for name, fn in batches.items():
             gc.collect()
             rates[name].append(fn(sizes[name]))
-    return {name: {"median_per_s": statistics.median(r), "min_per_s": min(r), "max_per_s": max(r),
-                   "batch_size": sizes[name], "rates": r} for name, r in rates.items()}
+    return {
+        name: {
+            "median_per_s": statistics.median(r),
+            "min_per_s": min(r),
+            "max_per_s": max(r),
+            "batch_size": sizes[name],
+            "rates": r,
+        }
+        for name, r in rates.items()
+    }
 
 
 # -- part 1 -------------------------------------------------------------------------------------
@@ -446,7 +540,7 @@ def http_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = make_settings(root / "http", url)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     t0 = time.perf_counter()
     bootstrap(settings, FrozenClock(now - timedelta(days=3 * 365)))  # sandbox grants date from then
     service = RegistryService(settings, FrozenClock(now))
@@ -454,9 +548,16 @@ def http_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
     for spec in specs:
         seed_via_api(service, spec)
     seed_s = time.perf_counter() - t0
-    sandbox = [IssuerSpec(settings.issuer_id(j.short_id), j.name_en, j.jurisdiction, None,
-                          [Grant(CREDENTIAL_TYPES[t].vct, loa, now - timedelta(days=3 * 365)) for t, loa in j.grants])
-               for j in SANDBOX_ISSUERS.values()]
+    sandbox = [
+        IssuerSpec(
+            settings.issuer_id(j.short_id),
+            j.name_en,
+            j.jurisdiction,
+            None,
+            [Grant(CREDENTIAL_TYPES[t].vct, loa, now - timedelta(days=3 * 365)) for t, loa in j.grants],
+        )
+        for j in SANDBOX_ISSUERS.values()
+    ]
     counts = store_counts(service)
     queries = make_queries(specs, sandbox, service.authority_id, now, args.queries, rng)
     by_status: dict[str, int] = {}
@@ -482,9 +583,15 @@ def http_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
         load.batch("authorization", len(queries))  # every question answered right once, before timing
         check_s = time.perf_counter() - t1
         in_process(len(queries))
-        res = interleaved({"authorization": lambda n: load.batch("authorization", n),
-                           "health": lambda n: load.batch("health", n),
-                           "in_process": in_process}, args.batches, args.seconds)
+        res = interleaved(
+            {
+                "authorization": lambda n: load.batch("authorization", n),
+                "health": lambda n: load.batch("health", n),
+                "in_process": in_process,
+            },
+            args.batches,
+            args.seconds,
+        )
         if server.proc.poll() is not None:
             raise RuntimeError("the registry server died during the run")
     finally:
@@ -492,18 +599,29 @@ def http_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
         server.stop()
     prof = None
     if args.profile:
-        prof = profile_calls(lambda it=iter(queries * 4): live.authorization_query(next(it).as_dict),
-                             min(len(queries) * 4, 2000), args.top)
+        prof = profile_calls(
+            lambda it=iter(queries * 4): live.authorization_query(next(it).as_dict),  # noqa: B008 (one iterator on purpose)
+            min(len(queries) * 4, 2000),
+            args.top,
+        )
     auth, health, inproc = res["authorization"], res["health"], res["in_process"]
-    paired = sorted(a / h for a, h in zip(auth["rates"], health["rates"]))
+    paired = sorted(a / h for a, h in zip(auth["rates"], health["rates"], strict=True))
     return {
         "server": f"pctf-sandbox serve registry on {url}",
-        "seeding_s": seed_s, "synthetic_issuers": len(specs), "sandbox_issuers": len(sandbox), "store": counts,
-        "queries": len(queries), "expected_status_counts": dict(sorted(by_status.items(), key=lambda p: -p[1])),
-        "pool_check_s": check_s, "concurrency": args.concurrency,
-        "authorization": auth, "health": health, "in_process": inproc,
+        "seeding_s": seed_s,
+        "synthetic_issuers": len(specs),
+        "sandbox_issuers": len(sandbox),
+        "store": counts,
+        "queries": len(queries),
+        "expected_status_counts": dict(sorted(by_status.items(), key=lambda p: -p[1])),
+        "pool_check_s": check_s,
+        "concurrency": args.concurrency,
+        "authorization": auth,
+        "health": health,
+        "in_process": inproc,
         "ratio": auth["median_per_s"] / health["median_per_s"],
-        "ratio_paired_median": statistics.median(paired), "ratio_paired_range": [paired[0], paired[-1]],
+        "ratio_paired_median": statistics.median(paired),
+        "ratio_paired_range": [paired[0], paired[-1]],
         "profile": prof,
     }
 
@@ -511,7 +629,7 @@ def http_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
 # -- part 2 -------------------------------------------------------------------------------------
 def snapshot_part(root: Path, args: argparse.Namespace, rng: random.Random) -> dict:
     settings = make_settings(root / "snapshot", "https://registry.bench.example")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     clock = FrozenClock(now)
     service = RegistryService(settings, clock)
     n_api = min(args.api_seeded, args.entities)
@@ -552,8 +670,14 @@ def snapshot_part(root: Path, args: argparse.Namespace, rng: random.Random) -> d
         steps["assemble"].append(time.perf_counter() - t)
         gc.collect()
         t = time.perf_counter()
-        token = sign_trust_list(key, authority_id=service.authority_id, entities=records,
-                                recognitions=recognitions, issued_at=clock.now(), lifetime=lifetime)
+        token = sign_trust_list(
+            key,
+            authority_id=service.authority_id,
+            entities=records,
+            recognitions=recognitions,
+            issued_at=clock.now(),
+            lifetime=lifetime,
+        )
         steps["sign"].append(time.perf_counter() - t)
         del records
         snapshot = None
@@ -569,8 +693,15 @@ def snapshot_part(root: Path, args: argparse.Namespace, rng: random.Random) -> d
     for spec in sample:
         at = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
         vct = rng.choice(spec.grants).vct
-        live = service.authorization_query({"entity_id": spec.entity_id, "authority_id": service.authority_id,
-                                            "action": "issue", "resource": vct, "context": {"time": iso_z(at)}})
+        live = service.authorization_query(
+            {
+                "entity_id": spec.entity_id,
+                "authority_id": service.authority_id,
+                "action": "issue",
+                "resource": vct,
+                "context": {"time": iso_z(at)},
+            }
+        )
         offline = trust.authorization(spec.entity_id, "issue", vct, at=at)
         assert (offline.authorized, offline.status) == (live["authorized"], live["status"]), (spec, live, offline)
         assert live["status"] == spec.expected(vct, at, None), (spec, live)
@@ -583,15 +714,28 @@ def snapshot_part(root: Path, args: argparse.Namespace, rng: random.Random) -> d
         return {"median_s": statistics.median(values), "min_s": min(values), "max_s": max(values), "runs": values}
 
     return {
-        "entities": args.entities, "store": counts, "recognitions": len(recognitions),
-        "seeding": {"keys_s": keys_s, "api_entities": n_api, "api_s": api_s,
-                    "api_s_per_entity": api_s / n_api if n_api else None,
-                    "bulk_entities": bulk.get("entities", 0), "bulk_s": bulk_s},
-        "shape_checks": compared, "answer_checks": len(sample),
-        "assemble": summary(steps["assemble"]), "sign": summary(steps["sign"]), "verify": summary(steps["verify"]),
-        "token_bytes": len(raw), "token_gzip_bytes": len(gzip.compress(raw, 6)),
-        "payload_json_bytes": len(payload_json), "payload_json_gzip_bytes": len(gzip.compress(payload_json, 6)),
-        "reps": args.reps, "profile": prof,
+        "entities": args.entities,
+        "store": counts,
+        "recognitions": len(recognitions),
+        "seeding": {
+            "keys_s": keys_s,
+            "api_entities": n_api,
+            "api_s": api_s,
+            "api_s_per_entity": api_s / n_api if n_api else None,
+            "bulk_entities": bulk.get("entities", 0),
+            "bulk_s": bulk_s,
+        },
+        "shape_checks": compared,
+        "answer_checks": len(sample),
+        "assemble": summary(steps["assemble"]),
+        "sign": summary(steps["sign"]),
+        "verify": summary(steps["verify"]),
+        "token_bytes": len(raw),
+        "token_gzip_bytes": len(gzip.compress(raw, 6)),
+        "payload_json_bytes": len(payload_json),
+        "payload_json_gzip_bytes": len(gzip.compress(payload_json, 6)),
+        "reps": args.reps,
+        "profile": prof,
     }
 
 
@@ -604,31 +748,44 @@ def print_http(h: dict, args: argparse.Namespace) -> None:
     s = h["store"]
     print("1. TRQP authorization queries over HTTP")
     print(f"   server : {h['server']} (uvicorn, one process; SQLite WAL in a temporary PCTF_DATA_DIR)")
-    print(f"   store  : {h['sandbox_issuers']} sandbox issuers + {h['synthetic_issuers']} synthetic = "
-          f"{s['entities']} entities, {s['authorizations']} authorizations, {s['status_events']} status events "
-          f"(seeded through the service API in {h['seeding_s']:.1f} s)")
+    print(
+        f"   store  : {h['sandbox_issuers']} sandbox issuers + {h['synthetic_issuers']} synthetic = "
+        f"{s['entities']} entities, {s['authorizations']} authorizations, {s['status_events']} status events "
+        f"(seeded through the service API in {h['seeding_s']:.1f} s)"
+    )
     counts = ", ".join(f"{k} {v}" for k, v in h["expected_status_counts"].items())
     print(f"   queries: {h['queries']} distinct, cycled; expected answers: {counts}")
     print(f"            all checked before timing ({h['pool_check_s']:.1f} s) and every answer checked while timed")
-    print(f"   client : {h['concurrency']} thread(s), one keep-alive httpx.Client each; "
-          f"median of {args.batches} interleaved batches of ~{args.seconds:g} s")
+    print(
+        f"   client : {h['concurrency']} thread(s), one keep-alive httpx.Client each; "
+        f"median of {args.batches} interleaved batches of ~{args.seconds:g} s"
+    )
     print()
     print(f"   {'request':34s} {'median/s':>9s} {'min..max /s':>17s} {'us each':>9s} {'batch':>7s}")
-    for name, label in (("authorization", "POST /registry/authorization"), ("health", "GET  /registry/health"),
-                        ("in_process", "in-process authorization_query")):
+    for name, label in (
+        ("authorization", "POST /registry/authorization"),
+        ("health", "GET  /registry/health"),
+        ("in_process", "in-process authorization_query"),
+    ):
         r = h[name]
         rng_txt = f"{r['min_per_s']:.0f}..{r['max_per_s']:.0f}"
-        print(f"   {label:34s} {r['median_per_s']:9.1f} {rng_txt:>17s} {1e6 / r['median_per_s']:9.0f} "
-              f"{r['batch_size']:7d}")
+        print(
+            f"   {label:34s} {r['median_per_s']:9.1f} {rng_txt:>17s} {1e6 / r['median_per_s']:9.0f} "
+            f"{r['batch_size']:7d}"
+        )
     print()
     lo, hi = h["ratio_paired_range"]
-    print(f"   ratio authorization / health : {h['ratio'] * 100:.1f} %   (paired batches: median "
-          f"{h['ratio_paired_median'] * 100:.1f} %, range {lo * 100:.1f}..{hi * 100:.1f} %)")
+    print(
+        f"   ratio authorization / health : {h['ratio'] * 100:.1f} %   (paired batches: median "
+        f"{h['ratio_paired_median'] * 100:.1f} %, range {lo * 100:.1f}..{hi * 100:.1f} %)"
+    )
     per_auth, per_health = 1e6 / h["authorization"]["median_per_s"], 1e6 / h["health"]["median_per_s"]
     per_service = 1e6 / h["in_process"]["median_per_s"]
-    print(f"   per request: floor (health) {per_health:.0f} us; an authorization query adds "
-          f"{per_auth - per_health:.0f} us, of which {per_service:.0f} us is the service call measured in-process"
-          + (f" (with {h['concurrency']} threads: inverse throughputs, not latencies)" if h["concurrency"] > 1 else ""))
+    print(
+        f"   per request: floor (health) {per_health:.0f} us; an authorization query adds "
+        f"{per_auth - per_health:.0f} us, of which {per_service:.0f} us is the service call measured in-process"
+        + (f" (with {h['concurrency']} threads: inverse throughputs, not latencies)" if h["concurrency"] > 1 else "")
+    )
     if h["ratio"] < 0.3:
         print("   NOTE: below 30 %: the query costs several health requests; --profile shows where the time goes")
     if h.get("profile"):
@@ -641,20 +798,28 @@ def print_snapshot(p: dict) -> None:
     s, seed = p["store"], p["seeding"]
     n = p["entities"]
     print(f"2. Signed trust-list snapshot with {n:,} entities")
-    print(f"   store  : {s['entities']:,} issuer entities (one P-256 key each), {s['authorizations']:,} authorizations, "
-          f"{s['status_events']:,} status events, {p['recognitions']} recognitions")
+    print(
+        f"   store  : {s['entities']:,} issuer entities (one P-256 key each), {s['authorizations']:,} authorizations, "
+        f"{s['status_events']:,} status events, {p['recognitions']} recognitions"
+    )
     if seed["api_entities"]:
         per = seed["api_s_per_entity"]
-        print(f"   seeding: keys {seed['keys_s']:.1f} s; {seed['api_entities']} entities through the service API in "
-              f"{seed['api_s']:.2f} s ({per * 1e3:.1f} ms each, ~{per * n / 60:.1f} min for {n:,} one by one); "
-              f"{seed['bulk_entities']:,} in bulk (SQLModel session, registry.models) in {seed['bulk_s']:.2f} s")
-    print(f"   checks : {p['shape_checks']} bulk records have the shape of their API twin; "
-          f"{p['answer_checks']} snapshot answers match the registry's")
+        print(
+            f"   seeding: keys {seed['keys_s']:.1f} s; {seed['api_entities']} entities through the service API in "
+            f"{seed['api_s']:.2f} s ({per * 1e3:.1f} ms each, ~{per * n / 60:.1f} min for {n:,} one by one); "
+            f"{seed['bulk_entities']:,} in bulk (SQLModel session, registry.models) in {seed['bulk_s']:.2f} s"
+        )
+    print(
+        f"   checks : {p['shape_checks']} bulk records have the shape of their API twin; "
+        f"{p['answer_checks']} snapshot answers match the registry's"
+    )
     print()
     print(f"   {'step (median of ' + str(p['reps']) + ')':44s} {'median':>9s} {'min..max':>17s} {'us/entity':>10s}")
-    for key, label in (("assemble", "assemble records  service.entities()"),
-                       ("sign", "sign              sign_trust_list"),
-                       ("verify", "verify + parse    verify_trust_list")):
+    for key, label in (
+        ("assemble", "assemble records  service.entities()"),
+        ("sign", "sign              sign_trust_list"),
+        ("verify", "verify + parse    verify_trust_list"),
+    ):
         r = p[key]
         rng_txt = f"{r['min_s']:.3f}..{r['max_s']:.3f} s"
         print(f"   {label:44s} {r['median_s']:7.3f} s {rng_txt:>17s} {r['median_s'] * 1e6 / n:10.1f}")
@@ -662,37 +827,54 @@ def print_snapshot(p: dict) -> None:
     print(f"   {'=> GET /registry/trust-list work (assemble+sign)':44s} {total:7.3f} s")
     print()
     tb, gz = p["token_bytes"], p["token_gzip_bytes"]
-    print(f"   size   : signed token {_mb(tb)} ({tb / n:,.0f} B/entity); gzip -6 {_mb(gz)} "
-          f"({tb / gz:.1f}x smaller)")
+    print(f"   size   : signed token {_mb(tb)} ({tb / n:,.0f} B/entity); gzip -6 {_mb(gz)} ({tb / gz:.1f}x smaller)")
     pj, pjgz = p["payload_json_bytes"], p["payload_json_gzip_bytes"]
-    print(f"            payload JSON {_mb(pj)} (gzip {_mb(pjgz)}): the base64url encoding makes the token "
-          f"{tb / pj:.2f}x the JSON, {gz / pjgz:.2f}x once both are gzipped")
+    print(
+        f"            payload JSON {_mb(pj)} (gzip {_mb(pjgz)}): the base64url encoding makes the token "
+        f"{tb / pj:.2f}x the JSON, {gz / pjgz:.2f}x once both are gzipped"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="smaller and shorter: 40 issuers, 3 batches of 0.3 s, 1,000 entities, 2 reps")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller and shorter: 40 issuers, 3 batches of 0.3 s, 1,000 entities, 2 reps",
+    )
     ap.add_argument("--issuers", type=int, default=None, help="synthetic issuers in the HTTP store (default 200)")
     ap.add_argument("--queries", type=int, default=None, help="distinct queries cycled through (default 4000)")
     ap.add_argument("--concurrency", type=int, default=1, help="client threads, one keep-alive connection each")
     ap.add_argument("--batches", type=int, default=None, help="timed batches per request kind (default 7)")
     ap.add_argument("--seconds", type=float, default=None, help="target duration of one batch (default 1.0)")
     ap.add_argument("--entities", type=int, default=None, help="entities in the snapshot store (default 10000)")
-    ap.add_argument("--api-seeded", type=int, default=PERIOD,
-                    help=f"snapshot entities seeded through the service API (default {PERIOD}); the rest in bulk")
+    ap.add_argument(
+        "--api-seeded",
+        type=int,
+        default=PERIOD,
+        help=f"snapshot entities seeded through the service API (default {PERIOD}); the rest in bulk",
+    )
     ap.add_argument("--reps", type=int, default=None, help="repetitions of assemble/sign/verify (default 5)")
     ap.add_argument("--skip-http", action="store_true", help="skip part 1 (HTTP queries)")
     ap.add_argument("--skip-snapshot", action="store_true", help="skip part 2 (snapshot)")
-    ap.add_argument("--profile", action="store_true",
-                    help="also print cProfile of the in-process query and of one service.entities()")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print cProfile of the in-process query and of one service.entities()",
+    )
     ap.add_argument("--top", type=int, default=18, help="entries in each profile listing")
     ap.add_argument("--seed", type=int, default=20240531, help="random seed of the synthetic data and queries")
     ap.add_argument("--json", action="store_true", help="print machine-readable figures only")
     args = ap.parse_args(argv)
     quick = args.quick
-    for name, full, small in (("issuers", 200, 40), ("queries", 4000, 500), ("batches", 7, 3),
-                              ("seconds", 1.0, 0.3), ("entities", 10_000, 1_000), ("reps", 5, 2)):
+    for name, full, small in (
+        ("issuers", 200, 40),
+        ("queries", 4000, 500),
+        ("batches", 7, 3),
+        ("seconds", 1.0, 0.3),
+        ("entities", 10_000, 1_000),
+        ("reps", 5, 2),
+    ):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
     args.concurrency = max(1, args.concurrency)
@@ -708,14 +890,19 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             dispose_all()
     load_after = os.getloadavg()
-    figures["environment"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                              "machine": platform.machine(),
-                              "loadavg_1min_before_after": [load_before[0], load_after[0]]}
+    figures["environment"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "loadavg_1min_before_after": [load_before[0], load_after[0]],
+    }
     if args.json:
         print(json.dumps(figures, indent=2, default=str))
         return 0
-    print(f"Registry benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load average {load_before[0]:.2f} -> {load_after[0]:.2f}")
+    print(
+        f"Registry benchmark: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {load_before[0]:.2f} -> {load_after[0]:.2f}"
+    )
     print()
     if "http" in figures:
         print_http(figures["http"], args)

@@ -22,6 +22,7 @@ figures divide one timed loop by its length (loop overhead included, as a caller
 
 Run:  . .venv/bin/activate && python bench/status_list_bench.py [--entries 40000000] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,19 +35,19 @@ import statistics
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from pctf import statuslist  # noqa: E402
-from pctf.clock import FrozenClock  # noqa: E402
-from pctf.jose import generate_key  # noqa: E402
-from pctf.statuslist import HttpStatusSource, StatusList, StatusReference, StatusResolver  # noqa: E402
+from pctf import statuslist
+from pctf.clock import FrozenClock
+from pctf.jose import generate_key
+from pctf.statuslist import HttpStatusSource, StatusList, StatusReference, StatusResolver
 
 URI = "https://issuers.example.ca/issuers/prov1/status-lists/1"
 
@@ -75,7 +76,7 @@ def serve(token: str) -> tuple[ThreadingHTTPServer, str]:
     body = token.encode("ascii")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", statuslist.MEDIA_TYPE)
             self.send_header("Content-Length", str(len(body)))
@@ -134,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             source.status_list_token(url)  # connection warm-up
             fetch_only_s = median_time(lambda: source.status_list_token(url), args.runs)
             fetch_verify_s = median_time(
-                lambda: statuslist.verify_token(source.status_list_token(url), keys, uri=URI, now=now), args.runs)
+                lambda: statuslist.verify_token(source.status_list_token(url), keys, uri=URI, now=now), args.runs
+            )
     finally:
         server.shutdown()
 
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         hits += get(idx) == statuslist.INVALID
     get_ns = (time.perf_counter() - start) / len(probe) * 1e9
 
-    resolver = StatusResolver(_Served(token), FrozenClock(datetime.fromtimestamp(now, timezone.utc)))
+    resolver = StatusResolver(_Served(token), FrozenClock(datetime.fromtimestamp(now, UTC)))
     refs = [StatusReference(idx, URI) for idx in probe[:200_000]]
     resolver.status(refs[0], keys)  # fetch, verify, decode, cache
     start = time.perf_counter()
@@ -156,28 +158,48 @@ def main(argv: list[str] | None = None) -> int:
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     figures = {
-        "entries": args.entries, "bits": args.bits, "revoked": n_revoked,
-        "raw_bytes": len(status_list.to_bytes()), "compressed_bytes": lst_bytes, "lst_chars": len(encoded["lst"]),
+        "entries": args.entries,
+        "bits": args.bits,
+        "revoked": n_revoked,
+        "raw_bytes": len(status_list.to_bytes()),
+        "compressed_bytes": lst_bytes,
+        "lst_chars": len(encoded["lst"]),
         "token_bytes": len(token),
-        "build_s": build_s, "compress_s": compress_s, "sign_s": sign_s,
-        "verify_decode_s": verify_s, "fetch_only_s": fetch_only_s, "fetch_verify_decode_s": fetch_verify_s,
-        "lookup_get_ns": get_ns, "lookup_resolver_ns": resolver_ns,
-        "revoked_share_seen": hits / len(probe), "peak_rss_mb": peak_rss_mb,
+        "build_s": build_s,
+        "compress_s": compress_s,
+        "sign_s": sign_s,
+        "verify_decode_s": verify_s,
+        "fetch_only_s": fetch_only_s,
+        "fetch_verify_decode_s": fetch_verify_s,
+        "lookup_get_ns": get_ns,
+        "lookup_resolver_ns": resolver_ns,
+        "revoked_share_seen": hits / len(probe),
+        "peak_rss_mb": peak_rss_mb,
         "environment": {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()},
     }
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    print(f"Token Status List: {args.entries:,} credentials, {args.bits} bits each, {n_revoked:,} revoked "
-          f"({args.revoked:.2%}, random indexes); Python {platform.python_version()}, {os.cpu_count()} CPUs")
-    print(f"  size      raw {figures['raw_bytes'] / 1e6:.1f} MB -> ZLIB {lst_bytes / 1e3:,.1f} kB "
-          f"-> lst {len(encoded['lst']) / 1e3:,.1f} kB -> signed token {len(token) / 1e3:,.1f} kB")
-    print(f"  issuer    build (set {n_revoked:,} entries) {build_s:6.2f} s   compress {compress_s:6.2f} s   "
-          f"sign {sign_s * 1e3:7.1f} ms")
-    print(f"  verifier  verify + decompress {verify_s * 1e3:7.1f} ms   fetch over loopback HTTP "
-          f"{fetch_only_s * 1e3:6.1f} ms   fetch + verify + decompress {fetch_verify_s * 1e3:7.1f} ms   (once per ttl)")
-    print(f"  verifier  per credential, list cached: StatusList.get {get_ns:6.0f} ns   "
-          f"StatusResolver.status {resolver_ns / 1e3:5.2f} us   (revoked share seen {hits / len(probe):.3%})")
+    print(
+        f"Token Status List: {args.entries:,} credentials, {args.bits} bits each, {n_revoked:,} revoked "
+        f"({args.revoked:.2%}, random indexes); Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"  size      raw {figures['raw_bytes'] / 1e6:.1f} MB -> ZLIB {lst_bytes / 1e3:,.1f} kB "
+        f"-> lst {len(encoded['lst']) / 1e3:,.1f} kB -> signed token {len(token) / 1e3:,.1f} kB"
+    )
+    print(
+        f"  issuer    build (set {n_revoked:,} entries) {build_s:6.2f} s   compress {compress_s:6.2f} s   "
+        f"sign {sign_s * 1e3:7.1f} ms"
+    )
+    print(
+        f"  verifier  verify + decompress {verify_s * 1e3:7.1f} ms   fetch over loopback HTTP "
+        f"{fetch_only_s * 1e3:6.1f} ms   fetch + verify + decompress {fetch_verify_s * 1e3:7.1f} ms   (once per ttl)"
+    )
+    print(
+        f"  verifier  per credential, list cached: StatusList.get {get_ns:6.0f} ns   "
+        f"StatusResolver.status {resolver_ns / 1e3:5.2f} us   (revoked share seen {hits / len(probe):.3%})"
+    )
     print(f"  memory    peak RSS {peak_rss_mb:,.0f} MB (list, its copy when decoded, the token and the test data)")
     return 0
 

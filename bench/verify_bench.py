@@ -47,6 +47,7 @@ validity period, no registry authorization, no policy); it is a yardstick, not a
 Run:  . .venv/bin/activate && python bench/verify_bench.py [--batches 7] [--seconds 0.4] [--json]
       python bench/verify_bench.py --profile   # cProfile of verify_presentation, top entries
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,34 +61,34 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cryptography import __version__ as CRYPTOGRAPHY_VERSION  # noqa: E402
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from profiling import profile_calls  # noqa: E402
+from cryptography import __version__ as CRYPTOGRAPHY_VERSION
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from profiling import profile_calls
 
-from issuers.service import IssuerService  # noqa: E402
-from issuers.status import LocalStatusSource  # noqa: E402
-from pctf import jose, sdjwt  # noqa: E402
-from pctf.clock import FrozenClock  # noqa: E402
-from pctf.jose import generate_key  # noqa: E402
-from pctf.settings import Settings  # noqa: E402
-from pctf.storage import dispose_all  # noqa: E402
-from pctf.trqp import AuthorizationAnswer  # noqa: E402
-from pctf.vocab import credential_type  # noqa: E402
-from registry.local_trust import LocalTrust  # noqa: E402
-from registry.service import RegistryService  # noqa: E402
-from scenarios.personas import SASHA, SASHA_BUSINESS  # noqa: E402
-from cli.stack import bootstrap  # noqa: E402
-from verifier.engine import VerificationEngine  # noqa: E402
-from verifier.relying_parties import BUSINESS_ACCOUNT  # noqa: E402
+from cli.stack import bootstrap
+from issuers.service import IssuerService
+from issuers.status import LocalStatusSource
+from pctf import jose, sdjwt
+from pctf.clock import FrozenClock
+from pctf.jose import generate_key
+from pctf.settings import Settings
+from pctf.storage import dispose_all
+from pctf.trqp import AuthorizationAnswer
+from pctf.vocab import credential_type
+from registry.local_trust import LocalTrust
+from registry.service import RegistryService
+from scenarios.personas import SASHA, SASHA_BUSINESS
+from verifier.engine import VerificationEngine
+from verifier.relying_parties import BUSINESS_ACCOUNT
 
 TARGET_RATIO = 0.70
 
@@ -130,8 +131,9 @@ class CachingTrust:
                 self._auth[key] = found
         return found
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
+    def authorization(
+        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+    ) -> AuthorizationAnswer:
         key = (entity_id, action, resource, at, assurance_level)
         found = self._auth.get(key)
         if found is None:
@@ -146,21 +148,38 @@ class CachingTrust:
 def build_scenario(data_dir: Path, pool_size: int = 8) -> dict:
     """Seed a fresh registry, mint Sasha's three credentials and present them to the bank,
     ``pool_size`` times over (the timed loop cycles through the pool)."""
-    settings = Settings(data_dir=data_dir, database_url=None, governance_token="bench-governance-token",
-                        public_url=None, registry_url=None, issuers_url=None, verifier_url=None, wallet_url=None)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=None,
+        governance_token="bench-governance-token",
+        public_url=None,
+        registry_url=None,
+        issuers_url=None,
+        verifier_url=None,
+        wallet_url=None,
+    )
     # Whole seconds: credentials carry iat to the second, grants start at the seeding instant.
-    clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     bootstrap(settings, clock)
     issuers = IssuerService(settings, clock)
     holder = generate_key()
     today = clock.now().date().isoformat()
     person_ref = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
     business_number = "123456782"
-    org = {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": business_number,
-           "jurisdiction_of_incorporation": "CA", "corporate_status": "active", "incorporation_date": today,
-           "registered_office": SASHA_BUSINESS["registered_office"]}
-    rel = {"relationship_type": "director", "person": person_ref, "effective_date": today,
-           "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": business_number}}
+    org = {
+        "legal_name": SASHA_BUSINESS["legal_name"],
+        "business_number": business_number,
+        "jurisdiction_of_incorporation": "CA",
+        "corporate_status": "active",
+        "incorporation_date": today,
+        "registered_office": SASHA_BUSINESS["registered_office"],
+    }
+    rel = {
+        "relationship_type": "director",
+        "person": person_ref,
+        "effective_date": today,
+        "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": business_number},
+    }
     aud = f"redirect_uri:{settings.service_url('verifier')}/verifier/bank/response"
     pool = []
     for i in range(pool_size):
@@ -174,14 +193,29 @@ def build_scenario(data_dir: Path, pool_size: int = 8) -> dict:
         nonce = f"bench-nonce-{i}-0S6_WzA2Mj"
         vp_token = {}
         for req in BUSINESS_ACCOUNT.requirements:  # disclose exactly what the bank's policy asks for
-            vp_token[req.query_id] = sdjwt.present(minted[req.query_id], holder, reveal=req.claims, aud=aud,
-                                                   nonce=nonce, iat=clock.timestamp())
+            vp_token[req.query_id] = sdjwt.present(
+                minted[req.query_id], holder, reveal=req.claims, aud=aud, nonce=nonce, iat=clock.timestamp()
+            )
         pool.append((vp_token, nonce))
     trust = CachingTrust(LocalTrust(RegistryService(settings, clock)))
-    engine = VerificationEngine(trust, clock, status=LocalStatusSource(issuers), kb_max_age=settings.kb_max_age_seconds,
-                                leeway=settings.leeway_seconds)
-    return {"settings": settings, "clock": clock, "engine": engine, "trust": trust, "pool": pool,
-            "vp_token": pool[0][0], "nonce": pool[0][1], "aud": aud, "verifier": "bench"}
+    engine = VerificationEngine(
+        trust,
+        clock,
+        status=LocalStatusSource(issuers),
+        kb_max_age=settings.kb_max_age_seconds,
+        leeway=settings.leeway_seconds,
+    )
+    return {
+        "settings": settings,
+        "clock": clock,
+        "engine": engine,
+        "trust": trust,
+        "pool": pool,
+        "vp_token": pool[0][0],
+        "nonce": pool[0][1],
+        "aud": aud,
+        "verifier": "bench",
+    }
 
 
 def count_signatures(vp_token: dict) -> tuple[int, list[int]]:
@@ -230,8 +264,16 @@ def interleaved(fns: dict[str, Callable[[], object]], batches: int, seconds: flo
         for name, fn in fns.items():
             gc.collect()  # no collection debt carried from one function's batch into the other's
             rates[name].append(timed_batch(fn, sizes[name]))
-    return {name: {"median_per_s": statistics.median(r), "min_per_s": min(r), "max_per_s": max(r),
-                   "batch_size": sizes[name], "rates": r} for name, r in rates.items()}
+    return {
+        name: {
+            "median_per_s": statistics.median(r),
+            "min_per_s": min(r),
+            "max_per_s": max(r),
+            "batch_size": sizes[name],
+            "rates": r,
+        }
+        for name, r in rates.items()
+    }
 
 
 def raw_es256(message_bytes: int) -> Callable[[], None]:
@@ -244,6 +286,7 @@ def raw_es256(message_bytes: int) -> Callable[[], None]:
 
     def verify() -> None:
         public.verify(signature, message, algorithm)
+
     return verify
 
 
@@ -272,6 +315,7 @@ def peer_verifier(scn: dict) -> Callable[[], None] | None:
         presentations, nonce = next(entries)
         for p in presentations:
             SDJWTVerifier(p, issuer_key, expected_aud=aud, expected_nonce=nonce).get_verified_payload()
+
     for _ in scn["pool"]:
         verify_three()  # raises if the peer rejects any of them
     return verify_three
@@ -285,10 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--batches", type=int, default=7, help="timed batches per measurement (median is reported)")
     ap.add_argument("--seconds", type=float, default=0.4, help="target duration of one batch")
-    ap.add_argument("--pool", type=int, default=8,
-                    help="distinct presentations (fresh credentials and nonce each) cycled through")
-    ap.add_argument("--message-bytes", type=int, default=None,
-                    help="raw ES256 message size (default: mean signing-input size of the presentation)")
+    ap.add_argument(
+        "--pool", type=int, default=8, help="distinct presentations (fresh credentials and nonce each) cycled through"
+    )
+    ap.add_argument(
+        "--message-bytes",
+        type=int,
+        default=None,
+        help="raw ES256 message size (default: mean signing-input size of the presentation)",
+    )
     ap.add_argument("--no-peer", action="store_true", help="skip the sd_jwt library comparison")
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of verify_presentation")
     ap.add_argument("--top", type=int, default=15, help="entries in the profile listing")
@@ -301,8 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             scn = build_scenario(Path(tmp) / "data", max(1, args.pool))
             engine, aud, verifier, pool = scn["engine"], scn["aud"], scn["verifier"], scn["pool"]
             for vp_token, nonce in pool:  # every presentation must be accepted, once, before timing
-                verdict = engine.verify_presentation(BUSINESS_ACCOUNT, vp_token, aud=aud, nonce=nonce,
-                                                     verifier=verifier)
+                verdict = engine.verify_presentation(
+                    BUSINESS_ACCOUNT, vp_token, aud=aud, nonce=nonce, verifier=verifier
+                )
                 assert verdict.accepted, json.dumps(verdict.as_dict(), indent=2)
             registry_calls = scn["trust"].misses
             entries = itertools.cycle(pool)
@@ -324,8 +374,9 @@ def main(argv: list[str] | None = None) -> int:
                     sd.jws.check_header(sdjwt.ACCEPTED_TYPS)
                     sd.jws.verify(trust.issuer_jwks(sd.payload["iss"])["keys"][0])
                     claims, _ = sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
-                    sdjwt.verify_key_binding(sd, claims["cnf"]["jwk"], aud=aud, nonce=nonce, now=clock.timestamp(),
-                                             max_age=300, leeway=30)
+                    sdjwt.verify_key_binding(
+                        sd, claims["cnf"]["jwk"], aud=aud, nonce=nonce, now=clock.timestamp(), max_age=300, leeway=30
+                    )
 
             primitive_entries = itertools.cycle(pool)
 
@@ -341,15 +392,19 @@ def main(argv: list[str] | None = None) -> int:
                     h, pl, sig = parts[0].split(".")
                     jose.json_loads(jose.b64u_decode(h))
                     payload = jose.json_loads(jose.b64u_decode(pl))
-                    jose._verify_signature("ES256", trust.issuer_jwks(payload["iss"])["keys"][0], f"{h}.{pl}".encode(),
-                                           jose.b64u_decode(sig))
+                    jose._verify_signature(
+                        "ES256",
+                        trust.issuer_jwks(payload["iss"])["keys"][0],
+                        f"{h}.{pl}".encode(),
+                        jose.b64u_decode(sig),
+                    )
                     for disclosure in parts[1:-1]:
                         jose.json_loads(jose.b64u_decode(disclosure))
                         hashlib.sha256(disclosure.encode()).digest()
                     kh, kp, ks = parts[-1].split(".")
                     jose.json_loads(jose.b64u_decode(kh))
                     jose.json_loads(jose.b64u_decode(kp))
-                    hashlib.sha256(p[:len(p) - len(parts[-1])].encode()).digest()
+                    hashlib.sha256(p[: len(p) - len(parts[-1])].encode()).digest()
                     jose._verify_signature("ES256", holder_jwk, f"{kh}.{kp}".encode(), jose.b64u_decode(ks))
 
             first = sdjwt.SdJwt.parse(next(iter(pool[0][0].values())))
@@ -358,15 +413,20 @@ def main(argv: list[str] | None = None) -> int:
             msg_bytes = args.message_bytes or round(statistics.mean(sig_sizes))
             raw = raw_es256(msg_bytes)
 
-            res = interleaved({"ours": ours, "raw_es256": raw, "codec_only": codec_only,
-                               "primitives_only": primitives_only}, args.batches, args.seconds)
+            res = interleaved(
+                {"ours": ours, "raw_es256": raw, "codec_only": codec_only, "primitives_only": primitives_only},
+                args.batches,
+                args.seconds,
+            )
             ours_ps = res["ours"]["median_per_s"]
             raw_ps = res["raw_es256"]["median_per_s"]
             bound_ps = raw_ps / n_sigs
             ratio = ours_ps / bound_ps
             # Each ours-batch against the raw batch right after it: load that drifts between
             # batches cancels out, so the spread of these says how far to trust the ratio.
-            paired = sorted(o / (r / n_sigs) for o, r in zip(res["ours"]["rates"], res["raw_es256"]["rates"]))
+            paired = sorted(
+                o / (r / n_sigs) for o, r in zip(res["ours"]["rates"], res["raw_es256"]["rates"], strict=True)
+            )
 
             peer = None
             if not args.no_peer:
@@ -380,8 +440,10 @@ def main(argv: list[str] | None = None) -> int:
                         vp_token, nonce = next(cred_entries)
                         for q, p in vp_token.items():
                             engine.verify_credential(p, aud=aud, nonce=nonce, expected_vcts=vcts[q], label=q)
-                    pres = interleaved({"ours_credentials": ours_three, "sd_jwt_credentials": peer_fn},
-                                       args.batches, args.seconds)
+
+                    pres = interleaved(
+                        {"ours_credentials": ours_three, "sd_jwt_credentials": peer_fn}, args.batches, args.seconds
+                    )
                     peer = {
                         "credentials_per_call": n_creds,
                         "ours_us_per_credential": 1e6 / (pres["ours_credentials"]["median_per_s"] * n_creds),
@@ -420,9 +482,13 @@ def main(argv: list[str] | None = None) -> int:
         "batch_target_seconds": args.seconds,
         "detail": res,
         "peer": peer,
-        "environment": {"python": platform.python_version(), "cryptography": CRYPTOGRAPHY_VERSION,
-                        "cpus": os.cpu_count(), "machine": platform.machine(),
-                        "loadavg_1min_before_after": [load_before[0], load_after[0]]},
+        "environment": {
+            "python": platform.python_version(),
+            "cryptography": CRYPTOGRAPHY_VERSION,
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "loadavg_1min_before_after": [load_before[0], load_after[0]],
+        },
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -431,42 +497,66 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print("Sasha's business-account presentation (person/prov1 + organization/fed + relationship/fed, one holder key)")
-    print(f"  Python {platform.python_version()}, cryptography {CRYPTOGRAPHY_VERSION}, {os.cpu_count()} CPUs, "
-          f"load average {load_before[0]:.2f} -> {load_after[0]:.2f}; "
-          f"median of {args.batches} interleaved batches of ~{args.seconds:g} s")
-    print("  trust source: the real registry (LocalTrust over SQLite) behind an in-memory cache of JWKS and "
-          f"authorization answers, warm during timing ({registry_calls} registry calls filled it)")
-    print(f"  {len(pool)} distinct presentations cycled (fresh credentials and nonce each), all accepted; "
-          f"{n_sigs} signatures each (signing inputs {sig_sizes} bytes)")
+    print(
+        f"  Python {platform.python_version()}, cryptography {CRYPTOGRAPHY_VERSION}, {os.cpu_count()} CPUs, "
+        f"load average {load_before[0]:.2f} -> {load_after[0]:.2f}; "
+        f"median of {args.batches} interleaved batches of ~{args.seconds:g} s"
+    )
+    print(
+        "  trust source: the real registry (LocalTrust over SQLite) behind an in-memory cache of JWKS and "
+        f"authorization answers, warm during timing ({registry_calls} registry calls filled it)"
+    )
+    print(
+        f"  {len(pool)} distinct presentations cycled (fresh credentials and nonce each), all accepted; "
+        f"{n_sigs} signatures each (signing inputs {sig_sizes} bytes)"
+    )
     print()
     raw_label = f"ES256 verify ({msg_bytes} B msg)"
     for tag, label, rate, unit, spread in (
-            ("ours", "verify_presentation", ours_ps, "presentations/s", res["ours"]),
-            ("raw", raw_label, raw_ps, "signatures/s", res["raw_es256"]),
-            ("bound", f"raw / {n_sigs} signatures", bound_ps, "presentations/s", None)):
-        extra = (f"  [batches {spread['min_per_s']:.1f}..{spread['max_per_s']:.1f}, n={spread['batch_size']}]"
-                 if spread else "")
+        ("ours", "verify_presentation", ours_ps, "presentations/s", res["ours"]),
+        ("raw", raw_label, raw_ps, "signatures/s", res["raw_es256"]),
+        ("bound", f"raw / {n_sigs} signatures", bound_ps, "presentations/s", None),
+    ):
+        extra = (
+            f"  [batches {spread['min_per_s']:.1f}..{spread['max_per_s']:.1f}, n={spread['batch_size']}]"
+            if spread
+            else ""
+        )
         print(f"  {tag:6s} {label:28s} {rate:9.1f} {unit:16s} ({1e6 / rate:7.1f} us each){extra}")
     print()
     verdict_word = "meets" if ratio >= TARGET_RATIO else "BELOW"
-    print(f"  {'ratio':6s} {'ours / bound':28s} {ratio * 100:8.1f} %   ({verdict_word} the {TARGET_RATIO:.0%} target; "
-          f"engine adds {1e6 / ours_ps - 1e6 / bound_ps:.1f} us per presentation on top of the crypto)")
-    print(f"         paired batches: median {statistics.median(paired) * 100:.1f} %, "
-          f"range {paired[0] * 100:.1f}..{paired[-1] * 100:.1f} %")
+    print(
+        f"  {'ratio':6s} {'ours / bound':28s} {ratio * 100:8.1f} %   ({verdict_word} the {TARGET_RATIO:.0%} target; "
+        f"engine adds {1e6 / ours_ps - 1e6 / bound_ps:.1f} us per presentation on top of the crypto)"
+    )
+    print(
+        f"         paired batches: median {statistics.median(paired) * 100:.1f} %, "
+        f"range {paired[0] * 100:.1f}..{paired[-1] * 100:.1f} %"
+    )
     codec_ps = res["codec_only"]["median_per_s"]
-    print(f"  {'floor':6s} {'codec only / bound':28s} {codec_ps / bound_ps * 100:8.1f} %   "
-          f"({codec_ps:.1f}/s: parse, signatures, disclosures, key binding; no verdict, registry or policy)")
+    print(
+        f"  {'floor':6s} {'codec only / bound':28s} {codec_ps / bound_ps * 100:8.1f} %   "
+        f"({codec_ps:.1f}/s: parse, signatures, disclosures, key binding; no verdict, registry or policy)"
+    )
     prim_ps = res["primitives_only"]["median_per_s"]
-    print(f"  {'floor':6s} {'decode+hash only / bound':28s} {prim_ps / bound_ps * 100:8.1f} %   "
-          f"({prim_ps:.1f}/s: base64, JSON and SHA-256 of every part plus the 6 signatures; no check at all)")
+    print(
+        f"  {'floor':6s} {'decode+hash only / bound':28s} {prim_ps / bound_ps * 100:8.1f} %   "
+        f"({prim_ps:.1f}/s: base64, JSON and SHA-256 of every part plus the 6 signatures; no check at all)"
+    )
     if peer:
         print()
         print(f"  per credential (same presentations, signature + disclosures + KB; median of {args.batches}):")
-        print(f"    ours   engine.verify_credential       {peer['ours_us_per_credential']:7.1f} us"
-              "   (also typ/alg/crit, validity, registry authorization)")
-        print(f"    sd_jwt SDJWTVerifier + payload        {peer['sd_jwt_us_per_credential']:7.1f} us"
-              f"   (OpenWallet Foundation sd_jwt {_version('sd-jwt')} on jwcrypto; fewer checks)")
-        print(f"    raw    {n_sigs // n_creds} x ES256 verify               {peer['raw_es256_us_per_credential']:7.1f} us")
+        print(
+            f"    ours   engine.verify_credential       {peer['ours_us_per_credential']:7.1f} us"
+            "   (also typ/alg/crit, validity, registry authorization)"
+        )
+        print(
+            f"    sd_jwt SDJWTVerifier + payload        {peer['sd_jwt_us_per_credential']:7.1f} us"
+            f"   (OpenWallet Foundation sd_jwt {_version('sd-jwt')} on jwcrypto; fewer checks)"
+        )
+        print(
+            f"    raw    {n_sigs // n_creds} x ES256 verify               {peer['raw_es256_us_per_credential']:7.1f} us"
+        )
     if prof_text:
         print()
         print(prof_text)

@@ -1,9 +1,9 @@
 """``pctf-sandbox wallet ...`` and ``credential ...``: a holder's view of their credentials and
 their live status, and issuer staff's actions on one credential."""
+
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -14,26 +14,35 @@ from scenarios.i18n import t
 from .support import ISSUER_HELP, Lang, fail, guarded, out, settings
 
 wallet_app = typer.Typer(help="Look into a persona's wallet.", no_args_is_help=True)
-credential_app = typer.Typer(help="Issuer staff: list issued credentials, suspend, reinstate or revoke one.",
-                             no_args_is_help=True)
+credential_app = typer.Typer(
+    help="Issuer staff: list issued credentials, suspend, reinstate or revoke one.", no_args_is_help=True
+)
 
-_STATUS_STYLES = {"valid": "green", "expiring_soon": "yellow", "expired": "red", "suspended": "yellow",
-                  "revoked": "bold red", "unknown": "dim", "replaced": "dim"}
+_STATUS_STYLES = {
+    "valid": "green",
+    "expiring_soon": "yellow",
+    "expired": "red",
+    "suspended": "yellow",
+    "revoked": "bold red",
+    "unknown": "dim",
+    "replaced": "dim",
+}
 
 
 @wallet_app.command("list")
-def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
-                as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+def wallet_list(
+    persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the labels."),
+) -> None:
     """Each credential in the wallet: type, issuer, expiry and live status (valid, expiring soon,
     expired, suspended, revoked, or unknown when the status list cannot be read)."""
     from issuers.service import IssuerService
     from issuers.status import LocalStatusSource
     from pctf.http import make_client
     from pctf.statuslist import HttpStatusSource
-    from wallet.service import WalletService
-
     from scenarios.narration import issuer_label, type_label
+    from wallet.service import WalletService
 
     s = settings()
     clock = SystemClock()
@@ -51,8 +60,13 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
                 assert wallet is not None  # set below, before any status is read
                 return wallet.published_keys(issuer)
 
-            wallet = WalletService(s, clock, http, status_source=LocalStatusSource(issuers, HttpStatusSource(http)),
-                                   issuer_keys=issuer_keys)
+            wallet = WalletService(
+                s,
+                clock,
+                http,
+                status_source=LocalStatusSource(issuers, HttpStatusSource(http)),
+                issuer_keys=issuer_keys,
+            )
             return wallet.credentials(persona)
 
     held = guarded(run)
@@ -62,39 +76,59 @@ def wallet_list(persona: str = typer.Argument(..., help="The wallet's persona, e
     if not held:
         out.print(t("wallet.empty", lang.value, wallet=persona))
         return
-    table = Table(t("col.type", lang.value), t("col.issuer", lang.value), t("col.expires", lang.value),
-                  t("col.status", lang.value), title=t("wallet.title", lang.value, wallet=persona))
+    table = Table(
+        t("col.type", lang.value),
+        t("col.issuer", lang.value),
+        t("col.expires", lang.value),
+        t("col.status", lang.value),
+        title=t("wallet.title", lang.value, wallet=persona),
+    )
     for cred in held:
         short_id = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
         status = cred["status"]
-        table.add_row(type_label(cred["type"], lang.value), issuer_label(short_id, lang.value),
-                      cred["expires_at"][:10], f"[{_STATUS_STYLES.get(status, '')}]{t('status.' + status, lang.value)}[/]")
+        table.add_row(
+            type_label(cred["type"], lang.value),
+            issuer_label(short_id, lang.value),
+            cred["expires_at"][:10],
+            f"[{_STATUS_STYLES.get(status, '')}]{t('status.' + status, lang.value)}[/]",
+        )
     out.print(table)
     for cred in held:
         label = type_label(cred["type"], lang.value)
         if cred["replaced_by"] is not None:
-            out.print(t("wallet.replaced_by", lang.value, id=cred["id"], type=label, new=cred["replaced_by"]),
-                      highlight=False)
+            out.print(
+                t("wallet.replaced_by", lang.value, id=cred["id"], type=label, new=cred["replaced_by"]), highlight=False
+            )
         elif "renew" in cred["actions"]:
-            out.print(t("wallet.renew_hint", lang.value, id=cred["id"], type=label, wallet=persona,
-                        status=t("status." + cred["status"], lang.value)), highlight=False)
+            out.print(
+                t(
+                    "wallet.renew_hint",
+                    lang.value,
+                    id=cred["id"],
+                    type=label,
+                    wallet=persona,
+                    status=t("status." + cred["status"], lang.value),
+                ),
+                highlight=False,
+            )
 
 
 @wallet_app.command("renew")
-def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
-                 credential_id: int = typer.Argument(..., help="The credential's id (wallet list --json)."),
-                 as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                 lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def wallet_renew(
+    persona: str = typer.Argument(..., help="The wallet's persona, e.g. sasha."),
+    credential_id: int = typer.Argument(..., help="The credential's id (wallet list --json)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Renew a credential that expires soon or has expired: the wallet proves possession to its
     issuer, redeems the renewal offer over OpenID4VCI, and keeps the old one as replaced.
 
     Uses the sandbox running at PCTF_PORT, or starts one for the duration of the command.
     """
     from pctf.http import checked_json
-
     from scenarios.keyring import operator_client
-
     from scenarios.narration import type_label
+
     from .stack import is_sandbox, port_in_use, start_in_thread
 
     s = settings()
@@ -107,8 +141,11 @@ def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, 
             server = guarded(lambda: start_in_thread(s, SystemClock()))
     try:
         with operator_client(s) as http:
-            renewed = guarded(lambda: checked_json(http.post(
-                f"{s.service_url('wallet')}/wallet/{persona}/credentials/{credential_id}/renew")))
+            renewed = guarded(
+                lambda: checked_json(
+                    http.post(f"{s.service_url('wallet')}/wallet/{persona}/credentials/{credential_id}/renew")
+                )
+            )
     finally:
         if server:
             server.stop()
@@ -116,18 +153,28 @@ def wallet_renew(persona: str = typer.Argument(..., help="The wallet's persona, 
         print(json.dumps(renewed, indent=2, ensure_ascii=False))
         return
     new = renewed["credential"]
-    out.print(t("wallet.renewed", lang.value, old=renewed["replaced"], new=new["id"],
-                type=type_label(new["type"], lang.value), expires=new["expires_at"][:10]), highlight=False)
+    out.print(
+        t(
+            "wallet.renewed",
+            lang.value,
+            old=renewed["replaced"],
+            new=new["id"],
+            type=type_label(new["type"], lang.value),
+            expires=new["expires_at"][:10],
+        ),
+        highlight=False,
+    )
 
 
 @credential_app.command("list")
-def credential_list(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
-                    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                    lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+def credential_list(
+    issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the labels."),
+) -> None:
     """The credentials an issuer has issued, with the issuance number credential status takes."""
     from issuers.service import IssuerService
     from pctf.vocab import type_for_vct
-
     from scenarios.narration import type_label
 
     s = settings()
@@ -135,23 +182,36 @@ def credential_list(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP
     if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table(t("col.issuance", lang.value), t("col.type", lang.value), t("col.loa", lang.value),
-                  t("col.issued", lang.value), t("col.expires", lang.value), t("col.status", lang.value))
+    table = Table(
+        t("col.issuance", lang.value),
+        t("col.type", lang.value),
+        t("col.loa", lang.value),
+        t("col.issued", lang.value),
+        t("col.expires", lang.value),
+        t("col.status", lang.value),
+    )
     for r in rows:
         ctype = type_for_vct(r["vct"])
-        table.add_row(str(r["id"]), type_label(ctype.name, lang.value) if ctype else r["vct"], str(r["assurance_level"]),
-                      r["issued_at"][:10], r["expires_at"][:10],
-                      f"[{_STATUS_STYLES.get(r['status'], '')}]{t('status.' + r['status'], lang.value)}[/]")
+        table.add_row(
+            str(r["id"]),
+            type_label(ctype.name, lang.value) if ctype else r["vct"],
+            str(r["assurance_level"]),
+            r["issued_at"][:10],
+            r["expires_at"][:10],
+            f"[{_STATUS_STYLES.get(r['status'], '')}]{t('status.' + r['status'], lang.value)}[/]",
+        )
     out.print(table)
 
 
 @credential_app.command("status")
-def credential_status(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
-                      issuance: str = typer.Option(..., "--issuance", help="The issuance number (credential list)."),
-                      set_: str = typer.Option(..., "--set", help="suspended, revoked (final) or valid (reinstate)."),
-                      reason: Optional[str] = typer.Option(None, "--reason", help="Why, for the issuer's records."),
-                      as_json: bool = typer.Option(False, "--json", help="Print the updated issuance as JSON."),
-                      lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def credential_status(
+    issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
+    issuance: str = typer.Option(..., "--issuance", help="The issuance number (credential list)."),
+    set_: str = typer.Option(..., "--set", help="suspended, revoked (final) or valid (reinstate)."),
+    reason: str | None = typer.Option(None, "--reason", help="Why, for the issuer's records."),
+    as_json: bool = typer.Option(False, "--json", help="Print the updated issuance as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Suspend, reinstate or revoke one credential. Verifiers see it once their cached status
     list expires (its ttl, PCTF_STATUS_LIST_TTL_SECONDS). Revocation cannot be undone."""
     from issuers.service import IssuerService
@@ -166,5 +226,12 @@ def credential_status(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HE
     if as_json:
         print(json.dumps(updated, indent=2, ensure_ascii=False))
         return
-    out.print(t("credential.status_set", lang.value, issuance=updated["id"], issuer=issuer,
-                status=t(f"status.{updated['status']}", lang.value)))
+    out.print(
+        t(
+            "credential.status_set",
+            lang.value,
+            issuance=updated["id"],
+            issuer=issuer,
+            status=t(f"status.{updated['status']}", lang.value),
+        )
+    )

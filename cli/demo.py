@@ -4,11 +4,11 @@ Each story but Sasha's runs in a sandbox of its own (a fresh data directory, a f
 never changes the one a user runs with ``up``; ``--json`` prints only the outcome, and the exit
 code is 0 when the story went as told.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,14 +21,18 @@ demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help
 
 
 @demo_app.command("sasha")
-def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-               as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON."),
-               interactive: bool = typer.Option(False, "--interactive", "-i",
-                                                help="Ask before Sasha's wallet shares anything (for live demos).")) -> None:
+def demo_sasha(
+    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON."),
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Ask before Sasha's wallet shares anything (for live demos)."
+    ),
+) -> None:
     """Sasha proves who she is, incorporates, and opens a business bank account online."""
     from scenarios import sasha
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
+
     from .stack import is_sandbox, port_in_use, start_in_thread
 
     s = settings()
@@ -44,7 +48,9 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
     try:
         narrator.title(t("demo.title", lang.value))
         with operator_client(s) as http:
-            decide = (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
+            decide = (
+                (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
+            )
             result = guarded(lambda: sasha.run(s.base_url, http, narrator, approve=decide))
         verdict = result["verdict"]
         if as_json:
@@ -58,10 +64,13 @@ def demo_sasha(lang: Lang = typer.Option(Lang.en, help="Tell the story in Englis
 
 
 @demo_app.command("onboarding")
-def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-                    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
-                    keep: Optional[Path] = typer.Option(None, "--data-dir", help="Keep the story's sandbox data "
-                                                        "here (default: a temporary directory, removed after).")) -> None:
+def demo_onboarding(
+    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    keep: Path | None = typer.Option(
+        None, "--data-dir", help="Keep the story's sandbox data here (default: a temporary directory, removed after)."
+    ),
+) -> None:
     """Territory 2 applies to the trust registry, passes conformance, is assessed and accredited;
     the bank accepts its credentials at once, and refuses those issued after its suspension.
 
@@ -73,6 +82,7 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
     from scenarios import onboarding
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
+
     from .stack import start_in_thread
 
     base = settings()
@@ -85,18 +95,25 @@ def demo_onboarding(lang: Lang = typer.Option(Lang.en, help="Tell the story in E
             narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=data_dir))
             narrator.title(t("onboarding.title", lang.value))
             with operator_client(s) as http:
-                result = guarded(lambda: onboarding.run(
-                    s.base_url, http, narrator, governance_token=s.resolved_governance_token(),
-                    assessor_token=s.resolved_assessor_token()))
+                result = guarded(
+                    lambda: onboarding.run(
+                        s.base_url,
+                        http,
+                        narrator,
+                        governance_token=s.resolved_governance_token(),
+                        assessor_token=s.resolved_assessor_token(),
+                    )
+                )
         finally:
             server.stop()
     _story_end(result, "onboarding", lang, as_json)
 
 
 @demo_app.command("cross-jurisdiction")
-def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON.")
-                            ) -> None:
+def demo_cross_jurisdiction(
+    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+) -> None:
     """Nora uses her Territory 1 Verified Person at a Province 2 service, once the pan-Canadian
     framework recognizes Territory 1's own trust framework (TRQP recognition).
 
@@ -106,18 +123,24 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
     import tempfile
 
     from registry.app import create_app as create_registry_app
-
     from scenarios import cross_jurisdiction
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
+
     from .stack import free_port, serve_in_thread, start_in_thread
 
     base = settings()
     with tempfile.TemporaryDirectory(prefix="pctf-cross-") as tmp:
         s = _story_settings(base, Path(tmp) / "sandbox")
         port = free_port(base.host)
-        t1 = s.model_copy(update={"data_dir": Path(tmp) / "terr1-framework", "port": port,
-                                  "registry_url": f"http://{base.host}:{port}", "governance_token": None})
+        t1 = s.model_copy(
+            update={
+                "data_dir": Path(tmp) / "terr1-framework",
+                "port": port,
+                "registry_url": f"http://{base.host}:{port}",
+                "governance_token": None,
+            }
+        )
         narrator = Narrator(out, lang.value, quiet=as_json)
         framework = guarded(lambda: serve_in_thread(create_registry_app(t1, SystemClock()), t1.host, t1.port))
         server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr1",)))
@@ -125,9 +148,16 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
             narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=t1.registry_authority_id))
             narrator.title(t("cross.title", lang.value))
             with operator_client(s) as http:
-                result = guarded(lambda: cross_jurisdiction.run(
-                    s.base_url, http, narrator, framework_api=t1.registry_authority_id,
-                    framework_token=t1.resolved_governance_token(), governance_token=s.resolved_governance_token()))
+                result = guarded(
+                    lambda: cross_jurisdiction.run(
+                        s.base_url,
+                        http,
+                        narrator,
+                        framework_api=t1.registry_authority_id,
+                        framework_token=t1.resolved_governance_token(),
+                        governance_token=s.resolved_governance_token(),
+                    )
+                )
         finally:
             server.stop()
             framework.stop()
@@ -135,12 +165,17 @@ def demo_cross_jurisdiction(lang: Lang = typer.Option(Lang.en, help="Tell the st
 
 
 @demo_app.command("death-notification")
-def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-                            as_json: bool = typer.Option(False, "--json", help="Print only the outcome and the "
-                                                         "propagation figures, as JSON."),
-                            ttl: int = typer.Option(2, "--ttl", min=1, max=300,
-                                                    help="Status list ttl of the story's sandbox, in seconds: how "
-                                                         "long a verifier may answer from a cached list.")) -> None:
+def demo_death_notification(
+    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the outcome and the propagation figures, as JSON."),
+    ttl: int = typer.Option(
+        2,
+        "--ttl",
+        min=1,
+        max=300,
+        help="Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list.",
+    ),
+) -> None:
     """Sasha's father's Verified Person works at the federal benefits service; vital statistics
     registers his death; every issuer revokes his credentials and the same presentation is
     refused with credential_revoked. Prints how long that took, stage by stage.
@@ -154,6 +189,7 @@ def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the st
     from scenarios import death_notification
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
+
     from .stack import start_in_thread
 
     base = settings()
@@ -165,8 +201,7 @@ def demo_death_notification(lang: Lang = typer.Option(Lang.en, help="Tell the st
             narrator.note(t("death.sandbox", lang.value, url=s.base_url, data_dir=tmp, ttl=ttl))
             narrator.title(t("death.title", lang.value))
             with operator_client(s) as http:
-                result = guarded(lambda: death_notification.run(
-                    s.base_url, http, narrator, ttl_seconds=ttl))
+                result = guarded(lambda: death_notification.run(s.base_url, http, narrator, ttl_seconds=ttl))
         finally:
             server.stop()
     _story_end(result, "death", lang, as_json)
@@ -188,6 +223,16 @@ def _story_settings(base, data_dir: Path):
     never reach a sandbox that shares a broker)."""
     from .stack import free_port
 
-    return base.model_copy(update={"data_dir": data_dir, "port": free_port(base.host), "public_url": None,
-                                   "registry_url": None, "issuers_url": None, "wallet_url": None,
-                                   "verifier_url": None, "database_url": None, "event_bus": "memory://"})
+    return base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "port": free_port(base.host),
+            "public_url": None,
+            "registry_url": None,
+            "issuers_url": None,
+            "wallet_url": None,
+            "verifier_url": None,
+            "database_url": None,
+            "event_bus": "memory://",
+        }
+    )

@@ -5,11 +5,12 @@ Every command keeps its state under ``PCTF_DATA_DIR`` so commands can be chained
 is one line on stderr and an exit code (see ``EXIT_CODES``): ``verify`` exits 0 when accepted
 and 1 when rejected, unusable input is 2, an internal error 3.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -18,21 +19,37 @@ from pctf.clock import SystemClock
 from pctf.jose import SigningKey
 from scenarios.i18n import t
 
-from .support import (ISSUER_HELP, GuardedGroup, Lang, fail, guarded, out, parse_json, read_holder_key,
-                          read_text_arg, settings)
 from .credential import credential_app, wallet_app
 from .demo import demo_app
 from .issuer import issuer_app
 from .registry import registry_app
 from .secrets import init_secrets
+from .support import (
+    ISSUER_HELP,
+    GuardedGroup,
+    Lang,
+    fail,
+    guarded,
+    out,
+    parse_json,
+    read_holder_key,
+    read_text_arg,
+    settings,
+)
 
-EXIT_CODES = ("Exit codes: 0 ok; 1 a negative result the command documents (verify rejected, conformance "
-              "failed, audit chain broken); 2 unusable input (a bad file, JSON, key, option value or PCTF_* "
-              "setting); 3 internal error (PCTF_DEBUG=1 shows its traceback). Every failure is one line on stderr.")
+EXIT_CODES = (
+    "Exit codes: 0 ok; 1 a negative result the command documents (verify rejected, conformance "
+    "failed, audit chain broken); 2 unusable input (a bad file, JSON, key, option value or PCTF_* "
+    "setting); 3 internal error (PCTF_DEBUG=1 shows its traceback). Every failure is one line on stderr."
+)
 
-app = typer.Typer(help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.\n\n"
-                       + EXIT_CODES,
-                  cls=GuardedGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="PCTF digital-trust sandbox: issuers, wallets, a trust registry and relying parties.\n\n" + EXIT_CODES,
+    cls=GuardedGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(registry_app, name="registry")
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(demo_app, name="demo")
@@ -40,11 +57,14 @@ app.add_typer(wallet_app, name="wallet")
 app.add_typer(credential_app, name="credential")
 app.command("init-secrets")(init_secrets)
 
+
 # -- running the sandbox ------------------------------------------------------------------
 @app.command()
-def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (default PCTF_HOST or 127.0.0.1)."),
-       port: Optional[int] = typer.Option(None, help="Port (default PCTF_PORT or 8600)."),
-       lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def up(
+    host: str | None = typer.Option(None, help="Interface to listen on (default PCTF_HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default PCTF_PORT or 8600)."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Serve every service (registry, issuers, wallet, relying parties) on one local port."""
     import uvicorn
 
@@ -60,14 +80,15 @@ def up(host: Optional[str] = typer.Option(None, help="Interface to listen on (de
     # The services log each request themselves (pctf.access), without identifiers or query strings;
     # X-Forwarded-For is not believed (a client could otherwise pick the address its failed
     # attempts are counted against).
-    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False,
-                proxy_headers=False)
+    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False, proxy_headers=False)
 
 
 @app.command()
-def serve(service: str = typer.Argument(..., help="registry, issuers, wallet or verifier."),
-          host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
-          port: int = typer.Option(8600, help="Port to listen on.")) -> None:
+def serve(
+    service: str = typer.Argument(..., help="registry, issuers, wallet or verifier."),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+    port: int = typer.Option(8600, help="Port to listen on."),
+) -> None:
     """Serve one service alone (each in its own container, as in docker-compose.yml)."""
     import uvicorn
 
@@ -75,13 +96,14 @@ def serve(service: str = typer.Argument(..., help="registry, issuers, wallet or 
 
     s = settings()
     application = guarded(lambda: build_service_app(service, s, SystemClock()))
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False,
-                proxy_headers=False)
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
 
 
 @app.command()
-def types(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-          lang: Lang = typer.Option(Lang.en, help="Language of the labels.")) -> None:
+def types(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the labels."),
+) -> None:
     """The credential types, their vct values and claims."""
     from pctf.vocab import CREDENTIAL_TYPES
 
@@ -96,10 +118,14 @@ def types(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 
 
 @app.command()
-def issue(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
-          type_: str = typer.Option(..., "--type", help="Credential type name or vct, e.g. VerifiedPerson."),
-          holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's JWK (private members are dropped)."),
-          claims: str = typer.Option(..., "--claims", help="The claims as a JSON object.")) -> None:
+def issue(
+    issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
+    type_: str = typer.Option(..., "--type", help="Credential type name or vct, e.g. VerifiedPerson."),
+    holder_jwk: Path = typer.Option(
+        ..., "--holder-jwk", help="File with the holder's JWK (private members are dropped)."
+    ),
+    claims: str = typer.Option(..., "--claims", help="The claims as a JSON object."),
+) -> None:
     """Mint a credential from a simulated issuer and print it in SD-JWT issuance form."""
     from issuers.service import IssuerService
 
@@ -118,8 +144,11 @@ def issue(issuer: str = typer.Option(..., "--issuer", help=ISSUER_HELP),
 
 
 @app.command()
-def keygen(out: Optional[Path] = typer.Option(None, "--out", help="Write the key to this file (mode 0600) "
-                                                                 "instead of standard output.")) -> None:
+def keygen(
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the key to this file (mode 0600) instead of standard output."
+    ),
+) -> None:
     """Generate a holder key (a private ES256 JWK) for issue --holder-jwk and present."""
     import os
 
@@ -140,13 +169,17 @@ def keygen(out: Optional[Path] = typer.Option(None, "--out", help="Write the key
 
 
 @app.command()
-def present(credential: str = typer.Argument("-", help="File holding the credential (SD-JWT issuance form), or -."),
-            holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's private JWK."),
-            aud: str = typer.Option(..., help="The verifier the presentation is for (KB-JWT aud)."),
-            nonce: str = typer.Option(..., help="The verifier's nonce (KB-JWT nonce)."),
-            disclose: Optional[list[str]] = typer.Option(
-                None, "--disclose", help="A claim to reveal, e.g. given_name or address.locality; repeatable. "
-                                         "Default: every claim.")) -> None:
+def present(
+    credential: str = typer.Argument("-", help="File holding the credential (SD-JWT issuance form), or -."),
+    holder_jwk: Path = typer.Option(..., "--holder-jwk", help="File with the holder's private JWK."),
+    aud: str = typer.Option(..., help="The verifier the presentation is for (KB-JWT aud)."),
+    nonce: str = typer.Option(..., help="The verifier's nonce (KB-JWT nonce)."),
+    disclose: list[str] | None = typer.Option(
+        None,
+        "--disclose",
+        help="A claim to reveal, e.g. given_name or address.locality; repeatable. Default: every claim.",
+    ),
+) -> None:
     """Build a presentation with key binding, revealing only the chosen claims (the holder's side)."""
     from pctf import sdjwt
 
@@ -176,8 +209,10 @@ def _reveal_paths(credential: str, disclose: list[str]) -> list[tuple[str | int,
     if len(found) < len(paths):
         unknown = [spec for spec, path in paths.items() if path is None]
         disclosable = sorted({".".join(str(p) for p in d.path) for d in placed})
-        fail(f"bad_request: the credential has no claim {', '.join(unknown)}; "
-             f"its disclosable claims: {', '.join(disclosable) or 'none'}")
+        fail(
+            f"bad_request: the credential has no claim {', '.join(unknown)}; "
+            f"its disclosable claims: {', '.join(disclosable) or 'none'}"
+        )
     return found
 
 
@@ -213,10 +248,12 @@ def _claim_path(claims: dict[str, Any], spec: str) -> tuple[str | int, ...] | No
 
 
 @app.command()
-def verify(presentation: str = typer.Argument("-", help="File holding the presentation, or - for stdin."),
-           aud: str = typer.Option(..., help="The audience the key binding JWT must name."),
-           nonce: str = typer.Option(..., help="The nonce the key binding JWT must carry."),
-           type_: Optional[str] = typer.Option(None, "--type", help="Require this credential type (name or vct).")) -> None:
+def verify(
+    presentation: str = typer.Argument("-", help="File holding the presentation, or - for stdin."),
+    aud: str = typer.Option(..., help="The audience the key binding JWT must name."),
+    nonce: str = typer.Option(..., help="The nonce the key binding JWT must carry."),
+    type_: str | None = typer.Option(None, "--type", help="Require this credential type (name or vct)."),
+) -> None:
     """Verify an SD-JWT VC presentation with key binding against the registry.
 
     Prints the JSON verdict; exit 0 when accepted, 1 when rejected, 2 on unusable input.
@@ -242,8 +279,13 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
         # The sandbox's own status lists are read from the issuers' store; anyone else's over HTTP.
         with outbound_client(s, max_body_bytes=MAX_TOKEN_BYTES) as http:
             status = LocalStatusSource(IssuerService(s, clock), fallback=HttpStatusSource(http))
-            engine = VerificationEngine(LocalTrust(RegistryService(s, clock)), clock, status=status,
-                                        kb_max_age=s.kb_max_age_seconds, leeway=s.leeway_seconds)
+            engine = VerificationEngine(
+                LocalTrust(RegistryService(s, clock)),
+                clock,
+                status=status,
+                kb_max_age=s.kb_max_age_seconds,
+                leeway=s.leeway_seconds,
+            )
             return engine.verify_single(text, aud=aud, nonce=nonce, expected_vcts=vcts).as_dict()
 
     verdict = guarded(run)
@@ -252,8 +294,10 @@ def verify(presentation: str = typer.Argument("-", help="File holding the presen
 
 
 @app.command()
-def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the authorization matrix as Markdown."),
-           as_json: bool = typer.Option(False, "--json", help="Print every route and its owners as JSON.")) -> None:
+def routes(
+    markdown: bool = typer.Option(False, "--markdown", help="Print the authorization matrix as Markdown."),
+    as_json: bool = typer.Option(False, "--json", help="Print every route and its owners as JSON."),
+) -> None:
     """Every route of every service and who may call it (the authorization matrix).
 
     Built from the services' own OpenAPI, where each route declares its owner; nothing is started
@@ -266,8 +310,9 @@ def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the au
     from .stack import build_app, openapi_documents
 
     with tempfile.TemporaryDirectory(prefix="pctf-routes-") as tmp:
-        s = settings().model_copy(update={"data_dir": Path(tmp), "database_url": None, "event_bus": "memory://",
-                                          "local_mode": True})
+        s = settings().model_copy(
+            update={"data_dir": Path(tmp), "database_url": None, "event_bus": "memory://", "local_mode": True}
+        )
         dispatcher = guarded(lambda: build_app(s, SystemClock()))
         documents = openapi_documents(dispatcher)
         for stop in dispatcher.on_shutdown:
@@ -278,8 +323,11 @@ def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the au
     if markdown:
         print(matrix_markdown(documents), end="")
         return
-    rows = [{"service": r.service, "method": r.method, "path": r.path, "owners": [o.value for o in r.owners]}
-            for name, doc in documents.items() for r in route_access(name, doc)]
+    rows = [
+        {"service": r.service, "method": r.method, "path": r.path, "owners": [o.value for o in r.owners]}
+        for name, doc in documents.items()
+        for r in route_access(name, doc)
+    ]
     if as_json:
         print(json.dumps(rows, indent=2))
         return
@@ -291,13 +339,18 @@ def routes(markdown: bool = typer.Option(False, "--markdown", help="Print the au
 
 # -- issuer conformance ------------------------------------------------------------------------
 @app.command()
-def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identifier: its credential_issuer and iss URL."),
-                offer: Optional[str] = typer.Option(
-                    None, "--offer", help="A test credential offer for a test subject: an openid-credential-offer:// "
-                                          "URI, a JSON object, or a file holding either (- for stdin)."),
-                tx_code: Optional[str] = typer.Option(None, "--tx-code", help="The offer's transaction code, if it needs one."),
-                as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON document."),
-                lang: Lang = typer.Option(Lang.en, help="Language of the table.")) -> None:
+def conformance(
+    issuer_url: str = typer.Argument(..., help="The issuer's identifier: its credential_issuer and iss URL."),
+    offer: str | None = typer.Option(
+        None,
+        "--offer",
+        help="A test credential offer for a test subject: an openid-credential-offer:// "
+        "URI, a JSON object, or a file holding either (- for stdin).",
+    ),
+    tx_code: str | None = typer.Option(None, "--tx-code", help="The offer's transaction code, if it needs one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON document."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the table."),
+) -> None:
     """Check an issuer's live endpoints as the trust registry does before accreditation.
 
     The checks, in order (a check whose prerequisite failed is reported as skipped):
@@ -311,9 +364,9 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
 
     Exit 0 when every check passes, 1 when any fails, 2 on unusable input.
     """
+    from pctf.oid4vci import parse_offer
     from pctf.outbound import outbound_client
     from registry.conformance import run_conformance
-    from pctf.oid4vci import parse_offer
 
     s = settings()
     supplied = None
@@ -321,8 +374,11 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
         text = offer.strip() if offer.lstrip().startswith("{") or "://" in offer else read_text_arg(offer, "offer")
         supplied = guarded(lambda: parse_offer(text))
     with outbound_client(s) as http:  # the same rules as the registry's own checks
-        report = guarded(lambda: run_conformance(issuer_url, http=http, clock=SystemClock(), offer=supplied,
-                                                 tx_code=tx_code, leeway=s.leeway_seconds))
+        report = guarded(
+            lambda: run_conformance(
+                issuer_url, http=http, clock=SystemClock(), offer=supplied, tx_code=tx_code, leeway=s.leeway_seconds
+            )
+        )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -332,14 +388,22 @@ def conformance(issuer_url: str = typer.Argument(..., help="The issuer's identif
         for column in ("col.check", "col.result", "col.evidence"):
             table.add_column(t(column, lang.value), overflow="fold")
         for check in report.checks:
-            result = Text(t("pass", lang.value), style="green") if check.passed else \
-                Text(f"{t('fail', lang.value)}\n{check.reason}", style="bold red")
-            table.add_row(Text(f"{check.id}\n{t('conformance.' + check.id, lang.value)}"), result,
-                          Text("\n".join(check.evidence)))
+            result = (
+                Text(t("pass", lang.value), style="green")
+                if check.passed
+                else Text(f"{t('fail', lang.value)}\n{check.reason}", style="bold red")
+            )
+            table.add_row(
+                Text(f"{check.id}\n{t('conformance.' + check.id, lang.value)}"), result, Text("\n".join(check.evidence))
+            )
         out.print(table)
         failed = [c.id for c in report.checks if not c.passed]
-        out.print(t("conformance.passed", lang.value, issuer=report.issuer) if report.passed else
-                  t("conformance.failed", lang.value, issuer=report.issuer, checks=", ".join(failed)), highlight=False)
+        out.print(
+            t("conformance.passed", lang.value, issuer=report.issuer)
+            if report.passed
+            else t("conformance.failed", lang.value, issuer=report.issuer, checks=", ".join(failed)),
+            highlight=False,
+        )
     raise typer.Exit(0 if report.passed else 1)
 
 

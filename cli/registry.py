@@ -1,20 +1,21 @@
 """``pctf-sandbox registry ...``: read the trust registry and act in its roles (governance,
 assessor, applicant) on the store under ``PCTF_DATA_DIR``."""
+
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from pctf.clock import SystemClock
-from scenarios.i18n import t
 from pctf.reasons import SandboxError
 from pctf.vocab import type_for_vct
+from scenarios.i18n import t
 
 from .support import Lang, entity_ref, fail, guarded, out, parse_json, read_json_file, read_text_arg, settings
 
@@ -22,8 +23,10 @@ registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_i
 
 
 @registry_app.command("entity")
-def registry_entity(entity_id: str = typer.Argument(..., help="Entity id (URL) or a sandbox issuer's short id."),
-                    as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def registry_entity(
+    entity_id: str = typer.Argument(..., help="Entity id (URL) or a sandbox issuer's short id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """An entity's record: jurisdiction, role, status, keys and authorizations."""
     from registry.service import RegistryService
 
@@ -41,25 +44,34 @@ def registry_entity(entity_id: str = typer.Argument(..., help="Entity id (URL) o
         print(json.dumps(record, indent=2, ensure_ascii=False))
         return
     out.print(f"[bold]{record['name']}[/] ({record['entity_id']})")
-    out.print(f"jurisdiction {record['jurisdiction']}, role {record['role']}, status {record['status']}, "
-              f"{len(record['jwks']['keys'])} key(s)")
+    out.print(
+        f"jurisdiction {record['jurisdiction']}, role {record['role']}, status {record['status']}, "
+        f"{len(record['jwks']['keys'])} key(s)"
+    )
     table = Table("action", "resource", "LoA", "valid from", "valid until", "status")
     for a in record["authorizations"]:
         ctype = type_for_vct(a["resource"])
-        table.add_row(a["action"], ctype.name if ctype else a["resource"], str(a["assurance_level"]),
-                      a["valid_from"] or "",
-                      a["valid_until"] or "", a["status"])
+        table.add_row(
+            a["action"],
+            ctype.name if ctype else a["resource"],
+            str(a["assurance_level"]),
+            a["valid_from"] or "",
+            a["valid_until"] or "",
+            a["status"],
+        )
     out.print(table)
 
 
 @registry_app.command("onboard")
-def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The issuer's identifier (its iss URL)."),
-                     jwks: Path = typer.Option(..., "--jwks", help="File with the issuer's public JWKS (or one JWK)."),
-                     type_: str = typer.Option(..., "--type", help="Credential type it may issue, e.g. VerifiedPerson."),
-                     loa: int = typer.Option(..., "--loa", min=1, max=4, help="Highest level of assurance (1-4)."),
-                     name: Optional[str] = typer.Option(None, help="Display name (default: the entity id)."),
-                     jurisdiction: str = typer.Option("external", help="Jurisdiction code, e.g. CA-BC."),
-                     lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_onboard(
+    entity_id: str = typer.Option(..., "--entity-id", help="The issuer's identifier (its iss URL)."),
+    jwks: Path = typer.Option(..., "--jwks", help="File with the issuer's public JWKS (or one JWK)."),
+    type_: str = typer.Option(..., "--type", help="Credential type it may issue, e.g. VerifiedPerson."),
+    loa: int = typer.Option(..., "--loa", min=1, max=4, help="Highest level of assurance (1-4)."),
+    name: str | None = typer.Option(None, help="Display name (default: the entity id)."),
+    jurisdiction: str = typer.Option("external", help="Jurisdiction code, e.g. CA-BC."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Register an issuer nobody here wrote and authorize it, as the governance role."""
     from registry.service import RegistryService
 
@@ -82,8 +94,9 @@ def registry_onboard(entity_id: str = typer.Option(..., "--entity-id", help="The
 # Each command acts on the store under PCTF_DATA_DIR in the role its name implies (applicant,
 # assessor, governance); the audit log records that role. Input is checked by the registry
 # service, the one place its rules live: a refusal is one line on stderr and exit code 2.
-key_app = typer.Typer(help="Rotate an entity's keys: add a key, retire one, declare one compromised.",
-                      no_args_is_help=True)
+key_app = typer.Typer(
+    help="Rotate an entity's keys: add a key, retire one, declare one compromised.", no_args_is_help=True
+)
 registry_app.add_typer(key_app, name="key")
 
 # A requested type without ":LOA" asks for level 3, the level most of the sandbox's identity issuers work at.
@@ -117,7 +130,7 @@ def _print_json(value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _when(value: Optional[str]) -> Optional[str]:
+def _when(value: str | None) -> str | None:
     """A date from the command line, for the service: a bare date means midnight UTC; anything else
     is passed on as written for the service to parse (and refuse if it has no zone)."""
     if value is None:
@@ -157,19 +170,27 @@ def _offer(value: str) -> str | dict:
 
 @registry_app.command("apply")
 def registry_apply(
-        entity_id: str = typer.Option(..., "--entity-id", help="The identifier the issuer will sign as (its iss URL)."),
-        name: str = typer.Option(..., "--name", help="The applicant's display name."),
-        jurisdiction: str = typer.Option(..., "--jurisdiction", help="Jurisdiction code, e.g. Terr3 or CA-NU."),
-        contact: list[str] = typer.Option(..., "--contact", help="Who to reach about the application; repeatable."),
-        type_: list[str] = typer.Option(..., "--type", help="A credential type to issue, with the highest level of "
-                                        f"assurance asked for: VerifiedPerson:3. Default level {DEFAULT_LOA}; "
-                                        "repeatable."),
-        offer: Optional[str] = typer.Option(
-            None, "--offer", help="A credential offer for a test subject (URI, JSON, a file, or - for stdin): "
-                                  "with it, the technical conformance checks run at once."),
-        tx_code: Optional[str] = typer.Option(None, "--tx-code", help="The offer's transaction code, if it has one."),
-        as_json: bool = typer.Option(False, "--json", help="Print the application (and its token) as JSON."),
-        lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+    entity_id: str = typer.Option(..., "--entity-id", help="The identifier the issuer will sign as (its iss URL)."),
+    name: str = typer.Option(..., "--name", help="The applicant's display name."),
+    jurisdiction: str = typer.Option(..., "--jurisdiction", help="Jurisdiction code, e.g. Terr3 or CA-NU."),
+    contact: list[str] = typer.Option(..., "--contact", help="Who to reach about the application; repeatable."),
+    type_: list[str] = typer.Option(
+        ...,
+        "--type",
+        help="A credential type to issue, with the highest level of "
+        f"assurance asked for: VerifiedPerson:3. Default level {DEFAULT_LOA}; "
+        "repeatable.",
+    ),
+    offer: str | None = typer.Option(
+        None,
+        "--offer",
+        help="A credential offer for a test subject (URI, JSON, a file, or - for stdin): "
+        "with it, the technical conformance checks run at once.",
+    ),
+    tx_code: str | None = typer.Option(None, "--tx-code", help="The offer's transaction code, if it has one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the application (and its token) as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Apply for accreditation as an issuer: the first step of onboarding.
 
     Prints the application id and the applicant token, which is shown only once. With --offer,
@@ -178,8 +199,13 @@ def registry_apply(
     """
     offer_value = _offer(offer) if offer is not None else None
     service = _service()
-    body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "contacts": contact,
-            "requested": [_requested(t) for t in type_]}
+    body = {
+        "entity_id": entity_id,
+        "name": name,
+        "jurisdiction": jurisdiction,
+        "contacts": contact,
+        "requested": [_requested(t) for t in type_],
+    }
     applied = guarded(lambda: service.apply(body))
     token, app_id = applied.pop("applicant_token"), applied["application_id"]
     if offer_value is None:
@@ -191,8 +217,9 @@ def registry_apply(
         from registry.conformance import run_conformance
 
         with outbound_client(service.settings) as http:
-            report = run_conformance(applied["credential_issuer"], http=http, clock=service.clock,
-                                     offer=offer_value, tx_code=tx_code)
+            report = run_conformance(
+                applied["credential_issuer"], http=http, clock=service.clock, offer=offer_value, tx_code=tx_code
+            )
         return service.record_conformance(app_id, report.as_dict(), actor=f"applicant:{app_id}")
 
     try:
@@ -210,8 +237,7 @@ def _show_applied(view: dict, token: str, as_json: bool, lang: Lang) -> None:
     if as_json:
         _print_json({**view, "applicant_token": token})
         return
-    _say(t("registry.applied", lang.value, id=view["application_id"], entity=view["entity_id"],
-                state=view["state"]))
+    _say(t("registry.applied", lang.value, id=view["application_id"], entity=view["entity_id"], state=view["state"]))
     _say(t("registry.token", lang.value, token=token))
     if view["conformance"] is not None:
         _show_conformance(view, lang)
@@ -224,14 +250,19 @@ def _show_conformance(view: dict, lang: Lang) -> None:
     _say(t(key, lang.value, issuer=report.get("issuer", view["credential_issuer"]), failed=", ".join(failed)))
     table = _table(t("col.check", lang.value), t("col.result", lang.value), t("col.detail", lang.value))
     for c in report.get("checks", []):
-        table.add_row(escape(str(c.get("id"))), t("pass" if c.get("passed") else "fail", lang.value),
-                      escape(str(c.get("evidence", ""))))
+        table.add_row(
+            escape(str(c.get("id"))),
+            t("pass" if c.get("passed") else "fail", lang.value),
+            escape(str(c.get("evidence", ""))),
+        )
     out.print(table)
 
 
 @registry_app.command("applications")
-def registry_applications(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                          lang: Lang = typer.Option(Lang.en, help="Language of the headings.")) -> None:
+def registry_applications(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the headings."),
+) -> None:
     """Every application, oldest first, with where it stands."""
     apps = guarded(lambda: _service().applications())
     if as_json:
@@ -244,9 +275,11 @@ def registry_applications(as_json: bool = typer.Option(False, "--json", help="Pr
 
 
 @registry_app.command("application")
-def registry_application(app_id: str = typer.Argument(..., help="The application id."),
-                         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                         lang: Lang = typer.Option(Lang.en, help="Language of the checklist.")) -> None:
+def registry_application(
+    app_id: str = typer.Argument(..., help="The application id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the checklist."),
+) -> None:
     """One application: its state, conformance checks, the PCTF checklist with marks, the decision."""
     view = guarded(lambda: _service().application(app_id))
     if as_json:
@@ -269,40 +302,56 @@ def registry_application(app_id: str = typer.Argument(..., help="The application
 
 
 @registry_app.command("assess")
-def registry_assess(app_id: str = typer.Argument(..., help="The application id."),
-                    criterion: str = typer.Argument(..., help="A criterion id of its checklist, e.g. privacy "
-                                                              "(see: registry application ID)."),
-                    met: bool = typer.Option(..., "--met/--not-met", help="The finding."),
-                    evidence: str = typer.Option(..., "--evidence", help="What was examined to reach it."),
-                    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
-                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_assess(
+    app_id: str = typer.Argument(..., help="The application id."),
+    criterion: str = typer.Argument(
+        ..., help="A criterion id of its checklist, e.g. privacy (see: registry application ID)."
+    ),
+    met: bool = typer.Option(..., "--met/--not-met", help="The finding."),
+    evidence: str = typer.Option(..., "--evidence", help="What was examined to reach it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Mark one PCTF criterion met or not met, as the assessor (the latest mark counts)."""
     view = guarded(lambda: _service().assess(app_id, criterion, met=met, evidence=evidence))
     if as_json:
         _print_json(view)
         return
     checklist = view["assessment"]
-    _say(t("registry.assessed", lang.value, criterion=criterion, id=app_id,
-                mark=t("registry.met" if met else "registry.not_met", lang.value),
-                met=sum(1 for c in checklist if c["met"]), total=len(checklist)))
+    _say(
+        t(
+            "registry.assessed",
+            lang.value,
+            criterion=criterion,
+            id=app_id,
+            mark=t("registry.met" if met else "registry.not_met", lang.value),
+            met=sum(1 for c in checklist if c["met"]),
+            total=len(checklist),
+        )
+    )
 
 
 @registry_app.command("decide")
-def registry_decide(app_id: str = typer.Argument(..., help="The application id."),
-                    accredit: bool = typer.Option(False, "--accredit", help="Accredit the applicant."),
-                    refuse: bool = typer.Option(False, "--refuse", help="Refuse the application (give --reason)."),
-                    type_: Optional[list[str]] = typer.Option(
-                        None, "--type", help="With --accredit: a type to grant (default: all asked for); repeatable."),
-                    loa: Optional[int] = typer.Option(
-                        None, "--loa", help="With --accredit: the level of assurance to grant (default: as asked)."),
-                    valid_from: Optional[str] = typer.Option(None, "--valid-from",
-                                                             help=f"With --accredit: start (default now). {DATE_HELP}"),
-                    valid_until: Optional[str] = typer.Option(None, "--valid-until",
-                                                              help=f"With --accredit: end, exclusive. {DATE_HELP}"),
-                    reason: Optional[list[str]] = typer.Option(
-                        None, "--reason", help="With --refuse: a reason for the refusal; repeatable."),
-                    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
-                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_decide(
+    app_id: str = typer.Argument(..., help="The application id."),
+    accredit: bool = typer.Option(False, "--accredit", help="Accredit the applicant."),
+    refuse: bool = typer.Option(False, "--refuse", help="Refuse the application (give --reason)."),
+    type_: list[str] | None = typer.Option(
+        None, "--type", help="With --accredit: a type to grant (default: all asked for); repeatable."
+    ),
+    loa: int | None = typer.Option(
+        None, "--loa", help="With --accredit: the level of assurance to grant (default: as asked)."
+    ),
+    valid_from: str | None = typer.Option(
+        None, "--valid-from", help=f"With --accredit: start (default now). {DATE_HELP}"
+    ),
+    valid_until: str | None = typer.Option(None, "--valid-until", help=f"With --accredit: end, exclusive. {DATE_HELP}"),
+    reason: list[str] | None = typer.Option(
+        None, "--reason", help="With --refuse: a reason for the refusal; repeatable."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the application as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """The governance decision on an application: --accredit or --refuse. It is final.
 
     Accreditation needs a passed conformance run and every criterion met; it registers the
@@ -318,8 +367,13 @@ def registry_decide(app_id: str = typer.Argument(..., help="The application id."
     if refuse:
         body = {"decision": "refuse", "reasons": reason or []}
     else:
-        body = {"decision": "accredit", "types": type_ or None, "assurance_level": loa,
-                "valid_from": _when(valid_from), "valid_until": _when(valid_until)}
+        body = {
+            "decision": "accredit",
+            "types": type_ or None,
+            "assurance_level": loa,
+            "valid_from": _when(valid_from),
+            "valid_until": _when(valid_until),
+        }
         body = {k: v for k, v in body.items() if v is not None}
     service = _service()
     view = guarded(lambda: service.decide(app_id, body))
@@ -329,15 +383,26 @@ def registry_decide(app_id: str = typer.Argument(..., help="The application id."
     if refuse:
         _say(t("registry.refused", lang.value, id=app_id, reasons="; ".join(view["decision"]["reasons"])))
         return
-    granted = [a for a in service.entity(view["entity_id"])["authorizations"]
-               if a["id"] in view["decision"]["authorizations"]]
-    grants = ", ".join(f"{a['resource']} (LoA {a['assurance_level']}, {a['valid_from']} - {a['valid_until'] or '...'})"
-                       for a in granted)
+    granted = [
+        a for a in service.entity(view["entity_id"])["authorizations"] if a["id"] in view["decision"]["authorizations"]
+    ]
+    grants = ", ".join(
+        f"{a['resource']} (LoA {a['assurance_level']}, {a['valid_from']} - {a['valid_until'] or '...'})"
+        for a in granted
+    )
     _say(t("registry.accredited", lang.value, id=app_id, entity=view["entity_id"], grants=grants))
 
 
-def _set_status(status: str, entity: str, authorization: Optional[int], reason: Optional[str],
-                effective_from: Optional[str], retroactive: Optional[bool], as_json: bool, lang: Lang) -> None:
+def _set_status(
+    status: str,
+    entity: str,
+    authorization: int | None,
+    reason: str | None,
+    effective_from: str | None,
+    retroactive: bool | None,
+    as_json: bool,
+    lang: Lang,
+) -> None:
     """Suspend, reinstate or revoke an entity, or only one of its authorizations."""
     service = _service()
     entity_id = entity_ref(service.settings, entity)
@@ -356,26 +421,37 @@ def _set_status(status: str, entity: str, authorization: Optional[int], reason: 
         return
     event = record["status_history"][-1]
     subject = entity_id if authorization is None else f"{entity_id} #{authorization} ({record['resource']})"
-    _say(t("registry.status", lang.value, subject=subject, status=event["status"],
-                effective_from=event["effective_from"], retroactive=event["retroactive"]))
+    _say(
+        t(
+            "registry.status",
+            lang.value,
+            subject=subject,
+            status=event["status"],
+            effective_from=event["effective_from"],
+            retroactive=event["retroactive"],
+        )
+    )
 
 
 _ENTITY_HELP = "Entity id (URL) or a sandbox issuer's short id."
 _AUTH_HELP = "Only this authorization of the entity (its id, see: registry entity)."
 _FROM_HELP = f"When it takes effect (default now). {DATE_HELP}"
-_RETRO_HELP = ("Whether it also covers what was issued before that date, once in force "
-               "(default: yes for revocation, no for suspension).")
+_RETRO_HELP = (
+    "Whether it also covers what was issued before that date, once in force "
+    "(default: yes for revocation, no for suspension)."
+)
 
 
 @registry_app.command("suspend")
-def registry_suspend(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-                     authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
-                     reason: Optional[str] = typer.Option(None, "--reason", help="Why (required)."),
-                     effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
-                     retroactive: Optional[bool] = typer.Option(None, "--retroactive/--not-retroactive",
-                                                                help=_RETRO_HELP),
-                     as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
-                     lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_suspend(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    authorization: int | None = typer.Option(None, "--authorization", help=_AUTH_HELP),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    effective_from: str | None = typer.Option(None, "--effective-from", help=_FROM_HELP),
+    retroactive: bool | None = typer.Option(None, "--retroactive/--not-retroactive", help=_RETRO_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Suspend an issuer (or one authorization) from a date.
 
     Credentials issued before that date stay acceptable unless the suspension is retroactive.
@@ -384,25 +460,28 @@ def registry_suspend(entity: str = typer.Argument(..., help=_ENTITY_HELP),
 
 
 @registry_app.command("reinstate")
-def registry_reinstate(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-                       authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
-                       reason: Optional[str] = typer.Option(None, "--reason", help="Why (optional)."),
-                       effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
-                       as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
-                       lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_reinstate(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    authorization: int | None = typer.Option(None, "--authorization", help=_AUTH_HELP),
+    reason: str | None = typer.Option(None, "--reason", help="Why (optional)."),
+    effective_from: str | None = typer.Option(None, "--effective-from", help=_FROM_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Lift a suspension from a date (a revocation cannot be lifted)."""
     _set_status("active", entity, authorization, reason, effective_from, None, as_json, lang)
 
 
 @registry_app.command("revoke")
-def registry_revoke(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-                    authorization: Optional[int] = typer.Option(None, "--authorization", help=_AUTH_HELP),
-                    reason: Optional[str] = typer.Option(None, "--reason", help="Why (required)."),
-                    effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
-                    retroactive: Optional[bool] = typer.Option(None, "--retroactive/--not-retroactive",
-                                                               help=_RETRO_HELP),
-                    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
-                    lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_revoke(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    authorization: int | None = typer.Option(None, "--authorization", help=_AUTH_HELP),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    effective_from: str | None = typer.Option(None, "--effective-from", help=_FROM_HELP),
+    retroactive: bool | None = typer.Option(None, "--retroactive/--not-retroactive", help=_RETRO_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Revoke an issuer (or one authorization) for good.
 
     By default what it issued before the revocation is rejected too (--not-retroactive spares it).
@@ -411,10 +490,12 @@ def registry_revoke(entity: str = typer.Argument(..., help=_ENTITY_HELP),
 
 
 @key_app.command("add")
-def key_add(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-            jwk: Path = typer.Option(..., "--jwk", help="File with the new public JWK (one key, not a JWKS)."),
-            as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
-            lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def key_add(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    jwk: Path = typer.Option(..., "--jwk", help="File with the new public JWK (one key, not a JWKS)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Register one more public key for an entity: the first half of a key rotation."""
     key = read_json_file(jwk, "JWK")
     if not isinstance(key, dict) or "keys" in key:
@@ -429,26 +510,38 @@ def key_add(entity: str = typer.Argument(..., help=_ENTITY_HELP),
     _say(t("registry.key_added", lang.value, kid=keys[-1]["kid"], entity=entity_id, count=len(keys)))
 
 
-def _key_event(entity: str, kid: str, event: str, effective_from: Optional[str], reason: Optional[str],
-               as_json: bool, lang: Lang) -> None:
+def _key_event(
+    entity: str, kid: str, event: str, effective_from: str | None, reason: str | None, as_json: bool, lang: Lang
+) -> None:
     service = _service()
     entity_id = entity_ref(service.settings, entity)
-    record = guarded(lambda: service.key_event(entity_id, kid, event, effective_from=_when(effective_from),
-                                               reason=reason))
+    record = guarded(
+        lambda: service.key_event(entity_id, kid, event, effective_from=_when(effective_from), reason=reason)
+    )
     if as_json:
         _print_json(record)
         return
     done = record["key_events"][-1]
-    _say(t("registry.key_event", lang.value, kid=kid, entity=entity_id, event=event,
-                effective_from=done["effective_from"]))
+    _say(
+        t(
+            "registry.key_event",
+            lang.value,
+            kid=kid,
+            entity=entity_id,
+            event=event,
+            effective_from=done["effective_from"],
+        )
+    )
 
 
 @key_app.command("retire")
-def key_retire(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-               kid: str = typer.Argument(..., help="The kid of the key to retire."),
-               effective_from: Optional[str] = typer.Option(None, "--effective-from", help=_FROM_HELP),
-               as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
-               lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def key_retire(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    kid: str = typer.Argument(..., help="The kid of the key to retire."),
+    effective_from: str | None = typer.Option(None, "--effective-from", help=_FROM_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Retire a key from a date: what it signed before still verifies, nothing signed after.
 
     The entity must keep another usable key: add the new one first.
@@ -457,23 +550,28 @@ def key_retire(entity: str = typer.Argument(..., help=_ENTITY_HELP),
 
 
 @key_app.command("compromise")
-def key_compromise(entity: str = typer.Argument(..., help=_ENTITY_HELP),
-                   kid: str = typer.Argument(..., help="The kid of the compromised key."),
-                   since: str = typer.Option(..., "--since", help=f"From when it is to be distrusted. {DATE_HELP}"),
-                   reason: Optional[str] = typer.Option(None, "--reason", help="What happened (required)."),
-                   as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
-                   lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def key_compromise(
+    entity: str = typer.Argument(..., help=_ENTITY_HELP),
+    kid: str = typer.Argument(..., help="The kid of the compromised key."),
+    since: str = typer.Option(..., "--since", help=f"From when it is to be distrusted. {DATE_HELP}"),
+    reason: str | None = typer.Option(None, "--reason", help="What happened (required)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """Declare a key compromised since a date: everything it signed from then on is rejected."""
     _key_event(entity, kid, "compromised", since, reason, as_json, lang)
 
 
 @registry_app.command("audit")
-def registry_audit(verify: bool = typer.Option(False, "--verify", help="Check the hash chain instead of listing; "
-                                                                       "exit 1 when it is broken."),
-                   after: int = typer.Option(0, "--after", help="List entries after this sequence number."),
-                   limit: int = typer.Option(1000, "--limit", help="List at most this many entries."),
-                   as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                   lang: Lang = typer.Option(Lang.en, help="Language of the messages.")) -> None:
+def registry_audit(
+    verify: bool = typer.Option(
+        False, "--verify", help="Check the hash chain instead of listing; exit 1 when it is broken."
+    ),
+    after: int = typer.Option(0, "--after", help="List entries after this sequence number."),
+    limit: int = typer.Option(1000, "--limit", help="List at most this many entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
     """The registry's append-only audit log: every governance action, chained by hash."""
     service = _service()
     if not verify:

@@ -4,6 +4,7 @@
 Outside local mode every role token must be configured and must not be a well-known default
 (see ``pctf.settings``); this command is how an operator gets a complete, private set.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ import typer
 
 from .support import fail, out
 
-HEADER = ("# The sandbox's role tokens, from pctf-sandbox init-secrets. Keep this file private (mode 0600)\n"
-          "# and out of version control: each line lets its holder act in that role.\n")
+HEADER = (
+    "# The sandbox's role tokens, from pctf-sandbox init-secrets. Keep this file private (mode 0600)\n"
+    "# and out of version control: each line lets its holder act in that role.\n"
+)
 
 
 def role_tokens() -> dict[str, str]:
@@ -73,9 +76,12 @@ def write_private(path: Path, text: str, *, replace: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def init_secrets(out_path: Path = typer.Option(Path(".env"), "--out", help="The env file to write (mode 0600)."),
-                 force: bool = typer.Option(False, "--force", help="Replace the file if it exists (services "
-                                                                  "then need restarting with it).")) -> None:
+def init_secrets(
+    out_path: Path = typer.Option(Path(".env"), "--out", help="The env file to write (mode 0600)."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the file if it exists (services then need restarting with it)."
+    ),
+) -> None:
     """Write a random token for every role to an env file (mode 0600) for docker compose.
 
     One token each for governance, the assessor, every sandbox issuer's staff and every relying
@@ -91,8 +97,13 @@ def init_secrets(out_path: Path = typer.Option(Path(".env"), "--out", help="The 
         fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
     except OSError as exc:
         fail(f"cannot write {out_path}: {exc.strerror or exc}")
-    out.print(f"wrote the role tokens to {out_path.resolve()} (mode 0600)", markup=False, highlight=False,
-              soft_wrap=True)
-    out.print("keep it private and out of version control: anyone who reads it can act as governance, "
-              "the assessor, every issuer's staff and every relying party", markup=False, highlight=False,
-              soft_wrap=True)
+    out.print(
+        f"wrote the role tokens to {out_path.resolve()} (mode 0600)", markup=False, highlight=False, soft_wrap=True
+    )
+    out.print(
+        "keep it private and out of version control: anyone who reads it can act as governance, "
+        "the assessor, every issuer's staff and every relying party",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -5,13 +5,15 @@ hands each request to the app that owns its path prefix, without rewriting the p
 URLs are identical whether the services run together here or apart (docker-compose). Services
 still call each other through HTTP clients, never through function calls.
 """
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import uvicorn
@@ -39,8 +41,9 @@ SERVICE_NAME = "pctf-sandbox"
 class PathDispatcher:
     """Route by path prefix to ASGI apps; answers the lifespan protocol for all of them."""
 
-    def __init__(self, routes: list[tuple[str, FastAPI]], default: FastAPI, *,
-                 on_shutdown: tuple[Callable[[], object], ...] = ()) -> None:
+    def __init__(
+        self, routes: list[tuple[str, FastAPI]], default: FastAPI, *, on_shutdown: tuple[Callable[[], object], ...] = ()
+    ) -> None:
         self.routes = routes
         self.default = default
         self.on_shutdown = on_shutdown  # the mounted apps' own shutdown work (their lifespans are not run)
@@ -74,12 +77,24 @@ def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] = (
     for j in SANDBOX_ISSUERS.values():
         if j.short_id in withhold:
             continue
-        seed_issuer(registry, issuers.issuer_url(j.short_id), name=j.name_en, jurisdiction=j.jurisdiction,
-                    jwks=issuers.jwks(j.short_id), grants=list(j.grants))
+        seed_issuer(
+            registry,
+            issuers.issuer_url(j.short_id),
+            name=j.name_en,
+            jurisdiction=j.jurisdiction,
+            jwks=issuers.jwks(j.short_id),
+            grants=list(j.grants),
+        )
 
 
-def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client | None = None, *,
-              withhold: tuple[str, ...] = (), bus: EventBus | None = None) -> PathDispatcher:
+def build_app(
+    settings: Settings,
+    clock: Clock | None = None,
+    http: httpx.Client | None = None,
+    *,
+    withhold: tuple[str, ...] = (),
+    bus: EventBus | None = None,
+) -> PathDispatcher:
     """Every service on one ASGI app. ``bus`` is the event bus the issuers use (default: the one
     ``PCTF_EVENT_BUS`` names, closed when the server shuts down)."""
     clock = clock or SystemClock()
@@ -89,8 +104,9 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
     registry = create_registry_app(settings, clock)
     wallet = create_wallet_app(settings, clock)  # its own vetted client: it fetches strangers' URLs
     verifier = create_verifier_app(settings, clock, http)
-    root = service_app("", "PCTF sandbox", "Where every service of the sandbox is.",
-                       max_body_bytes=settings.max_body_bytes)
+    root = service_app(
+        "", "PCTF sandbox", "Where every service of the sandbox is.", max_body_bytes=settings.max_body_bytes
+    )
 
     @root.get("/health", **owner(Role.PUBLIC))
     def health() -> dict:
@@ -99,15 +115,26 @@ def build_app(settings: Settings, clock: Clock | None = None, http: httpx.Client
     @root.get("/", **owner(Role.PUBLIC))
     def index() -> dict:
         base = settings.base_url
-        return {"service": SERVICE_NAME, "registry": f"{base}/registry/metadata", "issuers": f"{base}/issuers",
-                "verifiers": f"{base}/verifier",
-                "api_docs": {n: f"{base}/{n}/docs" for n in ("registry", "issuers", "wallet", "verifier")}}
+        return {
+            "service": SERVICE_NAME,
+            "registry": f"{base}/registry/metadata",
+            "issuers": f"{base}/issuers",
+            "verifiers": f"{base}/verifier",
+            "api_docs": {n: f"{base}/{n}/docs" for n in ("registry", "issuers", "wallet", "verifier")},
+        }
 
     return PathDispatcher(
-        [("/registry", registry), ("/issuers", issuers), ("/.well-known/openid-credential-issuer", issuers),
-         ("/.well-known/oauth-authorization-server", issuers), ("/.well-known/jwt-vc-issuer", issuers),
-         ("/wallet", wallet), ("/verifier", verifier)],
-        root, on_shutdown=(issuers.state.shutdown,),
+        [
+            ("/registry", registry),
+            ("/issuers", issuers),
+            ("/.well-known/openid-credential-issuer", issuers),
+            ("/.well-known/oauth-authorization-server", issuers),
+            ("/.well-known/jwt-vc-issuer", issuers),
+            ("/wallet", wallet),
+            ("/verifier", verifier),
+        ],
+        root,
+        on_shutdown=(issuers.state.shutdown,),
     )
 
 
@@ -172,20 +199,24 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_in_thread(settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = (),
-                    bus: EventBus | None = None) -> RunningServer:
+def start_in_thread(
+    settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = (), bus: EventBus | None = None
+) -> RunningServer:
     """The whole sandbox on ``settings.host:port``, on a background thread."""
-    return serve_in_thread(build_app(settings, clock, withhold=withhold, bus=bus), settings.host, settings.port,
-                           settings.base_url)
+    return serve_in_thread(
+        build_app(settings, clock, withhold=withhold, bus=bus), settings.host, settings.port, settings.base_url
+    )
 
 
 def serve_in_thread(app, host: str, port: int, url: str | None = None) -> RunningServer:
     """Any ASGI app on a background uvicorn server; returns once it accepts connections."""
     if port_in_use(host, port):
-        raise SandboxError(Reason.CONFLICT, f"port {port} on {host} is already in use; "
-                                            "set PCTF_PORT to a free port", status_code=409)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False,
-                            proxy_headers=False)
+        raise SandboxError(
+            Reason.CONFLICT, f"port {port} on {host} is already in use; set PCTF_PORT to a free port", status_code=409
+        )
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
     thread.start()

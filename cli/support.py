@@ -6,15 +6,17 @@ presentation, failed conformance, a broken audit chain), 2 unusable input (a bad
 key, option value or ``PCTF_*`` setting), 3 an internal error. Every failure is one line on
 stderr; ``PCTF_DEBUG=1`` lets an internal error show its traceback instead.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Literal, NoReturn, overload
+from typing import Any, Literal, NoReturn, overload
 
 import typer
 from jwt.algorithms import get_default_algorithms

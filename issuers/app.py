@@ -10,6 +10,7 @@ handed in belongs to the caller.
 Paths are absolute (``/issuers/<id>/...`` and ``/.well-known/<kind>/issuers/<id>``) so the app
 serves the same URLs whether it runs alone or beside the other services on one port.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -141,13 +142,18 @@ STAFF = owner(Role.ISSUER_STAFF)
 MAX_QR_URI = 2953
 
 
-def create_app(settings: Settings, clock: Clock, service: IssuerService | None = None,
-               bus: EventBus | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, clock: Clock, service: IssuerService | None = None, bus: EventBus | None = None
+) -> FastAPI:
     service = service or IssuerService(settings, clock)
     # Each issuer's staff token, resolved now: a service that may not run with them refuses to start.
     staff_tokens = {short_id: settings.issuer_staff_token(short_id) for short_id in SANDBOX_ISSUERS}
-    app = service_app("/issuers", "PCTF sandbox issuers", "Identity proofing, registration and OpenID4VCI issuance.",
-                      max_body_bytes=settings.max_body_bytes)
+    app = service_app(
+        "/issuers",
+        "PCTF sandbox issuers",
+        "Identity proofing, registration and OpenID4VCI issuance.",
+        max_body_bytes=settings.max_body_bytes,
+    )
     attempts = AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
 
     install(app, configured_tokens(Role.ISSUER_STAFF, staff_tokens), attempts)
@@ -157,8 +163,11 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     service.deaths.subscribe(bus)
     relay(service.db, bus, clock)  # what a crash left between a registration and its publication
     # In process, publishing cannot fail; a broker can be down, and what it refused is sent again.
-    relayer = None if isinstance(bus, InProcessEventBus) else \
-        PeriodicRelay(service.db, bus, clock, settings.event_relay_interval_seconds)
+    relayer = (
+        None
+        if isinstance(bus, InProcessEventBus)
+        else PeriodicRelay(service.db, bus, clock, settings.event_relay_interval_seconds)
+    )
     app.state.bus = bus
 
     def shutdown() -> None:
@@ -183,18 +192,27 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
 
     @app.get("/issuers", response_model=list[IssuerOut], **PUBLIC)
     def list_issuers() -> Any:
-        return [{"id": j.short_id, "issuer": service.issuer_url(j.short_id), "name": {"en": j.name_en, "fr": j.name_fr},
-                 "jurisdiction": j.jurisdiction, "kind": j.kind,
-                 "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants]}
-                for j in SANDBOX_ISSUERS.values()]
+        return [
+            {
+                "id": j.short_id,
+                "issuer": service.issuer_url(j.short_id),
+                "name": {"en": j.name_en, "fr": j.name_fr},
+                "jurisdiction": j.jurisdiction,
+                "kind": j.kind,
+                "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants],
+            }
+            for j in SANDBOX_ISSUERS.values()
+        ]
 
-    @app.get("/.well-known/openid-credential-issuer/issuers/{issuer}", response_model=CredentialIssuerMetadata,
-             **PUBLIC)
+    @app.get(
+        "/.well-known/openid-credential-issuer/issuers/{issuer}", response_model=CredentialIssuerMetadata, **PUBLIC
+    )
     def credential_issuer_metadata(issuer: str) -> Any:
         return service.credential_issuer_metadata(issuer)
 
-    @app.get("/.well-known/oauth-authorization-server/issuers/{issuer}", response_model=AuthorizationServerMetadata,
-             **PUBLIC)
+    @app.get(
+        "/.well-known/oauth-authorization-server/issuers/{issuer}", response_model=AuthorizationServerMetadata, **PUBLIC
+    )
     def authorization_server_metadata(issuer: str) -> Any:
         return service.authorization_server_metadata(issuer)
 
@@ -225,8 +243,9 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     def nonce(issuer: str) -> JSONResponse:
         return JSONResponse(service.nonce(issuer), headers=NO_STORE)
 
-    @app.post("/issuers/{issuer}/credential", response_model=CredentialOut,
-              **documented(owner(Role.ACCESS_TOKEN), 409, 503))
+    @app.post(
+        "/issuers/{issuer}/credential", response_model=CredentialOut, **documented(owner(Role.ACCESS_TOKEN), 409, 503)
+    )
     def credential(issuer: str, request: Request, body: dict[str, Any] = Body(...)) -> JSONResponse:
         """OpenID4VCI credential endpoint: the access token from the token endpoint, and a key proof."""
         answer = limited(request, lambda: service.credential(issuer, bearer_token(request), body), Reason.INVALID_TOKEN)
@@ -236,21 +255,30 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     def issuances(issuer: str) -> Any:
         return service.issuances(issuer)
 
-    @app.get("/issuers/{issuer}/status-lists/{list_id}", response_class=Response, **PUBLIC,
-             responses=media(statuslist.MEDIA_TYPE, "The Status List Token (a JWT)"))
+    @app.get(
+        "/issuers/{issuer}/status-lists/{list_id}",
+        response_class=Response,
+        **PUBLIC,
+        responses=media(statuslist.MEDIA_TYPE, "The Status List Token (a JWT)"),
+    )
     def status_list(issuer: str, list_id: int) -> Response:
         """The Status List Token (draft-ietf-oauth-status-list 8.2). Caches may keep it for its
         ttl, which verifiers read from the token itself."""
         token = service.status_list_token(issuer, list_id)
-        return Response(token, media_type=statuslist.MEDIA_TYPE,
-                        headers={"Cache-Control": f"max-age={settings.status_list_ttl_seconds}"})
+        return Response(
+            token,
+            media_type=statuslist.MEDIA_TYPE,
+            headers={"Cache-Control": f"max-age={settings.status_list_ttl_seconds}"},
+        )
 
-    @app.post("/issuers/{issuer}/issuances/{issuance_id}/status", response_model=IssuanceStatusOut,
-              **documented(STAFF, 409))
+    @app.post(
+        "/issuers/{issuer}/issuances/{issuance_id}/status", response_model=IssuanceStatusOut, **documented(STAFF, 409)
+    )
     def set_status(issuer: str, issuance_id: int, body: dict[str, Any] = Body(...)) -> JSONResponse:
         """Issuer staff suspend, reinstate (``valid``) or revoke one credential; revocation is final."""
-        return JSONResponse(service.set_status(issuer, issuance_id, body.get("status"), body.get("reason")),
-                            headers=NO_STORE)
+        return JSONResponse(
+            service.set_status(issuer, issuance_id, body.get("status"), body.get("reason")), headers=NO_STORE
+        )
 
     @app.post("/issuers/{issuer}/renewal", response_model=RenewalOut, **documented(PUBLIC, 409))
     def renewal(issuer: str, body: Any = Body(...)) -> JSONResponse:
@@ -267,8 +295,9 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
     @app.post("/issuers/{issuer}/deaths", status_code=201, response_model=DeathOut, **documented(STAFF, 409))
     def register_death(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """Vital statistics staff register a death; every issuer hears ``person.died``."""
-        return JSONResponse(service.vital_statistics.register_death(bus, issuer, body), status_code=201,
-                            headers=NO_STORE)
+        return JSONResponse(
+            service.vital_statistics.register_death(bus, issuer, body), status_code=201, headers=NO_STORE
+        )
 
     @app.get("/issuers/{issuer}/deaths/{registration_id}", response_model=DeathOut, **STAFF)
     def death(issuer: str, registration_id: int) -> JSONResponse:
@@ -285,8 +314,12 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         """Whether and when this issuer processed an event, and which issuances it revoked (staff)."""
         return JSONResponse(service.deaths.processed(issuer, event_id), headers=NO_STORE)
 
-    @app.get("/issuers/{issuer}/offer.svg", response_class=Response, **PUBLIC,
-             responses=media("image/svg+xml", "The QR code"))
+    @app.get(
+        "/issuers/{issuer}/offer.svg",
+        response_class=Response,
+        **PUBLIC,
+        responses=media("image/svg+xml", "The QR code"),
+    )
     def offer_qr(issuer: str, uri: str = Query(max_length=MAX_QR_URI)) -> Response:
         """A QR code of a credential offer URI, for a phone wallet to scan from a browser. An offer
         too long for a QR code is refused: pass it by reference (``credential_offer_uri``)."""
@@ -301,8 +334,9 @@ def create_app(settings: Settings, clock: Clock, service: IssuerService | None =
         try:
             segno.make(uri, error="l", boost_error=False).save(buffer, kind="svg", scale=4)
         except segno.DataOverflowError:
-            raise SandboxError(Reason.BAD_REQUEST, "this offer is too long for a QR code; pass it by reference "
-                                                   "(credential_offer_uri)") from None
+            raise SandboxError(
+                Reason.BAD_REQUEST, "this offer is too long for a QR code; pass it by reference (credential_offer_uri)"
+            ) from None
         return Response(buffer.getvalue(), media_type="image/svg+xml", headers=NO_STORE)
 
     return app

@@ -8,6 +8,7 @@ child's relationship). The revocations and the record that this issuer processed
 are committed together, so an event delivered twice (at-least-once delivery) revokes once, and
 a crash in between leaves the event unprocessed rather than half done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,10 @@ def same_person(candidate: object, person: dict[str, Any]) -> bool:
         return False
     if not isinstance(person.get("birthdate"), str) or candidate.get("birthdate") != person["birthdate"]:
         return False
-    return all(_name(candidate.get(f)) is not None and _name(candidate.get(f)) == _name(person.get(f))
-               for f in ("given_name", "family_name"))
+    return all(
+        _name(candidate.get(f)) is not None and _name(candidate.get(f)) == _name(person.get(f))
+        for f in ("given_name", "family_name")
+    )
 
 
 def names_person(claims: object, person: dict[str, Any]) -> bool:
@@ -76,8 +79,9 @@ def person_from_event(event: dict[str, Any]) -> dict[str, str]:
     data = event.get("data") if isinstance(event, dict) else None
     person = data.get("person") if isinstance(data, dict) else None
     if not isinstance(person, dict) or not all(isinstance(person.get(f), str) and person[f] for f in PERSON_FIELDS):
-        raise SandboxError(Reason.BAD_REQUEST,
-                           "a person.died event names a person (given_name, family_name, birthdate)")
+        raise SandboxError(
+            Reason.BAD_REQUEST, "a person.died event names a person (given_name, family_name, birthdate)"
+        )
     return {f: person[f] for f in PERSON_FIELDS}
 
 
@@ -99,8 +103,9 @@ class DeathNotifications:
         """The ``person.died`` envelope as vital statistics signed it, or ``event_invalid``: only the
         death register may announce a death, and only its own signature says it did."""
         registrar = next(j.short_id for j in SANDBOX_ISSUERS.values() if j.kind == "vital_statistics")
-        return verify_event(event, self.keys.jwks(registrar)["keys"], source=self.keys.issuer_url(registrar),
-                            topic=PERSON_DIED)
+        return verify_event(
+            event, self.keys.jwks(registrar)["keys"], source=self.keys.issuer_url(registrar), topic=PERSON_DIED
+        )
 
     def handle_death(self, short_id: str, event: object) -> dict[str, Any]:
         """Revoke what ``short_id`` issued about the deceased; returns what was done. Idempotent by
@@ -115,9 +120,11 @@ class DeathNotifications:
             done = session.get(ProcessedEvent, (subscriber, event_id))
             if done is not None:
                 return {**done.outcome, "duplicate": True}
-            rows = session.exec(select(Issuance).where(Issuance.issuer_id == short_id,
-                                                       col(Issuance.status).in_(("valid", "suspended")))
-                                .order_by(col(Issuance.id))).all()
+            rows = session.exec(
+                select(Issuance)
+                .where(Issuance.issuer_id == short_id, col(Issuance.status).in_(("valid", "suspended")))
+                .order_by(col(Issuance.id))
+            ).all()
             reason = f"death registered by vital statistics (event {event_id})"
             revoked = []
             for row in rows:
@@ -126,8 +133,16 @@ class DeathNotifications:
                 if self.status_lists.change_status(session, row.id, "revoked", reason, unless="revoked"):
                     revoked.append(row.id)
             outcome = {"revoked": revoked}
-            session.add(ProcessedEvent(subscriber=subscriber, event_id=event_id, topic=PERSON_DIED,
-                                       received_at=received, processed_at=self.clock.now(), outcome=outcome))
+            session.add(
+                ProcessedEvent(
+                    subscriber=subscriber,
+                    event_id=event_id,
+                    topic=PERSON_DIED,
+                    received_at=received,
+                    processed_at=self.clock.now(),
+                    outcome=outcome,
+                )
+            )
             try:
                 session.commit()
             except IntegrityError:  # the same event, delivered twice at once, was processed by the other delivery
@@ -147,8 +162,13 @@ class DeathNotifications:
             try:
                 self.handle_death(short_id, event)
             except SandboxError as exc:  # a forged or malformed event: say so, without its personal data
-                log.warning("%s ignored a %s event (id %r): %s", short_id, PERSON_DIED,
-                            event.get("id") if isinstance(event, dict) else None, exc.reason.value)
+                log.warning(
+                    "%s ignored a %s event (id %r): %s",
+                    short_id,
+                    PERSON_DIED,
+                    event.get("id") if isinstance(event, dict) else None,
+                    exc.reason.value,
+                )
 
         on_person_died.__qualname__ = f"on_person_died[{short_id}]"
         return on_person_died
@@ -162,9 +182,12 @@ class DeathNotifications:
         with Session(self.db) as session:
             row = session.get(ProcessedEvent, (subscriber_id(short_id), event_id))
             if row is None:
-                raise SandboxError(Reason.NOT_FOUND, f"{short_id} has not processed event {event_id}",
-                                   status_code=404)
-            return {"issuer": short_id, "event_id": event_id, "topic": row.topic,
-                    "received_at": as_utc(row.received_at).isoformat(),
-                    "processed_at": as_utc(row.processed_at).isoformat(),
-                    "revoked": list(row.outcome.get("revoked", []))}
+                raise SandboxError(Reason.NOT_FOUND, f"{short_id} has not processed event {event_id}", status_code=404)
+            return {
+                "issuer": short_id,
+                "event_id": event_id,
+                "topic": row.topic,
+                "received_at": as_utc(row.received_at).isoformat(),
+                "processed_at": as_utc(row.processed_at).isoformat(),
+                "revoked": list(row.outcome.get("revoked", [])),
+            }

@@ -7,6 +7,7 @@ registers births and deaths, issues the parent–child *Verified Relationship* f
 register, and announces each registered death to every issuer (``person.died``). A new
 jurisdiction is one more entry here, not new code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,18 +34,54 @@ class Jurisdiction:
 SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
     j.short_id: j
     for j in (
-        Jurisdiction("prov1", "Province 1 Digital Identity Program", "Programme d'identité numérique de la Province 1",
-                     "Prov1", "person", (("VerifiedPerson", 3),)),
-        Jurisdiction("prov2", "Province 2 Digital Identity Program", "Programme d'identité numérique de la Province 2",
-                     "Prov2", "person", (("VerifiedPerson", 3),)),
-        Jurisdiction("terr1", "Territory 1 Digital Identity Program", "Programme d'identité numérique du Territoire 1",
-                     "Terr1", "person", (("VerifiedPerson", 3),)),
-        Jurisdiction("terr2", "Territory 2 Digital Identity Program", "Programme d'identité numérique du Territoire 2",
-                     "Terr2", "person", (("VerifiedPerson", 2),)),
-        Jurisdiction("fed", "Federal Corporations Registrar", "Registraire fédéral des sociétés",
-                     "Fed", "registrar", (("VerifiedOrganization", 3), ("VerifiedRelationship", 3))),
-        Jurisdiction("vitalstats", "Province 1 Vital Statistics Agency", "Bureau de l'état civil de la Province 1",
-                     "Prov1", "vital_statistics", (("VerifiedRelationship", 3),)),
+        Jurisdiction(
+            "prov1",
+            "Province 1 Digital Identity Program",
+            "Programme d'identité numérique de la Province 1",
+            "Prov1",
+            "person",
+            (("VerifiedPerson", 3),),
+        ),
+        Jurisdiction(
+            "prov2",
+            "Province 2 Digital Identity Program",
+            "Programme d'identité numérique de la Province 2",
+            "Prov2",
+            "person",
+            (("VerifiedPerson", 3),),
+        ),
+        Jurisdiction(
+            "terr1",
+            "Territory 1 Digital Identity Program",
+            "Programme d'identité numérique du Territoire 1",
+            "Terr1",
+            "person",
+            (("VerifiedPerson", 3),),
+        ),
+        Jurisdiction(
+            "terr2",
+            "Territory 2 Digital Identity Program",
+            "Programme d'identité numérique du Territoire 2",
+            "Terr2",
+            "person",
+            (("VerifiedPerson", 2),),
+        ),
+        Jurisdiction(
+            "fed",
+            "Federal Corporations Registrar",
+            "Registraire fédéral des sociétés",
+            "Fed",
+            "registrar",
+            (("VerifiedOrganization", 3), ("VerifiedRelationship", 3)),
+        ),
+        Jurisdiction(
+            "vitalstats",
+            "Province 1 Vital Statistics Agency",
+            "Bureau de l'état civil de la Province 1",
+            "Prov1",
+            "vital_statistics",
+            (("VerifiedRelationship", 3),),
+        ),
     )
 }
 
@@ -52,6 +89,9 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
 def jurisdiction(short_id: str) -> Jurisdiction:
     found = SANDBOX_ISSUERS.get(short_id)
     if found is None:
-        raise SandboxError(Reason.ISSUER_ID_UNKNOWN,
-                           f"unknown issuer {short_id!r} (known: {', '.join(SANDBOX_ISSUERS)})", status_code=404)
+        raise SandboxError(
+            Reason.ISSUER_ID_UNKNOWN,
+            f"unknown issuer {short_id!r} (known: {', '.join(SANDBOX_ISSUERS)})",
+            status_code=404,
+        )
     return found

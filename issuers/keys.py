@@ -7,6 +7,7 @@ its OpenID4VCI ``credential_issuer``, the ``source`` of its events and (with an
 Signing keys live in the issuers' database. Exactly one key per issuer signs; every key it ever
 used stays in its JWKS, so what an older key signed keeps verifying after a rotation.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,20 +40,23 @@ class IssuerKeys:
     def short_id_for(self, issuer_url: str) -> str | None:
         """The short id of the sandbox issuer whose identifier is ``issuer_url``, else None."""
         prefix = f"{self.settings.service_url('issuers')}/issuers/"
-        short_id = issuer_url[len(prefix):] if isinstance(issuer_url, str) and issuer_url.startswith(prefix) else ""
+        short_id = issuer_url[len(prefix) :] if isinstance(issuer_url, str) and issuer_url.startswith(prefix) else ""
         return short_id if short_id in SANDBOX_ISSUERS else None
 
     def signing_key(self, short_id: str) -> SigningKey:
         """The issuer's active signing key, created and persisted on first use."""
         jurisdiction(short_id)
         with Session(self.db) as session:
-            row = session.exec(select(IssuerKey)
-                               .where(IssuerKey.issuer_id == short_id, IssuerKey.active == True)  # noqa: E712
-                               .order_by(col(IssuerKey.created_at).desc())).first()
+            row = session.exec(
+                select(IssuerKey)
+                .where(IssuerKey.issuer_id == short_id, IssuerKey.active == True)  # noqa: E712
+                .order_by(col(IssuerKey.created_at).desc())
+            ).first()
             if row is None:
                 key = generate_key()
-                row = IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk,
-                                created_at=self.clock.now())
+                row = IssuerKey(
+                    kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk, created_at=self.clock.now()
+                )
                 session.add(row)
                 session.commit()
                 return key
@@ -67,11 +71,16 @@ class IssuerKeys:
         key = generate_key()
         with Session(self.db) as session:
             session.exec(update(IssuerKey).where(col(IssuerKey.issuer_id) == short_id).values(active=False))
-            session.add(IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk,
-                                  created_at=self.clock.now()))
+            session.add(
+                IssuerKey(kid=key.kid, issuer_id=short_id, private_jwk=key.private_jwk, created_at=self.clock.now())
+            )
             session.commit()
-        return {"issuer": self.issuer_url(short_id), "kid": key.kid, "previous_kid": previous.kid,
-                "public_jwk": key.public_jwk}
+        return {
+            "issuer": self.issuer_url(short_id),
+            "kid": key.kid,
+            "previous_kid": previous.kid,
+            "public_jwk": key.public_jwk,
+        }
 
     def jwks(self, short_id: str) -> dict[str, list[dict[str, Any]]]:
         """Every public key the issuer has signed with, the active one included."""

@@ -5,6 +5,7 @@ An issuance is recorded in the same transaction that gives it its status list en
 (:meth:`issuers.status_lists.StatusLists.allocate`), and the credential is signed only once
 that entry is its own: no two credentials ever share an index.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,8 +30,9 @@ from .status_lists import ALLOCATION_ATTEMPTS, StatusLists
 class IssuanceLedger:
     """Minting, the record of issuances, and replacements."""
 
-    def __init__(self, db: Engine, settings: Settings, clock: Clock, keys: IssuerKeys,
-                 status_lists: StatusLists) -> None:
+    def __init__(
+        self, db: Engine, settings: Settings, clock: Clock, keys: IssuerKeys, status_lists: StatusLists
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -42,8 +44,9 @@ class IssuanceLedger:
         """Sign a credential of ``type_name`` for ``holder_jwk``; the single place credentials are made."""
         return self.mint_recorded(short_id, type_name, claims, holder_jwk)[0]
 
-    def mint_recorded(self, short_id: str, type_name: str, claims: dict[str, Any],
-                      holder_jwk: dict[str, Any]) -> tuple[str, int]:
+    def mint_recorded(
+        self, short_id: str, type_name: str, claims: dict[str, Any], holder_jwk: dict[str, Any]
+    ) -> tuple[str, int]:
         """:meth:`mint`, also returning the new issuance's id."""
         issuer = jurisdiction(short_id)
         ctype = credential_type(type_name)
@@ -54,16 +57,24 @@ class IssuanceLedger:
             raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
         claims = ctype.validate_claims({"assurance_level": max_loa, **claims})
         if not 1 <= claims["assurance_level"] <= max_loa:
-            raise SandboxError(Reason.CLAIMS_INVALID,
-                               f"{short_id} issues {ctype.name} at level of assurance 1 to {max_loa}")
+            raise SandboxError(
+                Reason.CLAIMS_INVALID, f"{short_id} issues {ctype.name} at level of assurance 1 to {max_loa}"
+            )
         holder = holder_key(holder_jwk)
         key = self.keys.signing_key(short_id)
         now = self.clock.now()
         expires = now + timedelta(days=self.settings.credential_lifetime_days)
         for _attempt in range(ALLOCATION_ATTEMPTS):
             with Session(self.db) as session:
-                issuance = Issuance(issuer_id=short_id, vct=ctype.vct, holder_kid=thumbprint(holder), claims=claims,
-                                    assurance_level=claims["assurance_level"], issued_at=now, expires_at=expires)
+                issuance = Issuance(
+                    issuer_id=short_id,
+                    vct=ctype.vct,
+                    holder_kid=thumbprint(holder),
+                    claims=claims,
+                    assurance_level=claims["assurance_level"],
+                    issued_at=now,
+                    expires_at=expires,
+                )
                 entry = self.status_lists.allocate(session, short_id, issuance)
                 if entry is None:
                     continue
@@ -101,9 +112,11 @@ class IssuanceLedger:
     def at_entry(self, short_id: str, list_id: int, idx: int) -> Issuance | None:
         """The issuance of ``short_id`` that holds index ``idx`` of status list ``list_id``, if any."""
         with Session(self.db) as session:
-            return session.exec(select(Issuance).where(Issuance.issuer_id == short_id,
-                                                       Issuance.status_list_id == list_id,
-                                                       Issuance.status_idx == idx)).first()
+            return session.exec(
+                select(Issuance).where(
+                    Issuance.issuer_id == short_id, Issuance.status_list_id == list_id, Issuance.status_idx == idx
+                )
+            ).first()
 
     # -- replacing a credential (renewal, change of name or address) -----------------------------
     def check_replaceable(self, short_id: str, issuance_id: int) -> Issuance:
@@ -125,14 +138,22 @@ class IssuanceLedger:
         been revoked or suspended in between (a death registered meanwhile), the new one inherits it:
         it is revoked at once, so a replacement never outlives what it replaced."""
         with Session(self.db) as session:
-            done = self.status_lists.change_status(session, old_id, "revoked", f"superseded by issuance {new_id}",
-                                                   only_if="valid")
+            done = self.status_lists.change_status(
+                session, old_id, "revoked", f"superseded by issuance {new_id}", only_if="valid"
+            )
             session.commit()
         if not done:
-            self.status_lists.set_status(short_id, new_id, "revoked", f"issuance {old_id}, which it replaces, was "
-                                                                      "revoked or suspended before it was issued")
-            raise SandboxError(Reason.CREDENTIAL_REVOKED,
-                               "the credential to replace was revoked or suspended meanwhile", status_code=409)
+            self.status_lists.set_status(
+                short_id,
+                new_id,
+                "revoked",
+                f"issuance {old_id}, which it replaces, was revoked or suspended before it was issued",
+            )
+            raise SandboxError(
+                Reason.CREDENTIAL_REVOKED,
+                "the credential to replace was revoked or suspended meanwhile",
+                status_code=409,
+            )
 
 
 def holder_key(holder_jwk: object) -> dict[str, Any]:
@@ -157,5 +178,7 @@ def holder_key(holder_jwk: object) -> dict[str, Any]:
 
 def _about(claims: dict[str, Any], subject: dict[str, Any]) -> bool:
     """Whether an issuance's claims name ``subject``: directly, or as a relationship's ``person``."""
-    return any(isinstance(who, dict) and all(who.get(k) == v for k, v in subject.items())
-               for who in (claims, claims.get("person")))
+    return any(
+        isinstance(who, dict) and all(who.get(k) == v for k, v in subject.items())
+        for who in (claims, claims.get("person"))
+    )

@@ -4,6 +4,7 @@ issuer metadata, its authorization server metadata and its SD-JWT VC issuer meta
 All three are derived from the jurisdiction's entry (:mod:`issuers.jurisdictions`), the
 credential types' vocabulary and the issuer's keys; nothing here is stored.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,8 +38,10 @@ class IssuerMetadata:
                 "credential_signing_alg_values_supported": ["ES256"],
                 "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(ALLOWED_ALGS)}},
                 "credential_metadata": {
-                    "display": [{"name": ctype.label_en, "locale": "en-CA"},
-                                {"name": ctype.label_fr, "locale": "fr-CA"}],
+                    "display": [
+                        {"name": ctype.label_en, "locale": "en-CA"},
+                        {"name": ctype.label_fr, "locale": "fr-CA"},
+                    ],
                     "claims": _claims_metadata(ctype),
                 },
             }
@@ -68,7 +71,11 @@ def _claims_metadata(ctype: CredentialType) -> list[dict[str, Any]]:
     """Each claim's path and bilingual label, then the paths of its fields (an address's parts)."""
     out: list[dict[str, Any]] = []
     for claim in ctype.claims:
-        out.append({"path": [claim.name], "display": [{"name": claim.label_en, "locale": "en-CA"},
-                                                       {"name": claim.label_fr, "locale": "fr-CA"}]})
+        out.append(
+            {
+                "path": [claim.name],
+                "display": [{"name": claim.label_en, "locale": "en-CA"}, {"name": claim.label_fr, "locale": "fr-CA"}],
+            }
+        )
         out.extend({"path": [claim.name, f]} for f in claim.fields)
     return out

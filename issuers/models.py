@@ -1,4 +1,5 @@
 """What issuers persist: signing keys, pending offers, nonces and every issuance."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,6 +5,7 @@ The protocol's rules (what an offer, a token request, a credential request and a
 look like) are :mod:`pctf.oid4vci`'s; what is kept lives here. Codes, transaction codes and
 access tokens are stored only as SHA-256 digests, so a copy of the database redeems nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,16 +44,22 @@ def _sha256(text: str) -> str:
 class Offers:
     """Offers, their redemption for an access token, ``c_nonce`` values, and the credential endpoint."""
 
-    def __init__(self, db: Engine, settings: Settings, clock: Clock, keys: IssuerKeys,
-                 ledger: IssuanceLedger) -> None:
+    def __init__(self, db: Engine, settings: Settings, clock: Clock, keys: IssuerKeys, ledger: IssuanceLedger) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.keys = keys
         self.ledger = ledger
 
-    def create(self, short_id: str, items: list[tuple[str, dict[str, Any]]], *, with_tx_code: bool = True,
-               supersedes: int | None = None, holder_kid: str | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        short_id: str,
+        items: list[tuple[str, dict[str, Any]]],
+        *,
+        with_tx_code: bool = True,
+        supersedes: int | None = None,
+        holder_kid: str | None = None,
+    ) -> dict[str, Any]:
         """A pre-authorized credential offer (OpenID4VCI 4.1.1) for the given (type, claims) pairs.
 
         An offer that ``supersedes`` an issuance (renewal, change of name or address) can only be
@@ -63,15 +70,23 @@ class Offers:
         tx_code = f"{secrets.randbelow(10**TX_CODE_LENGTH):0{TX_CODE_LENGTH}d}" if with_tx_code else None
         bound = {k: v for k, v in (("supersedes", supersedes), ("holder_kid", holder_kid)) if v is not None}
         with Session(self.db) as session:
-            session.add(CredentialOffer(
-                code_hash=_sha256(code), issuer_id=short_id,
-                items=[{"configuration_id": t, "claims": c, **bound} for t, c in items],
-                tx_code_hash=_sha256(tx_code) if tx_code else None,
-                expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds)))
+            session.add(
+                CredentialOffer(
+                    code_hash=_sha256(code),
+                    issuer_id=short_id,
+                    items=[{"configuration_id": t, "claims": c, **bound} for t, c in items],
+                    tx_code_hash=_sha256(tx_code) if tx_code else None,
+                    expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds),
+                )
+            )
             session.commit()
-        offer = oid4vci.credential_offer(self.keys.issuer_url(short_id), [t for t, _ in items], code,
-                                         tx_code_length=TX_CODE_LENGTH if tx_code else None,
-                                         tx_code_description="Enter the code sent to you by text message")
+        offer = oid4vci.credential_offer(
+            self.keys.issuer_url(short_id),
+            [t for t, _ in items],
+            code,
+            tx_code_length=TX_CODE_LENGTH if tx_code else None,
+            tx_code_description="Enter the code sent to you by text message",
+        )
         # The tx_code travels out of band (a text message in real life); the sandbox hands it back.
         return {"credential_offer": offer, "credential_offer_uri": oid4vci.offer_link(offer), "tx_code": tx_code}
 
@@ -83,20 +98,31 @@ class Offers:
         token = secrets.token_urlsafe(32)
         with Session(self.db) as session:
             offer = session.get(CredentialOffer, _sha256(request.pre_authorized_code))
-            if offer is None or offer.issuer_id != short_id or offer.redeemed or as_utc(offer.expires_at) < now \
-                    or (offer.tx_code_failures or 0) >= TX_CODE_ATTEMPTS:
-                raise SandboxError(Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired, void or "
-                                                         "already used")
+            if (
+                offer is None
+                or offer.issuer_id != short_id
+                or offer.redeemed
+                or as_utc(offer.expires_at) < now
+                or (offer.tx_code_failures or 0) >= TX_CODE_ATTEMPTS
+            ):
+                raise SandboxError(
+                    Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired, void or already used"
+                )
             if offer.tx_code_hash and not hmac.compare_digest(_sha256(request.tx_code or ""), offer.tx_code_hash):
                 # Counted in the database (atomically): parallel guesses cannot share one attempt.
-                session.exec(update(CredentialOffer).where(col(CredentialOffer.code_hash) == offer.code_hash)
-                             .values(tx_code_failures=func.coalesce(CredentialOffer.tx_code_failures, 0) + 1))
+                session.exec(
+                    update(CredentialOffer)
+                    .where(col(CredentialOffer.code_hash) == offer.code_hash)
+                    .values(tx_code_failures=func.coalesce(CredentialOffer.tx_code_failures, 0) + 1)
+                )
                 session.commit()
                 session.refresh(offer)
                 left = max(0, TX_CODE_ATTEMPTS - (offer.tx_code_failures or 0))
-                raise SandboxError(Reason.INVALID_GRANT, "the transaction code is wrong; " +
-                                   (f"{left} attempt(s) left" if left else "the offer is now void: ask the issuer "
-                                                                           "for a new one"))
+                raise SandboxError(
+                    Reason.INVALID_GRANT,
+                    "the transaction code is wrong; "
+                    + (f"{left} attempt(s) left" if left else "the offer is now void: ask the issuer for a new one"),
+                )
             offer.redeemed = True
             offer.token_hash = _sha256(token)
             offer.token_expires_at = now + TOKEN_LIFETIME
@@ -118,11 +144,19 @@ class Offers:
         used = False
         if nonce is not None:
             with Session(self.db) as session:
-                used = session.exec(update(IssuerNonce)
-                                    .where(col(IssuerNonce.value) == nonce, col(IssuerNonce.issuer_id) == short_id,
-                                           col(IssuerNonce.used) == False,  # noqa: E712
-                                           col(IssuerNonce.expires_at) >= self.clock.now())
-                                    .values(used=True)).rowcount == 1
+                used = (
+                    session.exec(
+                        update(IssuerNonce)
+                        .where(
+                            col(IssuerNonce.value) == nonce,
+                            col(IssuerNonce.issuer_id) == short_id,
+                            col(IssuerNonce.used) == False,  # noqa: E712
+                            col(IssuerNonce.expires_at) >= self.clock.now(),
+                        )
+                        .values(used=True)
+                    ).rowcount
+                    == 1
+                )
                 session.commit()
         if not used:
             raise SandboxError(Reason.INVALID_NONCE, "the nonce is unknown, expired or already used")
@@ -136,20 +170,31 @@ class Offers:
         request = oid4vci.credential_request(body)
         config_id = request.configuration_id
         with Session(self.db) as session:
-            offer = session.exec(select(CredentialOffer)
-                                 .where(CredentialOffer.token_hash == _sha256(access_token))).first()
-            if offer is None or offer.issuer_id != short_id or offer.token_expires_at is None \
-                    or as_utc(offer.token_expires_at) < now:
+            offer = session.exec(
+                select(CredentialOffer).where(CredentialOffer.token_hash == _sha256(access_token))
+            ).first()
+            if (
+                offer is None
+                or offer.issuer_id != short_id
+                or offer.token_expires_at is None
+                or as_utc(offer.token_expires_at) < now
+            ):
                 raise SandboxError(Reason.INVALID_TOKEN, "the access token is unknown or expired", status_code=401)
             item = next((i for i in offer.items if i["configuration_id"] == config_id), None)
             if config_id is None or item is None:
-                raise SandboxError(Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
-                                   f"this token does not cover credential configuration {config_id!r}")
+                raise SandboxError(
+                    Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
+                    f"this token does not cover credential configuration {config_id!r}",
+                )
             if config_id in offer.issued:
                 raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
-            proof = oid4vci.check_key_proof(request, credential_issuer=self.keys.issuer_url(short_id),
-                                            now=self.clock.timestamp(), leeway=self.settings.leeway_seconds,
-                                            max_age=int(NONCE_LIFETIME.total_seconds()))
+            proof = oid4vci.check_key_proof(
+                request,
+                credential_issuer=self.keys.issuer_url(short_id),
+                now=self.clock.timestamp(),
+                leeway=self.settings.leeway_seconds,
+                max_age=int(NONCE_LIFETIME.total_seconds()),
+            )
             self.consume_nonce(short_id, proof.nonce)
             holder = holder_key(proof.jwk)
             if item.get("holder_kid") and thumbprint(holder) != item["holder_kid"]:

@@ -6,6 +6,7 @@ a *photo identity document* (driver's licence or services card) links it to the 
 biometric comparison of the person to that photo raises confidence further. Every document
 must describe the same person as the application, or proofing fails.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -48,23 +49,27 @@ def assess(applicant: dict, evidence: object, *, max_loa: int) -> int:
     LoA 4: LoA 3 evidence plus a biometric comparison to the photo document.
     """
     if not isinstance(evidence, list) or not evidence:
-        raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "identity proofing needs at least one evidence document",
-                           status_code=422)
+        raise SandboxError(
+            Reason.EVIDENCE_INSUFFICIENT, "identity proofing needs at least one evidence document", status_code=422
+        )
     kinds: set[str] = set()
     biometric = False
     for doc in evidence:
         kind = _kind(doc)
         if kind not in EVIDENCE_TYPES:
-            raise SandboxError(Reason.BAD_REQUEST,
-                               f"unknown evidence type {kind!r} (accepted: {', '.join(sorted(EVIDENCE_TYPES))})")
+            raise SandboxError(
+                Reason.BAD_REQUEST, f"unknown evidence type {kind!r} (accepted: {', '.join(sorted(EVIDENCE_TYPES))})"
+            )
         if not _has_number(doc):
             raise SandboxError(Reason.BAD_REQUEST, f"{kind} evidence needs its document number")
         for field in _MATCHED:
             if doc.get(field) is not None and _as_kept(doc.get(field)) != applicant.get(field):
                 what = kind.replace("_", " ")
-                raise SandboxError(Reason.EVIDENCE_MISMATCH,
-                                   f"the {what} does not match the applicant's {field.replace('_', ' ')}",
-                                   status_code=422)
+                raise SandboxError(
+                    Reason.EVIDENCE_MISMATCH,
+                    f"the {what} does not match the applicant's {field.replace('_', ' ')}",
+                    status_code=422,
+                )
         kinds.add(kind)
         biometric = biometric or (kind in PHOTO_ID and bool(doc.get("biometric_match")))
     has_foundational, has_photo = bool(kinds & FOUNDATIONAL), bool(kinds & PHOTO_ID)
@@ -83,8 +88,11 @@ def check_name_change(before: dict, after: dict, evidence: object) -> str:
     whose ``previous_given_name`` / ``previous_family_name`` are the credential's current names
     and whose ``given_name`` / ``family_name`` are the new ones. Returns the document's type."""
     if not isinstance(evidence, list) or not evidence:
-        raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a change of name needs a marriage or change-of-name "
-                                                         "certificate as evidence", status_code=422)
+        raise SandboxError(
+            Reason.EVIDENCE_INSUFFICIENT,
+            "a change of name needs a marriage or change-of-name certificate as evidence",
+            status_code=422,
+        )
     for doc in evidence:
         kind = _kind(doc)
         if kind not in NAME_CHANGE_EVIDENCE:
@@ -93,16 +101,28 @@ def check_name_change(before: dict, after: dict, evidence: object) -> str:
             raise SandboxError(Reason.BAD_REQUEST, f"the {kind.replace('_', ' ')} needs its number")
         for field in ("given_name", "family_name"):
             if doc.get(f"previous_{field}", before.get(field)) != before.get(field):
-                raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} does not give the current "
-                                                             f"{field.replace('_', ' ')} as the previous one",
-                                   status_code=422)
+                raise SandboxError(
+                    Reason.EVIDENCE_MISMATCH,
+                    f"the {kind.replace('_', ' ')} does not give the current "
+                    f"{field.replace('_', ' ')} as the previous one",
+                    status_code=422,
+                )
             if doc.get(field, before.get(field)) != after.get(field):
-                raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} does not give the new "
-                                                             f"{field.replace('_', ' ')}", status_code=422)
+                raise SandboxError(
+                    Reason.EVIDENCE_MISMATCH,
+                    f"the {kind.replace('_', ' ')} does not give the new {field.replace('_', ' ')}",
+                    status_code=422,
+                )
         if doc.get("birthdate") is not None and doc.get("birthdate") != before.get("birthdate"):
-            raise SandboxError(Reason.EVIDENCE_MISMATCH, f"the {kind.replace('_', ' ')} is about someone born on "
-                                                         "another date", status_code=422)
+            raise SandboxError(
+                Reason.EVIDENCE_MISMATCH,
+                f"the {kind.replace('_', ' ')} is about someone born on another date",
+                status_code=422,
+            )
         return kind
-    raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a change of name needs a marriage or change-of-name certificate "
-                                                     f"(accepted: {', '.join(sorted(NAME_CHANGE_EVIDENCE))})",
-                       status_code=422)
+    raise SandboxError(
+        Reason.EVIDENCE_INSUFFICIENT,
+        "a change of name needs a marriage or change-of-name certificate "
+        f"(accepted: {', '.join(sorted(NAME_CHANGE_EVIDENCE))})",
+        status_code=422,
+    )

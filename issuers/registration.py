@@ -6,6 +6,7 @@ before anything is stored, so bad input changes no state; what passes becomes a 
 offer (:mod:`issuers.offers`). How evidence becomes a level of assurance is
 :mod:`issuers.proofing`'s.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -52,8 +53,9 @@ class Registration:
         ctype = credential_type("VerifiedPerson")
         # The application's claims as they would be kept (names normalized, dates plausible) before
         # the evidence is compared with them; nobody is proofed before being born.
-        claims = ctype.validate_claims({**{k: application.get(k) for k in (*_PERSON_FIELDS, "address")},
-                                        "assurance_level": 1})
+        claims = ctype.validate_claims(
+            {**{k: application.get(k) for k in (*_PERSON_FIELDS, "address")}, "assurance_level": 1}
+        )
         if claims["birthdate"] > self.clock.now().date().isoformat():
             raise SandboxError(Reason.CLAIMS_INVALID, "the birthdate is in the future", status_code=422)
         loa = proofing.assess(claims, application.get("evidence"), max_loa=issuer.max_loa(ctype.name) or 1)
@@ -61,8 +63,9 @@ class Registration:
         # Validation against the authoritative source: the vital statistics death register. Evidence
         # documents outlive their holder; an identity must not.
         if is_registered_deceased(self.db, claims):
-            raise SandboxError(Reason.PERSON_DECEASED, "vital statistics has registered this person's death",
-                               status_code=422)
+            raise SandboxError(
+                Reason.PERSON_DECEASED, "vital statistics has registered this person's death", status_code=422
+            )
         offer = self.offers.create(short_id, [(ctype.name, claims)])
         return {"assurance_level": loa, **offer}
 
@@ -84,24 +87,34 @@ class Registration:
         if not isinstance(office, dict) or set(office) - set(ADDRESS_FIELDS):
             raise SandboxError(Reason.CLAIMS_INVALID, f"registered_office takes only {', '.join(ADDRESS_FIELDS)}")
         today = self.clock.now().date().isoformat()
-        org_claims: dict[str, Any] = {"legal_name": legal_name.strip(), "jurisdiction_of_incorporation": "CA",
-                                      "corporate_status": "active", "incorporation_date": today,
-                                      "registered_office": office}
-        relationship: dict[str, Any] = {"relationship_type": role, "person": {k: director[k] for k in _PERSON_FIELDS},
-                                        "effective_date": today}
+        org_claims: dict[str, Any] = {
+            "legal_name": legal_name.strip(),
+            "jurisdiction_of_incorporation": "CA",
+            "corporate_status": "active",
+            "incorporation_date": today,
+            "registered_office": office,
+        }
+        relationship: dict[str, Any] = {
+            "relationship_type": role,
+            "person": {k: director[k] for k in _PERSON_FIELDS},
+            "effective_date": today,
+        }
         # Validate both claim sets before anything is stored (bad input changes no state), and keep
         # them as validated (names normalized).
         checked = credential_type("VerifiedOrganization").validate_claims(
-            {**org_claims, "business_number": "0", "assurance_level": 3})
+            {**org_claims, "business_number": "0", "assurance_level": 3}
+        )
         org_claims = {k: checked[k] for k in org_claims}
         checked = credential_type("VerifiedRelationship").validate_claims(
-            {**relationship, "organization": {"legal_name": "x", "business_number": "0"}, "assurance_level": 3})
+            {**relationship, "organization": {"legal_name": "x", "business_number": "0"}, "assurance_level": 3}
+        )
         relationship = {k: checked[k] for k in relationship}
         bn = self._register(org_claims, role, relationship["person"], today)
         org_claims["business_number"] = bn
         relationship["organization"] = {"legal_name": org_claims["legal_name"], "business_number": bn}
-        offer = self.offers.create(short_id, [("VerifiedOrganization", org_claims),
-                                              ("VerifiedRelationship", relationship)])
+        offer = self.offers.create(
+            short_id, [("VerifiedOrganization", org_claims), ("VerifiedRelationship", relationship)]
+        )
         return {"business_number": bn, **offer}
 
     def _register(self, org_claims: dict[str, Any], role: str, person: dict[str, Any], today: str) -> str:
@@ -113,9 +126,15 @@ class Registration:
                 bn = base + _luhn_check_digit(base)
                 if session.get(Organization, bn) is None:
                     break
-            session.add(Organization(business_number=bn, legal_name=org_claims["legal_name"],
-                                     jurisdiction_of_incorporation="CA", incorporation_date=today,
-                                     registered_office=org_claims["registered_office"],
-                                     directors=[{**person, "role": role}]))
+            session.add(
+                Organization(
+                    business_number=bn,
+                    legal_name=org_claims["legal_name"],
+                    jurisdiction_of_incorporation="CA",
+                    incorporation_date=today,
+                    registered_office=org_claims["registered_office"],
+                    directors=[{**person, "role": role}],
+                )
+            )
             session.commit()
         return bn

@@ -13,6 +13,7 @@ the old one gets ``credential_revoked``.
 
 Every check runs before the nonce is used up, so a refused request changes nothing.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -48,8 +49,15 @@ NAME_FIELDS = ("given_name", "family_name")
 class Reissuance:
     """A holder's renewal and re-issuance requests, each answered with an offer of the successor."""
 
-    def __init__(self, settings: Settings, clock: Clock, keys: IssuerKeys, status_lists: StatusLists,
-                 ledger: IssuanceLedger, offers: Offers) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        keys: IssuerKeys,
+        status_lists: StatusLists,
+        ledger: IssuanceLedger,
+        offers: Offers,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.keys = keys
@@ -68,11 +76,17 @@ class Reissuance:
         expires = as_utc(row.expires_at)
         due = expires - timedelta(days=self.settings.expiring_soon_days)
         if now < due:
-            raise SandboxError(Reason.CONFLICT, f"this credential is not due for renewal before "
-                                                f"{due.date().isoformat()}", status_code=409)
+            raise SandboxError(
+                Reason.CONFLICT,
+                f"this credential is not due for renewal before {due.date().isoformat()}",
+                status_code=409,
+            )
         if now > expires + RENEWAL_GRACE:
-            raise SandboxError(Reason.CREDENTIAL_EXPIRED, "this credential expired too long ago to be renewed; "
-                                                          "apply for a new one", status_code=409)
+            raise SandboxError(
+                Reason.CREDENTIAL_EXPIRED,
+                "this credential expired too long ago to be renewed; apply for a new one",
+                status_code=409,
+            )
         return self._offer(short_id, row, dict(row.claims), nonce)
 
     def reissuance_offer(self, short_id: str, body: Any) -> dict[str, Any]:
@@ -80,8 +94,9 @@ class Reissuance:
         a marriage or change-of-name certificate in ``evidence``)."""
         jurisdiction(short_id)
         if not isinstance(body, dict):
-            raise SandboxError(Reason.BAD_REQUEST, "a re-issuance request is a JSON object with a presentation "
-                                                   "and changes")
+            raise SandboxError(
+                Reason.BAD_REQUEST, "a re-issuance request is a JSON object with a presentation and changes"
+            )
         changes = body.get("changes")
         if not isinstance(changes, dict) or not changes:
             raise SandboxError(Reason.BAD_REQUEST, "changes must be a non-empty object of the claims to change")
@@ -90,8 +105,11 @@ class Reissuance:
         allowed = CHANGEABLE.get(ctype.name, ())
         refused = sorted(set(changes) - set(allowed))
         if refused:
-            raise SandboxError(Reason.CLAIMS_INVALID, f"{', '.join(refused)} cannot be changed on a {ctype.name}"
-                                                      + (f" (changeable: {', '.join(allowed)})" if allowed else ""))
+            raise SandboxError(
+                Reason.CLAIMS_INVALID,
+                f"{', '.join(refused)} cannot be changed on a {ctype.name}"
+                + (f" (changeable: {', '.join(allowed)})" if allowed else ""),
+            )
         claims = ctype.validate_claims({**row.claims, **changes})
         if claims == row.claims:
             raise SandboxError(Reason.BAD_REQUEST, "these changes change nothing")
@@ -106,8 +124,10 @@ class Reissuance:
         be renewed within :data:`RENEWAL_GRACE`."""
         issuer_url = self.keys.issuer_url(short_id)
         if not isinstance(presentation, str) or not presentation or len(presentation) > MAX_PRESENTATION:
-            raise SandboxError(Reason.BAD_REQUEST, "presentation must be the credential presented with key binding "
-                                                   "(an SD-JWT with a KB-JWT)")
+            raise SandboxError(
+                Reason.BAD_REQUEST,
+                "presentation must be the credential presented with key binding (an SD-JWT with a KB-JWT)",
+            )
 
         def own_keys(iss: str) -> list[dict[str, Any]]:
             # Only this issuer's credentials are renewed here; another's is refused before any signature check.
@@ -115,10 +135,14 @@ class Reissuance:
                 raise SandboxError(Reason.BAD_REQUEST, f"this credential was not issued by {short_id}")
             return self.keys.jwks(short_id)["keys"]
 
-        checked = check_credential(presentation, issuer_keys=own_keys, now=self.clock.timestamp(),
-                                   leeway=self.settings.leeway_seconds, check_expiry=False,
-                                   key_binding=KeyBinding(aud=issuer_url, nonce=None,
-                                                          max_age=self.settings.kb_max_age_seconds))
+        checked = check_credential(
+            presentation,
+            issuer_keys=own_keys,
+            now=self.clock.timestamp(),
+            leeway=self.settings.leeway_seconds,
+            check_expiry=False,
+            key_binding=KeyBinding(aud=issuer_url, nonce=None, max_age=self.settings.kb_max_age_seconds),
+        )
         ref = statuslist.status_reference(checked.claims)
         located = self.status_lists.parse_uri(ref.uri) if ref is not None else None
         if ref is None or located is None or located[0] != short_id:
@@ -133,6 +157,7 @@ class Reissuance:
         """Use up the proof's nonce, then offer the successor, redeemable only with the same holder key."""
         ctype = credential_type(row.vct)
         self.offers.consume_nonce(short_id, nonce)
-        offer = self.offers.create(short_id, [(ctype.name, claims)], with_tx_code=False, supersedes=row.id,
-                                   holder_kid=row.holder_kid)
+        offer = self.offers.create(
+            short_id, [(ctype.name, claims)], with_tx_code=False, supersedes=row.id, holder_kid=row.holder_kid
+        )
         return {**offer, "supersedes": row.id}

@@ -16,6 +16,7 @@ issuers' database and clock, and each is given only the other parts it uses:
 The methods below are what the HTTP app, the command line and the stories call most; each
 hands the call to the part that holds it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,8 +40,17 @@ from .reissuance import Reissuance
 from .status_lists import StatusLists
 from .vital_statistics import VitalStatistics
 
-_TABLES: list[type[SQLModel]] = [IssuerKey, CredentialOffer, IssuerNonce, Issuance, Organization, StatusListRecord,
-                                 DeathRecord, OutboxEvent, ProcessedEvent]
+_TABLES: list[type[SQLModel]] = [
+    IssuerKey,
+    CredentialOffer,
+    IssuerNonce,
+    Issuance,
+    Organization,
+    StatusListRecord,
+    DeathRecord,
+    OutboxEvent,
+    ProcessedEvent,
+]
 
 
 class IssuerService:

@@ -5,6 +5,7 @@ answers for the registry): a status list URI of one of this sandbox's issuers is
 :meth:`issuers.service.IssuerService.status_list_token`, exactly the token the issuers' HTTP
 endpoint would serve; any other URI goes to ``fallback`` (HTTP), or is unavailable.
 """
+
 from __future__ import annotations
 
 from pctf.reasons import Reason, SandboxError
@@ -23,8 +24,9 @@ class LocalStatusSource:
         if local is None:
             if self.fallback is not None:
                 return self.fallback.status_list_token(uri)
-            raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, f"{uri} is not a status list of this sandbox's issuers",
-                               status_code=503)
+            raise SandboxError(
+                Reason.STATUS_LIST_UNAVAILABLE, f"{uri} is not a status list of this sandbox's issuers", status_code=503
+            )
         try:
             return self.issuers.status_list_token(*local)
         except SandboxError as exc:

@@ -10,6 +10,7 @@ finds a free index in two tries on average.
 A list's bits are not stored: the token is computed, when served, from the statuses of the
 issuances that hold an index in it.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,7 +61,7 @@ class StatusLists:
         prefix = f"{self.settings.service_url('issuers')}/issuers/"
         if not isinstance(uri, str) or not uri.startswith(prefix):
             return None
-        found = re.fullmatch(r"([a-z0-9_-]{1,64})/status-lists/([0-9]{1,18})", uri[len(prefix):])
+        found = re.fullmatch(r"([a-z0-9_-]{1,64})/status-lists/([0-9]{1,18})", uri[len(prefix) :])
         if found is None or found.group(1) not in SANDBOX_ISSUERS:
             return None
         return found.group(1), int(found.group(2))
@@ -81,19 +82,24 @@ class StatusLists:
         except IntegrityError:
             session.rollback()
             return None
-        session.exec(update(StatusListRecord).where(col(StatusListRecord.id) == status_list.id)
-                     .values(allocated=StatusListRecord.allocated + 1))
+        session.exec(
+            update(StatusListRecord)
+            .where(col(StatusListRecord.id) == status_list.id)
+            .values(allocated=StatusListRecord.allocated + 1)
+        )
         return status_list.id, idx
 
     def _open_list(self, session: Session, short_id: str) -> StatusListRecord:
         """The issuer's newest list with room (less than half allocated); a new one when none has."""
-        record = session.exec(select(StatusListRecord)
-                              .where(StatusListRecord.issuer_id == short_id,
-                                     StatusListRecord.allocated * 2 < StatusListRecord.size)
-                              .order_by(col(StatusListRecord.id).desc())).first()
+        record = session.exec(
+            select(StatusListRecord)
+            .where(StatusListRecord.issuer_id == short_id, StatusListRecord.allocated * 2 < StatusListRecord.size)
+            .order_by(col(StatusListRecord.id).desc())
+        ).first()
         if record is None:
-            record = StatusListRecord(issuer_id=short_id, size=self.size, bits=STATUS_LIST_BITS,
-                                      created_at=self.clock.now())
+            record = StatusListRecord(
+                issuer_id=short_id, size=self.size, bits=STATUS_LIST_BITS, created_at=self.clock.now()
+            )
             session.add(record)
             session.flush()
         return record
@@ -108,21 +114,38 @@ class StatusLists:
             record = session.get(StatusListRecord, list_id)
             if record is None or record.issuer_id != short_id:
                 raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no status list {list_id}", status_code=404)
-            entries = session.exec(select(Issuance.status_idx, Issuance.status)
-                                   .where(Issuance.status_list_id == list_id, Issuance.status != "valid")).all()
+            entries = session.exec(
+                select(Issuance.status_idx, Issuance.status).where(
+                    Issuance.status_list_id == list_id, Issuance.status != "valid"
+                )
+            ).all()
         status_list = statuslist.StatusList(record.size, record.bits)
         for idx, status in entries:
             assert idx is not None  # a row on a list got its index with it (allocate)
             status_list.set(idx, statuslist.STATUS_VALUES[status])
         now = self.clock.timestamp()
         ttl = self.settings.status_list_ttl_seconds
-        return statuslist.sign_token(status_list, self.keys.signing_key(short_id), uri=self.uri(short_id, list_id),
-                                     iat=now, exp=now + ttl + STATUS_LIST_EXP_MARGIN_SECONDS, ttl=ttl,
-                                     iss=self.keys.issuer_url(short_id))
+        return statuslist.sign_token(
+            status_list,
+            self.keys.signing_key(short_id),
+            uri=self.uri(short_id, list_id),
+            iat=now,
+            exp=now + ttl + STATUS_LIST_EXP_MARGIN_SECONDS,
+            ttl=ttl,
+            iss=self.keys.issuer_url(short_id),
+        )
 
     # -- status changes --------------------------------------------------------------------------
-    def change_status(self, session: Session, issuance_id: int, status: str, reason: str | None, *,
-                      only_if: str | None = None, unless: str | None = None) -> bool:
+    def change_status(
+        self,
+        session: Session,
+        issuance_id: int,
+        status: str,
+        reason: str | None,
+        *,
+        only_if: str | None = None,
+        unless: str | None = None,
+    ) -> bool:
         """The one status write, in the caller's transaction, conditional on the current status
         (``only_if`` it is, or ``unless`` it is) so concurrent changes cannot overwrite each other.
         Returns whether the row changed. Staff changes, death notifications and replacements all
@@ -132,8 +155,11 @@ class StatusLists:
             where.append(col(Issuance.status) == only_if)
         if unless is not None:
             where.append(col(Issuance.status) != unless)
-        done = session.exec(update(Issuance).where(*where)
-                            .values(status=status, status_reason=reason, status_changed_at=self.clock.now()))
+        done = session.exec(
+            update(Issuance)
+            .where(*where)
+            .values(status=status, status_reason=reason, status_changed_at=self.clock.now())
+        )
         return done.rowcount == 1
 
     def set_status(self, short_id: str, issuance_id: int, status: object, reason: object = None) -> dict[str, Any]:
@@ -152,15 +178,18 @@ class StatusLists:
             if row is None or row.issuer_id != short_id:
                 raise SandboxError(Reason.NOT_FOUND, f"{short_id} has no issuance {issuance_id}", status_code=404)
             if row.status == "revoked":
-                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final",
-                                   status_code=409)
+                raise SandboxError(
+                    Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final", status_code=409
+                )
             if row.status_list_id is None:
-                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} was issued without a status list entry",
-                                   status_code=409)
+                raise SandboxError(
+                    Reason.CONFLICT, f"issuance {issuance_id} was issued without a status list entry", status_code=409
+                )
             if not self.change_status(session, issuance_id, status, note, unless="revoked"):
                 session.rollback()  # revoked by someone else a moment ago
-                raise SandboxError(Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final",
-                                   status_code=409)
+                raise SandboxError(
+                    Reason.CONFLICT, f"issuance {issuance_id} is revoked; revocation is final", status_code=409
+                )
             session.commit()
             session.refresh(row)
             return {**self.record(row), "status_reason": row.status_reason}
@@ -171,8 +200,14 @@ class StatusLists:
         entry = None
         if row.status_list_id is not None:
             entry = {"idx": row.status_idx, "uri": self.uri(row.issuer_id, row.status_list_id)}
-        return {"id": row.id, "vct": row.vct, "holder_kid": row.holder_kid, "assurance_level": row.assurance_level,
-                "issued_at": as_utc(row.issued_at).isoformat(), "expires_at": as_utc(row.expires_at).isoformat(),
-                "status": row.status,
-                "status_changed_at": as_utc(row.status_changed_at).isoformat() if row.status_changed_at else None,
-                "status_list": entry}
+        return {
+            "id": row.id,
+            "vct": row.vct,
+            "holder_kid": row.holder_kid,
+            "assurance_level": row.assurance_level,
+            "issued_at": as_utc(row.issued_at).isoformat(),
+            "expires_at": as_utc(row.expires_at).isoformat(),
+            "status": row.status,
+            "status_changed_at": as_utc(row.status_changed_at).isoformat() if row.status_changed_at else None,
+            "status_list": entry,
+        }

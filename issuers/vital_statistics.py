@@ -9,6 +9,7 @@ must describe the child and list the parent (simulated, as identity proofing is)
 credential's ``person`` is its holder (the parent for ``parent``, the child for ``child``)
 and ``related_person`` the other one; someone on the death register gets none.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -55,8 +56,9 @@ def person_of(value: object, what: str = "person") -> dict[str, Any]:
     for field in ("given_name", "family_name"):
         name = value.get(field)
         if not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME:
-            raise SandboxError(Reason.BAD_REQUEST, f"{what}.{field} must be a non-empty string of at most "
-                                                   f"{_MAX_NAME} characters")
+            raise SandboxError(
+                Reason.BAD_REQUEST, f"{what}.{field} must be a non-empty string of at most {_MAX_NAME} characters"
+            )
         names[field] = clean_text(name, f"{what}.{field}")
     _date(value.get("birthdate"), f"{what}.birthdate")
     return {**names, "birthdate": clean_date(value["birthdate"], f"{what}.birthdate")}
@@ -65,8 +67,10 @@ def person_of(value: object, what: str = "person") -> dict[str, Any]:
 def is_registered_deceased(db: Engine, person: dict[str, Any]) -> bool:
     """Whether the death register holds ``person`` (as :func:`issuers.deaths.identity_key` compares people)."""
     with Session(db) as session:
-        return session.exec(select(DeathRecord).where(DeathRecord.identity_key == identity_key(person))).first() \
+        return (
+            session.exec(select(DeathRecord).where(DeathRecord.identity_key == identity_key(person))).first()
             is not None
+        )
 
 
 class VitalStatistics:
@@ -93,22 +97,30 @@ class VitalStatistics:
         if died > now.date():
             raise SandboxError(Reason.BAD_REQUEST, "date_of_death is in the future")
         key = identity_key(person)
-        event = sign_event(new_event(PERSON_DIED, {"person": person, "date_of_death": died.isoformat()},
-                                     source=self.keys.issuer_url(short_id), occurred_at=now),
-                           self.keys.signing_key(short_id))
+        event = sign_event(
+            new_event(
+                PERSON_DIED,
+                {"person": person, "date_of_death": died.isoformat()},
+                source=self.keys.issuer_url(short_id),
+                occurred_at=now,
+            ),
+            self.keys.signing_key(short_id),
+        )
         with Session(self.db) as session:
             if session.exec(select(DeathRecord).where(DeathRecord.identity_key == key)).first() is not None:
                 raise SandboxError(Reason.CONFLICT, "this person's death is already registered", status_code=409)
-            record = DeathRecord(**person, date_of_death=died.isoformat(), identity_key=key, registered_at=now,
-                                 event_id=event["id"])
+            record = DeathRecord(
+                **person, date_of_death=died.isoformat(), identity_key=key, registered_at=now, event_id=event["id"]
+            )
             session.add(record)
             add_to_outbox(session, event, now)
             try:
                 session.commit()
             except IntegrityError:  # registered by someone else a moment ago
                 session.rollback()
-                raise SandboxError(Reason.CONFLICT, "this person's death is already registered",
-                                   status_code=409) from None
+                raise SandboxError(
+                    Reason.CONFLICT, "this person's death is already registered", status_code=409
+                ) from None
             session.refresh(record)
             record_id = record.id
         if bus is not None:
@@ -118,8 +130,11 @@ class VitalStatistics:
     def death(self, short_id: str, registration_id: object) -> dict[str, Any]:
         """One registration, with its event and when the event was published (None: still in the outbox)."""
         _vital_statistics(short_id)
-        if isinstance(registration_id, bool) or not isinstance(registration_id, int) \
-                or not 1 <= registration_id < 2**63:
+        if (
+            isinstance(registration_id, bool)
+            or not isinstance(registration_id, int)
+            or not 1 <= registration_id < 2**63
+        ):
             raise SandboxError(Reason.NOT_FOUND, "no such death registration", status_code=404)
         with Session(self.db) as session:
             record = session.get(DeathRecord, registration_id)
@@ -127,10 +142,15 @@ class VitalStatistics:
                 raise SandboxError(Reason.NOT_FOUND, "no such death registration", status_code=404)
             outbox = session.get(OutboxEvent, record.event_id)
             published = outbox.published_at if outbox is not None else None
-            return {"registration_id": record.id, "event_id": record.event_id, "topic": PERSON_DIED,
-                    "person": {f: getattr(record, f) for f in PERSON_FIELDS}, "date_of_death": record.date_of_death,
-                    "registered_at": as_utc(record.registered_at).isoformat(),
-                    "published_at": as_utc(published).isoformat() if published else None}
+            return {
+                "registration_id": record.id,
+                "event_id": record.event_id,
+                "topic": PERSON_DIED,
+                "person": {f: getattr(record, f) for f in PERSON_FIELDS},
+                "date_of_death": record.date_of_death,
+                "registered_at": as_utc(record.registered_at).isoformat(),
+                "published_at": as_utc(published).isoformat() if published else None,
+            }
 
     # -- parent–child relationships --------------------------------------------------------------
     def request_relationship(self, short_id: str, application: Any) -> dict[str, Any]:
@@ -147,20 +167,33 @@ class VitalStatistics:
         _check_birth_certificate(application.get("evidence"), parent=parent, child=child)
         for who in (holder, other):
             if is_registered_deceased(self.db, who):
-                raise SandboxError(Reason.CONFLICT, "a person in this relationship is registered deceased",
-                                   status_code=409)
-        claims = {"relationship_type": role, "person": holder, "related_person": other,
-                  "effective_date": child["birthdate"]}
+                raise SandboxError(
+                    Reason.CONFLICT, "a person in this relationship is registered deceased", status_code=409
+                )
+        claims = {
+            "relationship_type": role,
+            "person": holder,
+            "related_person": other,
+            "effective_date": child["birthdate"],
+        }
         ctype = credential_type("VerifiedRelationship")
-        claims = {k: v for k, v in ctype.validate_claims(
-            {**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)}).items() if k in claims}
+        claims = {
+            k: v
+            for k, v in ctype.validate_claims(
+                {**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)}
+            ).items()
+            if k in claims
+        }
         return self.offers.create(short_id, [(ctype.name, claims)])
 
 
 def _check_birth_certificate(evidence: object, *, parent: dict, child: dict) -> None:
     if not isinstance(evidence, list) or not evidence:
-        raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a parent–child relationship needs the child's birth "
-                                                         "certificate as evidence", status_code=422)
+        raise SandboxError(
+            Reason.EVIDENCE_INSUFFICIENT,
+            "a parent–child relationship needs the child's birth certificate as evidence",
+            status_code=422,
+        )
     for doc in evidence:
         if not isinstance(doc, dict) or doc.get("type") != "birth_certificate":
             continue
@@ -170,8 +203,10 @@ def _check_birth_certificate(evidence: object, *, parent: dict, child: dict) -> 
             raise SandboxError(Reason.EVIDENCE_MISMATCH, "the birth certificate is not the child's", status_code=422)
         parents = doc.get("parents")
         if not isinstance(parents, list) or not any(same_person(p, parent) for p in parents):
-            raise SandboxError(Reason.EVIDENCE_MISMATCH, "the birth certificate does not name this parent",
-                               status_code=422)
+            raise SandboxError(
+                Reason.EVIDENCE_MISMATCH, "the birth certificate does not name this parent", status_code=422
+            )
         return
-    raise SandboxError(Reason.EVIDENCE_INSUFFICIENT, "a parent–child relationship needs the child's birth certificate",
-                       status_code=422)
+    raise SandboxError(
+        Reason.EVIDENCE_INSUFFICIENT, "a parent–child relationship needs the child's birth certificate", status_code=422
+    )

@@ -14,15 +14,17 @@ this route (another wallet's holder, another issuer's staff) is 403 (``forbidden
 tokens count as failed attempts per client address (:class:`AttemptLimiter`): past the limit the
 client gets 429 until the window passes, so tokens cannot be guessed at network speed.
 """
+
 from __future__ import annotations
 
 import hmac
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 
@@ -46,8 +48,12 @@ class Role(StrEnum):
 
 
 # The path parameter naming whose resource a route is, for the roles that belong to one subject.
-SUBJECT_PARAM = {Role.APPLICANT: "app_id", Role.ISSUER_STAFF: "issuer", Role.WALLET_HOLDER: "wallet_id",
-                 Role.RELYING_PARTY: "rp_id"}
+SUBJECT_PARAM = {
+    Role.APPLICANT: "app_id",
+    Role.ISSUER_STAFF: "issuer",
+    Role.WALLET_HOLDER: "wallet_id",
+    Role.RELYING_PARTY: "rp_id",
+}
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,12 @@ class AttemptLimiter:
             failures = self._recent(key, now)
             if len(failures) >= self.limit:
                 retry = max(1, int(self.window - (now - failures[0])) + 1)
-                raise SandboxError(Reason.TOO_MANY_ATTEMPTS, f"too many failed attempts; try again in {retry} s",
-                                   status_code=429, headers={"Retry-After": str(retry)})
+                raise SandboxError(
+                    Reason.TOO_MANY_ATTEMPTS,
+                    f"too many failed attempts; try again in {retry} s",
+                    status_code=429,
+                    headers={"Retry-After": str(retry)},
+                )
 
     def failed(self, key: str) -> None:
         now = time.monotonic()
@@ -146,8 +156,12 @@ def authenticate(request: Request) -> Principal | None:
     principal: Principal | None = request.app.state.identify(token)
     if principal is None:
         limiter.failed(key)
-        raise SandboxError(Reason.UNAUTHORIZED, "this bearer token is not valid here", status_code=401,
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise SandboxError(
+            Reason.UNAUTHORIZED,
+            "this bearer token is not valid here",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     return principal
 
 
@@ -162,9 +176,14 @@ def _allowed(principal: Principal, roles: tuple[Role, ...], request: Request) ->
 
 
 def _describe(roles: tuple[Role, ...]) -> str:
-    names = {Role.GOVERNANCE: "the governance role", Role.ASSESSOR: "the assessor role",
-             Role.APPLICANT: "this application's applicant", Role.ISSUER_STAFF: "this issuer's staff",
-             Role.WALLET_HOLDER: "this wallet's holder", Role.RELYING_PARTY: "this relying party's back end"}
+    names = {
+        Role.GOVERNANCE: "the governance role",
+        Role.ASSESSOR: "the assessor role",
+        Role.APPLICANT: "this application's applicant",
+        Role.ISSUER_STAFF: "this issuer's staff",
+        Role.WALLET_HOLDER: "this wallet's holder",
+        Role.RELYING_PARTY: "this relying party's back end",
+    }
     return " or ".join(names[r] for r in roles)
 
 
@@ -172,11 +191,18 @@ def _guard(roles: tuple[Role, ...]) -> Callable[[Request], Principal]:
     def guard(request: Request) -> Principal:
         principal = authenticate(request)
         if principal is None:
-            raise SandboxError(Reason.UNAUTHORIZED, f"this operation needs the bearer token of {_describe(roles)}",
-                               status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            raise SandboxError(
+                Reason.UNAUTHORIZED,
+                f"this operation needs the bearer token of {_describe(roles)}",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not _allowed(principal, roles, request):
-            raise SandboxError(Reason.FORBIDDEN, f"this bearer token does not allow this: only {_describe(roles)} "
-                                                 "may do it", status_code=403)
+            raise SandboxError(
+                Reason.FORBIDDEN,
+                f"this bearer token does not allow this: only {_describe(roles)} may do it",
+                status_code=403,
+            )
         request.state.principal = principal
         return principal
 
@@ -250,7 +276,9 @@ class RouteAccess:
         if caller.role is None or caller.role not in recognized:
             return 401
         if caller.role in self.owners:
-            subject_bound = SUBJECT_PARAM.get(caller.role) is not None and "{" + SUBJECT_PARAM[caller.role] + "}" in self.path
+            subject_bound = (
+                SUBJECT_PARAM.get(caller.role) is not None and "{" + SUBJECT_PARAM[caller.role] + "}" in self.path
+            )
             if caller.own_subject or not subject_bound:
                 return None
         return 403
@@ -275,14 +303,18 @@ def recognized_roles(rows: list[RouteAccess]) -> frozenset[Role]:
 def matrix_markdown(services: dict[str, dict[str, Any]]) -> str:
     """The authorization matrix as Markdown: every route of every service (by its OpenAPI) against
     every kind of caller: ✓ where it may call, else the status it gets."""
-    lines = ["# Authorization matrix", "",
-             "Generated from the services' OpenAPI (`pctf-sandbox routes --markdown`); "
-             "`tests/test_authorization_matrix.py` checks every cell against the running services.",
-             "\"Other\" callers hold a valid token for another subject than the route's: another application, "
-             "issuer, wallet or relying party. 401: no token, or one the service does not know; "
-             "403: a known token that may not do this; ✓: allowed (the route then answers on its own terms).", "",
-             "| service | method | path | owner | " + " | ".join(c.label for c in CALLERS) + " |",
-             "|---|---|---|---|" + "---|" * len(CALLERS)]
+    lines = [
+        "# Authorization matrix",
+        "",
+        "Generated from the services' OpenAPI (`pctf-sandbox routes --markdown`); "
+        "`tests/test_authorization_matrix.py` checks every cell against the running services.",
+        '"Other" callers hold a valid token for another subject than the route\'s: another application, '
+        "issuer, wallet or relying party. 401: no token, or one the service does not know; "
+        "403: a known token that may not do this; ✓: allowed (the route then answers on its own terms).",
+        "",
+        "| service | method | path | owner | " + " | ".join(c.label for c in CALLERS) + " |",
+        "|---|---|---|---|" + "---|" * len(CALLERS),
+    ]
     for service, openapi in services.items():
         rows = route_access(service, openapi)
         known = recognized_roles(rows)

@@ -22,6 +22,7 @@ periodic one) sends it, and consumers that already saw it skip it by its id. Red
 itself keeps nothing for a subscriber that is not connected; the outbox covers the publisher's
 side, and subscribers of the sandbox connect before the start-up relay runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,9 @@ import logging
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.engine import Engine
@@ -64,8 +66,13 @@ class EventBus(Protocol):
 def new_event(topic: str, data: dict[str, Any], *, source: str, occurred_at: datetime) -> dict[str, Any]:
     """An event envelope: a unique ``id`` (what consumers dedupe on), the topic, who emitted it,
     when the fact happened, and its data (JSON only)."""
-    return {"id": uuid.uuid4().hex, "topic": topic, "source": source, "occurred_at": occurred_at.isoformat(),
-            "data": data}
+    return {
+        "id": uuid.uuid4().hex,
+        "topic": topic,
+        "source": source,
+        "occurred_at": occurred_at.isoformat(),
+        "data": data,
+    }
 
 
 EVENT_TYP = "pctf-event+jwt"
@@ -149,8 +156,14 @@ class _Dispatcher:
                     handler(event)
                 except Exception as exc:  # a subscriber's bug must not stop delivery to the others
                     # The event may hold personal data: log its id and topic, never its content.
-                    log.error("handler %s failed on event %s (%s): %s: %s", getattr(handler, "__qualname__", handler),
-                              event.get("id"), topic, exc.__class__.__name__, exc)
+                    log.error(
+                        "handler %s failed on event %s (%s): %s: %s",
+                        getattr(handler, "__qualname__", handler),
+                        event.get("id"),
+                        topic,
+                        exc.__class__.__name__,
+                        exc,
+                    )
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()
@@ -207,16 +220,21 @@ class RedisEventBus:
         try:
             import redis
         except ImportError:
-            raise SandboxError(Reason.BAD_REQUEST, "PCTF_EVENT_BUS names Redis but the redis package is not "
-                                                   "installed: pip install 'pctf-sandbox[redis]'") from None
+            raise SandboxError(
+                Reason.BAD_REQUEST,
+                "PCTF_EVENT_BUS names Redis but the redis package is not installed: pip install 'pctf-sandbox[redis]'",
+            ) from None
         self.prefix = prefix
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         try:
             self._redis.ping()
         except redis.RedisError as exc:
             self._redis.close()
-            raise SandboxError(Reason.ENDPOINT_UNREACHABLE, f"the event broker at {_safe(url)} cannot be reached "
-                                                            f"({exc.__class__.__name__})", status_code=503) from None
+            raise SandboxError(
+                Reason.ENDPOINT_UNREACHABLE,
+                f"the event broker at {_safe(url)} cannot be reached ({exc.__class__.__name__})",
+                status_code=503,
+            ) from None
         self._errors = (redis.RedisError, OSError)
         self._pubsub = self._redis.pubsub()
         self._requests: queue.Queue[str] = queue.Queue()
@@ -234,8 +252,11 @@ class RedisEventBus:
         try:
             self._redis.publish(self._channel(topic), json.dumps(event, separators=(",", ":")))
         except self._errors as exc:
-            raise SandboxError(Reason.ENDPOINT_UNREACHABLE, f"the event broker refused the event "
-                                                            f"({exc.__class__.__name__})", status_code=503) from None
+            raise SandboxError(
+                Reason.ENDPOINT_UNREACHABLE,
+                f"the event broker refused the event ({exc.__class__.__name__})",
+                status_code=503,
+            ) from None
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         _checked(topic, {"id": "-"})
@@ -247,8 +268,11 @@ class RedisEventBus:
         confirmed = self._confirmed.setdefault(channel, threading.Event())
         self._requests.put(channel)
         if not confirmed.wait(SUBSCRIBE_TIMEOUT_SECONDS):
-            raise SandboxError(Reason.ENDPOINT_UNREACHABLE, f"the event broker did not confirm the subscription to "
-                                                            f"{channel}", status_code=503)
+            raise SandboxError(
+                Reason.ENDPOINT_UNREACHABLE,
+                f"the event broker did not confirm the subscription to {channel}",
+                status_code=503,
+            )
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -282,7 +306,7 @@ class RedisEventBus:
                     log.warning("ignored a message on %s that is not JSON", channel)
                     continue
                 if isinstance(event, dict) and isinstance(event.get("id"), str):
-                    self._dispatcher.put(channel[len(self.prefix) + 1:], event)
+                    self._dispatcher.put(channel[len(self.prefix) + 1 :], event)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until the events received so far were handled (not for those still in flight)."""
@@ -356,8 +380,12 @@ def relay(engine: Engine, bus: EventBus, clock: Clock, *, limit: int = 500) -> i
     many were. A failed publish stops the run and leaves the rest for the next one. Two relays
     racing may both publish an event: consumers dedupe on its id."""
     with Session(engine) as session:
-        pending = session.exec(select(OutboxEvent).where(OutboxEvent.published_at == None)  # noqa: E711
-                               .order_by(col(OutboxEvent.created_at)).limit(limit)).all()
+        pending = session.exec(
+            select(OutboxEvent)
+            .where(OutboxEvent.published_at == None)  # noqa: E711
+            .order_by(col(OutboxEvent.created_at))
+            .limit(limit)
+        ).all()
     sent = 0
     for row in pending:
         try:
@@ -396,4 +424,3 @@ class PeriodicRelay:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
-

@@ -4,6 +4,7 @@ A 4xx answer from another sandbox service carries ``{"error": <reason>, ...}``; 
 again here as a :class:`SandboxError` with the same reason, so a failure keeps its cause across
 process boundaries.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,8 +55,11 @@ def checked_json(response: httpx.Response) -> Any:
             reason = Reason.BAD_REQUEST
         if not isinstance(message, str):
             message = brief(message)
-        raise SandboxError(reason, f"{response.request.url.path}: {message}",
-                           status_code=response.status_code if response.status_code < 500 else 502)
+        raise SandboxError(
+            reason,
+            f"{response.request.url.path}: {message}",
+            status_code=response.status_code if response.status_code < 500 else 502,
+        )
     try:
         return json_loads(response.content)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -74,8 +78,16 @@ def well_known_url(identifier: str, suffix: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/.well-known/{suffix}{path}", "", ""))
 
 
-def fetch_text(http: httpx.Client, url: str, media_type: str, *, unavailable: Reason, malformed: Reason,
-               max_bytes: int, follow_redirects: bool = False) -> str:
+def fetch_text(
+    http: httpx.Client,
+    url: str,
+    media_type: str,
+    *,
+    unavailable: Reason,
+    malformed: Reason,
+    max_bytes: int,
+    follow_redirects: bool = False,
+) -> str:
     """The body of ``GET url`` sent with ``Accept: media_type``, as ASCII text (compact JWS and the like).
 
     Anything that keeps the resource from being read (no connection, a timeout, a non-2xx answer,

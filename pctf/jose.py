@@ -6,14 +6,16 @@ adds what the protocols need around them and that pyjwt leaves to callers: stric
 (``alg`` allow-list, ``typ``, ``crit``), the algorithm/key-type match that defeats algorithm
 confusion, strict base64url and JSON, and JWK thumbprints (RFC 7638).
 """
+
 from __future__ import annotations
 
 import binascii
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -41,8 +43,10 @@ _URL_TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # The last character of a canonical encoding leaves its unused low bits zero (RFC 4648 3.5):
 # 4 unused bits when the length is 2 mod 4, 2 when it is 3 mod 4.
-_CANONICAL_LAST = {2: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x0F == 0),
-                   3: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x03 == 0)}
+_CANONICAL_LAST = {
+    2: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x0F == 0),
+    3: frozenset(c for i, c in enumerate(_ALPHABET) if i & 0x03 == 0),
+}
 _PADDING = {0: b"", 2: b"==", 3: b"="}
 
 
@@ -74,7 +78,7 @@ def brief(value: Any, limit: int = 80) -> str:
     if value is None or isinstance(value, (bool, float)):
         return repr(value)
     if isinstance(value, int):
-        return repr(value) if -10**limit < value < 10**limit else "a very large integer"
+        return repr(value) if -(10**limit) < value < 10**limit else "a very large integer"
     if type(value) is list:
         return "a JSON array"
     if type(value) is dict:
@@ -170,8 +174,14 @@ class SigningKey:
         kid: str = self.public_jwk["kid"]
         return kid
 
-    def sign(self, payload: dict[str, Any], *, typ: str | None = None, header: dict[str, Any] | None = None,
-             include_kid: bool = True) -> str:
+    def sign(
+        self,
+        payload: dict[str, Any],
+        *,
+        typ: str | None = None,
+        header: dict[str, Any] | None = None,
+        include_kid: bool = True,
+    ) -> str:
         hdr: dict[str, Any] = {"alg": self.alg}
         if typ:
             hdr["typ"] = typ
@@ -181,7 +191,9 @@ class SigningKey:
             hdr.update(header)
         signing_input = f"{b64u_encode(canonical_json(hdr).encode())}.{b64u_encode(canonical_json(payload).encode())}"
         algorithm = _ALGORITHMS[self.alg]
-        signature = algorithm.sign(signing_input.encode("ascii"), _private_key(canonical_json(self.private_jwk), self.alg))
+        signature = algorithm.sign(
+            signing_input.encode("ascii"), _private_key(canonical_json(self.private_jwk), self.alg)
+        )
         return f"{signing_input}.{b64u_encode(signature)}"
 
 
@@ -213,7 +225,7 @@ class Jws:
     signature: bytes
 
     @classmethod
-    def parse(cls, token: str, *, malformed: Reason = Reason.MALFORMED_PRESENTATION) -> "Jws":
+    def parse(cls, token: str, *, malformed: Reason = Reason.MALFORMED_PRESENTATION) -> Jws:
         if not isinstance(token, str):
             raise SandboxError(malformed, "a JWS must be a string")
         parts = token.split(".")
@@ -224,23 +236,36 @@ class Jws:
             payload = json_loads(b64u_decode(parts[1]))
             signature = b64u_decode(parts[2])
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise SandboxError(malformed, f"a JWS part is not base64url-encoded JSON ({exc.__class__.__name__})") from None
+            raise SandboxError(
+                malformed, f"a JWS part is not base64url-encoded JSON ({exc.__class__.__name__})"
+            ) from None
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise SandboxError(malformed, "JWS header and payload must be JSON objects")
-        return cls(header, payload, token[:len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature)
+        return cls(header, payload, token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii"), signature)
 
-    def check_header(self, typs: Iterable[str], *, typ_reason: Reason = Reason.TYP_INVALID,
-                     alg_reason: Reason = Reason.ALG_NOT_ALLOWED) -> None:
+    def check_header(
+        self,
+        typs: Iterable[str],
+        *,
+        typ_reason: Reason = Reason.TYP_INVALID,
+        alg_reason: Reason = Reason.ALG_NOT_ALLOWED,
+    ) -> None:
         alg = self.header.get("alg")
         if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
-            raise SandboxError(alg_reason, f"algorithm {brief(alg)} is not accepted (allowed: {', '.join(ALLOWED_ALGS)})")
+            raise SandboxError(
+                alg_reason, f"algorithm {brief(alg)} is not accepted (allowed: {', '.join(ALLOWED_ALGS)})"
+            )
         allowed = tuple(typs)
         if allowed and self.header.get("typ") not in allowed:
-            raise SandboxError(typ_reason, f"header typ {brief(self.header.get('typ'))} is not one of {', '.join(allowed)}")
+            raise SandboxError(
+                typ_reason, f"header typ {brief(self.header.get('typ'))} is not one of {', '.join(allowed)}"
+            )
         if "crit" in self.header:
             # No extension header parameter is understood here, so any `crit` must be refused
             # (RFC 7515 section 4.1.11).
-            raise SandboxError(Reason.CRIT_UNSUPPORTED, f"critical header parameters {brief(self.header['crit'])} are not supported")
+            raise SandboxError(
+                Reason.CRIT_UNSUPPORTED, f"critical header parameters {brief(self.header['crit'])} are not supported"
+            )
 
     def verify(self, jwk: dict[str, Any], *, reason: Reason = Reason.SIGNATURE_INVALID) -> None:
         """Check the signature with ``jwk``; the header ``alg`` must fit the key's type and curve."""
@@ -257,10 +282,14 @@ class Jws:
         if not ok:
             raise SandboxError(reason, "the signature does not verify with the expected key")
 
-
-    def verify_with_any(self, keys: Iterable[dict[str, Any]], *, whose: str = "the issuer's keys",
-                        reason: Reason = Reason.SIGNATURE_INVALID,
-                        unknown: Reason = Reason.ISSUER_KEY_UNKNOWN) -> dict[str, Any]:
+    def verify_with_any(
+        self,
+        keys: Iterable[dict[str, Any]],
+        *,
+        whose: str = "the issuer's keys",
+        reason: Reason = Reason.SIGNATURE_INVALID,
+        unknown: Reason = Reason.ISSUER_KEY_UNKNOWN,
+    ) -> dict[str, Any]:
         """Check the signature with the key among ``keys`` that the header's ``kid`` names (any of
         them when it names none); returns the key that verified. A ``kid`` naming none of them is
         ``unknown``, a signature no candidate verifies is ``reason``; ``whose`` names the key set
@@ -279,8 +308,11 @@ class Jws:
         raise last
 
 
-_EC_SIGNATURES = {"ES256": (ec.ECDSA(hashes.SHA256()), 32), "ES384": (ec.ECDSA(hashes.SHA384()), 48),
-                  "ES512": (ec.ECDSA(hashes.SHA512()), 66)}
+_EC_SIGNATURES = {
+    "ES256": (ec.ECDSA(hashes.SHA256()), 32),
+    "ES384": (ec.ECDSA(hashes.SHA384()), 48),
+    "ES512": (ec.ECDSA(hashes.SHA512()), 66),
+}
 _VERIFY_KEYS: dict[tuple[str, Any, Any, Any], Any] = {}
 
 

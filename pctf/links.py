@@ -4,6 +4,7 @@
 Both protocols hand a wallet the same three shapes (a JSON object, JSON text, or a link whose
 query holds the object or its members), so both read them here.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -16,6 +16,7 @@ The issuer side (the last section) keeps no storage either: it writes offers and
 server metadata, reads token and credential requests, and checks key proofs. What an issuer
 keeps (offers, codes, tokens, nonces) and how it looks them up stays with the issuer.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,9 @@ class Redemption:
     credentials: list[ReceivedCredential] = field(default_factory=list)
 
 
-def _call(http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str,
-          **kwargs: Any) -> dict[str, Any]:
+def _call(
+    http: httpx.Client, trace: list[str] | None, method: str, url: object, what: str, **kwargs: Any
+) -> dict[str, Any]:
     """One request whose answer must be a JSON object; ``what`` names it in errors."""
     if not _is_http_url(url):
         raise SandboxError(Reason.BAD_REQUEST, f"the {what} URL {brief(url)} is not an http(s) URL")
@@ -84,8 +86,7 @@ def _is_http_url(url: object) -> TypeGuard[str]:
         return False
 
 
-def resolve_offer(http: httpx.Client, value: str | dict[str, Any], *,
-                  trace: list[str] | None = None) -> dict[str, Any]:
+def resolve_offer(http: httpx.Client, value: str | dict[str, Any], *, trace: list[str] | None = None) -> dict[str, Any]:
     """The offer by value, fetching it when given by reference, with the members the flow needs."""
     offer = parse_offer(value)
     if "credential_offer_uri" in offer:
@@ -93,18 +94,26 @@ def resolve_offer(http: httpx.Client, value: str | dict[str, Any], *,
     issuer = offer.get("credential_issuer")
     config_ids = offer.get("credential_configuration_ids")
     grant = (offer.get("grants") or {}).get(PRE_AUTH_GRANT) if isinstance(offer.get("grants"), dict) else None
-    if (not isinstance(issuer, str) or not isinstance(config_ids, list) or not config_ids
-            or not all(isinstance(c, str) for c in config_ids) or not isinstance(grant, dict)
-            or not isinstance(grant.get("pre-authorized_code"), str)):
-        raise SandboxError(Reason.BAD_REQUEST, "the offer needs credential_issuer, credential_configuration_ids "
-                                               "and a pre-authorized_code grant")
+    if (
+        not isinstance(issuer, str)
+        or not isinstance(config_ids, list)
+        or not config_ids
+        or not all(isinstance(c, str) for c in config_ids)
+        or not isinstance(grant, dict)
+        or not isinstance(grant.get("pre-authorized_code"), str)
+    ):
+        raise SandboxError(
+            Reason.BAD_REQUEST,
+            "the offer needs credential_issuer, credential_configuration_ids and a pre-authorized_code grant",
+        )
     return offer
 
 
 def issuer_metadata(http: httpx.Client, issuer: str, *, trace: list[str] | None = None) -> dict[str, Any]:
     """The credential issuer metadata (12.2), which must name ``issuer`` as its ``credential_issuer``."""
-    metadata = _call(http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"),
-                     "credential issuer metadata")
+    metadata = _call(
+        http, trace, "GET", well_known_url(issuer, "openid-credential-issuer"), "credential issuer metadata"
+    )
     if metadata.get("credential_issuer") != issuer:
         raise SandboxError(Reason.BAD_REQUEST, "the issuer metadata names another credential_issuer")
     return metadata
@@ -120,8 +129,15 @@ def fresh_nonce(http: httpx.Client, metadata: dict[str, Any], *, trace: list[str
     return nonce
 
 
-def redeem(http: httpx.Client, offer: dict[str, Any], holder: SigningKey, *, clock: Clock, tx_code: str | None = None,
-           trace: list[str] | None = None) -> Redemption:
+def redeem(
+    http: httpx.Client,
+    offer: dict[str, Any],
+    holder: SigningKey,
+    *,
+    clock: Clock,
+    tx_code: str | None = None,
+    trace: list[str] | None = None,
+) -> Redemption:
     """Run the pre-authorized code flow (OpenID4VCI 3.5) for a resolved ``offer``, binding every
     credential to ``holder``: metadata (12.2), token (6), nonce (7), credential with a JWT proof (8, F.1)."""
     issuer = offer["credential_issuer"]
@@ -130,16 +146,22 @@ def redeem(http: httpx.Client, offer: dict[str, Any], holder: SigningKey, *, clo
         raise SandboxError(Reason.BAD_REQUEST, "this offer needs the transaction code the issuer sent you")
     metadata = issuer_metadata(http, issuer, trace=trace)
     configurations = metadata.get("credential_configurations_supported")
-    unknown = [c for c in offer["credential_configuration_ids"]
-               if not isinstance(configurations, dict) or c not in configurations]
+    unknown = [
+        c
+        for c in offer["credential_configuration_ids"]
+        if not isinstance(configurations, dict) or c not in configurations
+    ]
     if unknown:
-        raise SandboxError(Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
-                           f"the issuer metadata does not describe the offered configuration(s) {', '.join(unknown)}")
+        raise SandboxError(
+            Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
+            f"the issuer metadata does not describe the offered configuration(s) {', '.join(unknown)}",
+        )
     servers = metadata.get("authorization_servers") or [issuer]
     if not isinstance(servers, list) or not isinstance(servers[0], str):
         raise SandboxError(Reason.BAD_REQUEST, "authorization_servers must be a list of identifiers")
-    auth_server = _call(http, trace, "GET", well_known_url(servers[0], "oauth-authorization-server"),
-                        "authorization server metadata")
+    auth_server = _call(
+        http, trace, "GET", well_known_url(servers[0], "oauth-authorization-server"), "authorization server metadata"
+    )
     form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant["pre-authorized_code"]}
     if tx_code:
         form["tx_code"] = tx_code
@@ -155,16 +177,25 @@ def redeem(http: httpx.Client, offer: dict[str, Any], holder: SigningKey, *, clo
         if nonce is not None:
             claims["nonce"] = nonce
         proof = holder.sign(claims, typ=PROOF_TYP, header={"jwk": holder.public_jwk}, include_kid=False)
-        answer = _call(http, trace, "POST", metadata.get("credential_endpoint"), "credential endpoint", headers=headers,
-                       json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}})
+        answer = _call(
+            http,
+            trace,
+            "POST",
+            metadata.get("credential_endpoint"),
+            "credential endpoint",
+            headers=headers,
+            json={"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}},
+        )
         items = answer.get("credentials")
         if not isinstance(items, list) or not items:
             kind = "deferred issuance (transaction_id)" if "transaction_id" in answer else "no credentials"
-            raise SandboxError(Reason.BAD_REQUEST, f"the credential response for {config_id} holds {kind}; "
-                                                   "an immediate credentials array is expected")
+            raise SandboxError(
+                Reason.BAD_REQUEST,
+                f"the credential response for {config_id} holds {kind}; an immediate credentials array is expected",
+            )
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("credential"), str):
-                raise SandboxError(Reason.BAD_REQUEST, "each credentials[] item must be {\"credential\": <string>}")
+                raise SandboxError(Reason.BAD_REQUEST, 'each credentials[] item must be {"credential": <string>}')
             result.credentials.append(ReceivedCredential(config_id, item["credential"]))
     return result
 
@@ -172,16 +203,25 @@ def redeem(http: httpx.Client, offer: dict[str, Any], holder: SigningKey, *, clo
 # ==============================================================================================
 # The issuer side: the protocol's rules as a credential issuer applies them
 # ==============================================================================================
-def credential_offer(credential_issuer: str, configuration_ids: Iterable[str], pre_authorized_code: str, *,
-                     tx_code_length: int | None = None, tx_code_description: str = "") -> dict[str, Any]:
+def credential_offer(
+    credential_issuer: str,
+    configuration_ids: Iterable[str],
+    pre_authorized_code: str,
+    *,
+    tx_code_length: int | None = None,
+    tx_code_description: str = "",
+) -> dict[str, Any]:
     """A credential offer by value for the pre-authorized code grant (4.1.1). With
     ``tx_code_length``, the holder is told to expect a numeric transaction code of that length,
     sent out of band, which the token endpoint will ask for (6.1)."""
     grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code}
     if tx_code_length is not None:
         grant["tx_code"] = {"input_mode": "numeric", "length": tx_code_length, "description": tx_code_description}
-    return {"credential_issuer": credential_issuer, "credential_configuration_ids": list(configuration_ids),
-            "grants": {PRE_AUTH_GRANT: grant}}
+    return {
+        "credential_issuer": credential_issuer,
+        "credential_configuration_ids": list(configuration_ids),
+        "grants": {PRE_AUTH_GRANT: grant},
+    }
 
 
 def offer_link(offer: dict[str, Any]) -> str:
@@ -193,8 +233,12 @@ def offer_link(offer: dict[str, Any]) -> str:
 def authorization_server_metadata(issuer: str, token_endpoint: str) -> dict[str, Any]:
     """Authorization server metadata (RFC 8414) for an issuer that is its own authorization
     server and grants only pre-authorized codes, redeemed without client authentication."""
-    return {"issuer": issuer, "token_endpoint": token_endpoint, "grant_types_supported": [PRE_AUTH_GRANT],
-            "pre-authorized_grant_anonymous_access_supported": True}
+    return {
+        "issuer": issuer,
+        "token_endpoint": token_endpoint,
+        "grant_types_supported": [PRE_AUTH_GRANT],
+        "pre-authorized_grant_anonymous_access_supported": True,
+    }
 
 
 @dataclass(frozen=True)
@@ -251,8 +295,9 @@ class KeyProof:
     nonce: str | None
 
 
-def check_key_proof(request: CredentialRequest, *, credential_issuer: str, now: int, leeway: int,
-                    max_age: int) -> KeyProof:
+def check_key_proof(
+    request: CredentialRequest, *, credential_issuer: str, now: int, leeway: int, max_age: int
+) -> KeyProof:
     """Check the request's one ``openid4vci-proof+jwt`` key proof (F.1): its ``typ``, an accepted
     ``alg``, a public ``jwk`` in its header that verifies its signature, ``aud`` this credential
     issuer, and an ``iat`` neither in the future (beyond ``leeway``) nor older than ``max_age``

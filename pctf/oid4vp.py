@@ -9,6 +9,7 @@ The verifier writes a query and later checks that what came back satisfies it; t
 matches the same query against the credentials it holds. Both use these functions, so the two
 sides cannot disagree on what a claim path means or what a request must hold.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,12 @@ def claim_values(claims: Any, path: ClaimPath) -> list[Any]:
         for value in current:
             if step is None and isinstance(value, list):
                 nxt.extend(value)
-            elif isinstance(step, int) and not isinstance(step, bool) and isinstance(value, list) and 0 <= step < len(value):
+            elif (
+                isinstance(step, int)
+                and not isinstance(step, bool)
+                and isinstance(value, list)
+                and 0 <= step < len(value)
+            ):
                 nxt.append(value[step])
             elif isinstance(step, str) and isinstance(value, dict) and step in value:
                 nxt.append(value[step])
@@ -106,12 +112,19 @@ def client_id_for(response_uri: str) -> str:
     return CLIENT_ID_PREFIX + response_uri
 
 
-def authorization_request(*, response_uri: str, nonce: str, state: str,
-                          dcql_query: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def authorization_request(
+    *, response_uri: str, nonce: str, state: str, dcql_query: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
     """A request by value and the same request as an ``openid4vp://`` link (for a QR code)."""
-    request = {"response_type": RESPONSE_TYPE, "response_mode": RESPONSE_MODE,
-               "client_id": client_id_for(response_uri), "response_uri": response_uri, "nonce": nonce,
-               "state": state, "dcql_query": dcql_query}
+    request = {
+        "response_type": RESPONSE_TYPE,
+        "response_mode": RESPONSE_MODE,
+        "client_id": client_id_for(response_uri),
+        "response_uri": response_uri,
+        "nonce": nonce,
+        "state": state,
+        "dcql_query": dcql_query,
+    }
     link = f"{SCHEME}://?" + urlencode({**request, "dcql_query": json.dumps(dcql_query, separators=(",", ":"))})
     return request, link
 
@@ -130,7 +143,9 @@ def parse_request(value: str | dict[str, Any]) -> dict[str, Any]:
         if not req.get(name):
             raise SandboxError(Reason.BAD_REQUEST, f"the presentation request lacks {name}")
     if req.get("response_mode") != RESPONSE_MODE or req.get("response_type", RESPONSE_TYPE) != RESPONSE_TYPE:
-        raise SandboxError(Reason.BAD_REQUEST, "only response_type=vp_token with response_mode=direct_post is supported")
+        raise SandboxError(
+            Reason.BAD_REQUEST, "only response_type=vp_token with response_mode=direct_post is supported"
+        )
     if req["client_id"] != client_id_for(req["response_uri"]):
         raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
     validate_query(req["dcql_query"])

@@ -7,6 +7,7 @@ returns an ``httpx.Client`` whose transport applies :class:`OutboundPolicy` to e
 sends, each redirect hop included, connects only to the address it checked, and caps what it
 reads. Calls between the sandbox's own services keep using :func:`pctf.http.make_client`.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -85,16 +86,24 @@ class OutboundPolicy:
       ``http://issuers:8600``.
     """
 
-    def __init__(self, *, local: bool, trusted_origins: Iterable[tuple[str, str, int | None]] = (),
-                 resolver: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        *,
+        local: bool,
+        trusted_origins: Iterable[tuple[str, str, int | None]] = (),
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.local = local
         self.trusted_origins = frozenset(trusted_origins)
         self.resolver = resolver
 
     @classmethod
     def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None) -> OutboundPolicy:
-        return cls(local=settings.is_local, trusted_origins={origin(settings.service_url(s)) for s in SERVICES},
-                   resolver=resolver or system_resolver)
+        return cls(
+            local=settings.is_local,
+            trusted_origins={origin(settings.service_url(s)) for s in SERVICES},
+            resolver=resolver or system_resolver,
+        )
 
     def is_trusted(self, url: httpx.URL) -> bool:
         return origin(url) in self.trusted_origins
@@ -131,8 +140,9 @@ class OutboundPolicy:
 
 
 def _refused(url: httpx.URL | str) -> SandboxError:
-    return SandboxError(Reason.URL_NOT_ALLOWED,
-                        f"{url} is not a URL this service may fetch (https, or a public address)")
+    return SandboxError(
+        Reason.URL_NOT_ALLOWED, f"{url} is not a URL this service may fetch (https, or a public address)"
+    )
 
 
 class _CappedStream(httpx.SyncByteStream):
@@ -183,8 +193,13 @@ class OutboundTransport(httpx.BaseTransport):
         extensions = {**request.extensions, "sni_hostname": request.url.raw_host.decode("ascii")}
         failure: httpx.ConnectError | None = None
         for address in addresses:
-            pinned = httpx.Request(request.method, request.url.copy_with(host=str(address)),
-                                   headers=headers, stream=request.stream, extensions=extensions)
+            pinned = httpx.Request(
+                request.method,
+                request.url.copy_with(host=str(address)),
+                headers=headers,
+                stream=request.stream,
+                extensions=extensions,
+            )
             try:
                 return self.inner.handle_request(pinned)
             except httpx.ConnectError as exc:  # e.g. an IPv6 address on a host without IPv6: try the next
@@ -200,8 +215,9 @@ class OutboundTransport(httpx.BaseTransport):
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
             response.close()
-            raise SandboxError(Reason.BAD_REQUEST, f"{url} answered a {encoding}-encoded body it was not asked for",
-                               status_code=502)
+            raise SandboxError(
+                Reason.BAD_REQUEST, f"{url} answered a {encoding}-encoded body it was not asked for", status_code=502
+            )
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response.close()
             raise _too_large(url, self.max_body_bytes)
@@ -213,9 +229,14 @@ class OutboundTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def outbound_client(settings: Settings, *, resolver: Resolver | None = None,
-                    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, transport: httpx.BaseTransport | None = None,
-                    **kwargs: Any) -> httpx.Client:
+def outbound_client(
+    settings: Settings,
+    *,
+    resolver: Resolver | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    transport: httpx.BaseTransport | None = None,
+    **kwargs: Any,
+) -> httpx.Client:
     """The client for fetching URLs that strangers supply, under :meth:`OutboundPolicy.from_settings`.
 
     ``resolver`` (host -> addresses) replaces ``getaddrinfo``, ``transport`` the connection
@@ -233,6 +254,11 @@ def outbound_client(settings: Settings, *, resolver: Resolver | None = None,
     headers = {"Accept-Encoding": "identity", **dict(kwargs.pop("headers", None) or {})}
     kwargs.setdefault("timeout", settings.http_timeout_seconds)
     kwargs.setdefault("follow_redirects", True)
-    return httpx.Client(transport=OutboundTransport(policy, inner, max_body_bytes), max_redirects=MAX_REDIRECTS,
-                        trust_env=False, headers=headers,
-                        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])), **kwargs)
+    return httpx.Client(
+        transport=OutboundTransport(policy, inner, max_body_bytes),
+        max_redirects=MAX_REDIRECTS,
+        trust_env=False,
+        headers=headers,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        **kwargs,
+    )

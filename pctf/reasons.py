@@ -4,6 +4,7 @@ Every rejection anywhere in the sandbox (codec, verification engine, HTTP APIs, 
 of these codes, so integration tests can assert on the exact cause. The codec's codes follow the
 "MUST reject" list of RFC 9901 section 7; the engine's follow the verifier policy checks.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -111,8 +112,9 @@ class SandboxError(Exception):
 
     status_code = 400
 
-    def __init__(self, reason: Reason, message: str, *, status_code: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, reason: Reason, message: str, *, status_code: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = Reason(reason)
         self.message = message

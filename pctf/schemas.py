@@ -8,6 +8,7 @@ answers do). They document and check what a route returns; they never drop a mem
 documents (:data:`pctf.web.COMMON_ERRORS`) and the ones its owner declares
 (:func:`pctf.access.owner`), so a route's OpenAPI lists every status it may answer.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,10 +17,12 @@ from pydantic import BaseModel, ConfigDict
 
 from .web import ErrorOut
 
-ERRORS = {401: "No access token, or one that is unknown or expired (a protocol's own token, RFC 6750)",
-          409: "The request conflicts with the resource's current state (already decided, exists, revoked)",
-          502: "Another service, or a party's endpoint, answered with something unusable",
-          503: "Another service, or a party's endpoint, could not be reached"}
+ERRORS = {
+    401: "No access token, or one that is unknown or expired (a protocol's own token, RFC 6750)",
+    409: "The request conflicts with the resource's current state (already decided, exists, revoked)",
+    502: "Another service, or a party's endpoint, answered with something unusable",
+    503: "Another service, or a party's endpoint, could not be reached",
+}
 
 
 class Record(BaseModel):

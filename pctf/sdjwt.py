@@ -9,13 +9,15 @@ Selectively disclosable claims are named by *paths*: tuples of object keys, with
 standing for "every element of this array" (the same convention as DCQL claim paths, where
 ``null`` selects all elements).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from .jose import Jws, SigningKey, b64u_decode, b64u_encode, brief, json_loads
 from .reasons import Reason, SandboxError
@@ -55,8 +57,14 @@ def _normalize(paths: Iterable[Sequence[Any]]) -> set[Path]:
     return {tuple(p) for p in paths}
 
 
-def issue(payload: dict[str, Any], key: SigningKey, *, disclosable: Iterable[Sequence[Any]], typ: str = TYP_SD_JWT_VC,
-          decoys: bool = True) -> str:
+def issue(
+    payload: dict[str, Any],
+    key: SigningKey,
+    *,
+    disclosable: Iterable[Sequence[Any]],
+    typ: str = TYP_SD_JWT_VC,
+    decoys: bool = True,
+) -> str:
     """Sign ``payload`` as an SD-JWT; claims at the ``disclosable`` paths become disclosures.
 
     Returns the issuance form ``<issuer JWT>~<disclosure>~...~`` (RFC 9901 4). Each object that
@@ -132,9 +140,11 @@ class SdJwt:
     jws: Jws = field(repr=False)
 
     @classmethod
-    def parse(cls, compact: str) -> "SdJwt":
+    def parse(cls, compact: str) -> SdJwt:
         if not isinstance(compact, str) or "~" not in compact:
-            raise SandboxError(Reason.MALFORMED_PRESENTATION, "not an SD-JWT: expected <issuer JWT>~<disclosures>~[<KB-JWT>]")
+            raise SandboxError(
+                Reason.MALFORMED_PRESENTATION, "not an SD-JWT: expected <issuer JWT>~<disclosures>~[<KB-JWT>]"
+            )
         compact = compact.strip()
         if not compact.isascii():
             # Every part is base64url (RFC 9901 4, ABNF); sd_hash and digests hash US-ASCII bytes.
@@ -176,8 +186,7 @@ def _decode_disclosure(disclosure: str) -> list[Any]:
     return content
 
 
-def resolve_disclosures(payload: dict[str, Any],
-                        disclosures: Sequence[str]) -> tuple[dict[str, Any], list[Disclosed]]:
+def resolve_disclosures(payload: dict[str, Any], disclosures: Sequence[str]) -> tuple[dict[str, Any], list[Disclosed]]:
     """Rebuild the claims from the signed payload and the disclosures (RFC 9901 7.1, steps 3-5).
 
     Returns the processed payload (no ``_sd``, ``_sd_alg`` or ``...``) and where each
@@ -203,8 +212,11 @@ def resolve_disclosures(payload: dict[str, Any],
 
     def walk(value: Any, path: Path) -> Any:
         if isinstance(value, dict):
-            out = {k: walk(v, path + (k,)) if isinstance(v, (dict, list)) else v
-                   for k, v in value.items() if k != "_sd" and not (k == "_sd_alg" and not path)}
+            out = {
+                k: walk(v, path + (k,)) if isinstance(v, (dict, list)) else v
+                for k, v in value.items()
+                if k != "_sd" and not (k == "_sd_alg" and not path)
+            }
             digests = value.get("_sd", [])
             if not isinstance(digests, list):
                 raise SandboxError(Reason.MALFORMED_PRESENTATION, "_sd must be an array of digests")
@@ -214,15 +226,22 @@ def resolve_disclosures(payload: dict[str, Any],
                     continue  # a decoy
                 disclosure, content = found
                 if len(content) != 3:
-                    raise SandboxError(Reason.DISCLOSURE_SHAPE_INVALID, "an array-element disclosure is referenced from an object's _sd")
+                    raise SandboxError(
+                        Reason.DISCLOSURE_SHAPE_INVALID,
+                        "an array-element disclosure is referenced from an object's _sd",
+                    )
                 _, name, raw = content
                 if name in _RESERVED_NAMES or (not path and name == "_sd_alg"):
                     # `_sd_alg` may only come from the signed payload itself (4.1.1), as in issue()
                     raise SandboxError(Reason.CLAIM_NAME_RESERVED, f"a disclosure names the reserved claim {name!r}")
                 if name in out:
-                    raise SandboxError(Reason.CLAIM_ALREADY_EXISTS, f"disclosed claim {name!r} already exists at its place")
+                    raise SandboxError(
+                        Reason.CLAIM_ALREADY_EXISTS, f"disclosed claim {name!r} already exists at its place"
+                    )
                 if not path and name in NEVER_DISCLOSABLE:
-                    raise SandboxError(Reason.CLAIM_NOT_DISCLOSABLE, f"claim {name!r} must not be selectively disclosable")
+                    raise SandboxError(
+                        Reason.CLAIM_NOT_DISCLOSABLE, f"claim {name!r} must not be selectively disclosable"
+                    )
                 resolved = walk(raw, path + (name,))
                 out[name] = resolved
                 placed.append(Disclosed(disclosure, digest, path + (name,), resolved))
@@ -238,7 +257,9 @@ def resolve_disclosures(payload: dict[str, Any],
                         continue  # a decoy array element
                     disclosure, content = found
                     if len(content) != 2:
-                        raise SandboxError(Reason.DISCLOSURE_SHAPE_INVALID, "an object-property disclosure is referenced from an array")
+                        raise SandboxError(
+                            Reason.DISCLOSURE_SHAPE_INVALID, "an object-property disclosure is referenced from an array"
+                        )
                     resolved = walk(content[1], path + (len(items),))
                     placed.append(Disclosed(disclosure, element["..."], path + (len(items),), resolved))
                     items.append(resolved)
@@ -255,8 +276,10 @@ def resolve_disclosures(payload: dict[str, Any],
         # JSON nested deeper than the walk can follow: no credential needs it, so refuse it.
         raise SandboxError(Reason.MALFORMED_PRESENTATION, "the SD-JWT's claims are nested too deeply") from None
     if len(placed) != len(by_digest) or len(by_digest) != len(disclosures):
-        raise SandboxError(Reason.DISCLOSURE_UNREFERENCED,
-                           "a disclosure is not referenced by the issuer-signed JWT (altered or foreign)")
+        raise SandboxError(
+            Reason.DISCLOSURE_UNREFERENCED,
+            "a disclosure is not referenced by the issuer-signed JWT (altered or foreign)",
+        )
     return claims, placed
 
 
@@ -278,19 +301,25 @@ def select_disclosures(sd: SdJwt, reveal: Iterable[Sequence[Any]]) -> list[str]:
     return [d for d in sd.disclosures if d in keep]
 
 
-def present(issued: str, holder_key: SigningKey, *, reveal: Iterable[Sequence[Any]], aud: str, nonce: str,
-            iat: int) -> str:
+def present(
+    issued: str, holder_key: SigningKey, *, reveal: Iterable[Sequence[Any]], aud: str, nonce: str, iat: int
+) -> str:
     """A presentation of ``issued`` revealing only ``reveal``, with a Key Binding JWT (RFC 9901 4.3)."""
     sd = SdJwt.parse(issued)
     chosen = SdJwt(sd.issuer_jwt, select_disclosures(sd, reveal), None, sd.jws)
-    kb = holder_key.sign({"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": chosen.sd_hash()},
-                         typ=TYP_KB_JWT, include_kid=False)
+    kb = holder_key.sign(
+        {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": chosen.sd_hash()}, typ=TYP_KB_JWT, include_kid=False
+    )
     return chosen.without_kb() + kb
 
 
-def verify_key_binding(sd: SdJwt, holder_jwk: dict[str, Any], *, aud: str, nonce: str, now: int, max_age: int,
-                       leeway: int) -> dict[str, Any]:
-    """Check the KB-JWT against the holder key in ``cnf.jwk`` and the verifier's request (RFC 9901 7.3)."""
+def verify_key_binding(
+    sd: SdJwt, holder_jwk: dict[str, Any], *, aud: str, nonce: str | None, now: int, max_age: int, leeway: int
+) -> dict[str, Any]:
+    """Check the KB-JWT against the holder key in ``cnf.jwk`` and the verifier's request (RFC 9901 7.3).
+
+    ``nonce=None`` leaves the nonce to the caller, who reads it from the returned claims and uses
+    it up (an issuer checking a proof of possession against the nonces it handed out)."""
     if not sd.kb_jwt:
         raise SandboxError(Reason.HOLDER_BINDING_MISSING, "the presentation has no Key Binding JWT")
     kb = Jws.parse(sd.kb_jwt)
@@ -306,7 +335,7 @@ def verify_key_binding(sd: SdJwt, holder_jwk: dict[str, Any], *, aud: str, nonce
         raise SandboxError(Reason.KB_IAT_INVALID, "the KB-JWT was issued in the future")
     if now - iat > max_age:
         raise SandboxError(Reason.KB_IAT_INVALID, f"the KB-JWT is older than {max_age} seconds")
-    if claims.get("nonce") != nonce:
+    if nonce is not None and claims.get("nonce") != nonce:
         raise SandboxError(Reason.NONCE_MISMATCH, "the KB-JWT's nonce is not the one this verifier issued")
     if claims.get("aud") != aud:
         raise SandboxError(Reason.AUDIENCE_MISMATCH, "the KB-JWT is addressed to another audience")

@@ -14,13 +14,15 @@ The rules that describe a credential rather than check it live here too, defined
 which claims are technical (:data:`TECHNICAL_CLAIMS`) and what a NumericDate may be
 (:func:`numeric_date`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .clock import from_timestamp
-from .jose import Jws, thumbprint
+from .jose import thumbprint
 from .reasons import Reason, SandboxError
 from .sdjwt import ACCEPTED_TYPS, SdJwt, resolve_disclosures, verify_key_binding
 
@@ -31,8 +33,16 @@ TECHNICAL_CLAIMS = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity"
 MAX_NUMERIC_DATE = 253402300799  # 9999-12-31T23:59:59Z
 
 # The steps of :func:`check_credential`, in the order they run; each reports when it passes.
-STEPS = ("format", "credential_type", "issuer_known", "signature", "disclosures", "validity", "issuer_key",
-         "holder_binding")
+STEPS = (
+    "format",
+    "credential_type",
+    "issuer_known",
+    "signature",
+    "disclosures",
+    "validity",
+    "issuer_key",
+    "holder_binding",
+)
 
 
 def is_numeric_date(value: object) -> bool:
@@ -116,11 +126,20 @@ class Progress:
         self.step = STEPS[following] if following < len(STEPS) else ""
 
 
-def check_credential(text: str, *, issuer_keys: Keys, now: int, leeway: int,
-                     expected_iss: str | None = None, expected_vcts: Iterable[str] | None = None,
-                     holder: dict[str, Any] | None = None, key_binding: KeyBinding | None = None,
-                     check_expiry: bool = True, key_state: Callable[[str, str | None, float], str] | None = None,
-                     progress: Progress | None = None) -> CheckedCredential:
+def check_credential(
+    text: str,
+    *,
+    issuer_keys: Keys,
+    now: int,
+    leeway: int,
+    expected_iss: str | None = None,
+    expected_vcts: Iterable[str] | None = None,
+    holder: dict[str, Any] | None = None,
+    key_binding: KeyBinding | None = None,
+    check_expiry: bool = True,
+    key_state: Callable[[str, str | None, float], str] | None = None,
+    progress: Progress | None = None,
+) -> CheckedCredential:
     """Parse and check one SD-JWT VC, in the order of :data:`STEPS`.
 
     - ``issuer_keys(iss)`` gives the issuer's keys (raising ``issuer_unknown`` or anything else
@@ -188,16 +207,30 @@ def check_credential(text: str, *, issuer_keys: Keys, now: int, leeway: int,
         raise SandboxError(Reason.HOLDER_KEY_MISSING, "the credential is bound to another holder key")
     kb_nonce = None
     if key_binding is not None:
-        kb_nonce = key_binding.nonce
-        if kb_nonce is None and sd.kb_jwt:
-            kb_nonce = Jws.parse(sd.kb_jwt).payload.get("nonce")
-        verify_key_binding(sd, bound, aud=key_binding.aud, nonce=kb_nonce, now=now,  # type: ignore[arg-type]
-                           max_age=key_binding.max_age, leeway=leeway)
+        kb_claims = verify_key_binding(
+            sd,
+            bound,
+            aud=key_binding.aud,
+            nonce=key_binding.nonce,
+            now=now,
+            max_age=key_binding.max_age,
+            leeway=leeway,
+        )
+        kb_nonce = kb_claims.get("nonce")
         passed("holder_binding", "key binding JWT signed by the holder key, for this audience and nonce")
     else:
         passed("holder_binding", f"bound to holder key {_thumbprint(bound) or '(unreadable)'}")
-    return CheckedCredential(sd=sd, claims=claims, disclosed=len(placed), issuer_key=key, keys=keys, holder=bound,
-                             iat=iat, exp=exp, kb_nonce=kb_nonce if isinstance(kb_nonce, str) else None)
+    return CheckedCredential(
+        sd=sd,
+        claims=claims,
+        disclosed=len(placed),
+        issuer_key=key,
+        keys=keys,
+        holder=bound,
+        iat=iat,
+        exp=exp,
+        kb_nonce=kb_nonce if isinstance(kb_nonce, str) else None,
+    )
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str | None:

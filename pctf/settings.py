@@ -26,6 +26,7 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
   to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
   ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -39,12 +40,28 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # Tokens that ship in examples and tutorials: outside local mode they are refused like an empty one.
-KNOWN_DEFAULT_TOKENS = frozenset({
-    "change-me", "change-me-too", "change-me-three", "changeme", "change_me", "secret", "password", "admin",
-    "token", "test", "default", "governance", "assessor", "staff", "issuer", "pctf", "sandbox",
-})
+KNOWN_DEFAULT_TOKENS = frozenset(
+    {
+        "change-me",
+        "change-me-too",
+        "change-me-three",
+        "changeme",
+        "change_me",
+        "secret",
+        "password",
+        "admin",
+        "token",
+        "test",
+        "default",
+        "governance",
+        "assessor",
+        "staff",
+        "issuer",
+        "pctf",
+        "sandbox",
+    }
+)
 MIN_TOKEN_LENGTH = 24
 
 
@@ -167,9 +184,11 @@ class Settings(BaseSettings):
         is reached at loopback addresses (nobody else can reach it)."""
         if self.local_mode is not None:
             return self.local_mode
-        hosts = [self.host] + [urlsplit(u).hostname for u in
-                               (self.public_url, self.registry_url, self.issuers_url, self.wallet_url,
-                                self.verifier_url) if u]
+        hosts = [self.host] + [
+            urlsplit(u).hostname
+            for u in (self.public_url, self.registry_url, self.issuers_url, self.wallet_url, self.verifier_url)
+            if u
+        ]
         return all(_is_loopback_host(h) for h in hosts)
 
     # -- role tokens ------------------------------------------------------------------
@@ -183,13 +202,19 @@ class Settings(BaseSettings):
 
     def issuer_staff_token(self, short_id: str) -> str:
         """The bearer token of one issuer's staff (``PCTF_ISSUER_STAFF_TOKENS[short_id]``)."""
-        return self.resolved_secret(f"issuer-staff-{short_id}", self.issuer_staff_tokens.get(short_id),
-                                    variable=f"PCTF_ISSUER_STAFF_TOKENS[{short_id}]")
+        return self.resolved_secret(
+            f"issuer-staff-{short_id}",
+            self.issuer_staff_tokens.get(short_id),
+            variable=f"PCTF_ISSUER_STAFF_TOKENS[{short_id}]",
+        )
 
     def relying_party_token(self, rp_id: str) -> str:
         """The bearer token of one relying party's back end (``PCTF_RELYING_PARTY_TOKENS[rp_id]``)."""
-        return self.resolved_secret(f"relying-party-{rp_id}", self.relying_party_tokens.get(rp_id),
-                                    variable=f"PCTF_RELYING_PARTY_TOKENS[{rp_id}]")
+        return self.resolved_secret(
+            f"relying-party-{rp_id}",
+            self.relying_party_tokens.get(rp_id),
+            variable=f"PCTF_RELYING_PARTY_TOKENS[{rp_id}]",
+        )
 
     def resolved_secret(self, name: str, explicit: str | None = None, *, variable: str | None = None) -> str:
         """A bearer token for one role: ``explicit`` when configured, else ``DATA_DIR/<name>.token``,
@@ -201,14 +226,20 @@ class Settings(BaseSettings):
         """
         variable = variable or f"the {name} token"
         if explicit:
-            if not self.is_local and (len(explicit) < MIN_TOKEN_LENGTH or explicit.strip().lower() in KNOWN_DEFAULT_TOKENS):
-                raise InsecureSetting(f"{variable} is a well-known default or shorter than {MIN_TOKEN_LENGTH} "
-                                      "characters; outside local mode use a random token "
-                                      "(pctf-sandbox init-secrets generates them)")
+            if not self.is_local and (
+                len(explicit) < MIN_TOKEN_LENGTH or explicit.strip().lower() in KNOWN_DEFAULT_TOKENS
+            ):
+                raise InsecureSetting(
+                    f"{variable} is a well-known default or shorter than {MIN_TOKEN_LENGTH} "
+                    "characters; outside local mode use a random token "
+                    "(pctf-sandbox init-secrets generates them)"
+                )
             return explicit
         if not self.is_local:
-            raise InsecureSetting(f"{variable} is not set; outside local mode every role token must be configured "
-                                  "(pctf-sandbox init-secrets generates them)")
+            raise InsecureSetting(
+                f"{variable} is not set; outside local mode every role token must be configured "
+                "(pctf-sandbox init-secrets generates them)"
+            )
         path = self.ensure_data_dir() / f"{name}.token"
         if path.exists():
             return path.read_text().strip()

@@ -10,12 +10,14 @@ token once (:func:`verify_token`) and keeps the decoded list for as long as the 
 Every rejection is a :class:`~pctf.reasons.SandboxError` with its own reason code, so a caller
 can tell a revoked credential from an unreachable or forged status list.
 """
+
 from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Protocol, Sequence, overload
+from typing import Any, Literal, Protocol, overload
 
 import httpx
 
@@ -79,15 +81,17 @@ class StatusList:
     def get(self, idx: int) -> int:
         """The status value at ``idx``; ``status_index_out_of_range`` outside the list (section 8.3, step 6)."""
         if not 0 <= idx < self.size:
-            raise SandboxError(Reason.STATUS_INDEX_OUT_OF_RANGE,
-                               f"index {idx} is outside the status list (0 to {self.size - 1})")
+            raise SandboxError(
+                Reason.STATUS_INDEX_OUT_OF_RANGE, f"index {idx} is outside the status list (0 to {self.size - 1})"
+            )
         pos = idx * self.bits
         return (self._data[pos >> 3] >> (pos & 7)) & self._mask
 
     def set(self, idx: int, value: int) -> None:
         if not 0 <= idx < self.size:
-            raise SandboxError(Reason.STATUS_INDEX_OUT_OF_RANGE,
-                               f"index {idx} is outside the status list (0 to {self.size - 1})")
+            raise SandboxError(
+                Reason.STATUS_INDEX_OUT_OF_RANGE, f"index {idx} is outside the status list (0 to {self.size - 1})"
+            )
         if not 0 <= value <= self._mask:
             raise ValueError(f"a {self.bits}-bit status list holds values 0 to {self._mask}")
         pos = idx * self.bits
@@ -105,13 +109,15 @@ class StatusList:
         return {"bits": self.bits, "lst": b64u_encode(zlib.compress(self._data, 9))}
 
     @classmethod
-    def decode(cls, value: object) -> "StatusList":
+    def decode(cls, value: object) -> StatusList:
         """Read a ``status_list`` object strictly: bits in {1, 2, 4, 8}, ``lst`` canonical base64url
         of one complete ZLIB stream with nothing after it, and no larger than :data:`MAX_LIST_BYTES`."""
         if not isinstance(value, dict):
             raise _malformed("status_list must be a JSON object with bits and lst")
         bits, lst = value.get("bits"), value.get("lst")
-        if not isinstance(bits, int) or isinstance(bits, bool) or bits not in ALLOWED_BITS:  # 2.0 == 2, but not a bit count
+        if (
+            not isinstance(bits, int) or isinstance(bits, bool) or bits not in ALLOWED_BITS
+        ):  # 2.0 == 2, but not a bit count
             raise _malformed(f"status_list.bits must be one of {', '.join(map(str, ALLOWED_BITS))}")
         if not isinstance(lst, str):
             raise _malformed("status_list.lst must be a string")
@@ -146,8 +152,16 @@ class StatusListToken:
     key: dict[str, Any]
 
 
-def sign_token(status_list: StatusList, key: SigningKey, *, uri: str, iat: int, exp: int | None = None,
-               ttl: int | None = None, iss: str | None = None) -> str:
+def sign_token(
+    status_list: StatusList,
+    key: SigningKey,
+    *,
+    uri: str,
+    iat: int,
+    exp: int | None = None,
+    ttl: int | None = None,
+    iss: str | None = None,
+) -> str:
     """A ``statuslist+jwt`` for ``status_list`` served at ``uri`` (its ``sub``), signed with ``key``."""
     payload: dict[str, Any] = {"sub": uri, "iat": iat}
     if iss is not None:
@@ -163,7 +177,9 @@ def sign_token(status_list: StatusList, key: SigningKey, *, uri: str, iat: int, 
 @overload
 def _number(claims: dict[str, Any], name: str, *, required: Literal[True], positive: bool = False) -> int | float: ...
 @overload
-def _number(claims: dict[str, Any], name: str, *, required: bool = False, positive: bool = False) -> int | float | None: ...
+def _number(
+    claims: dict[str, Any], name: str, *, required: bool = False, positive: bool = False
+) -> int | float | None: ...
 def _number(claims: dict[str, Any], name: str, *, required: bool = False, positive: bool = False) -> int | float | None:
     value = claims.get(name)
     if value is None:
@@ -183,28 +199,36 @@ def verify_token(token: str, keys: Iterable[dict[str, Any]], *, uri: str, now: i
     """
     jws = Jws.parse(token, malformed=Reason.STATUS_LIST_MALFORMED)
     try:
-        jws.check_header((TYP,), typ_reason=Reason.STATUS_LIST_MALFORMED,
-                         alg_reason=Reason.STATUS_LIST_SIGNATURE_INVALID)
+        jws.check_header(
+            (TYP,), typ_reason=Reason.STATUS_LIST_MALFORMED, alg_reason=Reason.STATUS_LIST_SIGNATURE_INVALID
+        )
     except SandboxError as exc:
         if exc.reason == Reason.CRIT_UNSUPPORTED:
             raise _malformed(exc.message) from None
         raise
-    key = jws.verify_with_any(keys, whose="the issuer's keys", reason=Reason.STATUS_LIST_SIGNATURE_INVALID,
-                              unknown=Reason.STATUS_LIST_SIGNATURE_INVALID)
+    key = jws.verify_with_any(
+        keys,
+        whose="the issuer's keys",
+        reason=Reason.STATUS_LIST_SIGNATURE_INVALID,
+        unknown=Reason.STATUS_LIST_SIGNATURE_INVALID,
+    )
     claims = jws.payload
     sub = claims.get("sub")
     if not isinstance(sub, str):
         raise _malformed("the status list token has no sub")
     if sub != uri:
-        raise SandboxError(Reason.STATUS_LIST_SUB_MISMATCH,
-                           f"the status list token's sub {brief(sub)} is not the uri the credential references")
+        raise SandboxError(
+            Reason.STATUS_LIST_SUB_MISMATCH,
+            f"the status list token's sub {brief(sub)} is not the uri the credential references",
+        )
     iat = _number(claims, "iat", required=True)
     exp = _number(claims, "exp")
     ttl = _number(claims, "ttl", positive=True)
     if exp is not None and exp <= now - leeway:
         raise SandboxError(Reason.STATUS_LIST_EXPIRED, "the status list token has expired")
-    return StatusListToken(sub=sub, iat=iat, exp=exp, ttl=ttl, status_list=StatusList.decode(claims.get("status_list")),
-                           key=key)
+    return StatusListToken(
+        sub=sub, iat=iat, exp=exp, ttl=ttl, status_list=StatusList.decode(claims.get("status_list")), key=key
+    )
 
 
 # -- the reference in a credential (section 6.2) -------------------------------------------------
@@ -256,8 +280,15 @@ class HttpStatusSource:
         self.http = http
 
     def status_list_token(self, uri: str) -> str:
-        return fetch_text(self.http, uri, MEDIA_TYPE, unavailable=Reason.STATUS_LIST_UNAVAILABLE,
-                          malformed=Reason.STATUS_LIST_MALFORMED, max_bytes=MAX_TOKEN_BYTES, follow_redirects=True)
+        return fetch_text(
+            self.http,
+            uri,
+            MEDIA_TYPE,
+            unavailable=Reason.STATUS_LIST_UNAVAILABLE,
+            malformed=Reason.STATUS_LIST_MALFORMED,
+            max_bytes=MAX_TOKEN_BYTES,
+            follow_redirects=True,
+        )
 
 
 def _key_ident(jwk: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
@@ -302,8 +333,13 @@ class StatusResolver:
         try:
             token = self.source.status_list_token(ref.uri)
         except SandboxError as exc:
-            if (exc.reason == Reason.STATUS_LIST_UNAVAILABLE and entry is not None and entry.exp is not None
-                    and now < entry.exp and entry.key in idents):
+            if (
+                exc.reason == Reason.STATUS_LIST_UNAVAILABLE
+                and entry is not None
+                and entry.exp is not None
+                and now < entry.exp
+                and entry.key in idents
+            ):
                 return entry.status_list.get(ref.idx)
             raise
         verified = verify_token(token, keys, uri=ref.uri, now=now, leeway=self.leeway)
@@ -327,8 +363,9 @@ class StatusResolver:
             return
         with self._lock:
             if uri not in self._entries and len(self._entries) >= self.max_entries:
-                self._entries = {u: e for u, e in self._entries.items()
-                                 if e.fresh_until > now or (e.exp is not None and e.exp > now)}
+                self._entries = {
+                    u: e for u, e in self._entries.items() if e.fresh_until > now or (e.exp is not None and e.exp > now)
+                }
                 while len(self._entries) >= self.max_entries:
                     self._entries.pop(next(iter(self._entries)))
             self._entries[uri] = _Entry(token.status_list, _key_ident(token.key), fresh_until, token.exp)

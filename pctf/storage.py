@@ -4,10 +4,12 @@ Embedded default: one SQLite file per service in the data directory, in WAL mode
 never blocks the writer and a crash loses nothing committed. With ``PCTF_DATABASE_URL`` set,
 every service uses that database (PostgreSQL in the production-like setup).
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import Engine
@@ -95,8 +97,10 @@ def add_missing_columns(engine: Engine, tables: Iterable[type[SQLModel]]) -> Non
                 continue
             if not column.nullable:
                 raise RuntimeError(f"{table.name}.{column.name} is new and not nullable: it cannot be added in place")
-            ddl = (f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
-                   f"{column.type.compile(dialect=engine.dialect)}")
+            ddl = (
+                f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
+                f"{column.type.compile(dialect=engine.dialect)}"
+            )
             try:
                 with engine.begin() as conn:
                     conn.execute(text(ddl))

@@ -16,6 +16,7 @@ The registry reads a query with :func:`read_query` and starts its answer from
 :func:`read_authorization_answer` or :func:`read_recognition_answer`. The two sides share these
 functions, so they cannot disagree on a field's name or a time's format.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,8 +64,9 @@ def parse_time(value: object, field: str) -> datetime:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return as_utc(parsed)
-    raise SandboxError(Reason.BAD_REQUEST,
-                       f"{field} must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z")
+    raise SandboxError(
+        Reason.BAD_REQUEST, f"{field} must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z"
+    )
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -83,23 +85,32 @@ class Query:
     @property
     def echo(self) -> dict[str, Any]:
         """The identifiers as asked, which the answer repeats."""
-        return {"entity_id": self.entity_id, "authority_id": self.authority_id, "action": self.action,
-                "resource": self.resource}
+        return {
+            "entity_id": self.entity_id,
+            "authority_id": self.authority_id,
+            "action": self.action,
+            "resource": self.resource,
+        }
 
 
-def authorization_query(entity_id: str, authority_id: str, action: str, resource: str, *, at: datetime,
-                        assurance_level: int | None = None) -> dict[str, Any]:
+def authorization_query(
+    entity_id: str, authority_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+) -> dict[str, Any]:
     """An authorization query body. ``at`` is sent to the whole second: the registry stores
     validity periods at that precision, so the verdict is the same and answers can be cached per second."""
     context: dict[str, Any] = {"time": iso_z(as_utc(at).replace(microsecond=0))}
     if assurance_level is not None:
         context["assurance_level"] = assurance_level
-    return {"entity_id": entity_id, "authority_id": authority_id, "action": action, "resource": resource,
-            "context": context}
+    return {
+        "entity_id": entity_id,
+        "authority_id": authority_id,
+        "action": action,
+        "resource": resource,
+        "context": context,
+    }
 
 
-def recognition_query(entity_id: str, authority_id: str, action: str, resource: str, *,
-                      at: datetime) -> dict[str, Any]:
+def recognition_query(entity_id: str, authority_id: str, action: str, resource: str, *, at: datetime) -> dict[str, Any]:
     """A recognition query body: may ``authority_id`` count on ``entity_id``'s framework at ``at``?"""
     return authorization_query(entity_id, authority_id, action, resource, at=at)
 
@@ -121,8 +132,9 @@ def read_query(body: object, *, now: datetime) -> Query:
     at = parse_time(context["time"], "context.time") if context.get("time") is not None else now
     loa = context.get("assurance_level")
     if loa is not None and (isinstance(loa, bool) or not isinstance(loa, int) or loa not in LEVELS_OF_ASSURANCE):
-        raise SandboxError(Reason.BAD_REQUEST,
-                           "context.assurance_level must be a PCTF level of assurance, an integer from 1 to 4")
+        raise SandboxError(
+            Reason.BAD_REQUEST, "context.assurance_level must be a PCTF level of assurance, an integer from 1 to 4"
+        )
     return Query(**ids, at=at, assurance_level=loa)
 
 
@@ -137,14 +149,28 @@ def _identifier(value: object, name: str) -> str:
 # -- answers ----------------------------------------------------------------------------------
 def authorization_answer(query: Query, now: datetime) -> dict[str, Any]:
     """The registry's answer before evaluation: not authorized, no authorization found."""
-    return {**query.echo, "authorized": False, "time_requested": iso_z(query.at), "time_evaluated": iso_z(now),
-            "message": "", "status": "not_found", "assurance_level": None, "valid_from": None, "valid_until": None}
+    return {
+        **query.echo,
+        "authorized": False,
+        "time_requested": iso_z(query.at),
+        "time_evaluated": iso_z(now),
+        "message": "",
+        "status": "not_found",
+        "assurance_level": None,
+        "valid_from": None,
+        "valid_until": None,
+    }
 
 
 def recognition_answer(query: Query, now: datetime) -> dict[str, Any]:
     """The registry's recognition answer before evaluation: not recognized."""
-    return {**query.echo, "recognized": False, "time_requested": iso_z(query.at), "time_evaluated": iso_z(now),
-            "message": ""}
+    return {
+        **query.echo,
+        "recognized": False,
+        "time_requested": iso_z(query.at),
+        "time_evaluated": iso_z(now),
+        "message": "",
+    }
 
 
 @dataclass(frozen=True)
@@ -170,8 +196,9 @@ def read_authorization_answer(answer: object) -> AuthorizationAnswer:
     ``assurance_level``, validity period); refuses anything that is not an answer at all.
     """
     if not isinstance(answer, dict) or not isinstance(answer.get("authorized"), bool):
-        raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's reply is not a TRQP authorization answer",
-                           status_code=502)
+        raise SandboxError(
+            Reason.REGISTRY_UNAVAILABLE, "the registry's reply is not a TRQP authorization answer", status_code=502
+        )
     authorized: bool = answer["authorized"]
     return AuthorizationAnswer(
         entity_id=str(answer.get("entity_id", "")),

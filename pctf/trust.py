@@ -6,6 +6,7 @@ signed snapshot when the registry cannot be reached); ``registry.local_trust.Loc
 answers it from the registry's own store for the command line. No verifier ever holds an issuer
 key in code or configuration: keys and authorizations always come through here.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,6 +23,7 @@ class TrustSource(Protocol):
         """Whether the registered key ``kid`` could sign at ``at``: (``active`` | ``retired`` |
         ``compromised``, a sentence saying why), per the registry's key events."""
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> AuthorizationAnswer:
+    def authorization(
+        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+    ) -> AuthorizationAnswer:
         """Whether ``entity_id`` may ``action`` ``resource`` (at that LoA) at time ``at``."""

@@ -4,6 +4,7 @@ Issuers build credentials from these definitions, wallets show them, relying par
 DCQL queries against them and the registry authorizes issuers per ``vct``. Claim names follow
 OpenID Connect / SD-JWT VC usage where one exists (``given_name``, ``birthdate``, ``address``).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -44,9 +45,13 @@ def clean_text(value: Any, what: str) -> str:
         raise SandboxError(Reason.CLAIMS_INVALID, f"{what} is longer than {MAX_TEXT_CLAIM} characters", status_code=422)
     for char in text:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            raise SandboxError(Reason.CLAIMS_INVALID, f"{what} holds the character U+{ord(char):04X} "
-                                                      f"({unicodedata.name(char, 'unnamed')}), which no name or "
-                                                      "address may hold", status_code=422)
+            raise SandboxError(
+                Reason.CLAIMS_INVALID,
+                f"{what} holds the character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'unnamed')}), which no name or "
+                "address may hold",
+                status_code=422,
+            )
     return text
 
 
@@ -55,8 +60,9 @@ def clean_date(value: Any, what: str) -> str:
     if not isinstance(value, str) or not _is_iso_date(value):
         raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must be a date YYYY-MM-DD")
     if not EARLIEST_DATE <= date.fromisoformat(value) <= LATEST_DATE:
-        raise SandboxError(Reason.CLAIMS_INVALID, f"{what} must lie between {EARLIEST_DATE} and {LATEST_DATE}",
-                           status_code=422)
+        raise SandboxError(
+            Reason.CLAIMS_INVALID, f"{what} must lie between {EARLIEST_DATE} and {LATEST_DATE}", status_code=422
+        )
     return value
 
 
@@ -124,9 +130,13 @@ class CredentialType:
                     raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be an object of strings")
                 extra = sorted(set(value) - set(claim.fields))
                 if extra:
-                    raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} has unknown field(s): {', '.join(extra)}")
-                cleaned[claim.name] = {k: (clean_date(v, f"{claim.name}.{k}") if k in _DATE_FIELDS
-                                           else clean_text(v, f"{claim.name}.{k}")) for k, v in value.items()}
+                    raise SandboxError(
+                        Reason.CLAIMS_INVALID, f"claim {claim.name!r} has unknown field(s): {', '.join(extra)}"
+                    )
+                cleaned[claim.name] = {
+                    k: (clean_date(v, f"{claim.name}.{k}") if k in _DATE_FIELDS else clean_text(v, f"{claim.name}.{k}"))
+                    for k, v in value.items()
+                }
             elif claim.kind == "integer":
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise SandboxError(Reason.CLAIMS_INVALID, f"claim {claim.name!r} must be an integer")
@@ -143,8 +153,9 @@ class CredentialType:
             if claim.name in claims:
                 value = claims[claim.name]
                 if claim.fields and isinstance(value, dict):
-                    value = {f: value[f] for f in claim.fields if f in value} | {k: v for k, v in value.items()
-                                                                                 if k not in claim.fields}
+                    value = {f: value[f] for f in claim.fields if f in value} | {
+                        k: v for k, v in value.items() if k not in claim.fields
+                    }
                 out[claim.name] = value
         return out | {k: v for k, v in claims.items() if k not in out}
 
@@ -163,10 +174,14 @@ class CredentialType:
             "vct": self.vct,
             "label": {"en": self.label_en, "fr": self.label_fr},
             "claims": [
-                {"name": c.name, "required": c.required, "kind": c.kind,
-                 "selectively_disclosable": c.name not in self.always_visible,
-                 **({"fields": list(c.fields)} if c.fields else {}),
-                 "label": {"en": c.label_en, "fr": c.label_fr}}
+                {
+                    "name": c.name,
+                    "required": c.required,
+                    "kind": c.kind,
+                    "selectively_disclosable": c.name not in self.always_visible,
+                    **({"fields": list(c.fields)} if c.fields else {}),
+                    "label": {"en": c.label_en, "fr": c.label_fr},
+                }
                 for c in self.claims
             ],
         }
@@ -214,12 +229,21 @@ VERIFIED_ORGANIZATION = CredentialType(
     claims=(
         Claim("legal_name", label_en="Legal name", label_fr="Dénomination sociale"),
         Claim("business_number", label_en="Business number", label_fr="Numéro d'entreprise"),
-        Claim("jurisdiction_of_incorporation", label_en="Jurisdiction of incorporation",
-              label_fr="Juridiction de constitution"),
+        Claim(
+            "jurisdiction_of_incorporation",
+            label_en="Jurisdiction of incorporation",
+            label_fr="Juridiction de constitution",
+        ),
         Claim("corporate_status", label_en="Corporate status", label_fr="Statut de la société"),
         Claim("incorporation_date", kind="date", label_en="Date of incorporation", label_fr="Date de constitution"),
-        Claim("registered_office", kind="object", fields=ADDRESS_FIELDS, required=False,
-              label_en="Registered office", label_fr="Siège social"),
+        Claim(
+            "registered_office",
+            kind="object",
+            fields=ADDRESS_FIELDS,
+            required=False,
+            label_en="Registered office",
+            label_fr="Siège social",
+        ),
         Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
     ),
     always_visible=("assurance_level",),
@@ -233,10 +257,22 @@ VERIFIED_RELATIONSHIP = CredentialType(
     claims=(
         Claim("relationship_type", label_en="Relationship", label_fr="Relation"),
         Claim("person", kind="object", fields=_PERSON_REF, label_en="Person", label_fr="Personne"),
-        Claim("organization", kind="object", fields=_ORG_REF, required=False,
-              label_en="Organization", label_fr="Organisation"),
-        Claim("related_person", kind="object", fields=_PERSON_REF, required=False,
-              label_en="Related person", label_fr="Personne liée"),
+        Claim(
+            "organization",
+            kind="object",
+            fields=_ORG_REF,
+            required=False,
+            label_en="Organization",
+            label_fr="Organisation",
+        ),
+        Claim(
+            "related_person",
+            kind="object",
+            fields=_PERSON_REF,
+            required=False,
+            label_en="Related person",
+            label_fr="Personne liée",
+        ),
         Claim("effective_date", kind="date", label_en="Effective date", label_fr="Date d'effet"),
         Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
     ),
@@ -253,8 +289,10 @@ def credential_type(name_or_vct: str) -> CredentialType:
     """Look a type up by name (``VerifiedPerson``) or ``vct``; ``credential_type_unknown`` otherwise."""
     found = CREDENTIAL_TYPES.get(name_or_vct) or _BY_VCT.get(name_or_vct)
     if found is None:
-        raise SandboxError(Reason.CREDENTIAL_TYPE_UNKNOWN,
-                           f"unknown credential type {name_or_vct!r} (known: {', '.join(CREDENTIAL_TYPES)})")
+        raise SandboxError(
+            Reason.CREDENTIAL_TYPE_UNKNOWN,
+            f"unknown credential type {name_or_vct!r} (known: {', '.join(CREDENTIAL_TYPES)})",
+        )
     return found
 
 

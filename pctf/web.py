@@ -13,6 +13,7 @@ exactly what is wrong. Before any route sees a request:
   (``/wallet/{wallet_id}/offers``), the status and the time: never a path's identifiers, a
   query string, a header or a body, so codes, tokens and claims never reach a log.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,17 +55,23 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _error_doc("No such resource"),
     413: _error_doc("The request body is larger than the service accepts"),
     422: _error_doc("Well-formed but unacceptable input (evidence, personal data)"),
-    429: _error_doc("Too many failed attempts from this client: wait and retry")}
+    429: _error_doc("Too many failed attempts from this client: wait and retry"),
+}
 # Documented on guarded routes (pctf.access.owner).
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error_doc("No bearer token, or one this service does not know"),
-    403: _error_doc("A known token whose holder may not do this")}
+    403: _error_doc("A known token whose holder may not do this"),
+}
 
 
-def error_response(reason: Reason | str, message: str, status_code: int = 400,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": str(reason), "error_description": message}, status_code=status_code,
-                        headers={"Cache-Control": "no-store", **(headers or {})})
+def error_response(
+    reason: Reason | str, message: str, status_code: int = 400, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": str(reason), "error_description": message},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 class RejectedBody(StarletteHTTPException):
@@ -108,7 +115,9 @@ def parse_json_body(body: bytes) -> Any:
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
-        raise RejectedBody(Reason.BAD_REQUEST, f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        raise RejectedBody(
+            Reason.BAD_REQUEST, f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep"
+        ) from None
     except ValueError as exc:
         raise RejectedBody(Reason.BAD_REQUEST, f"the body is not JSON ({getattr(exc, 'msg', exc)})") from None
     _storable(value)
@@ -158,8 +167,12 @@ class BodyLimit:
             except ValueError:
                 too_large = False
             if too_large:
-                response = error_response(Reason.REQUEST_TOO_LARGE, f"the request body is larger than {self.max_bytes} "
-                                                                 "bytes", 413, {"Connection": "close"})
+                response = error_response(
+                    Reason.REQUEST_TOO_LARGE,
+                    f"the request body is larger than {self.max_bytes} bytes",
+                    413,
+                    {"Connection": "close"},
+                )
                 return await response(scope, receive, send)
         received = 0
 
@@ -169,8 +182,9 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise RejectedBody(Reason.REQUEST_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes",
-                                       413)
+                    raise RejectedBody(
+                        Reason.REQUEST_TOO_LARGE, f"the request body is larger than {self.max_bytes} bytes", 413
+                    )
             return message
 
         await self.app(scope, counted, send)
@@ -198,8 +212,9 @@ class AccessLog:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "(no route)"
-            access_log.info("%s %s %d %.1fms", scope.get("method"), template, status,
-                            (time.perf_counter() - started) * 1000)
+            access_log.info(
+                "%s %s %d %.1fms", scope.get("method"), template, status, (time.perf_counter() - started) * 1000
+            )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -216,8 +231,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         reason = getattr(exc, "reason", None) or {
-            404: Reason.NOT_FOUND, 401: Reason.UNAUTHORIZED, 403: Reason.FORBIDDEN, 405: Reason.BAD_REQUEST,
-            413: Reason.REQUEST_TOO_LARGE}.get(exc.status_code, Reason.BAD_REQUEST)
+            404: Reason.NOT_FOUND,
+            401: Reason.UNAUTHORIZED,
+            403: Reason.FORBIDDEN,
+            405: Reason.BAD_REQUEST,
+            413: Reason.REQUEST_TOO_LARGE,
+        }.get(exc.status_code, Reason.BAD_REQUEST)
         return error_response(reason, str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)
@@ -235,9 +254,11 @@ def _declare_bearer_scheme(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = generate()
             schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-                "type": "http", "scheme": "bearer",
+                "type": "http",
+                "scheme": "bearer",
                 "description": "The bearer token of the route's owner (x-pctf-owner): a role token, an "
-                               "applicant's, an issuer's staff, a wallet's holder or a relying party's back end"}
+                "applicant's, an issuer's staff, a wallet's holder or a relying party's back end",
+            }
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -247,8 +268,15 @@ def _declare_bearer_scheme(app: FastAPI) -> None:
 def service_app(prefix: str, title: str, description: str = "", *, max_body_bytes: int) -> FastAPI:
     """A FastAPI app for one service: its docs under its own path prefix, errors mapped to reasons,
     bodies limited and parsed strictly, and an access log without identifiers."""
-    app = FastAPI(title=title, version="1.0", description=description, docs_url=f"{prefix}/docs",
-                  openapi_url=f"{prefix}/openapi.json", redoc_url=None, responses=COMMON_ERRORS)
+    app = FastAPI(
+        title=title,
+        version="1.0",
+        description=description,
+        docs_url=f"{prefix}/docs",
+        openapi_url=f"{prefix}/openapi.json",
+        redoc_url=None,
+        responses=COMMON_ERRORS,
+    )
     app.router.route_class = StrictRoute
     _declare_bearer_scheme(app)
     install_error_handlers(app)

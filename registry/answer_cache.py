@@ -5,6 +5,7 @@ fixed time measured on the monotonic clock: a suspension takes effect within tha
 cache stays bounded, since the keys carry the second asked about and a busy verifier keeps
 adding new ones.
 """
+
 from __future__ import annotations
 
 import threading

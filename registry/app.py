@@ -11,6 +11,7 @@ decisions, the assessor for assessment marks, and an application's own applicant
 once, when it applies) to follow that application and ask for conformance runs. No token opens
 another role's door, so an applicant can never accredit itself.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -279,9 +280,12 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     if hmac.compare_digest(governance_token, assessor_token):
         # Separation of duties: whoever decides must not also mark the assessment.
         raise SandboxError(Reason.SETTING_INVALID, "the assessor token must differ from the governance token")
-    app = service_app("/registry", "PCTF Sandbox Trust Registry",
-                      "Who may issue what, at which level of assurance (ToIP TRQP v2).",
-                      max_body_bytes=settings.max_body_bytes)
+    app = service_app(
+        "/registry",
+        "PCTF Sandbox Trust Registry",
+        "Who may issue what, at which level of assurance (ToIP TRQP v2).",
+        max_body_bytes=settings.max_body_bytes,
+    )
 
     def identify(token: str) -> Principal | None:
         """Governance and the assessor by their configured tokens; an applicant by its application's."""
@@ -332,32 +336,39 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     @app.post("/registry/entities", response_model=EntityOut, **GOVERNANCE_WRITE)
     def upsert_entity(body: EntityIn) -> Any:
-        return service.upsert_entity(body.entity_id, name=body.name, jurisdiction=body.jurisdiction,
-                                     role=body.role, jwks=body.jwks)
+        return service.upsert_entity(
+            body.entity_id, name=body.name, jurisdiction=body.jurisdiction, role=body.role, jwks=body.jwks
+        )
 
     @app.post("/registry/authorizations", response_model=AuthorizationOut, status_code=201, **GOVERNANCE_WRITE)
     def authorize(body: AuthorizationIn) -> Any:
-        return service.authorize(body.entity_id, action=body.action, resource=body.resource,
-                                 assurance_level=body.assurance_level, valid_from=body.valid_from,
-                                 valid_until=body.valid_until)
+        return service.authorize(
+            body.entity_id,
+            action=body.action,
+            resource=body.resource,
+            assurance_level=body.assurance_level,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+        )
 
     @app.patch("/registry/authorizations/{auth_id}", response_model=AuthorizationOut, **GOVERNANCE_WRITE)
     def set_authorization_status(body: StatusIn, auth_id: int = Path(ge=1, le=MAX_ID)) -> Any:
-        return service.set_authorization_status(auth_id, body.status, reason=body.reason,
-                                                effective_from=body.effective_from, retroactive=body.retroactive)
+        return service.set_authorization_status(
+            auth_id, body.status, reason=body.reason, effective_from=body.effective_from, retroactive=body.retroactive
+        )
 
     @app.patch("/registry/entity/status", response_model=EntityOut, **GOVERNANCE_WRITE)
     def set_entity_status(body: StatusIn, entity_id: str = Query(max_length=2048)) -> Any:
-        return service.set_entity_status(entity_id, body.status, reason=body.reason,
-                                         effective_from=body.effective_from, retroactive=body.retroactive)
+        return service.set_entity_status(
+            entity_id, body.status, reason=body.reason, effective_from=body.effective_from, retroactive=body.retroactive
+        )
 
     @app.post("/registry/entity/keys", response_model=EntityOut, status_code=201, **GOVERNANCE_WRITE)
     def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> Any:
         return service.add_key(entity_id, body.jwk)
 
     @app.post("/registry/entity/keys/{kid}/events", response_model=EntityOut, status_code=201, **GOVERNANCE_WRITE)
-    def key_event(body: KeyEventIn, kid: str = Path(max_length=256),
-                  entity_id: str = Query(max_length=2048)) -> Any:
+    def key_event(body: KeyEventIn, kid: str = Path(max_length=256), entity_id: str = Query(max_length=2048)) -> Any:
         return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)
 
     @app.get("/registry/recognitions", response_model=list[RecognitionOut], **PUBLIC)
@@ -366,8 +377,13 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
 
     @app.post("/registry/recognitions", response_model=RecognitionOut, status_code=201, **GOVERNANCE_WRITE)
     def recognize(body: RecognitionIn) -> Any:
-        return service.recognize(body.recognized_authority_id, action=body.action, resource=body.resource,
-                                 valid_from=body.valid_from, valid_until=body.valid_until)
+        return service.recognize(
+            body.recognized_authority_id,
+            action=body.action,
+            resource=body.resource,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+        )
 
     # -- onboarding --------------------------------------------------------------------
     @app.get("/registry/criteria", response_model=list[CriterionOut], **PUBLIC)
@@ -383,26 +399,40 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     def applications() -> Any:
         return service.applications()
 
-    @app.get("/registry/applications/{app_id}", response_model=ApplicationOut, **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT))
+    @app.get(
+        "/registry/applications/{app_id}",
+        response_model=ApplicationOut,
+        **owner(Role.GOVERNANCE, Role.ASSESSOR, Role.APPLICANT),
+    )
     def application(app_id: str = app_path) -> Any:
         """One application (contacts are personal information: not public)."""
         return service.application(app_id)
 
-    @app.post("/registry/applications/{app_id}/conformance", response_model=ApplicationOut, **documented(owner(Role.APPLICANT, Role.GOVERNANCE), 409))
+    @app.post(
+        "/registry/applications/{app_id}/conformance",
+        response_model=ApplicationOut,
+        **documented(owner(Role.APPLICANT, Role.GOVERNANCE), 409),
+    )
     def conformance(request: Request, body: ConformanceIn, app_id: str = app_path) -> Any:
         record = service.application(app_id)
         if record["state"] in FINAL_STATES:
             # Checked before probing: a decided application's endpoints are not ours to call again.
-            raise SandboxError(Reason.CONFLICT, f"application {app_id} was already decided ({record['state']})",
-                               status_code=409)
+            raise SandboxError(
+                Reason.CONFLICT, f"application {app_id} was already decided ({record['state']})", status_code=409
+            )
         from .conformance import run_conformance
 
         with outbound_client(settings) as http:  # the applicant's endpoints: a stranger's URLs
-            report = run_conformance(record["credential_issuer"], http=http, clock=clock, offer=body.offer,
-                                     tx_code=body.tx_code)
+            report = run_conformance(
+                record["credential_issuer"], http=http, clock=clock, offer=body.offer, tx_code=body.tx_code
+            )
         return service.record_conformance(app_id, report.as_dict(), actor=actor(request))
 
-    @app.put("/registry/applications/{app_id}/assessment/{criterion}", response_model=ApplicationOut, **documented(owner(Role.ASSESSOR), 409))
+    @app.put(
+        "/registry/applications/{app_id}/assessment/{criterion}",
+        response_model=ApplicationOut,
+        **documented(owner(Role.ASSESSOR), 409),
+    )
     def assess(body: AssessmentIn, app_id: str = app_path, criterion: str = Path(max_length=64)) -> Any:
         return service.assess(app_id, criterion, met=body.met, evidence=body.evidence)
 
@@ -414,8 +444,12 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     def jwks() -> Any:
         return service.jwks()
 
-    @app.get("/registry/trust-list", response_class=Response, **PUBLIC,
-             responses=media(MEDIA_TYPE, "The signed trust list (a JWT)"))
+    @app.get(
+        "/registry/trust-list",
+        response_class=Response,
+        **PUBLIC,
+        responses=media(MEDIA_TYPE, "The signed trust list (a JWT)"),
+    )
     def trust_list() -> Response:
         return Response(service.trust_list(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 

@@ -5,6 +5,7 @@ the log holds exactly what was decided. An entry's hash covers its canonical JSO
 includes the previous entry's hash: altering, removing or reordering any entry breaks every
 hash after it, which :meth:`AuditLog.verify` finds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,12 +36,21 @@ def audit_hash(entry: dict[str, Any]) -> str:
 
 
 def audit_dict(row: AuditEntry) -> dict[str, Any]:
-    return {"seq": row.seq, "at": iso_z(row.at), "actor": row.actor, "action": row.action, "subject": row.subject,
-            "details": row.details, "prev_hash": row.prev_hash, "hash": row.hash}
+    return {
+        "seq": row.seq,
+        "at": iso_z(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "subject": row.subject,
+        "details": row.details,
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+    }
 
 
-def append_entry(session: Session, at: datetime, actor: str, action: str, subject: str,
-                 details: dict[str, Any]) -> None:
+def append_entry(
+    session: Session, at: datetime, actor: str, action: str, subject: str, details: dict[str, Any]
+) -> None:
     """Append one entry to the log, in ``session``'s transaction (that of the change it records).
 
     ``actor`` names who acted: ``governance``, ``assessor``, ``applicant:<application id>`` or
@@ -48,10 +58,27 @@ def append_entry(session: Session, at: datetime, actor: str, action: str, subjec
     """
     last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
     seq, prev, stamp = (1, GENESIS, db_time(at)) if last is None else (last.seq + 1, last.hash, db_time(at))
-    entry = {"seq": seq, "at": iso_z(stamp), "actor": actor, "action": action, "subject": subject, "details": details,
-             "prev_hash": prev}
-    session.add(AuditEntry(seq=seq, at=stamp, actor=actor, action=action, subject=subject, details=details,
-                           prev_hash=prev, hash=audit_hash(entry)))
+    entry = {
+        "seq": seq,
+        "at": iso_z(stamp),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "details": details,
+        "prev_hash": prev,
+    }
+    session.add(
+        AuditEntry(
+            seq=seq,
+            at=stamp,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details=details,
+            prev_hash=prev,
+            hash=audit_hash(entry),
+        )
+    )
     session.flush()
 
 
@@ -72,8 +99,9 @@ class AuditLog:
             raise bad_request("after must be a non-negative integer")
         limit = max(1, min(int(limit), MAX_PAGE))
         with self.store.session() as session:
-            rows = session.exec(select(AuditEntry).where(AuditEntry.seq > after).order_by(col(AuditEntry.seq))
-                                .limit(limit)).all()
+            rows = session.exec(
+                select(AuditEntry).where(AuditEntry.seq > after).order_by(col(AuditEntry.seq)).limit(limit)
+            ).all()
             return [audit_dict(r) for r in rows]
 
     def verify(self) -> dict[str, Any]:
@@ -92,7 +120,6 @@ class AuditLog:
                 elif audit_hash(entry) != row.hash:
                     problem = f"entry {row.seq} was altered after it was written"
                 if problem:
-                    return {"valid": False, "entries": count, "broken_at": broken_at, "problem": problem,
-                            "head": None}
+                    return {"valid": False, "entries": count, "broken_at": broken_at, "problem": problem, "head": None}
                 prev = row.hash
         return {"valid": True, "entries": count, "broken_at": None, "problem": None, "head": prev}

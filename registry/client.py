@@ -6,6 +6,7 @@ the recognitions of other frameworks, and answers from the registry's signed sna
 registry cannot be reached. It imports nothing of the registry's write side (store, tables,
 governance), so a verifier loads it alone; :mod:`registry.governance_client` adds the writes.
 """
+
 from __future__ import annotations
 
 import copy
@@ -61,10 +62,18 @@ class RegistryClient:
     publishes at first contact is pinned (and kept in ``state_dir`` with the latest snapshot).
     """
 
-    def __init__(self, base_url: str, http: httpx.Client, authority_id: str, *,
-                 ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Clock | None = None,
-                 anchor_jwks: dict[str, Any] | None = None, state_dir: Path | None = None,
-                 snapshot_refresh_seconds: float = DEFAULT_SNAPSHOT_REFRESH_SECONDS) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        http: httpx.Client,
+        authority_id: str,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Clock | None = None,
+        anchor_jwks: dict[str, Any] | None = None,
+        state_dir: Path | None = None,
+        snapshot_refresh_seconds: float = DEFAULT_SNAPSHOT_REFRESH_SECONDS,
+    ) -> None:
         self.clock = clock or SystemClock()
         self.base_url = base_url.rstrip("/")
         self.api_url = f"{self.base_url}/registry"  # where the TRQP and registry endpoints live
@@ -73,9 +82,14 @@ class RegistryClient:
         self.ttl_seconds = ttl_seconds
         self.snapshot_refresh_seconds = snapshot_refresh_seconds
         self.cache = AnswerCache(ttl_seconds)
-        self.snapshots = TrustListKeeper(authority_id, lambda path: self._send("GET", path), self.clock,
-                                         anchor_jwks=anchor_jwks, state_dir=state_dir,
-                                         refresh_seconds=snapshot_refresh_seconds)
+        self.snapshots = TrustListKeeper(
+            authority_id,
+            lambda path: self._send("GET", path),
+            self.clock,
+            anchor_jwks=anchor_jwks,
+            state_dir=state_dir,
+            refresh_seconds=snapshot_refresh_seconds,
+        )
         self._frameworks: dict[str, RegistryClient] = {}
 
     # -- TrustSource -------------------------------------------------------------------
@@ -102,8 +116,9 @@ class RegistryClient:
             return foreign.key_state(entity_id, kid, at=at)
         return rules.key_state(record, kid, as_utc(at), self.clock.now())
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> trqp.AuthorizationAnswer:
+    def authorization(
+        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+    ) -> trqp.AuthorizationAnswer:
         answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level))
         if isinstance(answer, SnapshotTrust):
             return answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
@@ -118,8 +133,9 @@ class RegistryClient:
         if cached is None:
             cached = checked_json(self._send("GET", "recognitions"))
             if not isinstance(cached, list):
-                raise SandboxError(Reason.REGISTRY_UNAVAILABLE, "the registry's recognitions are not a list",
-                                   status_code=502)
+                raise SandboxError(
+                    Reason.REGISTRY_UNAVAILABLE, "the registry's recognitions are not a list", status_code=502
+                )
             if cached:  # like answers, only a positive list is kept: a new recognition counts at once
                 self.cache.put(("recognitions",), cached)
         return cached  # type: ignore[return-value]
@@ -139,8 +155,14 @@ class RegistryClient:
         """A client of another framework's registry, whose TRQP endpoints live under its authority id."""
         found = self._frameworks.get(authority_id)
         if found is None:
-            found = RegistryClient(authority_id, self.http, authority_id, ttl_seconds=self.ttl_seconds,
-                                   clock=self.clock, snapshot_refresh_seconds=self.snapshot_refresh_seconds)
+            found = RegistryClient(
+                authority_id,
+                self.http,
+                authority_id,
+                ttl_seconds=self.ttl_seconds,
+                clock=self.clock,
+                snapshot_refresh_seconds=self.snapshot_refresh_seconds,
+            )
             found.api_url = authority_id.rstrip("/")
             self._frameworks[authority_id] = found
         return found
@@ -150,9 +172,15 @@ class RegistryClient:
             rows = self.recognitions()
         except SandboxError:
             return []  # no list of frameworks to ask: the entity stays unknown
-        return list(dict.fromkeys(r["recognized_authority_id"] for r in rows if r.get("status", "active") == "active"
-                                  and (action is None or r["action"] == action)
-                                  and (resource is None or r["resource"] == _vct_or_same(resource))))
+        return list(
+            dict.fromkeys(
+                r["recognized_authority_id"]
+                for r in rows
+                if r.get("status", "active") == "active"
+                and (action is None or r["action"] == action)
+                and (resource is None or r["resource"] == _vct_or_same(resource))
+            )
+        )
 
     def _framework_of(self, entity_id: str) -> RegistryClient | None:
         """The recognized framework whose registry knows ``entity_id``, if any."""
@@ -164,24 +192,28 @@ class RegistryClient:
                 log.warning("recognized framework %s did not answer: %s", authority, exc)
         return None
 
-    def _recognized_authorization(self, entity_id: str, action: str, resource: str, at: datetime,
-                                  loa: int | None) -> trqp.AuthorizationAnswer | None:
+    def _recognized_authorization(
+        self, entity_id: str, action: str, resource: str, at: datetime, loa: int | None
+    ) -> trqp.AuthorizationAnswer | None:
         for authority in self._candidates(action, resource):
             try:
                 # Recognition is a decision about the other framework as it stands now: what that
                 # framework says of the issuer is then asked, as always, for the time of issuance.
                 if not self.recognized(authority, action, resource, at=self.clock.now()):
                     continue
-                answer = self.framework(authority).authorization(entity_id, action, resource, at=at,
-                                                                 assurance_level=loa)
+                answer = self.framework(authority).authorization(
+                    entity_id, action, resource, at=at, assurance_level=loa
+                )
             except SandboxError as exc:
                 log.warning("recognized framework %s did not answer: %s", authority, exc)
                 continue
             if answer.status == "unknown_entity":
                 continue
             return dataclasses.replace(
-                answer, message=f"{answer.message} (under {authority}, a framework {self.authority_id} recognizes)",
-                raw={**answer.raw, "recognized_authority_id": authority, "source": "recognition"})
+                answer,
+                message=f"{answer.message} (under {authority}, a framework {self.authority_id} recognizes)",
+                raw={**answer.raw, "recognized_authority_id": authority, "source": "recognition"},
+            )
         return None
 
     # -- live answers, or the snapshot -------------------------------------------------------
@@ -212,10 +244,12 @@ class RegistryClient:
             self.cache.put(key, cached)
         return cached  # type: ignore[return-value]
 
-    def _authorization(self, entity_id: str, action: str, resource: str, at: datetime,
-                       assurance_level: int | None) -> trqp.AuthorizationAnswer:
-        body = trqp.authorization_query(entity_id, self.authority_id, action, resource, at=at,
-                                        assurance_level=assurance_level)
+    def _authorization(
+        self, entity_id: str, action: str, resource: str, at: datetime, assurance_level: int | None
+    ) -> trqp.AuthorizationAnswer:
+        body = trqp.authorization_query(
+            entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level
+        )
         key = ("authorization", entity_id, action, resource, body["context"]["time"], assurance_level)
         cached = self.cache.get(key)
         if cached is not None:
@@ -250,11 +284,15 @@ class RegistryClient:
         try:
             response = self.http.request(method, f"{self.api_url}/{path}", **kwargs)
         except httpx.TransportError as exc:
-            raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
-                               f"the trust registry at {self.api_url} cannot be reached ({exc.__class__.__name__})",
-                               status_code=503) from None
+            raise SandboxError(
+                Reason.REGISTRY_UNAVAILABLE,
+                f"the trust registry at {self.api_url} cannot be reached ({exc.__class__.__name__})",
+                status_code=503,
+            ) from None
         if response.status_code >= 500:
-            raise SandboxError(Reason.REGISTRY_UNAVAILABLE,
-                               f"the trust registry at {self.api_url} failed (HTTP {response.status_code})",
-                               status_code=503)
+            raise SandboxError(
+                Reason.REGISTRY_UNAVAILABLE,
+                f"the trust registry at {self.api_url} failed (HTTP {response.status_code})",
+                status_code=503,
+            )
         return response

@@ -17,6 +17,7 @@ needs a failed one is recorded as skipped. Everything goes through the kernel: :
 for requests, :mod:`pctf.oid4vci` for issuance, :func:`pctf.sdjwt_vc.check_credential` (the
 check every verifier runs) for the test credential and :mod:`pctf.statuslist` for its status list.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -66,7 +67,6 @@ class ConformanceReport:
     pctf_types: list[str] = field(default_factory=list)
     jwks: dict | None = None  # the published keys, when the registry's key rule accepted them
 
-
     @property
     def passed(self) -> bool:
         return bool(self.checks) and all(c.passed for c in self.checks)
@@ -75,9 +75,14 @@ class ConformanceReport:
         return next(c for c in self.checks if c.id == check_id)
 
     def as_dict(self) -> dict:
-        return {"issuer": self.issuer, "ran_at": self.ran_at, "passed": self.passed,
-                "pctf_types": list(self.pctf_types),
-                "jwks": self.jwks, "checks": [c.as_dict() for c in self.checks]}
+        return {
+            "issuer": self.issuer,
+            "ran_at": self.ran_at,
+            "passed": self.passed,
+            "pctf_types": list(self.pctf_types),
+            "jwks": self.jwks,
+            "checks": [c.as_dict() for c in self.checks],
+        }
 
 
 class _Failed(Exception):
@@ -149,8 +154,9 @@ def _credential_issuer_metadata(run: _Run, evidence: list[str]) -> None:
     """OpenID4VCI 12.2: the metadata names this issuer, its credential endpoint and its SD-JWT VC types."""
     meta = _fetch_json(run, evidence, well_known_url(run.issuer, "openid-credential-issuer"))
     if meta.get("credential_issuer") != run.issuer:
-        raise _Failed(Reason.ISSUER_MISMATCH, f"credential_issuer is {meta.get('credential_issuer')!r}, "
-                                              f"expected {run.issuer!r}")
+        raise _Failed(
+            Reason.ISSUER_MISMATCH, f"credential_issuer is {meta.get('credential_issuer')!r}, expected {run.issuer!r}"
+        )
     evidence.append(f"credential_issuer = {run.issuer}")
     for name in ("credential_endpoint", "nonce_endpoint"):
         value = meta.get(name)
@@ -173,8 +179,11 @@ def _credential_issuer_metadata(run: _Run, evidence: list[str]) -> None:
             continue
         ctype = type_for_vct(vct)
         run.vcts[config_id] = vct
-        evidence.append(f"{config_id}: {fmt}, vct {vct}, " + (f"PCTF type {ctype.name}" if ctype else "not a PCTF type")
-                        + (" (older media type, accepted)" if fmt != SD_JWT_VC_FORMATS[0] else ""))
+        evidence.append(
+            f"{config_id}: {fmt}, vct {vct}, "
+            + (f"PCTF type {ctype.name}" if ctype else "not a PCTF type")
+            + (" (older media type, accepted)" if fmt != SD_JWT_VC_FORMATS[0] else "")
+        )
         if ctype and ctype.name not in run.pctf_types:
             run.pctf_types.append(ctype.name)
     if problems:
@@ -218,21 +227,26 @@ def _keys_acceptable(run: _Run, evidence: list[str]) -> None:
 def _test_issuance(run: _Run, evidence: list[str]) -> None:
     """A throwaway wallet (fresh holder key, no storage) redeems the applicant's test offer."""
     if run.offer is None:
-        raise _Failed(Reason.TEST_OFFER_MISSING,
-                      "no test credential offer was supplied: the applicant must supply a pre-authorized credential "
-                      "offer (URI or JSON) for a test subject, with its tx_code if it needs one")
+        raise _Failed(
+            Reason.TEST_OFFER_MISSING,
+            "no test credential offer was supplied: the applicant must supply a pre-authorized credential "
+            "offer (URI or JSON) for a test subject, with its tx_code if it needs one",
+        )
     offer = oid4vci.resolve_offer(run.http, run.offer, trace=evidence)
     grant = offer["grants"][oid4vci.PRE_AUTH_GRANT]
-    evidence.append(f"offer from {offer['credential_issuer']} for {', '.join(offer['credential_configuration_ids'])}"
-                    + (", with a tx_code" if grant.get("tx_code") else ""))
+    evidence.append(
+        f"offer from {offer['credential_issuer']} for {', '.join(offer['credential_configuration_ids'])}"
+        + (", with a tx_code" if grant.get("tx_code") else "")
+    )
     if offer["credential_issuer"] != run.issuer:
         raise _Failed(Reason.ISSUER_MISMATCH, f"the offer is from {offer['credential_issuer']!r}, not {run.issuer!r}")
     run.holder = generate_key()
     evidence.append(f"test wallet holder key {run.holder.kid}")
     redemption = oid4vci.redeem(run.http, offer, run.holder, clock=run.clock, tx_code=run.tx_code, trace=evidence)
     run.received = redemption.credentials
-    evidence.append(f"received {len(run.received)} credential(s): "
-                    + ", ".join(r.configuration_id for r in run.received))
+    evidence.append(
+        f"received {len(run.received)} credential(s): " + ", ".join(r.configuration_id for r in run.received)
+    )
 
 
 def _credential_verifies(run: _Run, evidence: list[str]) -> None:
@@ -243,33 +257,66 @@ def _credential_verifies(run: _Run, evidence: list[str]) -> None:
     for received in run.received:
         label = received.configuration_id
         vct = run.vcts.get(label)
-        evidence.append(f"{label}: expecting iss {run.issuer}, vct {vct} (advertised for it), a signature by a "
-                        f"published key ({', '.join(k['kid'] for k in run.keys)}), cnf.jwk the test wallet's key "
-                        f"{run.holder.kid}")
+        evidence.append(
+            f"{label}: expecting iss {run.issuer}, vct {vct} (advertised for it), a signature by a "
+            f"published key ({', '.join(k['kid'] for k in run.keys)}), cnf.jwk the test wallet's key "
+            f"{run.holder.kid}"
+        )
         checked = _check(run, label, "credential", received.credential, now, expected_vcts=[vct] if vct else [])
-        evidence.append(f"{label}: typ {checked.sd.header.get('typ')}, {checked.sd.header.get('alg')}, "
-                        f"signature verifies with published key {checked.issuer_key.get('kid')}")
-        evidence.append(f"{label}: {checked.disclosed} disclosure(s) resolve; iss, cnf.jwk, vct {checked.vct} as "
-                        f"expected; issued {from_timestamp(checked.iat).isoformat()}"
-                        + (f", expires {from_timestamp(checked.exp).isoformat()}" if checked.exp else ""))
+        evidence.append(
+            f"{label}: typ {checked.sd.header.get('typ')}, {checked.sd.header.get('alg')}, "
+            f"signature verifies with published key {checked.issuer_key.get('kid')}"
+        )
+        evidence.append(
+            f"{label}: {checked.disclosed} disclosure(s) resolve; iss, cnf.jwk, vct {checked.vct} as "
+            f"expected; issued {from_timestamp(checked.iat).isoformat()}"
+            + (f", expires {from_timestamp(checked.exp).isoformat()}" if checked.exp else "")
+        )
         nonce = secrets.token_urlsafe(16)
-        presentation = sdjwt.present(received.credential, run.holder, reveal=[(n,) for n in checked.claims],
-                                     aud=KB_AUDIENCE, nonce=nonce, iat=now)
-        _check(run, label, "key-binding presentation", presentation, now,
-               key_binding=KeyBinding(aud=KB_AUDIENCE, nonce=nonce, max_age=run.leeway))
+        presentation = sdjwt.present(
+            received.credential,
+            run.holder,
+            reveal=[(n,) for n in checked.claims],
+            aud=KB_AUDIENCE,
+            nonce=nonce,
+            iat=now,
+        )
+        _check(
+            run,
+            label,
+            "key-binding presentation",
+            presentation,
+            now,
+            key_binding=KeyBinding(aud=KB_AUDIENCE, nonce=nonce, max_age=run.leeway),
+        )
         evidence.append(f"{label}: a key-binding presentation by the test wallet verifies")
         run.verified.append((label, checked.claims))
 
 
-def _check(run: _Run, label: str, what: str, text: str, now: int, *, expected_vcts: list[str] | None = None,
-           key_binding: KeyBinding | None = None) -> CheckedCredential:
+def _check(
+    run: _Run,
+    label: str,
+    what: str,
+    text: str,
+    now: int,
+    *,
+    expected_vcts: list[str] | None = None,
+    key_binding: KeyBinding | None = None,
+) -> CheckedCredential:
     """:func:`~pctf.sdjwt_vc.check_credential` of ``text`` as the applicant's, signed with a published key and
     bound to the test wallet's key; a failure keeps its reason code and says which ``what`` of ``label`` failed."""
     assert run.holder is not None
     try:
-        return check_credential(text, issuer_keys=lambda iss: run.keys, now=now, leeway=run.leeway,
-                                expected_iss=run.issuer, expected_vcts=expected_vcts, holder=run.holder.public_jwk,
-                                key_binding=key_binding)
+        return check_credential(
+            text,
+            issuer_keys=lambda iss: run.keys,
+            now=now,
+            leeway=run.leeway,
+            expected_iss=run.issuer,
+            expected_vcts=expected_vcts,
+            holder=run.holder.public_jwk,
+            key_binding=key_binding,
+        )
     except SandboxError as exc:
         raise _Failed(exc.reason, f"{label} {what}: {exc.message}") from None
 
@@ -280,13 +327,18 @@ def _required_claims(run: _Run, evidence: list[str]) -> None:
     for label, claims in run.verified:
         ctype = type_for_vct(claims.get("vct", ""))
         if ctype is None:
-            problems.append((Reason.CREDENTIAL_TYPE_UNKNOWN,
-                             f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type"))
+            problems.append(
+                (Reason.CREDENTIAL_TYPE_UNKNOWN, f"{label}: vct {claims.get('vct')!r} is not a PCTF credential type")
+            )
             continue
         missing = ctype.missing_claims(claims)
         if missing:
-            problems.append((Reason.REQUIRED_CLAIM_MISSING,
-                             f"{label}: {ctype.name} requires {', '.join(missing)}, which the credential lacks"))
+            problems.append(
+                (
+                    Reason.REQUIRED_CLAIM_MISSING,
+                    f"{label}: {ctype.name} requires {', '.join(missing)}, which the credential lacks",
+                )
+            )
             continue
         try:
             ctype.validate_claims({k: v for k, v in claims.items() if ctype.claim(k)})
@@ -324,17 +376,22 @@ def _check_status_list(run: _Run, reference: statuslist.StatusReference, evidenc
     response = _fetch(run, evidence, reference.uri, accept=STATUS_LIST_MEDIA_TYPE)
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != STATUS_LIST_MEDIA_TYPE:
-        raise _Failed(Reason.STATUS_LIST_MALFORMED, f"{reference.uri} is served as {media_type or 'no media type'!r}, "
-                                                    f"not {STATUS_LIST_MEDIA_TYPE}")
+        raise _Failed(
+            Reason.STATUS_LIST_MALFORMED,
+            f"{reference.uri} is served as {media_type or 'no media type'!r}, not {STATUS_LIST_MEDIA_TYPE}",
+        )
     try:
-        token = statuslist.verify_token(response.text.strip(), run.keys, uri=reference.uri, now=run.clock.timestamp(),
-                                        leeway=run.leeway)
+        token = statuslist.verify_token(
+            response.text.strip(), run.keys, uri=reference.uri, now=run.clock.timestamp(), leeway=run.leeway
+        )
         value = token.status_list.get(reference.idx)
     except SandboxError as exc:
         raise _Failed(exc.reason, exc.message) from None
-    evidence.append(f"statuslist+jwt signed with published key {token.key.get('kid')}; sub = uri; "
-                    f"{len(token.status_list)} entries of {token.status_list.bits} bits; this credential's entry is "
-                    f"0x{value:02x}")
+    evidence.append(
+        f"statuslist+jwt signed with published key {token.key.get('kid')}; sub = uri; "
+        f"{len(token.status_list)} entries of {token.status_list.bits} bits; this credential's entry is "
+        f"0x{value:02x}"
+    )
 
 
 Check = Callable[[_Run, list[str]], None]
@@ -351,8 +408,15 @@ CHECKS: tuple[tuple[str, tuple[str, ...], Check], ...] = (
 CHECK_IDS = tuple(check_id for check_id, _, _ in CHECKS)
 
 
-def run_conformance(issuer_url: str, *, http: httpx.Client, clock: Clock, offer: str | dict | None = None,
-                    tx_code: str | None = None, leeway: int = 30) -> ConformanceReport:
+def run_conformance(
+    issuer_url: str,
+    *,
+    http: httpx.Client,
+    clock: Clock,
+    offer: str | dict | None = None,
+    tx_code: str | None = None,
+    leeway: int = 30,
+) -> ConformanceReport:
     """Check the issuer identified by ``issuer_url`` through its live endpoints.
 
     ``offer`` is the applicant's test credential offer (an ``openid-credential-offer://`` URI,
@@ -362,16 +426,18 @@ def run_conformance(issuer_url: str, *, http: httpx.Client, clock: Clock, offer:
     issuer gets wrong is in the report.
     """
     if not _is_http_url(issuer_url) or urlsplit(issuer_url).query or urlsplit(issuer_url).fragment:
-        raise SandboxError(Reason.BAD_REQUEST, f"{issuer_url!r} is not an http(s) issuer identifier "
-                                               "(no query or fragment)")
+        raise SandboxError(
+            Reason.BAD_REQUEST, f"{issuer_url!r} is not an http(s) issuer identifier (no query or fragment)"
+        )
     run = _Run(issuer_url, http, clock, offer, tx_code, leeway)
     ran_at = iso_z(clock.now())
     results: dict[str, CheckResult] = {}
     for check_id, needs, check in CHECKS:
         failed = next((n for n in needs if not results[n].passed), None)
         if failed is not None:
-            results[check_id] = CheckResult(check_id, False, [f"skipped: depends on {failed}"],
-                                            Reason.DEPENDENCY_FAILED.value)
+            results[check_id] = CheckResult(
+                check_id, False, [f"skipped: depends on {failed}"], Reason.DEPENDENCY_FAILED.value
+            )
             continue
         evidence: list[str] = []
         try:
@@ -383,5 +449,6 @@ def run_conformance(issuer_url: str, *, http: httpx.Client, clock: Clock, offer:
         except Exception as exc:  # an answer malformed in a way no rule above foresaw: still a report
             evidence.append(f"the check could not finish: {exc.__class__.__name__}: {exc}")
             results[check_id] = CheckResult(check_id, False, evidence, Reason.CONFORMANCE_CHECK_ERROR.value)
-    return ConformanceReport(issuer_url, ran_at, list(results.values()), list(run.pctf_types),
-                             {"keys": run.keys} if run.keys else None)
+    return ConformanceReport(
+        issuer_url, ran_at, list(results.values()), list(run.pctf_types), {"keys": run.keys} if run.keys else None
+    )

@@ -6,6 +6,7 @@ identity processes, a federal registrar on the organization processes, a relatio
 the relationship processes; privacy, notice and consent, evidence and the security of operations
 apply to everyone. Criteria are data, so a framework revision is an edit here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,14 +22,26 @@ class Criterion:
 
 
 COMMON = (
-    Criterion("evidence", "Evidence is collected, validated against authoritative sources and retained",
-              "Les preuves sont recueillies, validées auprès de sources faisant autorité et conservées"),
-    Criterion("privacy", "Personal information is limited to what is needed and protected (privacy component)",
-              "Les renseignements personnels sont limités au nécessaire et protégés (composante vie privée)"),
-    Criterion("notice_and_consent", "Notice is given and consent obtained and recorded before disclosure",
-              "Un avis est donné et le consentement obtenu et consigné avant toute communication"),
-    Criterion("infrastructure", "Keys and operations are secured (infrastructure, technology and operations)",
-              "Les clés et les opérations sont sécurisées (infrastructure, technologie et opérations)"),
+    Criterion(
+        "evidence",
+        "Evidence is collected, validated against authoritative sources and retained",
+        "Les preuves sont recueillies, validées auprès de sources faisant autorité et conservées",
+    ),
+    Criterion(
+        "privacy",
+        "Personal information is limited to what is needed and protected (privacy component)",
+        "Les renseignements personnels sont limités au nécessaire et protégés (composante vie privée)",
+    ),
+    Criterion(
+        "notice_and_consent",
+        "Notice is given and consent obtained and recorded before disclosure",
+        "Un avis est donné et le consentement obtenu et consigné avant toute communication",
+    ),
+    Criterion(
+        "infrastructure",
+        "Keys and operations are secured (infrastructure, technology and operations)",
+        "Les clés et les opérations sont sécurisées (infrastructure, technologie et opérations)",
+    ),
 )
 
 _PROCESSES = {
@@ -37,18 +50,36 @@ _PROCESSES = {
     VERIFIED_RELATIONSHIP.vct: ("relationship", "la relation", "Relationship", "de la relation"),
 }
 _STEPS = (
-    ("resolution", "resolution: the subject is unique within the population served",
-     "Résolution {of} : le sujet est unique dans la population desservie"),
-    ("establishment", "establishment: the record is created from evidence",
-     "Établissement {of} : le dossier est créé à partir de preuves"),
-    ("validation", "validation: the information is confirmed against an authoritative source",
-     "Validation {of} : l'information est confirmée auprès d'une source faisant autorité"),
-    ("verification", "verification: the information relates to the subject presenting it",
-     "Vérification {of} : l'information se rapporte au sujet qui la présente"),
-    ("continuity", "continuity: the subject can be recognized again over time",
-     "Continuité {of} : le sujet peut être reconnu de nouveau au fil du temps"),
-    ("maintenance", "maintenance: changes, deaths and errors are reflected promptly (status lists)",
-     "Maintien {of} : changements, décès et erreurs sont reflétés promptement (listes d'état)"),
+    (
+        "resolution",
+        "resolution: the subject is unique within the population served",
+        "Résolution {of} : le sujet est unique dans la population desservie",
+    ),
+    (
+        "establishment",
+        "establishment: the record is created from evidence",
+        "Établissement {of} : le dossier est créé à partir de preuves",
+    ),
+    (
+        "validation",
+        "validation: the information is confirmed against an authoritative source",
+        "Validation {of} : l'information est confirmée auprès d'une source faisant autorité",
+    ),
+    (
+        "verification",
+        "verification: the information relates to the subject presenting it",
+        "Vérification {of} : l'information se rapporte au sujet qui la présente",
+    ),
+    (
+        "continuity",
+        "continuity: the subject can be recognized again over time",
+        "Continuité {of} : le sujet peut être reconnu de nouveau au fil du temps",
+    ),
+    (
+        "maintenance",
+        "maintenance: changes, deaths and errors are reflected promptly (status lists)",
+        "Maintien {of} : changements, décès et erreurs sont reflétés promptement (listes d'état)",
+    ),
 )
 
 

@@ -6,6 +6,7 @@ changes nothing, and is written with its audit entry in one transaction. Status 
 (suspension, reinstatement, revocation) and key events (retirement, compromise) take effect at
 a date and are kept as history: :mod:`registry.rules` answers about any time from that history.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,8 +50,16 @@ class Governance:
     def __init__(self, store: RegistryStore) -> None:
         self.store = store
 
-    def upsert_entity(self, entity_id: str, *, name: str, jurisdiction: str, role: str, jwks: dict[str, Any],
-                      actor: str = "governance") -> dict[str, Any]:
+    def upsert_entity(
+        self,
+        entity_id: str,
+        *,
+        name: str,
+        jurisdiction: str,
+        role: str,
+        jwks: dict[str, Any],
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Register an entity or replace its name, jurisdiction, role and keys.
 
         The status is left as governance set it: re-registering never reinstates a suspended
@@ -67,8 +76,16 @@ class Governance:
         with self.store.write() as session:
             row = session.get(Entity, entity_id)
             if row is None:
-                row = Entity(entity_id=entity_id, name=name, jurisdiction=jurisdiction, role=role, jwks=keys,
-                             status="active", created_at=now, updated_at=now)
+                row = Entity(
+                    entity_id=entity_id,
+                    name=name,
+                    jurisdiction=jurisdiction,
+                    role=role,
+                    jwks=keys,
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(row)
                 append_entry(session, now, actor, "entity.registered", entity_id, details)
             elif (row.name, row.jurisdiction, row.role, row.jwks) != (name, jurisdiction, role, keys):
@@ -77,19 +94,46 @@ class Governance:
             session.flush()
             return self.store.record(session, row)
 
-    def authorize(self, entity_id: str, *, action: str = "issue", resource: str, assurance_level: int,
-                  valid_from: Time = None, valid_until: Time = None, actor: str = "governance") -> dict[str, Any]:
+    def authorize(
+        self,
+        entity_id: str,
+        *,
+        action: str = "issue",
+        resource: str,
+        assurance_level: int,
+        valid_from: Time = None,
+        valid_until: Time = None,
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Grant ``entity_id`` the right to ``action`` ``resource`` up to ``assurance_level``.
 
         ``resource`` may be a type name (``VerifiedPerson``) or a ``vct``; it is stored as the
         ``vct``, the value a verifier reads from a credential. ``valid_until`` is exclusive.
         """
         with self.store.write() as session:
-            return self.grant(session, entity_id, action=action, resource=resource, assurance_level=assurance_level,
-                              valid_from=valid_from, valid_until=valid_until, actor=actor)
+            return self.grant(
+                session,
+                entity_id,
+                action=action,
+                resource=resource,
+                assurance_level=assurance_level,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                actor=actor,
+            )
 
-    def grant(self, session: Session, entity_id: str, *, action: str, resource: str, assurance_level: int,
-              valid_from: Time, valid_until: Time, actor: str) -> dict[str, Any]:
+    def grant(
+        self,
+        session: Session,
+        entity_id: str,
+        *,
+        action: str,
+        resource: str,
+        assurance_level: int,
+        valid_from: Time,
+        valid_until: Time,
+        actor: str,
+    ) -> dict[str, Any]:
         """:meth:`authorize` within the caller's transaction (an accreditation grants several at once)."""
         entity_id = clean_text(entity_id, "entity_id")
         action = one_of(action, "action", ACTIONS)
@@ -102,20 +146,49 @@ class Governance:
         if entity.status == "revoked":
             raise conflict(f"{entity_id} was revoked and cannot be granted anything")
         if entity.role != ACTION_ROLES[action]:
-            raise conflict(f"{entity_id} is registered as {entity.role}; {action!r} needs the "
-                           f"{ACTION_ROLES[action]} role")
-        row = Authorization(entity_id=entity_id, action=action, resource=vct, assurance_level=loa,
-                            framework_id=self.store.authority_id, valid_from=start, valid_until=end, status="active",
-                            created_at=self.store.now())
+            raise conflict(
+                f"{entity_id} is registered as {entity.role}; {action!r} needs the {ACTION_ROLES[action]} role"
+            )
+        row = Authorization(
+            entity_id=entity_id,
+            action=action,
+            resource=vct,
+            assurance_level=loa,
+            framework_id=self.store.authority_id,
+            valid_from=start,
+            valid_until=end,
+            status="active",
+            created_at=self.store.now(),
+        )
         session.add(row)
         session.flush()
-        append_entry(session, self.store.clock.now(), actor, "authorization.granted", entity_id,
-                     {"authorization_id": row.id, "action": action, "resource": vct, "assurance_level": loa,
-                      "valid_from": iso_z(start), "valid_until": iso_z(end)})
+        append_entry(
+            session,
+            self.store.clock.now(),
+            actor,
+            "authorization.granted",
+            entity_id,
+            {
+                "authorization_id": row.id,
+                "action": action,
+                "resource": vct,
+                "assurance_level": loa,
+                "valid_from": iso_z(start),
+                "valid_until": iso_z(end),
+            },
+        )
         return auth_dict(row)
 
-    def set_authorization_status(self, auth_id: int, status: str, *, effective_from: Time = None, reason: str | None = "",
-                                 retroactive: bool | None = None, actor: str = "governance") -> dict[str, Any]:
+    def set_authorization_status(
+        self,
+        auth_id: int,
+        status: str,
+        *,
+        effective_from: Time = None,
+        reason: str | None = "",
+        retroactive: bool | None = None,
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Suspend, reinstate or revoke one authorization, from ``effective_from`` (default now).
 
         Suspension and revocation need a reason. Revocation is final (409 after it) and, unless
@@ -132,15 +205,30 @@ class Governance:
                 raise conflict(f"authorization {auth_id} was revoked; grant a new one instead")
             session.add(StatusEvent(entity_id=row.entity_id, authorization_id=auth_id, **event))
             row.status = event["status"]
-            append_entry(session, self.store.clock.now(), actor, f"authorization.{VERBS[event['status']]}",
-                         row.entity_id, {"authorization_id": auth_id, **_event_details(event)})
+            append_entry(
+                session,
+                self.store.clock.now(),
+                actor,
+                f"authorization.{VERBS[event['status']]}",
+                row.entity_id,
+                {"authorization_id": auth_id, **_event_details(event)},
+            )
             session.flush()
-            events = session.exec(select(StatusEvent).where(StatusEvent.authorization_id == auth_id)
-                                  .order_by(col(StatusEvent.id))).all()
+            events = session.exec(
+                select(StatusEvent).where(StatusEvent.authorization_id == auth_id).order_by(col(StatusEvent.id))
+            ).all()
             return auth_dict(row, events, self.store.clock.now())
 
-    def set_entity_status(self, entity_id: str, status: str, *, effective_from: Time = None, reason: str | None = "",
-                          retroactive: bool | None = None, actor: str = "governance") -> dict[str, Any]:
+    def set_entity_status(
+        self,
+        entity_id: str,
+        status: str,
+        *,
+        effective_from: Time = None,
+        reason: str | None = "",
+        retroactive: bool | None = None,
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Suspend, reinstate or revoke an entity (all its authorizations with it), as
         :meth:`set_authorization_status` does for one; revocation is final."""
         entity_id = clean_text(entity_id, "entity_id")
@@ -153,8 +241,14 @@ class Governance:
                 raise conflict(f"{entity_id} was revoked; it must apply again under a new identifier")
             session.add(StatusEvent(entity_id=entity_id, authorization_id=None, **event))
             row.status, row.updated_at = event["status"], self.store.now()
-            append_entry(session, self.store.clock.now(), actor, f"entity.{VERBS[event['status']]}", entity_id,
-                         _event_details(event))
+            append_entry(
+                session,
+                self.store.clock.now(),
+                actor,
+                f"entity.{VERBS[event['status']]}",
+                entity_id,
+                _event_details(event),
+            )
             session.flush()
             return self.store.record(session, row)
 
@@ -165,13 +259,22 @@ class Governance:
             row = _active_entity(session, entity_id)
             keys = validate_jwks({"keys": [*row.jwks.get("keys", []), jwk]})
             row.jwks, row.updated_at = keys, self.store.now()
-            append_entry(session, self.store.clock.now(), actor, "key.added", entity_id,
-                         {"kid": keys["keys"][-1]["kid"]})
+            append_entry(
+                session, self.store.clock.now(), actor, "key.added", entity_id, {"kid": keys["keys"][-1]["kid"]}
+            )
             session.flush()
             return self.store.record(session, row)
 
-    def key_event(self, entity_id: str, kid: str, event: str, *, effective_from: Time = None, reason: str | None = "",
-                  actor: str = "governance") -> dict[str, Any]:
+    def key_event(
+        self,
+        entity_id: str,
+        kid: str,
+        event: str,
+        *,
+        effective_from: Time = None,
+        reason: str | None = "",
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Retire a key (it stops signing from ``effective_from``; what it signed before still
         verifies) or declare it compromised from a date (what it signed from then is rejected).
 
@@ -182,8 +285,9 @@ class Governance:
         entity_id = clean_text(entity_id, "entity_id")
         kid = clean_text(kid, "kid", 256)
         event = one_of(event, "event", KEY_EVENTS)
-        start = db_time(parse_time(effective_from, "effective_from") if effective_from is not None
-                        else self.store.clock.now())
+        start = db_time(
+            parse_time(effective_from, "effective_from") if effective_from is not None else self.store.clock.now()
+        )
         reason = clean_reason(reason, required=event == "compromised")
         now = self.store.now()
         with self.store.write() as session:
@@ -195,15 +299,32 @@ class Governance:
             spent = {e.kid for e in done} | {kid}
             if event == "retired" and not set(kids) - spent:
                 raise conflict(f"{entity_id} would have no usable key left; register its new key first")
-            session.add(KeyEvent(entity_id=entity_id, kid=kid, event=event, effective_from=start, reason=reason,
-                                 recorded_at=now))
-            append_entry(session, now, actor, f"key.{event}", entity_id,
-                         {"kid": kid, "effective_from": iso_z(start), "reason": reason})
+            session.add(
+                KeyEvent(
+                    entity_id=entity_id, kid=kid, event=event, effective_from=start, reason=reason, recorded_at=now
+                )
+            )
+            append_entry(
+                session,
+                now,
+                actor,
+                f"key.{event}",
+                entity_id,
+                {"kid": kid, "effective_from": iso_z(start), "reason": reason},
+            )
             session.flush()
             return self.store.record(session, row)
 
-    def recognize(self, recognized_authority_id: str, *, action: str = "issue", resource: str,
-                  valid_from: Time = None, valid_until: Time = None, actor: str = "governance") -> dict[str, Any]:
+    def recognize(
+        self,
+        recognized_authority_id: str,
+        *,
+        action: str = "issue",
+        resource: str,
+        valid_from: Time = None,
+        valid_until: Time = None,
+        actor: str = "governance",
+    ) -> dict[str, Any]:
         """Record that we recognize another framework's authority for (action, resource).
 
         ``recognized_authority_id`` is that framework's TRQP authority URL: its
@@ -214,13 +335,30 @@ class Governance:
         vct = vct_of(resource)
         start, end = self._window(valid_from, valid_until)
         with self.store.write() as session:
-            row = Recognition(authority_id=self.store.authority_id, recognized_authority_id=other, action=action,
-                              resource=vct, valid_from=start, valid_until=end)
+            row = Recognition(
+                authority_id=self.store.authority_id,
+                recognized_authority_id=other,
+                action=action,
+                resource=vct,
+                valid_from=start,
+                valid_until=end,
+            )
             session.add(row)
             session.flush()
-            append_entry(session, self.store.clock.now(), actor, "recognition.granted", other,
-                         {"recognition_id": row.id, "action": action, "resource": vct, "valid_from": iso_z(start),
-                          "valid_until": iso_z(end)})
+            append_entry(
+                session,
+                self.store.clock.now(),
+                actor,
+                "recognition.granted",
+                other,
+                {
+                    "recognition_id": row.id,
+                    "action": action,
+                    "resource": vct,
+                    "valid_from": iso_z(start),
+                    "valid_until": iso_z(end),
+                },
+            )
             return recognition_dict(row)
 
     # -- input -------------------------------------------------------------------------------
@@ -231,18 +369,22 @@ class Governance:
             raise bad_request("valid_until must be later than valid_from")
         return start, end
 
-    def _event_fields(self, status: object, effective_from: object, reason: object,
-                      retroactive: object) -> dict[str, Any]:
+    def _event_fields(
+        self, status: object, effective_from: object, reason: object, retroactive: object
+    ) -> dict[str, Any]:
         status = one_of(status, "status", STATUSES)
         if retroactive is not None and not isinstance(retroactive, bool):
             raise bad_request("retroactive must be true or false")
         now = self.store.now()
-        return {"status": status,
-                "effective_from": db_time(parse_time(effective_from, "effective_from"))
-                if effective_from is not None else now,
-                "reason": clean_reason(reason, required=status != "active"),
-                "retroactive": (status == "revoked") if retroactive is None else retroactive,
-                "recorded_at": now}
+        return {
+            "status": status,
+            "effective_from": db_time(parse_time(effective_from, "effective_from"))
+            if effective_from is not None
+            else now,
+            "reason": clean_reason(reason, required=status != "active"),
+            "retroactive": (status == "revoked") if retroactive is None else retroactive,
+            "recorded_at": now,
+        }
 
 
 def _active_entity(session: Session, entity_id: str) -> Entity:
@@ -255,5 +397,9 @@ def _active_entity(session: Session, entity_id: str) -> Entity:
 
 
 def _event_details(event: dict[str, Any]) -> dict[str, Any]:
-    return {"status": event["status"], "effective_from": iso_z(event["effective_from"]),
-            "retroactive": event["retroactive"], "reason": event["reason"]}
+    return {
+        "status": event["status"],
+        "effective_from": iso_z(event["effective_from"]),
+        "retroactive": event["retroactive"],
+        "reason": event["reason"],
+    }

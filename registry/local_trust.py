@@ -5,6 +5,7 @@ It asks :class:`registry.service.RegistryService` the same TRQP question, in the
 shape (:mod:`pctf.trqp`), that :class:`registry.client.RegistryClient` sends over HTTP, so
 both give the same answer.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,10 +35,12 @@ class LocalTrust:
             return "compromised", f"{entity_id} is not registered"
         return rules.key_state(record, kid, as_utc(at), self.service.clock.now())
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> trqp.AuthorizationAnswer:
-        body = trqp.authorization_query(entity_id, self.service.authority_id, action, resource, at=at,
-                                        assurance_level=assurance_level)
+    def authorization(
+        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+    ) -> trqp.AuthorizationAnswer:
+        body = trqp.authorization_query(
+            entity_id, self.service.authority_id, action, resource, at=at, assurance_level=assurance_level
+        )
         return trqp.read_authorization_answer(self.service.authorization_query(body))
 
     def _record(self, entity_id: str) -> dict[str, Any] | None:

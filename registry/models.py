@@ -6,6 +6,7 @@ aware UTC, to the whole second: SQLModel stores them as ``timestamptz`` on Postg
 UTC without an offset on SQLite; reading goes through :func:`pctf.clock.as_utc` all the same,
 so the comparisons never mix naive and aware values whatever the driver returns.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

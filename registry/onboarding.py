@@ -6,6 +6,7 @@ An application moves forward only (see :data:`registry.models.APPLICATION_STATES
 is written with its audit entry in one transaction; an accreditation registers the entity with
 the keys conformance found and grants its types through :meth:`registry.governance.Governance.grant`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,16 +63,34 @@ class Onboarding:
             existing = session.get(Entity, entity_id)
             if existing is not None and existing.status == "revoked":
                 raise conflict(f"{entity_id} was revoked; apply under a new identifier")
-            open_ = session.exec(select(Application).where(Application.entity_id == entity_id,
-                                                           col(Application.state).not_in(FINAL_STATES))).first()
+            open_ = session.exec(
+                select(Application).where(
+                    Application.entity_id == entity_id, col(Application.state).not_in(FINAL_STATES)
+                )
+            ).first()
             if open_ is not None:
                 raise conflict(f"{entity_id} already has an open application ({open_.id})")
-            row = Application(id=secrets.token_hex(8), **asked, state="submitted",
-                              applicant_token_hash=hash_token(token), created_at=now, updated_at=now)
+            row = Application(
+                id=secrets.token_hex(8),
+                **asked,
+                state="submitted",
+                applicant_token_hash=hash_token(token),
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
-            append_entry(session, now, f"applicant:{row.id}", "application.submitted", entity_id,
-                         {"application_id": row.id, "requested": asked["requested"],
-                          "credential_issuer": asked["credential_issuer"]})
+            append_entry(
+                session,
+                now,
+                f"applicant:{row.id}",
+                "application.submitted",
+                entity_id,
+                {
+                    "application_id": row.id,
+                    "requested": asked["requested"],
+                    "credential_issuer": asked["credential_issuer"],
+                },
+            )
             session.flush()
             return {**self._view(session, row), "applicant_token": token}
 
@@ -86,8 +105,11 @@ class Onboarding:
         """Whether ``token`` is the applicant token of application ``app_id``."""
         with self.store.session() as session:
             row = session.get(Application, clean_text(app_id, "application_id", 64))
-            return (row is not None and token is not None
-                    and secrets.compare_digest(row.applicant_token_hash, hash_token(token)))
+            return (
+                row is not None
+                and token is not None
+                and secrets.compare_digest(row.applicant_token_hash, hash_token(token))
+            )
 
     def record_conformance(self, app_id: str, report: dict[str, Any], *, actor: str) -> dict[str, Any]:
         """Store a conformance report (see registry.conformance) and move the application on.
@@ -103,13 +125,20 @@ class Onboarding:
             row.state = "conformance_passed" if passed else "conformance_failed"
             row.jwks = jwks
             row.updated_at = self.store.now()
-            append_entry(session, self.store.clock.now(), actor, "conformance.recorded", row.entity_id,
-                         {"application_id": row.id, "passed": passed, "failed_checks": failed})
+            append_entry(
+                session,
+                self.store.clock.now(),
+                actor,
+                "conformance.recorded",
+                row.entity_id,
+                {"application_id": row.id, "passed": passed, "failed_checks": failed},
+            )
             session.flush()
             return self._view(session, row)
 
-    def assess(self, app_id: str, criterion: str, *, met: bool, evidence: str,
-               actor: str = "assessor") -> dict[str, Any]:
+    def assess(
+        self, app_id: str, criterion: str, *, met: bool, evidence: str, actor: str = "assessor"
+    ) -> dict[str, Any]:
         """An assessor marks one PCTF criterion met or not, with the evidence looked at."""
         if not isinstance(met, bool):
             raise bad_request("met must be true or false")
@@ -119,17 +148,29 @@ class Onboarding:
             ids = [c.id for c in criteria_for([r["resource"] for r in row.requested])]
             if criterion not in ids:
                 raise bad_request(f"criterion must be one of {', '.join(ids)}")
-            mark = session.exec(select(AssessmentMark).where(AssessmentMark.application_id == row.id,
-                                                             AssessmentMark.criterion == criterion)).first()
+            mark = session.exec(
+                select(AssessmentMark).where(
+                    AssessmentMark.application_id == row.id, AssessmentMark.criterion == criterion
+                )
+            ).first()
             now = self.store.now()
             if mark is None:
-                session.add(AssessmentMark(application_id=row.id, criterion=criterion, met=met, evidence=evidence,
-                                           assessed_at=now))
+                session.add(
+                    AssessmentMark(
+                        application_id=row.id, criterion=criterion, met=met, evidence=evidence, assessed_at=now
+                    )
+                )
             else:
                 mark.met, mark.evidence, mark.assessed_at = met, evidence, now
             row.updated_at = now
-            append_entry(session, now, actor, "assessment.marked", row.entity_id,
-                         {"application_id": row.id, "criterion": criterion, "met": met, "evidence": evidence})
+            append_entry(
+                session,
+                now,
+                actor,
+                "assessment.marked",
+                row.entity_id,
+                {"application_id": row.id, "criterion": criterion, "met": met, "evidence": evidence},
+            )
             session.flush()
             return self._view(session, row)
 
@@ -154,48 +195,95 @@ class Onboarding:
             return self._view(session, row)
 
     def _refuse(self, session: Session, row: Application, reasons: object, actor: str) -> None:
-        if (not isinstance(reasons, list) or not reasons
-                or not all(isinstance(r, str) and r.strip() for r in reasons)):
+        if not isinstance(reasons, list) or not reasons or not all(isinstance(r, str) and r.strip() for r in reasons):
             raise bad_request("a refusal must give its reasons: a non-empty list of sentences")
-        row.decision = {"decision": "refuse", "reasons": [r.strip()[:2000] for r in reasons],
-                        "decided_at": iso_z(self.store.now())}
+        row.decision = {
+            "decision": "refuse",
+            "reasons": [r.strip()[:2000] for r in reasons],
+            "decided_at": iso_z(self.store.now()),
+        }
         row.state = "refused"
-        append_entry(session, self.store.clock.now(), actor, "application.refused", row.entity_id,
-                     {"application_id": row.id, "reasons": row.decision["reasons"]})
+        append_entry(
+            session,
+            self.store.clock.now(),
+            actor,
+            "application.refused",
+            row.entity_id,
+            {"application_id": row.id, "reasons": row.decision["reasons"]},
+        )
 
     def _accredit(self, session: Session, row: Application, body: dict[str, Any], actor: str) -> None:
         grants = clean_grants({r["resource"]: r["assurance_level"] for r in row.requested}, body)
         if row.state != "conformance_passed" or not row.jwks:
             raise conflict("accreditation needs a passed technical conformance run first")
-        marks = {m.criterion: m for m in session.exec(
-            select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()}
+        marks = {
+            m.criterion: m
+            for m in session.exec(select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()
+        }
         checklist = criteria_for([r["resource"] for r in row.requested])
         missing = [c.id for c in checklist if c.id not in marks]
         unmet = [c.id for c in checklist if c.id in marks and not marks[c.id].met]
         if missing or unmet:
             gaps = ([f"not assessed: {', '.join(missing)}"] if missing else []) + (
-                [f"not met: {', '.join(unmet)}"] if unmet else [])
+                [f"not met: {', '.join(unmet)}"] if unmet else []
+            )
             raise conflict("the PCTF assessment is not complete: " + "; ".join(gaps))
         entity = session.get(Entity, row.entity_id)
         keys = validate_jwks(row.jwks)
         now = self.store.now()
         if entity is None:
-            session.add(Entity(entity_id=row.entity_id, name=row.name, jurisdiction=row.jurisdiction,
-                               role="issuer", jwks=keys, status="active", created_at=now, updated_at=now))
-            append_entry(session, now, actor, "entity.registered", row.entity_id,
-                         {"name": row.name, "jurisdiction": row.jurisdiction, "role": "issuer",
-                          "kids": [k["kid"] for k in keys["keys"]], "application_id": row.id})
+            session.add(
+                Entity(
+                    entity_id=row.entity_id,
+                    name=row.name,
+                    jurisdiction=row.jurisdiction,
+                    role="issuer",
+                    jwks=keys,
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            append_entry(
+                session,
+                now,
+                actor,
+                "entity.registered",
+                row.entity_id,
+                {
+                    "name": row.name,
+                    "jurisdiction": row.jurisdiction,
+                    "role": "issuer",
+                    "kids": [k["kid"] for k in keys["keys"]],
+                    "application_id": row.id,
+                },
+            )
         elif entity.role != "issuer":
             raise conflict(f"{row.entity_id} is registered as {entity.role}, not as an issuer")
         session.flush()
-        granted = [self.governance.grant(session, row.entity_id, action="issue", resource=vct, assurance_level=loa,
-                                         valid_from=body.get("valid_from"), valid_until=body.get("valid_until"),
-                                         actor=actor)
-                   for vct, loa in grants]
+        granted = [
+            self.governance.grant(
+                session,
+                row.entity_id,
+                action="issue",
+                resource=vct,
+                assurance_level=loa,
+                valid_from=body.get("valid_from"),
+                valid_until=body.get("valid_until"),
+                actor=actor,
+            )
+            for vct, loa in grants
+        ]
         row.decision = {"decision": "accredit", "decided_at": iso_z(now), "authorizations": [a["id"] for a in granted]}
         row.state, row.updated_at = "accredited", now
-        append_entry(session, now, actor, "application.accredited", row.entity_id,
-                     {"application_id": row.id, "authorizations": [a["id"] for a in granted]})
+        append_entry(
+            session,
+            now,
+            actor,
+            "application.accredited",
+            row.entity_id,
+            {"application_id": row.id, "authorizations": [a["id"] for a in granted]},
+        )
 
     # -- reads -------------------------------------------------------------------------------
     def application(self, app_id: str) -> dict[str, Any]:
@@ -208,8 +296,16 @@ class Onboarding:
     def applications(self) -> list[dict[str, Any]]:
         with self.store.session() as session:
             rows = session.exec(select(Application).order_by(col(Application.created_at), col(Application.id))).all()
-            return [{"application_id": r.id, "entity_id": r.entity_id, "name": r.name, "state": r.state,
-                     "created_at": iso_z(r.created_at)} for r in rows]
+            return [
+                {
+                    "application_id": r.id,
+                    "entity_id": r.entity_id,
+                    "name": r.name,
+                    "state": r.state,
+                    "created_at": iso_z(r.created_at),
+                }
+                for r in rows
+            ]
 
     @staticmethod
     def criteria(resources: list[str] | None = None) -> list[dict[str, Any]]:
@@ -220,23 +316,46 @@ class Onboarding:
     @staticmethod
     def _view(session: Session, row: Application) -> dict[str, Any]:
         """An application as answered: its request, state, last conformance run, checklist and decision."""
-        last = session.exec(select(ConformanceRun).where(ConformanceRun.application_id == row.id)
-                            .order_by(col(ConformanceRun.id).desc()).limit(1)).first()
-        marks = {m.criterion: m for m in session.exec(
-            select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()}
+        last = session.exec(
+            select(ConformanceRun)
+            .where(ConformanceRun.application_id == row.id)
+            .order_by(col(ConformanceRun.id).desc())
+            .limit(1)
+        ).first()
+        marks = {
+            m.criterion: m
+            for m in session.exec(select(AssessmentMark).where(AssessmentMark.application_id == row.id)).all()
+        }
         checklist = []
         for c in criteria_for([r["resource"] for r in row.requested]):
             mark = marks.get(c.id)
-            checklist.append({"id": c.id, "en": c.en, "fr": c.fr, "met": None if mark is None else mark.met,
-                              "evidence": None if mark is None else mark.evidence,
-                              "assessed_at": None if mark is None else iso_z(mark.assessed_at)})
-        return {"application_id": row.id, "entity_id": row.entity_id, "name": row.name,
-                "jurisdiction": row.jurisdiction, "contacts": row.contacts, "requested": row.requested,
-                "credential_issuer": row.credential_issuer, "state": row.state,
-                "conformance": None if last is None else {**last.report, "passed": last.passed,
-                                                          "ran_at": iso_z(last.ran_at)},
-                "assessment": checklist, "decision": row.decision,
-                "created_at": iso_z(row.created_at), "updated_at": iso_z(row.updated_at)}
+            checklist.append(
+                {
+                    "id": c.id,
+                    "en": c.en,
+                    "fr": c.fr,
+                    "met": None if mark is None else mark.met,
+                    "evidence": None if mark is None else mark.evidence,
+                    "assessed_at": None if mark is None else iso_z(mark.assessed_at),
+                }
+            )
+        return {
+            "application_id": row.id,
+            "entity_id": row.entity_id,
+            "name": row.name,
+            "jurisdiction": row.jurisdiction,
+            "contacts": row.contacts,
+            "requested": row.requested,
+            "credential_issuer": row.credential_issuer,
+            "state": row.state,
+            "conformance": None
+            if last is None
+            else {**last.report, "passed": last.passed, "ran_at": iso_z(last.ran_at)},
+            "assessment": checklist,
+            "decision": row.decision,
+            "created_at": iso_z(row.created_at),
+            "updated_at": iso_z(row.updated_at),
+        }
 
 
 def _open_application(session: Session, app_id: str) -> Application:

@@ -5,6 +5,7 @@ Building the trust list reads every record (about a second for 10,000 entities),
 snapshot is reused while nothing has changed, which the audit log's last sequence number tells
 (every write appends to it), for at most :data:`TRUST_LIST_REUSE_SECONDS`.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -56,8 +57,13 @@ class TrustListPublisher:
         cached = self._cache
         if cached is not None and cached[0] == head and 0 <= now.timestamp() - cached[1] < TRUST_LIST_REUSE_SECONDS:
             return cached[2]
-        token = sign_trust_list(self.signing_key(), authority_id=self.store.authority_id,
-                                entities=self.store.entities(), recognitions=self.store.recognitions(), issued_at=now,
-                                lifetime=timedelta(seconds=self.store.settings.trust_list_lifetime_seconds))
+        token = sign_trust_list(
+            self.signing_key(),
+            authority_id=self.store.authority_id,
+            entities=self.store.entities(),
+            recognitions=self.store.recognitions(),
+            issued_at=now,
+            lifetime=timedelta(seconds=self.store.settings.trust_list_lifetime_seconds),
+        )
         self._cache = (head, now.timestamp(), token)
         return token

@@ -4,6 +4,7 @@
 Answers are evaluated by :mod:`registry.rules` over the entity records of the store, the same
 functions a verifier runs over the signed snapshot when the registry cannot be reached.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,8 +47,9 @@ class Queries:
             resource = credential_type(query.resource).vct
         except SandboxError:
             resource = query.resource
-        return rules.answer_recognition(self.store.recognitions(), query, resource, self.store.clock.now(),
-                                        self.store.authority_id)
+        return rules.answer_recognition(
+            self.store.recognitions(), query, resource, self.store.clock.now(), self.store.authority_id
+        )
 
     def metadata(self) -> dict[str, Any]:
         """What this registry answers for: TRQP metadata plus the PCTF levels of assurance."""
@@ -57,14 +59,24 @@ class Queries:
             "name": "PCTF Sandbox Trust Registry",
             "framework": "PCTF",
             "actions": list(ACTIONS),
-            "resources": [{"resource": t.vct, "type": t.name, "label": {"en": t.label_en, "fr": t.label_fr}}
-                          for t in CREDENTIAL_TYPES.values()],
+            "resources": [
+                {"resource": t.vct, "type": t.name, "label": {"en": t.label_en, "fr": t.label_fr}}
+                for t in CREDENTIAL_TYPES.values()
+            ],
             "assurance_levels": list(LEVELS_OF_ASSURANCE),
             "endpoints": {name: f"{base}/{path}" for name, path in ENDPOINTS.items()},
         }
 
 
 # The registry's endpoints under its authority id, by the name metadata gives them.
-ENDPOINTS = {"metadata": "metadata", "authorization": "authorization", "recognition": "recognition",
-             "entity": "entity", "entities": "entities", "applications": "applications", "audit": "audit",
-             "trust_list": "trust-list", "jwks": "jwks"}
+ENDPOINTS = {
+    "metadata": "metadata",
+    "authorization": "authorization",
+    "recognition": "recognition",
+    "entity": "entity",
+    "entities": "entities",
+    "applications": "applications",
+    "audit": "audit",
+    "trust_list": "trust-list",
+    "jwks": "jwks",
+}

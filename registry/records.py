@@ -3,6 +3,7 @@
 An *entity record* (:func:`entity_record`) holds everything :mod:`registry.rules` needs to
 answer about an entity; the same records make up the signed trust list.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,13 +18,23 @@ from .models import Authorization, Entity, KeyEvent, Recognition, StatusEvent
 
 
 def event_dict(row: StatusEvent) -> dict:
-    return {"status": row.status, "effective_from": iso_z(row.effective_from), "retroactive": row.retroactive,
-            "reason": row.reason, "recorded_at": iso_z(row.recorded_at)}
+    return {
+        "status": row.status,
+        "effective_from": iso_z(row.effective_from),
+        "retroactive": row.retroactive,
+        "reason": row.reason,
+        "recorded_at": iso_z(row.recorded_at),
+    }
 
 
 def key_event_dict(row: KeyEvent) -> dict:
-    return {"kid": row.kid, "event": row.event, "effective_from": iso_z(row.effective_from), "reason": row.reason,
-            "recorded_at": iso_z(row.recorded_at)}
+    return {
+        "kid": row.kid,
+        "event": row.event,
+        "effective_from": iso_z(row.effective_from),
+        "reason": row.reason,
+        "recorded_at": iso_z(row.recorded_at),
+    }
 
 
 def in_force(events: list[StatusEvent], recorded: str, now: datetime | None) -> str:
@@ -50,8 +61,9 @@ def auth_dict(row: Authorization, events: Sequence[StatusEvent] = (), now: datet
     }
 
 
-def entity_record(row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent],
-            now: datetime) -> dict:
+def entity_record(
+    row: Entity, auths: list[Authorization], events: list[StatusEvent], key_events: list[KeyEvent], now: datetime
+) -> dict:
     """An entity record: everything :mod:`registry.rules` needs to answer about it, as JSON.
     ``status`` fields say what is in force at ``now``; the histories say everything decided."""
     own = [e for e in events if e.authorization_id is None]
@@ -73,6 +85,13 @@ def entity_record(row: Entity, auths: list[Authorization], events: list[StatusEv
 
 
 def recognition_dict(row: Recognition) -> dict:
-    return {"id": row.id, "authority_id": row.authority_id, "recognized_authority_id": row.recognized_authority_id,
-            "action": row.action, "resource": row.resource, "valid_from": iso_z(row.valid_from),
-            "valid_until": iso_z(row.valid_until), "status": row.status}
+    return {
+        "id": row.id,
+        "authority_id": row.authority_id,
+        "recognized_authority_id": row.recognized_authority_id,
+        "action": row.action,
+        "resource": row.resource,
+        "valid_from": iso_z(row.valid_from),
+        "valid_until": iso_z(row.valid_until),
+        "status": row.status,
+    }

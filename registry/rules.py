@@ -18,6 +18,7 @@ this credential?"):
 * Key events work the same way per key: a key ``retired`` at R still verifies what it signed
   before R; a key ``compromised`` from C rejects everything it signed from C on.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -76,7 +77,7 @@ def status_at(history: list[dict], at: datetime, now: datetime) -> dict | None:
         start = when(event["effective_from"])
         if not event.get("retroactive") or event["status"] == "active" or start > now or at >= start:
             continue
-        lifted = any(e["status"] == "active" and when(e["effective_from"]) <= now for _, e in ordered[i + 1:])
+        lifted = any(e["status"] == "active" and when(e["effective_from"]) <= now for _, e in ordered[i + 1 :])
         if not lifted:
             return event
     return governing
@@ -105,8 +106,9 @@ def _because(event: dict | None) -> str:
     return text + (f": {event['reason']})" if event.get("reason") else ")")
 
 
-def answer_authorization(record: dict[str, Any] | None, query: Query, vct: str | None, now: datetime,
-                         authority_id: str) -> dict[str, Any]:
+def answer_authorization(
+    record: dict[str, Any] | None, query: Query, vct: str | None, now: datetime, authority_id: str
+) -> dict[str, Any]:
     """A TRQP v2 authorization answer to ``query`` (see :func:`pctf.trqp.authorization_answer`).
 
     ``vct`` is the resource as a credential type's ``vct`` (None when it names no known type).
@@ -121,28 +123,39 @@ def answer_authorization(record: dict[str, Any] | None, query: Query, vct: str |
     if record is None:
         answer.update(status="unknown_entity", message="the registry does not know this entity")
         return answer
-    rows = [] if vct is None else [a for a in record.get("authorizations", [])
-                                   if a["action"] == query.action and a["resource"] == vct]
-    judged = sorted(((*judge(a, at, now, loa), a) for a in rows),
-                    key=lambda p: (RANK[p[0]], -p[2]["assurance_level"], p[2]["id"]))
+    rows = (
+        []
+        if vct is None
+        else [a for a in record.get("authorizations", []) if a["action"] == query.action and a["resource"] == vct]
+    )
+    judged = sorted(
+        ((*judge(a, at, now, loa), a) for a in rows), key=lambda p: (RANK[p[0]], -p[2]["assurance_level"], p[2]["id"])
+    )
     if judged:
         status, event, best = judged[0]
-        answer.update(status=status, assurance_level=best["assurance_level"], valid_from=best["valid_from"],
-                      valid_until=best.get("valid_until"),
-                      message=MESSAGES[status].format(loa=best["assurance_level"]) + _because(event))
+        answer.update(
+            status=status,
+            assurance_level=best["assurance_level"],
+            valid_from=best["valid_from"],
+            valid_until=best.get("valid_until"),
+            message=MESSAGES[status].format(loa=best["assurance_level"]) + _because(event),
+        )
     else:
-        answer["message"] = (f"unknown resource {query.resource!r}" if vct is None
-                             else "no authorization for this action and resource")
+        answer["message"] = (
+            f"unknown resource {query.resource!r}" if vct is None else "no authorization for this action and resource"
+        )
     entity_event = status_at(record.get("status_history", []), at, now)
     if entity_event is not None:
-        answer.update(status=entity_event["status"], message=f"the entity is {entity_event['status']}"
-                      + _because(entity_event))
+        answer.update(
+            status=entity_event["status"], message=f"the entity is {entity_event['status']}" + _because(entity_event)
+        )
     answer["authorized"] = answer["status"] == "active"
     return answer
 
 
-def answer_recognition(recognitions: list[dict[str, Any]], query: Query, resource: str, now: datetime,
-                       authority_id: str) -> dict[str, Any]:
+def answer_recognition(
+    recognitions: list[dict[str, Any]], query: Query, resource: str, now: datetime, authority_id: str
+) -> dict[str, Any]:
     """A TRQP v2 recognition answer: do we (``authority_id``) recognize ``query.entity_id``,
     another framework's authority, for ``action`` on ``resource`` at the time asked about?"""
     answer = recognition_answer(query, now)
@@ -150,16 +163,25 @@ def answer_recognition(recognitions: list[dict[str, Any]], query: Query, resourc
     if query.authority_id != authority_id:
         answer["message"] = f"this registry answers for authority {authority_id} only"
         return answer
-    rows = [r for r in recognitions if r["recognized_authority_id"] == query.entity_id
-            and r["action"] == query.action and r["resource"] == resource]
-    usable = [r for r in rows if r.get("status", "active") == "active" and when(r["valid_from"]) <= at
-              and (r.get("valid_until") is None or at < when(r["valid_until"]))]
+    rows = [
+        r
+        for r in recognitions
+        if r["recognized_authority_id"] == query.entity_id and r["action"] == query.action and r["resource"] == resource
+    ]
+    usable = [
+        r
+        for r in rows
+        if r.get("status", "active") == "active"
+        and when(r["valid_from"]) <= at
+        and (r.get("valid_until") is None or at < when(r["valid_until"]))
+    ]
     answer["recognized"] = bool(usable)
     if usable:
         answer["message"] = "recognized"
     else:
-        answer["message"] = ("the recognition is not in force at the time asked about" if rows
-                             else "no recognition of this authority")
+        answer["message"] = (
+            "the recognition is not in force at the time asked about" if rows else "no recognition of this authority"
+        )
     return answer
 
 

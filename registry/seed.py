@@ -5,6 +5,7 @@ to put one of them in the registry. Seeding is idempotent and never overrides a 
 decision: an authorization that governance suspended or revoked is not granted again, a
 revoked issuer gets no new grant, and registered keys are never removed (new ones are added).
 """
+
 from __future__ import annotations
 
 from pctf.reasons import Reason, SandboxError
@@ -28,8 +29,9 @@ def _merged_keys(service: RegistryService, entity_id: str, jwks: dict) -> dict:
     return {"keys": [*registered, *fresh]}
 
 
-def seed_issuer(service: RegistryService, entity_id: str, *, name: str, jurisdiction: str, jwks: dict,
-                grants: list[tuple[str, int]]) -> dict:
+def seed_issuer(
+    service: RegistryService, entity_id: str, *, name: str, jurisdiction: str, jwks: dict, grants: list[tuple[str, int]]
+) -> dict:
     """Register (or refresh the keys of) an issuer and grant each (type name or vct, max LoA)
     it does not hold yet. Returns the entity with its authorizations."""
     wanted = []
@@ -37,8 +39,9 @@ def seed_issuer(service: RegistryService, entity_id: str, *, name: str, jurisdic
         if isinstance(loa, bool) or loa not in LEVELS_OF_ASSURANCE:
             raise SandboxError(Reason.BAD_REQUEST, f"level of assurance {loa!r} for {resource} is not 1-4")
         wanted.append((credential_type(resource).vct, loa))
-    entity = service.upsert_entity(entity_id, name=name, jurisdiction=jurisdiction, role="issuer",
-                                   jwks=_merged_keys(service, entity_id, jwks))
+    entity = service.upsert_entity(
+        entity_id, name=name, jurisdiction=jurisdiction, role="issuer", jwks=_merged_keys(service, entity_id, jwks)
+    )
     if entity["status"] == "revoked":
         return entity
     held = {(a["action"], a["resource"], a["assurance_level"]) for a in entity["authorizations"]}

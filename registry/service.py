@@ -14,6 +14,7 @@ Every write validates all of its input before it touches the store, so a rejecte
 changes nothing. Answers are plain JSON-able dicts. ``actor`` arguments name who acts, for the
 audit log; the HTTP app decides the actor from the bearer token, never from a caller's claim.
 """
+
 from __future__ import annotations
 
 from pctf.clock import Clock

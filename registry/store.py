@@ -5,6 +5,7 @@ Each method opens its own session: the parts are shared by the threads of a sing
 server. A write runs in one transaction (:meth:`RegistryStore.write`) that also holds the audit
 entry recording it, so a change and its record are kept or lost together.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -34,8 +35,18 @@ from .models import (
 from .records import entity_record, recognition_dict
 from .validation import clean_text, conflict, db_time, not_found
 
-TABLES: list[type[SQLModel]] = [Entity, Authorization, Recognition, StatusEvent, KeyEvent, Application,
-                                ConformanceRun, AssessmentMark, AuditEntry, RegistrySigningKey]
+TABLES: list[type[SQLModel]] = [
+    Entity,
+    Authorization,
+    Recognition,
+    StatusEvent,
+    KeyEvent,
+    Application,
+    ConformanceRun,
+    AssessmentMark,
+    AuditEntry,
+    RegistrySigningKey,
+]
 
 
 class RegistryStore:
@@ -73,12 +84,15 @@ class RegistryStore:
     # -- entity records --------------------------------------------------------------------
     def record(self, session: Session, row: Entity) -> dict[str, Any]:
         """The entity record of ``row`` (see :func:`registry.records.entity_record`) as it stands now."""
-        auths = session.exec(select(Authorization).where(Authorization.entity_id == row.entity_id)
-                             .order_by(col(Authorization.id))).all()
-        events = session.exec(select(StatusEvent).where(StatusEvent.entity_id == row.entity_id)
-                              .order_by(col(StatusEvent.id))).all()
-        key_events = session.exec(select(KeyEvent).where(KeyEvent.entity_id == row.entity_id)
-                                  .order_by(col(KeyEvent.id))).all()
+        auths = session.exec(
+            select(Authorization).where(Authorization.entity_id == row.entity_id).order_by(col(Authorization.id))
+        ).all()
+        events = session.exec(
+            select(StatusEvent).where(StatusEvent.entity_id == row.entity_id).order_by(col(StatusEvent.id))
+        ).all()
+        key_events = session.exec(
+            select(KeyEvent).where(KeyEvent.entity_id == row.entity_id).order_by(col(KeyEvent.id))
+        ).all()
         return entity_record(row, list(auths), list(events), list(key_events), self.clock.now())
 
     def find(self, entity_id: str) -> dict[str, Any] | None:
@@ -109,8 +123,12 @@ class RegistryStore:
             for k in session.exec(select(KeyEvent).order_by(col(KeyEvent.id))).all():
                 key_events.setdefault(k.entity_id, []).append(k)
             now = self.clock.now()
-            return [entity_record(r, auths.get(r.entity_id, []), events.get(r.entity_id, []),
-                                  key_events.get(r.entity_id, []), now) for r in rows]
+            return [
+                entity_record(
+                    r, auths.get(r.entity_id, []), events.get(r.entity_id, []), key_events.get(r.entity_id, []), now
+                )
+                for r in rows
+            ]
 
     def recognitions(self) -> list[dict[str, Any]]:
         """Every recognition of another framework, in the order they were granted."""

@@ -11,6 +11,7 @@ Trust in the snapshot rests on the registry's public key (the *anchor*): configu
 (``PCTF_REGISTRY_ANCHOR_JWKS``) or pinned at the verifier's first contact with the registry.
 A snapshot signed by another key, or altered in any byte, is ``trust_list_invalid``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,12 +31,24 @@ TYP = "trust-list+jwt"
 MEDIA_TYPE = "application/trust-list+jwt"
 
 
-def sign_trust_list(key: SigningKey, *, authority_id: str, entities: list[dict[str, Any]],
-                    recognitions: list[dict[str, Any]], issued_at: datetime, lifetime: timedelta) -> str:
+def sign_trust_list(
+    key: SigningKey,
+    *,
+    authority_id: str,
+    entities: list[dict[str, Any]],
+    recognitions: list[dict[str, Any]],
+    issued_at: datetime,
+    lifetime: timedelta,
+) -> str:
     """The snapshot as a signed JWT: ``iss`` (the authority), ``iat``, ``exp`` and the records."""
     iat = int(as_utc(issued_at).timestamp())
-    payload = {"iss": authority_id, "iat": iat, "exp": iat + int(lifetime.total_seconds()),
-               "entities": entities, "recognitions": recognitions}
+    payload = {
+        "iss": authority_id,
+        "iat": iat,
+        "exp": iat + int(lifetime.total_seconds()),
+        "entities": entities,
+        "recognitions": recognitions,
+    }
     return key.sign(payload, typ=TYP)
 
 
@@ -66,19 +79,32 @@ def verify_trust_list(token: str, anchor_jwks: dict[str, Any], *, authority_id: 
     """
     jws = Jws.parse(token, malformed=Reason.TRUST_LIST_INVALID)
     jws.check_header((TYP,), typ_reason=Reason.TRUST_LIST_INVALID, alg_reason=Reason.TRUST_LIST_INVALID)
-    jws.verify_with_any(anchor_jwks.get("keys", []), whose="the registry's keys", reason=Reason.TRUST_LIST_INVALID,
-                        unknown=Reason.TRUST_LIST_INVALID)
+    jws.verify_with_any(
+        anchor_jwks.get("keys", []),
+        whose="the registry's keys",
+        reason=Reason.TRUST_LIST_INVALID,
+        unknown=Reason.TRUST_LIST_INVALID,
+    )
     p = jws.payload
     if p.get("iss") != authority_id:
         raise _invalid(f"the trust list was issued by {brief(p.get('iss'))}, not by {authority_id}")
-    if (not all(is_numeric_date(p.get(n)) for n in ("iat", "exp"))
-            or not isinstance(p.get("entities"), list) or not isinstance(p.get("recognitions"), list)):
+    if (
+        not all(is_numeric_date(p.get(n)) for n in ("iat", "exp"))
+        or not isinstance(p.get("entities"), list)
+        or not isinstance(p.get("recognitions"), list)
+    ):
         raise _invalid("the trust list lacks iat, exp (NumericDates between 1970 and 9999), entities or recognitions")
     if not all(isinstance(e, dict) and isinstance(e.get("entity_id"), str) for e in p["entities"]):
         raise _invalid("an entity record in the trust list has no entity_id")
     entities = {e["entity_id"]: e for e in p["entities"]}
-    return TrustList(authority_id=authority_id, issued_at=from_timestamp(p["iat"]), expires_at=from_timestamp(p["exp"]),
-                     entities=entities, recognitions=p["recognitions"], token=token)
+    return TrustList(
+        authority_id=authority_id,
+        issued_at=from_timestamp(p["iat"]),
+        expires_at=from_timestamp(p["exp"]),
+        entities=entities,
+        recognitions=p["recognitions"],
+        token=token,
+    )
 
 
 class SnapshotTrust:
@@ -95,9 +121,12 @@ class SnapshotTrust:
     def _now(self) -> datetime:
         now = self.clock.now()
         if self.trust_list.expired(now):
-            raise SandboxError(Reason.TRUST_LIST_EXPIRED,
-                               f"the trust registry cannot be reached and its last trust list expired at "
-                               f"{trqp.iso_z(self.trust_list.expires_at)}", status_code=503)
+            raise SandboxError(
+                Reason.TRUST_LIST_EXPIRED,
+                f"the trust registry cannot be reached and its last trust list expired at "
+                f"{trqp.iso_z(self.trust_list.expires_at)}",
+                status_code=503,
+            )
         return now
 
     def issuer_jwks(self, entity_id: str) -> dict[str, Any] | None:
@@ -112,16 +141,24 @@ class SnapshotTrust:
             return "compromised", f"{entity_id} is not registered"
         return rules.key_state(record, kid, as_utc(at), now)
 
-    def authorization(self, entity_id: str, action: str, resource: str, *, at: datetime,
-                      assurance_level: int | None = None) -> trqp.AuthorizationAnswer:
+    def authorization(
+        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+    ) -> trqp.AuthorizationAnswer:
         now = self._now()
-        query = trqp.Query(entity_id, self.trust_list.authority_id, action, resource,
-                           as_utc(at).replace(microsecond=0), assurance_level)
+        query = trqp.Query(
+            entity_id,
+            self.trust_list.authority_id,
+            action,
+            resource,
+            as_utc(at).replace(microsecond=0),
+            assurance_level,
+        )
         try:
             vct = credential_type(resource).vct
         except SandboxError:
             vct = None
-        answer = rules.answer_authorization(self.trust_list.entities.get(entity_id), query, vct, now,
-                                            self.trust_list.authority_id)
+        answer = rules.answer_authorization(
+            self.trust_list.entities.get(entity_id), query, vct, now, self.trust_list.authority_id
+        )
         answer["source"] = "trust_list"
         return trqp.read_authorization_answer(answer)

@@ -4,6 +4,7 @@ The copy is trusted through the registry's public key set (the *anchor*): config
 at the first contact with the registry. Anchor and latest snapshot are kept in a state
 directory when there is one, so a verifier restarted while the registry is down still has both.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,16 @@ class TrustListKeeper:
     """The latest snapshot of ``authority_id``'s registry that verified, refreshed every
     ``refresh_seconds`` (clock time) through ``fetch``."""
 
-    def __init__(self, authority_id: str, fetch: Fetch, clock: Clock, *, anchor_jwks: dict[str, Any] | None,
-                 state_dir: Path | None, refresh_seconds: float) -> None:
+    def __init__(
+        self,
+        authority_id: str,
+        fetch: Fetch,
+        clock: Clock,
+        *,
+        anchor_jwks: dict[str, Any] | None,
+        state_dir: Path | None,
+        refresh_seconds: float,
+    ) -> None:
         self.authority_id = authority_id
         self.clock = clock
         self.refresh_seconds = refresh_seconds
@@ -73,8 +82,11 @@ class TrustListKeeper:
             self._save(ANCHOR_FILE, json.dumps(anchor))
         response = self._fetch("trust-list")
         if response.status_code != 200:
-            raise SandboxError(Reason.REGISTRY_UNAVAILABLE, f"the registry refused its trust list "
-                                                            f"(HTTP {response.status_code})", status_code=503)
+            raise SandboxError(
+                Reason.REGISTRY_UNAVAILABLE,
+                f"the registry refused its trust list (HTTP {response.status_code})",
+                status_code=503,
+            )
         snapshot = verify_trust_list(response.text.strip(), self._anchor, authority_id=self.authority_id)
         self._snapshot = snapshot
         self._save(SNAPSHOT_FILE, snapshot.token)

@@ -4,6 +4,7 @@ Each function returns the cleaned value or raises a ``SandboxError`` (``bad_requ
 409 where that is the answer), so a service method validates all of its input before it touches
 the store and a rejected request changes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -97,8 +98,9 @@ def _public_key(jwk: object, index: int) -> dict:
         public = public_jwk_only(jwk)
     except ValueError as exc:
         raise bad_request(f"{where}: {exc}") from None
-    alg = next((a for a, (kty, crv) in ALLOWED_ALGS.items()
-                if public.get("kty") == kty and public.get("crv") == crv), None)
+    alg = next(
+        (a for a, (kty, crv) in ALLOWED_ALGS.items() if public.get("kty") == kty and public.get("crv") == crv), None
+    )
     if alg is None:
         raise bad_request(f"{where} uses an unsupported curve {public.get('crv')!r}")
     if "alg" in public and public["alg"] != alg:
@@ -153,23 +155,38 @@ def clean_application(body: object) -> dict[str, Any]:
         # an applicant have its keys registered under somebody else's identifier.
         raise bad_request("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
     contacts = body.get("contacts")
-    if (not isinstance(contacts, list) or not contacts or len(contacts) > 10
-            or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)):
+    if (
+        not isinstance(contacts, list)
+        or not contacts
+        or len(contacts) > 10
+        or not all(isinstance(c, str) and c.strip() and len(c) <= 320 for c in contacts)
+    ):
         raise bad_request("contacts must be a list of 1 to 10 e-mail addresses or names")
     requested = body.get("requested")
     if not isinstance(requested, list) or not requested or len(requested) > len(CREDENTIAL_TYPES):
-        raise bad_request('requested must list the credential types asked for: [{"resource": "VerifiedPerson", '
-                          '"assurance_level": 3}]')
+        raise bad_request(
+            'requested must list the credential types asked for: [{"resource": "VerifiedPerson", "assurance_level": 3}]'
+        )
     wanted = []
     for i, item in enumerate(requested):
         if not isinstance(item, dict):
             raise bad_request(f"requested[{i}] must be an object with resource and assurance_level")
-        wanted.append({"resource": vct_of(item.get("resource")),
-                       "assurance_level": clean_loa(item.get("assurance_level"), f"requested[{i}].assurance_level")})
+        wanted.append(
+            {
+                "resource": vct_of(item.get("resource")),
+                "assurance_level": clean_loa(item.get("assurance_level"), f"requested[{i}].assurance_level"),
+            }
+        )
     if len({w["resource"] for w in wanted}) != len(wanted):
         raise bad_request("requested names a credential type twice")
-    return {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "credential_issuer": issuer,
-            "contacts": [c.strip() for c in contacts], "requested": wanted}
+    return {
+        "entity_id": entity_id,
+        "name": name,
+        "jurisdiction": jurisdiction,
+        "credential_issuer": issuer,
+        "contacts": [c.strip() for c in contacts],
+        "requested": wanted,
+    }
 
 
 def clean_conformance_report(report: object) -> tuple[bool, list[str], dict[str, Any] | None]:

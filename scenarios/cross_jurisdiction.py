@@ -7,9 +7,10 @@ portal's verifier, finding the issuer unknown at home, asks the recognized frame
 the recognition the same credential is refused; after it, accepted, with the verdict saying
 under which framework.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -21,8 +22,16 @@ from .steps import Narrate, open_wallet, present, quiet, receive
 PORTAL = "prov2-health"
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, framework_api: str, framework_token: str,
-        governance_token: str, issuer: str = "terr1") -> dict:
+def run(
+    base_url: str,
+    http: httpx.Client,
+    narrate: Narrate = quiet,
+    *,
+    framework_api: str,
+    framework_token: str,
+    governance_token: str,
+    issuer: str = "terr1",
+) -> dict:
     """Run the story against the sandbox at ``base_url`` and Terr1's framework registry, whose
     TRQP endpoints live under ``framework_api`` (its authority id). Returns what each party saw."""
     base = base_url.rstrip("/")
@@ -33,38 +42,76 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, framewor
 
     # 1. Territory 1's own framework accredits its identity program, with the keys it publishes.
     keys = checked_json(http.get(well_known_url(entity_id, "jwt-vc-issuer")))["jwks"]
-    checked_json(http.post(f"{framework_api}/entities", headers=terr1_gov, json={
-        "entity_id": entity_id, "name": "Territory 1 Digital Identity Program", "jurisdiction": "Terr1",
-        "role": "issuer", "jwks": keys}))
-    checked_json(http.post(f"{framework_api}/authorizations", headers=terr1_gov, json={
-        "entity_id": entity_id, "resource": "VerifiedPerson", "assurance_level": 3}))
+    checked_json(
+        http.post(
+            f"{framework_api}/entities",
+            headers=terr1_gov,
+            json={
+                "entity_id": entity_id,
+                "name": "Territory 1 Digital Identity Program",
+                "jurisdiction": "Terr1",
+                "role": "issuer",
+                "jwks": keys,
+            },
+        )
+    )
+    checked_json(
+        http.post(
+            f"{framework_api}/authorizations",
+            headers=terr1_gov,
+            json={"entity_id": entity_id, "resource": "VerifiedPerson", "assurance_level": 3},
+        )
+    )
     narrate("cross.framework", framework=framework_api)
 
     def ask_home() -> dict:
-        return checked_json(http.post(f"{home}/authorization", json={
-            "entity_id": entity_id, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"}))
+        return checked_json(
+            http.post(
+                f"{home}/authorization",
+                json={"entity_id": entity_id, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
+            )
+        )
 
     narrate("cross.unknown", status=ask_home()["status"])
 
     # 2. Nora gets her Verified Person from Territory 1.
     person, evidence = TERR1_RESIDENT
     open_wallet(http, base, "nora")
-    receive(http, base, "nora", checked_json(http.post(f"{base}/issuers/{issuer}/proofing",
-                                                       json={**person, "evidence": evidence})))
+    receive(
+        http,
+        base,
+        "nora",
+        checked_json(http.post(f"{base}/issuers/{issuer}/proofing", json={**person, "evidence": evidence})),
+    )
     before = present(http, base, base, "nora", PORTAL)["verdict"]
     narrate("cross.portal", person=person["given_name"], verdict=before)
 
     # 3. The pan-Canadian framework recognizes Territory 1's framework for Verified Person.
-    until = (datetime.now(timezone.utc) + timedelta(days=365)).replace(microsecond=0).isoformat()
-    checked_json(http.post(f"{home}/recognitions", headers=home_gov, json={
-        "recognized_authority_id": framework_api, "resource": "VerifiedPerson", "valid_until": until}))
-    recognized = checked_json(http.post(f"{home}/recognition", json={
-        "entity_id": framework_api, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"}))
+    until = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0).isoformat()
+    checked_json(
+        http.post(
+            f"{home}/recognitions",
+            headers=home_gov,
+            json={"recognized_authority_id": framework_api, "resource": "VerifiedPerson", "valid_until": until},
+        )
+    )
+    recognized = checked_json(
+        http.post(
+            f"{home}/recognition",
+            json={"entity_id": framework_api, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
+        )
+    )
     narrate("cross.recognized", recognized=recognized["recognized"])
 
     # 4. The same credential, presented again to the same, unchanged portal.
     after = present(http, base, base, "nora", PORTAL)["verdict"]
     narrate("cross.portal", person=person["given_name"], verdict=after)
-    ok = (before["reasons"] == ["issuer_unknown"] and recognized["recognized"] is True and after["accepted"] is True)
-    return {"ok": ok, "issuer": entity_id, "framework": framework_api, "before_recognition": before,
-            "recognition": recognized, "after_recognition": after}
+    ok = before["reasons"] == ["issuer_unknown"] and recognized["recognized"] is True and after["accepted"] is True
+    return {
+        "ok": ok,
+        "issuer": entity_id,
+        "framework": framework_api,
+        "before_recognition": before,
+        "recognition": recognized,
+        "after_recognition": after,
+    }

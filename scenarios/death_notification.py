@@ -15,11 +15,12 @@ reuse a Status List Token for its ``ttl`` (draft-ietf-oauth-status-list 13.7), s
 is bounded by that ttl: the service keeps being asked, as a live service would be, and each
 answer it gave from its cached list before the refusal is counted.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
@@ -41,10 +42,19 @@ def _ms(start: str, end: str | None) -> float | None:
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000, 1)
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seconds: int,
-        urls: dict[str, str] | None = None, retry_every: float = 0.2, max_attempts: int | None = None,
-        pause: Callable[[float], None] = time.sleep, wait: Callable[[float], None] = time.sleep,
-        date_of_death: str | None = None) -> dict:
+def run(
+    base_url: str,
+    http: httpx.Client,
+    narrate: Narrate = quiet,
+    *,
+    ttl_seconds: int,
+    urls: dict[str, str] | None = None,
+    retry_every: float = 0.2,
+    max_attempts: int | None = None,
+    pause: Callable[[float], None] = time.sleep,
+    wait: Callable[[float], None] = time.sleep,
+    date_of_death: str | None = None,
+) -> dict:
     """Run the story; returns what each party saw, the propagation figures, and ``ok``.
 
     ``http`` acts with the operator's keyring (:mod:`scenarios.keyring`): vital statistics staff
@@ -64,12 +74,21 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seco
     open_wallet(http, wallet, WALLET)
     narrate("death.wallet", person=name)
     # 1. Province 1 proofs him; vital statistics issues his relationship to Sasha.
-    proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing",
-                                     json={**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE}))
+    proofed = checked_json(
+        http.post(f"{issuers}/issuers/prov1/proofing", json={**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE})
+    )
     held = receive(http, wallet, WALLET, proofed)
-    related = checked_json(http.post(f"{issuers}/issuers/vitalstats/relationships", json={
-        "relationship_type": "parent", "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
-        "related_person": {k: SASHA[k] for k in PERSON_REF}, "evidence": [SASHA_BIRTH_CERTIFICATE]}))
+    related = checked_json(
+        http.post(
+            f"{issuers}/issuers/vitalstats/relationships",
+            json={
+                "relationship_type": "parent",
+                "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
+                "related_person": {k: SASHA[k] for k in PERSON_REF},
+                "evidence": [SASHA_BIRTH_CERTIFICATE],
+            },
+        )
+    )
     held += receive(http, wallet, WALLET, related)
     for cred in held:
         narrate("death.received", person=name, credential=cred)
@@ -79,8 +98,12 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seco
     narrate("death.presented", person=name, verdict=before)
 
     # 3. Vital statistics registers his death; the event goes out to every issuer.
-    registered = checked_json(http.post(f"{issuers}/issuers/vitalstats/deaths", json={
-        **SASHA_FATHER_DEATH, "date_of_death": date_of_death or datetime.now(timezone.utc).date().isoformat()}))
+    registered = checked_json(
+        http.post(
+            f"{issuers}/issuers/vitalstats/deaths",
+            json={**SASHA_FATHER_DEATH, "date_of_death": date_of_death or datetime.now(UTC).date().isoformat()},
+        )
+    )
     t0 = registered["registered_at"]
     narrate("death.registered", person=name, date=registered["date_of_death"], event_id=registered["event_id"])
 
@@ -98,8 +121,13 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seco
             wait(0.02)
     for issuer in ids:
         got = deliveries.get(issuer)
-        narrate("death.delivered", issuer=issuer, delivered=got is not None,
-                ms=_ms(t0, got["received_at"]) if got else None, revoked=len(got["revoked"]) if got else 0)
+        narrate(
+            "death.delivered",
+            issuer=issuer,
+            delivered=got is not None,
+            ms=_ms(t0, got["received_at"]) if got else None,
+            revoked=len(got["revoked"]) if got else 0,
+        )
 
     # 5. The benefits service is asked again, with the same credential, until it refuses.
     attempts = max_attempts or int(ttl_seconds / retry_every) + 25
@@ -121,19 +149,40 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, ttl_seco
     revoked_at = max((d["processed_at"] for d in revoking), default=None)
     rejected_at = after["checked_at"] if after is not None and not after["accepted"] else None
     propagation = {
-        "registered_at": t0, "delivered_to_every_issuer_at": delivered_at if len(deliveries) == len(ids) else None,
-        "revoked_in_status_lists_at": revoked_at, "first_rejected_verification_at": rejected_at,
+        "registered_at": t0,
+        "delivered_to_every_issuer_at": delivered_at if len(deliveries) == len(ids) else None,
+        "revoked_in_status_lists_at": revoked_at,
+        "first_rejected_verification_at": rejected_at,
         "delivery_ms": _ms(t0, delivered_at) if len(deliveries) == len(ids) else None,
-        "revocation_ms": _ms(t0, revoked_at), "rejection_ms": _ms(t0, rejected_at),
-        "status_list_ttl_seconds": ttl_seconds, "accepted_from_cached_status_list": cached,
-        "per_issuer": {i: {"received_ms": _ms(t0, d["received_at"]), "processed_ms": _ms(t0, d["processed_at"]),
-                           "revoked": len(d["revoked"])} for i, d in deliveries.items()},
+        "revocation_ms": _ms(t0, revoked_at),
+        "rejection_ms": _ms(t0, rejected_at),
+        "status_list_ttl_seconds": ttl_seconds,
+        "accepted_from_cached_status_list": cached,
+        "per_issuer": {
+            i: {
+                "received_ms": _ms(t0, d["received_at"]),
+                "processed_ms": _ms(t0, d["processed_at"]),
+                "revoked": len(d["revoked"]),
+            }
+            for i, d in deliveries.items()
+        },
     }
     narrate("death.propagation", propagation=propagation)
-    ok = (before["accepted"] and after is not None and not after["accepted"]
-          and after["reasons"] == ["credential_revoked"] and len(deliveries) == len(ids)
-          and {d["issuer"] for d in revoking} == {"prov1", "vitalstats"}
-          and statuses == {"VerifiedPerson": "revoked", "VerifiedRelationship": "revoked"})
-    return {"ok": ok, "person": {k: SASHA_FATHER[k] for k in PERSON_REF}, "registration": registered,
-            "accepted_before": before, "rejected_after": after, "wallet": statuses, "propagation": propagation}
-
+    ok = (
+        before["accepted"]
+        and after is not None
+        and not after["accepted"]
+        and after["reasons"] == ["credential_revoked"]
+        and len(deliveries) == len(ids)
+        and {d["issuer"] for d in revoking} == {"prov1", "vitalstats"}
+        and statuses == {"VerifiedPerson": "revoked", "VerifiedRelationship": "revoked"}
+    )
+    return {
+        "ok": ok,
+        "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
+        "registration": registered,
+        "accepted_before": before,
+        "rejected_after": after,
+        "wallet": statuses,
+        "propagation": propagation,
+    }

@@ -12,10 +12,11 @@ When a wallet is opened (``PUT /wallet/<id>`` answering 201), the keyring keeps 
 shown in the answer under ``PCTF_DATA_DIR/wallet-tokens/`` (owner-only), as a wallet app keeps
 its user's session: the next command or story run finds it there.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Generator
+from collections.abc import Generator
 
 import httpx
 
@@ -23,7 +24,9 @@ from issuers.jurisdictions import SANDBOX_ISSUERS
 from pctf.settings import Settings
 from verifier.relying_parties import RELYING_PARTIES
 
-_STAFF = re.compile(r"^/issuers/([a-z0-9_-]{1,64})/(proofing|incorporations|issuances|deaths|relationships|events)(/|$)")
+_STAFF = re.compile(
+    r"^/issuers/([a-z0-9_-]{1,64})/(proofing|incorporations|issuances|deaths|relationships|events)(/|$)"
+)
 _HOLDER = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})/.+")
 _OPEN_WALLET = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})$")
 _BACK_END = re.compile(r"^/verifier/([a-z0-9_-]{1,64})/(requests|verify)(/|$)")

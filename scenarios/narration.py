@@ -1,13 +1,14 @@
 """Terminal narration of a journey, in English or French, with rich."""
+
 from __future__ import annotations
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from scenarios.i18n import t
 from pctf.reasons import SandboxError
 from pctf.vocab import credential_type, type_for_vct
+from scenarios.i18n import t
 from verifier.relying_parties import relying_party
 
 ISSUER_NAMES = {"prov1": "Prov1", "prov2": "Prov2", "terr1": "Terr1", "terr2": "Terr2", "fed": "Fed"}
@@ -84,15 +85,27 @@ class Narrator:
             self._say(t("step.wallet", lang, kid=data["kid"][:12] + "…"))
         elif event == "proofing":
             docs = [t(f"evidence.{e}", lang) for e in data["evidence"]]
-            self._say(t("step.proofing", lang, issuer=ISSUER_NAMES.get(data["issuer"], data["issuer"]),
-                        evidence=f" {t('and', lang)} ".join(docs)))
+            self._say(
+                t(
+                    "step.proofing",
+                    lang,
+                    issuer=ISSUER_NAMES.get(data["issuer"], data["issuer"]),
+                    evidence=f" {t('and', lang)} ".join(docs),
+                )
+            )
         elif event == "proofed":
             self._say(t("step.proofed", lang, loa=data["loa"], tx=data["tx_code"]))
         elif event == "received":
             cred = data["credential"]
             issuer = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
-            self._say(t("step.received", lang, type=type_label(cred["type"], lang),
-                        issuer=ISSUER_NAMES.get(issuer, cred["issuer"])))
+            self._say(
+                t(
+                    "step.received",
+                    lang,
+                    type=type_label(cred["type"], lang),
+                    issuer=ISSUER_NAMES.get(issuer, cred["issuer"]),
+                )
+            )
             table = Table(t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
             for name, value in cred["claims"].items():
                 table.add_row(_claim_label(cred["type"], [name], lang), _show(value))
@@ -110,11 +123,14 @@ class Narrator:
                 self.console.print(f"     • {type_label(ct.name, lang) if ct else vct}: {paths}", highlight=False)
         elif event == "consent":
             self._say(t("step.consent", lang, verifier=bank))
-            table = Table(t("col.credential", lang), t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2))
+            table = Table(
+                t("col.credential", lang), t("col.claim", lang), t("col.value", lang), box=None, padding=(0, 2)
+            )
             for item in data["review"]["credentials"]:
                 for d in item["disclose"]:
-                    table.add_row(type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang),
-                                  _show(d["value"]))
+                    table.add_row(
+                        type_label(item["type"], lang), _claim_label(item["type"], d["path"], lang), _show(d["value"])
+                    )
             self.console.print(table)
         elif event in ("consented", "declined"):
             self._say(t(f"step.{event}", lang))
@@ -137,20 +153,39 @@ class Narrator:
             self._say(t(event, lang, passed=sum(c["passed"] for c in checks), total=len(checks)))
             table = Table(t("col.check", lang), t("col.result", lang), box=None, padding=(0, 2))
             for c in checks:
-                table.add_row(t(f"conformance.{c['id']}", lang),
-                              f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]")
+                table.add_row(
+                    t(f"conformance.{c['id']}", lang),
+                    f"[green]{t('pass', lang)}[/]" if c["passed"] else f"[red]{t('fail', lang)} {c['reason']}[/]",
+                )
             self.console.print(table)
         elif event in ("onboarding.bank", "onboarding.bank_again", "cross.portal"):
             verdict = data["verdict"]
-            outcome = (f"[green]{t('onboarding.accepted', lang)}[/]" if verdict["accepted"] else
-                       f"[red]{t('onboarding.refused', lang, reasons=', '.join(verdict['reasons']))}[/]")
-            self._say(t(event, lang, person=data["person"], bank=relying_party("bank-personal").name(lang),
-                        portal=relying_party("prov2-health").name(lang), outcome=outcome))
+            outcome = (
+                f"[green]{t('onboarding.accepted', lang)}[/]"
+                if verdict["accepted"]
+                else f"[red]{t('onboarding.refused', lang, reasons=', '.join(verdict['reasons']))}[/]"
+            )
+            self._say(
+                t(
+                    event,
+                    lang,
+                    person=data["person"],
+                    bank=relying_party("bank-personal").name(lang),
+                    portal=relying_party("prov2-health").name(lang),
+                    outcome=outcome,
+                )
+            )
         elif event == "cross.recognized":
             self._say(t(event, lang, recognized=t("word.yes" if data["recognized"] else "word.no", lang)))
         elif event == "onboarding.audit":
-            self._say(t(event, lang, entries=data["entries"],
-                        valid=t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)))
+            self._say(
+                t(
+                    event,
+                    lang,
+                    entries=data["entries"],
+                    valid=t("onboarding.intact" if data["valid"] else "onboarding.broken", lang),
+                )
+            )
         else:
             self._say(t(event, lang, **data))
 
@@ -160,44 +195,79 @@ class Narrator:
         if event == "death.received":
             cred = data["credential"]
             issuer = cred["issuer"].rstrip("/").rsplit("/", 1)[-1]
-            self._say(t(event, lang, person=data["person"], type=type_label(cred["type"], lang),
-                        issuer=issuer_label(issuer, lang)))
+            self._say(
+                t(
+                    event,
+                    lang,
+                    person=data["person"],
+                    type=type_label(cred["type"], lang),
+                    issuer=issuer_label(issuer, lang),
+                )
+            )
         elif event in ("death.presented", "death.presented_after"):
             verdict = data["verdict"] or {"accepted": False, "reasons": []}
-            outcome = (f"[green]{t('death.accepted', lang)}[/]" if verdict["accepted"] else
-                       f"[red]{t('death.refused', lang, reasons=', '.join(verdict['reasons']))}[/]")
-            self._say(t(event, lang, person=data["person"], service=service, outcome=outcome,
-                        cached=data.get("cached", 0), ttl=data.get("ttl", "")))
+            outcome = (
+                f"[green]{t('death.accepted', lang)}[/]"
+                if verdict["accepted"]
+                else f"[red]{t('death.refused', lang, reasons=', '.join(verdict['reasons']))}[/]"
+            )
+            self._say(
+                t(
+                    event,
+                    lang,
+                    person=data["person"],
+                    service=service,
+                    outcome=outcome,
+                    cached=data.get("cached", 0),
+                    ttl=data.get("ttl", ""),
+                )
+            )
         elif event == "death.delivered":
             issuer = issuer_label(data["issuer"], lang)
             if data["delivered"]:
-                self.console.print("     • " + t(event, lang, issuer=issuer, ms=_number(data["ms"], lang),
-                                                  revoked=data["revoked"]),
-                                   highlight=False)
+                self.console.print(
+                    "     • " + t(event, lang, issuer=issuer, ms=_number(data["ms"], lang), revoked=data["revoked"]),
+                    highlight=False,
+                )
             else:
                 self.console.print(f"     • [red]{t('death.not_delivered', lang, issuer=issuer)}[/]", highlight=False)
         elif event == "death.wallet_view":
             colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
-            shown = ", ".join(f"{type_label(k, lang)}{colon}{t('status.' + v, lang)}" for k, v in data["statuses"].items())
+            shown = ", ".join(
+                f"{type_label(k, lang)}{colon}{t('status.' + v, lang)}" for k, v in data["statuses"].items()
+            )
             self._say(t(event, lang, person=data["person"], statuses=shown))
         elif event == "death.propagation":
             p = data["propagation"]
             self._say(t(event, lang))
             table = Table(t("col.leg", lang), t("col.elapsed", lang), box=None, padding=(0, 2))
-            for key, label in (("delivery_ms", "death.leg.delivered"), ("revocation_ms", "death.leg.revoked"),
-                               ("rejection_ms", "death.leg.rejected")):
+            for key, label in (
+                ("delivery_ms", "death.leg.delivered"),
+                ("revocation_ms", "death.leg.revoked"),
+                ("rejection_ms", "death.leg.rejected"),
+            ):
                 value = p[key]
                 table.add_row(t(label, lang), "—" if value is None else _milliseconds(value, lang))
             self.console.print(table)
-            self.console.print("     " + t("death.ttl_note", lang, ttl=p["status_list_ttl_seconds"],
-                                           cached=p["accepted_from_cached_status_list"]), highlight=False)
+            self.console.print(
+                "     "
+                + t(
+                    "death.ttl_note",
+                    lang,
+                    ttl=p["status_list_ttl_seconds"],
+                    cached=p["accepted_from_cached_status_list"],
+                ),
+                highlight=False,
+            )
         else:
             self._say(t(event, lang, **data))
 
     def outcome(self, verdict: dict, legal_name: str) -> None:
         bank = relying_party("bank").name(self.lang)
         if verdict.get("accepted"):
-            self.console.print(Panel.fit(f"[bold green]{t('result.accepted', self.lang, legal_name=legal_name, bank=bank)}[/]"))
+            self.console.print(
+                Panel.fit(f"[bold green]{t('result.accepted', self.lang, legal_name=legal_name, bank=bank)}[/]")
+            )
         else:
             reasons = ", ".join(verdict.get("reasons", []))
             self.console.print(Panel.fit(f"[bold red]{t('result.rejected', self.lang, reasons=reasons)}[/]"))

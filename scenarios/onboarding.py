@@ -8,10 +8,11 @@ a credential Terr2 issues afterwards is refused with ``issuer_suspended``, while
 while accredited is still accepted, because the registry answers for the time of issuance.
 Finally the audit log's hash chain is checked.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -33,8 +34,16 @@ def _next_second() -> None:
     time.sleep(1.0 - (time.time() % 1.0) + 0.01)
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, governance_token: str,
-        assessor_token: str, urls: dict[str, str] | None = None, issuer: str = "terr2") -> dict:
+def run(
+    base_url: str,
+    http: httpx.Client,
+    narrate: Narrate = quiet,
+    *,
+    governance_token: str,
+    assessor_token: str,
+    urls: dict[str, str] | None = None,
+    issuer: str = "terr2",
+) -> dict:
     """Run the story; returns what each party saw, and ``ok`` when every outcome was the expected one."""
     urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
     base = base_url.rstrip("/")
@@ -45,59 +54,100 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, governan
     governance, assessor = _bearer(governance_token), _bearer(assessor_token)
 
     def may_issue() -> dict:
-        return checked_json(http.post(f"{api}/authorization", json={
-            "entity_id": entity_id, "authority_id": api, "action": "issue", "resource": "VerifiedPerson"}))
+        return checked_json(
+            http.post(
+                f"{api}/authorization",
+                json={"entity_id": entity_id, "authority_id": api, "action": "issue", "resource": "VerifiedPerson"},
+            )
+        )
 
     before = may_issue()
     narrate("onboarding.unknown", issuer=entity_id, status=before["status"])
 
     # 1. Terr2 applies, with a test credential offer for a test subject of its own.
     test_offer = checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json=TERR2_TEST_SUBJECT))
-    application = checked_json(http.post(f"{api}/applications", json={
-        "entity_id": entity_id, "name": "Territory 2 Digital Identity Program", "jurisdiction": "Terr2",
-        "contacts": ["digital.identity@terr2.example"],
-        "requested": [{"resource": "VerifiedPerson", "assurance_level": 2}]}))
+    application = checked_json(
+        http.post(
+            f"{api}/applications",
+            json={
+                "entity_id": entity_id,
+                "name": "Territory 2 Digital Identity Program",
+                "jurisdiction": "Terr2",
+                "contacts": ["digital.identity@terr2.example"],
+                "requested": [{"resource": "VerifiedPerson", "assurance_level": 2}],
+            },
+        )
+    )
     app_id, applicant = application["application_id"], _bearer(application["applicant_token"])
     narrate("onboarding.applied", application=app_id, state=application["state"])
 
     # 2. The registry's automated technical conformance checks, against Terr2's live endpoints.
-    checked = checked_json(http.post(f"{api}/applications/{app_id}/conformance", headers=applicant,
-                                     json={"offer": test_offer["credential_offer_uri"],
-                                           "tx_code": test_offer["tx_code"]}))
+    checked = checked_json(
+        http.post(
+            f"{api}/applications/{app_id}/conformance",
+            headers=applicant,
+            json={"offer": test_offer["credential_offer_uri"], "tx_code": test_offer["tx_code"]},
+        )
+    )
     narrate("onboarding.conformance", checks=checked["conformance"]["checks"], passed=checked["conformance"]["passed"])
 
     # 3. The assessor marks each PCTF criterion, with the evidence looked at.
     for criterion in checked["assessment"]:
-        checked_json(http.put(f"{api}/applications/{app_id}/assessment/{criterion['id']}", headers=assessor,
-                              json={"met": True, "evidence": f"Reviewed Terr2's documented process for {criterion['id']}"
-                                                             " and sampled its records"}))
+        checked_json(
+            http.put(
+                f"{api}/applications/{app_id}/assessment/{criterion['id']}",
+                headers=assessor,
+                json={
+                    "met": True,
+                    "evidence": f"Reviewed Terr2's documented process for {criterion['id']} and sampled its records",
+                },
+            )
+        )
     narrate("onboarding.assessed", criteria=len(checked["assessment"]))
 
     # 4. Governance accredits, for one year.
-    until = (datetime.now(timezone.utc) + timedelta(days=365)).replace(microsecond=0).isoformat()
-    decided = checked_json(http.post(f"{api}/applications/{app_id}/decision", headers=governance,
-                                     json={"decision": "accredit", "types": ["VerifiedPerson"], "assurance_level": 2,
-                                           "valid_until": until}))
+    until = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0).isoformat()
+    decided = checked_json(
+        http.post(
+            f"{api}/applications/{app_id}/decision",
+            headers=governance,
+            json={"decision": "accredit", "types": ["VerifiedPerson"], "assurance_level": 2, "valid_until": until},
+        )
+    )
     narrate("onboarding.accredited", state=decided["state"], status=may_issue()["status"])
 
     # 5. A Terr2 resident opens an account at the bank, which was never told about Terr2.
     (maya, maya_evidence), (lucas, lucas_evidence) = TERR2_RESIDENTS
     open_wallet(http, wallet, "maya")
-    receive(http, wallet, "maya", checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing",
-                                                         json={**maya, "evidence": maya_evidence})))
+    receive(
+        http,
+        wallet,
+        "maya",
+        checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json={**maya, "evidence": maya_evidence})),
+    )
     accepted = present(http, wallet, verifier, "maya", BANK)["verdict"]
     narrate("onboarding.bank", person=maya["given_name"], verdict=accepted)
 
     # 6. Governance suspends Terr2 from now on.
     _next_second()
-    checked_json(http.patch(f"{api}/entity/status", params={"entity_id": entity_id}, headers=governance,
-                            json={"status": "suspended", "reason": "Audit finding: proofing records incomplete"}))
+    checked_json(
+        http.patch(
+            f"{api}/entity/status",
+            params={"entity_id": entity_id},
+            headers=governance,
+            json={"status": "suspended", "reason": "Audit finding: proofing records incomplete"},
+        )
+    )
     narrate("onboarding.suspended", status=may_issue()["status"])
 
     # 7. A credential Terr2 issues after the suspension is refused...
     open_wallet(http, wallet, "lucas")
-    receive(http, wallet, "lucas", checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing",
-                                                          json={**lucas, "evidence": lucas_evidence})))
+    receive(
+        http,
+        wallet,
+        "lucas",
+        checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json={**lucas, "evidence": lucas_evidence})),
+    )
     refused = present(http, wallet, verifier, "lucas", BANK)["verdict"]
     narrate("onboarding.bank", person=lucas["given_name"], verdict=refused)
     # ...while the one it issued while accredited still counts.
@@ -106,9 +156,23 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, governan
 
     audit = checked_json(http.get(f"{api}/audit/verify"))
     narrate("onboarding.audit", entries=audit["entries"], valid=audit["valid"])
-    ok = (before["status"] == "unknown_entity" and checked["conformance"]["passed"] and decided["state"] == "accredited"
-          and accepted["accepted"] and not refused["accepted"] and refused["reasons"] == ["issuer_suspended"]
-          and still["accepted"] and audit["valid"])
-    return {"ok": ok, "issuer": entity_id, "application_id": app_id, "conformance": checked["conformance"],
-            "accepted_after_accreditation": accepted, "issued_after_suspension": refused,
-            "issued_before_suspension": still, "audit": audit}
+    ok = (
+        before["status"] == "unknown_entity"
+        and checked["conformance"]["passed"]
+        and decided["state"] == "accredited"
+        and accepted["accepted"]
+        and not refused["accepted"]
+        and refused["reasons"] == ["issuer_suspended"]
+        and still["accepted"]
+        and audit["valid"]
+    )
+    return {
+        "ok": ok,
+        "issuer": entity_id,
+        "application_id": app_id,
+        "conformance": checked["conformance"],
+        "accepted_after_accreditation": accepted,
+        "issued_after_suspension": refused,
+        "issued_before_suspension": still,
+        "audit": audit,
+    }

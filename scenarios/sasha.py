@@ -5,9 +5,10 @@ wallet, bank), so the same function drives the embedded sandbox, a docker-compos
 or a test server. It reports each step through ``narrate(event, **data)`` and returns the
 bank's verdict.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 
@@ -17,9 +18,16 @@ from .personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
 from .steps import Narrate, open_wallet, present, quiet, receive
 
 
-def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, wallet_id: str = "sasha",
-        bank: str = "bank", approve: bool | Callable[[dict], bool] = True,
-        urls: dict[str, str] | None = None) -> dict:
+def run(
+    base_url: str,
+    http: httpx.Client,
+    narrate: Narrate = quiet,
+    *,
+    wallet_id: str = "sasha",
+    bank: str = "bank",
+    approve: bool | Callable[[dict], bool] = True,
+    urls: dict[str, str] | None = None,
+) -> dict:
     """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``.
 
     ``urls`` maps a service (``issuers``, ``wallet``, ``verifier``) to its own base URL when the
@@ -43,13 +51,20 @@ def run(base_url: str, http: httpx.Client, narrate: Narrate = quiet, *, wallet_i
     # 2. She incorporates federally; the registrar offers the organization and her relationship.
     narrate("incorporate", legal_name=SASHA_BUSINESS["legal_name"])
     director = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
-    registered = checked_json(http.post(f"{issuers}/issuers/fed/incorporations",
-                                        json={**SASHA_BUSINESS, "director": director, "role": "director"}))
+    registered = checked_json(
+        http.post(
+            f"{issuers}/issuers/fed/incorporations", json={**SASHA_BUSINESS, "director": director, "role": "director"}
+        )
+    )
     narrate("incorporated", business_number=registered["business_number"])
     receive(http, wallet, wallet_id, registered, narrate)
 
     # 3-5. The bank asks for exactly what its policy needs; her wallet shows what would be
     # disclosed; she decides; the bank gives its verdict, with every check it made.
     result = present(http, wallet, verifier, wallet_id, bank, approve=approve, narrate=narrate)
-    return {"verdict": result["verdict"], "business_number": registered["business_number"], "state": result["state"],
-            "legal_name": SASHA_BUSINESS["legal_name"]}
+    return {
+        "verdict": result["verdict"],
+        "business_number": registered["business_number"],
+        "state": result["state"],
+        "legal_name": SASHA_BUSINESS["legal_name"],
+    }

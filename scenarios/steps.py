@@ -4,9 +4,10 @@ A person's wallet redeems an offer; a relying party asks, the wallet shows what 
 disclose, the person decides, and the relying party gives its verdict. Stories (Sasha's
 account, a jurisdiction's onboarding) chain these with their own narration.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 
@@ -29,33 +30,54 @@ def open_wallet(http: httpx.Client, wallet: str, wallet_id: str) -> dict:
     if created.status_code == 409:
         reopened = http.get(f"{wallet}/wallet/{wallet_id}")
         if reopened.status_code == 401:
-            raise SandboxError(Reason.CONFLICT, f"wallet {wallet_id!r} exists, and its holder token is not kept "
-                                                "under this PCTF_DATA_DIR", status_code=409)
+            raise SandboxError(
+                Reason.CONFLICT,
+                f"wallet {wallet_id!r} exists, and its holder token is not kept under this PCTF_DATA_DIR",
+                status_code=409,
+            )
         return checked_json(reopened)
     return checked_json(created)
 
 
 def receive(http: httpx.Client, wallet: str, wallet_id: str, offered: dict, narrate: Narrate = quiet) -> list[dict]:
     """The wallet redeems an issuer's offer (``credential_offer_uri`` and ``tx_code``) over OpenID4VCI."""
-    received = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/offers",
-                                      json={"offer": offered["credential_offer_uri"], "tx_code": offered["tx_code"]}))
+    received = checked_json(
+        http.post(
+            f"{wallet}/wallet/{wallet_id}/offers",
+            json={"offer": offered["credential_offer_uri"], "tx_code": offered["tx_code"]},
+        )
+    )
     for cred in received:
         narrate("received", credential=cred)
     return received
 
 
-def present(http: httpx.Client, wallet: str, verifier: str, wallet_id: str, rp: str, *,
-            approve: bool | Callable[[dict], bool] = True, narrate: Narrate = quiet) -> dict:
+def present(
+    http: httpx.Client,
+    wallet: str,
+    verifier: str,
+    wallet_id: str,
+    rp: str,
+    *,
+    approve: bool | Callable[[dict], bool] = True,
+    narrate: Narrate = quiet,
+) -> dict:
     """One OpenID4VP exchange: the relying party's request, the wallet's review, the holder's
     decision, and the relying party's verdict. Returns ``{"verdict", "state", "review"}``."""
     request = checked_json(http.post(f"{verifier}/verifier/{rp}/requests"))
     narrate("request", request=request, rp=rp)
-    review = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]}))
+    review = checked_json(
+        http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]})
+    )
     narrate("consent", review=review, rp=rp)
     if callable(approve):
         approve = approve(review)
-    decision = checked_json(http.post(f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
-                                      json={"approve": approve, "review_hash": review["review_hash"]}))
+    decision = checked_json(
+        http.post(
+            f"{wallet}/wallet/{wallet_id}/presentations/{review['request_id']}/decision",
+            json={"approve": approve, "review_hash": review["review_hash"]},
+        )
+    )
     narrate("consented" if approve else "declined", decision=decision)
     result = checked_json(http.get(f"{verifier}/verifier/{rp}/requests/{request['state']}"))
     narrate("verdict", verdict=result["verdict"], rp=rp)

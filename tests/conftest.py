@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated data directory, settings on a free port, a live sandbox server."""
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,9 @@ def database_url(backend):
 @pytest.fixture
 def settings(tmp_path, database_url) -> Settings:
     """Settings isolated in ``tmp_path`` (and its own database), with a free loopback port."""
-    yield Settings(data_dir=tmp_path / "data", port=free_port(), governance_token=GOVERNANCE_TOKEN,
-                   database_url=database_url)
+    yield Settings(
+        data_dir=tmp_path / "data", port=free_port(), governance_token=GOVERNANCE_TOKEN, database_url=database_url
+    )
     dispose_all()
 
 

@@ -20,6 +20,7 @@ app's lifespan (start-up and shutdown handlers) runs in both modes unless ``life
 Tests about the services as separate processes (as docker-compose runs them) start them with
 :func:`serve_process`, which returns the same kind of handle.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,14 @@ class Served:
     """A service a test runs: ``url`` reaches it through ``transport`` (None: through any client).
     ``app`` is what runs (the ASGI app, or the process of :func:`serve_process`)."""
 
-    def __init__(self, app: Any, url: str, transport: httpx.BaseTransport | None, stop: Callable[[], None],
-                 probe: str | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        url: str,
+        transport: httpx.BaseTransport | None,
+        stop: Callable[[], None],
+        probe: str | None = None,
+    ) -> None:
         self.app = app
         self.url = url
         self.transport = transport
@@ -82,8 +89,17 @@ class Served:
         self.stop()
 
 
-def serve(app: Any, *, loopback: bool = False, url: str | None = None, host: str = "127.0.0.1", port: int = 0,
-          lifespan: bool = True, raise_app_exceptions: bool = True, **uvicorn_config) -> Served:
+def serve(
+    app: Any,
+    *,
+    loopback: bool = False,
+    url: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    lifespan: bool = True,
+    raise_app_exceptions: bool = True,
+    **uvicorn_config,
+) -> Served:
     """Run the ASGI ``app`` for a test; see the module docstring for the two modes.
 
     In process, ``url`` (default ``http://testserver``) is only what requests are addressed to,
@@ -106,8 +122,13 @@ def serve_sandbox(settings, clock=None, **build) -> Served:
     another (and the wallet calls issuers) by URL."""
     from cli.stack import build_app
 
-    return serve(build_app(settings, clock, **build), loopback=True, host=settings.host, port=settings.port,
-                 url=settings.base_url)
+    return serve(
+        build_app(settings, clock, **build),
+        loopback=True,
+        host=settings.host,
+        port=settings.port,
+        url=settings.base_url,
+    )
 
 
 def serve_process(service: str, env: dict[str, str], *, port: int = 0, wait: bool = True) -> Served:
@@ -116,8 +137,12 @@ def serve_process(service: str, env: dict[str, str], *, port: int = 0, wait: boo
     handles to :func:`wait_until_answering` (to start several at once). ``served.app`` is the
     process; ``stop()`` terminates it."""
     port = port or free_port()
-    proc = subprocess.Popen([EXE, "serve", service, "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [EXE, "serve", service, "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
     def stop() -> None:
         if proc.poll() is None:
@@ -149,8 +174,9 @@ def wait_until_answering(*processes: Served, seconds: float = START_SECONDS) -> 
                 except httpx.TransportError:
                     pass
                 proc = served.app
-                assert proc.poll() is None, f"{served.probe}: the process exited\n" + \
-                    (proc.stderr.read().decode("utf-8", "replace") if proc.stderr else "")
+                assert proc.poll() is None, f"{served.probe}: the process exited\n" + (
+                    proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+                )
                 assert time.monotonic() < deadline, f"{served.probe} did not answer"
                 time.sleep(0.05)
 
@@ -275,8 +301,12 @@ class _InProcessTransport(httpx.BaseTransport):
         async def send() -> httpx.Response:
             response = await self._asgi.handle_async_request(request)
             raw = b"".join([part async for part in response.stream])
-            return httpx.Response(response.status_code, headers=response.headers.raw, stream=httpx.ByteStream(raw),
-                                  extensions=response.extensions)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers.raw,
+                stream=httpx.ByteStream(raw),
+                extensions=response.extensions,
+            )
 
         timeout = request.extensions.get("timeout", {}).get("read")
         try:

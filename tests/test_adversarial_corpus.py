@@ -6,6 +6,7 @@ disclosure subsets.
 A case passes when its attempt is refused with exactly its expected reason code: raised as a
 :class:`~pctf.reasons.SandboxError`, or given as the only reason of a verdict that is not accepted.
 """
+
 from __future__ import annotations
 
 import json
@@ -81,18 +82,33 @@ def assert_accepted(verdict: Verdict) -> None:
 
 
 def verify(lab: Lab, presentation: str, type_name: str) -> Verdict:
-    return lab.world.engine.verify_single(presentation, aud=AUD, nonce=NONCE,
-                                          expected_vcts=[credential_type(type_name).vct])
+    return lab.world.engine.verify_single(
+        presentation, aud=AUD, nonce=NONCE, expected_vcts=[credential_type(type_name).vct]
+    )
 
 
 SUBSETS = {
-    "VerifiedPerson": [[], [("given_name",)], [("address",)], [("address", "locality")],
-                       [("birthdate",), ("address", "postal_code"), ("address", "country")],
-                       [("given_name",), ("family_name",), ("birthdate",), ("address",)]],
-    "VerifiedOrganization": [[], [("legal_name",)], [("registered_office", "locality")],
-                             [("legal_name",), ("business_number",), ("corporate_status",)]],
-    "VerifiedRelationship": [[], [("relationship_type",)], [("person", "given_name")], [("organization",)],
-                             [("relationship_type",), ("person",), ("organization",)]],
+    "VerifiedPerson": [
+        [],
+        [("given_name",)],
+        [("address",)],
+        [("address", "locality")],
+        [("birthdate",), ("address", "postal_code"), ("address", "country")],
+        [("given_name",), ("family_name",), ("birthdate",), ("address",)],
+    ],
+    "VerifiedOrganization": [
+        [],
+        [("legal_name",)],
+        [("registered_office", "locality")],
+        [("legal_name",), ("business_number",), ("corporate_status",)],
+    ],
+    "VerifiedRelationship": [
+        [],
+        [("relationship_type",)],
+        [("person", "given_name")],
+        [("organization",)],
+        [("relationship_type",), ("person",), ("organization",)],
+    ],
 }
 ISSUED = {"VerifiedPerson": "person", "VerifiedOrganization": "organization", "VerifiedRelationship": "relationship"}
 VALID_SUBSETS = [(t, i) for t, subsets in SUBSETS.items() for i in range(len(subsets))]
@@ -104,14 +120,17 @@ def test_our_issuers_credentials_are_accepted_with_any_disclosure_subset(lab, ty
     assert_accepted(verify(lab, present(lab.world, issued, reveal=SUBSETS[type_name][subset]), type_name))
 
 
-@pytest.mark.parametrize("type_name,claims", [("VerifiedPerson", PERSON_CLAIMS), ("VerifiedOrganization", ORG_CLAIMS),
-                                              ("VerifiedRelationship", REL_CLAIMS)])
+@pytest.mark.parametrize(
+    "type_name,claims",
+    [("VerifiedPerson", PERSON_CLAIMS), ("VerifiedOrganization", ORG_CLAIMS), ("VerifiedRelationship", REL_CLAIMS)],
+)
 @pytest.mark.parametrize("typ", ["dc+sd-jwt", "vc+sd-jwt"])
 def test_credentials_from_the_codec_with_the_vocab_paths_are_accepted(lab, type_name, claims, typ):
     w = lab.world
     short_id = "prov1" if type_name == "VerifiedPerson" else "fed"
-    issued = hand_issue(payload_for(w, type_name, claims, iss=w.iss(short_id)), w.issuers.signing_key(short_id),
-                        typ=typ)
+    issued = hand_issue(
+        payload_for(w, type_name, claims, iss=w.iss(short_id)), w.issuers.signing_key(short_id), typ=typ
+    )
     for reveal in SUBSETS[type_name]:
         assert_accepted(verify(lab, present(w, issued, reveal=reveal), type_name))
 
@@ -130,8 +149,13 @@ def their_claims(lab: Lab) -> dict:
     paths (the claims and the address fields) wrapped in SDObj."""
     w = lab.world
     now = w.clock.timestamp()
-    claims = {"iss": w.iss("prov1"), "iat": now, "exp": now + YEAR, "vct": credential_type("VerifiedPerson").vct,
-              "assurance_level": 3}
+    claims = {
+        "iss": w.iss("prov1"),
+        "iat": now,
+        "exp": now + YEAR,
+        "vct": credential_type("VerifiedPerson").vct,
+        "assurance_level": 3,
+    }
     paths = set(credential_type("VerifiedPerson").disclosable_paths())
     for name, value in PERSON_CLAIMS.items():
         if isinstance(value, dict):
@@ -142,14 +166,23 @@ def their_claims(lab: Lab) -> dict:
 
 def their_issuance(lab: Lab) -> str:
     key = lab.world.issuers.signing_key("prov1")
-    issuer = SDJWTIssuer(their_claims(lab), jwcrypto_key(key.private_jwk), holder_key=jwcrypto_key(lab.world.holder.private_jwk),
-                         add_decoy_claims=True, extra_header_parameters={"typ": sdjwt.TYP_SD_JWT_VC, "kid": key.kid})
+    issuer = SDJWTIssuer(
+        their_claims(lab),
+        jwcrypto_key(key.private_jwk),
+        holder_key=jwcrypto_key(lab.world.holder.private_jwk),
+        add_decoy_claims=True,
+        extra_header_parameters={"typ": sdjwt.TYP_SD_JWT_VC, "kid": key.kid},
+    )
     return issuer.sd_jwt_issuance
 
 
-THEIR_SELECTIONS = [{}, {"given_name": True}, {"address": {"locality": True}},
-                    {"given_name": True, "family_name": True, "birthdate": True, "address": True},
-                    {"address": {"street_address": True, "postal_code": True, "country": True}}]
+THEIR_SELECTIONS = [
+    {},
+    {"given_name": True},
+    {"address": {"locality": True}},
+    {"given_name": True, "family_name": True, "birthdate": True, "address": True},
+    {"address": {"street_address": True, "postal_code": True, "country": True}},
+]
 
 
 @pytest.fixture
@@ -161,16 +194,18 @@ def their_clock(lab, monkeypatch):
 @pytest.mark.parametrize("selection", range(len(THEIR_SELECTIONS)))
 def test_the_reference_librarys_issuance_and_presentation_are_accepted(lab, their_clock, selection):
     holder = SDJWTHolder(their_issuance(lab))
-    holder.create_presentation(THEIR_SELECTIONS[selection], nonce=NONCE, aud=AUD,
-                               holder_key=jwcrypto_key(lab.world.holder.private_jwk))
+    holder.create_presentation(
+        THEIR_SELECTIONS[selection], nonce=NONCE, aud=AUD, holder_key=jwcrypto_key(lab.world.holder.private_jwk)
+    )
     assert_accepted(verify(lab, holder.sd_jwt_presentation, "VerifiedPerson"))
 
 
 @pytest.mark.parametrize("selection", range(len(THEIR_SELECTIONS)))
 def test_the_reference_librarys_holder_on_our_credential_is_accepted(lab, their_clock, selection):
     holder = SDJWTHolder(lab.world.issued["person"])
-    holder.create_presentation(THEIR_SELECTIONS[selection], nonce=NONCE, aud=AUD,
-                               holder_key=jwcrypto_key(lab.world.holder.private_jwk))
+    holder.create_presentation(
+        THEIR_SELECTIONS[selection], nonce=NONCE, aud=AUD, holder_key=jwcrypto_key(lab.world.holder.private_jwk)
+    )
     assert_accepted(verify(lab, holder.sd_jwt_presentation, "VerifiedPerson"))
 
 

@@ -1,4 +1,5 @@
 """The command-line contract that external integration tests call, run as real subprocesses."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ from pctf.jose import generate_key
 from pctf.vocab import VERIFIED_PERSON
 
 EXE = shutil.which("pctf-sandbox") or str(Path(sys.executable).with_name("pctf-sandbox"))
-SASHA_CLAIMS = {"given_name": "Sasha", "family_name": "Tremblay", "birthdate": "1988-06-14",
-                "address": {"locality": "Riverton", "region": "Prov1", "country": "CA"}}
+SASHA_CLAIMS = {
+    "given_name": "Sasha",
+    "family_name": "Tremblay",
+    "birthdate": "1988-06-14",
+    "address": {"locality": "Riverton", "region": "Prov1", "country": "CA"},
+}
 AUD, NONCE = "https://rp.example.ca", "n-0S6_WzA2Mj"
 
 
@@ -55,13 +60,24 @@ def test_types_json_lists_the_three_types(env):
 def test_issue_then_verify_chain(env, tmp_path):
     holder = generate_key()
     (tmp_path / "holder.jwk").write_text(json.dumps(holder.private_jwk))  # private parts are dropped by the CLI
-    proc = run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(tmp_path / "holder.jwk"),
-               "--claims", json.dumps(SASHA_CLAIMS))
+    proc = run(
+        env,
+        "issue",
+        "--issuer",
+        "prov1",
+        "--type",
+        "VerifiedPerson",
+        "--holder-jwk",
+        str(tmp_path / "holder.jwk"),
+        "--claims",
+        json.dumps(SASHA_CLAIMS),
+    )
     assert proc.returncode == 0, proc.stderr
     issued = proc.stdout.strip()
     assert issued.endswith("~") and sdjwt.SdJwt.parse(issued).header["typ"] == "dc+sd-jwt"
-    presentation = sdjwt.present(issued, holder, reveal=[("given_name",), ("address", "locality")], aud=AUD,
-                                 nonce=NONCE, iat=int(time.time()))
+    presentation = sdjwt.present(
+        issued, holder, reveal=[("given_name",), ("address", "locality")], aud=AUD, nonce=NONCE, iat=int(time.time())
+    )
     (tmp_path / "vp.txt").write_text(presentation)
 
     ok = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedPerson")
@@ -73,7 +89,9 @@ def test_issue_then_verify_chain(env, tmp_path):
     from_stdin = run(env, "verify", "-", "--aud", AUD, "--nonce", "other", stdin=presentation)
     assert from_stdin.returncode == 1 and json.loads(from_stdin.stdout)["reasons"] == ["nonce_mismatch"]
 
-    wrong_type = run(env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedOrganization")
+    wrong_type = run(
+        env, "verify", str(tmp_path / "vp.txt"), "--aud", AUD, "--nonce", NONCE, "--type", "VerifiedOrganization"
+    )
     assert wrong_type.returncode == 1 and json.loads(wrong_type.stdout)["reasons"] == ["vct_unexpected"]
 
 
@@ -89,11 +107,25 @@ def test_registry_entity_json(env):
 def _independent_credential(issuer_id: str, issuer_key: JWK, holder_key: JWK, *, age: int = 0) -> str:
     """A Verified Person issued by the OpenWallet Foundation's SD-JWT implementation, not ours."""
     now = int(time.time()) - age
-    claims = {"iss": issuer_id, "iat": now, "exp": now + 3600, "vct": VERIFIED_PERSON.vct, "assurance_level": 3,
-              SDObj("given_name"): "Sasha", SDObj("family_name"): "Tremblay", SDObj("birthdate"): "1988-06-14",
-              SDObj("address"): {SDObj("locality"): "Riverton", SDObj("country"): "CA"}}
-    issuer = SDJWTIssuer(claims, issuer_key, holder_key, sign_alg="ES256", add_decoy_claims=True,
-                         extra_header_parameters={"typ": "dc+sd-jwt", "kid": issuer_key.thumbprint()})
+    claims = {
+        "iss": issuer_id,
+        "iat": now,
+        "exp": now + 3600,
+        "vct": VERIFIED_PERSON.vct,
+        "assurance_level": 3,
+        SDObj("given_name"): "Sasha",
+        SDObj("family_name"): "Tremblay",
+        SDObj("birthdate"): "1988-06-14",
+        SDObj("address"): {SDObj("locality"): "Riverton", SDObj("country"): "CA"},
+    }
+    issuer = SDJWTIssuer(
+        claims,
+        issuer_key,
+        holder_key,
+        sign_alg="ES256",
+        add_decoy_claims=True,
+        extra_header_parameters={"typ": "dc+sd-jwt", "kid": issuer_key.thumbprint()},
+    )
     return issuer.sd_jwt_issuance
 
 
@@ -108,8 +140,13 @@ def test_onboarded_external_issuer_verifies_and_tampering_is_caught(env, tmp_pat
 
     def present(issued: str) -> str:
         holder = SDJWTHolder(issued)
-        holder.create_presentation({"given_name": True, "address": {"locality": True}}, nonce=NONCE, aud=AUD,
-                                   holder_key=holder_key, sign_alg="ES256")
+        holder.create_presentation(
+            {"given_name": True, "address": {"locality": True}},
+            nonce=NONCE,
+            aud=AUD,
+            holder_key=holder_key,
+            sign_alg="ES256",
+        )
         return holder.sd_jwt_presentation
 
     # Before onboarding, the registry does not know this issuer.
@@ -118,8 +155,19 @@ def test_onboarded_external_issuer_verifies_and_tampering_is_caught(env, tmp_pat
     unknown = run(env, "verify", str(tmp_path / "early.txt"), "--aud", AUD, "--nonce", NONCE)
     assert unknown.returncode == 1 and json.loads(unknown.stdout)["reasons"] == ["issuer_unknown"]
 
-    onboard = run(env, "registry", "onboard", "--entity-id", issuer_id, "--jwks", str(tmp_path / "jwks.json"),
-                  "--type", "VerifiedPerson", "--loa", "3")
+    onboard = run(
+        env,
+        "registry",
+        "onboard",
+        "--entity-id",
+        issuer_id,
+        "--jwks",
+        str(tmp_path / "jwks.json"),
+        "--type",
+        "VerifiedPerson",
+        "--loa",
+        "3",
+    )
     assert onboard.returncode == 0, onboard.stderr
 
     # Authorization is judged at issuance time: what it signed before accreditation stays refused.
@@ -151,14 +199,56 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
     holder = tmp_path / "holder.jwk"
     holder.write_text(json.dumps(generate_key().public_jwk))
     args = ["--holder-jwk", str(holder), "--claims", json.dumps(SASHA_CLAIMS)]
-    assert_clean_error(run(env, "issue", "--issuer", "prov9", "--type", "VerifiedPerson", *args), reason="issuer_id_unknown")
-    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "Passport", *args), reason="credential_type_unknown")
-    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(holder),
-                           "--claims", "{given_name: Sasha"), reason="claims_invalid")
-    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(holder),
-                           "--claims", json.dumps({"given_name": "Sasha"})), reason="claims_invalid")
-    assert_clean_error(run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk",
-                           str(tmp_path / "missing.jwk"), "--claims", "{}"))
+    assert_clean_error(
+        run(env, "issue", "--issuer", "prov9", "--type", "VerifiedPerson", *args), reason="issuer_id_unknown"
+    )
+    assert_clean_error(
+        run(env, "issue", "--issuer", "prov1", "--type", "Passport", *args), reason="credential_type_unknown"
+    )
+    assert_clean_error(
+        run(
+            env,
+            "issue",
+            "--issuer",
+            "prov1",
+            "--type",
+            "VerifiedPerson",
+            "--holder-jwk",
+            str(holder),
+            "--claims",
+            "{given_name: Sasha",
+        ),
+        reason="claims_invalid",
+    )
+    assert_clean_error(
+        run(
+            env,
+            "issue",
+            "--issuer",
+            "prov1",
+            "--type",
+            "VerifiedPerson",
+            "--holder-jwk",
+            str(holder),
+            "--claims",
+            json.dumps({"given_name": "Sasha"}),
+        ),
+        reason="claims_invalid",
+    )
+    assert_clean_error(
+        run(
+            env,
+            "issue",
+            "--issuer",
+            "prov1",
+            "--type",
+            "VerifiedPerson",
+            "--holder-jwk",
+            str(tmp_path / "missing.jwk"),
+            "--claims",
+            "{}",
+        )
+    )
     assert_clean_error(run(env, "verify", str(tmp_path / "missing.txt"), "--aud", AUD, "--nonce", NONCE))
     assert_clean_error(run(env, "registry", "entity", "https://nobody.example", "--json"), reason="not_found")
     missing_option = run(env, "verify", "-", "--aud", AUD, stdin="x~")
@@ -166,8 +256,21 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(env, tmp_path):
 
     private = generate_key().private_jwk
     (tmp_path / "private.json").write_text(json.dumps({"keys": [private]}))
-    assert_clean_error(run(env, "registry", "onboard", "--entity-id", "https://leaky.example", "--jwks",
-                           str(tmp_path / "private.json"), "--type", "VerifiedPerson", "--loa", "3"))
+    assert_clean_error(
+        run(
+            env,
+            "registry",
+            "onboard",
+            "--entity-id",
+            "https://leaky.example",
+            "--jwks",
+            str(tmp_path / "private.json"),
+            "--type",
+            "VerifiedPerson",
+            "--loa",
+            "3",
+        )
+    )
     assert_clean_error(run(env, "registry", "entity", "https://leaky.example"), reason="not_found")
 
     garbage = run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE, stdin="not a presentation")
@@ -183,11 +286,35 @@ def test_keygen_issue_present_verify_entirely_from_the_command_line(env, tmp_pat
     assert oct(key.stat().st_mode & 0o777) == "0o600" and "d" in json.loads(key.read_text())
     assert_clean_error(run(env, "keygen", "--out", str(key)))  # never overwrites a key
 
-    issued = run(env, "issue", "--issuer", "terr1", "--type", "VerifiedPerson", "--holder-jwk", str(key),
-                 "--claims", json.dumps(SASHA_CLAIMS))
+    issued = run(
+        env,
+        "issue",
+        "--issuer",
+        "terr1",
+        "--type",
+        "VerifiedPerson",
+        "--holder-jwk",
+        str(key),
+        "--claims",
+        json.dumps(SASHA_CLAIMS),
+    )
     assert issued.returncode == 0, issued.stderr
-    presented = run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE,
-                    "--disclose", "family_name", "--disclose", "address.region", stdin=issued.stdout)
+    presented = run(
+        env,
+        "present",
+        "-",
+        "--holder-jwk",
+        str(key),
+        "--aud",
+        AUD,
+        "--nonce",
+        NONCE,
+        "--disclose",
+        "family_name",
+        "--disclose",
+        "address.region",
+        stdin=issued.stdout,
+    )
     assert presented.returncode == 0, presented.stderr
     verdict = run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE, stdin=presented.stdout)
     assert verdict.returncode == 0, verdict.stdout
@@ -195,13 +322,17 @@ def test_keygen_issue_present_verify_entirely_from_the_command_line(env, tmp_pat
     assert claims == {"family_name": "Tremblay", "address": {"region": "Prov1"}, "assurance_level": 3}
 
     everything = run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE, stdin=issued.stdout)
-    all_claims = json.loads(run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE,
-                                stdin=everything.stdout).stdout)["credentials"]["credential"]["claims"]
+    all_claims = json.loads(run(env, "verify", "-", "--aud", AUD, "--nonce", NONCE, stdin=everything.stdout).stdout)[
+        "credentials"
+    ]["credential"]["claims"]
     assert all_claims["address"] == SASHA_CLAIMS["address"] and all_claims["given_name"] == "Sasha"
 
     public = tmp_path / "public.jwk"
     public.write_text(json.dumps(generate_key().public_jwk))
-    assert_clean_error(run(env, "present", "-", "--holder-jwk", str(public), "--aud", AUD, "--nonce", NONCE,
-                           stdin=issued.stdout))
-    assert_clean_error(run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE,
-                           stdin="not a credential"), reason="malformed_presentation")
+    assert_clean_error(
+        run(env, "present", "-", "--holder-jwk", str(public), "--aud", AUD, "--nonce", NONCE, stdin=issued.stdout)
+    )
+    assert_clean_error(
+        run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE, stdin="not a credential"),
+        reason="malformed_presentation",
+    )

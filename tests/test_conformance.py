@@ -5,6 +5,7 @@ served here, correct by default, is broken one way at a time: each break must fa
 concerns, with a reason code and evidence that say what is wrong, and every other failure in the
 report must be a check skipped because of it.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from cli.stack import free_port
 from pctf import sdjwt
 from pctf.clock import SystemClock
 from pctf.jose import Jws, SigningKey, b64u_decode, b64u_encode, generate_key, public_jwk_only
 from pctf.vocab import VERIFIED_ORGANIZATION, VERIFIED_PERSON, VERIFIED_RELATIONSHIP
 from registry.conformance import CHECK_IDS, ConformanceReport, run_conformance
 from scenarios.personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
-from cli.stack import free_port
 from tests.support import serve
 from tests.test_cli import EXE, assert_clean_error
 
@@ -59,18 +60,31 @@ def only_failure(report: ConformanceReport, check_id: str, reason: str) -> list[
 def test_prov1_passes_every_check(sandbox, http):
     proofed = http.post(f"{sandbox.url}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}).json()
     issuer = f"{sandbox.url}/issuers/prov1"
-    report = run_conformance(issuer, http=http, clock=SystemClock(), offer=proofed["credential_offer_uri"],
-                             tx_code=proofed["tx_code"])
+    report = run_conformance(
+        issuer, http=http, clock=SystemClock(), offer=proofed["credential_offer_uri"], tx_code=proofed["tx_code"]
+    )
     assert report.passed, json.dumps(report.as_dict(), indent=1)
-    assert [c.id for c in report.checks] == list(CHECK_IDS) == [
-        "credential_issuer_metadata", "jwt_vc_issuer_metadata", "keys_acceptable", "test_issuance",
-        "credential_verifies", "required_claims", "status_list"]
+    assert (
+        [c.id for c in report.checks]
+        == list(CHECK_IDS)
+        == [
+            "credential_issuer_metadata",
+            "jwt_vc_issuer_metadata",
+            "keys_acceptable",
+            "test_issuance",
+            "credential_verifies",
+            "required_claims",
+            "status_list",
+        ]
+    )
     assert report.issuer == issuer and report.pctf_types == ["VerifiedPerson"] and report.ran_at.endswith("Z")
 
     kid = http.get(f"{sandbox.url}/.well-known/jwt-vc-issuer/issuers/prov1").json()["jwks"]["keys"][0]["kid"]
     evidence = {c.id: "\n".join(c.evidence) for c in report.checks}
-    assert f"GET {sandbox.url}/.well-known/openid-credential-issuer/issuers/prov1 -> 200" in evidence[
-        "credential_issuer_metadata"]
+    assert (
+        f"GET {sandbox.url}/.well-known/openid-credential-issuer/issuers/prov1 -> 200"
+        in evidence["credential_issuer_metadata"]
+    )
     assert "PCTF type VerifiedPerson" in evidence["credential_issuer_metadata"]
     assert f"kid {kid!r}: EC/P-256" in evidence["keys_acceptable"]
     assert f"POST {issuer}/token -> 200" in evidence["test_issuance"] and "with a tx_code" in evidence["test_issuance"]
@@ -78,21 +92,32 @@ def test_prov1_passes_every_check(sandbox, http):
     assert "key-binding presentation by the test wallet verifies" in evidence["credential_verifies"]
     assert "given_name, family_name, birthdate, address, assurance_level" in evidence["required_claims"]
     status_evidence = report.check("status_list").evidence
-    assert status_evidence[0].startswith("VerifiedPerson: status_list idx ") and f"{issuer}/status-lists/" in status_evidence[0]
+    assert (
+        status_evidence[0].startswith("VerifiedPerson: status_list idx ")
+        and f"{issuer}/status-lists/" in status_evidence[0]
+    )
     assert "this credential's entry is 0x00" in status_evidence[-1]
 
     document = json.loads(json.dumps(report.as_dict()))
-    assert set(document) == {"issuer", "ran_at", "passed", "pctf_types", "jwks", "checks"} and document["passed"] is True
+    assert (
+        set(document) == {"issuer", "ran_at", "passed", "pctf_types", "jwks", "checks"} and document["passed"] is True
+    )
     assert [k["kid"] for k in document["jwks"]["keys"]] == [kid]  # what accreditation would register
     assert all(set(c) == {"id", "passed", "evidence", "reason"} and c["reason"] is None for c in document["checks"])
 
 
 def test_the_federal_registrar_passes_with_two_credentials_from_one_offer(sandbox, http):
     director = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
-    registered = http.post(f"{sandbox.url}/issuers/fed/incorporations",
-                           json={**SASHA_BUSINESS, "director": director}).json()
-    report = run_conformance(f"{sandbox.url}/issuers/fed", http=http, clock=SystemClock(),
-                             offer=registered["credential_offer"], tx_code=registered["tx_code"])
+    registered = http.post(
+        f"{sandbox.url}/issuers/fed/incorporations", json={**SASHA_BUSINESS, "director": director}
+    ).json()
+    report = run_conformance(
+        f"{sandbox.url}/issuers/fed",
+        http=http,
+        clock=SystemClock(),
+        offer=registered["credential_offer"],
+        tx_code=registered["tx_code"],
+    )
     assert report.passed, json.dumps(report.as_dict(), indent=1)
     assert report.pctf_types == ["VerifiedOrganization", "VerifiedRelationship"]
     claims = "\n".join(report.check("required_claims").evidence)
@@ -134,17 +159,27 @@ class FakeIssuer:
         grant: dict[str, Any] = {"pre-authorized_code": code}
         if tx_code:
             grant["tx_code"] = {"input_mode": "numeric", "length": len(tx_code)}
-        return {"credential_issuer": issuer or self.issuer, "credential_configuration_ids": ["VerifiedPerson"],
-                "grants": {PRE_AUTH: grant}}
+        return {
+            "credential_issuer": issuer or self.issuer,
+            "credential_configuration_ids": ["VerifiedPerson"],
+            "grants": {PRE_AUTH: grant},
+        }
 
     def offer_uri(self, **kwargs) -> str:
         return "openid-credential-offer://?credential_offer=" + quote(json.dumps(self.offer(**kwargs)), safe="")
 
     def credential_metadata(self) -> dict:
-        return patched({"credential_issuer": self.issuer, "credential_endpoint": f"{self.issuer}/credential",
-                        "nonce_endpoint": f"{self.issuer}/nonce",
-                        "credential_configurations_supported": {
-                            "VerifiedPerson": {"format": "dc+sd-jwt", "vct": VERIFIED_PERSON.vct}}}, self.metadata)
+        return patched(
+            {
+                "credential_issuer": self.issuer,
+                "credential_endpoint": f"{self.issuer}/credential",
+                "nonce_endpoint": f"{self.issuer}/nonce",
+                "credential_configurations_supported": {
+                    "VerifiedPerson": {"format": "dc+sd-jwt", "vct": VERIFIED_PERSON.vct}
+                },
+            },
+            self.metadata,
+        )
 
     def jwt_vc_metadata(self) -> dict:
         return patched({"issuer": self.issuer, "jwks": self.jwks()}, self.jwt_vc)
@@ -155,20 +190,40 @@ class FakeIssuer:
     def mint(self, holder: dict) -> str:
         now = int(time.time())
         subject = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate", "address")}
-        payload = {"iss": self.issuer, "iat": now, "exp": now + 3600, "vct": VERIFIED_PERSON.vct,
-                   "cnf": {"jwk": holder}, **subject, "assurance_level": 3}
+        payload = {
+            "iss": self.issuer,
+            "iat": now,
+            "exp": now + 3600,
+            "vct": VERIFIED_PERSON.vct,
+            "cnf": {"jwk": holder},
+            **subject,
+            "assurance_level": 3,
+        }
         if self.with_status:
             payload["status"] = {"status_list": {"idx": 5, "uri": self.status_uri}}
-        return sdjwt.issue(patched(payload, self.payload), self.signing_key or self.key,
-                           disclosable=VERIFIED_PERSON.disclosable_paths(), typ=self.typ)
+        return sdjwt.issue(
+            patched(payload, self.payload),
+            self.signing_key or self.key,
+            disclosable=VERIFIED_PERSON.disclosable_paths(),
+            typ=self.typ,
+        )
 
     def status_token(self) -> Response:
         lst = b64u_encode(zlib.compress(bytes(16)))  # 128 one-bit entries, every one valid
         body = (self.signing_key or self.key).sign(
-            {"sub": self.status.get("sub", self.status_uri), "iat": int(time.time()), "ttl": 300,
-             "status_list": {"bits": 1, "lst": lst}}, typ=self.status.get("typ", "statuslist+jwt"))
-        return Response(body, status_code=self.status.get("code", 200),
-                        media_type=self.status.get("media", "application/statuslist+jwt"))
+            {
+                "sub": self.status.get("sub", self.status_uri),
+                "iat": int(time.time()),
+                "ttl": 300,
+                "status_list": {"bits": 1, "lst": lst},
+            },
+            typ=self.status.get("typ", "statuslist+jwt"),
+        )
+        return Response(
+            body,
+            status_code=self.status.get("code", 200),
+            media_type=self.status.get("media", "application/statuslist+jwt"),
+        )
 
 
 def patched(document: dict, changes: dict) -> dict:
@@ -224,8 +279,11 @@ def fake_issuer_app(state: FakeIssuer) -> FastAPI:
         proof = Jws.parse((await request.json())["proofs"]["jwt"][0])
         proof.verify(proof.header["jwk"])
         with_nonce = "nonce_endpoint" in state.credential_metadata()
-        if proof.header.get("typ") != "openid4vci-proof+jwt" or proof.payload.get("aud") != state.issuer \
-                or (proof.payload.get("nonce") not in state.nonces if with_nonce else "nonce" in proof.payload):
+        if (
+            proof.header.get("typ") != "openid4vci-proof+jwt"
+            or proof.payload.get("aud") != state.issuer
+            or (proof.payload.get("nonce") not in state.nonces if with_nonce else "nonce" in proof.payload)
+        ):
             return error("invalid_proof")
         state.nonces.discard(proof.payload.get("nonce"))
         return {"credentials": [{"credential": state.mint(public_jwk_only(proof.header["jwk"]))}]}
@@ -256,8 +314,13 @@ def fake(fake_server) -> FakeIssuer:
 
 
 def check(fake: FakeIssuer, http: httpx.Client, *, offer: Any = "default", tx_code: str | None = TX_CODE):
-    return run_conformance(fake.issuer, http=http, clock=SystemClock(),
-                           offer=fake.offer_uri() if offer == "default" else offer, tx_code=tx_code)
+    return run_conformance(
+        fake.issuer,
+        http=http,
+        clock=SystemClock(),
+        offer=fake.offer_uri() if offer == "default" else offer,
+        tx_code=tx_code,
+    )
 
 
 def test_the_served_issuer_is_correct_by_default_including_its_status_list(fake, http):
@@ -285,17 +348,37 @@ def test_without_a_nonce_endpoint_the_proof_carries_no_nonce(fake, http):
 
 
 # credential_issuer_metadata
-@pytest.mark.parametrize("change, reason, says", [
-    ({"credential_issuer": "https://another.example/issuer"}, "issuer_mismatch",
-     "credential_issuer is 'https://another.example/issuer', expected"),
-    ({"credential_endpoint": "/credential"}, "metadata_invalid", "credential_endpoint '/credential' is not an http(s) URL"),
-    ({"credential_endpoint": None}, "metadata_invalid", "credential_endpoint None is not an http(s) URL"),
-    ({"credential_configurations_supported": {}}, "metadata_invalid", "credential_configurations_supported is missing"),
-    ({"credential_configurations_supported": {"VerifiedPerson": {"format": "dc+sd-jwt"}}}, "metadata_invalid",
-     "VerifiedPerson (format dc+sd-jwt) has no vct"),
-    ({"credential_configurations_supported": {"VerifiedPerson": {"format": "jwt_vc_json"}}}, "metadata_invalid",
-     "no credential configuration has format dc+sd-jwt"),
-])
+@pytest.mark.parametrize(
+    "change, reason, says",
+    [
+        (
+            {"credential_issuer": "https://another.example/issuer"},
+            "issuer_mismatch",
+            "credential_issuer is 'https://another.example/issuer', expected",
+        ),
+        (
+            {"credential_endpoint": "/credential"},
+            "metadata_invalid",
+            "credential_endpoint '/credential' is not an http(s) URL",
+        ),
+        ({"credential_endpoint": None}, "metadata_invalid", "credential_endpoint None is not an http(s) URL"),
+        (
+            {"credential_configurations_supported": {}},
+            "metadata_invalid",
+            "credential_configurations_supported is missing",
+        ),
+        (
+            {"credential_configurations_supported": {"VerifiedPerson": {"format": "dc+sd-jwt"}}},
+            "metadata_invalid",
+            "VerifiedPerson (format dc+sd-jwt) has no vct",
+        ),
+        (
+            {"credential_configurations_supported": {"VerifiedPerson": {"format": "jwt_vc_json"}}},
+            "metadata_invalid",
+            "no credential configuration has format dc+sd-jwt",
+        ),
+    ],
+)
 def test_credential_issuer_metadata_faults(fake, http, change, reason, says):
     fake.metadata = change
     evidence = only_failure(check(fake, http), "credential_issuer_metadata", reason)
@@ -303,9 +386,12 @@ def test_credential_issuer_metadata_faults(fake, http, change, reason, says):
 
 
 def test_the_older_sd_jwt_vc_format_name_is_accepted_and_other_formats_are_noted(fake, http):
-    fake.metadata = {"credential_configurations_supported": {
-        "VerifiedPerson": {"format": "vc+sd-jwt", "vct": VERIFIED_PERSON.vct},
-        "Licence_mdoc": {"format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL"}}}
+    fake.metadata = {
+        "credential_configurations_supported": {
+            "VerifiedPerson": {"format": "vc+sd-jwt", "vct": VERIFIED_PERSON.vct},
+            "Licence_mdoc": {"format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL"},
+        }
+    }
     report = check(fake, http)
     assert report.passed, json.dumps(report.as_dict(), indent=1)
     evidence = report.check("credential_issuer_metadata").evidence
@@ -314,12 +400,15 @@ def test_the_older_sd_jwt_vc_format_name_is_accepted_and_other_formats_are_noted
 
 
 # jwt_vc_issuer_metadata
-@pytest.mark.parametrize("change, reason, says", [
-    ({"issuer": "https://another.example/issuer"}, "issuer_mismatch", "issuer is 'https://another.example/issuer'"),
-    ({"jwks": None}, "metadata_invalid", "exactly one of jwks and jwks_uri"),
-    ({"jwks_uri": "https://keys.example/jwks"}, "metadata_invalid", "exactly one of jwks and jwks_uri"),
-    ({"jwks": [{"kty": "EC"}]}, "metadata_invalid", 'the JWKS is not an object {"keys": [...]}'),
-])
+@pytest.mark.parametrize(
+    "change, reason, says",
+    [
+        ({"issuer": "https://another.example/issuer"}, "issuer_mismatch", "issuer is 'https://another.example/issuer'"),
+        ({"jwks": None}, "metadata_invalid", "exactly one of jwks and jwks_uri"),
+        ({"jwks_uri": "https://keys.example/jwks"}, "metadata_invalid", "exactly one of jwks and jwks_uri"),
+        ({"jwks": [{"kty": "EC"}]}, "metadata_invalid", 'the JWKS is not an object {"keys": [...]}'),
+    ],
+)
 def test_jwt_vc_issuer_metadata_faults(fake, http, change, reason, says):
     fake.jwt_vc = change
     evidence = only_failure(check(fake, http), "jwt_vc_issuer_metadata", reason)
@@ -340,17 +429,26 @@ def _bad_point(jwk: dict) -> dict:
 
 def _secp256k1() -> dict:
     numbers = ec.generate_private_key(ec.SECP256K1()).public_key().public_numbers()
-    return {"kty": "EC", "crv": "secp256k1", "kid": "k1", "x": b64u_encode(numbers.x.to_bytes(32, "big")),
-            "y": b64u_encode(numbers.y.to_bytes(32, "big"))}
+    return {
+        "kty": "EC",
+        "crv": "secp256k1",
+        "kid": "k1",
+        "x": b64u_encode(numbers.x.to_bytes(32, "big")),
+        "y": b64u_encode(numbers.y.to_bytes(32, "big")),
+    }
 
 
-@pytest.mark.parametrize("keys, says", [
-    (lambda key: [key.private_jwk], "contains private key material"),
-    (lambda key: [_bad_point(key.public_jwk)], "is not a valid P-256 public key"),
-    (lambda key: [key.public_jwk, _secp256k1()], "uses an unsupported curve 'secp256k1'"),
-    (lambda key: [key.public_jwk, {**generate_key().public_jwk, "kid": key.kid}], "two keys with the same kid"),
-    (lambda key: [], "at least one key"),
-], ids=["private", "bad_point", "curve", "duplicate_kid", "empty"])
+@pytest.mark.parametrize(
+    "keys, says",
+    [
+        (lambda key: [key.private_jwk], "contains private key material"),
+        (lambda key: [_bad_point(key.public_jwk)], "is not a valid P-256 public key"),
+        (lambda key: [key.public_jwk, _secp256k1()], "uses an unsupported curve 'secp256k1'"),
+        (lambda key: [key.public_jwk, {**generate_key().public_jwk, "kid": key.kid}], "two keys with the same kid"),
+        (lambda key: [], "at least one key"),
+    ],
+    ids=["private", "bad_point", "curve", "duplicate_kid", "empty"],
+)
 def test_keys_the_registry_would_refuse(fake, http, keys, says):
     fake.published = keys(fake.key)
     evidence = only_failure(check(fake, http), "keys_acceptable", "keys_unacceptable")
@@ -392,21 +490,45 @@ def test_an_offer_by_reference_that_cannot_be_fetched_fails_issuance(fake, http)
 
 
 # credential_verifies
-@pytest.mark.parametrize("setup, reason, says", [
-    (lambda f: setattr(f, "signing_key", generate_key()), "issuer_key_unknown", "not among the issuer's keys"),
-    (lambda f: setattr(f, "signing_key", SigningKey({**generate_key().private_jwk, "kid": f.key.kid})),
-     "signature_invalid", "credential: the signature does not verify with the expected key"),
-    (lambda f: setattr(f, "typ", "JWT"), "typ_invalid", "header typ 'JWT'"),
-    (lambda f: setattr(f, "payload", {"iss": "https://another.example/issuer"}), "issuer_mismatch",
-     "iss is 'https://another.example/issuer'"),
-    (lambda f: setattr(f, "payload", {"cnf": {"jwk": generate_key().public_jwk}}), "holder_key_missing",
-     "credential: the credential is bound to another holder key"),
-    (lambda f: setattr(f, "payload", {"exp": int(time.time()) - 60}), "credential_expired", "the credential expired at"),
-    (lambda f: setattr(f, "payload", {"iat": None}), "required_claim_missing", "no iat"),
-    (lambda f: setattr(f, "payload", {"iat": int(time.time()) + 3600}), "credential_not_yet_valid", "not valid yet"),
-    (lambda f: setattr(f, "payload", {"vct": VERIFIED_ORGANIZATION.vct}), "vct_unexpected",
-     f"vct {VERIFIED_ORGANIZATION.vct!r} is not what was asked for"),
-], ids=["foreign_key", "same_kid_other_key", "typ", "iss", "cnf", "expired", "no_iat", "future", "vct"])
+@pytest.mark.parametrize(
+    "setup, reason, says",
+    [
+        (lambda f: setattr(f, "signing_key", generate_key()), "issuer_key_unknown", "not among the issuer's keys"),
+        (
+            lambda f: setattr(f, "signing_key", SigningKey({**generate_key().private_jwk, "kid": f.key.kid})),
+            "signature_invalid",
+            "credential: the signature does not verify with the expected key",
+        ),
+        (lambda f: setattr(f, "typ", "JWT"), "typ_invalid", "header typ 'JWT'"),
+        (
+            lambda f: setattr(f, "payload", {"iss": "https://another.example/issuer"}),
+            "issuer_mismatch",
+            "iss is 'https://another.example/issuer'",
+        ),
+        (
+            lambda f: setattr(f, "payload", {"cnf": {"jwk": generate_key().public_jwk}}),
+            "holder_key_missing",
+            "credential: the credential is bound to another holder key",
+        ),
+        (
+            lambda f: setattr(f, "payload", {"exp": int(time.time()) - 60}),
+            "credential_expired",
+            "the credential expired at",
+        ),
+        (lambda f: setattr(f, "payload", {"iat": None}), "required_claim_missing", "no iat"),
+        (
+            lambda f: setattr(f, "payload", {"iat": int(time.time()) + 3600}),
+            "credential_not_yet_valid",
+            "not valid yet",
+        ),
+        (
+            lambda f: setattr(f, "payload", {"vct": VERIFIED_ORGANIZATION.vct}),
+            "vct_unexpected",
+            f"vct {VERIFIED_ORGANIZATION.vct!r} is not what was asked for",
+        ),
+    ],
+    ids=["foreign_key", "same_kid_other_key", "typ", "iss", "cnf", "expired", "no_iat", "future", "vct"],
+)
 def test_credential_faults(fake, http, setup, reason, says):
     setup(fake)
     evidence = only_failure(check(fake, http), "credential_verifies", reason)
@@ -428,21 +550,31 @@ def test_a_claim_of_the_wrong_kind_and_a_type_that_is_not_pctf(fake, http):
     assert "claim 'birthdate' must be a date YYYY-MM-DD" in evidence[-1]
 
     fake.payload = {"vct": "https://credentials.example/library-card"}
-    fake.metadata = {"credential_configurations_supported": {
-        "VerifiedPerson": {"format": "dc+sd-jwt", "vct": "https://credentials.example/library-card"}}}
+    fake.metadata = {
+        "credential_configurations_supported": {
+            "VerifiedPerson": {"format": "dc+sd-jwt", "vct": "https://credentials.example/library-card"}
+        }
+    }
     report = check(fake, http)
     evidence = only_failure(report, "required_claims", "credential_type_unknown")
     assert "is not a PCTF credential type" in evidence[-1] and report.pctf_types == []
 
 
 # status_list
-@pytest.mark.parametrize("status, reason, says", [
-    ({"code": 404}, "http_error_status", "answered HTTP 404"),
-    ({"typ": "JWT"}, "status_list_malformed", "header typ 'JWT' is not one of statuslist+jwt"),
-    ({"sub": "https://another.example/status/1"}, "status_list_sub_mismatch",
-     "sub 'https://another.example/status/1' is not the uri the credential references"),
-    ({"media": "application/json"}, "status_list_malformed", "is served as 'application/json'"),
-], ids=["404", "typ", "sub", "media_type"])
+@pytest.mark.parametrize(
+    "status, reason, says",
+    [
+        ({"code": 404}, "http_error_status", "answered HTTP 404"),
+        ({"typ": "JWT"}, "status_list_malformed", "header typ 'JWT' is not one of statuslist+jwt"),
+        (
+            {"sub": "https://another.example/status/1"},
+            "status_list_sub_mismatch",
+            "sub 'https://another.example/status/1' is not the uri the credential references",
+        ),
+        ({"media": "application/json"}, "status_list_malformed", "is served as 'application/json'"),
+    ],
+    ids=["404", "typ", "sub", "media_type"],
+)
 def test_status_list_faults(fake, http, status, reason, says):
     fake.with_status, fake.status = True, status
     evidence = only_failure(check(fake, http), "status_list", reason)
@@ -453,8 +585,13 @@ def test_status_list_faults(fake, http, status, reason, says):
 def test_a_status_list_signed_by_a_stranger_and_a_malformed_reference(fake, http):
     stranger = generate_key()
     fake.with_status = True
-    fake.status_token = lambda: Response(stranger.sign({"sub": fake.status_uri, "iat": 1, "status_list": {
-        "bits": 1, "lst": "eNrbuRgAAhcBXQ"}}, typ="statuslist+jwt"), media_type="application/statuslist+jwt")
+    fake.status_token = lambda: Response(
+        stranger.sign(
+            {"sub": fake.status_uri, "iat": 1, "status_list": {"bits": 1, "lst": "eNrbuRgAAhcBXQ"}},
+            typ="statuslist+jwt",
+        ),
+        media_type="application/statuslist+jwt",
+    )
     evidence = only_failure(check(fake, http), "status_list", "status_list_signature_invalid")
     assert "is not among the issuer's keys" in evidence[-1]
 
@@ -470,7 +607,9 @@ def test_an_unreachable_issuer_fails_both_metadata_checks_and_skips_the_rest(htt
     by_id = {c.id: c for c in report.checks}
     for check_id in ("credential_issuer_metadata", "jwt_vc_issuer_metadata"):
         # Unreachable, without network detail (refused, timed out and unresolvable read alike).
-        assert by_id[check_id].reason == "endpoint_unreachable" and "could not be fetched" in by_id[check_id].evidence[-1]
+        assert (
+            by_id[check_id].reason == "endpoint_unreachable" and "could not be fetched" in by_id[check_id].evidence[-1]
+        )
         assert "ConnectError" not in by_id[check_id].evidence[-1] and "refused" not in by_id[check_id].evidence[-1]
     assert all(c.reason == "dependency_failed" for c in report.checks[2:])
     assert by_id["test_issuance"].evidence == ["skipped: depends on credential_issuer_metadata"]
@@ -509,8 +648,9 @@ def env(tmp_path):
 
 
 def cli(env, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([EXE, "conformance", *args], env=env, capture_output=True, text=True, input=stdin,
-                          timeout=120)
+    return subprocess.run(
+        [EXE, "conformance", *args], env=env, capture_output=True, text=True, input=stdin, timeout=120
+    )
 
 
 @pytest.mark.slow
@@ -542,6 +682,7 @@ def test_cli_exit_codes_and_json_report(sandbox, http, env, tmp_path):
 @pytest.mark.slow
 def test_cli_unusable_input_is_one_line_and_exit_2(env, tmp_path):
     assert_clean_error(cli(env, "ftp://issuer.example/x"), reason="bad_request")
-    assert_clean_error(cli(env, "https://issuer.example/x", "--offer", str(tmp_path / "missing.json")),
-                       reason="missing.json")
+    assert_clean_error(
+        cli(env, "https://issuer.example/x", "--offer", str(tmp_path / "missing.json")), reason="missing.json"
+    )
     assert_clean_error(cli(env, "https://issuer.example/x", "--offer", "{not json"), reason="bad_request")

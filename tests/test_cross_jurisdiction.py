@@ -1,11 +1,13 @@
 """Recognition between trust frameworks: Territory 1's framework, recognized by the pan-Canadian
 registry, vouches for an issuer the home registry does not list; the verifier asks it."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from cli.stack import free_port
 from pctf.clock import FrozenClock, SystemClock
 from pctf.jose import generate_key
 from pctf.settings import Settings
@@ -13,10 +15,9 @@ from registry.app import create_app
 from registry.client import RegistryClient
 from registry.service import RegistryService
 from scenarios import cross_jurisdiction
-from cli.stack import free_port
 from tests.support import serve, serve_sandbox
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 ISS = "http://127.0.0.1:8600/issuers/terr1"
 
 
@@ -61,14 +62,23 @@ def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not
 
 def test_nora_uses_her_terr1_credential_at_the_prov2_health_portal(settings, http):
     framework_port = free_port()
-    t1 = Settings(data_dir=settings.data_dir / "terr1-framework", governance_token="terr1-governance",
-                  port=framework_port, registry_url=f"http://127.0.0.1:{framework_port}", database_url=None)
+    t1 = Settings(
+        data_dir=settings.data_dir / "terr1-framework",
+        governance_token="terr1-governance",
+        port=framework_port,
+        registry_url=f"http://127.0.0.1:{framework_port}",
+        database_url=None,
+    )
     framework = serve(create_app(t1, SystemClock()), loopback=True, port=framework_port)
     sandbox = serve_sandbox(settings, SystemClock(), withhold=("terr1",))
     try:
-        result = cross_jurisdiction.run(sandbox.url, http, framework_api=t1.registry_authority_id,
-                                        framework_token="terr1-governance",
-                                        governance_token=settings.resolved_governance_token())
+        result = cross_jurisdiction.run(
+            sandbox.url,
+            http,
+            framework_api=t1.registry_authority_id,
+            framework_token="terr1-governance",
+            governance_token=settings.resolved_governance_token(),
+        )
     finally:
         sandbox.stop()
         framework.stop()

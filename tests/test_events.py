@@ -1,11 +1,12 @@
 """The event bus (in process and over Redis), the outbox that makes publishing durable, and the
 choice of bus by setting. Waiting here is for worker threads and a broker, never for a clock."""
+
 from __future__ import annotations
 
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -24,7 +25,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import dispose_all, engine_for
 
-T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -103,8 +104,17 @@ def test_a_failing_handler_does_not_stop_the_others(bus, caplog):
     assert "'n'" not in caplog.text  # the event's content (personal data) is not logged
 
 
-@pytest.mark.parametrize("topic,event", [("", {"id": "x"}), (None, {"id": "x"}), ("t", {}), ("t", {"id": 7}),
-                                         ("t", ["id"]), ("t", {"id": "x", "data": object()})])
+@pytest.mark.parametrize(
+    "topic,event",
+    [
+        ("", {"id": "x"}),
+        (None, {"id": "x"}),
+        ("t", {}),
+        ("t", {"id": 7}),
+        ("t", ["id"]),
+        ("t", {"id": "x", "data": object()}),
+    ],
+)
 def test_bad_events_are_refused(bus, topic, event):
     with pytest.raises(SandboxError) as caught:
         bus.publish(topic, event)
@@ -164,8 +174,7 @@ def test_the_outbox_keeps_what_could_not_be_published_and_sends_it_later(tmp_pat
     assert relay(engine, bus, clock) == 0  # nothing left
     assert bus.wait_idle(5) and [e["id"] for e in got.seen] == [e["id"] for e in events]
     with Session(engine) as session:
-        assert {r.published_at.replace(tzinfo=timezone.utc) for r in session.exec(select(OutboxEvent)).all()} \
-            == {clock.now()}
+        assert {r.published_at.replace(tzinfo=UTC) for r in session.exec(select(OutboxEvent)).all()} == {clock.now()}
     dispose_all()
 
 

@@ -5,11 +5,12 @@ the registry exactly as it was: entities, authorizations, applications and the a
 compared before and after. Time is a :class:`FrozenClock`, moved by the tests; key rotation and
 suspension are checked end to end through the real :class:`VerificationEngine`.
 """
+
 from __future__ import annotations
 
 import hashlib
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import ModuleType, SimpleNamespace
 
 import httpx
@@ -42,7 +43,7 @@ from registry.service import RegistryService
 from tests.support import serve
 from verifier.engine import VerificationEngine
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 UNTIL = T0 + 365 * DAY
 BASE = "http://127.0.0.1:8600"
@@ -55,8 +56,17 @@ VP, VO = VERIFIED_PERSON.vct, VERIFIED_ORGANIZATION.vct
 VP_CRITERIA = [c.id for c in criteria_for([VP])]
 AUD, NONCE = "https://bank.example.ca/verifier", "n-7Hq2kLm9"
 YEAR = 365 * 24 * 3600
-TABLES = (AssessmentMark, ConformanceRun, Application, KeyEvent, StatusEvent, Recognition, Authorization, Entity,
-          AuditEntry)
+TABLES = (
+    AssessmentMark,
+    ConformanceRun,
+    Application,
+    KeyEvent,
+    StatusEvent,
+    Recognition,
+    Authorization,
+    Entity,
+    AuditEntry,
+)
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -65,8 +75,17 @@ def settings(tmp_path, database_url) -> Settings:
     # Explicit URLs and tokens so no PCTF_* variable can move them; a PostgreSQL URL from the
     # backend fixture (or PCTF_DATABASE_URL) is honoured.
     extra = {"database_url": database_url} if database_url else {}
-    return Settings(data_dir=tmp_path / "data", governance_token=GOV_TOKEN, assessor_token=ASSESSOR_TOKEN,
-                    host="127.0.0.1", port=8600, public_url=BASE, registry_url=BASE, issuers_url=BASE, **extra)
+    return Settings(
+        data_dir=tmp_path / "data",
+        governance_token=GOV_TOKEN,
+        assessor_token=ASSESSOR_TOKEN,
+        host="127.0.0.1",
+        port=8600,
+        public_url=BASE,
+        registry_url=BASE,
+        issuers_url=BASE,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -119,18 +138,27 @@ def conformance_runs(monkeypatch, key) -> list[dict]:
 # -- helpers --------------------------------------------------------------------------------
 def body(entity_id: str = NEW, **overrides) -> dict:
     """An application asking to issue Verified Person up to LoA 3."""
-    base = {"entity_id": entity_id, "name": "Territory 3 Digital ID", "jurisdiction": "Terr3",
-            "contacts": ["onboarding@terr3.example.ca"], "requested": [{"resource": "VerifiedPerson",
-                                                                       "assurance_level": 3}]}
+    base = {
+        "entity_id": entity_id,
+        "name": "Territory 3 Digital ID",
+        "jurisdiction": "Terr3",
+        "contacts": ["onboarding@terr3.example.ca"],
+        "requested": [{"resource": "VerifiedPerson", "assurance_level": 3}],
+    }
     return {**base, **overrides}
 
 
 def report(key, *, passed: bool = True, issuer: str = NEW) -> dict:
     """A conformance report shaped as registry.conformance makes them."""
-    return {"issuer": issuer, "passed": passed,
-            "checks": [{"id": "jwt_vc_issuer_metadata", "passed": True, "evidence": "issuer equals iss; jwks inline"},
-                       {"id": "credential_issued", "passed": passed, "evidence": "dc+sd-jwt, ES256, kid in jwks"}],
-            "jwks": {"keys": [key.public_jwk]}}
+    return {
+        "issuer": issuer,
+        "passed": passed,
+        "checks": [
+            {"id": "jwt_vc_issuer_metadata", "passed": True, "evidence": "issuer equals iss; jwks inline"},
+            {"id": "credential_issued", "passed": passed, "evidence": "dc+sd-jwt, ES256, kid in jwks"},
+        ],
+        "jwks": {"keys": [key.public_jwk]},
+    }
 
 
 def assess_all(service, app_id: str, *, unmet: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> dict:
@@ -153,15 +181,19 @@ def ready(service, key, entity_id: str = NEW, **overrides) -> dict:
 def accredit(service, key, entity_id: str = NEW, **decision) -> dict:
     """Take an applicant through the whole workflow to accreditation (one year from now by default)."""
     applied = ready(service, key, entity_id)
-    return service.decide(applied["application_id"],
-                          {"decision": "accredit", "valid_until": UNTIL.isoformat(), **decision})
+    return service.decide(
+        applied["application_id"], {"decision": "accredit", "valid_until": UNTIL.isoformat(), **decision}
+    )
 
 
 def snapshot(service) -> dict:
     """Everything the registry stores that a refused request must leave alone."""
-    return {"entities": service.entities(), "recognitions": service.recognitions(),
-            "applications": [service.application(a["application_id"]) for a in service.applications()],
-            "audit": service.audit_log()}
+    return {
+        "entities": service.entities(),
+        "recognitions": service.recognitions(),
+        "applications": [service.application(a["application_id"]) for a in service.applications()],
+        "audit": service.audit_log(),
+    }
 
 
 def refused(service, call, reason: Reason, status_code: int = 400) -> SandboxError:
@@ -184,13 +216,21 @@ def http_refused(api, service, method: str, path: str, status_code: int, error: 
     return response.json()
 
 
-def trqp(service, *, entity_id: str = NEW, at: datetime | None = None, loa: int | None = None,
-         resource: str = VP) -> dict:
+def trqp(
+    service, *, entity_id: str = NEW, at: datetime | None = None, loa: int | None = None, resource: str = VP
+) -> dict:
     context = {} if at is None else {"time": at.isoformat()}
     if loa is not None:
         context["assurance_level"] = loa
-    return service.authorization_query({"entity_id": entity_id, "authority_id": service.authority_id,
-                                        "action": "issue", "resource": resource, "context": context})
+    return service.authorization_query(
+        {
+            "entity_id": entity_id,
+            "authority_id": service.authority_id,
+            "action": "issue",
+            "resource": resource,
+            "context": context,
+        }
+    )
 
 
 def actions(service, after: int = 0) -> list[tuple[str, str]]:
@@ -212,8 +252,9 @@ def test_apply_shows_the_token_once_and_stores_only_its_hash(service, settings):
     assert applied["requested"] == [{"resource": VP, "assurance_level": 3}]  # stored as the vct
     assert applied["contacts"] == ["onboarding@terr3.example.ca"]
     assert applied["credential_issuer"] == NEW  # defaults to the entity id
-    assert [c["id"] for c in applied["assessment"]] == VP_CRITERIA and all(c["met"] is None
-                                                                           for c in applied["assessment"])
+    assert [c["id"] for c in applied["assessment"]] == VP_CRITERIA and all(
+        c["met"] is None for c in applied["assessment"]
+    )
     # Never shown again, and kept only as a hash: not in any row of any registry table.
     assert "applicant_token" not in service.application(app_id)
     with Session(service.db) as session:
@@ -228,27 +269,38 @@ def test_apply_shows_the_token_once_and_stores_only_its_hash(service, settings):
     assert service.entities() == [] and trqp(service)["status"] == "unknown_entity"
 
 
-@pytest.mark.parametrize("overrides, reason, needle", [
-    ({"entity_id": "terr3-digital-id"}, Reason.BAD_REQUEST, "http(s) URL"),
-    ({"entity_id": "ftp://digital-id.terr3.example.ca"}, Reason.BAD_REQUEST, "http(s) URL"),
-    ({"credential_issuer": "digital-id"}, Reason.BAD_REQUEST, "credential_issuer"),
-    # Keys published elsewhere must never be registered under this identifier.
-    ({"credential_issuer": "https://attacker.example/issuer"}, Reason.BAD_REQUEST, "must be the entity id itself"),
-    ({"name": "  "}, Reason.BAD_REQUEST, "name"),
-    ({"contacts": []}, Reason.BAD_REQUEST, "contacts"),
-    ({"contacts": None}, Reason.BAD_REQUEST, "contacts"),
-    ({"contacts": "onboarding@terr3.example.ca"}, Reason.BAD_REQUEST, "contacts"),
-    ({"contacts": ["ok@terr3.example.ca", ""]}, Reason.BAD_REQUEST, "contacts"),
-    ({"requested": []}, Reason.BAD_REQUEST, "requested"),
-    ({"requested": ["VerifiedPerson"]}, Reason.BAD_REQUEST, "requested[0]"),
-    ({"requested": [{"resource": "Passport", "assurance_level": 3}]}, Reason.CREDENTIAL_TYPE_UNKNOWN, "Passport"),
-    ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 0}]}, Reason.BAD_REQUEST, "1 to 4"),
-    ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 5}]}, Reason.BAD_REQUEST, "1 to 4"),
-    ({"requested": [{"resource": "VerifiedPerson", "assurance_level": "3"}]}, Reason.BAD_REQUEST, "1 to 4"),
-    ({"requested": [{"resource": "VerifiedPerson", "assurance_level": True}]}, Reason.BAD_REQUEST, "1 to 4"),
-    ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 3},
-                    {"resource": VP, "assurance_level": 2}]}, Reason.BAD_REQUEST, "twice"),
-])
+@pytest.mark.parametrize(
+    "overrides, reason, needle",
+    [
+        ({"entity_id": "terr3-digital-id"}, Reason.BAD_REQUEST, "http(s) URL"),
+        ({"entity_id": "ftp://digital-id.terr3.example.ca"}, Reason.BAD_REQUEST, "http(s) URL"),
+        ({"credential_issuer": "digital-id"}, Reason.BAD_REQUEST, "credential_issuer"),
+        # Keys published elsewhere must never be registered under this identifier.
+        ({"credential_issuer": "https://attacker.example/issuer"}, Reason.BAD_REQUEST, "must be the entity id itself"),
+        ({"name": "  "}, Reason.BAD_REQUEST, "name"),
+        ({"contacts": []}, Reason.BAD_REQUEST, "contacts"),
+        ({"contacts": None}, Reason.BAD_REQUEST, "contacts"),
+        ({"contacts": "onboarding@terr3.example.ca"}, Reason.BAD_REQUEST, "contacts"),
+        ({"contacts": ["ok@terr3.example.ca", ""]}, Reason.BAD_REQUEST, "contacts"),
+        ({"requested": []}, Reason.BAD_REQUEST, "requested"),
+        ({"requested": ["VerifiedPerson"]}, Reason.BAD_REQUEST, "requested[0]"),
+        ({"requested": [{"resource": "Passport", "assurance_level": 3}]}, Reason.CREDENTIAL_TYPE_UNKNOWN, "Passport"),
+        ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 0}]}, Reason.BAD_REQUEST, "1 to 4"),
+        ({"requested": [{"resource": "VerifiedPerson", "assurance_level": 5}]}, Reason.BAD_REQUEST, "1 to 4"),
+        ({"requested": [{"resource": "VerifiedPerson", "assurance_level": "3"}]}, Reason.BAD_REQUEST, "1 to 4"),
+        ({"requested": [{"resource": "VerifiedPerson", "assurance_level": True}]}, Reason.BAD_REQUEST, "1 to 4"),
+        (
+            {
+                "requested": [
+                    {"resource": "VerifiedPerson", "assurance_level": 3},
+                    {"resource": VP, "assurance_level": 2},
+                ]
+            },
+            Reason.BAD_REQUEST,
+            "twice",
+        ),
+    ],
+)
 def test_apply_rejects_bad_input_and_stores_nothing(service, overrides, reason, needle):
     err = refused(service, lambda: service.apply(body(**overrides)), reason)
     assert needle in err.message
@@ -280,12 +332,26 @@ def test_http_apply(api, service):
     assert created.status_code == 201 and created.json()["applicant_token"]
     app_id = created.json()["application_id"]
     http_refused(api, service, "POST", "/registry/applications", 409, "conflict", json=body())
-    http_refused(api, service, "POST", "/registry/applications", 400, "bad_request",
-                 json=body(OTHER, contacts=[]))
-    http_refused(api, service, "POST", "/registry/applications", 400, "credential_type_unknown",
-                 json=body(OTHER, requested=[{"resource": "Passport", "assurance_level": 2}]))
-    http_refused(api, service, "POST", "/registry/applications", 400, "bad_request", content=b"[1,",
-                 headers={"Content-Type": "application/json"})
+    http_refused(api, service, "POST", "/registry/applications", 400, "bad_request", json=body(OTHER, contacts=[]))
+    http_refused(
+        api,
+        service,
+        "POST",
+        "/registry/applications",
+        400,
+        "credential_type_unknown",
+        json=body(OTHER, requested=[{"resource": "Passport", "assurance_level": 2}]),
+    )
+    http_refused(
+        api,
+        service,
+        "POST",
+        "/registry/applications",
+        400,
+        "bad_request",
+        content=b"[1,",
+        headers={"Content-Type": "application/json"},
+    )
     assert [a["application_id"] for a in service.applications()] == [app_id]
 
 
@@ -297,9 +363,12 @@ def two_applications(api, service) -> dict:
     """Two applications over HTTP; each applicant's bearer header."""
     a = api.post("/registry/applications", json=body()).json()
     b = api.post("/registry/applications", json=body(OTHER, name="Prov3 Registrar")).json()
-    return {"a": a["application_id"], "b": b["application_id"],
-            "a_headers": {"Authorization": f"Bearer {a['applicant_token']}"},
-            "b_headers": {"Authorization": f"Bearer {b['applicant_token']}"}}
+    return {
+        "a": a["application_id"],
+        "b": b["application_id"],
+        "a_headers": {"Authorization": f"Bearer {a['applicant_token']}"},
+        "b_headers": {"Authorization": f"Bearer {b['applicant_token']}"},
+    }
 
 
 def _governed_calls(apps: dict, key) -> list[tuple[str, str, dict]]:
@@ -309,15 +378,32 @@ def _governed_calls(apps: dict, key) -> list[tuple[str, str, dict]]:
         ("POST", f"/registry/applications/{a}/decision", {"json": {"decision": "accredit"}}),
         ("POST", f"/registry/applications/{a}/decision", {"json": {"decision": "refuse", "reasons": ["no"]}}),
         ("PUT", f"/registry/applications/{a}/assessment/privacy", {"json": {"met": True, "evidence": "mine"}}),
-        ("POST", "/registry/entities", {"json": {"entity_id": NEW, "name": "Terr3", "jurisdiction": "Terr3",
-                                                 "role": "issuer", "jwks": {"keys": [key.public_jwk]}}}),
+        (
+            "POST",
+            "/registry/entities",
+            {
+                "json": {
+                    "entity_id": NEW,
+                    "name": "Terr3",
+                    "jurisdiction": "Terr3",
+                    "role": "issuer",
+                    "jwks": {"keys": [key.public_jwk]},
+                }
+            },
+        ),
         ("POST", "/registry/authorizations", {"json": {"entity_id": NEW, "resource": VP, "assurance_level": 3}}),
-        ("PATCH", "/registry/entity/status", {"params": {"entity_id": NEW},
-                                              "json": {"status": "suspended", "reason": "x"}}),
+        (
+            "PATCH",
+            "/registry/entity/status",
+            {"params": {"entity_id": NEW}, "json": {"status": "suspended", "reason": "x"}},
+        ),
         ("PATCH", "/registry/authorizations/1", {"json": {"status": "suspended", "reason": "x"}}),
         ("POST", "/registry/entity/keys", {"params": {"entity_id": NEW}, "json": {"jwk": key.public_jwk}}),
-        ("POST", f"/registry/entity/keys/{key.kid}/events", {"params": {"entity_id": NEW},
-                                                             "json": {"event": "retired"}}),
+        (
+            "POST",
+            f"/registry/entity/keys/{key.kid}/events",
+            {"params": {"entity_id": NEW}, "json": {"event": "retired"}},
+        ),
         ("POST", "/registry/recognitions", {"json": {"recognized_authority_id": OTHER, "resource": VP}}),
         ("GET", "/registry/applications", {}),
         ("GET", f"/registry/applications/{apps['b']}", {}),
@@ -327,8 +413,7 @@ def _governed_calls(apps: dict, key) -> list[tuple[str, str, dict]]:
 def test_an_applicant_token_opens_only_its_own_application(api, service, key, two_applications):
     apps = two_applications
     for method, path, kwargs in _governed_calls(apps, key):
-        response = http_refused(api, service, method, path, 403, "forbidden", headers=apps["a_headers"],
-                                **kwargs)
+        response = http_refused(api, service, method, path, 403, "forbidden", headers=apps["a_headers"], **kwargs)
         assert "token" in response["error_description"], (method, path)
     own = api.get(f"/registry/applications/{apps['a']}", headers=apps["a_headers"])
     assert own.status_code == 200 and own.json()["entity_id"] == NEW and "applicant_token" not in own.json()
@@ -342,8 +427,16 @@ def test_an_applicant_can_never_accredit_itself(api, service, key, conformance_r
     # ... and nothing that would accredit it: not mark its own assessment, not decide, not grant
     # itself an authorization, not register itself.
     for criterion in VP_CRITERIA:
-        http_refused(api, service, "PUT", f"/registry/applications/{apps['a']}/assessment/{criterion}", 403,
-                     "forbidden", json={"met": True, "evidence": "self-assessed"}, headers=mine)
+        http_refused(
+            api,
+            service,
+            "PUT",
+            f"/registry/applications/{apps['a']}/assessment/{criterion}",
+            403,
+            "forbidden",
+            json={"met": True, "evidence": "self-assessed"},
+            headers=mine,
+        )
     for method, path, kwargs in _governed_calls(apps, key)[:5]:
         http_refused(api, service, method, path, 403, "forbidden", headers=mine, **kwargs)
     # Claims to a state or a decision in the application itself are not read either.
@@ -353,29 +446,60 @@ def test_an_applicant_can_never_accredit_itself(api, service, key, conformance_r
     assert view["state"] == "conformance_passed" and view["decision"] is None
     assert all(c["met"] is None for c in view["assessment"])
     assert trqp(service)["authorized"] is False and trqp(service)["status"] == "unknown_entity"
-    assert not [a for _, a in actions(service) if a in ("application.accredited", "authorization.granted",
-                                                        "entity.registered", "assessment.marked")]
+    assert not [
+        a
+        for _, a in actions(service)
+        if a in ("application.accredited", "authorization.granted", "entity.registered", "assessment.marked")
+    ]
 
 
 def test_the_assessor_assesses_but_cannot_decide(api, service, key, two_applications):
     apps = two_applications
-    marked = api.put(f"/registry/applications/{apps['a']}/assessment/privacy", headers=ASSESSOR,
-                     json={"met": True, "evidence": "privacy impact assessment, 2024 edition"})
+    marked = api.put(
+        f"/registry/applications/{apps['a']}/assessment/privacy",
+        headers=ASSESSOR,
+        json={"met": True, "evidence": "privacy impact assessment, 2024 edition"},
+    )
     assert marked.status_code == 200
     assert next(c for c in marked.json()["assessment"] if c["id"] == "privacy")["met"] is True
     assert actions(service)[-1] == ("assessor", "assessment.marked")
     assert api.get(f"/registry/applications/{apps['b']}", headers=ASSESSOR).status_code == 200
     for decision in ({"decision": "accredit"}, {"decision": "refuse", "reasons": ["no"]}):
-        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/decision", 403, "forbidden",
-                     json=decision, headers=ASSESSOR)
-    http_refused(api, service, "PATCH", "/registry/entity/status", 403, "forbidden", headers=ASSESSOR,
-                 params={"entity_id": NEW}, json={"status": "suspended", "reason": "x"})
+        http_refused(
+            api,
+            service,
+            "POST",
+            f"/registry/applications/{apps['a']}/decision",
+            403,
+            "forbidden",
+            json=decision,
+            headers=ASSESSOR,
+        )
+    http_refused(
+        api,
+        service,
+        "PATCH",
+        "/registry/entity/status",
+        403,
+        "forbidden",
+        headers=ASSESSOR,
+        params={"entity_id": NEW},
+        json={"status": "suspended", "reason": "x"},
+    )
 
 
 def test_governance_cannot_assess(api, service, two_applications):
     # Separation of duties: whoever decides does not also mark the checklist.
-    http_refused(api, service, "PUT", f"/registry/applications/{two_applications['a']}/assessment/privacy", 403,
-                 "forbidden", json={"met": True, "evidence": "trust me"}, headers=GOV)
+    http_refused(
+        api,
+        service,
+        "PUT",
+        f"/registry/applications/{two_applications['a']}/assessment/privacy",
+        403,
+        "forbidden",
+        json={"met": True, "evidence": "trust me"},
+        headers=GOV,
+    )
     listed = api.get("/registry/applications", headers=GOV)
     assert listed.status_code == 200 and {a["entity_id"] for a in listed.json()} == {NEW, OTHER}
 
@@ -384,8 +508,9 @@ def test_governance_cannot_assess(api, service, two_applications):
 def test_no_token_is_401_unauthorized(api, service, key, two_applications, headers):
     for method, path, kwargs in _governed_calls(two_applications, key):
         http_refused(api, service, method, path, 401, "unauthorized", headers=headers, **kwargs)
-    http_refused(api, service, "GET", f"/registry/applications/{two_applications['a']}", 401, "unauthorized",
-                 headers=headers)
+    http_refused(
+        api, service, "GET", f"/registry/applications/{two_applications['a']}", 401, "unauthorized", headers=headers
+    )
 
 
 def test_one_token_for_two_roles_is_refused_at_start(settings, clock, service):
@@ -398,30 +523,51 @@ def test_one_token_for_two_roles_is_refused_at_start(settings, clock, service):
 def test_http_conformance_is_the_applicants_or_governances(api, service, key, conformance_runs, two_applications):
     apps = two_applications
     offer = "openid-credential-offer://?credential_offer=%7B%7D"
-    ran = api.post(f"/registry/applications/{apps['a']}/conformance", json={"offer": offer, "tx_code": "493817"},
-                   headers=apps["a_headers"])
+    ran = api.post(
+        f"/registry/applications/{apps['a']}/conformance",
+        json={"offer": offer, "tx_code": "493817"},
+        headers=apps["a_headers"],
+    )
     assert ran.status_code == 200 and ran.json()["conformance"]["passed"] is True
     assert conformance_runs == [{"issuer": NEW, "offer": offer, "tx_code": "493817"}]
     assert actions(service)[-1] == (f"applicant:{apps['a']}", "conformance.recorded")
     assert api.post(f"/registry/applications/{apps['b']}/conformance", json={}, headers=GOV).status_code == 200
     assert actions(service)[-1] == ("governance", "conformance.recorded")
-    for headers, status, error in ((apps["b_headers"], 403, "forbidden"), (ASSESSOR, 403, "forbidden"),
-                                   ({}, 401, "unauthorized")):
-        http_refused(api, service, "POST", f"/registry/applications/{apps['a']}/conformance", status, error,
-                     json={}, headers=headers)
+    for headers, status, error in (
+        (apps["b_headers"], 403, "forbidden"),
+        (ASSESSOR, 403, "forbidden"),
+        ({}, 401, "unauthorized"),
+    ):
+        http_refused(
+            api,
+            service,
+            "POST",
+            f"/registry/applications/{apps['a']}/conformance",
+            status,
+            error,
+            json={},
+            headers=headers,
+        )
     assert len(conformance_runs) == 2
 
 
 # ============================================================================================
 # Conformance reports and assessment
 # ============================================================================================
-@pytest.mark.parametrize("bad", [
-    None, [], {"passed": "yes"}, {"checks": []},
-    {"passed": False, "checks": "all good"}, {"passed": False, "checks": [{"passed": True}]},
-    {"passed": True, "checks": []},  # a pass must carry the keys it found
-    {"passed": True, "checks": [], "jwks": {"keys": []}},
-    "private",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        {"passed": "yes"},
+        {"checks": []},
+        {"passed": False, "checks": "all good"},
+        {"passed": False, "checks": [{"passed": True}]},
+        {"passed": True, "checks": []},  # a pass must carry the keys it found
+        {"passed": True, "checks": [], "jwks": {"keys": []}},
+        "private",
+    ],
+)
 def test_malformed_conformance_reports_are_refused(service, key, bad):
     app_id = service.apply(body())["application_id"]
     if bad == "private":
@@ -442,8 +588,9 @@ def test_conformance_can_be_rerun_until_decided(service, key):
 
 def test_assessment_marks_are_checked_and_the_latest_counts(service):
     app_id = service.apply(body())["application_id"]
-    refused(service, lambda: service.assess(app_id, "organization_resolution", met=True, evidence="x"),
-            Reason.BAD_REQUEST)  # not on a Verified Person checklist
+    refused(
+        service, lambda: service.assess(app_id, "organization_resolution", met=True, evidence="x"), Reason.BAD_REQUEST
+    )  # not on a Verified Person checklist
     refused(service, lambda: service.assess(app_id, "privacy", met="yes", evidence="x"), Reason.BAD_REQUEST)
     refused(service, lambda: service.assess(app_id, "privacy", met=True, evidence=" "), Reason.BAD_REQUEST)
     refused(service, lambda: service.assess("nope", "privacy", met=True, evidence="x"), Reason.NOT_FOUND, 404)
@@ -480,28 +627,52 @@ def test_accreditation_registers_the_conformance_keys_and_grants_the_window(serv
     assert trqp(service, loa=4)["status"] == "loa_exceeded"
     assert trqp(service, at=T0)["status"] == "not_yet_valid"  # before the decision
     assert trqp(service, at=UNTIL)["status"] == "expired"
-    assert actions(service)[-3:] == [("governance", "entity.registered"), ("governance", "authorization.granted"),
-                                     ("governance", "application.accredited")]
+    assert actions(service)[-3:] == [
+        ("governance", "entity.registered"),
+        ("governance", "authorization.granted"),
+        ("governance", "application.accredited"),
+    ]
 
 
 def test_accreditation_grants_no_more_than_was_asked(service, key):
-    requested = [{"resource": "VerifiedPerson", "assurance_level": 3},
-                 {"resource": "VerifiedRelationship", "assurance_level": 2}]
+    requested = [
+        {"resource": "VerifiedPerson", "assurance_level": 3},
+        {"resource": "VerifiedRelationship", "assurance_level": 2},
+    ]
     applied = service.apply(body(requested=requested))
     app_id = applied["application_id"]
     service.record_conformance(app_id, report(key), actor="governance")
     assess_all(service, app_id)
-    err = refused(service, lambda: service.decide(app_id, {"decision": "accredit", "types": ["VerifiedOrganization"]}),
-                  Reason.CONFLICT, 409)
+    err = refused(
+        service,
+        lambda: service.decide(app_id, {"decision": "accredit", "types": ["VerifiedOrganization"]}),
+        Reason.CONFLICT,
+        409,
+    )
     assert "did not ask" in err.message
-    err = refused(service, lambda: service.decide(app_id, {"decision": "accredit", "types": ["VerifiedRelationship"],
-                                                           "assurance_level": 3}), Reason.CONFLICT, 409)
+    err = refused(
+        service,
+        lambda: service.decide(
+            app_id, {"decision": "accredit", "types": ["VerifiedRelationship"], "assurance_level": 3}
+        ),
+        Reason.CONFLICT,
+        409,
+    )
     assert "up to LoA 2" in err.message
-    for bad in ({"types": []}, {"types": "VerifiedPerson"}, {"types": ["VerifiedPerson", VP]},
-                {"assurance_level": 9}, {"valid_until": "next year"}, {"valid_until": T0.isoformat()}):
+    for bad in (
+        {"types": []},
+        {"types": "VerifiedPerson"},
+        {"types": ["VerifiedPerson", VP]},
+        {"assurance_level": 9},
+        {"valid_until": "next year"},
+        {"valid_until": T0.isoformat()},
+    ):
         refused(service, lambda: service.decide(app_id, {"decision": "accredit", **bad}), Reason.BAD_REQUEST)
-    refused(service, lambda: service.decide(app_id, {"decision": "accredit", "types": ["Passport"]}),
-            Reason.CREDENTIAL_TYPE_UNKNOWN)
+    refused(
+        service,
+        lambda: service.decide(app_id, {"decision": "accredit", "types": ["Passport"]}),
+        Reason.CREDENTIAL_TYPE_UNKNOWN,
+    )
     decided = service.decide(app_id, {"decision": "accredit", "types": ["VerifiedPerson"], "assurance_level": 2})
     assert [(a["resource"], a["assurance_level"]) for a in service.entity(NEW)["authorizations"]] == [(VP, 2)]
     assert decided["state"] == "accredited"
@@ -531,10 +702,18 @@ def test_accreditation_needs_every_criterion_assessed_and_met(service, key):
     assert "not met: privacy" in err.message and "not assessed" not in err.message
 
 
-@pytest.mark.parametrize("decision", [{"decision": "refuse"}, {"decision": "refuse", "reasons": []},
-                                      {"decision": "refuse", "reasons": "incomplete"},
-                                      {"decision": "refuse", "reasons": ["  "]},
-                                      {"decision": "maybe"}, {}, "refuse"])
+@pytest.mark.parametrize(
+    "decision",
+    [
+        {"decision": "refuse"},
+        {"decision": "refuse", "reasons": []},
+        {"decision": "refuse", "reasons": "incomplete"},
+        {"decision": "refuse", "reasons": ["  "]},
+        {"decision": "maybe"},
+        {},
+        "refuse",
+    ],
+)
 def test_a_refusal_gives_reasons(service, decision):
     app_id = service.apply(body())["application_id"]
     refused(service, lambda: service.decide(app_id, decision), Reason.BAD_REQUEST)
@@ -547,10 +726,12 @@ def test_a_decided_application_is_final(service, key):
     assert decided["state"] == "refused" and decided["decision"]["reasons"] == ["identity validation not shown"]
     assert trqp(service, entity_id=OTHER)["authorized"] is False  # a refused applicant is not authorized
     for app_id in (accredited, refusal):
-        for call in (lambda: service.assess(app_id, "privacy", met=False, evidence="second thoughts"),
-                     lambda: service.decide(app_id, {"decision": "refuse", "reasons": ["changed my mind"]}),
-                     lambda: service.decide(app_id, {"decision": "accredit"}),
-                     lambda: service.record_conformance(app_id, report(key), actor="governance")):
+        for call in (
+            lambda: service.assess(app_id, "privacy", met=False, evidence="second thoughts"),
+            lambda: service.decide(app_id, {"decision": "refuse", "reasons": ["changed my mind"]}),
+            lambda: service.decide(app_id, {"decision": "accredit"}),
+            lambda: service.record_conformance(app_id, report(key), actor="governance"),
+        ):
             err = refused(service, call, Reason.CONFLICT, 409)
             assert "already decided" in err.message
 
@@ -565,24 +746,58 @@ def test_http_decisions(api, service, key, conformance_runs):
     err = http_refused(api, service, "POST", decision, 409, "conflict", json={"decision": "accredit"}, headers=GOV)
     assert "not assessed" in err["error_description"] and "identity_resolution" in err["error_description"]
     for criterion in VP_CRITERIA:
-        assert api.put(f"/registry/applications/{app_id}/assessment/{criterion}", headers=ASSESSOR,
-                       json={"met": True, "evidence": "site visit"}).status_code == 200
-    http_refused(api, service, "PUT", f"/registry/applications/{app_id}/assessment/privacy", 400, "bad_request",
-                 json={"met": "yes", "evidence": "x"}, headers=ASSESSOR)
-    http_refused(api, service, "POST", decision, 409, "conflict", headers=GOV,
-                 json={"decision": "accredit", "assurance_level": 4})
+        assert (
+            api.put(
+                f"/registry/applications/{app_id}/assessment/{criterion}",
+                headers=ASSESSOR,
+                json={"met": True, "evidence": "site visit"},
+            ).status_code
+            == 200
+        )
+    http_refused(
+        api,
+        service,
+        "PUT",
+        f"/registry/applications/{app_id}/assessment/privacy",
+        400,
+        "bad_request",
+        json={"met": "yes", "evidence": "x"},
+        headers=ASSESSOR,
+    )
+    http_refused(
+        api,
+        service,
+        "POST",
+        decision,
+        409,
+        "conflict",
+        headers=GOV,
+        json={"decision": "accredit", "assurance_level": 4},
+    )
     http_refused(api, service, "POST", decision, 400, "bad_request", json={"decision": "refuse"}, headers=GOV)
     done = api.post(decision, json={"decision": "accredit", "valid_until": "2026-03-01T12:00:00Z"}, headers=GOV)
     assert done.status_code == 200 and done.json()["state"] == "accredited"
-    authorized = api.post("/registry/authorization", json={"entity_id": NEW, "authority_id": service.authority_id,
-                                                           "action": "issue", "resource": VP})
+    authorized = api.post(
+        "/registry/authorization",
+        json={"entity_id": NEW, "authority_id": service.authority_id, "action": "issue", "resource": VP},
+    )
     assert authorized.json()["authorized"] is True
-    http_refused(api, service, "POST", decision, 409, "conflict", json={"decision": "refuse", "reasons": ["x"]},
-                 headers=GOV)
-    http_refused(api, service, "PUT", f"/registry/applications/{app_id}/assessment/privacy", 409, "conflict",
-                 json={"met": False, "evidence": "x"}, headers=ASSESSOR)
-    http_refused(api, service, "POST", f"/registry/applications/{app_id}/conformance", 409, "conflict", json={},
-                 headers=mine)
+    http_refused(
+        api, service, "POST", decision, 409, "conflict", json={"decision": "refuse", "reasons": ["x"]}, headers=GOV
+    )
+    http_refused(
+        api,
+        service,
+        "PUT",
+        f"/registry/applications/{app_id}/assessment/privacy",
+        409,
+        "conflict",
+        json={"met": False, "evidence": "x"},
+        headers=ASSESSOR,
+    )
+    http_refused(
+        api, service, "POST", f"/registry/applications/{app_id}/conformance", 409, "conflict", json={}, headers=mine
+    )
     assert len(conformance_runs) == 1  # a decided application's endpoints are not probed again
 
 
@@ -594,9 +809,13 @@ def test_a_suspension_counts_from_its_effective_date(service, key, clock):
     clock.set(T0 + 20 * DAY)
     suspended = service.set_entity_status(NEW, "suspended", reason="audit finding", effective_from=T0 + 10 * DAY)
     assert suspended["status"] == "suspended"
-    assert suspended["status_history"][-1] == {"status": "suspended", "effective_from": "2025-03-11T12:00:00Z",
-                                               "retroactive": False, "reason": "audit finding",
-                                               "recorded_at": "2025-03-21T12:00:00Z"}
+    assert suspended["status_history"][-1] == {
+        "status": "suspended",
+        "effective_from": "2025-03-11T12:00:00Z",
+        "retroactive": False,
+        "reason": "audit finding",
+        "recorded_at": "2025-03-21T12:00:00Z",
+    }
     # A credential issued before the date was issued by an accredited issuer: still authorized.
     assert trqp(service, at=T0 + 5 * DAY)["authorized"] is True
     at_date = trqp(service, at=T0 + 10 * DAY)
@@ -609,8 +828,7 @@ def test_a_suspension_counts_from_its_effective_date(service, key, clock):
 def test_a_retroactive_suspension_reaches_back_once_in_force(service, key, clock):
     accredit(service, key)
     clock.set(T0 + 5 * DAY)
-    service.set_entity_status(NEW, "suspended", reason="proofing fraud", effective_from=T0 + 10 * DAY,
-                              retroactive=True)
+    service.set_entity_status(NEW, "suspended", reason="proofing fraud", effective_from=T0 + 10 * DAY, retroactive=True)
     assert trqp(service, at=T0 + 2 * DAY)["authorized"] is True  # scheduled: not in force yet
     assert trqp(service, at=T0 + 12 * DAY)["status"] == "suspended"  # but it governs times after its date
     clock.set(T0 + 10 * DAY)
@@ -670,8 +888,9 @@ def test_a_revocation_may_spare_the_past(service, key, clock):
 def test_authorization_level_decisions_are_time_aware_too(service, key, clock):
     grant = service.entity(accredit(service, key)["entity_id"])["authorizations"][0]
     clock.set(T0 + 20 * DAY)
-    service.set_authorization_status(grant["id"], "suspended", reason="LoA 3 process under review",
-                                     effective_from=(T0 + 10 * DAY).isoformat())
+    service.set_authorization_status(
+        grant["id"], "suspended", reason="LoA 3 process under review", effective_from=(T0 + 10 * DAY).isoformat()
+    )
     assert trqp(service, at=T0 + 5 * DAY)["authorized"] is True
     assert trqp(service, at=T0 + 10 * DAY)["status"] == "suspended"
     service.set_authorization_status(grant["id"], "revoked", reason="process withdrawn")
@@ -685,12 +904,19 @@ def test_suspension_and_revocation_need_a_reason(service, key, status, reason):
     grant = service.entity(accredit(service, key)["entity_id"])["authorizations"][0]
     err = refused(service, lambda: service.set_entity_status(NEW, status, reason=reason), Reason.BAD_REQUEST)
     assert "reason" in err.message
-    refused(service, lambda: service.set_authorization_status(grant["id"], status, reason=reason),
-            Reason.BAD_REQUEST)
+    refused(service, lambda: service.set_authorization_status(grant["id"], status, reason=reason), Reason.BAD_REQUEST)
 
 
-@pytest.mark.parametrize("kwargs", [{"effective_from": "2025-03-10"}, {"effective_from": "2025-03-10T00:00:00"},
-                                    {"effective_from": "soon"}, {"retroactive": "yes"}, {"status": "paused"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"effective_from": "2025-03-10"},
+        {"effective_from": "2025-03-10T00:00:00"},
+        {"effective_from": "soon"},
+        {"retroactive": "yes"},
+        {"status": "paused"},
+    ],
+)
 def test_bad_status_changes_are_refused(service, key, kwargs):
     accredit(service, key)
     call = {"status": "suspended", "reason": "audit", **kwargs}
@@ -701,21 +927,56 @@ def test_http_time_aware_status(api, service, key, clock):
     accredit(service, key)
     clock.set(T0 + 20 * DAY)
     status = "/registry/entity/status"
-    http_refused(api, service, "PATCH", status, 400, "bad_request", params={"entity_id": NEW}, headers=GOV,
-                 json={"status": "suspended"})
-    http_refused(api, service, "PATCH", status, 400, "bad_request", params={"entity_id": NEW}, headers=GOV,
-                 json={"status": "suspended", "reason": "x", "retroactive": "yes"})
-    http_refused(api, service, "PATCH", status, 404, "not_found", params={"entity_id": OTHER}, headers=GOV,
-                 json={"status": "suspended", "reason": "x"})
-    done = api.patch(status, params={"entity_id": NEW}, headers=GOV,
-                     json={"status": "suspended", "reason": "audit finding", "effective_from": "2025-03-11T12:00:00Z"})
+    http_refused(
+        api,
+        service,
+        "PATCH",
+        status,
+        400,
+        "bad_request",
+        params={"entity_id": NEW},
+        headers=GOV,
+        json={"status": "suspended"},
+    )
+    http_refused(
+        api,
+        service,
+        "PATCH",
+        status,
+        400,
+        "bad_request",
+        params={"entity_id": NEW},
+        headers=GOV,
+        json={"status": "suspended", "reason": "x", "retroactive": "yes"},
+    )
+    http_refused(
+        api,
+        service,
+        "PATCH",
+        status,
+        404,
+        "not_found",
+        params={"entity_id": OTHER},
+        headers=GOV,
+        json={"status": "suspended", "reason": "x"},
+    )
+    done = api.patch(
+        status,
+        params={"entity_id": NEW},
+        headers=GOV,
+        json={"status": "suspended", "reason": "audit finding", "effective_from": "2025-03-11T12:00:00Z"},
+    )
     assert done.status_code == 200 and done.json()["status"] == "suspended"
     query = {"entity_id": NEW, "authority_id": service.authority_id, "action": "issue", "resource": VP}
     before = api.post("/registry/authorization", json={**query, "context": {"time": "2025-03-06T00:00:00Z"}}).json()
     after = api.post("/registry/authorization", json={**query, "context": {"time": "2025-03-12T00:00:00Z"}}).json()
     assert before["authorized"] is True and (after["authorized"], after["status"]) == (False, "suspended")
-    api.patch(status, params={"entity_id": NEW}, headers=GOV, json={"status": "suspended", "reason": "fraud",
-                                                                    "retroactive": True})
+    api.patch(
+        status,
+        params={"entity_id": NEW},
+        headers=GOV,
+        json={"status": "suspended", "reason": "fraud", "retroactive": True},
+    )
     again = api.post("/registry/authorization", json={**query, "context": {"time": "2025-03-06T00:00:00Z"}}).json()
     assert again["status"] == "suspended"
 
@@ -726,16 +987,24 @@ def test_http_time_aware_status(api, service, key, clock):
 def credential(key, iat: datetime, holder) -> str:
     """A Verified Person signed by ``key`` at ``iat`` (a hand-made payload: the issuer is external)."""
     ts = int(iat.timestamp())
-    payload = {"iss": NEW, "iat": ts, "exp": ts + YEAR, "vct": VP, "cnf": {"jwk": holder.public_jwk},
-               "assurance_level": 3, "given_name": "Aputi", "family_name": "Kilabuk", "birthdate": "1990-02-11"}
+    payload = {
+        "iss": NEW,
+        "iat": ts,
+        "exp": ts + YEAR,
+        "vct": VP,
+        "cnf": {"jwk": holder.public_jwk},
+        "assurance_level": 3,
+        "given_name": "Aputi",
+        "family_name": "Kilabuk",
+        "birthdate": "1990-02-11",
+    }
     return sdjwt.issue(payload, key, disclosable=VERIFIED_PERSON.disclosable_paths())
 
 
 def verify(service, clock, issued: str, holder):
     """The engine's result for ``issued``, presented now, with the registry as its trust source."""
     engine = VerificationEngine(LocalTrust(service), clock, kb_max_age=300, leeway=30)
-    presentation = sdjwt.present(issued, holder, reveal=[("given_name",)], aud=AUD, nonce=NONCE,
-                                 iat=clock.timestamp())
+    presentation = sdjwt.present(issued, holder, reveal=[("given_name",)], aud=AUD, nonce=NONCE, iat=clock.timestamp())
     return engine.verify_credential(presentation, aud=AUD, nonce=NONCE, expected_vcts=[VP])
 
 
@@ -774,8 +1043,15 @@ def test_engine_key_rotation_retirement_and_compromise(service, key, holder, clo
     added = service.add_key(NEW, k2.public_jwk)
     assert [k["kid"] for k in added["jwks"]["keys"]] == [k1.kid, k2.kid]
     retired = service.key_event(NEW, k1.kid, "retired", effective_from=T0 + 20 * DAY)
-    assert retired["key_events"] == [{"kid": k1.kid, "event": "retired", "effective_from": "2025-03-21T12:00:00Z",
-                                      "reason": "", "recorded_at": "2025-03-11T12:00:00Z"}]
+    assert retired["key_events"] == [
+        {
+            "kid": k1.kid,
+            "event": "retired",
+            "effective_from": "2025-03-21T12:00:00Z",
+            "reason": "",
+            "recorded_at": "2025-03-11T12:00:00Z",
+        }
+    ]
     old_before = credential(k1, T0 + 15 * DAY, holder)
     old_after = credential(k1, T0 + 25 * DAY, holder)
     new_key = credential(k2, T0 + 25 * DAY, holder)
@@ -796,8 +1072,12 @@ def test_engine_key_rotation_retirement_and_compromise(service, key, holder, clo
     service.key_event(NEW, k1.kid, "compromised", effective_from=T0 + 12 * DAY, reason="found in a leak")
     assert rejected(verify(service, clock, old_before, holder), Reason.ISSUER_KEY_COMPROMISED, "issuer_key")
     assert rejected(verify(service, clock, old_after, holder), Reason.ISSUER_KEY_COMPROMISED, "issuer_key")
-    assert actions(service)[-4:] == [("governance", "key.added"), ("governance", "key.retired"),
-                                     ("governance", "key.compromised"), ("governance", "key.compromised")]
+    assert actions(service)[-4:] == [
+        ("governance", "key.added"),
+        ("governance", "key.retired"),
+        ("governance", "key.compromised"),
+        ("governance", "key.compromised"),
+    ]
 
 
 def test_key_events_are_checked(service, key, clock):
@@ -806,12 +1086,14 @@ def test_key_events_are_checked(service, key, clock):
     refused(service, lambda: service.key_event(NEW, "no-such-kid", "retired"), Reason.NOT_FOUND, 404)
     refused(service, lambda: service.key_event(OTHER, key.kid, "retired"), Reason.NOT_FOUND, 404)
     for reason in (None, "", "  "):
-        err = refused(service, lambda: service.key_event(NEW, key.kid, "compromised", effective_from=T0,
-                                                         reason=reason), Reason.BAD_REQUEST)
+        err = refused(
+            service,
+            lambda: service.key_event(NEW, key.kid, "compromised", effective_from=T0, reason=reason),
+            Reason.BAD_REQUEST,
+        )
         assert "reason" in err.message
     refused(service, lambda: service.key_event(NEW, key.kid, "lost"), Reason.BAD_REQUEST)
-    refused(service, lambda: service.key_event(NEW, key.kid, "retired", effective_from="tomorrow"),
-            Reason.BAD_REQUEST)
+    refused(service, lambda: service.key_event(NEW, key.kid, "retired", effective_from="tomorrow"), Reason.BAD_REQUEST)
     refused(service, lambda: service.add_key(NEW, key.public_jwk), Reason.BAD_REQUEST)  # same kid twice
     refused(service, lambda: service.add_key(NEW, generate_key().private_jwk), Reason.BAD_REQUEST)
     refused(service, lambda: service.add_key(OTHER, generate_key().public_jwk), Reason.NOT_FOUND, 404)
@@ -821,19 +1103,51 @@ def test_http_keys(api, service, key):
     accredit(service, key)
     new = generate_key()
     keys, params = "/registry/entity/keys", {"entity_id": NEW}
-    http_refused(api, service, "POST", keys, 400, "bad_request", params=params, headers=GOV,
-                 json={"jwk": new.private_jwk})
+    http_refused(
+        api, service, "POST", keys, 400, "bad_request", params=params, headers=GOV, json={"jwk": new.private_jwk}
+    )
     added = api.post(keys, params=params, headers=GOV, json={"jwk": new.public_jwk})
     assert added.status_code == 201 and [k["kid"] for k in added.json()["jwks"]["keys"]] == [key.kid, new.kid]
-    http_refused(api, service, "POST", f"{keys}/nope/events", 404, "not_found", params=params, headers=GOV,
-                 json={"event": "retired"})
-    http_refused(api, service, "POST", f"{keys}/{key.kid}/events", 400, "bad_request", params=params, headers=GOV,
-                 json={"event": "compromised", "effective_from": "2025-03-01T00:00:00Z"})
-    retired = api.post(f"{keys}/{key.kid}/events", params=params, headers=GOV,
-                       json={"event": "retired", "effective_from": "2025-04-01T00:00:00Z"})
+    http_refused(
+        api,
+        service,
+        "POST",
+        f"{keys}/nope/events",
+        404,
+        "not_found",
+        params=params,
+        headers=GOV,
+        json={"event": "retired"},
+    )
+    http_refused(
+        api,
+        service,
+        "POST",
+        f"{keys}/{key.kid}/events",
+        400,
+        "bad_request",
+        params=params,
+        headers=GOV,
+        json={"event": "compromised", "effective_from": "2025-03-01T00:00:00Z"},
+    )
+    retired = api.post(
+        f"{keys}/{key.kid}/events",
+        params=params,
+        headers=GOV,
+        json={"event": "retired", "effective_from": "2025-04-01T00:00:00Z"},
+    )
     assert retired.status_code == 201 and retired.json()["key_events"][0]["event"] == "retired"
-    http_refused(api, service, "POST", f"{keys}/{new.kid}/events", 409, "conflict", params=params, headers=GOV,
-                 json={"event": "retired"})
+    http_refused(
+        api,
+        service,
+        "POST",
+        f"{keys}/{new.kid}/events",
+        409,
+        "conflict",
+        params=params,
+        headers=GOV,
+        json={"event": "retired"},
+    )
     record = api.get("/registry/entity", params=params).json()
     assert [(e["kid"], e["event"]) for e in record["key_events"]] == [(key.kid, "retired")]
 
@@ -856,8 +1170,13 @@ def every_governance_action(service, key, clock) -> None:
     service.key_event(NEW, key.kid, "retired")
     service.key_event(NEW, new.kid, "compromised", reason="leaked")
     service.recognize("https://trust.example.org/registry", resource="VerifiedPerson")
-    service.upsert_entity("https://bank.example.ca/verifier", name="Bank", jurisdiction="CA", role="verifier",
-                          jwks={"keys": [generate_key().public_jwk]})
+    service.upsert_entity(
+        "https://bank.example.ca/verifier",
+        name="Bank",
+        jurisdiction="CA",
+        role="verifier",
+        jwks={"keys": [generate_key().public_jwk]},
+    )
     service.authorize("https://bank.example.ca/verifier", action="verify", resource=VP, assurance_level=3)
     service.set_entity_status(NEW, "revoked", reason="ceased operations")
 
@@ -867,15 +1186,23 @@ def test_every_governance_action_is_audited_in_its_role(service, key, clock):
     app_ids = {a["entity_id"]: a["application_id"] for a in service.applications()}
     applicant = f"applicant:{app_ids[NEW]}"
     assert actions(service) == [
-        (applicant, "application.submitted"), (applicant, "conformance.recorded"),
+        (applicant, "application.submitted"),
+        (applicant, "conformance.recorded"),
         *[("assessor", "assessment.marked")] * len(VP_CRITERIA),
-        ("governance", "entity.registered"), ("governance", "authorization.granted"),
+        ("governance", "entity.registered"),
+        ("governance", "authorization.granted"),
         ("governance", "application.accredited"),
-        (f"applicant:{app_ids[OTHER]}", "application.submitted"), ("governance", "application.refused"),
-        ("governance", "entity.suspended"), ("governance", "entity.reinstated"),
-        ("governance", "authorization.suspended"), ("governance", "key.added"), ("governance", "key.retired"),
-        ("governance", "key.compromised"), ("governance", "recognition.granted"),
-        ("governance", "entity.registered"), ("governance", "authorization.granted"),
+        (f"applicant:{app_ids[OTHER]}", "application.submitted"),
+        ("governance", "application.refused"),
+        ("governance", "entity.suspended"),
+        ("governance", "entity.reinstated"),
+        ("governance", "authorization.suspended"),
+        ("governance", "key.added"),
+        ("governance", "key.retired"),
+        ("governance", "key.compromised"),
+        ("governance", "recognition.granted"),
+        ("governance", "entity.registered"),
+        ("governance", "authorization.granted"),
         ("governance", "entity.revoked"),
     ]
     log = service.audit_log()
@@ -891,11 +1218,16 @@ def test_the_audit_log_is_a_hash_chain(service, key, clock):
     log = service.audit_log()
     assert [e["seq"] for e in log] == list(range(1, len(log) + 1))
     assert log[0]["prev_hash"] == GENESIS
-    for previous, entry in zip(log, log[1:]):
+    for previous, entry in zip(log, log[1:], strict=False):
         assert entry["prev_hash"] == previous["hash"]
     assert all(audit_hash(e) == e["hash"] for e in log)
-    assert service.verify_audit_log() == {"valid": True, "entries": len(log), "broken_at": None, "problem": None,
-                                          "head": log[-1]["hash"]}
+    assert service.verify_audit_log() == {
+        "valid": True,
+        "entries": len(log),
+        "broken_at": None,
+        "problem": None,
+        "head": log[-1]["hash"],
+    }
     assert service.audit_log(after=3, limit=2) == log[3:5]
 
 
@@ -914,16 +1246,28 @@ def _alter_hash(session):
 def _rewrite_consistently(session):
     """Alter an entry and recompute its own hash: the next entry no longer links to it."""
     row = session.get(AuditEntry, 3)
-    entry = {"seq": row.seq, "at": "2025-03-01T12:00:00Z", "actor": "governance", "action": row.action,
-             "subject": row.subject, "details": row.details, "prev_hash": row.prev_hash}
+    entry = {
+        "seq": row.seq,
+        "at": "2025-03-01T12:00:00Z",
+        "actor": "governance",
+        "action": row.action,
+        "subject": row.subject,
+        "details": row.details,
+        "prev_hash": row.prev_hash,
+    }
     session.exec(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="governance", hash=audit_hash(entry)))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
-@pytest.mark.parametrize("tamper, broken_at, problem", [
-    (_edit_details, 3, "altered"), (_delete_middle, 3, "missing"), (_alter_hash, 3, "altered"),
-    (_rewrite_consistently, 4, "does not link"),
-])
+@pytest.mark.parametrize(
+    "tamper, broken_at, problem",
+    [
+        (_edit_details, 3, "altered"),
+        (_delete_middle, 3, "missing"),
+        (_alter_hash, 3, "altered"),
+        (_rewrite_consistently, 4, "does not link"),
+    ],
+)
 def test_tampering_with_the_audit_log_is_detected(api, service, key, clock, tamper, broken_at, problem):
     every_governance_action(service, key, clock)
     assert service.verify_audit_log()["valid"] is True
@@ -964,10 +1308,16 @@ def test_recognition_holds_within_its_window(service, api):
     assert service.recognition_query({**query, "resource": VO})["recognized"] is False
     assert service.recognition_query({**query, "action": "verify"})["recognized"] is False
     refused(service, lambda: service.recognize("not a url", resource=VP), Reason.BAD_REQUEST)
-    refused(service, lambda: service.recognize(other, resource=VP, valid_from=T0, valid_until=T0),
-            Reason.BAD_REQUEST)
-    http_refused(api, service, "POST", "/registry/recognitions", 401, "unauthorized",
-                 json={"recognized_authority_id": other, "resource": VO})
+    refused(service, lambda: service.recognize(other, resource=VP, valid_from=T0, valid_until=T0), Reason.BAD_REQUEST)
+    http_refused(
+        api,
+        service,
+        "POST",
+        "/registry/recognitions",
+        401,
+        "unauthorized",
+        json={"recognized_authority_id": other, "resource": VO},
+    )
     created = api.post("/registry/recognitions", headers=GOV, json={"recognized_authority_id": other, "resource": VO})
     assert created.status_code == 201 and created.json()["resource"] == VO
     answer = api.post("/registry/recognition", json={**query, "resource": VO}).json()
@@ -978,14 +1328,16 @@ def test_recognition_holds_within_its_window(service, api):
 def test_a_scheduled_suspension_shows_as_in_force_only_from_its_date(tmp_path):
     clock = FrozenClock(T0)
     service = RegistryService(Settings(data_dir=tmp_path, governance_token="g", database_url=None), clock)
-    service.upsert_entity(NEW, name="Terr3", jurisdiction="Terr3", role="issuer",
-                          jwks={"keys": [generate_key().public_jwk]})
+    service.upsert_entity(
+        NEW, name="Terr3", jurisdiction="Terr3", role="issuer", jwks={"keys": [generate_key().public_jwk]}
+    )
     grant = service.authorize(NEW, resource="VerifiedPerson", assurance_level=3)
     service.set_entity_status(NEW, "suspended", reason="scheduled audit", effective_from=T0 + timedelta(days=7))
     record = service.entity(NEW)
     assert record["status"] == "active" and record["status_history"][0]["status"] == "suspended"
-    later = service.set_authorization_status(grant["id"], "suspended", reason="review",
-                                             effective_from=T0 + timedelta(days=3))
+    later = service.set_authorization_status(
+        grant["id"], "suspended", reason="review", effective_from=T0 + timedelta(days=3)
+    )
     assert later["status"] == "active"
     clock.advance(timedelta(days=7))
     record = service.entity(NEW)

@@ -1,10 +1,11 @@
 """Both official languages, for every user-facing sentence."""
+
 from __future__ import annotations
 
 import re
 
-from scenarios.i18n import LANGS, MESSAGES, t
 from pctf.vocab import CREDENTIAL_TYPES
+from scenarios.i18n import LANGS, MESSAGES, t
 
 
 def test_every_message_exists_in_both_languages_with_the_same_placeholders():

@@ -6,6 +6,7 @@ suite. A second test loads a verifier in a fresh interpreter and looks at what c
 which is what the rule is for: a relying party deployed alone carries no issuer, no wallet and
 none of the registry's write side.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,9 @@ def test_every_import_contract_is_kept():
 
 def test_the_contracts_name_the_rules_of_the_architecture():
     """The rules the README states are the ones checked: kernel, registry, verifier, wallet."""
-    forbidden = {tuple(c["source_modules"]): set(c["forbidden_modules"]) for c in _contracts()
-                 if c["type"] == "forbidden"}
+    forbidden = {
+        tuple(c["source_modules"]): set(c["forbidden_modules"]) for c in _contracts() if c["type"] == "forbidden"
+    }
     independent = [set(c["modules"]) for c in _contracts() if c["type"] == "independence"]
     assert {"issuers", "wallet", "verifier", "registry", "scenarios", "cli"} <= forbidden[("pctf",)]
     assert {"issuers", "wallet", "registry"} in independent  # the registry never imports a wallet; nor the reverse
@@ -47,14 +49,26 @@ def test_the_contracts_name_the_rules_of_the_architecture():
 
 
 def test_a_verifier_loads_alone():
-    probe = ("import sys, verifier.app\n"
-             "print('\\n'.join(sorted(m for m in sys.modules if m.split('.')[0] in ('issuers', 'wallet', 'registry',"
-             " 'scenarios', 'cli'))))")
+    probe = (
+        "import sys, verifier.app\n"
+        "print('\\n'.join(sorted(m for m in sys.modules if m.split('.')[0] in ('issuers', 'wallet', 'registry',"
+        " 'scenarios', 'cli'))))"
+    )
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     loaded = set(run.stdout.split())
     assert not {m for m in loaded if m.split(".")[0] in ("issuers", "wallet", "scenarios", "cli")}, loaded
-    write_side = {"registry.app", "registry.service", "registry.models", "registry.store", "registry.governance",
-                  "registry.onboarding", "registry.audit", "registry.publisher", "registry.local_trust",
-                  "registry.governance_client", "registry.conformance"}
+    write_side = {
+        "registry.app",
+        "registry.service",
+        "registry.models",
+        "registry.store",
+        "registry.governance",
+        "registry.onboarding",
+        "registry.audit",
+        "registry.publisher",
+        "registry.local_trust",
+        "registry.governance_client",
+        "registry.conformance",
+    }
     assert not loaded & write_side, loaded

@@ -4,6 +4,7 @@ The env file must read back unchanged by docker compose's ``env_file`` rules and
 private (0600), never be overwritten by accident, and carry tokens the settings accept outside
 local mode. The compose file must hold no token of its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ from tests.test_cli import EXE, assert_clean_error
 from verifier.relying_parties import RELYING_PARTIES
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLE_VARIABLES = {"PCTF_LOCAL_MODE", "PCTF_GOVERNANCE_TOKEN", "PCTF_ASSESSOR_TOKEN", "PCTF_ISSUER_STAFF_TOKENS",
-                  "PCTF_RELYING_PARTY_TOKENS"}
+ROLE_VARIABLES = {
+    "PCTF_LOCAL_MODE",
+    "PCTF_GOVERNANCE_TOKEN",
+    "PCTF_ASSESSOR_TOKEN",
+    "PCTF_ISSUER_STAFF_TOKENS",
+    "PCTF_RELYING_PARTY_TOKENS",
+}
 
 
 @pytest.fixture
@@ -107,8 +113,7 @@ def test_an_existing_file_is_kept_unless_forced(env, tmp_path):
 
 
 def test_an_unwritable_place_is_one_line(env, tmp_path):
-    assert_clean_error(init_secrets(env, tmp_path, "--out", str(tmp_path / "missing" / ".env")),
-                       reason="cannot write")
+    assert_clean_error(init_secrets(env, tmp_path, "--out", str(tmp_path / "missing" / ".env")), reason="cannot write")
     assert_clean_error(init_secrets(env, tmp_path, "--out", str(tmp_path)), reason="already exists")
 
 
@@ -117,7 +122,7 @@ def _compose() -> tuple[list[str], dict[str, list[str]]]:
     """The comment lines at the top, and the lines of each top-level block (``x-service``) and
     of each service (``services.registry``)."""
     lines = (ROOT / "docker-compose.yml").read_text().splitlines()
-    header = lines[:next(i for i, line in enumerate(lines) if not line.startswith("#"))]
+    header = lines[: next(i for i, line in enumerate(lines) if not line.startswith("#"))]
     blocks: dict[str, list[str]] = {}
     current = ""
     for line in lines:
@@ -142,8 +147,12 @@ def test_compose_holds_no_token_and_every_service_reads_the_env_file():
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert "change-me" not in text and not re.search(r"\$\{[^}]*:?-", text)  # no default substitutions
     assert "PCTF_ISSUER_ADMIN_TOKEN" not in text
-    for variable in ("PCTF_GOVERNANCE_TOKEN", "PCTF_ASSESSOR_TOKEN", "PCTF_ISSUER_STAFF_TOKENS",
-                     "PCTF_RELYING_PARTY_TOKENS"):
+    for variable in (
+        "PCTF_GOVERNANCE_TOKEN",
+        "PCTF_ASSESSOR_TOKEN",
+        "PCTF_ISSUER_STAFF_TOKENS",
+        "PCTF_RELYING_PARTY_TOKENS",
+    ):
         assert variable not in body  # only from the env file
     assert any("pctf-sandbox init-secrets" in line for line in header)
 

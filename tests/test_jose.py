@@ -1,4 +1,5 @@
 """Tests of pctf/jose.py: base64url, JWK thumbprints (RFC 7638), keys, compact JWS."""
+
 from __future__ import annotations
 
 import base64
@@ -27,9 +28,9 @@ from pctf.reasons import Reason, SandboxError
 RFC7638_KEY = {
     "kty": "RSA",
     "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjB"
-         "ZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZ"
-         "gnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqb"
-         "w0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    "ZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZ"
+    "gnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqb"
+    "w0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
     "e": "AQAB",
     "alg": "RS256",
     "kid": "2011-04-29",
@@ -61,8 +62,9 @@ def test_thumbprint_ec_matches_the_rfc7638_construction():
 
 def test_thumbprint_okp():
     jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
-    expected = base64.urlsafe_b64encode(hashlib.sha256(
-        b'{"crv":"Ed25519","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}').digest()).rstrip(b"=")
+    expected = base64.urlsafe_b64encode(
+        hashlib.sha256(b'{"crv":"Ed25519","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}').digest()
+    ).rstrip(b"=")
     assert thumbprint(jwk) == expected.decode()
 
 
@@ -166,13 +168,37 @@ def test_b64u_round_trip(data):
 
 def test_b64u_rfc4648_vectors():
     # RFC 4648 section 10, without padding
-    assert [b64u_encode(x) for x in (b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar")] == \
-        ["Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"]
+    assert [b64u_encode(x) for x in (b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar")] == [
+        "Zg",
+        "Zm8",
+        "Zm9v",
+        "Zm9vYg",
+        "Zm9vYmE",
+        "Zm9vYmFy",
+    ]
     assert b64u_encode(b"\xfb\xff") == "-_8"
 
 
-@pytest.mark.parametrize("text", ["Zg==", "Zm9v+", "Zm9v/", "Zm 9v", "Zm9v\n", "Zm9v!", "Zm.9v", "Zm9vé",
-                                  "Z", "Zm9vY", "Zh", "Zm9", "ZmB", None, b"Zm9v"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zg==",
+        "Zm9v+",
+        "Zm9v/",
+        "Zm 9v",
+        "Zm9v\n",
+        "Zm9v!",
+        "Zm.9v",
+        "Zm9vé",
+        "Z",
+        "Zm9vY",
+        "Zh",
+        "Zm9",
+        "ZmB",
+        None,
+        b"Zm9v",
+    ],
+)
 def test_b64u_decode_is_strict(text):
     # padding, the standard alphabet, whitespace, junk, impossible lengths and non-canonical
     # trailing bits ("Zh" and "Zm9" decode, leniently, to the same bytes as "Zg" and "Zm8")

@@ -5,18 +5,20 @@ real registry and an in-process event bus, with a frozen clock; wallet journeys 
 sandbox on a real server, still on a frozen clock that the test moves. Nothing sleeps for the
 clock: the only waits are for the event bus's worker thread to finish its deliveries.
 """
+
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlmodel import Session, func, select
 
+from cli.stack import bootstrap, free_port
 from issuers import deaths
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
@@ -34,6 +36,7 @@ from pctf.storage import dispose_all
 from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios import death_notification
+from scenarios.keyring import Keyring
 from scenarios.personas import (
     SASHA,
     SASHA_BIRTH_CERTIFICATE,
@@ -43,17 +46,15 @@ from scenarios.personas import (
     SASHA_FATHER_DEATH,
     SASHA_FATHER_EVIDENCE,
 )
-from scenarios.keyring import Keyring
-from cli.stack import bootstrap, free_port
 from scenarios.steps import open_wallet, present, receive
+from tests.support import serve, serve_sandbox
 from tests.test_cli import assert_clean_error, run
 from tests.test_events import REDIS_URL, until
-from tests.support import serve, serve_sandbox
 from verifier.engine import VerificationEngine
 from wallet.models import WalletCredential
 from wallet.service import WalletService
 
-T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 STAFF_TOKENS = {short_id: f"{short_id}-staff-token" for short_id in SANDBOX_ISSUERS}
 
 
@@ -68,30 +69,59 @@ REF = ("given_name", "family_name", "birthdate")
 GILLES = {k: SASHA_FATHER[k] for k in REF}
 SASHA_REF = {k: SASHA[k] for k in REF}
 DEATH = {**SASHA_FATHER_DEATH, "date_of_death": "2025-03-01"}
-MARRIAGE = {"type": "marriage_certificate", "number": "M-2025-0042", "previous_family_name": "Tremblay",
-            "family_name": "Tremblay-Okafor", "birthdate": SASHA["birthdate"]}
-NEW_ADDRESS = {"street_address": "8 Harbour Road", "locality": "Bayview", "region": "Prov1", "postal_code": "A2C 1B4",
-               "country": "CA"}
+MARRIAGE = {
+    "type": "marriage_certificate",
+    "number": "M-2025-0042",
+    "previous_family_name": "Tremblay",
+    "family_name": "Tremblay-Okafor",
+    "birthdate": SASHA["birthdate"],
+}
+NEW_ADDRESS = {
+    "street_address": "8 Harbour Road",
+    "locality": "Bayview",
+    "region": "Prov1",
+    "postal_code": "A2C 1B4",
+    "country": "CA",
+}
 
 
 # ==============================================================================================
 # The matching rule
 # ==============================================================================================
-@pytest.mark.parametrize("claims,expected", [
-    ({**SASHA_FATHER}, True),  # the subject of a Verified Person
-    ({"given_name": "  GILLES ", "family_name": "tremblay", "birthdate": "1951-09-02"}, True),  # case and spaces
-    ({"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1960-01-01"}, False),  # a namesake
-    ({"given_name": "Gillès", "family_name": "Tremblay", "birthdate": "1951-09-02"}, False),  # accents count
-    ({"given_name": "Gilles", "family_name": "Tremblay"}, False),  # no birthdate, no match
-    ({"relationship_type": "director", "person": GILLES, "organization": {"legal_name": "X", "business_number": "1"}},
-     True),
-    ({"relationship_type": "child", "person": SASHA_REF, "related_person": GILLES}, True),  # named as the other party
-    ({"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF}, True),
-    ({"relationship_type": "parent", "person": SASHA_REF, "related_person": {**GILLES, "birthdate": "1950-09-02"}},
-     False),
-    ({"legal_name": "Gilles Tremblay", "business_number": "1"}, False),  # an organization named after him
-    ({"person": "Gilles Tremblay 1951-09-02"}, False), ([], False),
-])
+@pytest.mark.parametrize(
+    "claims,expected",
+    [
+        ({**SASHA_FATHER}, True),  # the subject of a Verified Person
+        ({"given_name": "  GILLES ", "family_name": "tremblay", "birthdate": "1951-09-02"}, True),  # case and spaces
+        ({"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1960-01-01"}, False),  # a namesake
+        ({"given_name": "Gillès", "family_name": "Tremblay", "birthdate": "1951-09-02"}, False),  # accents count
+        ({"given_name": "Gilles", "family_name": "Tremblay"}, False),  # no birthdate, no match
+        (
+            {
+                "relationship_type": "director",
+                "person": GILLES,
+                "organization": {"legal_name": "X", "business_number": "1"},
+            },
+            True,
+        ),
+        (
+            {"relationship_type": "child", "person": SASHA_REF, "related_person": GILLES},
+            True,
+        ),  # named as the other party
+        ({"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF}, True),
+        (
+            {
+                "relationship_type": "parent",
+                "person": SASHA_REF,
+                "related_person": {**GILLES, "birthdate": "1950-09-02"},
+            },
+            False,
+        ),
+        ({"legal_name": "Gilles Tremblay", "business_number": "1"}, False),  # an organization named after him
+        ({"person": "Gilles Tremblay 1951-09-02"}, False),
+        ([], False),
+    ],
+)
 def test_the_matching_rule(claims, expected):
     assert deaths.names_person(claims, GILLES) is expected
 
@@ -114,8 +144,11 @@ class World:
     def row(self, issued: str) -> Issuance:
         ref = statuslist.status_reference(sdjwt.SdJwt.parse(issued).payload)
         with Session(self.issuers.db) as session:
-            return session.exec(select(Issuance).where(Issuance.status_idx == ref.idx,
-                                                       Issuance.status_list_id == int(ref.uri.rsplit("/", 1)[1]))).one()
+            return session.exec(
+                select(Issuance).where(
+                    Issuance.status_idx == ref.idx, Issuance.status_list_id == int(ref.uri.rsplit("/", 1)[1])
+                )
+            ).one()
 
     def status(self, issued: str) -> str:
         return self.row(issued).status
@@ -123,8 +156,14 @@ class World:
     def verify(self, issued: str, holder: SigningKey) -> list[str]:
         """The reasons a fresh verifier (no cached status list) gives; [] when accepted."""
         engine = VerificationEngine(self.trust, self.clock, status=LocalStatusSource(self.issuers), leeway=30)
-        presentation = sdjwt.present(issued, holder, reveal=[("given_name",)], aud="https://rp.example.ca", nonce="n1",
-                                     iat=self.clock.timestamp())
+        presentation = sdjwt.present(
+            issued,
+            holder,
+            reveal=[("given_name",)],
+            aud="https://rp.example.ca",
+            nonce="n1",
+            iat=self.clock.timestamp(),
+        )
         return engine.verify_single(presentation, aud="https://rp.example.ca", nonce="n1").reasons
 
     def proof(self, issued: str, holder: SigningKey, *, aud: str | None = None, nonce: str | None = None) -> str:
@@ -136,14 +175,22 @@ class World:
 
     def counts(self) -> tuple:
         with Session(self.issuers.db) as session:
-            return tuple(session.exec(select(func.count()).select_from(t)).one()
-                         for t in (DeathRecord, OutboxEvent, ProcessedEvent, Issuance, CredentialOffer))
+            return tuple(
+                session.exec(select(func.count()).select_from(t)).one()
+                for t in (DeathRecord, OutboxEvent, ProcessedEvent, Issuance, CredentialOffer)
+            )
 
 
 def make_world(data_dir: Path, database_url: str | None = None) -> World:
     base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    settings = Settings(data_dir=data_dir, governance_token="g", public_url=base, issuer_staff_tokens=STAFF_TOKENS,
-                        status_list_ttl_seconds=TTL, database_url=database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        governance_token="g",
+        public_url=base,
+        issuer_staff_tokens=STAFF_TOKENS,
+        status_list_ttl_seconds=TTL,
+        database_url=database_url,
+    )
     clock = FrozenClock(T0)
     bootstrap(settings, clock)
     issuers = IssuerService(settings, clock)
@@ -162,27 +209,57 @@ def world(tmp_path):
 
 
 def _org(bn: str = "123456782") -> dict:
-    return {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": bn, "jurisdiction_of_incorporation": "CA",
-            "corporate_status": "active", "incorporation_date": "2024-05-01"}
+    return {
+        "legal_name": SASHA_BUSINESS["legal_name"],
+        "business_number": bn,
+        "jurisdiction_of_incorporation": "CA",
+        "corporate_status": "active",
+        "incorporation_date": "2024-05-01",
+    }
 
 
 def test_a_death_revokes_what_every_issuer_issued_about_that_person_and_only_that(world):
     gilles, sasha, namesake = generate_key(), generate_key(), generate_key()
     mine = {
         "prov1 person": world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles),
-        "terr1 person (other spelling)": world.mint("terr1", "VerifiedPerson",
-                                                   {**SASHA_FATHER, "given_name": "GILLES"}, gilles),
+        "terr1 person (other spelling)": world.mint(
+            "terr1", "VerifiedPerson", {**SASHA_FATHER, "given_name": "GILLES"}, gilles
+        ),
         "prov2 person, suspended": world.mint("prov2", "VerifiedPerson", SASHA_FATHER, gilles),
-        "fed director": world.mint("fed", "VerifiedRelationship", {
-            "relationship_type": "director", "person": GILLES, "effective_date": "2024-05-01",
-            "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": "123456782"}}, gilles),
-        "vitalstats parent": world.mint("vitalstats", "VerifiedRelationship", {
-            "relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
-            "effective_date": SASHA["birthdate"]}, gilles),
+        "fed director": world.mint(
+            "fed",
+            "VerifiedRelationship",
+            {
+                "relationship_type": "director",
+                "person": GILLES,
+                "effective_date": "2024-05-01",
+                "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": "123456782"},
+            },
+            gilles,
+        ),
+        "vitalstats parent": world.mint(
+            "vitalstats",
+            "VerifiedRelationship",
+            {
+                "relationship_type": "parent",
+                "person": GILLES,
+                "related_person": SASHA_REF,
+                "effective_date": SASHA["birthdate"],
+            },
+            gilles,
+        ),
     }
-    sashas_child = world.mint("vitalstats", "VerifiedRelationship", {
-        "relationship_type": "child", "person": SASHA_REF, "related_person": GILLES,
-        "effective_date": SASHA["birthdate"]}, sasha)
+    sashas_child = world.mint(
+        "vitalstats",
+        "VerifiedRelationship",
+        {
+            "relationship_type": "child",
+            "person": SASHA_REF,
+            "related_person": GILLES,
+            "effective_date": SASHA["birthdate"],
+        },
+        sasha,
+    )
     others = {
         "sasha person": world.mint("prov1", "VerifiedPerson", SASHA, sasha),
         "namesake person": world.mint("prov2", "VerifiedPerson", {**SASHA_FATHER, "birthdate": "1960-01-01"}, namesake),
@@ -227,9 +304,17 @@ def test_the_death_path_on_each_storage_backend(tmp_path, database_url):
     w = make_world(tmp_path / "data", database_url)
     try:
         gilles, sasha = generate_key(), generate_key()
-        his = w.mint("vitalstats", "VerifiedRelationship", {
-            "relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
-            "effective_date": SASHA["birthdate"]}, gilles)
+        his = w.mint(
+            "vitalstats",
+            "VerifiedRelationship",
+            {
+                "relationship_type": "parent",
+                "person": GILLES,
+                "related_person": SASHA_REF,
+                "effective_date": SASHA["birthdate"],
+            },
+            gilles,
+        )
         hers = w.mint("prov1", "VerifiedPerson", SASHA, sasha)
         registered = w.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF)
         assert registered.status_code == 201, registered.text
@@ -328,22 +413,25 @@ def test_the_death_path_over_a_real_broker(tmp_path):
         dispose_all()
 
 
-@pytest.mark.parametrize("path,body,headers,status,reason", [
-    ("vitalstats", DEATH, {"Authorization": ""}, 401, "unauthorized"),
-    ("vitalstats", DEATH, {"Authorization": "Bearer nope"}, 401, "unauthorized"),
-    ("prov1", DEATH, staff("prov1"), 400, "bad_request"),  # not a vital statistics agency
-    ("prov1", DEATH, STAFF, 403, "forbidden"),  # vital statistics' staff at another issuer
-    ("prov9", DEATH, STAFF, 403, "forbidden"),
-    ("vitalstats", [DEATH], STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "given_name": ""}, STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "family_name": None}, STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "given_name": "x" * 101}, STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "birthdate": "02/09/1951"}, STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "date_of_death": "2025-02-30"}, STAFF, 400, "bad_request"),
-    ("vitalstats", {**DEATH, "date_of_death": "1950-01-01"}, STAFF, 400, "bad_request"),  # before birth
-    ("vitalstats", {**DEATH, "date_of_death": "2025-03-04"}, STAFF, 400, "bad_request"),  # tomorrow
-    ("vitalstats", {k: v for k, v in DEATH.items() if k != "date_of_death"}, STAFF, 400, "bad_request"),
-])
+@pytest.mark.parametrize(
+    "path,body,headers,status,reason",
+    [
+        ("vitalstats", DEATH, {"Authorization": ""}, 401, "unauthorized"),
+        ("vitalstats", DEATH, {"Authorization": "Bearer nope"}, 401, "unauthorized"),
+        ("prov1", DEATH, staff("prov1"), 400, "bad_request"),  # not a vital statistics agency
+        ("prov1", DEATH, STAFF, 403, "forbidden"),  # vital statistics' staff at another issuer
+        ("prov9", DEATH, STAFF, 403, "forbidden"),
+        ("vitalstats", [DEATH], STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "given_name": ""}, STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "family_name": None}, STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "given_name": "x" * 101}, STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "birthdate": "02/09/1951"}, STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "date_of_death": "2025-02-30"}, STAFF, 400, "bad_request"),
+        ("vitalstats", {**DEATH, "date_of_death": "1950-01-01"}, STAFF, 400, "bad_request"),  # before birth
+        ("vitalstats", {**DEATH, "date_of_death": "2025-03-04"}, STAFF, 400, "bad_request"),  # tomorrow
+        ("vitalstats", {k: v for k, v in DEATH.items() if k != "date_of_death"}, STAFF, 400, "bad_request"),
+    ],
+)
 def test_bad_death_registrations_are_refused_and_change_nothing(world, path, body, headers, status, reason):
     gilles = generate_key()
     issued = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
@@ -358,34 +446,46 @@ def test_a_death_is_registered_once(world):
     assert world.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF).status_code == 201
     assert world.bus.wait_idle(10)
     before = world.counts()
-    again = world.api.post("/issuers/vitalstats/deaths", headers=STAFF,
-                           json={**DEATH, "given_name": "GILLES", "date_of_death": "2025-03-02"})
+    again = world.api.post(
+        "/issuers/vitalstats/deaths",
+        headers=STAFF,
+        json={**DEATH, "given_name": "GILLES", "date_of_death": "2025-03-02"},
+    )
     assert (again.status_code, again.json()["error"]) == (409, "conflict")
     assert world.counts() == before
-    for url, status, reason in (("/issuers/vitalstats/deaths/99", 404, "not_found"),
-                                ("/issuers/vitalstats/deaths/x", 400, "bad_request"),
-                                ("/issuers/prov1/events/nope", 404, "not_found")):
+    for url, status, reason in (
+        ("/issuers/vitalstats/deaths/99", 404, "not_found"),
+        ("/issuers/vitalstats/deaths/x", 400, "bad_request"),
+        ("/issuers/prov1/events/nope", 404, "not_found"),
+    ):
         answer = world.api.get(url, headers=staff(url.split("/")[2]))
         assert (answer.status_code, answer.json()["error"]) == (status, reason), url
     assert world.api.get("/issuers/prov1/events/nope", headers=STAFF).status_code == 403  # another issuer's staff
     assert world.api.get("/issuers/prov1/events/nope", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-PARENT = {"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
-          "evidence": [SASHA_BIRTH_CERTIFICATE]}
+PARENT = {
+    "relationship_type": "parent",
+    "person": GILLES,
+    "related_person": SASHA_REF,
+    "evidence": [SASHA_BIRTH_CERTIFICATE],
+}
 
 
-@pytest.mark.parametrize("body,status,reason", [
-    ({**PARENT, "relationship_type": "director"}, 400, "claims_invalid"),
-    ({**PARENT, "person": {"given_name": "Gilles"}}, 400, "bad_request"),
-    ({**PARENT, "evidence": []}, 422, "evidence_insufficient"),
-    ({**PARENT, "evidence": [{"type": "drivers_licence", "number": "1"}]}, 422, "evidence_insufficient"),
-    ({**PARENT, "evidence": [{**SASHA_BIRTH_CERTIFICATE, "number": ""}]}, 400, "bad_request"),
-    ({**PARENT, "evidence": [{**SASHA_BIRTH_CERTIFICATE, "parents": []}]}, 422, "evidence_mismatch"),
-    ({**PARENT, "related_person": {**SASHA_REF, "birthdate": "1989-06-14"}}, 422, "evidence_mismatch"),
-    ({**PARENT, "relationship_type": "child"}, 422, "evidence_mismatch"),  # Gilles is not Sasha's child
-    ("not an object", 400, "bad_request"),
-])
+@pytest.mark.parametrize(
+    "body,status,reason",
+    [
+        ({**PARENT, "relationship_type": "director"}, 400, "claims_invalid"),
+        ({**PARENT, "person": {"given_name": "Gilles"}}, 400, "bad_request"),
+        ({**PARENT, "evidence": []}, 422, "evidence_insufficient"),
+        ({**PARENT, "evidence": [{"type": "drivers_licence", "number": "1"}]}, 422, "evidence_insufficient"),
+        ({**PARENT, "evidence": [{**SASHA_BIRTH_CERTIFICATE, "number": ""}]}, 400, "bad_request"),
+        ({**PARENT, "evidence": [{**SASHA_BIRTH_CERTIFICATE, "parents": []}]}, 422, "evidence_mismatch"),
+        ({**PARENT, "related_person": {**SASHA_REF, "birthdate": "1989-06-14"}}, 422, "evidence_mismatch"),
+        ({**PARENT, "relationship_type": "child"}, 422, "evidence_mismatch"),  # Gilles is not Sasha's child
+        ("not an object", 400, "bad_request"),
+    ],
+)
 def test_bad_relationship_applications_are_refused(world, body, status, reason):
     before = world.counts()
     answer = world.api.post("/issuers/vitalstats/relationships", json=body)
@@ -398,10 +498,16 @@ def test_relationships_name_both_people_and_none_is_issued_for_the_deceased(worl
     assert offered.status_code == 200, offered.text
     with Session(world.issuers.db) as session:
         items = session.exec(select(CredentialOffer)).one().items
-    assert items[0]["claims"] == {"relationship_type": "parent", "person": GILLES, "related_person": SASHA_REF,
-                                  "effective_date": SASHA["birthdate"]}
-    child = world.api.post("/issuers/vitalstats/relationships", json={
-        **PARENT, "relationship_type": "child", "person": SASHA_REF, "related_person": GILLES})
+    assert items[0]["claims"] == {
+        "relationship_type": "parent",
+        "person": GILLES,
+        "related_person": SASHA_REF,
+        "effective_date": SASHA["birthdate"],
+    }
+    child = world.api.post(
+        "/issuers/vitalstats/relationships",
+        json={**PARENT, "relationship_type": "child", "person": SASHA_REF, "related_person": GILLES},
+    )
     assert child.status_code == 200, child.text
     assert world.api.post("/issuers/prov1/relationships", json=PARENT).json()["error"] == "bad_request"
     world.api.post("/issuers/vitalstats/deaths", json=DEATH, headers=STAFF)
@@ -417,8 +523,14 @@ def test_possession_must_be_proven_to_the_issuer(world):
     nonce = world.api.post("/issuers/prov1/nonce").json()["c_nonce"]
     foreign = world.mint("prov2", "VerifiedPerson", SASHA, holder)
     stolen = sdjwt.SdJwt.parse(world.proof(issued, holder))
-    by_thief = sdjwt.present(issued, thief, reveal=[], aud=world.issuers.issuer_url("prov1"),
-                             nonce=world.api.post("/issuers/prov1/nonce").json()["c_nonce"], iat=world.clock.timestamp())
+    by_thief = sdjwt.present(
+        issued,
+        thief,
+        reveal=[],
+        aud=world.issuers.issuer_url("prov1"),
+        nonce=world.api.post("/issuers/prov1/nonce").json()["c_nonce"],
+        iat=world.clock.timestamp(),
+    )
     cases = [
         ({}, 400, "bad_request"),
         ({"presentation": 7}, 400, "bad_request"),
@@ -474,8 +586,12 @@ def test_a_replacement_never_outlives_a_revocation_that_came_first(world):
     hers = world.mint("prov1", "VerifiedPerson", SASHA, sasha)
     world.clock.advance(timedelta(days=350))
     offer = world.api.post("/issuers/prov1/renewal", json={"presentation": world.proof(issued, gilles)}).json()
-    assert world.api.post("/issuers/vitalstats/deaths", json={**DEATH, "date_of_death": "2026-02-01"},
-                          headers=STAFF).status_code == 201
+    assert (
+        world.api.post(
+            "/issuers/vitalstats/deaths", json={**DEATH, "date_of_death": "2026-02-01"}, headers=STAFF
+        ).status_code
+        == 201
+    )
     assert world.bus.wait_idle(10)
     with pytest.raises(SandboxError) as caught:
         oid4vci.redeem(world.api, offer["credential_offer"], gilles, clock=world.clock)
@@ -499,18 +615,26 @@ def test_a_replacement_never_outlives_a_revocation_that_came_first(world):
     assert statuses == ["revoked", "revoked", "revoked"]  # his, hers, and the successor minted for her
 
 
-@pytest.mark.parametrize("changes,evidence,status,reason", [
-    ({}, None, 400, "bad_request"),
-    ({"birthdate": "1988-06-15"}, None, 400, "claims_invalid"),  # corrected by proofing again, not changed
-    ({"assurance_level": 3}, None, 400, "claims_invalid"),
-    ({"address": {**NEW_ADDRESS, "planet": "Earth"}}, None, 400, "claims_invalid"),
-    ({"address": SASHA["address"]}, None, 400, "bad_request"),  # nothing changes
-    ({"family_name": "Tremblay-Okafor"}, None, 422, "evidence_insufficient"),
-    ({"family_name": "Tremblay-Okafor"}, [{"type": "drivers_licence", "number": "1"}], 422, "evidence_insufficient"),
-    ({"family_name": "Okafor"}, [MARRIAGE], 422, "evidence_mismatch"),
-    ({"family_name": "Tremblay-Okafor"}, [{**MARRIAGE, "previous_family_name": "Roy"}], 422, "evidence_mismatch"),
-    ({"family_name": "Tremblay-Okafor"}, [{**MARRIAGE, "birthdate": "1970-01-01"}], 422, "evidence_mismatch"),
-])
+@pytest.mark.parametrize(
+    "changes,evidence,status,reason",
+    [
+        ({}, None, 400, "bad_request"),
+        ({"birthdate": "1988-06-15"}, None, 400, "claims_invalid"),  # corrected by proofing again, not changed
+        ({"assurance_level": 3}, None, 400, "claims_invalid"),
+        ({"address": {**NEW_ADDRESS, "planet": "Earth"}}, None, 400, "claims_invalid"),
+        ({"address": SASHA["address"]}, None, 400, "bad_request"),  # nothing changes
+        ({"family_name": "Tremblay-Okafor"}, None, 422, "evidence_insufficient"),
+        (
+            {"family_name": "Tremblay-Okafor"},
+            [{"type": "drivers_licence", "number": "1"}],
+            422,
+            "evidence_insufficient",
+        ),
+        ({"family_name": "Okafor"}, [MARRIAGE], 422, "evidence_mismatch"),
+        ({"family_name": "Tremblay-Okafor"}, [{**MARRIAGE, "previous_family_name": "Roy"}], 422, "evidence_mismatch"),
+        ({"family_name": "Tremblay-Okafor"}, [{**MARRIAGE, "birthdate": "1970-01-01"}], 422, "evidence_mismatch"),
+    ],
+)
 def test_bad_reissuance_requests_are_refused_and_change_nothing(world, changes, evidence, status, reason):
     holder = generate_key()
     issued = world.mint("prov1", "VerifiedPerson", SASHA, holder)
@@ -528,8 +652,10 @@ def test_bad_reissuance_requests_are_refused_and_change_nothing(world, changes, 
 def test_only_a_verified_person_is_changed_by_its_holder(world):
     holder = generate_key()
     organization = world.mint("fed", "VerifiedOrganization", _org(), holder)
-    answer = world.api.post("/issuers/fed/reissuance", json={"presentation": world.proof(organization, holder),
-                                                             "changes": {"legal_name": "Other Inc."}})
+    answer = world.api.post(
+        "/issuers/fed/reissuance",
+        json={"presentation": world.proof(organization, holder), "changes": {"legal_name": "Other Inc."}},
+    )
     assert (answer.status_code, answer.json()["error"]) == (400, "claims_invalid")
 
 
@@ -539,7 +665,7 @@ def test_only_a_verified_person_is_changed_by_its_holder(world):
 @pytest.fixture
 def live(settings, http):
     """The whole sandbox on a real server, a frozen clock the test moves, and its event bus."""
-    clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     bus = InProcessEventBus()
     server = serve_sandbox(settings, clock, bus=bus)
     yield settings, clock, bus, server.url
@@ -551,15 +677,29 @@ def _wallet(url: str, http: httpx.Client, wallet_id: str) -> dict[int, dict]:
     return {c["id"]: c for c in checked_json(http.get(f"{url}/wallet/{wallet_id}/credentials"))}
 
 
-def _present_directly(url: str, http: httpx.Client, settings: Settings, clock: FrozenClock, wallet_id: str,
-                      credential: str, rp: str = "bank-personal") -> dict:
+def _present_directly(
+    url: str,
+    http: httpx.Client,
+    settings: Settings,
+    clock: FrozenClock,
+    wallet_id: str,
+    credential: str,
+    rp: str = "bank-personal",
+) -> dict:
     """A relying party receives this exact credential (say, one a holder kept from before)."""
     holder = WalletService(settings, clock, http).holder_key(wallet_id)
     aud, nonce = f"{url}/verifier/{rp}", "direct-nonce"
-    vp = sdjwt.present(credential, holder, reveal=[(c,) for c in ("given_name", "family_name", "birthdate", "address")],
-                       aud=aud, nonce=nonce, iat=clock.timestamp())
-    return checked_json(http.post(f"{url}/verifier/{rp}/verify", json={"vp_token": {"person": [vp]}, "aud": aud,
-                                                                       "nonce": nonce}))
+    vp = sdjwt.present(
+        credential,
+        holder,
+        reveal=[(c,) for c in ("given_name", "family_name", "birthdate", "address")],
+        aud=aud,
+        nonce=nonce,
+        iat=clock.timestamp(),
+    )
+    return checked_json(
+        http.post(f"{url}/verifier/{rp}/verify", json={"vp_token": {"person": [vp]}, "aud": aud, "nonce": nonce})
+    )
 
 
 def _stored(settings: Settings, credential_id: int) -> str:
@@ -569,14 +709,19 @@ def _stored(settings: Settings, credential_id: int) -> str:
 
 def _proofed_sasha(url: str, http: httpx.Client) -> dict:
     open_wallet(http, url, "sasha")
-    return receive(http, url, "sasha", checked_json(http.post(f"{url}/issuers/prov1/proofing",
-                                                              json={**SASHA, "evidence": SASHA_EVIDENCE})))[0]
+    return receive(
+        http,
+        url,
+        "sasha",
+        checked_json(http.post(f"{url}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE})),
+    )[0]
 
 
 def test_death_notification_story_over_http(live, http):
     settings, clock, bus, url = live
-    result = death_notification.run(url, http, ttl_seconds=TTL, retry_every=60,
-                                    pause=clock.advance, date_of_death=clock.now().date().isoformat())
+    result = death_notification.run(
+        url, http, ttl_seconds=TTL, retry_every=60, pause=clock.advance, date_of_death=clock.now().date().isoformat()
+    )
     assert result["ok"] is True, result
     assert result["accepted_before"]["accepted"] is True
     assert result["rejected_after"]["reasons"] == ["credential_revoked"]
@@ -587,15 +732,22 @@ def test_death_notification_story_over_http(live, http):
     assert (p["delivery_ms"], p["revocation_ms"]) == (0, 0)
     assert p["accepted_from_cached_status_list"] == TTL // 60 and p["rejection_ms"] == TTL * 1000
     assert {i: d["revoked"] for i, d in p["per_issuer"].items()} == {
-        "prov1": 1, "prov2": 0, "terr1": 0, "terr2": 0, "fed": 0, "vitalstats": 1}
+        "prov1": 1,
+        "prov2": 0,
+        "terr1": 0,
+        "terr2": 0,
+        "fed": 0,
+        "vitalstats": 1,
+    }
 
 
 def test_address_change_reissues_and_the_old_credential_is_refused(live, http):
     settings, clock, _bus, url = live
     old = _proofed_sasha(url, http)
     assert present(http, url, url, "sasha", "bank-personal")["verdict"]["accepted"] is True
-    reissued = checked_json(http.post(f"{url}/wallet/sasha/credentials/{old['id']}/reissue",
-                                      json={"changes": {"address": NEW_ADDRESS}}))
+    reissued = checked_json(
+        http.post(f"{url}/wallet/sasha/credentials/{old['id']}/reissue", json={"changes": {"address": NEW_ADDRESS}})
+    )
     new = reissued["credential"]
     assert reissued["replaced"] == old["id"] and new["claims"]["address"] == NEW_ADDRESS
     assert new["claims"]["given_name"] == "Sasha" and new["claims"]["assurance_level"] == 3
@@ -609,8 +761,11 @@ def test_address_change_reissues_and_the_old_credential_is_refused(live, http):
     assert verdict["review"]["credentials"][0]["credential_id"] == new["id"]  # the old one is never offered
     assert verdict["verdict"]["credentials"]["person"]["claims"]["address"] == NEW_ADDRESS
     assert _present_directly(url, http, settings, clock, "sasha", _stored(settings, old["id"]))["reasons"] == [
-        "credential_revoked"]
-    again = http.post(f"{url}/wallet/sasha/credentials/{old['id']}/reissue", json={"changes": {"address": SASHA["address"]}})
+        "credential_revoked"
+    ]
+    again = http.post(
+        f"{url}/wallet/sasha/credentials/{old['id']}/reissue", json={"changes": {"address": SASHA["address"]}}
+    )
     assert (again.status_code, again.json()["error"]) == (409, "conflict")
 
 
@@ -618,8 +773,9 @@ def test_name_change_needs_evidence_and_replaces_the_credential(live, http):
     settings, clock, _bus, url = live
     old = _proofed_sasha(url, http)
     issuances = len(checked_json(http.get(f"{url}/issuers/prov1/issuances")))
-    refused = http.post(f"{url}/wallet/sasha/credentials/{old['id']}/reissue",
-                        json={"changes": {"family_name": "Tremblay-Okafor"}})
+    refused = http.post(
+        f"{url}/wallet/sasha/credentials/{old['id']}/reissue", json={"changes": {"family_name": "Tremblay-Okafor"}}
+    )
     assert (refused.status_code, refused.json()["error"]) == (422, "evidence_insufficient")
     assert _wallet(url, http, "sasha")[old["id"]]["status"] == "valid"
     assert len(checked_json(http.get(f"{url}/issuers/prov1/issuances"))) == issuances
@@ -628,13 +784,20 @@ def test_name_change_needs_evidence_and_replaces_the_credential(live, http):
         assert (answer.status_code, answer.json()["error"]) == (400, "bad_request"), bad
     assert http.post(f"{url}/wallet/sasha/credentials/999/reissue", json={"changes": {"x": 1}}).status_code == 404
 
-    reissued = checked_json(http.post(f"{url}/wallet/sasha/credentials/{old['id']}/reissue",
-                                      json={"changes": {"family_name": "Tremblay-Okafor"}, "evidence": [MARRIAGE]}))
+    reissued = checked_json(
+        http.post(
+            f"{url}/wallet/sasha/credentials/{old['id']}/reissue",
+            json={"changes": {"family_name": "Tremblay-Okafor"}, "evidence": [MARRIAGE]},
+        )
+    )
     assert reissued["credential"]["claims"]["family_name"] == "Tremblay-Okafor"
     verdict = present(http, url, url, "sasha", "bank-personal")["verdict"]
-    assert verdict["accepted"] is True and verdict["credentials"]["person"]["claims"]["family_name"] == "Tremblay-Okafor"
+    assert (
+        verdict["accepted"] is True and verdict["credentials"]["person"]["claims"]["family_name"] == "Tremblay-Okafor"
+    )
     assert _present_directly(url, http, settings, clock, "sasha", _stored(settings, old["id"]))["reasons"] == [
-        "credential_revoked"]
+        "credential_revoked"
+    ]
     listed = checked_json(http.get(f"{url}/issuers/prov1/issuances"))
     assert [r["status"] for r in listed[-2:]] == ["revoked", "valid"]
 
@@ -661,10 +824,12 @@ def test_expiry_and_renewal_through_the_wallet(live, http):
     # The old credential was revoked when its successor was issued; expired, it is refused as such.
     clock.advance(TTL)
     assert _present_directly(url, http, settings, clock, "sasha", _stored(settings, old["id"]))["reasons"] == [
-        "credential_revoked"]
+        "credential_revoked"
+    ]
     clock.advance(timedelta(days=11))
     assert _present_directly(url, http, settings, clock, "sasha", _stored(settings, old["id"]))["reasons"] == [
-        "credential_expired"]
+        "credential_expired"
+    ]
     assert present(http, url, url, "sasha", "bank-personal")["verdict"]["accepted"] is True
 
     # The renewed one expires in turn; the wallet offers it for renewal, and renewal still works.
@@ -672,9 +837,12 @@ def test_expiry_and_renewal_through_the_wallet(live, http):
     held = _wallet(url, http, "sasha")[new["id"]]
     assert (held["status"], held["actions"]) == ("expired", ["renew"])
     assert _present_directly(url, http, settings, clock, "sasha", _stored(settings, new["id"]))["reasons"] == [
-        "credential_expired"]
-    review = http.post(f"{url}/wallet/sasha/presentations",
-                       json={"request": checked_json(http.post(f"{url}/verifier/bank-personal/requests"))["request_uri"]})
+        "credential_expired"
+    ]
+    review = http.post(
+        f"{url}/wallet/sasha/presentations",
+        json={"request": checked_json(http.post(f"{url}/verifier/bank-personal/requests"))["request_uri"]},
+    )
     assert (review.status_code, review.json()["error"]) == (409, "no_matching_credential")
     third = checked_json(http.post(f"{url}/wallet/sasha/credentials/{new['id']}/renew"))["credential"]
     assert _wallet(url, http, "sasha")[third["id"]]["status"] == "valid"
@@ -690,8 +858,9 @@ def test_a_renewal_offer_is_redeemed_only_with_the_same_holder_key(live, http):
     holder = WalletService(settings, clock, http).holder_key("sasha")
     issuer = f"{url}/issuers/prov1"
     nonce = checked_json(http.post(f"{issuer}/nonce"))["c_nonce"]
-    proof = sdjwt.present(_stored(settings, old["id"]), holder, reveal=[], aud=issuer, nonce=nonce,
-                          iat=clock.timestamp())
+    proof = sdjwt.present(
+        _stored(settings, old["id"]), holder, reveal=[], aud=issuer, nonce=nonce, iat=clock.timestamp()
+    )
     offer = checked_json(http.post(f"{issuer}/renewal", json={"presentation": proof}))
     with pytest.raises(SandboxError) as caught:
         oid4vci.redeem(http, offer["credential_offer"], generate_key(), clock=clock)
@@ -704,16 +873,24 @@ def test_a_renewal_offer_is_redeemed_only_with_the_same_holder_key(live, http):
 # ==============================================================================================
 @pytest.fixture
 def env(tmp_path):
-    return {**os.environ, "PCTF_DATA_DIR": str(tmp_path / "data"), "PCTF_GOVERNANCE_TOKEN": "cli-test",
-            "PCTF_PORT": str(free_port())}
+    return {
+        **os.environ,
+        "PCTF_DATA_DIR": str(tmp_path / "data"),
+        "PCTF_GOVERNANCE_TOKEN": "cli-test",
+        "PCTF_PORT": str(free_port()),
+    }
 
 
 @pytest.mark.slow
 def test_demo_death_notification_in_french_and_as_json(env, tmp_path):
     told = run(env, "demo", "death-notification", "--lang", "fr")
     assert told.returncode == 0, told.stdout + told.stderr
-    for expected in ("L'état civil enregistre le décès de Gilles", "credential_revoked", "Première vérification refusée",
-                     "Chaque émetteur a révoqué"):
+    for expected in (
+        "L'état civil enregistre le décès de Gilles",
+        "credential_revoked",
+        "Première vérification refusée",
+        "Chaque émetteur a révoqué",
+    ):
         assert expected in " ".join(told.stdout.split()), expected
     as_json = run(env, "demo", "death-notification", "--json", "--ttl", "1")
     assert as_json.returncode == 0, as_json.stderr
@@ -760,8 +937,11 @@ def test_no_issuer_proofs_a_person_on_the_death_register(world):
     assert (refused.status_code, refused.json()["error"]) == (422, "person_deceased")
     with Session(world.issuers.db) as session:
         assert len(session.exec(select(CredentialOffer)).all()) == offers  # no offer was made
-    namesake = {**application, "birthdate": "1960-01-01",
-                "evidence": [{**e, "birthdate": "1960-01-01"} for e in SASHA_FATHER_EVIDENCE]}
+    namesake = {
+        **application,
+        "birthdate": "1960-01-01",
+        "evidence": [{**e, "birthdate": "1960-01-01"} for e in SASHA_FATHER_EVIDENCE],
+    }
     assert world.api.post("/issuers/prov2/proofing", json=namesake).status_code == 200
 
 
@@ -770,8 +950,12 @@ def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world)
     gilles = generate_key()
     issued = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
     vitalstats, prov1 = world.issuers.issuer_url("vitalstats"), world.issuers.issuer_url("prov1")
-    envelope = new_event(deaths.PERSON_DIED, {"person": GILLES, "date_of_death": "2025-03-01"}, source=vitalstats,
-                         occurred_at=world.clock.now())
+    envelope = new_event(
+        deaths.PERSON_DIED,
+        {"person": GILLES, "date_of_death": "2025-03-01"},
+        source=vitalstats,
+        occurred_at=world.clock.now(),
+    )
     registrar_key = world.issuers.signing_key("vitalstats")
     genuine = sign_event(envelope, registrar_key)
     forged = {
@@ -780,8 +964,10 @@ def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world)
         "a province announcing a death": sign_event({**envelope, "source": prov1}, world.issuers.signing_key("prov1")),
         "another topic, re-labelled": sign_event({**envelope, "topic": "person.moved"}, registrar_key),
         "another event's signature": {**envelope, "id": "f" * 32, "jws": genuine["jws"]},
-        "signature altered": {**genuine, "jws": genuine["jws"][:-6] + ("AAAAAA" if not genuine["jws"].endswith("AAAAAA")
-                                                                        else "BBBBBB")},
+        "signature altered": {
+            **genuine,
+            "jws": genuine["jws"][:-6] + ("AAAAAA" if not genuine["jws"].endswith("AAAAAA") else "BBBBBB"),
+        },
     }
     for name, event in forged.items():
         with pytest.raises(SandboxError) as refused:
@@ -790,8 +976,15 @@ def test_a_death_announced_by_anyone_but_vital_statistics_revokes_nothing(world)
         world.bus.publish(deaths.PERSON_DIED, event)
     # Unsigned members are never read: the signed envelope names a stranger, the message Gilles.
     stranger = {"given_name": "Ada", "family_name": "Lovelace", "birthdate": "1815-12-10"}
-    about_stranger = sign_event(new_event(deaths.PERSON_DIED, {"person": stranger, "date_of_death": "2025-03-01"},
-                                          source=vitalstats, occurred_at=world.clock.now()), registrar_key)
+    about_stranger = sign_event(
+        new_event(
+            deaths.PERSON_DIED,
+            {"person": stranger, "date_of_death": "2025-03-01"},
+            source=vitalstats,
+            occurred_at=world.clock.now(),
+        ),
+        registrar_key,
+    )
     world.bus.publish(deaths.PERSON_DIED, {**about_stranger, "data": {"person": GILLES, "date_of_death": "2025-03-01"}})
     assert world.bus.wait_idle(10)
     assert world.status(issued) == "valid"

@@ -8,6 +8,7 @@ leaves the connection usable; bodies are limited; access logs hold no secret and
 a relying party's verdicts are its back end's only. Every refusal is checked by its status code
 and its ``error`` reason code, and where state could have changed, that it did not.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,12 @@ PRIVATE_TARGETS = ("http://169.254.169.254/latest/meta-data", "http://10.0.0.1:2
 # -- shared steps ------------------------------------------------------------------------------
 def assert_refused(response: httpx.Response, status: int, *reasons: str) -> dict:
     """``response`` is an error answer with ``status`` and one of ``reasons`` as its ``error``."""
-    assert response.status_code == status, (response.request.method, str(response.request.url)[:120],
-                                            response.status_code, response.text[:300])
+    assert response.status_code == status, (
+        response.request.method,
+        str(response.request.url)[:120],
+        response.status_code,
+        response.text[:300],
+    )
     body = response.json()
     assert body.get("error") in reasons, (response.request.method, str(response.request.url)[:120], body)
     assert isinstance(body.get("error_description"), str) and body["error_description"]
@@ -50,8 +55,9 @@ def proof_sasha(http: httpx.Client, url: str, issuer: str = "prov1", **changes) 
     """Issuer staff proof Sasha (``changes`` replacing her application's claims, the evidence
     describing the same person so only the claims themselves can be refused)."""
     applicant = {**SASHA, **changes}
-    evidence = [{**doc, **{k: applicant[k] for k in ("given_name", "family_name", "birthdate")}}
-                for doc in SASHA_EVIDENCE]
+    evidence = [
+        {**doc, **{k: applicant[k] for k in ("given_name", "family_name", "birthdate")}} for doc in SASHA_EVIDENCE
+    ]
     return http.post(f"{url}/issuers/{issuer}/proofing", json={**applicant, "evidence": evidence})
 
 
@@ -60,8 +66,11 @@ def offered(http: httpx.Client, url: str) -> dict:
     answer = proof_sasha(http, url)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    return {"uri": body["credential_offer_uri"], "tx_code": body["tx_code"],
-            "code": body["credential_offer"]["grants"][PRE_AUTH_GRANT]["pre-authorized_code"]}
+    return {
+        "uri": body["credential_offer_uri"],
+        "tx_code": body["tx_code"],
+        "code": body["credential_offer"]["grants"][PRE_AUTH_GRANT]["pre-authorized_code"],
+    }
 
 
 def token_request(client: httpx.Client, url: str, code: str, tx_code: str | None = None) -> httpx.Response:
@@ -83,8 +92,15 @@ def bank_dcql(anonymous: httpx.Client, url: str, rp: str = "bank") -> dict:
 
 def stranger_request(dcql_query: dict, response_uri: str) -> dict:
     """An OpenID4VP request that sends the holder's answer to ``response_uri``."""
-    return {"response_type": "vp_token", "response_mode": "direct_post", "client_id": f"redirect_uri:{response_uri}",
-            "response_uri": response_uri, "nonce": "n-0123456789", "state": "s-0123456789", "dcql_query": dcql_query}
+    return {
+        "response_type": "vp_token",
+        "response_mode": "direct_post",
+        "client_id": f"redirect_uri:{response_uri}",
+        "response_uri": response_uri,
+        "nonce": "n-0123456789",
+        "state": "s-0123456789",
+        "dcql_query": dcql_query,
+    }
 
 
 def review(http: httpx.Client, url: str, rp: str = "bank") -> tuple[dict, dict]:
@@ -102,9 +118,11 @@ def wallet_state(http: httpx.Client, url: str) -> dict:
     consents = http.get(f"{url}/wallet/sasha/consents")
     issuances = http.get(f"{url}/issuers/prov1/issuances")
     assert credentials.status_code == consents.status_code == issuances.status_code == 200
-    return {"credentials": [(c["id"], c["type"], c["status"], c["replaced_by"]) for c in credentials.json()],
-            "consents": consents.json(),
-            "issuances": [(i["id"], i["status"]) for i in issuances.json()]}
+    return {
+        "credentials": [(c["id"], c["type"], c["status"], c["replaced_by"]) for c in credentials.json()],
+        "consents": consents.json(),
+        "issuances": [(i["id"], i["status"]) for i in issuances.json()],
+    }
 
 
 def request_status(http: httpx.Client, url: str, state: str, rp: str = "bank") -> str:
@@ -129,8 +147,11 @@ def test_a_wallet_answers_only_its_own_holder(sandbox, http, anonymous):
         ("GET", "/wallet/sasha/consents", None),
         ("POST", "/wallet/sasha/offers", {"offer": fresh["uri"], "tx_code": fresh["tx_code"]}),
         ("POST", "/wallet/sasha/presentations", {"request": stranger_request(bank_dcql(anonymous, url), ATTACKER)}),
-        ("POST", f"/wallet/sasha/presentations/{shown['request_id']}/decision",
-         {"approve": True, "review_hash": shown["review_hash"]}),
+        (
+            "POST",
+            f"/wallet/sasha/presentations/{shown['request_id']}/decision",
+            {"approve": True, "review_hash": shown["review_hash"]},
+        ),
         ("POST", f"/wallet/sasha/credentials/{person['id']}/reissue", {"changes": {"address": moved}}),
         ("POST", f"/wallet/sasha/credentials/{person['id']}/renew", None),
     ]
@@ -171,9 +192,12 @@ def test_an_approval_must_name_the_review_that_was_shown(sandbox, http):
     assert other["review_hash"] != shown["review_hash"]
     before = wallet_state(http, url)
     decide = f"{url}/wallet/sasha/presentations/{shown['request_id']}/decision"
-    for body in ({"approve": True}, {"approve": True, "review_hash": None},
-                 {"approve": True, "review_hash": other["review_hash"]},
-                 {"approve": True, "review_hash": _altered(shown["review_hash"])}):
+    for body in (
+        {"approve": True},
+        {"approve": True, "review_hash": None},
+        {"approve": True, "review_hash": other["review_hash"]},
+        {"approve": True, "review_hash": _altered(shown["review_hash"])},
+    ):
         assert_refused(http.post(decide, json=body), 409, "consent_mismatch")
     # Nothing reached the bank and nothing was recorded.
     assert request_status(http, url, request["state"]) == "pending"
@@ -190,28 +214,42 @@ def test_the_wallet_refuses_private_addresses_before_connecting(sandbox, http, a
     sasha.run(url, http)
     before = wallet_state(http, url)
     offer = offered(http, url)
-    by_value = {"credential_configuration_ids": ["VerifiedPerson"],
-                "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": offer["code"]}}}
+    by_value = {
+        "credential_configuration_ids": ["VerifiedPerson"],
+        "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": offer["code"]}},
+    }
     for target in PRIVATE_TARGETS:
         # An offer by reference at a private address.
-        assert_refused(http.post(f"{url}/wallet/sasha/offers", json={"offer": {"credential_offer_uri": target}}),
-                       400, "url_not_allowed")
+        assert_refused(
+            http.post(f"{url}/wallet/sasha/offers", json={"offer": {"credential_offer_uri": target}}),
+            400,
+            "url_not_allowed",
+        )
         link = "openid-credential-offer://?credential_offer_uri=" + quote(target, safe="")
         assert_refused(http.post(f"{url}/wallet/sasha/offers", json={"offer": link}), 400, "url_not_allowed")
         # An offer by value naming an issuer at a private address (its metadata would be fetched there).
-        assert_refused(http.post(f"{url}/wallet/sasha/offers",
-                                 json={"offer": {**by_value, "credential_issuer": target.rstrip("/")},
-                                       "tx_code": offer["tx_code"]}),
-                       400, "url_not_allowed")
+        assert_refused(
+            http.post(
+                f"{url}/wallet/sasha/offers",
+                json={"offer": {**by_value, "credential_issuer": target.rstrip("/")}, "tx_code": offer["tx_code"]},
+            ),
+            400,
+            "url_not_allowed",
+        )
         # A presentation request whose answer would be posted to a private address.
-        shown = http.post(f"{url}/wallet/sasha/presentations",
-                          json={"request": stranger_request(bank_dcql(anonymous, url), target)})
+        shown = http.post(
+            f"{url}/wallet/sasha/presentations", json={"request": stranger_request(bank_dcql(anonymous, url), target)}
+        )
         if shown.status_code != 200:
             assert_refused(shown, 400, "url_not_allowed")
             continue
         decide = f"{url}/wallet/sasha/presentations/{shown.json()['request_id']}/decision"
-        assert_refused(http.post(decide, json={"approve": True, "review_hash": shown.json()["review_hash"]}),
-                       400, "url_not_allowed", "endpoint_unreachable")
+        assert_refused(
+            http.post(decide, json={"approve": True, "review_hash": shown.json()["review_hash"]}),
+            400,
+            "url_not_allowed",
+            "endpoint_unreachable",
+        )
         # Refused, so neither decided nor recorded: declining now is still possible (and refused the same way).
         assert_refused(http.post(decide, json={"approve": False}), 400, "url_not_allowed", "endpoint_unreachable")
     assert wallet_state(http, url) == before
@@ -244,9 +282,11 @@ def test_failed_fetches_say_nothing_about_the_network(settings, http):
             answers = {}
             for kind, port in ports.items():
                 target = f"http://127.0.0.1:{port}/offer"
-                body = assert_refused(http.post(f"{url}/wallet/sasha/offers",
-                                                json={"offer": {"credential_offer_uri": target}}),
-                                      502, "endpoint_unreachable")
+                body = assert_refused(
+                    http.post(f"{url}/wallet/sasha/offers", json={"offer": {"credential_offer_uri": target}}),
+                    502,
+                    "endpoint_unreachable",
+                )
                 answers[kind] = body["error_description"].replace(target, "<url>")
     finally:
         stop.set()
@@ -256,8 +296,19 @@ def test_failed_fetches_say_nothing_about_the_network(settings, http):
         silent.close()
     assert len(set(answers.values())) == 1, answers
     text = answers["refused"].lower()
-    for detail in ("refused", "errno", "timed out", "timeout", "reset", "connecterror", "readtimeout",
-                   "oserror", "[", "111", "econn"):
+    for detail in (
+        "refused",
+        "errno",
+        "timed out",
+        "timeout",
+        "reset",
+        "connecterror",
+        "readtimeout",
+        "oserror",
+        "[",
+        "111",
+        "econn",
+    ):
         assert detail not in text, (detail, answers)
     assert str(ports["silent"]) not in answers["silent"]
 
@@ -272,8 +323,11 @@ def test_five_wrong_transaction_codes_void_the_offer(sandbox, http, anonymous):
     assert "access_token" not in void
     # Not through the wallet either.
     assert http.put(f"{url}/wallet/sasha").status_code == 201
-    assert_refused(http.post(f"{url}/wallet/sasha/offers", json={"offer": offer["uri"], "tx_code": offer["tx_code"]}),
-                   400, "invalid_grant")
+    assert_refused(
+        http.post(f"{url}/wallet/sasha/offers", json={"offer": offer["uri"], "tx_code": offer["tx_code"]}),
+        400,
+        "invalid_grant",
+    )
     assert http.get(f"{url}/wallet/sasha/credentials").json() == []
 
 
@@ -282,8 +336,9 @@ def test_guessing_pre_authorized_codes_ends_in_too_many_attempts(settings, http,
         url = server.url
         offer = offered(http, url)
         for k in range(3):
-            assert_refused(token_request(anonymous, url, f"guess-{k:04d}-abcdefghijklmnopqrstuvwxyz"), 400,
-                           "invalid_grant")
+            assert_refused(
+                token_request(anonymous, url, f"guess-{k:04d}-abcdefghijklmnopqrstuvwxyz"), 400, "invalid_grant"
+            )
         limited = token_request(anonymous, url, "guess-9999-abcdefghijklmnopqrstuvwxyz")
         assert_refused(limited, 429, "too_many_attempts")
         assert int(limited.headers["Retry-After"]) >= 1
@@ -295,9 +350,14 @@ def test_a_forwarded_for_header_does_not_reset_the_count(settings, anonymous):
     """Failed attempts are counted against the connection's address, not one the client names."""
     with serve_sandbox(settings.model_copy(update={"auth_failure_limit": 3}), SystemClock()) as server:
         form = {"grant_type": PRE_AUTH_GRANT}
-        answers = [anonymous.post(f"{server.url}/issuers/prov1/token", headers={"X-Forwarded-For": f"203.0.113.{k}"},
-                                  data={**form, "pre-authorized_code": f"guess-{k:04d}-abcdefghijklmnopqrstuvwxyz"})
-                   for k in range(5)]
+        answers = [
+            anonymous.post(
+                f"{server.url}/issuers/prov1/token",
+                headers={"X-Forwarded-For": f"203.0.113.{k}"},
+                data={**form, "pre-authorized_code": f"guess-{k:04d}-abcdefghijklmnopqrstuvwxyz"},
+            )
+            for k in range(5)
+        ]
         assert [a.status_code for a in answers] == [400, 400, 400, 429, 429]
 
 
@@ -316,16 +376,20 @@ def test_one_issuers_staff_cannot_act_for_another(sandbox, settings, anonymous):
     for method, path, body in routes:
         assert_refused(anonymous.request(method, f"{url}{path}", json=body, headers=prov1), 403, "forbidden")
     for method, path, body in routes:
-        assert_refused(anonymous.request(method, f"{url}{path}", json=body,
-                                         headers=bearer("not-a-staff-token-0123456789abcdef")), 401, "unauthorized")
+        assert_refused(
+            anonymous.request(method, f"{url}{path}", json=body, headers=bearer("not-a-staff-token-0123456789abcdef")),
+            401,
+            "unauthorized",
+        )
         assert_refused(anonymous.request(method, f"{url}{path}", json=body), 401, "unauthorized")
     # Nothing was done: prov2 and fed issued nothing, and the death is not on the register (its
     # own staff can still register it).
     for issuer in ("prov2", "fed"):
         listed = anonymous.get(f"{url}/issuers/{issuer}/issuances", headers=bearer(settings.issuer_staff_token(issuer)))
         assert listed.status_code == 200 and listed.json() == []
-    registered = anonymous.post(f"{url}/issuers/vitalstats/deaths", json=death,
-                                headers=bearer(settings.issuer_staff_token("vitalstats")))
+    registered = anonymous.post(
+        f"{url}/issuers/vitalstats/deaths", json=death, headers=bearer(settings.issuer_staff_token("vitalstats"))
+    )
     assert registered.status_code == 201, registered.text
 
 
@@ -349,8 +413,9 @@ def test_long_offer_uris_and_lone_surrogates_are_refused_without_a_500(sandbox, 
     before = http.get(f"{url}/issuers/prov1/issuances").json()
     body = json.dumps({**SASHA, "given_name": "\ud800", "evidence": SASHA_EVIDENCE})
     assert "\\ud800" in body
-    answer = http.post(f"{url}/issuers/prov1/proofing", content=body.encode("ascii"),
-                       headers={"content-type": "application/json"})
+    answer = http.post(
+        f"{url}/issuers/prov1/proofing", content=body.encode("ascii"), headers={"content-type": "application/json"}
+    )
     assert_refused(answer, 400, "bad_request")
     after = http.get(f"{url}/issuers/prov1/issuances")
     assert after.status_code == 200 and after.json() == before
@@ -366,16 +431,18 @@ def test_a_body_over_the_limit_is_refused_declared_or_chunked(settings, http):
 
         def chunks():
             for start in range(0, len(large), 1_000):
-                yield large[start:start + 1_000]
+                yield large[start : start + 1_000]
 
-        declared = http.post(f"{url}/issuers/prov1/proofing", content=large,
-                             headers={"content-type": "application/json"})
+        declared = http.post(
+            f"{url}/issuers/prov1/proofing", content=large, headers={"content-type": "application/json"}
+        )
         assert "content-length" in declared.request.headers
         assert_refused(declared, 413, "request_too_large")
         assert http.get(f"{url}/health").status_code == 200
 
-        chunked = http.post(f"{url}/issuers/prov1/proofing", content=chunks(),
-                            headers={"content-type": "application/json"})
+        chunked = http.post(
+            f"{url}/issuers/prov1/proofing", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert "content-length" not in chunked.request.headers
         assert chunked.request.headers.get("transfer-encoding") == "chunked"
         assert_refused(chunked, 413, "request_too_large")
@@ -387,13 +454,17 @@ def test_a_body_over_the_limit_is_refused_declared_or_chunked(settings, http):
 
 
 # -- 8. names a person can have ------------------------------------------------------------------
-@pytest.mark.parametrize("changes", [
-    {"given_name": "Sa\x00sha"},
-    {"given_name": "Sasha\u202eahsaS"},
-    {"given_name": "Sa\u200bsha"},
-    {"given_name": "S" * 100_000},
-    {"birthdate": "2999-06-14"},
-], ids=["nul", "right-to-left-override", "zero-width-space", "100k-characters", "born-in-2999"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"given_name": "Sa\x00sha"},
+        {"given_name": "Sasha\u202eahsaS"},
+        {"given_name": "Sa\u200bsha"},
+        {"given_name": "S" * 100_000},
+        {"birthdate": "2999-06-14"},
+    ],
+    ids=["nul", "right-to-left-override", "zero-width-space", "100k-characters", "born-in-2999"],
+)
 def test_names_and_birthdates_no_person_has_are_refused(sandbox, http, changes):
     url = sandbox.url
     answer = proof_sasha(http, url, **changes)
@@ -417,8 +488,18 @@ def test_access_logs_hold_no_code_token_or_claim(sandbox, settings, caplog):
         elif isinstance(value, list):
             for v in value:
                 walk(v, key)
-        elif key in ("pre-authorized_code", "tx_code", "token", "access_token", "state", "nonce", "review_hash",
-                     "request_id", "credential_offer_uri", "request_uri"):
+        elif key in (
+            "pre-authorized_code",
+            "tx_code",
+            "token",
+            "access_token",
+            "state",
+            "nonce",
+            "review_hash",
+            "request_id",
+            "credential_offer_uri",
+            "request_uri",
+        ):
             keep(value)
 
     def on_request(request: httpx.Request) -> None:
@@ -439,8 +520,9 @@ def test_access_logs_hold_no_code_token_or_claim(sandbox, settings, caplog):
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.INFO, logger="pctf.access")
     try:
-        with httpx.Client(timeout=15, auth=Keyring(settings),
-                          event_hooks={"request": [on_request], "response": [on_response]}) as client:
+        with httpx.Client(
+            timeout=15, auth=Keyring(settings), event_hooks={"request": [on_request], "response": [on_response]}
+        ) as client:
             sasha.run(url, client)
             offer = offered(client, url)
             qr = client.get(f"{url}/issuers/prov1/offer.svg", params={"uri": offer["uri"]})
@@ -451,15 +533,20 @@ def test_access_logs_hold_no_code_token_or_claim(sandbox, settings, caplog):
     finally:
         for logger in watched:
             logger.removeHandler(caplog.handler)
-    for role_token in [settings.issuer_staff_token(i) for i in ("prov1", "fed")] + \
-            [settings.relying_party_token("bank"), settings.wallet_token("sasha")]:
+    for role_token in [settings.issuer_staff_token(i) for i in ("prov1", "fed")] + [
+        settings.relying_party_token("bank"),
+        settings.wallet_token("sasha"),
+    ]:
         keep(role_token)
     assert offer["code"] in secrets_seen and offer["tx_code"] in secrets_seen
     claims = ["Sasha", "Tremblay", "1988-06-14", "42 Birch Street", "A1B 2C3", "Maple Leaf Designs", "/wallet/sasha"]
 
     # The server's records: the test's own client logs its requests on this thread, URLs included.
-    server_side = [r for r in caplog.records
-                   if not (r.thread == threading.get_ident() and r.name.split(".")[0] in ("httpx", "httpcore"))]
+    server_side = [
+        r
+        for r in caplog.records
+        if not (r.thread == threading.get_ident() and r.name.split(".")[0] in ("httpx", "httpcore"))
+    ]
     access = [r for r in server_side if r.name == "pctf.access"]
     assert len(access) >= 20, "the access log is silent"
     assert any("/wallet/{wallet_id}/offers" in r.getMessage() for r in access)
@@ -478,8 +565,9 @@ def test_a_verdict_is_read_by_its_relying_partys_back_end_only(sandbox, settings
     assert_refused(anonymous.get(result), 401, "unauthorized")
     assert_refused(anonymous.get(result, headers=bearer(settings.wallet_token("sasha"))), 401, "unauthorized")
     assert_refused(anonymous.get(result, headers=bearer(settings.issuer_staff_token("prov1"))), 401, "unauthorized")
-    assert_refused(anonymous.get(result, headers=bearer(settings.relying_party_token("prov2-health"))), 403,
-                   "forbidden")
+    assert_refused(
+        anonymous.get(result, headers=bearer(settings.relying_party_token("prov2-health"))), 403, "forbidden"
+    )
     own = anonymous.get(result, headers=bearer(settings.relying_party_token("bank")))
     assert own.status_code == 200, own.text
     assert own.json()["status"] == "accepted" and own.json()["verdict"]["accepted"] is True

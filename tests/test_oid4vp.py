@@ -1,4 +1,5 @@
 """OpenID4VP (pctf/oid4vp.py): what the verifier writes, the wallet reads, and back."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,16 @@ from pctf import oid4vp
 from pctf.reasons import Reason, SandboxError
 
 RESPONSE_URI = "https://verifier.example/verifier/bank/response"
-QUERY = {"credentials": [{"id": "person", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:vp"]},
-                          "claims": [{"path": ["given_name"]}]}]}
+QUERY = {
+    "credentials": [
+        {
+            "id": "person",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": ["urn:vp"]},
+            "claims": [{"path": ["given_name"]}],
+        }
+    ]
+}
 
 
 def _request():
@@ -26,14 +35,17 @@ def test_a_request_reads_back_the_same_by_value_and_by_link():
     assert oid4vp.parse_request(json.dumps(request)) == request
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"client_id": "redirect_uri:https://attacker.example/collect"}, "client_id"),
-    ({"response_mode": "fragment"}, "direct_post"),
-    ({"response_type": "id_token"}, "vp_token"),
-    ({"nonce": ""}, "nonce"),
-    ({"dcql_query": "{not json"}, "dcql_query"),
-    ({"dcql_query": {"credentials": []}}, "credentials"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"client_id": "redirect_uri:https://attacker.example/collect"}, "client_id"),
+        ({"response_mode": "fragment"}, "direct_post"),
+        ({"response_type": "id_token"}, "vp_token"),
+        ({"nonce": ""}, "nonce"),
+        ({"dcql_query": "{not json"}, "dcql_query"),
+        ({"dcql_query": {"credentials": []}}, "credentials"),
+    ],
+)
 def test_a_request_outside_the_profile_is_refused(change, words):
     request, _ = _request()
     with pytest.raises(SandboxError) as caught:

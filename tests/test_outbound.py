@@ -4,6 +4,7 @@ Nothing here sends a packet beyond loopback. Refusals are checked with an inject
 transport that fails the test if it is ever asked to connect; allowed requests go to a uvicorn
 server on 127.0.0.1, through a transport that refuses anything but a loopback address.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,11 +20,11 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from cli.stack import free_port
 from pctf.http import fetch_text, send
 from pctf.outbound import MAX_REDIRECTS, outbound_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from cli.stack import free_port
 from tests.support import serve
 
 PUBLIC = "93.184.216.34"
@@ -32,11 +33,13 @@ PUBLIC = "93.184.216.34"
 # -- the test network: resolver, transports, a loopback server --------------------------------
 def resolver(table: dict[str, list[str]]):
     """A resolver answering from ``table`` (a name missing from it does not resolve), counting calls."""
+
     def resolve(host: str) -> list[str]:
         resolve.calls.append(host)
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return table[host]
+
     resolve.calls = []
     return resolve
 
@@ -137,24 +140,37 @@ def server():
 
 # -- addresses --------------------------------------------------------------------------------
 NOT_PUBLIC = [
-    "10.0.0.5", "172.16.3.4", "192.168.1.1",  # RFC 1918
-    "127.0.0.1", "::1",  # loopback, outside local mode
-    "169.254.169.254", "169.254.1.1", "fe80::1",  # link-local, cloud metadata
+    "10.0.0.5",
+    "172.16.3.4",
+    "192.168.1.1",  # RFC 1918
+    "127.0.0.1",
+    "::1",  # loopback, outside local mode
+    "169.254.169.254",
+    "169.254.1.1",
+    "fe80::1",  # link-local, cloud metadata
     "100.64.0.1",  # shared address space (carrier-grade NAT)
-    "0.0.0.0", "::",  # unspecified
-    "224.0.0.1", "ff02::1",  # multicast
-    "240.0.0.1", "255.255.255.255",  # reserved, broadcast
-    "fc00::1", "fd12:3456::1",  # unique-local
-    "::ffff:10.0.0.1", "::ffff:169.254.169.254", "::ffff:127.0.0.1",  # IPv4-mapped
+    "0.0.0.0",
+    "::",  # unspecified
+    "224.0.0.1",
+    "ff02::1",  # multicast
+    "240.0.0.1",
+    "255.255.255.255",  # reserved, broadcast
+    "fc00::1",
+    "fd12:3456::1",  # unique-local
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+    "::ffff:127.0.0.1",  # IPv4-mapped
     "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
-    "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1",  # NAT64, 6to4 of 169.254.169.254
+    "64:ff9b::a9fe:a9fe",
+    "2002:a9fe:a9fe::1",  # NAT64, 6to4 of 169.254.169.254
 ]
 
 
 @pytest.mark.parametrize("address", NOT_PUBLIC)
 def test_a_host_resolving_to_an_address_that_is_not_public_is_refused_without_connecting(tmp_path, address):
-    with client(settings_for(tmp_path, local=False), table={"victim.example": [address]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=False), table={"victim.example": [address]}, transport=NoConnection()
+    ) as http:
         error = refused(lambda: http.get("https://victim.example/admin"))
     assert error.message.startswith("https://victim.example/admin ")
 
@@ -168,8 +184,9 @@ def test_an_address_in_the_url_is_checked_without_asking_the_resolver(tmp_path, 
 
 
 def test_one_private_address_among_public_ones_is_enough_to_refuse(tmp_path):
-    with client(settings_for(tmp_path, local=False), table={"mixed.example": [PUBLIC, "10.0.0.5"]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=False), table={"mixed.example": [PUBLIC, "10.0.0.5"]}, transport=NoConnection()
+    ) as http:
         refused(lambda: http.get("https://mixed.example/"))
 
 
@@ -181,8 +198,9 @@ def test_a_public_address_is_allowed(tmp_path):
 
 
 def test_an_unsupported_scheme_is_refused(tmp_path):
-    with client(settings_for(tmp_path, local=True), table={"issuer.example": [PUBLIC]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=True), table={"issuer.example": [PUBLIC]}, transport=NoConnection()
+    ) as http:
         with pytest.raises((SandboxError, httpx.UnsupportedProtocol)):
             http.get("ftp://issuer.example/offer")
 
@@ -198,8 +216,9 @@ def test_http_to_a_public_host_is_refused(tmp_path, local):
 
 def test_http_to_loopback_is_allowed_in_local_mode(tmp_path, server):
     port = httpx.URL(server).port
-    with client(settings_for(tmp_path, local=True, public_url="http://127.0.0.1:1"),
-                table={"wallet.test": ["127.0.0.1"]}) as http:
+    with client(
+        settings_for(tmp_path, local=True, public_url="http://127.0.0.1:1"), table={"wallet.test": ["127.0.0.1"]}
+    ) as http:
         assert http.get(f"{server}/hello").json()["host"] == f"127.0.0.1:{port}"
         # a name resolving to loopback: the connection goes to 127.0.0.1, the Host header keeps the name
         assert http.get(f"http://wallet.test:{port}/hello").json()["host"] == f"wallet.test:{port}"
@@ -207,16 +226,18 @@ def test_http_to_loopback_is_allowed_in_local_mode(tmp_path, server):
 
 def test_loopback_is_refused_outside_local_mode(tmp_path, server):
     port = httpx.URL(server).port
-    with client(settings_for(tmp_path, local=False), table={"wallet.test": ["127.0.0.1"]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=False), table={"wallet.test": ["127.0.0.1"]}, transport=NoConnection()
+    ) as http:
         refused(lambda: http.get(f"{server}/hello"))
         refused(lambda: http.get(f"https://127.0.0.1:{port}/hello"))
         refused(lambda: http.get(f"https://wallet.test:{port}/hello"))
 
 
 def test_http_to_a_private_address_is_refused_even_in_local_mode(tmp_path):
-    with client(settings_for(tmp_path, local=True), table={"nas.lan": ["192.168.1.20"]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=True), table={"nas.lan": ["192.168.1.20"]}, transport=NoConnection()
+    ) as http:
         refused(lambda: http.get("http://nas.lan/"))
         refused(lambda: http.get("https://nas.lan/"))
 
@@ -264,8 +285,11 @@ def test_the_next_checked_address_is_tried_when_one_cannot_be_connected_to(tmp_p
         return httpx.Response(200, json={})
 
     network = FakeNetwork(handler)
-    with client(settings_for(tmp_path, local=False), transport=network,
-                table={"dual.example": ["2606:2800:220:1:248:1893:25c8:1946", PUBLIC]}) as http:
+    with client(
+        settings_for(tmp_path, local=False),
+        transport=network,
+        table={"dual.example": ["2606:2800:220:1:248:1893:25c8:1946", PUBLIC]},
+    ) as http:
         assert http.get("https://dual.example/").status_code == 200
     assert [host for host, _, _ in network.sent] == ["2606:2800:220:1:248:1893:25c8:1946", PUBLIC]
 
@@ -279,17 +303,24 @@ def _self_signed(directory, name: str) -> tuple[str, str]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     certfile, keyfile = directory / "cert.pem", directory / "key.pem"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(certfile), str(keyfile)
 
 
@@ -304,8 +335,10 @@ def test_https_to_the_checked_address_verifies_the_certificate_for_the_original_
     certfile, keyfile = _self_signed(tmp_path, "issuer.test")
     trust = ssl.create_default_context(cafile=certfile)
     table = {"issuer.test": ["127.0.0.1"], "impostor.test": ["127.0.0.1"]}
-    with serving_tls(certfile, keyfile) as port, \
-            client(settings_for(tmp_path, local=True), table=table, transport=LoopbackOnly(verify=trust)) as http:
+    with (
+        serving_tls(certfile, keyfile) as port,
+        client(settings_for(tmp_path, local=True), table=table, transport=LoopbackOnly(verify=trust)) as http,
+    ):
         assert http.get(f"https://issuer.test:{port}/hello").json()["host"] == f"issuer.test:{port}"
         with pytest.raises(httpx.ConnectError):  # same address, but the certificate is not impostor.test's
             http.get(f"https://impostor.test:{port}/hello")
@@ -315,12 +348,17 @@ def test_https_to_the_checked_address_verifies_the_certificate_for_the_original_
 
 
 # -- redirects --------------------------------------------------------------------------------
-@pytest.mark.parametrize("target", ["https://internal.example/secret", "http://169.254.169.254/latest/meta-data/",
-                                    "https://[::ffff:10.0.0.1]/"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://internal.example/secret", "http://169.254.169.254/latest/meta-data/", "https://[::ffff:10.0.0.1]/"],
+)
 def test_a_redirect_to_a_private_address_is_refused_at_the_hop(tmp_path, target):
     network = FakeNetwork(lambda request: httpx.Response(302, headers={"location": target}))
-    with client(settings_for(tmp_path, local=False), transport=network,
-                table={"public.example": [PUBLIC], "internal.example": ["10.0.0.9"]}) as http:
+    with client(
+        settings_for(tmp_path, local=False),
+        transport=network,
+        table={"public.example": [PUBLIC], "internal.example": ["10.0.0.9"]},
+    ) as http:
         error = refused(lambda: http.get("https://public.example/offer"))
     assert error.message.startswith(target)
     assert [host for host, _, _ in network.sent] == [PUBLIC]
@@ -399,12 +437,16 @@ def test_refused_timed_out_unresolvable_and_reset_targets_give_the_same_error(tm
         }
 
     def broken(request):
-        raise {"reset.example": httpx.ReadError("[Errno 104] Connection reset by peer"),
-               "tls.example": httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
-               }[request.headers["host"]]
+        raise {
+            "reset.example": httpx.ReadError("[Errno 104] Connection reset by peer"),
+            "tls.example": httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+        }[request.headers["host"]]
 
-    with client(settings_for(tmp_path, local=False), transport=FakeNetwork(broken),
-                table={"reset.example": [PUBLIC], "tls.example": [PUBLIC]}) as http:
+    with client(
+        settings_for(tmp_path, local=False),
+        transport=FakeNetwork(broken),
+        table={"reset.example": [PUBLIC], "tls.example": [PUBLIC]},
+    ) as http:
         for name in ("reset", "tls"):
             url = f"https://{name}.example/offer"
             failures[name] = (_failure(http, url), url)
@@ -420,13 +462,20 @@ def test_fetch_text_failures_say_nothing_about_the_network_either(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/statuslists/1"
     with client(settings_for(tmp_path, local=True, public_url="http://127.0.0.1:1")) as http:
         with pytest.raises(SandboxError) as caught:
-            fetch_text(http, url, "application/statuslist+jwt", unavailable=Reason.STATUS_LIST_UNAVAILABLE,
-                       malformed=Reason.STATUS_LIST_MALFORMED, max_bytes=1000)
+            fetch_text(
+                http,
+                url,
+                "application/statuslist+jwt",
+                unavailable=Reason.STATUS_LIST_UNAVAILABLE,
+                malformed=Reason.STATUS_LIST_MALFORMED,
+                max_bytes=1000,
+            )
     assert caught.value.reason == Reason.STATUS_LIST_UNAVAILABLE and caught.value.status_code == 503
     assert caught.value.message == f"{url} could not be fetched"
 
 
 def test_a_refusal_is_not_hidden_as_a_transport_failure(tmp_path):
-    with client(settings_for(tmp_path, local=False), table={"victim.example": ["10.0.0.5"]},
-                transport=NoConnection()) as http:
+    with client(
+        settings_for(tmp_path, local=False), table={"victim.example": ["10.0.0.5"]}, transport=NoConnection()
+    ) as http:
         refused(lambda: send(http, "GET", "https://victim.example/"))

@@ -11,21 +11,23 @@ payloads). The only acceptable failure is a :class:`~pctf.reasons.SandboxError` 
 :class:`~pctf.reasons.Reason` (or, for the engine, a verdict whose failed checks carry reason
 codes): any other exception is a crash a stranger could trigger.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from jwt.algorithms import get_default_algorithms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jwt.algorithms import get_default_algorithms
 
 from issuers import proofing
-from pctf import oid4vp, sdjwt, statuslist
+from pctf import oid4vci, oid4vp, sdjwt, statuslist
 from pctf.jose import b64u_encode, canonical_json, generate_key
+from pctf.links import parse_link
 from pctf.reasons import Reason, SandboxError
 from pctf.statuslist import StatusList
 from pctf.storage import dispose_all
@@ -44,16 +46,16 @@ from tests.test_verifier_engine import (
 )
 from verifier.relying_parties import BUSINESS_ACCOUNT
 from verifier.service import RelyingPartyService
-from pctf import oid4vci
-from pctf.links import parse_link
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 REASONS = {r.value for r in Reason}
 ATTACKER = generate_key()
-BANK_CREDENTIALS = (("person", "prov1", "VerifiedPerson", PERSON_CLAIMS),
-                    ("organization", "fed", "VerifiedOrganization", ORG_CLAIMS),
-                    ("relationship", "fed", "VerifiedRelationship", REL_CLAIMS))
+BANK_CREDENTIALS = (
+    ("person", "prov1", "VerifiedPerson", PERSON_CLAIMS),
+    ("organization", "fed", "VerifiedOrganization", ORG_CLAIMS),
+    ("relationship", "fed", "VerifiedRelationship", REL_CLAIMS),
+)
 
 
 # -- what counts as a clean outcome ------------------------------------------------------------
@@ -73,22 +75,80 @@ def assert_verdict_is_coded(verdict) -> None:
 
 
 # -- hostile values --------------------------------------------------------------------------
-SPECIAL_STRINGS = ["", "\x00", "\ud800", "a\udfffb", "\ud83d\ude00", "NaN", "Infinity", "-Infinity", "1e999",
-                   "-0", "null", "~", "~~", ".", "..", "=", "é", "\u202e", "_sd", "...", "_sd_alg",
-                   "dc+sd-jwt", "kb+jwt", "statuslist+jwt", "trust-list+jwt", "ES256", "none", "HS256"]
-hostile_text = (st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
-                | st.sampled_from(SPECIAL_STRINGS) | st.text(max_size=40))
-huge_numbers = st.sampled_from([2**63, -(2**63) - 1, 2**64, 10**30, 10**300, 1e308, -1e308, float("nan"),
-                                float("inf"), -float("inf"), 5e-324, -0.0, 253402300800])
-scalars = (st.none() | st.booleans() | st.integers() | huge_numbers
-           | st.floats(allow_nan=True, allow_infinity=True) | hostile_text)
-json_values = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
-                           | st.dictionaries(hostile_text, children, max_size=4), max_leaves=20)
+SPECIAL_STRINGS = [
+    "",
+    "\x00",
+    "\ud800",
+    "a\udfffb",
+    "\ud83d\ude00",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "-0",
+    "null",
+    "~",
+    "~~",
+    ".",
+    "..",
+    "=",
+    "é",
+    "\u202e",
+    "_sd",
+    "...",
+    "_sd_alg",
+    "dc+sd-jwt",
+    "kb+jwt",
+    "statuslist+jwt",
+    "trust-list+jwt",
+    "ES256",
+    "none",
+    "HS256",
+]
+hostile_text = (
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+    | st.sampled_from(SPECIAL_STRINGS)
+    | st.text(max_size=40)
+)
+huge_numbers = st.sampled_from(
+    [
+        2**63,
+        -(2**63) - 1,
+        2**64,
+        10**30,
+        10**300,
+        1e308,
+        -1e308,
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        5e-324,
+        -0.0,
+        253402300800,
+    ]
+)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | huge_numbers
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | hostile_text
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(hostile_text, children, max_size=4),
+    max_leaves=20,
+)
 # Parsed JSON has no NaN or infinity (the sandbox's JSON refuses them) but may have everything else.
-finite_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                  | hostile_text)
-finite_values = st.recursive(finite_scalars, lambda children: st.lists(children, max_size=4)
-                             | st.dictionaries(hostile_text, children, max_size=4), max_leaves=20)
+finite_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | hostile_text
+)
+finite_values = st.recursive(
+    finite_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(hostile_text, children, max_size=4),
+    max_leaves=20,
+)
 
 
 class DeepList(list):
@@ -117,9 +177,12 @@ deep_values = st.builds(nested, st.integers(1, 3000), st.sampled_from(["list", "
 any_value = json_values | deep_values
 # What a signer can still write as JSON: nested up to a depth json.dumps reaches.
 signable_values = finite_values | st.builds(nested, st.integers(1, 900), st.sampled_from(["list", "dict"]))
-deep_json_text = st.builds(lambda n, open_, close: open_ * n + close * n, st.integers(1, 100_000),
-                           st.sampled_from(["["]), st.sampled_from(["]", ""])) | st.builds(
-    lambda n: '{"a":' * n + "1" + "}" * n, st.integers(1, 5000))
+deep_json_text = st.builds(
+    lambda n, open_, close: open_ * n + close * n,
+    st.integers(1, 100_000),
+    st.sampled_from(["["]),
+    st.sampled_from(["]", ""]),
+) | st.builds(lambda n: '{"a":' * n + "1" + "}" * n, st.integers(1, 5000))
 
 
 def to_json(value) -> str:
@@ -145,9 +208,9 @@ def mutated(draw, valid: str, separators: str = ".~"):
     parts = valid.split(sep)
     if how == "flip":
         i = draw(st.integers(0, len(valid) - 1))
-        return valid[:i] + draw(st.characters(codec=None, exclude_categories=())) + valid[i + 1:]
+        return valid[:i] + draw(st.characters(codec=None, exclude_categories=())) + valid[i + 1 :]
     if how == "truncate":
-        return valid[:draw(st.integers(0, len(valid)))]
+        return valid[: draw(st.integers(0, len(valid)))]
     if how == "append":
         return valid + draw(st.sampled_from([".", "~", ".x", "~x", "\x00", "=", "=="])) + draw(b64_noise)
     if how == "prepend":
@@ -217,8 +280,10 @@ def test_sd_jwt_codec_on_mutated_presentations(lab, data):
 
 
 @FUZZ
-@given(payload=st.dictionaries(hostile_text, any_value, max_size=5) | st.builds(lambda d: {"_sd": d}, any_value),
-       disclosures=st.lists(b64_json | b64_noise | hostile_text | st.integers() | st.none(), max_size=4))
+@given(
+    payload=st.dictionaries(hostile_text, any_value, max_size=5) | st.builds(lambda d: {"_sd": d}, any_value),
+    disclosures=st.lists(b64_json | b64_noise | hostile_text | st.integers() | st.none(), max_size=4),
+)
 def test_resolve_disclosures_on_arbitrary_payloads(payload, disclosures):
     refused_or_done(sdjwt.resolve_disclosures, payload, disclosures)
 
@@ -236,10 +301,31 @@ def hostile_credentials(draw):
     check) whose claims are hostile: any type for iat, exp, nbf, cnf, status, assurance_level,
     _sd and _sd_alg, and random disclosures."""
     base = {"iss": "prov1", "vct": credential_type("VerifiedPerson").vct}
-    fields = draw(st.dictionaries(st.sampled_from(["iat", "exp", "nbf", "cnf", "cnf", "cnf", "status", "status",
-                                                   "assurance_level", "_sd", "_sd_alg", "given_name", "address"]),
-                                  signable_values | st.builds(lambda v: {"jwk": v}, signable_values)
-                                  | st.builds(lambda v: {"status_list": v}, signable_values), max_size=4))
+    fields = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "iat",
+                    "exp",
+                    "nbf",
+                    "cnf",
+                    "cnf",
+                    "cnf",
+                    "status",
+                    "status",
+                    "assurance_level",
+                    "_sd",
+                    "_sd_alg",
+                    "given_name",
+                    "address",
+                ]
+            ),
+            signable_values
+            | st.builds(lambda v: {"jwk": v}, signable_values)
+            | st.builds(lambda v: {"status_list": v}, signable_values),
+            max_size=4,
+        )
+    )
     disclosures = draw(st.just([]) | st.lists(b64_json, max_size=3))
     return base, fields, disclosures
 
@@ -255,14 +341,21 @@ def test_engine_on_hostile_claims_signed_by_a_registered_issuer(lab, case):
     jwt = sign_json(key, {"typ": sdjwt.TYP_SD_JWT_VC, "kid": key.kid}, payload)
     sd_jwt = "~".join([jwt, *disclosures]) + "~"
     sd_hash = b64u_encode(hashlib.sha256(sd_jwt.encode("ascii")).digest())
-    kb = world.holder.sign({"iat": world.clock.timestamp(), "aud": AUD, "nonce": NONCE, "sd_hash": sd_hash},
-                           typ=sdjwt.TYP_KB_JWT, include_kid=False)
+    kb = world.holder.sign(
+        {"iat": world.clock.timestamp(), "aud": AUD, "nonce": NONCE, "sd_hash": sd_hash},
+        typ=sdjwt.TYP_KB_JWT,
+        include_kid=False,
+    )
     assert_verdict_is_coded(lab.engine.verify_single(sd_jwt + kb, aud=AUD, nonce=NONCE))
 
 
 @FUZZ
-@given(iss=hostile_text | signable_values, vct=hostile_text | signable_values, kid=hostile_text | signable_values,
-       alg=st.sampled_from(["ES256", "ES384", "EdDSA", "none", "HS256"]) | signable_values)
+@given(
+    iss=hostile_text | signable_values,
+    vct=hostile_text | signable_values,
+    kid=hostile_text | signable_values,
+    alg=st.sampled_from(["ES256", "ES384", "EdDSA", "none", "HS256"]) | signable_values,
+)
 def test_engine_on_forged_issuer_identifiers(lab, iss, vct, kid, alg):
     """The issuer's identifier, the type and the kid are read before any signature is checked:
     whatever they hold, the registry lookup must not crash."""
@@ -273,15 +366,20 @@ def test_engine_on_forged_issuer_identifiers(lab, iss, vct, kid, alg):
 
 # Values the issuer accepts in a holder JWK today (it refuses none of them; member names "_sd" or
 # "..." and lone surrogates make issuance itself fail, which is the issuer service's to refuse).
-mintable_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text("abcé\x00", max_size=5),
-                               lambda children: st.lists(children, max_size=3)
-                               | st.dictionaries(st.text("xyz", max_size=3), children, max_size=3), max_leaves=8)
+mintable_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text("abcé\x00", max_size=5),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text("xyz", max_size=3), children, max_size=3),
+    max_leaves=8,
+)
 
 
 @pytest.mark.slow
 @SLOW_FUZZ
-@given(extra=st.dictionaries(st.sampled_from(["n", "e", "kid", "use", "key_ops", "x5c"]), mintable_values,
-                             min_size=1, max_size=2))
+@given(
+    extra=st.dictionaries(
+        st.sampled_from(["n", "e", "kid", "use", "key_ops", "x5c"]), mintable_values, min_size=1, max_size=2
+    )
+)
 def test_bank_policy_on_holder_keys_with_hostile_members(lab, extra):
     """A wallet chooses its holder JWK and the issuer copies it into ``cnf``: members that an EC
     key does not use may hold anything, and the policy's same-holder check compares them."""
@@ -309,16 +407,30 @@ def test_key_binding_on_hostile_kb_jwts(lab, data):
     elif choice == "text":
         kb = data.draw(hostile_text | b64_json)
     else:  # signed by the holder, with any header and any claims
-        claims = data.draw(st.dictionaries(st.sampled_from(["iat", "aud", "nonce", "sd_hash"]) | hostile_text,
-                                           signable_values, max_size=5))
-        header = data.draw(st.dictionaries(st.sampled_from(["typ", "crit", "kid", "jwk", "cty"]), signable_values,
-                                           max_size=3))
+        claims = data.draw(
+            st.dictionaries(
+                st.sampled_from(["iat", "aud", "nonce", "sd_hash"]) | hostile_text, signable_values, max_size=5
+            )
+        )
+        header = data.draw(
+            st.dictionaries(st.sampled_from(["typ", "crit", "kid", "jwk", "cty"]), signable_values, max_size=3)
+        )
         kb = sign_json(world.holder, {"typ": sdjwt.TYP_KB_JWT, **header}, claims)
-    holder_jwk = data.draw(st.just(world.holder.public_jwk) | st.dictionaries(
-        st.sampled_from(["kty", "crv", "x", "y", "n", "e"]), finite_values, max_size=5))
+    holder_jwk = data.draw(
+        st.just(world.holder.public_jwk)
+        | st.dictionaries(st.sampled_from(["kty", "crv", "x", "y", "n", "e"]), finite_values, max_size=5)
+    )
     hostile = sdjwt.SdJwt(sd.issuer_jwt, sd.disclosures, kb, sd.jws)
-    refused_or_done(sdjwt.verify_key_binding, hostile, holder_jwk, aud=AUD, nonce=NONCE,
-                    now=world.clock.timestamp(), max_age=300, leeway=30)
+    refused_or_done(
+        sdjwt.verify_key_binding,
+        hostile,
+        holder_jwk,
+        aud=AUD,
+        nonce=NONCE,
+        now=world.clock.timestamp(),
+        max_age=300,
+        leeway=30,
+    )
 
 
 # ============================================================================================
@@ -327,8 +439,9 @@ def test_key_binding_on_hostile_kb_jwts(lab, data):
 STATUS_URI = "https://issuer.example.ca/issuers/prov1/status-lists/1"
 STATUS_KEY = generate_key()
 STATUS_NOW = 1_750_000_000
-VALID_STATUS_TOKEN = statuslist.sign_token(StatusList(64), STATUS_KEY, uri=STATUS_URI, iat=STATUS_NOW,
-                                           exp=STATUS_NOW + 600, ttl=300)
+VALID_STATUS_TOKEN = statuslist.sign_token(
+    StatusList(64), STATUS_KEY, uri=STATUS_URI, iat=STATUS_NOW, exp=STATUS_NOW + 600, ttl=300
+)
 
 
 bit_counts = st.sampled_from([1, 2, 4, 8, 2.0, 8.0, True, False, "2", 0, 3, 16, -1, 2**64]) | any_value
@@ -336,8 +449,10 @@ packed_lists = st.sampled_from([StatusList(n, b).encode()["lst"] for n, b in ((8
 
 
 @FUZZ
-@given(value=any_value | st.fixed_dictionaries({"bits": bit_counts, "lst": packed_lists | b64_noise | b64_json
-                                                | any_value}))
+@given(
+    value=any_value
+    | st.fixed_dictionaries({"bits": bit_counts, "lst": packed_lists | b64_noise | b64_json | any_value})
+)
 def test_status_list_decode_on_arbitrary_values(value):
     refused_or_done(StatusList.decode, value)
 
@@ -351,12 +466,23 @@ def test_status_list_token_on_hostile_tokens(data):
     elif choice == "text":
         token = data.draw(hostile_text | json_texts)
     else:  # signed by the issuer's key, with hostile claims
-        claims = data.draw(st.fixed_dictionaries(
-            {"sub": st.just(STATUS_URI) | signable_values},
-            optional={"iat": signable_values, "exp": signable_values, "ttl": signable_values,
-                      "status_list": signable_values | st.fixed_dictionaries({"bits": bit_counts.filter(
-                          lambda b: not isinstance(b, (DeepList, DeepDict))), "lst": packed_lists | b64_noise
-                          | signable_values})}))
+        claims = data.draw(
+            st.fixed_dictionaries(
+                {"sub": st.just(STATUS_URI) | signable_values},
+                optional={
+                    "iat": signable_values,
+                    "exp": signable_values,
+                    "ttl": signable_values,
+                    "status_list": signable_values
+                    | st.fixed_dictionaries(
+                        {
+                            "bits": bit_counts.filter(lambda b: not isinstance(b, (DeepList, DeepDict))),
+                            "lst": packed_lists | b64_noise | signable_values,
+                        }
+                    ),
+                },
+            )
+        )
         token = sign_json(STATUS_KEY, {"typ": statuslist.TYP, "kid": STATUS_KEY.kid}, claims)
     refused_or_done(statuslist.verify_token, token, [STATUS_KEY.public_jwk], uri=STATUS_URI, now=STATUS_NOW)
 
@@ -365,11 +491,20 @@ def test_status_list_token_on_hostile_tokens(data):
 # The registry's trust list
 # ============================================================================================
 ANCHOR = generate_key()
-dates = (st.integers() | st.sampled_from([0, -1, 1_750_000_000, 253402300799, 253402300800, 2**63, -(2**63), 10**20])
-         | signable_values)
+dates = (
+    st.integers()
+    | st.sampled_from([0, -1, 1_750_000_000, 253402300799, 253402300800, 2**63, -(2**63), 10**20])
+    | signable_values
+)
 AUTHORITY = "http://127.0.0.1:8600/registry"
-VALID_TRUST_LIST = sign_trust_list(ANCHOR, authority_id=AUTHORITY, entities=[{"entity_id": "x"}], recognitions=[],
-                                   issued_at=datetime(2025, 3, 1, tzinfo=timezone.utc), lifetime=timedelta(days=1))
+VALID_TRUST_LIST = sign_trust_list(
+    ANCHOR,
+    authority_id=AUTHORITY,
+    entities=[{"entity_id": "x"}],
+    recognitions=[],
+    issued_at=datetime(2025, 3, 1, tzinfo=UTC),
+    lifetime=timedelta(days=1),
+)
 
 
 @FUZZ
@@ -381,11 +516,26 @@ def test_trust_list_on_hostile_snapshots(data):
     elif choice == "text":
         token = data.draw(hostile_text | json_texts)
     else:  # signed by the anchor itself: the shape must still be checked
-        token = sign_json(ANCHOR, {"typ": "trust-list+jwt"}, data.draw(st.fixed_dictionaries(
-            {"iss": st.just(AUTHORITY) | signable_values, "iat": dates, "exp": dates,
-             "entities": st.lists(signable_values | st.fixed_dictionaries(
-                 {"entity_id": st.just("https://issuer.example") | signable_values}), max_size=3) | signable_values,
-             "recognitions": st.lists(signable_values, max_size=2) | signable_values})))
+        token = sign_json(
+            ANCHOR,
+            {"typ": "trust-list+jwt"},
+            data.draw(
+                st.fixed_dictionaries(
+                    {
+                        "iss": st.just(AUTHORITY) | signable_values,
+                        "iat": dates,
+                        "exp": dates,
+                        "entities": st.lists(
+                            signable_values
+                            | st.fixed_dictionaries({"entity_id": st.just("https://issuer.example") | signable_values}),
+                            max_size=3,
+                        )
+                        | signable_values,
+                        "recognitions": st.lists(signable_values, max_size=2) | signable_values,
+                    }
+                )
+            ),
+        )
     refused_or_done(verify_trust_list, token, {"keys": [ANCHOR.public_jwk]}, authority_id=AUTHORITY)
 
 
@@ -396,11 +546,16 @@ def as_offer_link(value) -> str:
     return "openid-credential-offer://?credential_offer=" + httpx.QueryParams({"x": to_json(value)}).get("x")
 
 
-offers = (any_value | hostile_text | json_texts
-          | st.builds(lambda v: "openid-credential-offer://?" + str(httpx.QueryParams({"credential_offer": to_json(v)})),
-                      any_value)
-          | st.builds(lambda t: "openid-credential-offer://" + t, hostile_text)
-          | st.from_regex(r"[a-z\-]{0,10}://\[?[\w.:\[\]]{0,10}\??[\w=&%\[\]]{0,30}", fullmatch=True))
+offers = (
+    any_value
+    | hostile_text
+    | json_texts
+    | st.builds(
+        lambda v: "openid-credential-offer://?" + str(httpx.QueryParams({"credential_offer": to_json(v)})), any_value
+    )
+    | st.builds(lambda t: "openid-credential-offer://" + t, hostile_text)
+    | st.from_regex(r"[a-z\-]{0,10}://\[?[\w.:\[\]]{0,10}\??[\w=&%\[\]]{0,30}", fullmatch=True)
+)
 
 
 @FUZZ
@@ -426,11 +581,15 @@ def test_resolve_offer_on_hostile_input(value):
 # ============================================================================================
 claim_paths = st.lists(hostile_text | st.integers() | st.none() | finite_values, max_size=4) | any_value
 credential_queries = st.fixed_dictionaries(
-    {}, optional={"id": hostile_text | any_value, "format": st.just(oid4vp.FORMAT) | any_value,
-                  "meta": st.fixed_dictionaries({}, optional={"vct_values": st.lists(hostile_text) | any_value})
-                  | any_value,
-                  "claims": st.lists(st.fixed_dictionaries({}, optional={"path": claim_paths}) | any_value, max_size=3)
-                  | any_value})
+    {},
+    optional={
+        "id": hostile_text | any_value,
+        "format": st.just(oid4vp.FORMAT) | any_value,
+        "meta": st.fixed_dictionaries({}, optional={"vct_values": st.lists(hostile_text) | any_value}) | any_value,
+        "claims": st.lists(st.fixed_dictionaries({}, optional={"path": claim_paths}) | any_value, max_size=3)
+        | any_value,
+    },
+)
 queries = st.fixed_dictionaries({"credentials": st.lists(credential_queries, max_size=3) | any_value}) | any_value
 
 
@@ -438,8 +597,11 @@ queries = st.fixed_dictionaries({"credentials": st.lists(credential_queries, max
 @given(query=queries, vct=hostile_text | any_value, claims=any_value, path=claim_paths)
 def test_dcql_on_hostile_queries_and_claims(query, vct, claims, path):
     refused_or_done(oid4vp.validate_query, query)
-    credential_query = query["credentials"][0] if (isinstance(query, dict) and isinstance(query.get("credentials"), list)
-                                                   and query["credentials"]) else query
+    credential_query = (
+        query["credentials"][0]
+        if (isinstance(query, dict) and isinstance(query.get("credentials"), list) and query["credentials"])
+        else query
+    )
     refused_or_done(oid4vp.matches, credential_query, vct, claims)
     refused_or_done(oid4vp.claim_values, claims, path)
     refused_or_done(oid4vp.has_claim, claims, path)
@@ -456,13 +618,21 @@ form_text = st.text(max_size=60) | st.sampled_from(["", "\x00", "{}", "[]", "nul
 def test_direct_post_on_hostile_forms(lab, data):
     """The form as the HTTP layer hands it over (every value a string), for a pending, an
     unknown or a missing state."""
-    form = data.draw(st.dictionaries(st.sampled_from(["state", "vp_token", "error", "presentation_submission"])
-                                     | form_text, form_text, max_size=4))
+    form = data.draw(
+        st.dictionaries(
+            st.sampled_from(["state", "vp_token", "error", "presentation_submission"]) | form_text,
+            form_text,
+            max_size=4,
+        )
+    )
     which = data.draw(st.sampled_from(["pending", "as-drawn"]))
     if which == "pending":
         form["state"] = lab.relying_parties.create_request("bank")["state"]
-    form["vp_token"] = data.draw(st.just(form.get("vp_token", "")) | st.builds(to_json, finite_values)
-                                 | st.builds(lambda v: json.dumps({"person": v, "organization": [v]}), finite_values))
+    form["vp_token"] = data.draw(
+        st.just(form.get("vp_token", ""))
+        | st.builds(to_json, finite_values)
+        | st.builds(lambda v: json.dumps({"person": v, "organization": [v]}), finite_values)
+    )
     refused_or_done(lab.relying_parties.receive, data.draw(st.sampled_from(["bank", "nobank", "bank-personal"])), form)
 
 
@@ -472,8 +642,14 @@ def test_direct_post_with_a_deeply_nested_vp_token(lab):
 
 
 @SLOW_FUZZ
-@given(vp_token=any_value | st.dictionaries(st.sampled_from(["person", "organization", "relationship"]) | hostile_text,
-                                            any_value | st.lists(hostile_text, max_size=2), max_size=4))
+@given(
+    vp_token=any_value
+    | st.dictionaries(
+        st.sampled_from(["person", "organization", "relationship"]) | hostile_text,
+        any_value | st.lists(hostile_text, max_size=2),
+        max_size=4,
+    )
+)
 def test_verify_presentation_on_arbitrary_vp_tokens(lab, vp_token):
     verdict = lab.engine.verify_presentation(BUSINESS_ACCOUNT, vp_token, aud=AUD, nonce=NONCE, verifier="bank")
     assert verdict.accepted is False
@@ -483,12 +659,22 @@ def test_verify_presentation_on_arbitrary_vp_tokens(lab, vp_token):
 # ============================================================================================
 # Identity-proofing evidence
 # ============================================================================================
-documents = st.fixed_dictionaries(
-    {}, optional={"type": st.sampled_from(sorted(proofing.EVIDENCE_TYPES | proofing.NAME_CHANGE_EVIDENCE)) | any_value,
-                  "number": hostile_text | any_value, "given_name": st.just(SASHA["given_name"]) | any_value,
-                  "family_name": hostile_text | any_value, "birthdate": any_value,
-                  "previous_given_name": any_value, "previous_family_name": any_value,
-                  "biometric_match": any_value}) | any_value
+documents = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(sorted(proofing.EVIDENCE_TYPES | proofing.NAME_CHANGE_EVIDENCE)) | any_value,
+            "number": hostile_text | any_value,
+            "given_name": st.just(SASHA["given_name"]) | any_value,
+            "family_name": hostile_text | any_value,
+            "birthdate": any_value,
+            "previous_given_name": any_value,
+            "previous_family_name": any_value,
+            "biometric_match": any_value,
+        },
+    )
+    | any_value
+)
 evidence = st.lists(documents, max_size=4) | any_value | st.just(SASHA_EVIDENCE)
 
 

@@ -1,4 +1,5 @@
 """OpenID4VCI and OpenID4VP as a foreign wallet or verifier would meet them: by hand, over HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -33,20 +34,31 @@ def _offer(server, http):
 
 def _token(server, http, offer, **overrides):
     grant = offer["credential_offer"]["grants"][PRE_AUTH_GRANT]
-    form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": grant["pre-authorized_code"],
-            "tx_code": offer["tx_code"], **overrides}
+    form = {
+        "grant_type": PRE_AUTH_GRANT,
+        "pre-authorized_code": grant["pre-authorized_code"],
+        "tx_code": offer["tx_code"],
+        **overrides,
+    }
     return http.post(f"{server.url}/issuers/prov1/token", data=form)
 
 
 def _proof(server, http, holder, clock, *, nonce=None, aud=None, typ=PROOF_TYP, header=None):
     nonce = nonce or http.post(f"{server.url}/issuers/prov1/nonce").json()["c_nonce"]
-    return holder.sign({"aud": aud or f"{server.url}/issuers/prov1", "iat": clock.timestamp(), "nonce": nonce},
-                       typ=typ, header={"jwk": holder.public_jwk, **(header or {})}, include_kid=False)
+    return holder.sign(
+        {"aud": aud or f"{server.url}/issuers/prov1", "iat": clock.timestamp(), "nonce": nonce},
+        typ=typ,
+        header={"jwk": holder.public_jwk, **(header or {})},
+        include_kid=False,
+    )
 
 
 def _credential(server, http, token, proof, config="VerifiedPerson"):
-    return http.post(f"{server.url}/issuers/prov1/credential", headers={"Authorization": f"Bearer {token}"},
-                     json={"credential_configuration_id": config, "proofs": {"jwt": [proof]}})
+    return http.post(
+        f"{server.url}/issuers/prov1/credential",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"credential_configuration_id": config, "proofs": {"jwt": [proof]}},
+    )
 
 
 def test_metadata_documents_are_well_formed(server, http):
@@ -56,8 +68,10 @@ def test_metadata_documents_are_well_formed(server, http):
     assert meta["credential_endpoint"] == f"{issuer}/credential" and meta["nonce_endpoint"] == f"{issuer}/nonce"
     config = meta["credential_configurations_supported"]["VerifiedPerson"]
     assert config["format"] == "dc+sd-jwt" and config["cryptographic_binding_methods_supported"] == ["jwk"]
-    assert http.get(f"{server.url}/.well-known/oauth-authorization-server/issuers/prov1").json()["token_endpoint"] \
+    assert (
+        http.get(f"{server.url}/.well-known/oauth-authorization-server/issuers/prov1").json()["token_endpoint"]
         == f"{issuer}/token"
+    )
     vc_meta = http.get(f"{server.url}/.well-known/jwt-vc-issuer/issuers/prov1").json()
     assert vc_meta["issuer"] == issuer and "jwks" in vc_meta and "jwks_uri" not in vc_meta
     assert all("d" not in k for k in vc_meta["jwks"]["keys"])
@@ -92,8 +106,9 @@ def test_credential_endpoint_errors(server, http, clock):
         return response.json()["error"]
 
     assert error(_proof(server, http, holder, clock), bearer="forged") == "invalid_token"
-    assert error(_proof(server, http, holder, clock), config="VerifiedOrganization") \
-        == "unknown_credential_configuration"
+    assert (
+        error(_proof(server, http, holder, clock), config="VerifiedOrganization") == "unknown_credential_configuration"
+    )
     assert error(_proof(server, http, holder, clock, typ="JWT")) == "invalid_proof"
     assert error(_proof(server, http, holder, clock, aud="https://another-issuer.example")) == "invalid_proof"
     assert error(_proof(server, http, holder, clock, header={"jwk": holder.private_jwk})) == "invalid_proof"
@@ -139,8 +154,10 @@ def test_an_answer_after_the_request_expired_is_refused(server, http, clock):
     request = http.post(f"{server.url}/verifier/bank/requests").json()
     review = http.post(f"{server.url}/wallet/sasha/presentations", json={"request": request["request"]}).json()
     clock.advance(timedelta(minutes=11))
-    answer = http.post(f"{server.url}/wallet/sasha/presentations/{review['request_id']}/decision",
-                       json={"approve": True, "review_hash": review["review_hash"]})
+    answer = http.post(
+        f"{server.url}/wallet/sasha/presentations/{review['request_id']}/decision",
+        json={"approve": True, "review_hash": review["review_hash"]},
+    )
     assert answer.status_code == 400 and answer.json()["error"] == "request_expired"
     assert http.get(f"{server.url}/verifier/bank/requests/{request['state']}").json()["status"] == "pending"
     # Nothing was delivered, so the wallet records no consent and the request stays open.

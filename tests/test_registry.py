@@ -4,10 +4,11 @@ The registry is what every verifier's trust decision rests on, so each way an au
 fail has its own test and its own ``status``, and every bad input must come back as a 4xx with a
 reason code while leaving the store untouched.
 """
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import httpx
@@ -32,7 +33,7 @@ from registry.seed import seed_issuer
 from registry.service import RegistryService
 from tests.support import serve
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 UNTIL = T0 + timedelta(days=365)
 PROV1 = "http://127.0.0.1:8600/issuers/prov1"
 FED = "http://127.0.0.1:8600/issuers/fed"
@@ -46,9 +47,15 @@ VP = VERIFIED_PERSON.vct
 def settings(tmp_path) -> Settings:
     # Explicit URLs so a PCTF_* variable in the environment cannot move the authority id;
     # PCTF_DATABASE_URL is still honoured, so the suite also runs against PostgreSQL.
-    return Settings(data_dir=tmp_path, governance_token=TOKEN, host="127.0.0.1", port=8600,
-                    public_url="http://127.0.0.1:8600", registry_url="http://127.0.0.1:8600",
-                    issuers_url="http://127.0.0.1:8600")
+    return Settings(
+        data_dir=tmp_path,
+        governance_token=TOKEN,
+        host="127.0.0.1",
+        port=8600,
+        public_url="http://127.0.0.1:8600",
+        registry_url="http://127.0.0.1:8600",
+        issuers_url="http://127.0.0.1:8600",
+    )
 
 
 @pytest.fixture
@@ -75,8 +82,9 @@ def key():
 @pytest.fixture
 def grant(service, key) -> dict:
     """Prov1 may issue Verified Person up to LoA 3 for one year from T0."""
-    service.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
-                          jwks={"keys": [key.public_jwk]})
+    service.upsert_entity(
+        PROV1, name="Province 1", jurisdiction="Prov1", role="issuer", jwks={"keys": [key.public_jwk]}
+    )
     return service.authorize(PROV1, resource="VerifiedPerson", assurance_level=3, valid_from=T0, valid_until=UNTIL)
 
 
@@ -92,8 +100,15 @@ def query(service, *, entity_id=PROV1, action="issue", resource=VP, at=None, loa
         context["time"] = at.isoformat().replace("+00:00", "Z")
     if loa is not None:
         context["assurance_level"] = loa
-    return service.authorization_query({"entity_id": entity_id, "authority_id": authority_id or service.authority_id,
-                                        "action": action, "resource": resource, "context": context})
+    return service.authorization_query(
+        {
+            "entity_id": entity_id,
+            "authority_id": authority_id or service.authority_id,
+            "action": action,
+            "resource": resource,
+            "context": context,
+        }
+    )
 
 
 def reason_of(call) -> SandboxError:
@@ -109,7 +124,9 @@ def test_upsert_and_lookup(service, key):
     created = service.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer", jwks={"keys": [jwk]})
     assert created["status"] == "active" and created["authorizations"] == []
     assert created["jwks"]["keys"][0]["kid"] == thumbprint(jwk)  # a kid is always there to match headers
-    service.upsert_entity(PROV1, name="Province One", jurisdiction="Prov1", role="issuer", jwks={"keys": [key.public_jwk]})
+    service.upsert_entity(
+        PROV1, name="Province One", jurisdiction="Prov1", role="issuer", jwks={"keys": [key.public_jwk]}
+    )
     found = service.entity(PROV1)
     assert found["name"] == "Province One" and found["jurisdiction"] == "Prov1" and found["role"] == "issuer"
     assert found["jwks"] == {"keys": [key.public_jwk]}
@@ -120,8 +137,9 @@ def test_upsert_and_lookup(service, key):
 
 def test_upsert_keeps_a_governance_status(service, key, grant):
     service.set_entity_status(PROV1, "suspended", reason="governance review")
-    again = service.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
-                                  jwks={"keys": [key.public_jwk]})
+    again = service.upsert_entity(
+        PROV1, name="Province 1", jurisdiction="Prov1", role="issuer", jwks={"keys": [key.public_jwk]}
+    )
     assert again["status"] == "suspended"  # re-registering never reinstates
 
 
@@ -130,20 +148,23 @@ def _other_key_same_kid(key):
     return {"keys": [key.public_jwk, {**other, "kid": key.kid}]}
 
 
-@pytest.mark.parametrize("entity_id, role, make_jwks, needle", [
-    ("prov1", "issuer", None, "http(s) URL"),
-    ("ftp://x/issuers/a", "issuer", None, "http(s) URL"),
-    (PROV1, "admin", None, "role"),
-    (PROV1, "issuer", lambda k: {"keys": []}, "at least one key"),
-    (PROV1, "issuer", lambda k: [k.public_jwk], "at least one key"),
-    (PROV1, "issuer", lambda k: {"keys": [k.private_jwk]}, "private key material"),
-    (PROV1, "issuer", lambda k: {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}, "EC or OKP"),
-    (PROV1, "issuer", lambda k: {"keys": [{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}]}, "not a valid"),
-    (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "crv": "secp256k1"}]}, "unsupported curve"),
-    (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "alg": "ES384"}]}, "does not fit"),
-    (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "kid": 7}]}, "kid"),
-    (PROV1, "issuer", _other_key_same_kid, "same kid"),
-])
+@pytest.mark.parametrize(
+    "entity_id, role, make_jwks, needle",
+    [
+        ("prov1", "issuer", None, "http(s) URL"),
+        ("ftp://x/issuers/a", "issuer", None, "http(s) URL"),
+        (PROV1, "admin", None, "role"),
+        (PROV1, "issuer", lambda k: {"keys": []}, "at least one key"),
+        (PROV1, "issuer", lambda k: [k.public_jwk], "at least one key"),
+        (PROV1, "issuer", lambda k: {"keys": [k.private_jwk]}, "private key material"),
+        (PROV1, "issuer", lambda k: {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}, "EC or OKP"),
+        (PROV1, "issuer", lambda k: {"keys": [{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}]}, "not a valid"),
+        (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "crv": "secp256k1"}]}, "unsupported curve"),
+        (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "alg": "ES384"}]}, "does not fit"),
+        (PROV1, "issuer", lambda k: {"keys": [{**k.public_jwk, "kid": 7}]}, "kid"),
+        (PROV1, "issuer", _other_key_same_kid, "same kid"),
+    ],
+)
 def test_upsert_rejects_bad_input_and_stores_nothing(service, key, entity_id, role, make_jwks, needle):
     jwks = make_jwks(key) if make_jwks else {"keys": [key.public_jwk]}
     err = reason_of(lambda: service.upsert_entity(entity_id, name="X", jurisdiction="Prov1", role=role, jwks=jwks))
@@ -160,16 +181,27 @@ def test_authorize_normalizes_the_resource_to_its_vct(service, grant):
     assert [a["id"] for a in service.entity(PROV1)["authorizations"]] == [grant["id"], by_vct["id"]]
 
 
-@pytest.mark.parametrize("kwargs, reason, status_code", [
-    ({"resource": "DriversLicence", "assurance_level": 3}, Reason.CREDENTIAL_TYPE_UNKNOWN, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": 5}, Reason.BAD_REQUEST, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": True}, Reason.BAD_REQUEST, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": 3, "action": "delete"}, Reason.BAD_REQUEST, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": 3, "valid_from": T0, "valid_until": T0}, Reason.BAD_REQUEST, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": 3, "valid_from": "2025-03-01T12:00:00"}, Reason.BAD_REQUEST, 400),
-    ({"resource": "VerifiedPerson", "assurance_level": 3, "action": "verify"}, Reason.CONFLICT, 409),
-    ({"resource": "VerifiedPerson", "assurance_level": 3, "entity_id": FED}, Reason.NOT_FOUND, 404),
-])
+@pytest.mark.parametrize(
+    "kwargs, reason, status_code",
+    [
+        ({"resource": "DriversLicence", "assurance_level": 3}, Reason.CREDENTIAL_TYPE_UNKNOWN, 400),
+        ({"resource": "VerifiedPerson", "assurance_level": 5}, Reason.BAD_REQUEST, 400),
+        ({"resource": "VerifiedPerson", "assurance_level": True}, Reason.BAD_REQUEST, 400),
+        ({"resource": "VerifiedPerson", "assurance_level": 3, "action": "delete"}, Reason.BAD_REQUEST, 400),
+        (
+            {"resource": "VerifiedPerson", "assurance_level": 3, "valid_from": T0, "valid_until": T0},
+            Reason.BAD_REQUEST,
+            400,
+        ),
+        (
+            {"resource": "VerifiedPerson", "assurance_level": 3, "valid_from": "2025-03-01T12:00:00"},
+            Reason.BAD_REQUEST,
+            400,
+        ),
+        ({"resource": "VerifiedPerson", "assurance_level": 3, "action": "verify"}, Reason.CONFLICT, 409),
+        ({"resource": "VerifiedPerson", "assurance_level": 3, "entity_id": FED}, Reason.NOT_FOUND, 404),
+    ],
+)
 def test_authorize_rejects_bad_input_and_stores_nothing(service, grant, kwargs, reason, status_code):
     entity_id = kwargs.pop("entity_id", PROV1)
     err = reason_of(lambda: service.authorize(entity_id, **kwargs))
@@ -195,22 +227,29 @@ def test_authorized(service, grant):
     assert answer["assurance_level"] == 3 and answer["valid_until"] == "2026-03-01T12:00:00Z"
     assert answer["time_requested"] == answer["time_evaluated"] == "2025-03-01T12:00:00Z"
     assert {k: answer[k] for k in ("entity_id", "authority_id", "action", "resource")} == {
-        "entity_id": PROV1, "authority_id": service.authority_id, "action": "issue", "resource": VP}
+        "entity_id": PROV1,
+        "authority_id": service.authority_id,
+        "action": "issue",
+        "resource": VP,
+    }
     assert query(service, resource="VerifiedPerson")["authorized"] is True  # type names work too
     assert query(service, at=UNTIL - timedelta(seconds=1), loa=1)["authorized"] is True
 
 
-@pytest.mark.parametrize("overrides, status", [
-    ({"resource": VERIFIED_ORGANIZATION.vct}, "not_found"),
-    ({"resource": "urn:elsewhere:vct:library-card"}, "not_found"),
-    ({"action": "verify"}, "not_found"),
-    ({"loa": 4}, "loa_exceeded"),
-    ({"at": T0 - timedelta(seconds=1)}, "not_yet_valid"),
-    ({"at": UNTIL}, "expired"),  # valid_until is exclusive
-    ({"at": UNTIL + timedelta(days=30)}, "expired"),
-    ({"entity_id": FED}, "unknown_entity"),
-    ({"authority_id": "https://elsewhere.example/registry"}, "not_found"),
-])
+@pytest.mark.parametrize(
+    "overrides, status",
+    [
+        ({"resource": VERIFIED_ORGANIZATION.vct}, "not_found"),
+        ({"resource": "urn:elsewhere:vct:library-card"}, "not_found"),
+        ({"action": "verify"}, "not_found"),
+        ({"loa": 4}, "loa_exceeded"),
+        ({"at": T0 - timedelta(seconds=1)}, "not_yet_valid"),
+        ({"at": UNTIL}, "expired"),  # valid_until is exclusive
+        ({"at": UNTIL + timedelta(days=30)}, "expired"),
+        ({"entity_id": FED}, "unknown_entity"),
+        ({"authority_id": "https://elsewhere.example/registry"}, "not_found"),
+    ],
+)
 def test_not_authorized(service, grant, overrides, status):
     answer = query(service, **overrides)
     assert answer["authorized"] is False and answer["status"] == status and answer["message"]
@@ -247,18 +286,35 @@ def test_answer_explains_the_closest_authorization(service, grant):
     assert query(service, loa=2)["authorized"] is True
 
 
-@pytest.mark.parametrize("body", [
-    None, [], "x",
-    {"authority_id": "a", "action": "issue", "resource": VP},
-    {"entity_id": PROV1, "authority_id": "a", "action": "", "resource": VP},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": 7},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": "now"},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": "yesterday"}},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": "2025-03-01T12:00:00"}},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": 1740830400}},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"assurance_level": 0}},
-    {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"assurance_level": "3"}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "x",
+        {"authority_id": "a", "action": "issue", "resource": VP},
+        {"entity_id": PROV1, "authority_id": "a", "action": "", "resource": VP},
+        {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": 7},
+        {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": "now"},
+        {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": "yesterday"}},
+        {
+            "entity_id": PROV1,
+            "authority_id": "a",
+            "action": "issue",
+            "resource": VP,
+            "context": {"time": "2025-03-01T12:00:00"},
+        },
+        {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": 1740830400}},
+        {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"assurance_level": 0}},
+        {
+            "entity_id": PROV1,
+            "authority_id": "a",
+            "action": "issue",
+            "resource": VP,
+            "context": {"assurance_level": "3"},
+        },
+    ],
+)
 def test_bad_query_is_bad_request(service, grant, body):
     assert reason_of(lambda: service.authorization_query(body)).reason == Reason.BAD_REQUEST
     assert reason_of(lambda: service.recognition_query(body)).reason == Reason.BAD_REQUEST
@@ -280,15 +336,27 @@ def test_seed_is_idempotent_and_respects_governance(service, key):
     grants = [("VerifiedOrganization", 3), (VERIFIED_PERSON.vct, 2)]
     first = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [key.public_jwk]}, grants=grants)
     rotated = generate_key()
-    second = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
+    second = seed_issuer(
+        service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants
+    )
     assert len(first["authorizations"]) == len(second["authorizations"]) == 2
     # A restart adds the issuer's new key and drops none: the old one still verifies what it signed.
     assert [k["kid"] for k in second["jwks"]["keys"]] == [key.kid, rotated.kid]
     service.set_authorization_status(second["authorizations"][0]["id"], "suspended", reason="governance review")
-    third = seed_issuer(service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants)
+    third = seed_issuer(
+        service, FED, name="Fed", jurisdiction="Fed", jwks={"keys": [rotated.public_jwk]}, grants=grants
+    )
     assert [a["status"] for a in third["authorizations"]] == ["suspended", "active"]  # not re-granted
-    err = reason_of(lambda: seed_issuer(service, PROV1, name="P", jurisdiction="Prov1",
-                                        jwks={"keys": [key.public_jwk]}, grants=[("VerifiedPerson", 9)]))
+    err = reason_of(
+        lambda: seed_issuer(
+            service,
+            PROV1,
+            name="P",
+            jurisdiction="Prov1",
+            jwks={"keys": [key.public_jwk]},
+            grants=[("VerifiedPerson", 9)],
+        )
+    )
     assert err.reason == Reason.BAD_REQUEST and len(service.entities()) == 1  # nothing half-seeded
 
 
@@ -313,8 +381,13 @@ def test_http_reads(api, service, grant):
 
 
 def test_http_trqp(api, service, grant):
-    body = {"entity_id": PROV1, "authority_id": service.authority_id, "action": "issue", "resource": VP,
-            "context": {"time": "2025-06-01T00:00:00Z", "assurance_level": 3, "purpose": "demo"}}
+    body = {
+        "entity_id": PROV1,
+        "authority_id": service.authority_id,
+        "action": "issue",
+        "resource": VP,
+        "context": {"time": "2025-06-01T00:00:00Z", "assurance_level": 3, "purpose": "demo"},
+    }
     answer = api.post("/registry/authorization", json=body).json()
     assert answer["authorized"] is True and answer["time_requested"] == "2025-06-01T00:00:00Z"
     unknown = api.post("/registry/authorization", json={**body, "entity_id": FED})
@@ -326,29 +399,62 @@ def test_http_trqp(api, service, grant):
 def test_http_governance_writes(api, service, key, grant):
     fed = {"entity_id": FED, "name": "Fed", "jurisdiction": "Fed", "role": "issuer", "jwks": {"keys": [key.public_jwk]}}
     assert api.post("/registry/entities", json=fed, headers=GOV).status_code == 200
-    created = api.post("/registry/authorizations", headers=GOV,
-                       json={"entity_id": FED, "resource": "VerifiedOrganization", "assurance_level": 3})
+    created = api.post(
+        "/registry/authorizations",
+        headers=GOV,
+        json={"entity_id": FED, "resource": "VerifiedOrganization", "assurance_level": 3},
+    )
     assert created.status_code == 201 and created.json()["resource"] == VERIFIED_ORGANIZATION.vct
-    patched = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "suspended", "reason": "governance review"}, headers=GOV)
+    patched = api.patch(
+        f"/registry/authorizations/{grant['id']}",
+        json={"status": "suspended", "reason": "governance review"},
+        headers=GOV,
+    )
     assert patched.json()["status"] == "suspended"
-    suspended = api.patch("/registry/entity/status", params={"entity_id": FED}, json={"status": "suspended", "reason": "governance review"}, headers=GOV)
+    suspended = api.patch(
+        "/registry/entity/status",
+        params={"entity_id": FED},
+        json={"status": "suspended", "reason": "governance review"},
+        headers=GOV,
+    )
     assert suspended.json()["status"] == "suspended"
-    again = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "revoked", "reason": "governance review"}, headers=GOV)
+    again = api.patch(
+        f"/registry/authorizations/{grant['id']}",
+        json={"status": "revoked", "reason": "governance review"},
+        headers=GOV,
+    )
     assert again.status_code == 200
     conflict = api.patch(f"/registry/authorizations/{grant['id']}", json={"status": "active"}, headers=GOV)
     assert conflict.status_code == 409 and conflict.json()["error"] == "conflict"
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
-                                     {"Authorization": "Basic dGVzdC10b2tlbg=="}])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic dGVzdC10b2tlbg=="}],
+)
 def test_http_governance_needs_the_token(api, service, key, grant, headers):
     before = service.entities()
     calls = [
-        ("POST", "/registry/entities", {}, {"entity_id": FED, "name": "Fed", "jurisdiction": "Fed", "role": "issuer",
-                                            "jwks": {"keys": [key.public_jwk]}}),
+        (
+            "POST",
+            "/registry/entities",
+            {},
+            {
+                "entity_id": FED,
+                "name": "Fed",
+                "jurisdiction": "Fed",
+                "role": "issuer",
+                "jwks": {"keys": [key.public_jwk]},
+            },
+        ),
         ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": VP, "assurance_level": 4}),
         ("PATCH", f"/registry/authorizations/{grant['id']}", {}, {"status": "revoked", "reason": "governance review"}),
-        ("PATCH", "/registry/entity/status", {"entity_id": PROV1}, {"status": "revoked", "reason": "governance review"}),
+        (
+            "PATCH",
+            "/registry/entity/status",
+            {"entity_id": PROV1},
+            {"status": "revoked", "reason": "governance review"},
+        ),
         ("POST", "/registry/authorizations", {}, {"bogus": True}),  # the token is checked first
     ]
     for method, path, params, body in calls:
@@ -359,45 +465,105 @@ def test_http_governance_needs_the_token(api, service, key, grant, headers):
 
 
 def test_http_private_key_is_refused_and_not_stored(api, key):
-    body = {"entity_id": FED, "name": "Fed", "jurisdiction": "Fed", "role": "issuer", "jwks": {"keys": [key.private_jwk]}}
+    body = {
+        "entity_id": FED,
+        "name": "Fed",
+        "jurisdiction": "Fed",
+        "role": "issuer",
+        "jwks": {"keys": [key.private_jwk]},
+    }
     response = api.post("/registry/entities", json=body, headers=GOV)
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
     assert "private key material" in response.json()["error_description"]
     assert api.get("/registry/entity", params={"entity_id": FED}).status_code == 404
 
 
-@pytest.mark.parametrize("method, path, params, payload, error", [
-    ("POST", "/registry/authorization", {}, b"{not json", "bad_request"),
-    ("POST", "/registry/authorization", {}, b"", "bad_request"),
-    ("POST", "/registry/authorization", {}, [], "bad_request"),
-    ("POST", "/registry/authorization", {}, {"entity_id": PROV1}, "bad_request"),
-    ("POST", "/registry/authorization", {}, {"entity_id": PROV1, "authority_id": "a", "action": "issue",
-                                             "resource": VP, "context": {"time": "soon"}}, "bad_request"),
-    ("POST", "/registry/authorization", {}, {"entity_id": PROV1, "authority_id": "a", "action": "issue",
-                                             "resource": VP, "context": {"assurance_level": "3"}}, "bad_request"),
-    ("POST", "/registry/authorization", {}, {"entity_id": ["x"], "authority_id": "a", "action": "issue",
-                                             "resource": VP}, "bad_request"),
-    ("POST", "/registry/recognition", {}, {"entity_id": PROV1, "authority_id": "a", "action": "issue",
-                                           "resource": VP, "context": 5}, "bad_request"),
-    ("GET", "/registry/entity", {}, None, "bad_request"),
-    ("POST", "/registry/entities", {}, {"entity_id": FED}, "bad_request"),
-    ("POST", "/registry/entities", {}, {"entity_id": FED, "name": "F", "jurisdiction": "Fed", "role": "issuer",
-                                        "jwks": {"keys": "nope"}}, "bad_request"),
-    ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": "Passport", "assurance_level": 3},
-     "credential_type_unknown"),
-    ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": VP, "assurance_level": "3"},
-     "bad_request"),
-    ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": VP, "assurance_level": 3,
-                                              "valid_until": "tomorrow"}, "bad_request"),
-    ("POST", "/registry/authorizations", {}, {"entity_id": PROV1, "resource": VP, "assurance_level": 3,
-                                              "extra": 1}, "bad_request"),
-    ("PATCH", "/registry/authorizations/abc", {}, {"status": "active"}, "bad_request"),
-    ("PATCH", "/registry/authorizations/0", {}, {"status": "active"}, "bad_request"),
-    ("PATCH", "/registry/authorizations/99999999999999999999", {}, {"status": "active"}, "bad_request"),
-    ("PATCH", "/registry/authorizations/1", {}, {"status": "paused"}, "bad_request"),
-    ("PATCH", "/registry/entity/status", {}, {"status": "suspended"}, "bad_request"),
-    ("PATCH", "/registry/entity/status", {"entity_id": PROV1}, {"status": None}, "bad_request"),
-])
+@pytest.mark.parametrize(
+    "method, path, params, payload, error",
+    [
+        ("POST", "/registry/authorization", {}, b"{not json", "bad_request"),
+        ("POST", "/registry/authorization", {}, b"", "bad_request"),
+        ("POST", "/registry/authorization", {}, [], "bad_request"),
+        ("POST", "/registry/authorization", {}, {"entity_id": PROV1}, "bad_request"),
+        (
+            "POST",
+            "/registry/authorization",
+            {},
+            {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": {"time": "soon"}},
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/authorization",
+            {},
+            {
+                "entity_id": PROV1,
+                "authority_id": "a",
+                "action": "issue",
+                "resource": VP,
+                "context": {"assurance_level": "3"},
+            },
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/authorization",
+            {},
+            {"entity_id": ["x"], "authority_id": "a", "action": "issue", "resource": VP},
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/recognition",
+            {},
+            {"entity_id": PROV1, "authority_id": "a", "action": "issue", "resource": VP, "context": 5},
+            "bad_request",
+        ),
+        ("GET", "/registry/entity", {}, None, "bad_request"),
+        ("POST", "/registry/entities", {}, {"entity_id": FED}, "bad_request"),
+        (
+            "POST",
+            "/registry/entities",
+            {},
+            {"entity_id": FED, "name": "F", "jurisdiction": "Fed", "role": "issuer", "jwks": {"keys": "nope"}},
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/authorizations",
+            {},
+            {"entity_id": PROV1, "resource": "Passport", "assurance_level": 3},
+            "credential_type_unknown",
+        ),
+        (
+            "POST",
+            "/registry/authorizations",
+            {},
+            {"entity_id": PROV1, "resource": VP, "assurance_level": "3"},
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/authorizations",
+            {},
+            {"entity_id": PROV1, "resource": VP, "assurance_level": 3, "valid_until": "tomorrow"},
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/registry/authorizations",
+            {},
+            {"entity_id": PROV1, "resource": VP, "assurance_level": 3, "extra": 1},
+            "bad_request",
+        ),
+        ("PATCH", "/registry/authorizations/abc", {}, {"status": "active"}, "bad_request"),
+        ("PATCH", "/registry/authorizations/0", {}, {"status": "active"}, "bad_request"),
+        ("PATCH", "/registry/authorizations/99999999999999999999", {}, {"status": "active"}, "bad_request"),
+        ("PATCH", "/registry/authorizations/1", {}, {"status": "paused"}, "bad_request"),
+        ("PATCH", "/registry/entity/status", {}, {"status": "suspended"}, "bad_request"),
+        ("PATCH", "/registry/entity/status", {"entity_id": PROV1}, {"status": None}, "bad_request"),
+    ],
+)
 def test_http_malformed_input_is_a_400_with_a_reason(api, service, grant, method, path, params, payload, error):
     before = service.entities()
     kwargs = {"content": payload} if isinstance(payload, bytes) else {"json": payload} if payload is not None else {}
@@ -414,9 +580,13 @@ def test_local_trust_and_registry_client_agree(api, service, grant, key):
     service.upsert_entity(FED, name="Fed", jurisdiction="Fed", role="issuer", jwks={"keys": [key.public_jwk]})
     service.set_entity_status(FED, "suspended", reason="governance review")
     cases = [
-        (PROV1, "issue", VP, T0, None), (PROV1, "issue", VP, T0, 4), (PROV1, "issue", "VerifiedPerson", T0, 3),
-        (PROV1, "issue", VP, T0 - timedelta(days=1), None), (PROV1, "issue", VP, UNTIL, None),
-        (PROV1, "issue", VERIFIED_ORGANIZATION.vct, T0, None), (FED, "issue", VP, T0, None),
+        (PROV1, "issue", VP, T0, None),
+        (PROV1, "issue", VP, T0, 4),
+        (PROV1, "issue", "VerifiedPerson", T0, 3),
+        (PROV1, "issue", VP, T0 - timedelta(days=1), None),
+        (PROV1, "issue", VP, UNTIL, None),
+        (PROV1, "issue", VERIFIED_ORGANIZATION.vct, T0, None),
+        (FED, "issue", VP, T0, None),
         ("http://127.0.0.1:8600/issuers/nobody", "issue", VP, T0 + timedelta(microseconds=1500), 2),
     ]
     for entity_id, action, resource, at, loa in cases:
@@ -434,9 +604,14 @@ def test_registry_client_caches_positive_answers(api, service, grant, key, monke
     monkeypatch.setattr(answer_cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
     sent: list[str] = []
     # The client also fetches the signed snapshot (and the registry's key) once: not counted here.
-    api.event_hooks = {"request": [lambda request: sent.append(request.url.path)
-                                   if not request.url.path.endswith(("/jwks", "/trust-list")) else None],
-                       "response": []}
+    api.event_hooks = {
+        "request": [
+            lambda request: (
+                sent.append(request.url.path) if not request.url.path.endswith(("/jwks", "/trust-list")) else None
+            )
+        ],
+        "response": [],
+    }
     client = GovernanceClient("http://testserver", api, service.authority_id)
 
     assert client.issuer_jwks(PROV1) == client.issuer_jwks(PROV1)
@@ -453,7 +628,9 @@ def test_registry_client_caches_positive_answers(api, service, grant, key, monke
     client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3)
     assert len(sent) == 5
 
-    client.set_authorization_status(grant["id"], "suspended", reason="governance review", token=TOKEN)  # a write clears the cache
+    client.set_authorization_status(
+        grant["id"], "suspended", reason="governance review", token=TOKEN
+    )  # a write clears the cache
     assert client.authorization(PROV1, "issue", VP, at=T0, assurance_level=3).status == "suspended"
 
 
@@ -464,11 +641,15 @@ def test_registry_client_maps_failures():
     down = RegistryClient("http://registry.invalid", httpx.Client(transport=httpx.MockTransport(refuse)), "a")
     err = reason_of(lambda: down.authorization(PROV1, "issue", VP, at=T0))
     assert (err.reason, err.status_code) == (Reason.REGISTRY_UNAVAILABLE, 503)
-    broken = RegistryClient("http://registry.invalid",
-                            httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))), "a")
+    broken = RegistryClient(
+        "http://registry.invalid", httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))), "a"
+    )
     assert reason_of(lambda: broken.issuer_jwks(PROV1)).reason == Reason.REGISTRY_UNAVAILABLE
-    garbage = RegistryClient("http://registry.invalid",
-                             httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"ok": 1}))), "a")
+    garbage = RegistryClient(
+        "http://registry.invalid",
+        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={"ok": 1}))),
+        "a",
+    )
     assert reason_of(lambda: garbage.authorization(PROV1, "issue", VP, at=T0)).reason == Reason.REGISTRY_UNAVAILABLE
     assert trqp.read_authorization_answer({"authorized": False}).status == "not_found"  # a plain TRQP registry
 
@@ -481,7 +662,9 @@ def test_registry_client_cache_stays_bounded(monkeypatch):
             return httpx.Response(404, json={"error": "not_found"})
         return httpx.Response(200, json={**json.loads(request.content), "authorized": True, "status": "active"})
 
-    client = RegistryClient("http://registry.invalid", httpx.Client(transport=httpx.MockTransport(grant_everything)), "a")
+    client = RegistryClient(
+        "http://registry.invalid", httpx.Client(transport=httpx.MockTransport(grant_everything)), "a"
+    )
     for second in range(10):  # a verifier asking "now" adds a key every second
         assert client.authorization(PROV1, "issue", VP, at=T0 + timedelta(seconds=second)).authorized
     assert len(client.cache) <= 3
@@ -493,8 +676,9 @@ def test_registry_client_over_real_http(settings, clock, service, key):
         base_url = served.url
         client = GovernanceClient(base_url, http, settings.registry_authority_id, clock=clock)
         assert client.metadata()["authority_id"] == settings.registry_authority_id
-        client.upsert_entity(PROV1, name="Province 1", jurisdiction="Prov1", role="issuer",
-                             jwks={"keys": [key.public_jwk]}, token=TOKEN)
+        client.upsert_entity(
+            PROV1, name="Province 1", jurisdiction="Prov1", role="issuer", jwks={"keys": [key.public_jwk]}, token=TOKEN
+        )
         client.authorize(PROV1, resource="VerifiedPerson", assurance_level=3, valid_from=T0, token=TOKEN)
         err = reason_of(lambda: client.authorize(PROV1, resource=VP, assurance_level=4, token="wrong"))
         assert (err.reason, err.status_code) == (Reason.UNAUTHORIZED, 401)

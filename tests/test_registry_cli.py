@@ -4,11 +4,12 @@ Each test works on its own ``PCTF_DATA_DIR``. Successful commands are checked ag
 registry then holds; refused ones must exit 2 with one line naming the reason code, no
 traceback, and leave the store (audit log included) as it was.
 """
+
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType, SimpleNamespace
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.main import app
 from pctf.clock import SystemClock
 from pctf.jose import generate_key
 from pctf.reasons import SandboxError
@@ -25,13 +27,23 @@ from pctf.vocab import VERIFIED_PERSON
 from registry.criteria import criteria_for
 from registry.models import AuditEntry
 from registry.service import RegistryService
-from cli.main import app
 
 NEW = "https://digital-id.terr3.example.ca/issuer"
 VP = VERIFIED_PERSON.vct
 VP_CRITERIA = [c.id for c in criteria_for([VP])]
-APPLY = ["apply", "--entity-id", NEW, "--name", "Territory 3 Digital ID", "--jurisdiction", "Terr3",
-         "--contact", "onboarding@terr3.example.ca", "--type", "VerifiedPerson:3"]
+APPLY = [
+    "apply",
+    "--entity-id",
+    NEW,
+    "--name",
+    "Territory 3 Digital ID",
+    "--jurisdiction",
+    "Terr3",
+    "--contact",
+    "onboarding@terr3.example.ca",
+    "--type",
+    "VerifiedPerson:3",
+]
 runner = CliRunner()
 
 
@@ -85,9 +97,12 @@ def refused(registry, *args: str, reason: str, code: int = 2):
 
 
 def report(key, *, passed: bool = True) -> dict:
-    return {"issuer": NEW, "passed": passed,
-            "checks": [{"id": "jwt_vc_issuer_metadata", "passed": passed, "evidence": "issuer equals iss"}],
-            "jwks": {"keys": [key.public_jwk]}}
+    return {
+        "issuer": NEW,
+        "passed": passed,
+        "checks": [{"id": "jwt_vc_issuer_metadata", "passed": passed, "evidence": "issuer equals iss"}],
+        "jwks": {"keys": [key.public_jwk]},
+    }
 
 
 def applied(registry, key, *, conformance: bool = True) -> str:
@@ -122,22 +137,41 @@ def test_apply_prints_the_application_and_its_token_once(registry):
 
 
 def test_apply_json_and_type_levels(registry):
-    made = as_json("apply", "--entity-id", NEW, "--name", "T3", "--jurisdiction", "Terr3",
-                   "--contact", "a@terr3.example.ca", "--contact", "b@terr3.example.ca",
-                   "--type", "VerifiedPerson", "--type", "urn:pctf-sandbox:vct:verified-relationship:1:2")
+    made = as_json(
+        "apply",
+        "--entity-id",
+        NEW,
+        "--name",
+        "T3",
+        "--jurisdiction",
+        "Terr3",
+        "--contact",
+        "a@terr3.example.ca",
+        "--contact",
+        "b@terr3.example.ca",
+        "--type",
+        "VerifiedPerson",
+        "--type",
+        "urn:pctf-sandbox:vct:verified-relationship:1:2",
+    )
     assert made["applicant_token"] and made["state"] == "submitted"
     assert made["contacts"] == ["a@terr3.example.ca", "b@terr3.example.ca"]
     assert made["credential_issuer"] == NEW
     assert [(r["resource"].rsplit(":", 2)[1], r["assurance_level"]) for r in made["requested"]] == [
-        ("verified-person", 3), ("verified-relationship", 2)]
+        ("verified-person", 3),
+        ("verified-relationship", 2),
+    ]
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"--entity-id": "terr3"}, "bad_request"),
-    ({"--type": "Passport:3"}, "credential_type_unknown"),
-    ({"--type": "VerifiedPerson:9"}, "bad_request"),
-    ({"--contact": " "}, "bad_request"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"--entity-id": "terr3"}, "bad_request"),
+        ({"--type": "Passport:3"}, "credential_type_unknown"),
+        ({"--type": "VerifiedPerson:9"}, "bad_request"),
+        ({"--contact": " "}, "bad_request"),
+    ],
+)
 def test_apply_refuses_bad_input(registry, change, reason):
     args = list(APPLY)
     for option, value in change.items():
@@ -249,7 +283,8 @@ def test_decide_accredit_grants_what_was_asked(registry, key):
     entity = registry.entity(NEW)
     assert entity["jwks"] == {"keys": [key.public_jwk]}
     assert [(a["resource"], a["assurance_level"], a["valid_until"]) for a in entity["authorizations"]] == [
-        (VP, 2, f"{until}T00:00:00Z")]
+        (VP, 2, f"{until}T00:00:00Z")
+    ]
     query = {"entity_id": NEW, "authority_id": registry.authority_id, "action": "issue", "resource": VP}
     assert registry.authorization_query(query)["authorized"] is True
     refused(registry, "decide", app_id, "--refuse", "--reason", "too late", reason="conflict")
@@ -279,7 +314,11 @@ def test_suspend_reinstate_revoke(registry, key):
     record = as_json("suspend", NEW, "--reason", "audit finding", "--effective-from", when, "--retroactive")
     assert record["status"] == "suspended"
     assert {k: record["status_history"][-1][k] for k in ("status", "effective_from", "retroactive", "reason")} == {
-        "status": "suspended", "effective_from": f"{when}T00:00:00Z", "retroactive": True, "reason": "audit finding"}
+        "status": "suspended",
+        "effective_from": f"{when}T00:00:00Z",
+        "retroactive": True,
+        "reason": "audit finding",
+    }
     text = ok("reinstate", NEW).stdout
     assert f"{NEW} is active from" in text
     grant = registry.entity(NEW)["authorizations"][0]["id"]
@@ -287,8 +326,11 @@ def test_suspend_reinstate_revoke(registry, key):
     assert scoped["id"] == grant and scoped["status"] == "suspended"
     assert ok("revoke", NEW, "--reason", "ceased operations").exit_code == 0
     history = registry.entity(NEW)["status_history"]
-    assert [(e["status"], e["retroactive"]) for e in history] == [("suspended", True), ("active", False),
-                                                                 ("revoked", True)]
+    assert [(e["status"], e["retroactive"]) for e in history] == [
+        ("suspended", True),
+        ("active", False),
+        ("revoked", True),
+    ]
     refused(registry, "reinstate", NEW, reason="conflict")
 
 
@@ -302,9 +344,11 @@ def test_key_add_retire_compromise(registry, key, tmp_path):
     refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "private.jwk"), reason="private key material")
     refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "jwks.json"), reason="one JWK")
     refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "missing.jwk"), reason="does not exist")
-    assert f"Key {new.kid} registered for {NEW}; it now has 2 key(s)" in ok("key", "add", NEW, "--jwk",
-                                                                            str(tmp_path / "new.jwk")).stdout
-    retire_at = (datetime.now(timezone.utc) + timedelta(hours=1)).replace(microsecond=0).isoformat()
+    assert (
+        f"Key {new.kid} registered for {NEW}; it now has 2 key(s)"
+        in ok("key", "add", NEW, "--jwk", str(tmp_path / "new.jwk")).stdout
+    )
+    retire_at = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0).isoformat()
     retired = as_json("key", "retire", NEW, key.kid, "--effective-from", retire_at)
     assert retired["key_events"][-1]["event"] == "retired"
     refused(registry, "key", "retire", NEW, new.kid, reason="conflict")  # the last usable key
@@ -314,8 +358,10 @@ def test_key_add_retire_compromise(registry, key, tmp_path):
     assert cli("key", "compromise", NEW, new.kid, "--reason", "x").exit_code == 2  # --since is required
     text = ok("key", "compromise", NEW, new.kid, "--since", days_from_today(-2), "--reason", "HSM exposed").stdout
     assert f"Key {new.kid} of {NEW} compromised from {days_from_today(-2)}T00:00:00Z" in text
-    assert [(e["kid"], e["event"]) for e in registry.entity(NEW)["key_events"]] == [(key.kid, "retired"),
-                                                                                   (new.kid, "compromised")]
+    assert [(e["kid"], e["event"]) for e in registry.entity(NEW)["key_events"]] == [
+        (key.kid, "retired"),
+        (new.kid, "compromised"),
+    ]
 
 
 # -- the audit log -----------------------------------------------------------------------------
@@ -341,9 +387,23 @@ def test_audit_lists_and_verifies(registry, key):
 
 
 # -- help ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", [["apply"], ["applications"], ["application"], ["assess"], ["decide"],
-                                     ["suspend"], ["reinstate"], ["revoke"], ["key", "add"], ["key", "retire"],
-                                     ["key", "compromise"], ["audit"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["apply"],
+        ["applications"],
+        ["application"],
+        ["assess"],
+        ["decide"],
+        ["suspend"],
+        ["reinstate"],
+        ["revoke"],
+        ["key", "add"],
+        ["key", "retire"],
+        ["key", "compromise"],
+        ["audit"],
+    ],
+)
 def test_every_command_explains_itself(command):
     result = ok(*command, "--help")
     assert "Usage" in result.stdout and len(result.stdout.split()) > 20

@@ -1,4 +1,5 @@
 """Sasha's journey end to end over real HTTP (uvicorn on loopback), and what must refuse."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,18 @@ def backend(request) -> str:
     return request.param
 
 
-ENGINE_CHECKS = {"format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
-                 "issuer_key", "holder_binding", "issuer_authorized", "credential_status"}
+ENGINE_CHECKS = {
+    "format",
+    "credential_type",
+    "issuer_known",
+    "signature",
+    "disclosures",
+    "validity",
+    "issuer_key",
+    "holder_binding",
+    "issuer_authorized",
+    "credential_status",
+}
 POLICY_CHECKS = {"claims_disclosed", "loa", "organization_active", "role_accepted", "linked", "same_holder"}
 
 
@@ -30,7 +41,7 @@ def test_sasha_opens_her_account(sandbox, http):
     assert verdict["accepted"] is True, verdict["reasons"]
     assert verdict["reasons"] == []
     names = {c["check"] for c in verdict["checks"]}
-    assert ENGINE_CHECKS | POLICY_CHECKS <= names
+    assert names >= ENGINE_CHECKS | POLICY_CHECKS
     for query in ("person", "organization", "relationship"):
         assert {c["check"] for c in verdict["checks"] if c["credential"] == query} >= ENGINE_CHECKS
     assert events[:3] == ["wallet", "proofing", "proofed"] and events[-1] == "verdict"
@@ -45,8 +56,12 @@ def test_wallet_discloses_only_requested_claims_and_records_consent(sandbox, htt
     consents = http.get(f"{sandbox.url}/wallet/sasha/consents").json()
     assert len(consents) == 1 and consents[0]["decision"] == "approved"
     disclosed = {c["type"]: c["paths"] for c in consents[0]["disclosed"]}
-    assert disclosed["VerifiedOrganization"] == [["legal_name"], ["business_number"],
-                                                 ["jurisdiction_of_incorporation"], ["corporate_status"]]
+    assert disclosed["VerifiedOrganization"] == [
+        ["legal_name"],
+        ["business_number"],
+        ["jurisdiction_of_incorporation"],
+        ["corporate_status"],
+    ]
     # incorporation_date and registered_office were never requested, so never sent.
     assert ["incorporation_date"] not in disclosed["VerifiedOrganization"]
 
@@ -83,15 +98,35 @@ def test_presentation_replayed_to_a_new_request_fails_on_nonce(sandbox, http, se
     # The wallet answers the old request; an attacker captures that vp_token ...
     wallet = WalletService(settings, SystemClock(), http)
     holder = wallet.holder_key("sasha")
-    creds = {c["type"]: c for c in wallet._rows("sasha") and [
-        {"type": r.type_name, "credential": r.credential} for r in wallet._rows("sasha")]}
-    vp_token = {q: [sdjwt.present(creds[t]["credential"], holder, reveal=[(p,) for p in paths], aud=old["request"]["client_id"],
-                                  nonce=old["request"]["nonce"], iat=SystemClock().timestamp())]
-                for q, t, paths in (("person", "VerifiedPerson", ("given_name", "family_name", "birthdate", "address")),
-                                    ("organization", "VerifiedOrganization", ("legal_name", "business_number",
-                                     "jurisdiction_of_incorporation", "corporate_status")),
-                                    ("relationship", "VerifiedRelationship", ("relationship_type", "person", "organization")))}
-    first = http.post(f"{sandbox.url}/verifier/bank/response", data={"state": old["state"], "vp_token": json.dumps(vp_token)})
+    creds = {
+        c["type"]: c
+        for c in wallet._rows("sasha")
+        and [{"type": r.type_name, "credential": r.credential} for r in wallet._rows("sasha")]
+    }
+    vp_token = {
+        q: [
+            sdjwt.present(
+                creds[t]["credential"],
+                holder,
+                reveal=[(p,) for p in paths],
+                aud=old["request"]["client_id"],
+                nonce=old["request"]["nonce"],
+                iat=SystemClock().timestamp(),
+            )
+        ]
+        for q, t, paths in (
+            ("person", "VerifiedPerson", ("given_name", "family_name", "birthdate", "address")),
+            (
+                "organization",
+                "VerifiedOrganization",
+                ("legal_name", "business_number", "jurisdiction_of_incorporation", "corporate_status"),
+            ),
+            ("relationship", "VerifiedRelationship", ("relationship_type", "person", "organization")),
+        )
+    }
+    first = http.post(
+        f"{sandbox.url}/verifier/bank/response", data={"state": old["state"], "vp_token": json.dumps(vp_token)}
+    )
     assert first.json()["status"] == "accepted"
     # ... and replays it against a fresh request: the nonce no longer matches.
     new = http.post(f"{sandbox.url}/verifier/bank/requests").json()
@@ -126,16 +161,36 @@ def test_bad_input_gets_4xx_with_a_reason_and_changes_nothing(sandbox, http):
     base = sandbox.url
     http.put(f"{base}/wallet/sasha")
     cases = [
-        (http.post(f"{base}/issuers/prov1/proofing", content=b"{not json", headers={"content-type": "application/json"}), 400, "bad_request"),
+        (
+            http.post(
+                f"{base}/issuers/prov1/proofing", content=b"{not json", headers={"content-type": "application/json"}
+            ),
+            400,
+            "bad_request",
+        ),
         (http.post(f"{base}/issuers/prov1/proofing", json={"given_name": "Sasha"}), 400, "claims_invalid"),
-            (http.post(f"{base}/issuers/prov1/proofing", json=SASHA), 422,
-             "evidence_insufficient"),
+        (http.post(f"{base}/issuers/prov1/proofing", json=SASHA), 422, "evidence_insufficient"),
         (http.post(f"{base}/issuers/nowhere/proofing", json={}), 401, "unauthorized"),
         (http.post(f"{base}/issuers/fed/incorporations", json={"legal_name": ""}), 400, "claims_invalid"),
-        (http.post(f"{base}/issuers/prov1/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                                                        "pre-authorized_code": "guess"}), 400, "invalid_grant"),
+        (
+            http.post(
+                f"{base}/issuers/prov1/token",
+                data={
+                    "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                    "pre-authorized_code": "guess",
+                },
+            ),
+            400,
+            "invalid_grant",
+        ),
         (http.post(f"{base}/issuers/prov1/credential", json={}), 401, "invalid_token"),
-        (http.post(f"{base}/wallet/sasha/offers", json={"offer": "openid-credential-offer://?credential_offer=%7Bbad"}), 400, "bad_request"),
+        (
+            http.post(
+                f"{base}/wallet/sasha/offers", json={"offer": "openid-credential-offer://?credential_offer=%7Bbad"}
+            ),
+            400,
+            "bad_request",
+        ),
         (http.post(f"{base}/wallet/sasha/presentations", json={"request": {"client_id": "x"}}), 400, "bad_request"),
         (http.get(f"{base}/wallet/nobody/credentials"), 401, "unauthorized"),
         (http.post(f"{base}/verifier/bank/response", data={"state": "unknown", "vp_token": "{}"}), 404, "not_found"),
@@ -163,15 +218,24 @@ def test_offer_is_single_use_and_needs_its_transaction_code(sandbox, http):
     base = sandbox.url
     http.put(f"{base}/wallet/sasha")
     offer = http.post(f"{base}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}).json()
-    wrong = http.post(f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": "000000"
-                                                            if offer["tx_code"] != "000000" else "111111"})
+    wrong = http.post(
+        f"{base}/wallet/sasha/offers",
+        json={
+            "offer": offer["credential_offer_uri"],
+            "tx_code": "000000" if offer["tx_code"] != "000000" else "111111",
+        },
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     # A wrong code burns nothing: the holder can still type the right one ...
     # (the pre-authorized code is only redeemed by a successful token request)
-    ok = http.post(f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": offer["tx_code"]})
+    ok = http.post(
+        f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": offer["tx_code"]}
+    )
     assert ok.status_code == 200 and ok.json()[0]["type"] == "VerifiedPerson"
     # ... but only once.
-    again = http.post(f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": offer["tx_code"]})
+    again = http.post(
+        f"{base}/wallet/sasha/offers", json={"offer": offer["credential_offer_uri"], "tx_code": offer["tx_code"]}
+    )
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 

@@ -3,6 +3,7 @@
 Two halves: the happy paths (issue -> parse -> resolve -> present -> verify_key_binding) and one
 test per rejection reason the codec raises, each built by hand so that exactly one rule is broken.
 """
+
 from __future__ import annotations
 
 import base64
@@ -94,14 +95,21 @@ def verify_all(compact: str, *, aud: str = AUD, nonce: str = NONCE, now: int = N
     return resolved
 
 
-def sd_jwt_of(payload: dict, disclosures: list[str], *, key: SigningKey = ISSUER, typ: str = TYP_SD_JWT_VC,
-              header: dict | None = None) -> str:
+def sd_jwt_of(
+    payload: dict,
+    disclosures: list[str],
+    *,
+    key: SigningKey = ISSUER,
+    typ: str = TYP_SD_JWT_VC,
+    header: dict | None = None,
+) -> str:
     return "~".join([key.sign(payload, typ=typ, header=header), *disclosures]) + "~"
 
 
 def raw_jws(header: dict, payload: dict, signature: bytes = b"") -> str:
-    return ".".join([b64u_encode(json.dumps(header).encode()), b64u_encode(json.dumps(payload).encode()),
-                     b64u_encode(signature)])
+    return ".".join(
+        [b64u_encode(json.dumps(header).encode()), b64u_encode(json.dumps(payload).encode()), b64u_encode(signature)]
+    )
 
 
 def rejects(reason: Reason, fn, *args, **kwargs) -> SandboxError:
@@ -111,14 +119,24 @@ def rejects(reason: Reason, fn, *args, **kwargs) -> SandboxError:
     return info.value
 
 
-def kb_for(sd_without_kb: str, *, key: SigningKey = HOLDER, typ: str | None = TYP_KB_JWT, iat: int = NOW,
-           aud: str = AUD, nonce: str = NONCE, sd_hash: str | None = None, header: dict | None = None) -> str:
+def kb_for(
+    sd_without_kb: str,
+    *,
+    key: SigningKey = HOLDER,
+    typ: str | None = TYP_KB_JWT,
+    iat: int = NOW,
+    aud: str = AUD,
+    nonce: str = NONCE,
+    sd_hash: str | None = None,
+    header: dict | None = None,
+) -> str:
     """A presentation: ``sd_without_kb`` (ending in '~') plus a hand-made KB-JWT."""
     assert sd_without_kb.endswith("~")
     if sd_hash is None:
         sd_hash = b64u_encode(hashlib.sha256(sd_without_kb.encode("ascii")).digest())
-    kb = key.sign({"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash}, typ=typ, header=header,
-                  include_kid=False)
+    kb = key.sign(
+        {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash}, typ=typ, header=header, include_kid=False
+    )
     return sd_without_kb + kb
 
 
@@ -184,7 +202,8 @@ def test_array_element_disclosures():
     assert all(len(c) == 2 for c in contents)  # [salt, value]: no claim name for array elements
     assert sorted(c[1] for c in contents) == ["CA", "FR"]
     assert [e["..."] for e in sd.payload["nationalities"]] == [
-        _digest(d) for d in sorted(sd.disclosures, key=lambda d: ["CA", "FR"].index(decode_disclosure(d)[1]))]
+        _digest(d) for d in sorted(sd.disclosures, key=lambda d: ["CA", "FR"].index(decode_disclosure(d)[1]))
+    ]
     resolved, placed = resolve_disclosures(sd.payload, sd.disclosures)
     assert resolved["nationalities"] == ["CA", "FR"]
     assert sorted(p.path for p in placed) == [("nationalities", 0), ("nationalities", 1)]
@@ -208,8 +227,11 @@ def test_array_of_objects_with_disclosable_members():
 def test_decoys_are_added_and_ignored():
     for _ in range(5):  # the number of decoys is random (1..3 per object)
         sd = SdJwt.parse(issue(claims(), ISSUER, disclosable=FLAT + ADDRESS_PATHS))
-        top_level = [d for d in sd.disclosures if decode_disclosure(d)[1] in ("given_name", "family_name",
-                                                                            "birthdate", "address")]
+        top_level = [
+            d
+            for d in sd.disclosures
+            if decode_disclosure(d)[1] in ("given_name", "family_name", "birthdate", "address")
+        ]
         assert len(top_level) == 4
         assert 4 + 1 <= len(sd.payload["_sd"]) <= 4 + 3
         assert sd.payload["_sd"] == sorted(sd.payload["_sd"])
@@ -237,8 +259,11 @@ def test_hand_made_decoy_array_element_is_dropped():
 
 @pytest.mark.parametrize("name", sorted(NEVER_DISCLOSABLE))
 def test_never_disclosable_claims_refused_at_issuance(name):
-    payload = claims() | {"status": {"status_list": {"idx": 1, "uri": "https://s"}}, "nbf": NOW,
-                          "vct#integrity": "sha256-abc"}
+    payload = claims() | {
+        "status": {"status_list": {"idx": 1, "uri": "https://s"}},
+        "nbf": NOW,
+        "vct#integrity": "sha256-abc",
+    }
     with pytest.raises(ValueError):
         issue(payload, ISSUER, disclosable=[(name,)])
     with pytest.raises(ValueError):
@@ -251,13 +276,16 @@ def test_nested_claims_with_a_protected_name_may_be_disclosable():
     assert resolve_disclosures(sd.payload, sd.disclosures)[0] == payload
 
 
-@pytest.mark.parametrize("payload", [
-    {"iss": "x", "_sd": ["a"]},
-    {"iss": "x", "...": 1},
-    {"iss": "x", "_sd_alg": "sha-256"},
-    {"iss": "x", "address": {"_sd": []}},
-    {"iss": "x", "list": [{"...": "digest"}]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"iss": "x", "_sd": ["a"]},
+        {"iss": "x", "...": 1},
+        {"iss": "x", "_sd_alg": "sha-256"},
+        {"iss": "x", "address": {"_sd": []}},
+        {"iss": "x", "list": [{"...": "digest"}]},
+    ],
+)
 def test_reserved_claim_names_refused_at_issuance(payload):
     with pytest.raises(ValueError):
         issue(payload, ISSUER, disclosable=[])
@@ -336,8 +364,9 @@ def test_key_binding_jwt_structure_and_sd_hash():
     sd = SdJwt.parse(p)
     assert sd.kb_jwt == kb and sd.sd_hash() == expected and sd.without_kb() == sd_part
     kb_jws.verify(HOLDER.public_jwk)
-    claims_out = verify_key_binding(sd, HOLDER.public_jwk, aud=AUD, nonce=NONCE, now=NOW, max_age=MAX_AGE,
-                                    leeway=LEEWAY)
+    claims_out = verify_key_binding(
+        sd, HOLDER.public_jwk, aud=AUD, nonce=NONCE, now=NOW, max_age=MAX_AGE, leeway=LEEWAY
+    )
     assert claims_out == kb_jws.payload
 
 
@@ -379,14 +408,16 @@ def test_malformed_jws_not_three_parts(bad_jwt):
 def test_malformed_bad_base64_or_json():
     jwt = ISSUER.sign({"iss": "x"}, typ=TYP_SD_JWT_VC)
     h, p, s = jwt.split(".")
-    for bad in (f"{h}!.{p}.{s}",  # not in the base64url alphabet
-                f"{h}.{p}.{s}=",  # padding
-                f"{h}.{p[:-1]}*.{s}",
-                f"{h}A.{p}.{s}" if len(h) % 4 == 0 else f"{h[:-1]}.{p}.{s}",  # garbled header
-                f"{h}.{p}.{s}{'A' * ((1 - len(s)) % 4 or 4)}",  # length 1 mod 4: no base64 string has it
-                f"{b64u_encode(b'not json')}.{p}.{s}",
-                f"{b64u_encode(b'[1, 2]')}.{p}.{s}",  # JSON, but not an object
-                f"{h}.{b64u_encode(b'{bad')}.{s}"):
+    for bad in (
+        f"{h}!.{p}.{s}",  # not in the base64url alphabet
+        f"{h}.{p}.{s}=",  # padding
+        f"{h}.{p[:-1]}*.{s}",
+        f"{h}A.{p}.{s}" if len(h) % 4 == 0 else f"{h[:-1]}.{p}.{s}",  # garbled header
+        f"{h}.{p}.{s}{'A' * ((1 - len(s)) % 4 or 4)}",  # length 1 mod 4: no base64 string has it
+        f"{b64u_encode(b'not json')}.{p}.{s}",
+        f"{b64u_encode(b'[1, 2]')}.{p}.{s}",  # JSON, but not an object
+        f"{h}.{b64u_encode(b'{bad')}.{s}",
+    ):
         rejects(Reason.MALFORMED_PRESENTATION, SdJwt.parse, bad + "~")
 
 
@@ -448,9 +479,12 @@ def test_hs256_signed_with_the_issuer_public_key_is_refused():
     payload = {"iss": "https://issuer.example.ca", "vct": "urn:pctf:vct:person", "given_name": "Mallory"}
     # the classic secret is the PEM of the public key; the JWK JSON forms are tried too
     pem_bytes = ECAlgorithm.from_jwk(json.dumps(public)).public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     for secret in (pem_bytes, canonical_json(public).encode(), json.dumps(public).encode()):
-        signing_input = f"{b64u_encode(canonical_json(header).encode())}.{b64u_encode(canonical_json(payload).encode())}"
+        signing_input = (
+            f"{b64u_encode(canonical_json(header).encode())}.{b64u_encode(canonical_json(payload).encode())}"
+        )
         mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
         token = f"{signing_input}.{b64u_encode(mac)}"
         jws = Jws.parse(token)
@@ -528,8 +562,9 @@ def test_signature_altered_payload_or_signature():
     h, p, s = jwt.split(".")
     forged = b64u_encode(canonical_json({"iss": "x", "given_name": "Mallory"}).encode())
     rejects(Reason.SIGNATURE_INVALID, Jws.parse(f"{h}.{forged}.{s}").verify, ISSUER.public_jwk)
-    rejects(Reason.SIGNATURE_INVALID, Jws.parse(f"{h}.{p}.{b64u_encode(b64u_decode(s)[:-1])}").verify,
-            ISSUER.public_jwk)
+    rejects(
+        Reason.SIGNATURE_INVALID, Jws.parse(f"{h}.{p}.{b64u_encode(b64u_decode(s)[:-1])}").verify, ISSUER.public_jwk
+    )
     rejects(Reason.SIGNATURE_INVALID, Jws.parse(f"{h}.{p}.").verify, ISSUER.public_jwk)
     okp = {"kty": "OKP", "crv": "Ed25519", "x": b64u_encode(b"\x00" * 32)}
     rejects(Reason.SIGNATURE_INVALID, Jws.parse(jwt).verify, okp)
@@ -552,18 +587,21 @@ def test_sd_alg_absent_defaults_to_sha256():
 # -- disclosure_malformed
 
 
-@pytest.mark.parametrize("disclosure", [
-    "!!!!",
-    b64u_encode(b"not json"),
-    b64u_encode(b'{"salt": "s", "name": "a"}'),
-    b64u_encode(b'["salt"]'),
-    b64u_encode(b'["salt", "a", 1, 2]'),
-    b64u_encode(b'[1, "a", 1]'),
-    b64u_encode(b'["salt", 7, 1]'),
-    b64u_encode(b'["salt", "a", NaN]'),
-    b64u_encode(b"\xff\xfe"),
-    "WyJzIiwgImEiLCAxXQé",
-])
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "!!!!",
+        b64u_encode(b"not json"),
+        b64u_encode(b'{"salt": "s", "name": "a"}'),
+        b64u_encode(b'["salt"]'),
+        b64u_encode(b'["salt", "a", 1, 2]'),
+        b64u_encode(b'[1, "a", 1]'),
+        b64u_encode(b'["salt", 7, 1]'),
+        b64u_encode(b'["salt", "a", NaN]'),
+        b64u_encode(b"\xff\xfe"),
+        "WyJzIiwgImEiLCAxXQé",
+    ],
+)
 def test_disclosure_malformed(disclosure):
     rejects(Reason.DISCLOSURE_MALFORMED, resolve_disclosures, {"_sd": [_digest("x")]}, [disclosure])
 
@@ -781,12 +819,28 @@ def test_audience_mismatch():
 
 
 def test_every_reason_above_is_a_distinct_code():
-    codes = [Reason.MALFORMED_PRESENTATION, Reason.ALG_NOT_ALLOWED, Reason.TYP_INVALID, Reason.CRIT_UNSUPPORTED,
-             Reason.SIGNATURE_INVALID, Reason.SD_ALG_UNSUPPORTED, Reason.DISCLOSURE_MALFORMED,
-             Reason.DISCLOSURE_SHAPE_INVALID, Reason.DISCLOSURE_UNREFERENCED, Reason.DIGEST_DUPLICATE,
-             Reason.CLAIM_NAME_RESERVED, Reason.CLAIM_ALREADY_EXISTS, Reason.CLAIM_NOT_DISCLOSABLE, Reason.HOLDER_BINDING_MISSING,
-             Reason.KB_TYP_INVALID, Reason.HOLDER_BINDING_FAILED, Reason.SD_HASH_MISMATCH, Reason.KB_IAT_INVALID,
-             Reason.NONCE_MISMATCH, Reason.AUDIENCE_MISMATCH]
+    codes = [
+        Reason.MALFORMED_PRESENTATION,
+        Reason.ALG_NOT_ALLOWED,
+        Reason.TYP_INVALID,
+        Reason.CRIT_UNSUPPORTED,
+        Reason.SIGNATURE_INVALID,
+        Reason.SD_ALG_UNSUPPORTED,
+        Reason.DISCLOSURE_MALFORMED,
+        Reason.DISCLOSURE_SHAPE_INVALID,
+        Reason.DISCLOSURE_UNREFERENCED,
+        Reason.DIGEST_DUPLICATE,
+        Reason.CLAIM_NAME_RESERVED,
+        Reason.CLAIM_ALREADY_EXISTS,
+        Reason.CLAIM_NOT_DISCLOSABLE,
+        Reason.HOLDER_BINDING_MISSING,
+        Reason.KB_TYP_INVALID,
+        Reason.HOLDER_BINDING_FAILED,
+        Reason.SD_HASH_MISMATCH,
+        Reason.KB_IAT_INVALID,
+        Reason.NONCE_MISMATCH,
+        Reason.AUDIENCE_MISMATCH,
+    ]
     assert len({c.value for c in codes}) == len(codes)
     err = SandboxError(Reason.SD_HASH_MISMATCH, "msg")
     assert err.as_dict() == {"error": "sd_hash_mismatch", "error_description": "msg"}

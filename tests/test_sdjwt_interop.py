@@ -10,6 +10,7 @@ Their library's defaults that differ from ours: the issuer JWT ``typ`` is ``exam
 unless ``extra_header_parameters={"typ": ...}`` overrides it, and their verifier does not check
 the KB-JWT ``iat``. See the module's last section for the RFC 9901 checks their verifier skips.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,16 @@ OUR_CLAIMS = {
     "nationalities": ["CA", "FR"],
     "degrees": [{"type": "BSc", "year": 2012}],
 }
-OUR_PATHS = [("given_name",), ("family_name",), ("address",), ("address", "locality"), ("address", "street_address"),
-             ("nationalities", None), ("degrees", None), ("degrees", None, "year")]
+OUR_PATHS = [
+    ("given_name",),
+    ("family_name",),
+    ("address",),
+    ("address", "locality"),
+    ("address", "street_address"),
+    ("nationalities", None),
+    ("degrees", None),
+    ("degrees", None, "year"),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,8 +121,14 @@ def test_our_issuance_verified_by_theirs():
 
 def test_our_presentation_with_key_binding_verified_by_theirs():
     issued = issue(OUR_CLAIMS, OUR_ISSUER, disclosable=OUR_PATHS)
-    p = present(issued, OUR_HOLDER, reveal=[("given_name",), ("address", "locality"), ("nationalities", 1)],
-                aud=AUD, nonce=NONCE, iat=now())
+    p = present(
+        issued,
+        OUR_HOLDER,
+        reveal=[("given_name",), ("address", "locality"), ("nationalities", 1)],
+        aud=AUD,
+        nonce=NONCE,
+        iat=now(),
+    )
     theirs = their_verifier(p, OUR_ISSUER.public_jwk, expected_aud=AUD, expected_nonce=NONCE).get_verified_payload()
     ours = our_verifier(p, OUR_ISSUER.public_jwk)
     assert canonical(theirs) == canonical(ours)
@@ -169,8 +184,9 @@ THEIR_PLAIN = {
 
 def their_issuance(typ: str | None = "dc+sd-jwt", decoys: bool = True) -> SDJWTIssuer:
     extra = {"typ": typ} if typ else {}
-    return SDJWTIssuer(THEIR_CLAIMS, THEIR_ISSUER, holder_key=THEIR_HOLDER, add_decoy_claims=decoys,
-                       extra_header_parameters=extra)
+    return SDJWTIssuer(
+        THEIR_CLAIMS, THEIR_ISSUER, holder_key=THEIR_HOLDER, add_decoy_claims=decoys, extra_header_parameters=extra
+    )
 
 
 def test_their_issuance_resolved_by_ours():
@@ -187,9 +203,17 @@ def test_their_issuance_resolved_by_ours():
 def test_their_presentation_with_key_binding_verified_by_ours():
     issuer = their_issuance()
     holder = SDJWTHolder(issuer.sd_jwt_issuance)
-    holder.create_presentation({"given_name": True, "address": {"locality": True}, "employment": {"since": True},
-                                "nationalities": [False, None, True]},
-                               nonce=NONCE, aud=AUD, holder_key=THEIR_HOLDER)
+    holder.create_presentation(
+        {
+            "given_name": True,
+            "address": {"locality": True},
+            "employment": {"since": True},
+            "nationalities": [False, None, True],
+        },
+        nonce=NONCE,
+        aud=AUD,
+        holder_key=THEIR_HOLDER,
+    )
     p = holder.sd_jwt_presentation
     sd = SdJwt.parse(p)
     assert sd.kb_jwt and len(sd.disclosures) == 5
@@ -199,8 +223,9 @@ def test_their_presentation_with_key_binding_verified_by_ours():
     assert resolved["employment"] == {"since": 2019, "role": "engineer"}
     assert resolved["nationalities"] == ["DE", "CA"]
     assert "family_name" not in resolved
-    theirs = their_verifier(p, THEIR_ISSUER.export_public(as_dict=True), expected_aud=AUD,
-                            expected_nonce=NONCE).get_verified_payload()
+    theirs = their_verifier(
+        p, THEIR_ISSUER.export_public(as_dict=True), expected_aud=AUD, expected_nonce=NONCE
+    ).get_verified_payload()
     assert canonical(theirs) == canonical(resolved)
     # their KB-JWT: typ kb+jwt, iat/aud/nonce/sd_hash, sd_hash computed as RFC 9901 4.3.1 says
     kb = verify_key_binding(sd, resolved["cnf"]["jwk"], aud=AUD, nonce=NONCE, now=now(), max_age=300, leeway=30)
@@ -210,8 +235,7 @@ def test_their_presentation_with_key_binding_verified_by_ours():
 def test_our_verifier_rejects_tampered_presentations_of_theirs():
     issuer = their_issuance()
     holder = SDJWTHolder(issuer.sd_jwt_issuance)
-    holder.create_presentation({"given_name": True, "family_name": True}, nonce=NONCE, aud=AUD,
-                               holder_key=THEIR_HOLDER)
+    holder.create_presentation({"given_name": True, "family_name": True}, nonce=NONCE, aud=AUD, holder_key=THEIR_HOLDER)
     p = holder.sd_jwt_presentation
     jwt, d1, d2, kb = p.split("~")
     issuer_jwk = THEIR_ISSUER.export_public(as_dict=True)
@@ -235,8 +259,9 @@ def test_their_default_typ_is_not_an_sd_jwt_vc_typ():
     with pytest.raises(SandboxError) as info:
         sd.jws.check_header(ACCEPTED_TYPS)
     assert info.value.reason == Reason.TYP_INVALID
-    resolved = our_verifier(issuer.sd_jwt_issuance, THEIR_ISSUER.export_public(as_dict=True), kb=False,
-                            typs=("example+sd-jwt",))
+    resolved = our_verifier(
+        issuer.sd_jwt_issuance, THEIR_ISSUER.export_public(as_dict=True), kb=False, typs=("example+sd-jwt",)
+    )
     assert resolved["given_name"] == "John"
 
 
@@ -248,9 +273,17 @@ def test_their_default_typ_is_not_an_sd_jwt_vc_typ():
 def test_their_holder_on_our_credential_verified_by_ours():
     issued = issue(OUR_CLAIMS, OUR_ISSUER, disclosable=OUR_PATHS)
     holder = SDJWTHolder(issued)
-    holder.create_presentation({"family_name": True, "address": {"street_address": True},
-                                "nationalities": [True, False], "degrees": [{"year": True}]},
-                               nonce=NONCE, aud=AUD, holder_key=jwcrypto_key(OUR_HOLDER.private_jwk))
+    holder.create_presentation(
+        {
+            "family_name": True,
+            "address": {"street_address": True},
+            "nationalities": [True, False],
+            "degrees": [{"year": True}],
+        },
+        nonce=NONCE,
+        aud=AUD,
+        holder_key=jwcrypto_key(OUR_HOLDER.private_jwk),
+    )
     resolved = our_verifier(holder.sd_jwt_presentation, OUR_ISSUER.public_jwk)
     assert resolved["family_name"] == "Tremblay"
     assert resolved["address"] == {"street_address": "123 Rue Principale", "country": "CA"}
@@ -262,10 +295,17 @@ def test_their_holder_on_our_credential_verified_by_ours():
 def test_our_holder_on_their_credential_verified_by_theirs():
     issuer = their_issuance()
     our_holder_key = SigningKey(private_jwk=THEIR_HOLDER.export_private(as_dict=True))
-    p = present(issuer.sd_jwt_issuance, our_holder_key, reveal=[("employment", "employer"), ("nationalities", 0)],
-                aud=AUD, nonce=NONCE, iat=now())
-    theirs = their_verifier(p, THEIR_ISSUER.export_public(as_dict=True), expected_aud=AUD,
-                            expected_nonce=NONCE).get_verified_payload()
+    p = present(
+        issuer.sd_jwt_issuance,
+        our_holder_key,
+        reveal=[("employment", "employer"), ("nationalities", 0)],
+        aud=AUD,
+        nonce=NONCE,
+        iat=now(),
+    )
+    theirs = their_verifier(
+        p, THEIR_ISSUER.export_public(as_dict=True), expected_aud=AUD, expected_nonce=NONCE
+    ).get_verified_payload()
     assert theirs["employment"] == {"employer": "ACME", "role": "engineer"}
     assert theirs["nationalities"] == ["US", "DE"]
     assert "given_name" not in theirs and "family_name" not in theirs
@@ -278,18 +318,23 @@ def test_our_holder_on_their_credential_verified_by_theirs():
 
 RESERVED = {"_sd", "...", "_sd_alg"}
 keys = st.text(max_size=6).filter(lambda k: k not in RESERVED)
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8))
-values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(keys, c, max_size=3),
-                      max_leaves=10)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(keys, c, max_size=3), max_leaves=10)
 claim_sets = st.dictionaries(keys.filter(lambda k: k not in NEVER_DISCLOSABLE), values, max_size=5)
 
 
 def as_sdobj(value, chosen, prefix=()):
     """The same claims in their issuer's input notation (SDObj marks what is disclosable)."""
     if isinstance(value, dict):
-        return {(SDObj(k) if prefix + (k,) in chosen else k): as_sdobj(v, chosen, prefix + (k,))
-                for k, v in value.items()}
+        return {
+            (SDObj(k) if prefix + (k,) in chosen else k): as_sdobj(v, chosen, prefix + (k,)) for k, v in value.items()
+        }
     if isinstance(value, list):
         items = [as_sdobj(v, chosen, prefix + (None,)) for v in value]
         return [SDObj(i) for i in items] if prefix + (None,) in chosen else items
@@ -316,8 +361,12 @@ def test_differential_theirs_to_ours(data):
     claims = data.draw(claim_sets, label="claims")
     paths = sorted(set(all_paths(claims)), key=repr)
     chosen = data.draw(st.sets(st.sampled_from(paths)) if paths else st.just(set()), label="disclosable")
-    issuer = SDJWTIssuer(as_sdobj(claims, chosen), THEIR_ISSUER, add_decoy_claims=data.draw(st.booleans()),
-                         extra_header_parameters={"typ": "dc+sd-jwt"})
+    issuer = SDJWTIssuer(
+        as_sdobj(claims, chosen),
+        THEIR_ISSUER,
+        add_decoy_claims=data.draw(st.booleans()),
+        extra_header_parameters={"typ": "dc+sd-jwt"},
+    )
     assert len(SdJwt.parse(issuer.sd_jwt_issuance).disclosures) == len(issuer.ii_disclosures)
     ours = our_verifier(issuer.sd_jwt_issuance, THEIR_ISSUER.export_public(as_dict=True), kb=False)
     assert canonical(ours) == canonical(claims)
@@ -347,6 +396,5 @@ def test_ours_checks_kb_iat_on_their_presentation():
     sd = SdJwt.parse(holder.sd_jwt_presentation)
     resolved, _ = resolve_disclosures(sd.payload, sd.disclosures)
     with pytest.raises(SandboxError) as info:
-        verify_key_binding(sd, resolved["cnf"]["jwk"], aud=AUD, nonce=NONCE, now=now() + 3600, max_age=300,
-                           leeway=30)
+        verify_key_binding(sd, resolved["cnf"]["jwk"], aud=AUD, nonce=NONCE, now=now() + 3600, max_age=300, leeway=30)
     assert info.value.reason == Reason.KB_IAT_INVALID

@@ -8,6 +8,7 @@
 
 One issuer key and one holder key are generated once for the whole module to keep it fast.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,8 +47,13 @@ SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[Healt
 
 keys = st.text(max_size=8).filter(lambda k: k not in RESERVED)
 top_keys = keys.filter(lambda k: k not in NEVER_DISCLOSABLE)
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
 values = st.recursive(
     scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
@@ -174,11 +180,19 @@ TAMPER_CLAIMS = {
     "address": {"locality": "Gatineau", "country": "CA"},
     "nationalities": ["CA", "FR"],
 }
-TAMPER_ISSUED = issue(TAMPER_CLAIMS, ISSUER, disclosable=[
-    ("given_name",), ("family_name",), ("address",), ("address", "locality"), ("nationalities", None)])
-TAMPER_PRESENTATION = present(TAMPER_ISSUED, HOLDER, reveal=[("given_name",), ("address", "locality"),
-                                                             ("nationalities", None)],
-                              aud=AUD, nonce=NONCE, iat=NOW)
+TAMPER_ISSUED = issue(
+    TAMPER_CLAIMS,
+    ISSUER,
+    disclosable=[("given_name",), ("family_name",), ("address",), ("address", "locality"), ("nationalities", None)],
+)
+TAMPER_PRESENTATION = present(
+    TAMPER_ISSUED,
+    HOLDER,
+    reveal=[("given_name",), ("address", "locality"), ("nationalities", None)],
+    aud=AUD,
+    nonce=NONCE,
+    iat=NOW,
+)
 # the characters a tamperer might write: the base64url alphabet, the separators, padding, the
 # standard-base64 characters, whitespace, junk and non-ASCII
 REPLACEMENTS = B64URL + "~.=+/ \t\n!*\x00é€"
@@ -206,12 +220,13 @@ def segment_of(presentation: str, position: int) -> str:
 
 
 @settings(max_examples=100, deadline=None)
-@given(position=st.integers(min_value=0, max_value=len(TAMPER_PRESENTATION) - 1),
-       replacement=st.sampled_from(REPLACEMENTS))
+@given(
+    position=st.integers(min_value=0, max_value=len(TAMPER_PRESENTATION) - 1), replacement=st.sampled_from(REPLACEMENTS)
+)
 def test_altering_any_single_character_is_rejected(position, replacement):
     original = TAMPER_PRESENTATION[position]
     assume(replacement != original)
-    tampered = TAMPER_PRESENTATION[:position] + replacement + TAMPER_PRESENTATION[position + 1:]
+    tampered = TAMPER_PRESENTATION[:position] + replacement + TAMPER_PRESENTATION[position + 1 :]
     with pytest.raises(SandboxError):
         full_verify(tampered)
 
@@ -219,7 +234,7 @@ def test_altering_any_single_character_is_rejected(position, replacement):
 @settings(max_examples=60, deadline=None)
 @given(position=st.integers(min_value=0, max_value=len(TAMPER_PRESENTATION) - 1))
 def test_deleting_any_single_character_is_rejected(position):
-    tampered = TAMPER_PRESENTATION[:position] + TAMPER_PRESENTATION[position + 1:]
+    tampered = TAMPER_PRESENTATION[:position] + TAMPER_PRESENTATION[position + 1 :]
     with pytest.raises(SandboxError):
         full_verify(tampered)
 
@@ -232,12 +247,12 @@ def test_every_position_exhaustively():
     for position, original in enumerate(p):
         substitute = B64URL[(B64URL.index(original) + 1) % 64] if original in B64URL else "A"
         with pytest.raises(SandboxError):
-            full_verify(p[:position] + substitute + p[position + 1:])
+            full_verify(p[:position] + substitute + p[position + 1 :])
         seen_segments.add(segment_of(p, position))
         if original in B64URL and (position + 1 == len(p) or p[position + 1] in ".~"):
             for other in B64URL.replace(original, ""):
                 with pytest.raises(SandboxError):
-                    full_verify(p[:position] + other + p[position + 1:])
+                    full_verify(p[:position] + other + p[position + 1 :])
     assert seen_segments == {"issuer-jwt", "disclosure", "separator", "kb-jwt"}
 
 
@@ -263,9 +278,14 @@ def skeleton(max_leaves: int = 8):
     """A JSON value with digest slots: in `_sd` arrays of objects and as `{"...": _}` array elements."""
     return st.recursive(
         scalars,
-        lambda children: (st.lists(children | st.just({"...": ARR_REF}), max_size=4)
-                          | st.builds(lambda d, n: d | ({"_sd": [OBJ_REF] * n} if n else {}),
-                                      st.dictionaries(keys, children, max_size=3), st.integers(0, 3))),
+        lambda children: (
+            st.lists(children | st.just({"...": ARR_REF}), max_size=4)
+            | st.builds(
+                lambda d, n: d | ({"_sd": [OBJ_REF] * n} if n else {}),
+                st.dictionaries(keys, children, max_size=3),
+                st.integers(0, 3),
+            )
+        ),
         max_leaves=max_leaves,
     )
 
@@ -309,8 +329,16 @@ class Refs:
 
     def fill(self, value):
         if isinstance(value, dict):
-            return {k: ([self.take(OBJ_REF) for _ in v] if k == "_sd" else
-                        self.take(ARR_REF) if v == ARR_REF else self.fill(v)) for k, v in value.items()}
+            return {
+                k: (
+                    [self.take(OBJ_REF) for _ in v]
+                    if k == "_sd"
+                    else self.take(ARR_REF)
+                    if v == ARR_REF
+                    else self.fill(v)
+                )
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.fill(v) for v in value]
         return value
@@ -337,8 +365,9 @@ def adversarial_sd_jwt(draw):
 
     inner = [b64u_encode(json.dumps(c).encode()) for c in draw(st.lists(contents(values), max_size=4))]
     inner_refs = Refs(draw, inner, mix=flag(5), repeat=flag(8))
-    outer = [b64u_encode(json.dumps(inner_refs.fill(c)).encode())
-             for c in draw(st.lists(contents(skeleton(6)), max_size=3))]
+    outer = [
+        b64u_encode(json.dumps(inner_refs.fill(c)).encode()) for c in draw(st.lists(contents(skeleton(6)), max_size=3))
+    ]
     # inner disclosures that found no slot inside an outer one are referenced from the payload
     unplaced = [d for d in inner if _digest(d) not in inner_refs.given]
     top_refs = Refs(draw, outer + unplaced + (inner if flag(5) else []), mix=flag(5), repeat=flag(8))

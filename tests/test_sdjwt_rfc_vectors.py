@@ -12,6 +12,7 @@ examples are rebuilt, so the signature characters in the published RFC text may 
 ones here; that is why these tests check the signatures cryptographically against the A.5 key and
 the example holder key in ``cnf`` rather than only comparing strings.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,70 +56,110 @@ RFC_HOLDER_KEY = {
 # (disclosure, digest, decoded contents) -- RFC 9901 sections 4.2.1/4.2.3, 4.2.2/4.2.4.2, 5.1, 6.1, 6.2, 6.3.
 DISCLOSURE_VECTORS = [
     # 4.2.1 and 4.2.3
-    ("WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0",
-     "X9yH0Ajrdm1Oij4tWso9UzzKJvPoDxwmuEcO3XAdRC0",
-     ["_26bc4LT-ac6q2KI6cBW5es", "family_name", "Möbius"]),
+    (
+        "WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0",
+        "X9yH0Ajrdm1Oij4tWso9UzzKJvPoDxwmuEcO3XAdRC0",
+        ["_26bc4LT-ac6q2KI6cBW5es", "family_name", "Möbius"],
+    ),
     # 4.2.2 and 4.2.4.2 (array element)
-    ("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0",
-     "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs",
-     ["lklxF5jMYlGTPUovMNIvCA", "FR"]),
+    (
+        "WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0",
+        "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs",
+        ["lklxF5jMYlGTPUovMNIvCA", "FR"],
+    ),
     # 5.1
-    ("WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgImdpdmVuX25hbWUiLCAiSm9obiJd",
-     "jsu9yVulwQQlhFlM_3JlzMaSFzglhQG0DpfayQwLUK4",
-     ["2GLC42sKQveCfGfryNRN9w", "given_name", "John"]),
-    ("WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwgImZhbWlseV9uYW1lIiwgIkRvZSJd",
-     "TGf4oLbgwd5JQaHyKVQZU9UdGE0w5rtDsrZzfUaomLo",
-     ["eluV5Og3gSNII8EYnsxA_A", "family_name", "Doe"]),
-    ("WyI2SWo3dE0tYTVpVlBHYm9TNXRtdlZBIiwgImVtYWlsIiwgImpvaG5kb2VAZXhhbXBsZS5jb20iXQ",
-     "JzYjH4svliH0R3PyEMfeZu6Jt69u5qehZo7F7EPYlSE",
-     ["6Ij7tM-a5iVPGboS5tmvVA", "email", "johndoe@example.com"]),
-    ("WyJlSThaV205UW5LUHBOUGVOZW5IZGhRIiwgInBob25lX251bWJlciIsICIrMS0yMDItNTU1LTAxMDEiXQ",
-     "PorFbpKuVu6xymJagvkFsFXAbRoc2JGlAUA2BA4o7cI",
-     ["eI8ZWm9QnKPpNPeNenHdhQ", "phone_number", "+1-202-555-0101"]),
-    ("WyJRZ19PNjR6cUF4ZTQxMmExMDhpcm9BIiwgInBob25lX251bWJlcl92ZXJpZmllZCIsIHRydWVd",
-     "XQ_3kPKt1XyX7KANkqVR6yZ2Va5NrPIvPYbyMvRKBMM",
-     ["Qg_O64zqAxe412a108iroA", "phone_number_verified", True]),
-    (joined("""WyJBSngtMDk1VlBycFR0TjRRTU9xUk9BIiwgImFkZHJlc3MiLCB7InN0cmVl
+    (
+        "WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgImdpdmVuX25hbWUiLCAiSm9obiJd",
+        "jsu9yVulwQQlhFlM_3JlzMaSFzglhQG0DpfayQwLUK4",
+        ["2GLC42sKQveCfGfryNRN9w", "given_name", "John"],
+    ),
+    (
+        "WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwgImZhbWlseV9uYW1lIiwgIkRvZSJd",
+        "TGf4oLbgwd5JQaHyKVQZU9UdGE0w5rtDsrZzfUaomLo",
+        ["eluV5Og3gSNII8EYnsxA_A", "family_name", "Doe"],
+    ),
+    (
+        "WyI2SWo3dE0tYTVpVlBHYm9TNXRtdlZBIiwgImVtYWlsIiwgImpvaG5kb2VAZXhhbXBsZS5jb20iXQ",
+        "JzYjH4svliH0R3PyEMfeZu6Jt69u5qehZo7F7EPYlSE",
+        ["6Ij7tM-a5iVPGboS5tmvVA", "email", "johndoe@example.com"],
+    ),
+    (
+        "WyJlSThaV205UW5LUHBOUGVOZW5IZGhRIiwgInBob25lX251bWJlciIsICIrMS0yMDItNTU1LTAxMDEiXQ",
+        "PorFbpKuVu6xymJagvkFsFXAbRoc2JGlAUA2BA4o7cI",
+        ["eI8ZWm9QnKPpNPeNenHdhQ", "phone_number", "+1-202-555-0101"],
+    ),
+    (
+        "WyJRZ19PNjR6cUF4ZTQxMmExMDhpcm9BIiwgInBob25lX251bWJlcl92ZXJpZmllZCIsIHRydWVd",
+        "XQ_3kPKt1XyX7KANkqVR6yZ2Va5NrPIvPYbyMvRKBMM",
+        ["Qg_O64zqAxe412a108iroA", "phone_number_verified", True],
+    ),
+    (
+        joined("""WyJBSngtMDk1VlBycFR0TjRRTU9xUk9BIiwgImFkZHJlc3MiLCB7InN0cmVl
                dF9hZGRyZXNzIjogIjEyMyBNYWluIFN0IiwgImxvY2FsaXR5IjogIkFueXRv
                d24iLCAicmVnaW9uIjogIkFueXN0YXRlIiwgImNvdW50cnkiOiAiVVMifV0"""),
-     "XzFrzwscM6Gn6CJDc6vVK8BkMnfG8vOSKfpPIZdAfdE",
-     ["AJx-095VPrpTtN4QMOqROA", "address",
-      {"street_address": "123 Main St", "locality": "Anytown", "region": "Anystate", "country": "US"}]),
-    ("WyJQYzMzSk0yTGNoY1VfbEhnZ3ZfdWZRIiwgImJpcnRoZGF0ZSIsICIxOTQwLTAxLTAxIl0",
-     "gbOsI4Edq2x2Kw-w5wPEzakob9hV1cRD0ATN3oQL9JM",
-     ["Pc33JM2LchcU_lHggv_ufQ", "birthdate", "1940-01-01"]),
-    ("WyJHMDJOU3JRZmpGWFE3SW8wOXN5YWpBIiwgInVwZGF0ZWRfYXQiLCAxNTcwMDAwMDAwXQ",
-     "CrQe7S5kqBAHt-nMYXgc6bdt2SH5aTY1sU_M-PgkjPI",
-     ["G02NSrQfjFXQ7Io09syajA", "updated_at", 1570000000]),
-    ("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIlVTIl0",
-     "pFndjkZ_VCzmyTa6UjlZo3dh-ko8aIKQc9DlGzhaVYo",
-     ["lklxF5jMYlGTPUovMNIvCA", "US"]),
-    ("WyJuUHVvUW5rUkZxM0JJZUFtN0FuWEZBIiwgIkRFIl0",
-     "7Cf6JkPudry3lcbwHgeZ8khAv1U1OSlerP0VkBJrWZ0",
-     ["nPuoQnkRFq3BIeAm7AnXFA", "DE"]),
+        "XzFrzwscM6Gn6CJDc6vVK8BkMnfG8vOSKfpPIZdAfdE",
+        [
+            "AJx-095VPrpTtN4QMOqROA",
+            "address",
+            {"street_address": "123 Main St", "locality": "Anytown", "region": "Anystate", "country": "US"},
+        ],
+    ),
+    (
+        "WyJQYzMzSk0yTGNoY1VfbEhnZ3ZfdWZRIiwgImJpcnRoZGF0ZSIsICIxOTQwLTAxLTAxIl0",
+        "gbOsI4Edq2x2Kw-w5wPEzakob9hV1cRD0ATN3oQL9JM",
+        ["Pc33JM2LchcU_lHggv_ufQ", "birthdate", "1940-01-01"],
+    ),
+    (
+        "WyJHMDJOU3JRZmpGWFE3SW8wOXN5YWpBIiwgInVwZGF0ZWRfYXQiLCAxNTcwMDAwMDAwXQ",
+        "CrQe7S5kqBAHt-nMYXgc6bdt2SH5aTY1sU_M-PgkjPI",
+        ["G02NSrQfjFXQ7Io09syajA", "updated_at", 1570000000],
+    ),
+    (
+        "WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIlVTIl0",
+        "pFndjkZ_VCzmyTa6UjlZo3dh-ko8aIKQc9DlGzhaVYo",
+        ["lklxF5jMYlGTPUovMNIvCA", "US"],
+    ),
+    (
+        "WyJuUHVvUW5rUkZxM0JJZUFtN0FuWEZBIiwgIkRFIl0",
+        "7Cf6JkPudry3lcbwHgeZ8khAv1U1OSlerP0VkBJrWZ0",
+        ["nPuoQnkRFq3BIeAm7AnXFA", "DE"],
+    ),
     # 6.1
-    (joined("""WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgImFkZHJlc3MiLCB7InN0cmVl
+    (
+        joined("""WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgImFkZHJlc3MiLCB7InN0cmVl
                dF9hZGRyZXNzIjogIlNjaHVsc3RyLiAxMiIsICJsb2NhbGl0eSI6ICJTY2h1
                bHBmb3J0YSIsICJyZWdpb24iOiAiU2FjaHNlbi1BbmhhbHQiLCAiY291bnRy
                eSI6ICJERSJ9XQ"""),
-     "fOBUSQvo46yQO-wRwXBcGqvnbKIueISEL961_Sjd4do",
-     ["2GLC42sKQveCfGfryNRN9w", "address",
-      {"street_address": "Schulstr. 12", "locality": "Schulpforta", "region": "Sachsen-Anhalt", "country": "DE"}]),
+        "fOBUSQvo46yQO-wRwXBcGqvnbKIueISEL961_Sjd4do",
+        [
+            "2GLC42sKQveCfGfryNRN9w",
+            "address",
+            {"street_address": "Schulstr. 12", "locality": "Schulpforta", "region": "Sachsen-Anhalt", "country": "DE"},
+        ],
+    ),
 ]
 
 # RFC 9901 sections 6.2 and 6.3: the address members, then the recursive address disclosure.
-STREET = ("WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgInN0cmVldF9hZGRyZXNzIiwgIlNjaHVsc3RyLiAxMiJd",
-          "9gjVuXtdFROCgRrtNcGUXmF65rdezi_6Er_j76kmYyM",
-          ["2GLC42sKQveCfGfryNRN9w", "street_address", "Schulstr. 12"])
-LOCALITY = ("WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwgImxvY2FsaXR5IiwgIlNjaHVscGZvcnRhIl0",
-            "6vh9bq-zS4GKM_7GpggVbYzzu6oOGXrmNVGPHP75Ud0",
-            ["eluV5Og3gSNII8EYnsxA_A", "locality", "Schulpforta"])
-REGION = ("WyI2SWo3dE0tYTVpVlBHYm9TNXRtdlZBIiwgInJlZ2lvbiIsICJTYWNoc2VuLUFuaGFsdCJd",
-          "KURDPh4ZC19-3tiz-Df39V8eidy1oV3a3H1Da2N0g88",
-          ["6Ij7tM-a5iVPGboS5tmvVA", "region", "Sachsen-Anhalt"])
-COUNTRY = ("WyJlSThaV205UW5LUHBOUGVOZW5IZGhRIiwgImNvdW50cnkiLCAiREUiXQ",
-           "WN9r9dCBJ8HTCsS2jKASxTjEyW5m5x65_Z_2ro2jfXM",
-           ["eI8ZWm9QnKPpNPeNenHdhQ", "country", "DE"])
+STREET = (
+    "WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgInN0cmVldF9hZGRyZXNzIiwgIlNjaHVsc3RyLiAxMiJd",
+    "9gjVuXtdFROCgRrtNcGUXmF65rdezi_6Er_j76kmYyM",
+    ["2GLC42sKQveCfGfryNRN9w", "street_address", "Schulstr. 12"],
+)
+LOCALITY = (
+    "WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwgImxvY2FsaXR5IiwgIlNjaHVscGZvcnRhIl0",
+    "6vh9bq-zS4GKM_7GpggVbYzzu6oOGXrmNVGPHP75Ud0",
+    ["eluV5Og3gSNII8EYnsxA_A", "locality", "Schulpforta"],
+)
+REGION = (
+    "WyI2SWo3dE0tYTVpVlBHYm9TNXRtdlZBIiwgInJlZ2lvbiIsICJTYWNoc2VuLUFuaGFsdCJd",
+    "KURDPh4ZC19-3tiz-Df39V8eidy1oV3a3H1Da2N0g88",
+    ["6Ij7tM-a5iVPGboS5tmvVA", "region", "Sachsen-Anhalt"],
+)
+COUNTRY = (
+    "WyJlSThaV205UW5LUHBOUGVOZW5IZGhRIiwgImNvdW50cnkiLCAiREUiXQ",
+    "WN9r9dCBJ8HTCsS2jKASxTjEyW5m5x65_Z_2ro2jfXM",
+    ["eI8ZWm9QnKPpNPeNenHdhQ", "country", "DE"],
+)
 RECURSIVE_ADDRESS = (
     joined("""WyJRZ19PNjR6cUF4ZTQxMmExMDhpcm9BIiwgImFkZHJlc3MiLCB7Il9zZCI6
               IFsiNnZoOWJxLXpTNEdLTV83R3BnZ1ZiWXp6dTZvT0dYcm1OVkdQSFA3NVVk
@@ -127,11 +168,18 @@ RECURSIVE_ADDRESS = (
               TjBnODgiLCAiV045cjlkQ0JKOEhUQ3NTMmpLQVN4VGpFeVc1bTV4NjVfWl8y
               cm8yamZYTSJdfV0"""),
     "HvrKX6fPV0v9K_yCVFBiLFHsMaxcD_114Em6VT8x1lg",
-    ["Qg_O64zqAxe412a108iroA", "address", {"_sd": [
-        "6vh9bq-zS4GKM_7GpggVbYzzu6oOGXrmNVGPHP75Ud0",
-        "9gjVuXtdFROCgRrtNcGUXmF65rdezi_6Er_j76kmYyM",
-        "KURDPh4ZC19-3tiz-Df39V8eidy1oV3a3H1Da2N0g88",
-        "WN9r9dCBJ8HTCsS2jKASxTjEyW5m5x65_Z_2ro2jfXM"]}],
+    [
+        "Qg_O64zqAxe412a108iroA",
+        "address",
+        {
+            "_sd": [
+                "6vh9bq-zS4GKM_7GpggVbYzzu6oOGXrmNVGPHP75Ud0",
+                "9gjVuXtdFROCgRrtNcGUXmF65rdezi_6Er_j76kmYyM",
+                "KURDPh4ZC19-3tiz-Df39V8eidy1oV3a3H1Da2N0g88",
+                "WN9r9dCBJ8HTCsS2jKASxTjEyW5m5x65_Z_2ro2jfXM",
+            ]
+        },
+    ],
 )
 ALL_VECTORS = DISCLOSURE_VECTORS + [STREET, LOCALITY, REGION, COUNTRY, RECURSIVE_ADDRESS]
 
@@ -359,8 +407,10 @@ def test_rfc_issued_sd_jwt_verifies_and_resolves():
     resolved, placed = resolve_disclosures(sd.payload, sd.disclosures)
     assert resolved == RFC_5_1_CLAIMS
     assert len(placed) == 10
-    assert sorted(p.path for p in placed if p.path[0] == "nationalities") == [("nationalities", 0),
-                                                                               ("nationalities", 1)]
+    assert sorted(p.path for p in placed if p.path[0] == "nationalities") == [
+        ("nationalities", 0),
+        ("nationalities", 1),
+    ]
 
 
 def test_rfc_presentation_with_key_binding():
@@ -372,22 +422,45 @@ def test_rfc_presentation_with_key_binding():
     assert kb.payload == RFC_5_2_KB_PAYLOAD
     # section 4.3.1: sd_hash over "<Issuer-signed JWT>~<Disclosure 1>~...~<Disclosure N>~"
     assert sd.sd_hash() == RFC_5_2_KB_PAYLOAD["sd_hash"]
-    assert b64u_encode(hashlib.sha256(RFC_5_2_PRESENTATION.rsplit("~", 1)[0].encode() + b"~").digest()) \
+    assert (
+        b64u_encode(hashlib.sha256(RFC_5_2_PRESENTATION.rsplit("~", 1)[0].encode() + b"~").digest())
         == RFC_5_2_KB_PAYLOAD["sd_hash"]
+    )
     resolved, _ = resolve_disclosures(sd.payload, sd.disclosures)
     assert resolved == RFC_5_2_PROCESSED
-    claims = verify_key_binding(sd, resolved["cnf"]["jwk"], aud="https://verifier.example.org",
-                                nonce="1234567890", now=RFC_KB_TIME + 5, max_age=60, leeway=0)
+    claims = verify_key_binding(
+        sd,
+        resolved["cnf"]["jwk"],
+        aud="https://verifier.example.org",
+        nonce="1234567890",
+        now=RFC_KB_TIME + 5,
+        max_age=60,
+        leeway=0,
+    )
     assert claims == RFC_5_2_KB_PAYLOAD
     with pytest.raises(SandboxError) as info:
-        verify_key_binding(sd, resolved["cnf"]["jwk"], aud="https://verifier.example.org", nonce="other",
-                           now=RFC_KB_TIME, max_age=60, leeway=0)
+        verify_key_binding(
+            sd,
+            resolved["cnf"]["jwk"],
+            aud="https://verifier.example.org",
+            nonce="other",
+            now=RFC_KB_TIME,
+            max_age=60,
+            leeway=0,
+        )
     assert info.value.reason == Reason.NONCE_MISMATCH
     # dropping one of the four disclosures breaks the binding
     shorter = SdJwt(sd.issuer_jwt, sd.disclosures[:-1], sd.kb_jwt, sd.jws)
     with pytest.raises(SandboxError) as info:
-        verify_key_binding(shorter, RFC_HOLDER_KEY, aud="https://verifier.example.org", nonce="1234567890",
-                           now=RFC_KB_TIME, max_age=60, leeway=0)
+        verify_key_binding(
+            shorter,
+            RFC_HOLDER_KEY,
+            aud="https://verifier.example.org",
+            nonce="1234567890",
+            now=RFC_KB_TIME,
+            max_age=60,
+            leeway=0,
+        )
     assert info.value.reason == Reason.SD_HASH_MISMATCH
 
 
@@ -401,15 +474,20 @@ def test_our_holder_selects_the_rfc_presentation_disclosures():
 # Sections 6.2 / 6.3 (structured and recursive) and Appendix A.3 (SD-JWT VC)
 # ---------------------------------------------------------------------------------------------
 
-SECTION_6_BASE = {"iss": "https://issuer.example.com", "iat": 1683000000, "exp": 1883000000,
-                  "sub": "6c5c0a49-b589-431d-bae7-219122a9ec2c"}
-SCHULPFORTA = {"street_address": "Schulstr. 12", "locality": "Schulpforta", "region": "Sachsen-Anhalt",
-               "country": "DE"}
+SECTION_6_BASE = {
+    "iss": "https://issuer.example.com",
+    "iat": 1683000000,
+    "exp": 1883000000,
+    "sub": "6c5c0a49-b589-431d-bae7-219122a9ec2c",
+}
+SCHULPFORTA = {"street_address": "Schulstr. 12", "locality": "Schulpforta", "region": "Sachsen-Anhalt", "country": "DE"}
 
 
 def test_structured_sd_jwt_of_section_6_2():
-    payload = SECTION_6_BASE | {"address": {"_sd": [LOCALITY[1], STREET[1], REGION[1]], "country": "DE"},
-                                "_sd_alg": "sha-256"}
+    payload = SECTION_6_BASE | {
+        "address": {"_sd": [LOCALITY[1], STREET[1], REGION[1]], "country": "DE"},
+        "_sd_alg": "sha-256",
+    }
     resolved, _ = resolve_disclosures(payload, [STREET[0], LOCALITY[0], REGION[0]])
     assert resolved == SECTION_6_BASE | {"address": SCHULPFORTA}
     assert resolve_disclosures(payload, [REGION[0]])[0]["address"] == {"country": "DE", "region": "Sachsen-Anhalt"}
@@ -439,10 +517,24 @@ def test_sd_jwt_vc_example_of_appendix_a_3():
     assert resolved == RFC_A_3_PROCESSED
     assert {p.path for p in placed} == {("age_equal_or_over",), ("age_equal_or_over", "18"), ("nationalities",)}
     assert sd.sd_hash() == RFC_A_3_SD_HASH
-    claims = verify_key_binding(sd, resolved["cnf"]["jwk"], aud="https://verifier.example.org",
-                                nonce="1234567890", now=RFC_KB_TIME, max_age=60, leeway=0)
+    claims = verify_key_binding(
+        sd,
+        resolved["cnf"]["jwk"],
+        aud="https://verifier.example.org",
+        nonce="1234567890",
+        now=RFC_KB_TIME,
+        max_age=60,
+        leeway=0,
+    )
     assert claims["sd_hash"] == RFC_A_3_SD_HASH
     with pytest.raises(SandboxError) as info:
-        verify_key_binding(sd, resolved["cnf"]["jwk"], aud="https://verifier.example.org",
-                           nonce="1234567890", now=RFC_KB_TIME + 61, max_age=60, leeway=0)
+        verify_key_binding(
+            sd,
+            resolved["cnf"]["jwk"],
+            aud="https://verifier.example.org",
+            nonce="1234567890",
+            now=RFC_KB_TIME + 61,
+            max_age=60,
+            leeway=0,
+        )
     assert info.value.reason == Reason.KB_IAT_INVALID

@@ -2,6 +2,7 @@
 (key binding asked for), the wallet (an issued credential, its own key expected), the registry's
 conformance run (a published key set, an expected issuer) and an issuer renewing a credential
 (expired accepted, any nonce returned to be used up)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,16 @@ import pytest
 from pctf import sdjwt
 from pctf.jose import generate_key
 from pctf.reasons import Reason, SandboxError
-from pctf.sdjwt_vc import (STEPS, TECHNICAL_CLAIMS, KeyBinding, Progress, check_credential, is_numeric_date,
-                           numeric_date, subject_claims)
+from pctf.sdjwt_vc import (
+    STEPS,
+    TECHNICAL_CLAIMS,
+    KeyBinding,
+    Progress,
+    check_credential,
+    is_numeric_date,
+    numeric_date,
+    subject_claims,
+)
 
 NOW = 1_800_000_000
 ISS = "https://issuers.example/issuers/prov1"
@@ -20,8 +29,15 @@ HOLDER = generate_key()
 
 
 def _issued(**changes) -> str:
-    payload = {"iss": ISS, "vct": VCT, "iat": NOW - 60, "exp": NOW + 3600, "cnf": {"jwk": HOLDER.public_jwk},
-               "given_name": "Sasha", "family_name": "Tremblay"}
+    payload = {
+        "iss": ISS,
+        "vct": VCT,
+        "iat": NOW - 60,
+        "exp": NOW + 3600,
+        "cnf": {"jwk": HOLDER.public_jwk},
+        "given_name": "Sasha",
+        "family_name": "Tremblay",
+    }
     payload.update(changes)
     payload = {k: v for k, v in payload.items() if v is not None}
     return sdjwt.issue(payload, ISSUER, disclosable=[("given_name",), ("family_name",)])
@@ -54,11 +70,15 @@ def test_a_presentation_is_checked_with_its_key_binding():
     text = sdjwt.present(_issued(), HOLDER, reveal=[("given_name",)], aud="https://bank", nonce="n-1", iat=NOW)
     checked = _check(text, key_binding=KeyBinding(aud="https://bank", nonce="n-1", max_age=300))
     assert checked.subject_claims == {"given_name": "Sasha"} and checked.kb_nonce == "n-1"
-    assert _refusal(text, key_binding=KeyBinding(aud="https://other", nonce="n-1", max_age=300)) \
+    assert (
+        _refusal(text, key_binding=KeyBinding(aud="https://other", nonce="n-1", max_age=300))
         == Reason.AUDIENCE_MISMATCH
+    )
     assert _refusal(text, key_binding=KeyBinding(aud="https://bank", nonce="n-2", max_age=300)) == Reason.NONCE_MISMATCH
-    assert _refusal(_issued(), key_binding=KeyBinding(aud="https://bank", nonce="n-1", max_age=300)) \
+    assert (
+        _refusal(_issued(), key_binding=KeyBinding(aud="https://bank", nonce="n-1", max_age=300))
         == Reason.HOLDER_BINDING_MISSING
+    )
 
 
 def test_any_nonce_is_returned_when_the_caller_uses_it_up_itself():
@@ -82,8 +102,9 @@ def test_each_expectation_has_its_reason():
 
 
 def test_a_foreign_key_is_refused():
-    foreign = sdjwt.issue({"iss": ISS, "vct": VCT, "iat": NOW, "cnf": {"jwk": HOLDER.public_jwk}}, generate_key(),
-                          disclosable=[])
+    foreign = sdjwt.issue(
+        {"iss": ISS, "vct": VCT, "iat": NOW, "cnf": {"jwk": HOLDER.public_jwk}}, generate_key(), disclosable=[]
+    )
     assert _refusal(foreign) in (Reason.ISSUER_KEY_UNKNOWN, Reason.SIGNATURE_INVALID)
 
 
@@ -106,11 +127,22 @@ def test_the_key_state_hook_stops_the_check_and_the_progress_says_where():
         _check(_issued(), key_state=retired, progress=progress)
     assert caught.value.reason == Reason.ISSUER_KEY_RETIRED
     assert progress.step == "issuer_key" and (progress.iss, progress.vct) == (ISS, VCT)
-    assert [s for s, _ in progress.passed] == list(STEPS[:STEPS.index("issuer_key")])
+    assert [s for s, _ in progress.passed] == list(STEPS[: STEPS.index("issuer_key")])
 
 
-@pytest.mark.parametrize("value, ok", [(0, True), (253402300799, True), (1.5, True), (-1, False),
-                                       (253402300800, False), (True, False), ("1", False), (None, False)])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        (0, True),
+        (253402300799, True),
+        (1.5, True),
+        (-1, False),
+        (253402300800, False),
+        (True, False),
+        ("1", False),
+        (None, False),
+    ],
+)
 def test_numeric_dates(value, ok):
     assert is_numeric_date(value) is ok
     if value is not None:

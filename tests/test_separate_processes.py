@@ -1,4 +1,5 @@
 """The services as separate processes (as docker-compose runs them): only HTTP between them."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +7,10 @@ import os
 import httpx
 import pytest
 
+from cli.stack import SERVICES, free_port
 from pctf.settings import Settings
 from scenarios import sasha
 from scenarios.keyring import Keyring
-from cli.stack import SERVICES, free_port
 from tests.support import serve_process, wait_until_answering
 
 
@@ -17,8 +18,12 @@ from tests.support import serve_process, wait_until_answering
 def test_sasha_journey_across_four_processes(tmp_path):
     ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    env = {**os.environ, "PCTF_DATA_DIR": str(tmp_path), "PCTF_GOVERNANCE_TOKEN": "t",
-           **{f"PCTF_{name.upper()}_URL": url for name, url in urls.items()}}
+    env = {
+        **os.environ,
+        "PCTF_DATA_DIR": str(tmp_path),
+        "PCTF_GOVERNANCE_TOKEN": "t",
+        **{f"PCTF_{name.upper()}_URL": url for name, url in urls.items()},
+    }
     env.pop("PCTF_DATABASE_URL", None)
     procs = []
     try:

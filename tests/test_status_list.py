@@ -6,16 +6,17 @@ Verification-side tests run the real engine over real issuers and the real regis
 ``test_verifier_engine``); only where a status list must be forged or broken does a test serve a
 hand-made token through its own :class:`~pctf.statuslist.StatusSource`.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import types
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from cli.stack import bootstrap, free_port
 from issuers.service import IssuerService
 from issuers.status import LocalStatusSource
 from issuers.status_lists import STATUS_LIST_EXP_MARGIN_SECONDS, STATUS_LIST_SIZE
@@ -39,14 +41,13 @@ from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios import sasha
 from scenarios.personas import SASHA
-from cli.stack import bootstrap, free_port
 from tests.support import serve, serve_sandbox
 from tests.test_cli import assert_clean_error, run
 from verifier.engine import VerificationEngine
 from verifier.verdict import Verdict
 from wallet.service import WalletService
 
-T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 NONCE = "status-nonce-8dQw2"
 LEEWAY = 30
 TTL = 300
@@ -64,24 +65,66 @@ SECTION_4 = [
 
 # Appendix C: lists of 2**20 entries, the statuses not listed being 0.
 APPENDIX_C = {
-    1: ({0: 1, 1993: 1, 25460: 1, 159495: 1, 495669: 1, 554353: 1, 645645: 1, 723232: 1, 854545: 1, 934534: 1,
-         1000345: 1},
+    1: (
+        {
+            0: 1,
+            1993: 1,
+            25460: 1,
+            159495: 1,
+            495669: 1,
+            554353: 1,
+            645645: 1,
+            723232: 1,
+            854545: 1,
+            934534: 1,
+            1000345: 1,
+        },
         """eNrt3AENwCAMAEGogklACtKQPg9LugC9k_ACvreiogE
         AAKkeCQAAAAAAAAAAAAAAAAAAAIBylgQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
         AAAAAAAAAAAAAAAAAAAXG9IAAAAAAAAAPwsJAAAAAAAAAAAAAAAvhsSAAAAAAAAAAA
         A7KpLAAAAAAAAAAAAAAAAAAAAAJsLCQAAAAAAAAAAADjelAAAAAAAAAAAKjDMAQAAA
-        ACAZC8L2AEb"""),
-    2: ({0: 1, 1993: 2, 25460: 1, 159495: 3, 495669: 1, 554353: 1, 645645: 2, 723232: 1, 854545: 1, 934534: 2,
-         1000345: 3},
+        ACAZC8L2AEb""",
+    ),
+    2: (
+        {
+            0: 1,
+            1993: 2,
+            25460: 1,
+            159495: 3,
+            495669: 1,
+            554353: 1,
+            645645: 2,
+            723232: 1,
+            854545: 1,
+            934534: 2,
+            1000345: 3,
+        },
         """eNrt2zENACEQAEEuoaBABP5VIO01fCjIHTMStt9ovGV
         IAAAAAABAbiEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEB5WwIAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAID0ugQAAAAAAAAAAAAAAAAAQG12SgAAA
         AAAAAAAAAAAAAAAAAAAAAAAAOCSIQEAAAAAAAAAAAAAAAAAAAAAAAD8ExIAAAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAwJEuAQAAAAAAAAAAAAAAAAAAAAAAAMB9S
-        wIAAAAAAAAAAAAAAAAAAACoYUoAAAAAAAAAAAAAAEBqH81gAQw"""),
-    4: ({0: 1, 1993: 2, 35460: 3, 459495: 4, 595669: 5, 754353: 6, 845645: 7, 923232: 8, 924445: 9, 934534: 10,
-         1004534: 11, 1000345: 12, 1030203: 13, 1030204: 14, 1030205: 15},
+        wIAAAAAAAAAAAAAAAAAAACoYUoAAAAAAAAAAAAAAEBqH81gAQw""",
+    ),
+    4: (
+        {
+            0: 1,
+            1993: 2,
+            35460: 3,
+            459495: 4,
+            595669: 5,
+            754353: 6,
+            845645: 7,
+            923232: 8,
+            924445: 9,
+            934534: 10,
+            1004534: 11,
+            1000345: 12,
+            1030203: 13,
+            1030204: 14,
+            1030205: 15,
+        },
         """eNrt0EENgDAQADAIHwImkIIEJEwCUpCEBBQRHOy35Li
         1EjoOQGabAgAAAAAAAAAAAAAAAAAAACC1SQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
@@ -94,7 +137,8 @@ APPENDIX_C = {
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACArpwKAAAAAAAAAAAAAAAAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAAAAAAAGhqVkAzlwIAAAAAiGVRAAAAAAAAAAAAAAAAAAA
         AAAAAAAAAAAAAAAAAAAAAAABx3AoAgLpVAQAAAAAAAAAAAAAAwM89rwMAAAAAAAAAA
-        AjsA9xMBMA"""),
+        AjsA9xMBMA""",
+    ),
 }
 
 
@@ -145,8 +189,13 @@ def status_lists(draw):
     size = draw(st.integers(min_value=0, max_value=3000))
     values = {}
     if size:
-        values = draw(st.dictionaries(st.integers(min_value=0, max_value=size - 1),
-                                      st.integers(min_value=0, max_value=(1 << bits) - 1), max_size=200))
+        values = draw(
+            st.dictionaries(
+                st.integers(min_value=0, max_value=size - 1),
+                st.integers(min_value=0, max_value=(1 << bits) - 1),
+                max_size=200,
+            )
+        )
     return bits, size, values
 
 
@@ -168,24 +217,27 @@ def _lst(data: bytes) -> str:
     return b64u_encode(data)
 
 
-@pytest.mark.parametrize("status_list", [
-    pytest.param("not an object", id="not-an-object"),
-    pytest.param({"lst": _lst(zlib.compress(b"\0"))}, id="no-bits"),
-    pytest.param({"bits": 3, "lst": _lst(zlib.compress(b"\0"))}, id="bits-3"),
-    pytest.param({"bits": 16, "lst": _lst(zlib.compress(b"\0"))}, id="bits-16"),
-    pytest.param({"bits": True, "lst": _lst(zlib.compress(b"\0"))}, id="bits-true"),
-    pytest.param({"bits": "2", "lst": _lst(zlib.compress(b"\0"))}, id="bits-string"),
-    pytest.param({"bits": 2}, id="no-lst"),
-    pytest.param({"bits": 2, "lst": 17}, id="lst-number"),
-    pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0")) + "="}, id="padded-base64"),
-    pytest.param({"bits": 2, "lst": "eNrbuRgAAhcBXQ+/"}, id="standard-base64-alphabet"),
-    pytest.param({"bits": 2, "lst": "eNr buRgAAhcBXQ"}, id="space-in-base64"),
-    pytest.param({"bits": 2, "lst": _lst(b"definitely not zlib")}, id="not-zlib"),
-    pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[2:-4])}, id="raw-deflate-no-zlib-header"),
-    pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[:-3])}, id="truncated"),
-    pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64) + b"\0")}, id="trailing-bytes"),
-    pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[:-1] + b"\x00")}, id="bad-adler32"),
-])
+@pytest.mark.parametrize(
+    "status_list",
+    [
+        pytest.param("not an object", id="not-an-object"),
+        pytest.param({"lst": _lst(zlib.compress(b"\0"))}, id="no-bits"),
+        pytest.param({"bits": 3, "lst": _lst(zlib.compress(b"\0"))}, id="bits-3"),
+        pytest.param({"bits": 16, "lst": _lst(zlib.compress(b"\0"))}, id="bits-16"),
+        pytest.param({"bits": True, "lst": _lst(zlib.compress(b"\0"))}, id="bits-true"),
+        pytest.param({"bits": "2", "lst": _lst(zlib.compress(b"\0"))}, id="bits-string"),
+        pytest.param({"bits": 2}, id="no-lst"),
+        pytest.param({"bits": 2, "lst": 17}, id="lst-number"),
+        pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0")) + "="}, id="padded-base64"),
+        pytest.param({"bits": 2, "lst": "eNrbuRgAAhcBXQ+/"}, id="standard-base64-alphabet"),
+        pytest.param({"bits": 2, "lst": "eNr buRgAAhcBXQ"}, id="space-in-base64"),
+        pytest.param({"bits": 2, "lst": _lst(b"definitely not zlib")}, id="not-zlib"),
+        pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[2:-4])}, id="raw-deflate-no-zlib-header"),
+        pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[:-3])}, id="truncated"),
+        pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64) + b"\0")}, id="trailing-bytes"),
+        pytest.param({"bits": 2, "lst": _lst(zlib.compress(b"\0" * 64)[:-1] + b"\x00")}, id="bad-adler32"),
+    ],
+)
 def test_decoding_is_strict(status_list):
     with pytest.raises(SandboxError) as caught:
         StatusList.decode(status_list)
@@ -223,8 +275,16 @@ URI = "https://issuer.example.ca/issuers/prov1/status-lists/1"
 NOW = 1_750_000_000
 
 
-def _token(key: SigningKey, *, uri: str = URI, iat: int = NOW, exp: int | None = NOW + 600, ttl: int | None = TTL,
-           values: dict | None = None, size: int = 64) -> str:
+def _token(
+    key: SigningKey,
+    *,
+    uri: str = URI,
+    iat: int = NOW,
+    exp: int | None = NOW + 600,
+    ttl: int | None = TTL,
+    values: dict | None = None,
+    size: int = 64,
+) -> str:
     sl = StatusList(size, 2)
     for idx, value in (values or {}).items():
         sl.set(idx, value)
@@ -259,26 +319,38 @@ def _alg_none(key: SigningKey) -> str:
 
 TOKEN_CASES: dict[str, tuple[Callable[[SigningKey], str], Reason]] = {
     "another-key-under-the-issuers-kid": (
-        lambda key: generate_key().sign({"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()},
-                                        typ=statuslist.TYP, header={"kid": key.kid}),
-        Reason.STATUS_LIST_SIGNATURE_INVALID),
+        lambda key: generate_key().sign(
+            {"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()}, typ=statuslist.TYP, header={"kid": key.kid}
+        ),
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+    ),
     "another-key-own-kid": (lambda key: _token(generate_key()), Reason.STATUS_LIST_SIGNATURE_INVALID),
     "tampered-payload": (_tampered, Reason.STATUS_LIST_SIGNATURE_INVALID),
     "alg-none": (_alg_none, Reason.STATUS_LIST_SIGNATURE_INVALID),
     "wrong-sub": (lambda key: _token(key, uri=URI.replace("/1", "/2")), Reason.STATUS_LIST_SUB_MISMATCH),
     "expired": (lambda key: _token(key, exp=NOW - LEEWAY - 1), Reason.STATUS_LIST_EXPIRED),
     "not-a-jws": (lambda key: "status-list", Reason.STATUS_LIST_MALFORMED),
-    "typ-jwt": (lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()},
-                                          typ="JWT"), Reason.STATUS_LIST_MALFORMED),
-    "crit": (lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()},
-                                       crit=["exp"]), Reason.STATUS_LIST_MALFORMED),
-    "no-iat": (lambda key: _with_payload(key, {"sub": URI, "status_list": StatusList(8).encode()}),
-               Reason.STATUS_LIST_MALFORMED),
-    "ttl-zero": (lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "ttl": 0, "status_list": StatusList(8).encode()}),
-                 Reason.STATUS_LIST_MALFORMED),
+    "typ-jwt": (
+        lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()}, typ="JWT"),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
+    "crit": (
+        lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": StatusList(8).encode()}, crit=["exp"]),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
+    "no-iat": (
+        lambda key: _with_payload(key, {"sub": URI, "status_list": StatusList(8).encode()}),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
+    "ttl-zero": (
+        lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "ttl": 0, "status_list": StatusList(8).encode()}),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
     "no-status-list": (lambda key: _with_payload(key, {"sub": URI, "iat": NOW}), Reason.STATUS_LIST_MALFORMED),
-    "bad-lst": (lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": {"bits": 2, "lst": "@@"}}),
-                Reason.STATUS_LIST_MALFORMED),
+    "bad-lst": (
+        lambda key: _with_payload(key, {"sub": URI, "iat": NOW, "status_list": {"bits": 2, "lst": "@@"}}),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
 }
 
 
@@ -314,17 +386,23 @@ def test_http_source_asks_for_the_media_type_and_checks_the_answer():
         if kind == "loop":
             return httpx.Response(302, headers={"location": "/lists/loop"})
         if kind == "huge":
-            return httpx.Response(200, content=b"x" * (statuslist.MAX_TOKEN_BYTES + 1),
-                                  headers={"content-type": statuslist.MEDIA_TYPE})
+            return httpx.Response(
+                200, content=b"x" * (statuslist.MAX_TOKEN_BYTES + 1), headers={"content-type": statuslist.MEDIA_TYPE}
+            )
         return httpx.Response(int(kind), text="no")
 
     source = HttpStatusSource(httpx.Client(transport=httpx.MockTransport(handler)))
     assert source.status_list_token("https://issuer.example.ca/lists/ok") == token
     assert seen == [statuslist.MEDIA_TYPE]
     assert source.status_list_token("https://issuer.example.ca/lists/moved") == token  # 3xx followed (8.2)
-    for path, reason in (("json", Reason.STATUS_LIST_MALFORMED), ("huge", Reason.STATUS_LIST_MALFORMED),
-                         ("404", Reason.STATUS_LIST_UNAVAILABLE), ("500", Reason.STATUS_LIST_UNAVAILABLE),
-                         ("loop", Reason.STATUS_LIST_UNAVAILABLE), ("304", Reason.STATUS_LIST_UNAVAILABLE)):
+    for path, reason in (
+        ("json", Reason.STATUS_LIST_MALFORMED),
+        ("huge", Reason.STATUS_LIST_MALFORMED),
+        ("404", Reason.STATUS_LIST_UNAVAILABLE),
+        ("500", Reason.STATUS_LIST_UNAVAILABLE),
+        ("loop", Reason.STATUS_LIST_UNAVAILABLE),
+        ("304", Reason.STATUS_LIST_UNAVAILABLE),
+    ):
         with pytest.raises(SandboxError) as caught:
             source.status_list_token(f"https://issuer.example.ca/lists/{path}")
         assert caught.value.reason == reason, path
@@ -362,8 +440,9 @@ class World:
         return VerificationEngine(self.trust, self.clock, status=status, kb_max_age=300, leeway=LEEWAY)
 
     def verify(self, engine: VerificationEngine, issued: str) -> Verdict:
-        presentation = sdjwt.present(issued, self.holder, reveal=[("given_name",)], aud=self.aud, nonce=NONCE,
-                                     iat=self.clock.timestamp())
+        presentation = sdjwt.present(
+            issued, self.holder, reveal=[("given_name",)], aud=self.aud, nonce=NONCE, iat=self.clock.timestamp()
+        )
         return engine.verify_single(presentation, aud=self.aud, nonce=NONCE)
 
     def issuance_of(self, issued: str) -> dict:
@@ -375,12 +454,19 @@ class World:
 
 def make_world(data_dir: Path) -> World:
     base = f"http://127.0.0.1:{free_port()}"  # nothing listens there: no accidental HTTP
-    settings = Settings(data_dir=data_dir, governance_token="g", public_url=base, status_list_ttl_seconds=TTL,
-                        leeway_seconds=LEEWAY)
+    settings = Settings(
+        data_dir=data_dir, governance_token="g", public_url=base, status_list_ttl_seconds=TTL, leeway_seconds=LEEWAY
+    )
     clock = FrozenClock(T0)
     bootstrap(settings, clock)
-    return World(settings, clock, IssuerService(settings, clock), LocalTrust(RegistryService(settings, clock)),
-                 generate_key(), f"{base}/verifier/bank")
+    return World(
+        settings,
+        clock,
+        IssuerService(settings, clock),
+        LocalTrust(RegistryService(settings, clock)),
+        generate_key(),
+        f"{base}/verifier/bank",
+    )
 
 
 @pytest.fixture
@@ -401,8 +487,10 @@ def assert_status_rejected(verdict: Verdict, reason: Reason) -> None:
     """Rejected at credential_status, for ``reason`` only, every earlier check having passed."""
     assert verdict.accepted is False
     assert verdict.reasons == [reason.value], [c.as_dict() for c in verdict.checks if not c.passed]
-    assert [(c.name, c.passed) for c in verdict.checks][-2:] == [("issuer_authorized", True),
-                                                                  ("credential_status", False)]
+    assert [(c.name, c.passed) for c in verdict.checks][-2:] == [
+        ("issuer_authorized", True),
+        ("credential_status", False),
+    ]
     assert verdict.checks[-1].reason == reason.value
     assert verdict.credentials == {}
 
@@ -453,12 +541,16 @@ def test_suspend_reinstate_revoke_and_revocation_is_final(world):
 def test_bad_status_changes_are_refused_and_change_nothing(world):
     issued = world.mint()
     record = world.issuance_of(issued)
-    cases = [(("prov1", record["id"], "deleted"), Reason.BAD_REQUEST), (("prov1", record["id"], None), Reason.BAD_REQUEST),
-             (("prov1", record["id"], "suspended", "x" * 501), Reason.BAD_REQUEST),
-             (("prov1", record["id"], "suspended", 7), Reason.BAD_REQUEST),
-             (("prov1", 10**6, "suspended"), Reason.NOT_FOUND), (("prov1", 2**64, "suspended"), Reason.NOT_FOUND),
-             (("fed", record["id"], "suspended"), Reason.NOT_FOUND),  # prov1's credential, not fed's
-             (("prov9", record["id"], "suspended"), Reason.ISSUER_ID_UNKNOWN)]
+    cases = [
+        (("prov1", record["id"], "deleted"), Reason.BAD_REQUEST),
+        (("prov1", record["id"], None), Reason.BAD_REQUEST),
+        (("prov1", record["id"], "suspended", "x" * 501), Reason.BAD_REQUEST),
+        (("prov1", record["id"], "suspended", 7), Reason.BAD_REQUEST),
+        (("prov1", 10**6, "suspended"), Reason.NOT_FOUND),
+        (("prov1", 2**64, "suspended"), Reason.NOT_FOUND),
+        (("fed", record["id"], "suspended"), Reason.NOT_FOUND),  # prov1's credential, not fed's
+        (("prov9", record["id"], "suspended"), Reason.ISSUER_ID_UNKNOWN),
+    ]
     for args, reason in cases:
         with pytest.raises(SandboxError) as caught:
             world.issuers.set_status(*args)
@@ -531,7 +623,7 @@ def test_a_cached_list_outlives_an_outage_until_its_exp_only(world):
 
 def test_a_cached_list_stops_counting_when_its_key_is_no_longer_the_issuers():
     key, successor = generate_key(), generate_key()
-    clock = FrozenClock(datetime.fromtimestamp(NOW, timezone.utc))
+    clock = FrozenClock(datetime.fromtimestamp(NOW, UTC))
     source = Served(lambda uri: _token(key, uri=uri, values={3: statuslist.SUSPENDED}))
     resolver = StatusResolver(source, clock, leeway=LEEWAY)
     ref = StatusReference(3, URI)
@@ -552,6 +644,7 @@ def _signed(world: World, key: SigningKey | None = None, **kw) -> Callable[[str]
     def answer(uri: str) -> str:
         fields = {"uri": uri, "iat": now, "exp": now + 600, "ttl": TTL, "size": STATUS_LIST_SIZE, **kw}
         return _token(key, **fields)
+
     return answer
 
 
@@ -563,32 +656,55 @@ def _real_then(world: World, change: Callable[[dict], dict]) -> Callable[[str], 
         header, payload, signature = local.status_list_token(uri).split(".")
         claims = change(json.loads(b64u_decode(payload)))
         return ".".join([header, b64u_encode(canonical_json(claims).encode()), signature])
+
     return answer
 
 
 STATUS_FAILURES: dict[str, tuple[Callable[[World, StatusReference], Callable[[str], str]], Reason]] = {
     "signed-by-an-attacker-under-the-issuers-kid": (
-        lambda w, ref: lambda uri: generate_key().sign(
-            {"sub": uri, "iat": w.clock.timestamp(), "status_list": StatusList(STATUS_LIST_SIZE).encode()},
-            typ=statuslist.TYP, header={"kid": w.issuers.signing_key("prov1").kid}),
-        Reason.STATUS_LIST_SIGNATURE_INVALID),
-    "signed-by-another-registered-issuer": (lambda w, ref: _signed(w, w.issuers.signing_key("fed")),
-                                            Reason.STATUS_LIST_SIGNATURE_INVALID),
+        lambda w, ref: (
+            lambda uri: generate_key().sign(
+                {"sub": uri, "iat": w.clock.timestamp(), "status_list": StatusList(STATUS_LIST_SIZE).encode()},
+                typ=statuslist.TYP,
+                header={"kid": w.issuers.signing_key("prov1").kid},
+            )
+        ),
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+    ),
+    "signed-by-another-registered-issuer": (
+        lambda w, ref: _signed(w, w.issuers.signing_key("fed")),
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+    ),
     "statuses-altered-after-signing": (
         lambda w, ref: _real_then(w, lambda c: {**c, "status_list": _list_with(ref.idx, statuslist.INVALID)}),
-        Reason.STATUS_LIST_SIGNATURE_INVALID),
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+    ),
     "sub-of-another-list": (lambda w, ref: lambda uri: _signed(w)(uri + "0"), Reason.STATUS_LIST_SUB_MISMATCH),
     # A list whose last entry is just before the credential's index (whole bytes: 4 entries each).
     "index-beyond-the-list": (lambda w, ref: _signed(w, size=ref.idx - ref.idx % 4), Reason.STATUS_INDEX_OUT_OF_RANGE),
     "not-a-token": (lambda w, ref: lambda uri: "<html>maintenance</html>", Reason.STATUS_LIST_MALFORMED),
-    "typ-jwt": (lambda w, ref: lambda uri: w.issuers.signing_key("prov1").sign(
-        {"sub": uri, "iat": w.clock.timestamp(), "status_list": StatusList(STATUS_LIST_SIZE).encode()}, typ="JWT"),
-        Reason.STATUS_LIST_MALFORMED),
-    "lst-not-zlib": (lambda w, ref: lambda uri: w.issuers.signing_key("prov1").sign(
-        {"sub": uri, "iat": w.clock.timestamp(), "status_list": {"bits": 2, "lst": b64u_encode(b"\0" * 99)}},
-        typ=statuslist.TYP), Reason.STATUS_LIST_MALFORMED),
-    "expired": (lambda w, ref: _signed(w, iat=w.clock.timestamp() - 7200, exp=w.clock.timestamp() - 3600),
-                Reason.STATUS_LIST_EXPIRED),
+    "typ-jwt": (
+        lambda w, ref: (
+            lambda uri: w.issuers.signing_key("prov1").sign(
+                {"sub": uri, "iat": w.clock.timestamp(), "status_list": StatusList(STATUS_LIST_SIZE).encode()},
+                typ="JWT",
+            )
+        ),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
+    "lst-not-zlib": (
+        lambda w, ref: (
+            lambda uri: w.issuers.signing_key("prov1").sign(
+                {"sub": uri, "iat": w.clock.timestamp(), "status_list": {"bits": 2, "lst": b64u_encode(b"\0" * 99)}},
+                typ=statuslist.TYP,
+            )
+        ),
+        Reason.STATUS_LIST_MALFORMED,
+    ),
+    "expired": (
+        lambda w, ref: _signed(w, iat=w.clock.timestamp() - 7200, exp=w.clock.timestamp() - 3600),
+        Reason.STATUS_LIST_EXPIRED,
+    ),
     "unreachable": (lambda w, ref: _raise_unavailable, Reason.STATUS_LIST_UNAVAILABLE),
     "application-specific-status": (lambda w, ref: _signed(w, values={ref.idx: 3}), Reason.CREDENTIAL_STATUS_UNKNOWN),
 }
@@ -625,24 +741,43 @@ def test_status_lists_over_http_when_nothing_listens_are_unavailable(world):
 def _hand_issued(world: World, **extra) -> str:
     """A prov1-signed credential like mint makes, but with ``extra`` claims (status) chosen by hand."""
     now = world.clock.timestamp()
-    payload = {"iss": world.issuers.issuer_url("prov1"), "iat": now, "exp": now + 3600,
-               "vct": credential_type("VerifiedPerson").vct, "cnf": {"jwk": world.holder.public_jwk},
-               "assurance_level": 3, **SASHA, **extra}
-    return sdjwt.issue(payload, world.issuers.signing_key("prov1"),
-                       disclosable=credential_type("VerifiedPerson").disclosable_paths())
+    payload = {
+        "iss": world.issuers.issuer_url("prov1"),
+        "iat": now,
+        "exp": now + 3600,
+        "vct": credential_type("VerifiedPerson").vct,
+        "cnf": {"jwk": world.holder.public_jwk},
+        "assurance_level": 3,
+        **SASHA,
+        **extra,
+    }
+    return sdjwt.issue(
+        payload, world.issuers.signing_key("prov1"), disclosable=credential_type("VerifiedPerson").disclosable_paths()
+    )
 
 
 def test_a_credential_without_status_passes_with_evidence(world):
     for issued in (_hand_issued(world), _hand_issued(world, status={"other_mechanism": {"id": 1}})):
         verdict = world.verify(world.engine(Served(_raise_unavailable)), issued)
         assert_accepted(verdict)
-        assert (verdict.checks[-1].name, verdict.checks[-1].detail) == ("credential_status", "no status list referenced")
+        assert (verdict.checks[-1].name, verdict.checks[-1].detail) == (
+            "credential_status",
+            "no status list referenced",
+        )
 
 
-@pytest.mark.parametrize("status", [
-    "revoked", {"status_list": "https://x"}, {"status_list": {"idx": "7", "uri": "https://x.example/l/1"}},
-    {"status_list": {"idx": -1, "uri": "https://x.example/l/1"}}, {"status_list": {"idx": True, "uri": "https://x"}},
-    {"status_list": {"idx": 7, "uri": "file:///etc/passwd"}}, {"status_list": {"idx": 7}}])
+@pytest.mark.parametrize(
+    "status",
+    [
+        "revoked",
+        {"status_list": "https://x"},
+        {"status_list": {"idx": "7", "uri": "https://x.example/l/1"}},
+        {"status_list": {"idx": -1, "uri": "https://x.example/l/1"}},
+        {"status_list": {"idx": True, "uri": "https://x"}},
+        {"status_list": {"idx": 7, "uri": "file:///etc/passwd"}},
+        {"status_list": {"idx": 7}},
+    ],
+)
 def test_a_malformed_status_reference_is_refused(world, status):
     source = Served(_raise_unavailable)
     verdict = world.verify(world.engine(source), _hand_issued(world, status=status))
@@ -696,9 +831,14 @@ def test_collisions_are_drawn_again_and_a_half_full_list_makes_way(settings, mon
 
 
 def _org(i: int) -> dict:
-    return {"legal_name": f"Company {i} Inc.", "business_number": f"{i:09d}", "jurisdiction_of_incorporation": "CA",
-            "corporate_status": "active", "incorporation_date": "2025-01-01",
-            "registered_office": {"locality": "Riverton", "country": "CA"}}
+    return {
+        "legal_name": f"Company {i} Inc.",
+        "business_number": f"{i:09d}",
+        "jurisdiction_of_incorporation": "CA",
+        "corporate_status": "active",
+        "incorporation_date": "2025-01-01",
+        "registered_office": {"locality": "Riverton", "country": "CA"},
+    }
 
 
 def test_issuances_can_be_searched_by_subject(tmp_path):
@@ -708,13 +848,23 @@ def test_issuances_can_be_searched_by_subject(tmp_path):
     issuers.mint("prov1", "VerifiedPerson", dict(SASHA), holder.public_jwk)
     issuers.mint("prov1", "VerifiedPerson", other, holder.public_jwk)
     director = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
-    issuers.mint("fed", "VerifiedRelationship", {"relationship_type": "director", "person": director,
-                                                 "organization": {"legal_name": "X Inc.", "business_number": "1"},
-                                                 "effective_date": "2025-01-01"}, holder.public_jwk)
+    issuers.mint(
+        "fed",
+        "VerifiedRelationship",
+        {
+            "relationship_type": "director",
+            "person": director,
+            "organization": {"legal_name": "X Inc.", "business_number": "1"},
+            "effective_date": "2025-01-01",
+        },
+        holder.public_jwk,
+    )
     subject = dict(director)
     assert len(issuers.issuances("prov1", subject=subject)) == 1
     assert len(issuers.issuances("prov1", subject={**subject, "given_name": "Robin"})) == 1
-    assert [r["vct"] for r in issuers.issuances("fed", subject=subject)] == [credential_type("VerifiedRelationship").vct]
+    assert [r["vct"] for r in issuers.issuances("fed", subject=subject)] == [
+        credential_type("VerifiedRelationship").vct
+    ]
     assert issuers.issuances("fed", subject={**subject, "birthdate": "1900-01-01"}) == []
     dispose_all()
 
@@ -729,12 +879,16 @@ def test_a_data_dir_from_before_status_lists_is_brought_up_to_date(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", governance_token="g")
     settings.ensure_data_dir()
     with sqlite3.connect(settings.data_dir / "issuers.db") as db:
-        db.execute("CREATE TABLE issuance (id INTEGER NOT NULL, issuer_id VARCHAR NOT NULL, vct VARCHAR NOT NULL, "
-                   "holder_kid VARCHAR NOT NULL, claims JSON NOT NULL, assurance_level INTEGER NOT NULL, "
-                   "issued_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, status VARCHAR NOT NULL, "
-                   "PRIMARY KEY (id))")
-        db.execute("INSERT INTO issuance VALUES (1, 'prov1', 'urn:x', 'kid', '{}', 3, '2024-01-01 00:00:00', "
-                   "'2025-01-01 00:00:00', 'valid')")
+        db.execute(
+            "CREATE TABLE issuance (id INTEGER NOT NULL, issuer_id VARCHAR NOT NULL, vct VARCHAR NOT NULL, "
+            "holder_kid VARCHAR NOT NULL, claims JSON NOT NULL, assurance_level INTEGER NOT NULL, "
+            "issued_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, status VARCHAR NOT NULL, "
+            "PRIMARY KEY (id))"
+        )
+        db.execute(
+            "INSERT INTO issuance VALUES (1, 'prov1', 'urn:x', 'kid', '{}', 3, '2024-01-01 00:00:00', "
+            "'2025-01-01 00:00:00', 'valid')"
+        )
     issuers, holder = _service(settings)
     old = issuers.issuances("prov1")
     assert [(r["id"], r["status"], r["status_list"]) for r in old] == [(1, "valid", None)]
@@ -755,8 +909,7 @@ def issuer_api(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", governance_token="g", issuer_staff_tokens={"prov1": ADMIN_TOKEN})
     clock = FrozenClock(T0)
     issuers, holder = _service(settings, clock)
-    with serve(create_app(settings, clock, issuers), raise_app_exceptions=False) as served, \
-            served.client() as client:
+    with serve(create_app(settings, clock, issuers), raise_app_exceptions=False) as served, served.client() as client:
         yield client, issuers, holder
     dispose_all()
 
@@ -774,12 +927,14 @@ def test_status_list_endpoint_serves_the_signed_token(issuer_api):
     verified = statuslist.verify_token(answer.text, issuers.jwks("prov1")["keys"], uri=ref.uri, now=int(T0.timestamp()))
     assert verified.ttl == 300 and verified.status_list.get(ref.idx) == statuslist.VALID
     list_id = ref.uri.rsplit("/", 1)[1]
-    for bad, status, reason in ((f"/issuers/fed/status-lists/{list_id}", 404, "not_found"),  # prov1's list
-                                ("/issuers/prov1/status-lists/99999", 404, "not_found"),
-                                ("/issuers/prov1/status-lists/0", 404, "not_found"),
-                                ("/issuers/prov1/status-lists/99999999999999999999999", 404, "not_found"),
-                                ("/issuers/prov1/status-lists/abc", 400, "bad_request"),
-                                (f"/issuers/prov9/status-lists/{list_id}", 404, "issuer_id_unknown")):
+    for bad, status, reason in (
+        (f"/issuers/fed/status-lists/{list_id}", 404, "not_found"),  # prov1's list
+        ("/issuers/prov1/status-lists/99999", 404, "not_found"),
+        ("/issuers/prov1/status-lists/0", 404, "not_found"),
+        ("/issuers/prov1/status-lists/99999999999999999999999", 404, "not_found"),
+        ("/issuers/prov1/status-lists/abc", 400, "bad_request"),
+        (f"/issuers/prov9/status-lists/{list_id}", 404, "issuer_id_unknown"),
+    ):
         response = client.get(bad)
         assert (response.status_code, response.json()["error"]) == (status, reason), bad
 
@@ -791,15 +946,23 @@ def test_staff_api_needs_the_issuers_own_staff_token(issuer_api):
     record = next(r for r in issuers.issuances("prov1") if r["status_list"]["idx"] == ref.idx)
     url = f"/issuers/prov1/issuances/{record['id']}/status"
     body = {"status": "revoked", "reason": "test"}
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {ADMIN_TOKEN}"},
-                    {"Authorization": ("Bearer " + "é" * 8).encode("latin-1")}, {"Authorization": "Bearer "}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {ADMIN_TOKEN}"},
+        {"Authorization": ("Bearer " + "é" * 8).encode("latin-1")},
+        {"Authorization": "Bearer "},
+    ):
         refused = client.post(url, json=body, headers=headers)
         assert (refused.status_code, refused.json()["error"]) == (401, "unauthorized"), headers
     assert issuers.issuances("prov1")[0]["status"] == "valid"
 
     staff = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    for bad_body, status, reason in (({"status": "gone"}, 400, "bad_request"), ({}, 400, "bad_request"),
-                                     ({"status": "suspended", "reason": ["x"]}, 400, "bad_request")):
+    for bad_body, status, reason in (
+        ({"status": "gone"}, 400, "bad_request"),
+        ({}, 400, "bad_request"),
+        ({"status": "suspended", "reason": ["x"]}, 400, "bad_request"),
+    ):
         response = client.post(url, json=bad_body, headers=staff)
         assert (response.status_code, response.json()["error"]) == (status, reason), bad_body
     assert (client.post("/issuers/prov1/issuances/424242/status", json=body, headers=staff).status_code) == 404
@@ -845,8 +1008,12 @@ def _present_to_bank(url: str, http: httpx.Client) -> dict:
     """A new bank request answered with the credentials already in Sasha's wallet."""
     request = checked_json(http.post(f"{url}/verifier/bank/requests"))
     review = checked_json(http.post(f"{url}/wallet/sasha/presentations", json={"request": request["request_uri"]}))
-    checked_json(http.post(f"{url}/wallet/sasha/presentations/{review['request_id']}/decision",
-                           json={"approve": True, "review_hash": review["review_hash"]}))
+    checked_json(
+        http.post(
+            f"{url}/wallet/sasha/presentations/{review['request_id']}/decision",
+            json={"approve": True, "review_hash": review["review_hash"]},
+        )
+    )
     return checked_json(http.get(f"{url}/verifier/bank/requests/{request['state']}"))["verdict"]
 
 
@@ -855,20 +1022,34 @@ def _statuses(url: str, http: httpx.Client) -> dict[str, str]:
 
 
 def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings, http):
-    clock = FrozenClock(datetime.now(timezone.utc).replace(microsecond=0))
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     server = serve_sandbox(settings, clock)
     url = server.url
     try:
         assert sasha.run(url, http)["verdict"]["accepted"] is True
-        assert _statuses(url, http) == {"VerifiedPerson": "valid", "VerifiedOrganization": "valid",
-                                        "VerifiedRelationship": "valid"}
+        assert _statuses(url, http) == {
+            "VerifiedPerson": "valid",
+            "VerifiedOrganization": "valid",
+            "VerifiedRelationship": "valid",
+        }
         person = checked_json(http.get(f"{url}/issuers/prov1/issuances"))[-1]
-        relationship = [r for r in checked_json(http.get(f"{url}/issuers/fed/issuances"))
-                        if r["vct"] == credential_type("VerifiedRelationship").vct][-1]
-        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status",
-                               json={"status": "suspended", "reason": "identity theft reported"}))
-        checked_json(http.post(f"{url}/issuers/fed/issuances/{relationship['id']}/status",
-                               json={"status": "revoked", "reason": "director resigned"}))
+        relationship = [
+            r
+            for r in checked_json(http.get(f"{url}/issuers/fed/issuances"))
+            if r["vct"] == credential_type("VerifiedRelationship").vct
+        ][-1]
+        checked_json(
+            http.post(
+                f"{url}/issuers/prov1/issuances/{person['id']}/status",
+                json={"status": "suspended", "reason": "identity theft reported"},
+            )
+        )
+        checked_json(
+            http.post(
+                f"{url}/issuers/fed/issuances/{relationship['id']}/status",
+                json={"status": "revoked", "reason": "director resigned"},
+            )
+        )
 
         # Within the ttl, the bank and the wallet answer from the lists they already hold.
         assert _present_to_bank(url, http)["accepted"] is True
@@ -879,19 +1060,30 @@ def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings
         assert verdict["accepted"] is False
         assert sorted(verdict["reasons"]) == ["credential_revoked", "credential_suspended"]
         assert {(c["credential"], c["reason"]) for c in verdict["checks"] if not c["passed"]} == {
-            ("person", "credential_suspended"), ("relationship", "credential_revoked")}
-        assert _statuses(url, http) == {"VerifiedPerson": "suspended", "VerifiedOrganization": "valid",
-                                        "VerifiedRelationship": "revoked"}
+            ("person", "credential_suspended"),
+            ("relationship", "credential_revoked"),
+        }
+        assert _statuses(url, http) == {
+            "VerifiedPerson": "suspended",
+            "VerifiedOrganization": "valid",
+            "VerifiedRelationship": "revoked",
+        }
 
-        checked_json(http.post(f"{url}/issuers/prov1/issuances/{person['id']}/status",
-                               json={"status": "valid", "reason": "cleared"}))
+        checked_json(
+            http.post(
+                f"{url}/issuers/prov1/issuances/{person['id']}/status", json={"status": "valid", "reason": "cleared"}
+            )
+        )
         clock.advance(settings.status_list_ttl_seconds)
         assert _present_to_bank(url, http)["reasons"] == ["credential_revoked"]
 
         lifetime = timedelta(days=settings.credential_lifetime_days)
         clock.advance(lifetime - timedelta(days=settings.expiring_soon_days - 1))
-        assert _statuses(url, http) == {"VerifiedPerson": "expiring_soon", "VerifiedOrganization": "expiring_soon",
-                                        "VerifiedRelationship": "revoked"}
+        assert _statuses(url, http) == {
+            "VerifiedPerson": "expiring_soon",
+            "VerifiedOrganization": "expiring_soon",
+            "VerifiedRelationship": "revoked",
+        }
         clock.advance(timedelta(days=settings.expiring_soon_days))
         assert set(_statuses(url, http).values()) == {"expired"}
     finally:
@@ -908,20 +1100,46 @@ def test_the_bank_and_the_wallet_see_status_changes_once_the_ttl_allows(settings
 # ==============================================================================================
 @pytest.fixture
 def env(tmp_path):
-    return {**os.environ, "PCTF_DATA_DIR": str(tmp_path / "data"), "PCTF_GOVERNANCE_TOKEN": "cli-test",
-            "PCTF_PORT": str(free_port())}
+    return {
+        **os.environ,
+        "PCTF_DATA_DIR": str(tmp_path / "data"),
+        "PCTF_GOVERNANCE_TOKEN": "cli-test",
+        "PCTF_PORT": str(free_port()),
+    }
 
 
 @pytest.mark.slow
 def test_staff_change_status_from_the_command_line_and_verify_sees_it(env, tmp_path):
     key = tmp_path / "holder.jwk"
     assert run(env, "keygen", "--out", str(key)).returncode == 0
-    issued = run(env, "issue", "--issuer", "prov1", "--type", "VerifiedPerson", "--holder-jwk", str(key),
-                 "--claims", json.dumps(SASHA))
+    issued = run(
+        env,
+        "issue",
+        "--issuer",
+        "prov1",
+        "--type",
+        "VerifiedPerson",
+        "--holder-jwk",
+        str(key),
+        "--claims",
+        json.dumps(SASHA),
+    )
     assert issued.returncode == 0, issued.stderr
     aud = "https://rp.example.ca"
-    presented = run(env, "present", "-", "--holder-jwk", str(key), "--aud", aud, "--nonce", NONCE,
-                    "--disclose", "given_name", stdin=issued.stdout)
+    presented = run(
+        env,
+        "present",
+        "-",
+        "--holder-jwk",
+        str(key),
+        "--aud",
+        aud,
+        "--nonce",
+        NONCE,
+        "--disclose",
+        "given_name",
+        stdin=issued.stdout,
+    )
     (tmp_path / "vp.txt").write_text(presented.stdout)
 
     def verdict() -> tuple[int, list]:
@@ -932,24 +1150,46 @@ def test_staff_change_status_from_the_command_line_and_verify_sees_it(env, tmp_p
     listed = json.loads(run(env, "credential", "list", "--issuer", "prov1", "--json").stdout)
     assert len(listed) == 1 and listed[0]["status"] == "valid"
     issuance = str(listed[0]["id"])
-    changed = run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "suspended",
-                  "--reason", "lost wallet")
+    changed = run(
+        env,
+        "credential",
+        "status",
+        "--issuer",
+        "prov1",
+        "--issuance",
+        issuance,
+        "--set",
+        "suspended",
+        "--reason",
+        "lost wallet",
+    )
     assert changed.returncode == 0 and "suspended" in changed.stdout
     assert verdict() == (1, ["credential_suspended"])
-    assert run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "valid").returncode == 0
+    assert (
+        run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "valid").returncode == 0
+    )
     assert verdict() == (0, [])
-    fr = run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "revoked", "--lang", "fr")
+    fr = run(
+        env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "revoked", "--lang", "fr"
+    )
     assert fr.returncode == 0 and "révoqué" in fr.stdout
     assert verdict() == (1, ["credential_revoked"])
 
-    assert_clean_error(run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "valid"),
-                       reason="conflict")
-    assert_clean_error(run(env, "credential", "status", "--issuer", "prov1", "--issuance", "x1", "--set", "valid"),
-                       reason="bad_request")
-    assert_clean_error(run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "gone"),
-                       reason="bad_request")
-    assert_clean_error(run(env, "credential", "status", "--issuer", "prov1", "--issuance", "999", "--set", "valid"),
-                       reason="not_found")
+    assert_clean_error(
+        run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "valid"),
+        reason="conflict",
+    )
+    assert_clean_error(
+        run(env, "credential", "status", "--issuer", "prov1", "--issuance", "x1", "--set", "valid"),
+        reason="bad_request",
+    )
+    assert_clean_error(
+        run(env, "credential", "status", "--issuer", "prov1", "--issuance", issuance, "--set", "gone"),
+        reason="bad_request",
+    )
+    assert_clean_error(
+        run(env, "credential", "status", "--issuer", "prov1", "--issuance", "999", "--set", "valid"), reason="not_found"
+    )
     assert_clean_error(run(env, "credential", "list", "--issuer", "prov9"), reason="issuer_id_unknown")
     assert_clean_error(run(env, "wallet", "list", "nobody"), reason="not_found")
     assert verdict() == (1, ["credential_revoked"])
@@ -960,14 +1200,24 @@ def test_wallet_list_after_the_demo(env):
     demo = run(env, "demo", "sasha", "--json")
     assert demo.returncode == 0, demo.stderr
     held = json.loads(run(env, "wallet", "list", "sasha", "--json").stdout)
-    assert {c["type"]: c["status"] for c in held} == {"VerifiedPerson": "valid", "VerifiedOrganization": "valid",
-                                                      "VerifiedRelationship": "valid"}
+    assert {c["type"]: c["status"] for c in held} == {
+        "VerifiedPerson": "valid",
+        "VerifiedOrganization": "valid",
+        "VerifiedRelationship": "valid",
+    }
     organization = json.loads(run(env, "credential", "list", "--issuer", "fed", "--json").stdout)[0]
     assert organization["vct"] == credential_type("VerifiedOrganization").vct
-    assert run(env, "credential", "status", "--issuer", "fed", "--issuance", str(organization["id"]),
-               "--set", "suspended").returncode == 0
+    assert (
+        run(
+            env, "credential", "status", "--issuer", "fed", "--issuance", str(organization["id"]), "--set", "suspended"
+        ).returncode
+        == 0
+    )
     table = run({**env, "COLUMNS": "200"}, "wallet", "list", "sasha", "--lang", "fr")
     assert table.returncode == 0, table.stderr
-    rows = {line.split("│")[1].strip(): line.split("│")[4].strip() for line in table.stdout.splitlines()
-            if line.count("│") == 5}
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[4].strip()
+        for line in table.stdout.splitlines()
+        if line.count("│") == 5
+    }
     assert rows == {"Personne vérifiée": "valide", "Organisation vérifiée": "suspendu", "Relation vérifiée": "valide"}

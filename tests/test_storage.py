@@ -1,4 +1,5 @@
 """The storage factory: services that start together on one database must not trip over each other."""
+
 from __future__ import annotations
 
 import threading

@@ -9,6 +9,7 @@ engine's own checks, that verification of that credential stopped there).
 Forgeries are built by hand where the issuer service would refuse to make them (an issuer
 signing beyond its authorization, ``alg: none``, HMAC keyed with the public key, ...).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,7 @@ import hmac
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from hypothesis import assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from cli.stack import bootstrap
 from issuers.service import IssuerService
 from issuers.status import LocalStatusSource
 from pctf import sdjwt
@@ -36,12 +38,11 @@ from pctf.vocab import credential_type
 from registry.local_trust import LocalTrust
 from registry.service import RegistryService
 from scenarios.personas import SASHA, SASHA_BUSINESS
-from cli.stack import bootstrap
 from verifier.engine import VerificationEngine
 from verifier.relying_parties import BUSINESS_ACCOUNT
 from verifier.verdict import Verdict
 
-T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 BASE = "http://127.0.0.1:8600"
 AUD = f"{BASE}/verifier/bank"
 NONCE = "bank-nonce-5mJ0qk8VtA"
@@ -49,8 +50,18 @@ KB_MAX_AGE = 300
 LEEWAY = 30
 YEAR = 365 * 24 * 3600
 
-ENGINE_CHECKS = ("format", "credential_type", "issuer_known", "signature", "disclosures", "validity",
-                 "issuer_key", "holder_binding", "issuer_authorized", "credential_status")
+ENGINE_CHECKS = (
+    "format",
+    "credential_type",
+    "issuer_known",
+    "signature",
+    "disclosures",
+    "validity",
+    "issuer_key",
+    "holder_binding",
+    "issuer_authorized",
+    "credential_status",
+)
 POLICY_CHECKS = ("claims_disclosed", "loa", "organization_active", "role_accepted", "linked", "same_holder")
 QUERY_IDS = ("person", "organization", "relationship")
 TYPES = {"person": "VerifiedPerson", "organization": "VerifiedOrganization", "relationship": "VerifiedRelationship"}
@@ -60,12 +71,20 @@ REVEAL = {r.query_id: [tuple(p) for p in r.claims] for r in BUSINESS_ACCOUNT.req
 BN = "123456782"  # 12345678 + its Luhn check digit, as the registrar makes them
 DIRECTOR = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
 PERSON_CLAIMS = dict(SASHA)
-ORG_CLAIMS = {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": BN, "jurisdiction_of_incorporation": "CA",
-              "corporate_status": "active", "incorporation_date": T0.date().isoformat(),
-              "registered_office": SASHA_BUSINESS["registered_office"]}
-REL_CLAIMS = {"relationship_type": "director", "person": DIRECTOR,
-              "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": BN},
-              "effective_date": T0.date().isoformat()}
+ORG_CLAIMS = {
+    "legal_name": SASHA_BUSINESS["legal_name"],
+    "business_number": BN,
+    "jurisdiction_of_incorporation": "CA",
+    "corporate_status": "active",
+    "incorporation_date": T0.date().isoformat(),
+    "registered_office": SASHA_BUSINESS["registered_office"],
+}
+REL_CLAIMS = {
+    "relationship_type": "director",
+    "person": DIRECTOR,
+    "organization": {"legal_name": SASHA_BUSINESS["legal_name"], "business_number": BN},
+    "effective_date": T0.date().isoformat(),
+}
 
 
 # -- the world: one seeded registry, real issuers, Sasha's three credentials ----------------
@@ -83,8 +102,9 @@ class World:
     def iss(self, short_id: str) -> str:
         return self.issuers.issuer_url(short_id)
 
-    def mint(self, short_id: str, type_name: str, claims: dict, holder: SigningKey | None = None,
-             at: datetime | None = None) -> str:
+    def mint(
+        self, short_id: str, type_name: str, claims: dict, holder: SigningKey | None = None, at: datetime | None = None
+    ) -> str:
         """A real credential from the issuer service (at another time when ``at`` is given)."""
         service = self.issuers if at is None else IssuerService(self.settings, FrozenClock(at))
         return service.mint(short_id, type_name, claims, (holder or self.holder).public_jwk)
@@ -92,25 +112,46 @@ class World:
     def engine_at(self, when: datetime) -> VerificationEngine:
         # The issuers sign their status lists at the same moment as the verifier reads them.
         clock = FrozenClock(when)
-        return VerificationEngine(self.trust, clock, status=LocalStatusSource(IssuerService(self.settings, clock)),
-                                  kb_max_age=KB_MAX_AGE, leeway=LEEWAY)
+        return VerificationEngine(
+            self.trust,
+            clock,
+            status=LocalStatusSource(IssuerService(self.settings, clock)),
+            kb_max_age=KB_MAX_AGE,
+            leeway=LEEWAY,
+        )
 
 
 def make_world(data_dir: Path) -> World:
-    settings = Settings(data_dir=data_dir, governance_token="test-governance-token", host="127.0.0.1", port=8600,
-                        public_url=BASE, registry_url=BASE, issuers_url=BASE)
+    settings = Settings(
+        data_dir=data_dir,
+        governance_token="test-governance-token",
+        host="127.0.0.1",
+        port=8600,
+        public_url=BASE,
+        registry_url=BASE,
+        issuers_url=BASE,
+    )
     clock = FrozenClock(T0)
     bootstrap(settings, clock)
     registry = RegistryService(settings, clock)
     trust = LocalTrust(registry)
     issuers = IssuerService(settings, clock)
-    world = World(settings=settings, clock=clock, issuers=issuers, registry=registry, trust=trust,
-                  engine=VerificationEngine(trust, clock, status=LocalStatusSource(issuers), kb_max_age=KB_MAX_AGE,
-                                            leeway=LEEWAY),
-                  holder=generate_key())
-    world.issued = {"person": world.mint("prov1", "VerifiedPerson", PERSON_CLAIMS),
-                    "organization": world.mint("fed", "VerifiedOrganization", ORG_CLAIMS),
-                    "relationship": world.mint("fed", "VerifiedRelationship", REL_CLAIMS)}
+    world = World(
+        settings=settings,
+        clock=clock,
+        issuers=issuers,
+        registry=registry,
+        trust=trust,
+        engine=VerificationEngine(
+            trust, clock, status=LocalStatusSource(issuers), kb_max_age=KB_MAX_AGE, leeway=LEEWAY
+        ),
+        holder=generate_key(),
+    )
+    world.issued = {
+        "person": world.mint("prov1", "VerifiedPerson", PERSON_CLAIMS),
+        "organization": world.mint("fed", "VerifiedOrganization", ORG_CLAIMS),
+        "relationship": world.mint("fed", "VerifiedRelationship", REL_CLAIMS),
+    }
     return world
 
 
@@ -121,10 +162,25 @@ def world(tmp_path_factory) -> World:
 
 
 # -- presentations -----------------------------------------------------------------------
-def present(w: World, issued: str, *, query_id: str = "person", holder: SigningKey | None = None,
-            reveal: list | None = None, aud: str = AUD, nonce: str = NONCE, iat: int | None = None) -> str:
-    return sdjwt.present(issued, holder or w.holder, reveal=REVEAL[query_id] if reveal is None else reveal,
-                         aud=aud, nonce=nonce, iat=w.clock.timestamp() if iat is None else iat)
+def present(
+    w: World,
+    issued: str,
+    *,
+    query_id: str = "person",
+    holder: SigningKey | None = None,
+    reveal: list | None = None,
+    aud: str = AUD,
+    nonce: str = NONCE,
+    iat: int | None = None,
+) -> str:
+    return sdjwt.present(
+        issued,
+        holder or w.holder,
+        reveal=REVEAL[query_id] if reveal is None else reveal,
+        aud=aud,
+        nonce=nonce,
+        iat=w.clock.timestamp() if iat is None else iat,
+    )
 
 
 def sasha_presentations(w: World, *, holders: dict | None = None, iat: int | None = None, **issued: str) -> dict:
@@ -138,19 +194,32 @@ def vp_token(presentations: dict) -> dict:
     return {q: [p] for q, p in presentations.items()}
 
 
-def bank(w: World, presentations: dict | object, *, engine: VerificationEngine | None = None,
-         wrap: bool = True) -> Verdict:
+def bank(
+    w: World, presentations: dict | object, *, engine: VerificationEngine | None = None, wrap: bool = True
+) -> Verdict:
     token = vp_token(presentations) if wrap and isinstance(presentations, dict) else presentations
     return (engine or w.engine).verify_presentation(BUSINESS_ACCOUNT, token, aud=AUD, nonce=NONCE, verifier="bank")
 
 
-def with_kb(w: World, issuer_jwt: str, disclosures: list[str], *, holder: SigningKey | None = None,
-            aud: str = AUD, nonce: str = NONCE, iat: int | None = None, typ: str = sdjwt.TYP_KB_JWT) -> str:
+def with_kb(
+    w: World,
+    issuer_jwt: str,
+    disclosures: list[str],
+    *,
+    holder: SigningKey | None = None,
+    aud: str = AUD,
+    nonce: str = NONCE,
+    iat: int | None = None,
+    typ: str = sdjwt.TYP_KB_JWT,
+) -> str:
     """``issuer_jwt~disclosures~`` plus a KB-JWT over exactly that (built by hand)."""
     body = "~".join([issuer_jwt, *disclosures]) + "~"
     sd_hash = b64u_encode(hashlib.sha256(body.encode("ascii")).digest())
-    kb = (holder or w.holder).sign({"iat": w.clock.timestamp() if iat is None else iat, "aud": aud, "nonce": nonce,
-                                    "sd_hash": sd_hash}, typ=typ, include_kid=False)
+    kb = (holder or w.holder).sign(
+        {"iat": w.clock.timestamp() if iat is None else iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash},
+        typ=typ,
+        include_kid=False,
+    )
     return body + kb
 
 
@@ -163,12 +232,28 @@ def disclosure_named(disclosures: list[str], name: str) -> str:
 
 
 # -- credentials built by hand -------------------------------------------------------------
-def payload_for(w: World, type_name: str, claims: dict, *, iss: str, holder: SigningKey | None = None,
-                iat: int | None = None, **extra) -> dict:
+def payload_for(
+    w: World,
+    type_name: str,
+    claims: dict,
+    *,
+    iss: str,
+    holder: SigningKey | None = None,
+    iat: int | None = None,
+    **extra,
+) -> dict:
     """An SD-JWT VC payload like IssuerService.mint makes; ``extra`` overrides (None removes)."""
     now = w.clock.timestamp() if iat is None else iat
-    payload = {"iss": iss, "iat": now, "exp": now + YEAR, "vct": credential_type(type_name).vct,
-               "cnf": {"jwk": (holder or w.holder).public_jwk}, "assurance_level": 3, **claims, **extra}
+    payload = {
+        "iss": iss,
+        "iat": now,
+        "exp": now + YEAR,
+        "vct": credential_type(type_name).vct,
+        "cnf": {"jwk": (holder or w.holder).public_jwk},
+        "assurance_level": 3,
+        **claims,
+        **extra,
+    }
     return {k: v for k, v in payload.items() if v is not None}
 
 
@@ -182,8 +267,9 @@ class HeaderKey:
     def __init__(self, key: SigningKey, header: dict) -> None:
         self.key, self.header = key, header
 
-    def sign(self, payload: dict, *, typ: str | None = None, header: dict | None = None,
-             include_kid: bool = True) -> str:
+    def sign(
+        self, payload: dict, *, typ: str | None = None, header: dict | None = None, include_kid: bool = True
+    ) -> str:
         return self.key.sign(payload, typ=typ, header={**self.header, **(header or {})}, include_kid=include_kid)
 
 
@@ -223,7 +309,7 @@ def assert_rejected(verdict: Verdict, reason: Reason, check: str, credentials: s
         # everything before it passed, and no policy check was made over it.
         for label in expected:
             names = [c.name for c in verdict.checks if c.credential == label]
-            assert names == list(ENGINE_CHECKS[:ENGINE_CHECKS.index(check) + 1])
+            assert names == list(ENGINE_CHECKS[: ENGINE_CHECKS.index(check) + 1])
             assert label not in verdict.credentials
 
 
@@ -242,7 +328,7 @@ def test_sasha_is_accepted_with_every_check_recorded(world):
     assert verdict.policy == "business-bank-account" and verdict.verifier == "bank"
     for q in QUERY_IDS:
         names = [c.name for c in verdict.checks if c.credential == q]
-        assert names[:len(ENGINE_CHECKS)] == list(ENGINE_CHECKS), q
+        assert names[: len(ENGINE_CHECKS)] == list(ENGINE_CHECKS), q
         assert "claims_disclosed" in names
     names = [c.name for c in verdict.checks]
     assert set(ENGINE_CHECKS + POLICY_CHECKS) <= set(names)
@@ -271,8 +357,11 @@ def test_vp_token_entries_may_be_bare_strings(world):
 
 
 def test_legacy_vc_sd_jwt_typ_is_accepted(world):
-    issued = hand_issue(payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1")),
-                        world.issuers.signing_key("prov1"), typ="vc+sd-jwt")
+    issued = hand_issue(
+        payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1")),
+        world.issuers.signing_key("prov1"),
+        typ="vc+sd-jwt",
+    )
     verdict = person_only(world, present(world, issued))
     assert_accepted(verdict)
     fmt = next(c for c in verdict.checks if c.name == "format" and c.credential == "person")
@@ -281,8 +370,11 @@ def test_legacy_vc_sd_jwt_typ_is_accepted(world):
 
 @pytest.mark.parametrize("typ", ["JWT", "kb+jwt", "example+sd-jwt"])
 def test_other_issuer_jwt_typ_is_rejected(world, typ):
-    issued = hand_issue(payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1")),
-                        world.issuers.signing_key("prov1"), typ=typ)
+    issued = hand_issue(
+        payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1")),
+        world.issuers.signing_key("prov1"),
+        typ=typ,
+    )
     assert_rejected(person_only(world, present(world, issued)), Reason.TYP_INVALID, "format", "person")
 
 
@@ -297,8 +389,9 @@ def _hs256_plain(w: World) -> bytes:
     return json.dumps(registered_key(w, "prov1")).encode()
 
 
-@pytest.mark.parametrize("alg,secret", [("none", None), ("HS256", _hs256_canonical), ("HS256", _hs256_plain),
-                                        ("HS512", _hs256_canonical)])
+@pytest.mark.parametrize(
+    "alg,secret", [("none", None), ("HS256", _hs256_canonical), ("HS256", _hs256_plain), ("HS512", _hs256_canonical)]
+)
 def test_alg_none_and_hmac_confusion_are_refused(world, alg, secret):
     header = {"alg": alg, "typ": sdjwt.TYP_SD_JWT_VC, "kid": registered_key(world, "prov1")["kid"]}
     if secret is None:
@@ -352,8 +445,9 @@ def test_issuer_not_in_registry(world):
 def test_person_issuer_signing_an_organization_is_not_authorized(world):
     payload = payload_for(world, "VerifiedOrganization", ORG_CLAIMS, iss=world.iss("prov1"))
     forged = hand_issue(payload, world.issuers.signing_key("prov1"))
-    verdict = bank(world, {**sasha_presentations(world),
-                           "organization": present(world, forged, query_id="organization")})
+    verdict = bank(
+        world, {**sasha_presentations(world), "organization": present(world, forged, query_id="organization")}
+    )
     assert_rejected(verdict, Reason.ISSUER_NOT_AUTHORIZED, "issuer_authorized", "organization")
 
 
@@ -367,11 +461,13 @@ def test_issuer_claiming_a_loa_above_its_authorization_is_not_authorized(world):
 
 def test_credential_backdated_before_the_authorization_is_not_authorized(world):
     # The registry is asked about the time of issuance (iat): prov1 was not accredited yet.
-    payload = payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"),
-                          iat=world.clock.timestamp() - 24 * 3600)
+    payload = payload_for(
+        world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"), iat=world.clock.timestamp() - 24 * 3600
+    )
     forged = hand_issue(payload, world.issuers.signing_key("prov1"))
-    assert_rejected(person_only(world, present(world, forged)), Reason.ISSUER_NOT_AUTHORIZED,
-                    "issuer_authorized", "person")
+    assert_rejected(
+        person_only(world, present(world, forged)), Reason.ISSUER_NOT_AUTHORIZED, "issuer_authorized", "person"
+    )
 
 
 def test_suspended_issuer_and_suspended_authorization(tmp_path):
@@ -384,8 +480,11 @@ def test_suspended_issuer_and_suspended_authorization(tmp_path):
     assert_accepted(bank(w, sasha_presentations(w)))
 
     # One authorization suspended (fed's VerifiedOrganization grant), the entity still active.
-    auth = next(a for a in w.registry.entity(w.iss("fed"))["authorizations"]
-                if a["resource"] == credential_type("VerifiedOrganization").vct)
+    auth = next(
+        a
+        for a in w.registry.entity(w.iss("fed"))["authorizations"]
+        if a["resource"] == credential_type("VerifiedOrganization").vct
+    )
     w.registry.set_authorization_status(auth["id"], "suspended", reason="governance review")
     assert_rejected(bank(w, sasha_presentations(w)), Reason.ISSUER_SUSPENDED, "issuer_authorized", "organization")
 
@@ -396,7 +495,8 @@ def test_suspended_issuer_and_suspended_authorization(tmp_path):
     assert set(verdict.reasons) == {Reason.ISSUER_NOT_AUTHORIZED.value, Reason.ISSUER_SUSPENDED.value}
     assert {(c.credential, c.name, c.reason) for c in failed(verdict)} == {
         ("person", "issuer_authorized", Reason.ISSUER_NOT_AUTHORIZED.value),
-        ("organization", "issuer_authorized", Reason.ISSUER_SUSPENDED.value)}
+        ("organization", "issuer_authorized", Reason.ISSUER_SUSPENDED.value),
+    }
 
 
 # ============================================================================================
@@ -414,7 +514,7 @@ def test_expired_credentials(world):
 def test_expiry_leeway_boundary(world, after_exp, ok):
     exp = int((T0 + timedelta(days=world.settings.credential_lifetime_days)).timestamp())
     now = exp + after_exp
-    engine = world.engine_at(datetime.fromtimestamp(now, timezone.utc))
+    engine = world.engine_at(datetime.fromtimestamp(now, UTC))
     verdict = engine.verify_single(present(world, world.issued["person"], iat=now), aud=AUD, nonce=NONCE)
     if ok:
         assert_accepted(verdict)
@@ -433,8 +533,9 @@ def test_credential_issued_in_the_future(world, ahead, ok):
 
 
 def test_credential_with_nbf_in_the_future(world):
-    payload = payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"),
-                          nbf=world.clock.timestamp() + 3600)
+    payload = payload_for(
+        world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"), nbf=world.clock.timestamp() + 3600
+    )
     issued = hand_issue(payload, world.issuers.signing_key("prov1"))
     assert_rejected(person_only(world, present(world, issued)), Reason.CREDENTIAL_NOT_YET_VALID, "validity", "person")
 
@@ -463,8 +564,10 @@ def test_audience_mismatch(world):
     assert_rejected(person_only(world, elsewhere), Reason.AUDIENCE_MISMATCH, "holder_binding", "person")
 
 
-@pytest.mark.parametrize("offset,ok", [(-KB_MAX_AGE, True), (-KB_MAX_AGE - 1, False), (-3 * 3600, False),
-                                       (LEEWAY, True), (LEEWAY + 1, False)])
+@pytest.mark.parametrize(
+    "offset,ok",
+    [(-KB_MAX_AGE, True), (-KB_MAX_AGE - 1, False), (-3 * 3600, False), (LEEWAY, True), (LEEWAY + 1, False)],
+)
 def test_kb_jwt_freshness(world, offset, ok):
     pres = present(world, world.issued["person"], iat=world.clock.timestamp() + offset)
     verdict = person_only(world, pres)
@@ -592,8 +695,9 @@ def test_vp_token_that_is_not_an_object(world, token):
 # ============================================================================================
 def test_verify_single_accepts_one_valid_presentation(world):
     vct = credential_type("VerifiedOrganization").vct
-    verdict = world.engine.verify_single(present(world, world.issued["organization"], query_id="organization"),
-                                         aud=AUD, nonce=NONCE, expected_vcts=[vct])
+    verdict = world.engine.verify_single(
+        present(world, world.issued["organization"], query_id="organization"), aud=AUD, nonce=NONCE, expected_vcts=[vct]
+    )
     assert_accepted(verdict)
     assert verdict.policy == "none" and verdict.verifier == "cli"
     assert [c.name for c in verdict.checks] == list(ENGINE_CHECKS)
@@ -607,8 +711,12 @@ def test_verify_single_rejects_with_the_reason(world):
     assert_rejected(verdict, Reason.HOLDER_BINDING_FAILED, "holder_binding", "credential")
     assert verdict.credentials == {}
 
-    wrong_type = world.engine.verify_single(present(world, world.issued["person"]), aud=AUD, nonce=NONCE,
-                                            expected_vcts=[credential_type("VerifiedRelationship").vct])
+    wrong_type = world.engine.verify_single(
+        present(world, world.issued["person"]),
+        aud=AUD,
+        nonce=NONCE,
+        expected_vcts=[credential_type("VerifiedRelationship").vct],
+    )
     assert_rejected(wrong_type, Reason.VCT_UNEXPECTED, "credential_type", "credential")
 
 
@@ -652,8 +760,9 @@ def test_address_disclosed_without_any_of_its_fields_is_not_disclosed(world):
 
 
 def test_fractional_nbf_in_the_future_is_not_yet_valid(world):
-    payload = payload_for(world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"),
-                          nbf=world.clock.timestamp() + 3600.5)
+    payload = payload_for(
+        world, "VerifiedPerson", PERSON_CLAIMS, iss=world.iss("prov1"), nbf=world.clock.timestamp() + 3600.5
+    )
     issued = hand_issue(payload, world.issuers.signing_key("prov1"))
     assert_rejected(person_only(world, present(world, issued)), Reason.CREDENTIAL_NOT_YET_VALID, "validity", "person")
 
@@ -682,18 +791,21 @@ def _without(world, claim: str) -> str:
 
 
 def test_credential_without_vct_is_refused(world):
-    verdict = world.engine.verify_single(present(world, _without(world, "vct"), reveal=[("given_name",)]),
-                                         aud=AUD, nonce=NONCE)
+    verdict = world.engine.verify_single(
+        present(world, _without(world, "vct"), reveal=[("given_name",)]), aud=AUD, nonce=NONCE
+    )
     assert_rejected(verdict, Reason.REQUIRED_CLAIM_MISSING, "format", "credential")
 
 
 def test_credential_without_iat_is_refused(world):
-    verdict = world.engine.verify_single(present(world, _without(world, "iat"), reveal=[("given_name",)]),
-                                         aud=AUD, nonce=NONCE)
+    verdict = world.engine.verify_single(
+        present(world, _without(world, "iat"), reveal=[("given_name",)]), aud=AUD, nonce=NONCE
+    )
     assert_rejected(verdict, Reason.REQUIRED_CLAIM_MISSING, "validity", "credential")
 
 
 def test_credential_without_holder_key_is_refused(world):
-    verdict = world.engine.verify_single(present(world, _without(world, "cnf"), reveal=[("given_name",)]),
-                                         aud=AUD, nonce=NONCE)
+    verdict = world.engine.verify_single(
+        present(world, _without(world, "cnf"), reveal=[("given_name",)]), aud=AUD, nonce=NONCE
+    )
     assert_rejected(verdict, Reason.HOLDER_KEY_MISSING, "holder_binding", "credential")

@@ -4,6 +4,7 @@ A wallet posts its answer to the public response endpoint (the request's ``state
 KB-JWT's ``nonce`` bind it). Everything else belongs to each relying party's own back end
 (:mod:`pctf.access`): only it asks, and only it reads its verdicts and the claims disclosed to it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,10 +16,10 @@ from fastapi.responses import JSONResponse
 from pctf.access import AttemptLimiter, Role, configured_tokens, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
-from pctf.reasons import Reason, SandboxError
-from pctf.settings import Settings
 from pctf.outbound import outbound_client
+from pctf.reasons import Reason, SandboxError
 from pctf.schemas import Record, documented
+from pctf.settings import Settings
 from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
 from pctf.web import check_form_value, service_app
 from registry.client import RegistryClient
@@ -26,6 +27,7 @@ from registry.client import RegistryClient
 from .engine import VerificationEngine
 from .relying_parties import RELYING_PARTIES, relying_party
 from .service import RelyingPartyService
+
 
 # -- answers (records: the members below are always there; a record may carry more) ---------
 class RelyingPartyOut(Record):
@@ -78,32 +80,57 @@ BACK_END = owner(Role.RELYING_PARTY)
 OUTBOUND = (502, 503)
 
 
-def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
-               service: RelyingPartyService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, clock: Clock, http: httpx.Client | None = None, service: RelyingPartyService | None = None
+) -> FastAPI:
     if service is None:
         # ``http`` reaches the registry (the operator's configured URL); a credential's status list
         # URI is the issuer's to choose, so it is fetched through the vetted client.
         http = http or make_client(settings)
-        trust = RegistryClient(settings.service_url("registry"), http, settings.registry_authority_id, clock=clock,
-                               anchor_jwks=settings.anchor_jwks(), state_dir=settings.data_dir / "verifier")
+        trust = RegistryClient(
+            settings.service_url("registry"),
+            http,
+            settings.registry_authority_id,
+            clock=clock,
+            anchor_jwks=settings.anchor_jwks(),
+            state_dir=settings.data_dir / "verifier",
+        )
         status = HttpStatusSource(outbound_client(settings, max_body_bytes=MAX_TOKEN_BYTES))
-        engine = VerificationEngine(trust, clock, status=status, kb_max_age=settings.kb_max_age_seconds,
-                                    leeway=settings.leeway_seconds)
+        engine = VerificationEngine(
+            trust, clock, status=status, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds
+        )
         service = RelyingPartyService(settings, clock, engine)
     # Each relying party's back-end token, resolved now: a service that may not run with them refuses to start.
     rp_tokens = {rp_id: settings.relying_party_token(rp_id) for rp_id in RELYING_PARTIES}
-    app = service_app("/verifier", "PCTF sandbox relying parties", "OpenID4VP requests, responses and verdicts.",
-                      max_body_bytes=settings.max_body_bytes)
+    app = service_app(
+        "/verifier",
+        "PCTF sandbox relying parties",
+        "OpenID4VP requests, responses and verdicts.",
+        max_body_bytes=settings.max_body_bytes,
+    )
 
-    install(app, configured_tokens(Role.RELYING_PARTY, rp_tokens), AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
+    install(
+        app,
+        configured_tokens(Role.RELYING_PARTY, rp_tokens),
+        AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds),
+    )
     app.state.service = service
 
     @app.get("/verifier", response_model=list[RelyingPartyOut], **owner(Role.PUBLIC))
     def list_relying_parties() -> Any:
-        return [{"id": rp.id, "name": {"en": rp.name_en, "fr": rp.name_fr}, "client_id": service.client_id(rp.id),
-                 "policy": {"id": rp.policy.id, "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
-                            "dcql_query": rp.policy.dcql_query()}}
-                for rp in RELYING_PARTIES.values()]
+        return [
+            {
+                "id": rp.id,
+                "name": {"en": rp.name_en, "fr": rp.name_fr},
+                "client_id": service.client_id(rp.id),
+                "policy": {
+                    "id": rp.policy.id,
+                    "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
+                    "dcql_query": rp.policy.dcql_query(),
+                },
+            }
+            for rp in RELYING_PARTIES.values()
+        ]
 
     @app.post("/verifier/{rp_id}/requests", response_model=RequestOut, **BACK_END)
     def create_request(rp_id: str) -> JSONResponse:
@@ -134,7 +161,8 @@ def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = Non
         vp_token, aud, nonce = body.get("vp_token"), body.get("aud"), body.get("nonce")
         if not isinstance(aud, str) or not isinstance(nonce, str):
             raise SandboxError(Reason.BAD_REQUEST, "aud and nonce are required strings")
-        return service.engine.verify_presentation(rp.policy, vp_token, aud=aud, nonce=nonce,
-                                                  verifier=service.client_id(rp_id)).as_dict()
+        return service.engine.verify_presentation(
+            rp.policy, vp_token, aud=aud, nonce=nonce, verifier=service.client_id(rp_id)
+        ).as_dict()
 
     return app

@@ -9,9 +9,10 @@ references a Token Status List, it reads the credential's status there (through 
 Each step is recorded as a :class:`~verifier.verdict.Check`; the first failure stops the
 credential's verification, with the reason code of the rule it broke.
 """
+
 from __future__ import annotations
 
-from pctf import sdjwt, statuslist
+from pctf import statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.jose import brief
 from pctf.reasons import Reason, SandboxError
@@ -23,8 +24,10 @@ from pctf.vocab import type_for_vct
 from .policy import Policy
 from .verdict import Check, CredentialResult, Verdict
 
-_STATUS_REASONS = {statuslist.INVALID: (Reason.CREDENTIAL_REVOKED, "the issuer has revoked this credential"),
-                   statuslist.SUSPENDED: (Reason.CREDENTIAL_SUSPENDED, "the issuer has suspended this credential")}
+_STATUS_REASONS = {
+    statuslist.INVALID: (Reason.CREDENTIAL_REVOKED, "the issuer has revoked this credential"),
+    statuslist.SUSPENDED: (Reason.CREDENTIAL_SUSPENDED, "the issuer has suspended this credential"),
+}
 
 
 class VerificationEngine:
@@ -32,16 +35,30 @@ class VerificationEngine:
     credential that references a status list is refused (``status_list_unavailable``): a status
     that cannot be read is never taken for valid."""
 
-    def __init__(self, trust: TrustSource, clock: Clock, *, status: StatusSource | None = None,
-                 kb_max_age: int = 300, leeway: int = 30) -> None:
+    def __init__(
+        self,
+        trust: TrustSource,
+        clock: Clock,
+        *,
+        status: StatusSource | None = None,
+        kb_max_age: int = 300,
+        leeway: int = 30,
+    ) -> None:
         self.trust = trust
         self.clock = clock
         self.kb_max_age = kb_max_age
         self.leeway = leeway
         self.status = StatusResolver(status, clock, leeway=leeway) if status is not None else None
 
-    def verify_credential(self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None,
-                          label: str = "credential") -> CredentialResult:
+    def verify_credential(
+        self,
+        presentation: str,
+        *,
+        aud: str,
+        nonce: str,
+        expected_vcts: list[str] | None = None,
+        label: str = "credential",
+    ) -> CredentialResult:
         result = CredentialResult(label=label)
         try:
             self._verify(presentation, aud, nonce, expected_vcts, result)
@@ -49,8 +66,9 @@ class VerificationEngine:
             result.failed(result.step, exc.reason, exc.message)
         return result
 
-    def _verify(self, presentation: str, aud: str, nonce: str, expected_vcts: list[str] | None,
-                result: CredentialResult) -> None:
+    def _verify(
+        self, presentation: str, aud: str, nonce: str, expected_vcts: list[str] | None, result: CredentialResult
+    ) -> None:
         now = self.clock.timestamp()
 
         def issuer_keys(iss: str) -> list[dict]:
@@ -62,14 +80,23 @@ class VerificationEngine:
         def key_state(iss: str, kid: str | None, iat: float) -> str:
             state, why = self.trust.key_state(iss, kid, at=from_timestamp(iat))
             if state != "active":
-                raise SandboxError(Reason.ISSUER_KEY_COMPROMISED if state == "compromised" else Reason.ISSUER_KEY_RETIRED, why)
+                raise SandboxError(
+                    Reason.ISSUER_KEY_COMPROMISED if state == "compromised" else Reason.ISSUER_KEY_RETIRED, why
+                )
             return why
 
         progress = Progress()
         try:
-            checked = check_credential(presentation, issuer_keys=issuer_keys, now=now, leeway=self.leeway,
-                                       expected_vcts=expected_vcts, key_state=key_state, progress=progress,
-                                       key_binding=KeyBinding(aud=aud, nonce=nonce, max_age=self.kb_max_age))
+            checked = check_credential(
+                presentation,
+                issuer_keys=issuer_keys,
+                now=now,
+                leeway=self.leeway,
+                expected_vcts=expected_vcts,
+                key_state=key_state,
+                progress=progress,
+                key_binding=KeyBinding(aud=aud, nonce=nonce, max_age=self.kb_max_age),
+            )
         finally:
             result.issuer, result.vct = progress.iss, progress.vct
             for step, detail in progress.passed:
@@ -83,16 +110,24 @@ class VerificationEngine:
         result.step = "issuer_authorized"
         loa = claims.get("assurance_level")
         if loa is not None and (not isinstance(loa, int) or isinstance(loa, bool) or not 1 <= loa <= 4):
-            raise SandboxError(Reason.CLAIMS_INVALID, f"assurance_level {brief(loa)} is not a PCTF level (an integer 1-4)")
+            raise SandboxError(
+                Reason.CLAIMS_INVALID, f"assurance_level {brief(loa)} is not a PCTF level (an integer 1-4)"
+            )
         answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(checked.iat), assurance_level=loa)
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
-            raise SandboxError(reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})")
-        source = {"trust_list": "the registry's signed trust list (registry unreachable)",
-                  "recognition": f"{answer.raw.get('recognized_authority_id')}, a framework the registry recognizes",
-                  }.get(str(answer.raw.get("source")), "registry")
-        result.passed("issuer_authorized", f"{source}: authorized to issue {ctype.name if ctype else vct} "
-                                           f"up to LoA {answer.assurance_level} at issuance time")
+            raise SandboxError(
+                reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})"
+            )
+        source = {
+            "trust_list": "the registry's signed trust list (registry unreachable)",
+            "recognition": f"{answer.raw.get('recognized_authority_id')}, a framework the registry recognizes",
+        }.get(str(answer.raw.get("source")), "registry")
+        result.passed(
+            "issuer_authorized",
+            f"{source}: authorized to issue {ctype.name if ctype else vct} "
+            f"up to LoA {answer.assurance_level} at issuance time",
+        )
 
         result.step = "credential_status"
         ref = statuslist.status_reference(claims)
@@ -104,14 +139,17 @@ class VerificationEngine:
             value = self.status.status(ref, keys)
             if value != statuslist.VALID:
                 reason, message = _STATUS_REASONS.get(
-                    value, (Reason.CREDENTIAL_STATUS_UNKNOWN, f"the status list gives status 0x{value:02x}, "
-                                                              "which this verifier does not recognize"))
+                    value,
+                    (
+                        Reason.CREDENTIAL_STATUS_UNKNOWN,
+                        f"the status list gives status 0x{value:02x}, which this verifier does not recognize",
+                    ),
+                )
                 raise SandboxError(reason, message)
             result.passed("credential_status", "valid in the issuer's status list")
         result.claims = checked.subject_claims
 
-    def verify_presentation(self, policy: Policy, vp_token: object, *, aud: str, nonce: str,
-                            verifier: str) -> Verdict:
+    def verify_presentation(self, policy: Policy, vp_token: object, *, aud: str, nonce: str, verifier: str) -> Verdict:
         """Verify an OpenID4VP ``vp_token`` (keyed by DCQL credential query id) against ``policy``."""
         checks: list[Check] = []
         results: dict[str, CredentialResult] = {}
@@ -123,25 +161,42 @@ class VerificationEngine:
             if isinstance(presented, list) and len(presented) == 1:
                 presented = presented[0]
             if not isinstance(presented, str):
-                checks.append(Check("presented", False, Reason.CREDENTIAL_NOT_PRESENTED.value,
-                                    f"no single {req.type_name} presentation for {req.query_id!r}", req.query_id))
+                checks.append(
+                    Check(
+                        "presented",
+                        False,
+                        Reason.CREDENTIAL_NOT_PRESENTED.value,
+                        f"no single {req.type_name} presentation for {req.query_id!r}",
+                        req.query_id,
+                    )
+                )
                 continue
-            res = self.verify_credential(presented, aud=aud, nonce=nonce,
-                                         expected_vcts=[req.vct], label=req.query_id)
+            res = self.verify_credential(presented, aud=aud, nonce=nonce, expected_vcts=[req.vct], label=req.query_id)
             results[req.query_id] = res
             checks.extend(res.checks)
         checks.extend(policy.evaluate(results))
         credentials = {q: _summary(r) for q, r in results.items() if r.ok}
-        return Verdict(verifier=verifier, policy=policy.id, checked_at=self.clock.now().isoformat(), checks=checks,
-                       credentials=credentials)
+        return Verdict(
+            verifier=verifier,
+            policy=policy.id,
+            checked_at=self.clock.now().isoformat(),
+            checks=checks,
+            credentials=credentials,
+        )
 
-    def verify_single(self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None,
-                      verifier: str = "cli") -> Verdict:
+    def verify_single(
+        self, presentation: str, *, aud: str, nonce: str, expected_vcts: list[str] | None = None, verifier: str = "cli"
+    ) -> Verdict:
         """One presentation, no relying-party policy: the engine's checks only (CLI ``verify``)."""
         res = self.verify_credential(presentation, aud=aud, nonce=nonce, expected_vcts=expected_vcts)
         credentials = {res.label: _summary(res)} if res.ok else {}
-        return Verdict(verifier=verifier, policy="none", checked_at=self.clock.now().isoformat(), checks=res.checks,
-                       credentials=credentials)
+        return Verdict(
+            verifier=verifier,
+            policy="none",
+            checked_at=self.clock.now().isoformat(),
+            checks=res.checks,
+            credentials=credentials,
+        )
 
 
 def _detail(step: str, detail: str) -> str:

@@ -1,4 +1,5 @@
 """What a relying party keeps: each presentation request and the verdict it ended with."""
+
 from __future__ import annotations
 
 from datetime import datetime

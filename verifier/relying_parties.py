@@ -1,4 +1,5 @@
 """The sandbox's relying parties and their declared policies."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,19 +27,31 @@ BUSINESS_ACCOUNT = Policy(
     purpose_en="Open a business bank account without visiting a branch",
     purpose_fr="Ouvrir un compte bancaire d'entreprise sans se rendre en succursale",
     requirements=(
-        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)),
-                    min_loa=3),
-        Requirement("organization", "VerifiedOrganization",
-                    (("legal_name",), ("business_number",), ("jurisdiction_of_incorporation",), ("corporate_status",)),
-                    rules=(ValueRule(("corporate_status",), ("active",), Reason.ORGANIZATION_INACTIVE, "organization_active"),)),
-        Requirement("relationship", "VerifiedRelationship",
-                    (("relationship_type",), ("person",), ("organization",)),
-                    rules=(ValueRule(("relationship_type",), ("director", "signing_officer"), Reason.ROLE_NOT_ACCEPTED,
-                                     "role_accepted"),)),
+        Requirement(
+            "person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)), min_loa=3
+        ),
+        Requirement(
+            "organization",
+            "VerifiedOrganization",
+            (("legal_name",), ("business_number",), ("jurisdiction_of_incorporation",), ("corporate_status",)),
+            rules=(ValueRule(("corporate_status",), ("active",), Reason.ORGANIZATION_INACTIVE, "organization_active"),),
+        ),
+        Requirement(
+            "relationship",
+            "VerifiedRelationship",
+            (("relationship_type",), ("person",), ("organization",)),
+            rules=(
+                ValueRule(
+                    ("relationship_type",), ("director", "signing_officer"), Reason.ROLE_NOT_ACCEPTED, "role_accepted"
+                ),
+            ),
+        ),
     ),
     links=tuple(Link("relationship", ("person", f), "person", (f,)) for f in _PERSON)
-    + (Link("relationship", ("organization", "business_number"), "organization", ("business_number",)),
-       Link("relationship", ("organization", "legal_name"), "organization", ("legal_name",))),
+    + (
+        Link("relationship", ("organization", "business_number"), "organization", ("business_number",)),
+        Link("relationship", ("organization", "legal_name"), "organization", ("legal_name",)),
+    ),
 )
 
 PERSONAL_ACCOUNT = Policy(
@@ -46,8 +59,9 @@ PERSONAL_ACCOUNT = Policy(
     purpose_en="Open a personal bank account without visiting a branch",
     purpose_fr="Ouvrir un compte bancaire personnel sans se rendre en succursale",
     requirements=(
-        Requirement("person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)),
-                    min_loa=2),
+        Requirement(
+            "person", "VerifiedPerson", (("given_name",), ("family_name",), ("birthdate",), ("address",)), min_loa=2
+        ),
     ),
 )
 
@@ -72,10 +86,15 @@ FEDERAL_BENEFITS = Policy(
 )
 
 RELYING_PARTIES: dict[str, RelyingParty] = {
-    rp.id: rp for rp in (
+    rp.id: rp
+    for rp in (
         RelyingParty("bank", "Northern Lights Bank", "Banque Aurores boréales", BUSINESS_ACCOUNT),
-        RelyingParty("bank-personal", "Northern Lights Bank (personal accounts)",
-                     "Banque Aurores boréales (comptes personnels)", PERSONAL_ACCOUNT),
+        RelyingParty(
+            "bank-personal",
+            "Northern Lights Bank (personal accounts)",
+            "Banque Aurores boréales (comptes personnels)",
+            PERSONAL_ACCOUNT,
+        ),
         RelyingParty("prov2-health", "Province 2 Health Portal", "Portail santé de la Province 2", HEALTH_PORTAL),
         RelyingParty("fed-benefits", "Federal Benefits Service", "Service fédéral des prestations", FEDERAL_BENEFITS),
     )
@@ -85,6 +104,7 @@ RELYING_PARTIES: dict[str, RelyingParty] = {
 def relying_party(rp_id: str) -> RelyingParty:
     found = RELYING_PARTIES.get(rp_id)
     if found is None:
-        raise SandboxError(Reason.NOT_FOUND, f"unknown relying party {rp_id!r} (known: {', '.join(RELYING_PARTIES)})",
-                           status_code=404)
+        raise SandboxError(
+            Reason.NOT_FOUND, f"unknown relying party {rp_id!r} (known: {', '.join(RELYING_PARTIES)})", status_code=404
+        )
     return found

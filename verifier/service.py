@@ -3,6 +3,7 @@
 Each request gets a fresh ``nonce`` and ``state``; the ``state`` is answered once. A second
 response for the same request is refused as a replay and leaves the first verdict untouched.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -10,8 +11,8 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from pctf.clock import Clock, as_utc
 from pctf import oid4vp
+from pctf.clock import Clock, as_utc
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
@@ -42,14 +43,28 @@ class RelyingPartyService:
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = rp.policy.dcql_query()
         with Session(self.db) as session:
-            session.add(PresentationSession(state=state, rp_id=rp_id, nonce=nonce, client_id=self.client_id(rp_id),
-                                            response_uri=self.response_uri(rp_id), dcql_query=query, created_at=now,
-                                            expires_at=now + REQUEST_LIFETIME))
+            session.add(
+                PresentationSession(
+                    state=state,
+                    rp_id=rp_id,
+                    nonce=nonce,
+                    client_id=self.client_id(rp_id),
+                    response_uri=self.response_uri(rp_id),
+                    dcql_query=query,
+                    created_at=now,
+                    expires_at=now + REQUEST_LIFETIME,
+                )
+            )
             session.commit()
-        request, link = oid4vp.authorization_request(response_uri=self.response_uri(rp_id), nonce=nonce, state=state,
-                                                     dcql_query=query)
-        return {"state": state, "request": request, "request_uri": link,
-                "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr}}
+        request, link = oid4vp.authorization_request(
+            response_uri=self.response_uri(rp_id), nonce=nonce, state=state, dcql_query=query
+        )
+        return {
+            "state": state,
+            "request": request,
+            "request_uri": link,
+            "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
+        }
 
     def receive(self, rp_id: str, form: dict) -> dict:
         """The ``direct_post`` response endpoint: verify, store the verdict, answer the wallet."""
@@ -67,12 +82,20 @@ class RelyingPartyService:
                 raise SandboxError(Reason.REQUEST_EXPIRED, "this presentation request has expired")
             if form.get("error"):
                 record.status = "declined"
-                record.verdict = {"accepted": False, "reasons": [Reason.CONSENT_REQUIRED.value],
-                                  "declined": form.get("error")}
+                record.verdict = {
+                    "accepted": False,
+                    "reasons": [Reason.CONSENT_REQUIRED.value],
+                    "declined": form.get("error"),
+                }
             else:
                 vp_token = oid4vp.read_vp_token(form)
-                verdict = self.engine.verify_presentation(relying_party(rp_id).policy, vp_token, aud=record.client_id,
-                                                          nonce=record.nonce, verifier=record.client_id).as_dict()
+                verdict = self.engine.verify_presentation(
+                    relying_party(rp_id).policy,
+                    vp_token,
+                    aud=record.client_id,
+                    nonce=record.nonce,
+                    verifier=record.client_id,
+                ).as_dict()
                 record.status = "accepted" if verdict["accepted"] else "rejected"
                 record.verdict = verdict
             session.add(record)

@@ -1,4 +1,5 @@
 """The structured verdict: every check made, its result, and a reason code when it failed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,13 @@ class Check:
     credential: str | None = None  # the DCQL credential query id it concerns, if any
 
     def as_dict(self) -> dict:
-        return {"check": self.name, "credential": self.credential, "passed": self.passed, "reason": self.reason,
-                "detail": self.detail}
+        return {
+            "check": self.name,
+            "credential": self.credential,
+            "passed": self.passed,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
 
 
 @dataclass(slots=True)
@@ -65,6 +71,12 @@ class Verdict:
         return seen
 
     def as_dict(self) -> dict:
-        return {"accepted": self.accepted, "reasons": self.reasons, "verifier": self.verifier, "policy": self.policy,
-                "checked_at": self.checked_at, "checks": [c.as_dict() for c in self.checks],
-                "credentials": self.credentials}
+        return {
+            "accepted": self.accepted,
+            "reasons": self.reasons,
+            "verifier": self.verifier,
+            "policy": self.policy,
+            "checked_at": self.checked_at,
+            "checks": [c.as_dict() for c in self.checks],
+            "credentials": self.credentials,
+        }

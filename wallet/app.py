@@ -3,6 +3,7 @@
 Opening a wallet is public (anyone may install a wallet app) and answers, once, the holder's API
 token; every other route belongs to that wallet's holder alone (:mod:`pctf.access`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,8 @@ from pctf.access import AttemptLimiter, Role, install, owner
 from pctf.clock import Clock
 from pctf.outbound import outbound_client
 from pctf.schemas import Record, documented
-from pctf.statuslist import MAX_TOKEN_BYTES
 from pctf.settings import Settings
+from pctf.statuslist import MAX_TOKEN_BYTES
 from pctf.web import service_app
 
 from .service import WalletService
@@ -99,18 +100,26 @@ HOLDER = owner(Role.WALLET_HOLDER)
 HOLDER_OUTBOUND = documented(HOLDER, 409, 502, 503)
 
 
-def create_app(settings: Settings, clock: Clock, http: httpx.Client | None = None,
-               service: WalletService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, clock: Clock, http: httpx.Client | None = None, service: WalletService | None = None
+) -> FastAPI:
     # Everything a wallet fetches comes from a stranger (offers, requests, metadata, status lists):
     # through the vetted client unless the caller hands one in.
-    service = service or WalletService(settings, clock,
-                                       http or outbound_client(settings, max_body_bytes=MAX_TOKEN_BYTES))
-    app = service_app("/wallet", "PCTF sandbox wallet", "One wallet per persona: OpenID4VCI, consent, OpenID4VP.",
-                      max_body_bytes=settings.max_body_bytes)
+    service = service or WalletService(
+        settings, clock, http or outbound_client(settings, max_body_bytes=MAX_TOKEN_BYTES)
+    )
+    app = service_app(
+        "/wallet",
+        "PCTF sandbox wallet",
+        "One wallet per persona: OpenID4VCI, consent, OpenID4VP.",
+        max_body_bytes=settings.max_body_bytes,
+    )
     install(app, service.identify, AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds))
     app.state.service = service
 
-    @app.put("/wallet/{wallet_id}", response_model=OpenedWalletOut, status_code=201, **documented(owner(Role.PUBLIC), 409))
+    @app.put(
+        "/wallet/{wallet_id}", response_model=OpenedWalletOut, status_code=201, **documented(owner(Role.PUBLIC), 409)
+    )
     def create(wallet_id: str) -> Any:
         """Open a wallet. The answer carries the holder's API token, shown this once: every other
         route of this wallet needs it as a bearer token."""

@@ -1,4 +1,5 @@
 """What a wallet keeps: its holder key, its credentials, pending requests and every consent."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -12,19 +12,21 @@ address changed re-issued: the wallet proves possession to the issuer (a present
 KB-JWT is addressed to the issuer, with the issuer's ``c_nonce``), redeems the offer it gets
 back over OpenID4VCI, and keeps the old credential as ``replaced`` history.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from sqlmodel import Session, col, select
 
-from pctf import oid4vp, sdjwt, statuslist
+from pctf import oid4vci, oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
@@ -36,7 +38,6 @@ from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
 from pctf.storage import add_missing_columns, engine_for
 from pctf.vocab import type_for_vct
 
-from pctf import oid4vci
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
 
 # What the wallet says of a credential: its lifetime, or what its issuer's status list says of it;
@@ -51,9 +52,15 @@ class WalletService:
     them come from: by default over HTTP, the keys from the issuer's ``jwt-vc-issuer`` metadata
     (the same that vouched for the credential when it was received)."""
 
-    def __init__(self, settings: Settings, clock: Clock, http: httpx.Client, *,
-                 status_source: StatusSource | None = None,
-                 issuer_keys: Callable[[str], list[dict]] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        http: httpx.Client,
+        *,
+        status_source: StatusSource | None = None,
+        issuer_keys: Callable[[str], list[dict]] | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.http = http
@@ -67,17 +74,26 @@ class WalletService:
         """Create the wallet; returns its public holder key and the holder's API token, shown this
         once (only its hash is kept). A wallet that exists is a conflict: its token was shown to
         whoever created it, and nobody else may have it."""
-        if not isinstance(wallet_id, str) or not wallet_id.isascii() or not wallet_id.isidentifier() \
-                or len(wallet_id) > 64:
+        if (
+            not isinstance(wallet_id, str)
+            or not wallet_id.isascii()
+            or not wallet_id.isidentifier()
+            or len(wallet_id) > 64
+        ):
             raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short ASCII identifier such as 'sasha'")
         token = secrets.token_urlsafe(32)
         with Session(self.db) as session:
             wallet = session.get(Wallet, wallet_id)
             if wallet is not None and wallet.token_hash is not None:
-                raise SandboxError(Reason.CONFLICT, f"wallet {wallet_id!r} exists; its holder token was shown when it "
-                                                    "was created", status_code=409)
+                raise SandboxError(
+                    Reason.CONFLICT,
+                    f"wallet {wallet_id!r} exists; its holder token was shown when it was created",
+                    status_code=409,
+                )
             if wallet is None:
-                wallet = Wallet(id=wallet_id, holder_private_jwk=generate_key().private_jwk, created_at=self.clock.now())
+                wallet = Wallet(
+                    id=wallet_id, holder_private_jwk=generate_key().private_jwk, created_at=self.clock.now()
+                )
             wallet.token_hash = _token_hash(token)
             session.add(wallet)
             session.commit()
@@ -161,10 +177,18 @@ class WalletService:
 
     @staticmethod
     def _describe(row: WalletCredential, status: str) -> dict:
-        return {"id": row.id, "type": row.type_name, "vct": row.vct, "issuer": row.issuer, "claims": row.claims,
-                "received_at": as_utc(row.received_at).isoformat(), "expires_at": as_utc(row.expires_at).isoformat(),
-                "status": status, "replaced_by": row.replaced_by,
-                "actions": ["renew"] if status in RENEWABLE else []}
+        return {
+            "id": row.id,
+            "type": row.type_name,
+            "vct": row.vct,
+            "issuer": row.issuer,
+            "claims": row.claims,
+            "received_at": as_utc(row.received_at).isoformat(),
+            "expires_at": as_utc(row.expires_at).isoformat(),
+            "status": status,
+            "replaced_by": row.replaced_by,
+            "actions": ["renew"] if status in RENEWABLE else [],
+        }
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
@@ -175,13 +199,17 @@ class WalletService:
         # The keys come first: a wallet that cannot check what it would receive does not ask for it.
         issuer_jwks = self._issuer_metadata(issuer)
         redemption = oid4vci.redeem(self.http, offer, holder, clock=self.clock, tx_code=tx_code)
-        return [self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
-                for received in redemption.credentials]
+        return [
+            self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
+            for received in redemption.credentials
+        ]
 
-    def _store(self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict[str, Any],
-               credential: str) -> dict[str, Any]:
+    def _store(
+        self, wallet_id: str, holder: SigningKey, issuer: str, issuer_metadata: dict[str, Any], credential: str
+    ) -> dict[str, Any]:
         """Check a received credential as a verifier would (signed by a key the issuer publishes,
         valid, bound to this wallet's key), then keep it."""
+
         def published(iss: str) -> list[dict[str, Any]]:
             keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
             if not keys:
@@ -189,21 +217,35 @@ class WalletService:
             return keys
 
         try:
-            checked = check_credential(credential, issuer_keys=published, now=self.clock.timestamp(),
-                                       leeway=self.settings.leeway_seconds, expected_iss=issuer,
-                                       holder=holder.public_jwk)
+            checked = check_credential(
+                credential,
+                issuer_keys=published,
+                now=self.clock.timestamp(),
+                leeway=self.settings.leeway_seconds,
+                expected_iss=issuer,
+                holder=holder.public_jwk,
+            )
         except SandboxError as exc:
             if exc.reason == Reason.ISSUER_MISMATCH:
-                raise SandboxError(Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it") from None
+                raise SandboxError(
+                    Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it"
+                ) from None
             raise
         claims = checked.claims
         ctype = type_for_vct(claims.get("vct", ""))
         shown = checked.subject_claims
         if ctype:
             shown = ctype.ordered(shown)
-        row = WalletCredential(wallet_id=wallet_id, type_name=ctype.name if ctype else claims.get("vct", "?"),
-                               vct=claims.get("vct", ""), issuer=issuer, credential=credential, claims=shown,
-                               received_at=self.clock.now(), expires_at=from_timestamp(claims.get("exp", 0)))
+        row = WalletCredential(
+            wallet_id=wallet_id,
+            type_name=ctype.name if ctype else claims.get("vct", "?"),
+            vct=claims.get("vct", ""),
+            issuer=issuer,
+            credential=credential,
+            claims=shown,
+            received_at=self.clock.now(),
+            expires_at=from_timestamp(claims.get("exp", 0)),
+        )
         with Session(self.db) as session:
             session.add(row)
             session.commit()
@@ -229,8 +271,11 @@ class WalletService:
         holder = self.holder_key(wallet_id)
         row = self._row(wallet_id, credential_id)
         if row.replaced_by is not None:
-            raise SandboxError(Reason.CONFLICT, f"credential {credential_id} was already replaced by credential "
-                                                f"{row.replaced_by}", status_code=409)
+            raise SandboxError(
+                Reason.CONFLICT,
+                f"credential {credential_id} was already replaced by credential {row.replaced_by}",
+                status_code=409,
+            )
         metadata = oid4vci.issuer_metadata(self.http, row.issuer)
         url = metadata.get(endpoint)
         if not isinstance(url, str):
@@ -239,7 +284,9 @@ class WalletService:
         if nonce is None:
             raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} has no nonce endpoint to prove possession with")
         # Possession without disclosure: the issuer keeps its own record of the claims.
-        proof = sdjwt.present(row.credential, holder, reveal=[], aud=row.issuer, nonce=nonce, iat=self.clock.timestamp())
+        proof = sdjwt.present(
+            row.credential, holder, reveal=[], aud=row.issuer, nonce=nonce, iat=self.clock.timestamp()
+        )
         offer = checked_json(send(self.http, "POST", url, json={"presentation": proof, **body}))
         if not isinstance(offer, dict) or "credential_offer" not in offer:
             raise SandboxError(Reason.BAD_REQUEST, f"{row.issuer} answered without a credential offer")
@@ -271,31 +318,56 @@ class WalletService:
         now = self.clock.now()
         matches, preview, missing = [], [], []
         for cq in query["credentials"]:
-            candidates = [r for r in held if r.replaced_by is None and as_utc(r.expires_at) > now
-                          and oid4vp.matches(cq, r.vct, r.claims)]
+            candidates = [
+                r
+                for r in held
+                if r.replaced_by is None and as_utc(r.expires_at) > now and oid4vp.matches(cq, r.vct, r.claims)
+            ]
             if not candidates:
                 missing.append(cq["id"])
                 continue
             row = candidates[-1]  # the most recently received
             paths = oid4vp.requested_paths(cq)
             matches.append({"query_id": cq["id"], "credential_id": row.id, "paths": [list(p) for p in paths]})
-            preview.append({"query_id": cq["id"], "credential_id": row.id, "type": row.type_name, "issuer": row.issuer,
-                            "disclose": [{"path": list(p), "value": oid4vp.claim_values(row.claims, p)[0]} for p in paths]})
+            preview.append(
+                {
+                    "query_id": cq["id"],
+                    "credential_id": row.id,
+                    "type": row.type_name,
+                    "issuer": row.issuer,
+                    "disclose": [{"path": list(p), "value": oid4vp.claim_values(row.claims, p)[0]} for p in paths],
+                }
+            )
         if missing:
-            raise SandboxError(Reason.NO_MATCHING_CREDENTIAL,
-                               f"the wallet holds no valid credential for: {', '.join(missing)}", status_code=409)
+            raise SandboxError(
+                Reason.NO_MATCHING_CREDENTIAL,
+                f"the wallet holds no valid credential for: {', '.join(missing)}",
+                status_code=409,
+            )
         pending_id = secrets.token_urlsafe(12)
         with Session(self.db) as session:
-            session.add(PendingPresentation(id=pending_id, wallet_id=wallet_id, request=req, matches=matches,
-                                            created_at=now))
+            session.add(
+                PendingPresentation(id=pending_id, wallet_id=wallet_id, request=req, matches=matches, created_at=now)
+            )
             session.commit()
-        return {"request_id": pending_id, "verifier": req["client_id"], "response_uri": req["response_uri"],
-                "purpose": req.get("purpose"), "credentials": preview, "review_hash": _review_hash(req, matches)}
+        return {
+            "request_id": pending_id,
+            "verifier": req["client_id"],
+            "response_uri": req["response_uri"],
+            "purpose": req.get("purpose"),
+            "credentials": preview,
+            "review_hash": _review_hash(req, matches),
+        }
 
     def _rows(self, wallet_id: str) -> list[WalletCredential]:
         with Session(self.db) as session:
-            return list(session.exec(select(WalletCredential).where(WalletCredential.wallet_id == wallet_id)
-                                     .order_by(col(WalletCredential.id))).all())
+            return list(
+                session.exec(
+                    select(WalletCredential)
+                    .where(WalletCredential.wallet_id == wallet_id)
+                    .order_by(col(WalletCredential.id))
+                ).all()
+            )
 
     def respond(self, wallet_id: str, request_id: str, *, approve: bool, review_hash: str | None = None) -> dict:
         """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), then record the holder's decision.
@@ -314,17 +386,37 @@ class WalletService:
             if pending.status != "pending":
                 raise SandboxError(Reason.CONFLICT, f"this request was already {pending.status}", status_code=409)
             req, matches = pending.request, pending.matches
-        if approve and (not isinstance(review_hash, str)
-                        or not hmac.compare_digest(review_hash.encode(), _review_hash(req, matches).encode())):
-            raise SandboxError(Reason.CONSENT_MISMATCH, "an approval must carry the review_hash of the request the "
-                                                        "holder was shown", status_code=409)
+        if approve and (
+            not isinstance(review_hash, str)
+            or not hmac.compare_digest(review_hash.encode(), _review_hash(req, matches).encode())
+        ):
+            raise SandboxError(
+                Reason.CONSENT_MISMATCH,
+                "an approval must carry the review_hash of the request the holder was shown",
+                status_code=409,
+            )
         rows = {r.id: r for r in self._rows(wallet_id)}
-        disclosed = [{"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer,
-                      "paths": m["paths"]} for m in matches]
-        vp_token = {m["query_id"]: [sdjwt.present(rows[m["credential_id"]].credential, holder,
-                                                  reveal=[tuple(p) for p in m["paths"]], aud=req["client_id"],
-                                                  nonce=req["nonce"], iat=self.clock.timestamp())]
-                    for m in matches} if approve else None
+        disclosed = [
+            {"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer, "paths": m["paths"]}
+            for m in matches
+        ]
+        vp_token = (
+            {
+                m["query_id"]: [
+                    sdjwt.present(
+                        rows[m["credential_id"]].credential,
+                        holder,
+                        reveal=[tuple(p) for p in m["paths"]],
+                        aud=req["client_id"],
+                        nonce=req["nonce"],
+                        iat=self.clock.timestamp(),
+                    )
+                ]
+                for m in matches
+            }
+            if approve
+            else None
+        )
         form = oid4vp.response_form(req, vp_token=vp_token)
         body = checked_json(send(self.http, "POST", req["response_uri"], data=form))
         decision = "approved" if approve else "declined"
@@ -332,9 +424,16 @@ class WalletService:
             pending = session.get_one(PendingPresentation, request_id)
             pending.status = decision
             session.add(pending)
-            session.add(Consent(wallet_id=wallet_id, client_id=req["client_id"], response_uri=req["response_uri"],
-                                disclosed=disclosed if approve else [], decision=decision,
-                                decided_at=self.clock.now()))
+            session.add(
+                Consent(
+                    wallet_id=wallet_id,
+                    client_id=req["client_id"],
+                    response_uri=req["response_uri"],
+                    disclosed=disclosed if approve else [],
+                    decision=decision,
+                    decided_at=self.clock.now(),
+                )
+            )
             session.commit()
         return {"decision": decision, "verifier_response": body}
 
@@ -342,8 +441,16 @@ class WalletService:
         self.holder_key(wallet_id)
         with Session(self.db) as session:
             rows = session.exec(select(Consent).where(Consent.wallet_id == wallet_id).order_by(col(Consent.id))).all()
-            return [{"id": r.id, "verifier": r.client_id, "decision": r.decision, "disclosed": r.disclosed,
-                     "decided_at": as_utc(r.decided_at).isoformat()} for r in rows]
+            return [
+                {
+                    "id": r.id,
+                    "verifier": r.client_id,
+                    "decision": r.decision,
+                    "disclosed": r.disclosed,
+                    "decided_at": as_utc(r.decided_at).isoformat(),
+                }
+                for r in rows
+            ]
 
 
 def _token_hash(token: str) -> str:
@@ -354,7 +461,12 @@ def _review_hash(request: dict, matches: list) -> str:
     """What the holder is shown and consents to, as one digest: who asks, where the answer goes,
     why, exactly which claims of which credentials would be disclosed, and for which request
     (its nonce and state), so an approval answers that request and no other."""
-    shown = {"verifier": request.get("client_id"), "response_uri": request.get("response_uri"),
-             "purpose": request.get("purpose"), "nonce": request.get("nonce"), "state": request.get("state"),
-             "disclose": [[m["query_id"], m["credential_id"], m["paths"]] for m in matches]}
+    shown = {
+        "verifier": request.get("client_id"),
+        "response_uri": request.get("response_uri"),
+        "purpose": request.get("purpose"),
+        "nonce": request.get("nonce"),
+        "state": request.get("state"),
+        "disclose": [[m["query_id"], m["credential_id"], m["paths"]] for m in matches],
+    }
     return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

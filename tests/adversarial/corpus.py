@@ -12,21 +12,23 @@ Valid baselines come from the real issuer service; forgeries are built by hand, 
 builders of ``tests/test_verifier_engine.py`` where they exist, and the status list source of
 ``tests/test_status_list.py``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
 from issuers.status_lists import STATUS_LIST_SIZE
-from pctf import oid4vp, sdjwt, statuslist
+from pctf import oid4vci, oid4vp, sdjwt, statuslist
 from pctf.clock import FrozenClock
 from pctf.jose import SigningKey, b64u_decode, b64u_encode, canonical_json, generate_key, thumbprint
 from pctf.reasons import Reason, SandboxError
@@ -36,6 +38,7 @@ from registry.trust_list import sign_trust_list, verify_trust_list
 from tests.test_status_list import Served
 from tests.test_verifier_engine import (
     AUD,
+    DIRECTOR,
     KB_MAX_AGE,
     LEEWAY,
     NONCE,
@@ -44,7 +47,6 @@ from tests.test_verifier_engine import (
     REL_CLAIMS,
     REVEAL,
     T0,
-    DIRECTOR,
     HeaderKey,
     World,
     bank,
@@ -62,7 +64,6 @@ from tests.test_verifier_engine import (
 from verifier.engine import VerificationEngine
 from verifier.service import REQUEST_LIFETIME, RelyingPartyService
 from verifier.verdict import Verdict
-from pctf import oid4vci
 
 PERSON_VCT = credential_type("VerifiedPerson").vct
 BASIC_REVEAL = [("given_name",), ("family_name",)]
@@ -91,18 +92,25 @@ class Lab:
         for key in (self.retired, self.compromised, self.ed25519):
             w.registry.add_key(iss, key.public_jwk)
         w.registry.key_event(iss, self.retired.kid, "retired", effective_from=T0 - timedelta(days=1))
-        w.registry.key_event(iss, self.compromised.kid, "compromised", effective_from=T0 - timedelta(days=1),
-                             reason="key material published")
+        w.registry.key_event(
+            iss,
+            self.compromised.kid,
+            "compromised",
+            effective_from=T0 - timedelta(days=1),
+            reason="key material published",
+        )
         self.from_suspended_issuer = w.mint("prov2", "VerifiedPerson", PERSON_CLAIMS)
         w.registry.set_entity_status(w.iss("prov2"), "suspended", reason="governance review")
         self.relying_parties = RelyingPartyService(w.settings, w.clock, w.engine)
 
     # -- submitting -------------------------------------------------------------------------
-    def single(self, presentation: str, *, vct: str | None = PERSON_VCT, engine: VerificationEngine | None = None
-               ) -> Verdict:
+    def single(
+        self, presentation: str, *, vct: str | None = PERSON_VCT, engine: VerificationEngine | None = None
+    ) -> Verdict:
         """The engine's verdict on one presentation (as the CLI's ``verify`` gives it)."""
-        return (engine or self.world.engine).verify_single(presentation, aud=AUD, nonce=NONCE,
-                                                           expected_vcts=None if vct is None else [vct])
+        return (engine or self.world.engine).verify_single(
+            presentation, aud=AUD, nonce=NONCE, expected_vcts=None if vct is None else [vct]
+        )
 
     def bank(self, **replace: str) -> Verdict:
         """The bank's verdict on Sasha's three presentations, some replaced."""
@@ -110,8 +118,9 @@ class Lab:
 
     def engine_with_status(self, answer: Callable[[str], str]) -> VerificationEngine:
         """A verifier whose status lists come from ``answer(uri)`` (a token, or raising)."""
-        return VerificationEngine(self.world.trust, self.world.clock, status=Served(answer), kb_max_age=KB_MAX_AGE,
-                                  leeway=LEEWAY)
+        return VerificationEngine(
+            self.world.trust, self.world.clock, status=Served(answer), kb_max_age=KB_MAX_AGE, leeway=LEEWAY
+        )
 
     def fresh_engine(self) -> VerificationEngine:
         """A verifier with an empty status list cache, reading the issuers' real lists."""
@@ -128,19 +137,22 @@ class Lab:
     def prov1_issued(self, **extra) -> str:
         """A person credential signed by prov1's real key, ``extra`` overriding claims (None removes)."""
         w = self.world
-        return hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1"), **extra),
-                          w.issuers.signing_key("prov1"))
+        return hand_issue(
+            payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1"), **extra), w.issuers.signing_key("prov1")
+        )
 
     def prov1_issued_without(self, claim: str) -> str:
         """A person credential signed by prov1's real key, lacking ``claim``."""
         w = self.world
         payload = payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1"))
         del payload[claim]
-        return sdjwt.issue(payload, w.issuers.signing_key("prov1"),
-                           disclosable=credential_type("VerifiedPerson").disclosable_paths())
+        return sdjwt.issue(
+            payload, w.issuers.signing_key("prov1"), disclosable=credential_type("VerifiedPerson").disclosable_paths()
+        )
 
-    def forged(self, referenced: list[str], presented: list[str] | None = None, *, clear: dict | None = None,
-               **extra) -> str:
+    def forged(
+        self, referenced: list[str], presented: list[str] | None = None, *, clear: dict | None = None, **extra
+    ) -> str:
         """A prov1-signed person credential whose ``_sd`` lists the digests of ``referenced`` (in
         that order, repeats kept), presented with ``presented`` (default: ``referenced`` without
         repeats) under a KB-JWT that covers exactly them. ``clear`` claims are signed in the clear."""
@@ -168,8 +180,19 @@ class Lab:
         w = self.world
         req = request["request"]
         creds = {**w.issued, **(presentations or {})}
-        vp_token = {q: [sdjwt.present(creds[q], w.holder, reveal=REVEAL[q], aud=req["client_id"], nonce=req["nonce"],
-                                      iat=w.clock.timestamp())] for q in ("person", "organization", "relationship")}
+        vp_token = {
+            q: [
+                sdjwt.present(
+                    creds[q],
+                    w.holder,
+                    reveal=REVEAL[q],
+                    aud=req["client_id"],
+                    nonce=req["nonce"],
+                    iat=w.clock.timestamp(),
+                )
+            ]
+            for q in ("person", "organization", "relationship")
+        }
         return {"state": request["state"], "vp_token": json.dumps(vp_token)}
 
     def receive(self, form: dict, rp_id: str = "bank") -> dict:
@@ -192,9 +215,11 @@ def raw_disclosure(content: list) -> str:
 
 def codec(presentation: str) -> Callable[[], Any]:
     """The codec alone (parse and resolve), for rules the engine would reach by another check first."""
+
     def attempt():
         sd = sdjwt.SdJwt.parse(presentation)
         return sdjwt.resolve_disclosures(sd.payload, sd.disclosures)
+
     return attempt
 
 
@@ -208,8 +233,13 @@ def joined(issuer_jwt: str, disclosures: list[str], kb: str = "") -> str:
 
 
 def unsigned_jws(header: dict, payload: dict, signature: bytes = b"") -> str:
-    return ".".join([b64u_encode(canonical_json(header).encode()), b64u_encode(canonical_json(payload).encode()),
-                     b64u_encode(signature)])
+    return ".".join(
+        [
+            b64u_encode(canonical_json(header).encode()),
+            b64u_encode(canonical_json(payload).encode()),
+            b64u_encode(signature),
+        ]
+    )
 
 
 def kb_over(lab: Lab, body: str, **claims) -> dict:
@@ -223,8 +253,9 @@ def with_kb_claims(lab: Lab, presentation: str, *, header: dict | None = None, *
     """``presentation`` re-bound by the holder with a KB-JWT whose claims are overridden."""
     jwt, disclosures, _ = parts(presentation)
     body = joined(jwt, disclosures)
-    return body + lab.world.holder.sign(kb_over(lab, body, **claims), typ=sdjwt.TYP_KB_JWT, header=header,
-                                        include_kid=False)
+    return body + lab.world.holder.sign(
+        kb_over(lab, body, **claims), typ=sdjwt.TYP_KB_JWT, header=header, include_kid=False
+    )
 
 
 # ==============================================================================================
@@ -246,12 +277,13 @@ def case(name: str, expected: Reason, description: str, group: str):
     def register(build: Callable[[Lab], Callable[[], Any]]):
         CASES.append(Case(name, description, expected, build, group))
         return build
+
     return register
 
 
 def refuse(lab_fn: Callable[[Lab], Any]) -> Callable[[Lab], Callable[[], Any]]:
     """A builder whose attempt is ``lab_fn(lab)`` evaluated when attempted."""
-    return lambda lab: (lambda: lab_fn(lab))
+    return lambda lab: lambda: lab_fn(lab)
 
 
 # -- RFC 9901 section 7: what a verifier MUST reject ------------------------------------------
@@ -260,13 +292,17 @@ G = "RFC 9901 MUST-reject"
 
 @case("alg-none-empty-signature", Reason.ALG_NOT_ALLOWED, "issuer JWT with alg none and an empty signature", G)
 def _(lab):
-    forged = resign_issuer_jwt(lab.world.issued["person"], {"alg": "none", "typ": sdjwt.TYP_SD_JWT_VC,
-                                                              "kid": registered_key(lab.world, "prov1")["kid"]},
-                               lambda data: b"")
+    forged = resign_issuer_jwt(
+        lab.world.issued["person"],
+        {"alg": "none", "typ": sdjwt.TYP_SD_JWT_VC, "kid": registered_key(lab.world, "prov1")["kid"]},
+        lambda data: b"",
+    )
     return lambda: lab.single(lab.present(forged))
 
 
-@case("sd-alg-unsupported", Reason.SD_ALG_UNSUPPORTED, "a signed _sd_alg of sha-512, which the verifier cannot check", G)
+@case(
+    "sd-alg-unsupported", Reason.SD_ALG_UNSUPPORTED, "a signed _sd_alg of sha-512, which the verifier cannot check", G
+)
 def _(lab):
     return lambda: lab.single(lab.forged([disclosure("given_name", "Sasha")], _sd_alg="sha-512"))
 
@@ -283,8 +319,12 @@ def _(lab):
     return lambda: lab.single(lab.forged([], [d], nationalities=[{"...": digest(d)}, {"...": digest(d)}]))
 
 
-@case("disclosure-not-referenced", Reason.DISCLOSURE_UNREFERENCED,
-      "a well-formed disclosure no digest of the issuer refers to, added and bound by the holder", G)
+@case(
+    "disclosure-not-referenced",
+    Reason.DISCLOSURE_UNREFERENCED,
+    "a well-formed disclosure no digest of the issuer refers to, added and bound by the holder",
+    G,
+)
 def _(lab):
     d, extra = disclosure("given_name", "Sasha"), disclosure("family_name", "Mallory")
     return lambda: lab.single(lab.forged([d], [d, extra]))
@@ -299,8 +339,12 @@ def _(lab):
     return lambda: lab.single(with_kb(lab.world, jwt, changed))
 
 
-@case("disclosure-from-another-credential", Reason.DISCLOSURE_UNREFERENCED,
-      "a genuine disclosure taken from the organization credential", G)
+@case(
+    "disclosure-from-another-credential",
+    Reason.DISCLOSURE_UNREFERENCED,
+    "a genuine disclosure taken from the organization credential",
+    G,
+)
 def _(lab):
     jwt, disclosures, _ = parts(lab.person())
     foreign = disclosure_named(sdjwt.SdJwt.parse(lab.world.issued["organization"]).disclosures, "legal_name")
@@ -358,7 +402,12 @@ def _(lab):
     return lambda: lab.single(lab.forged([disclosure(None, "Sasha")]))
 
 
-@case("object-disclosure-in-array", Reason.DISCLOSURE_SHAPE_INVALID, "a three-element disclosure referenced from an array", G)
+@case(
+    "object-disclosure-in-array",
+    Reason.DISCLOSURE_SHAPE_INVALID,
+    "a three-element disclosure referenced from an array",
+    G,
+)
 def _(lab):
     d = disclosure("country", "CA")
     return lambda: lab.single(lab.forged([], [d], nationalities=[{"...": digest(d)}]))
@@ -366,25 +415,43 @@ def _(lab):
 
 def _hidden(name: str, value: Any):
     """A credential whose ``name`` is only in a disclosure (the clear one removed)."""
+
     def build(lab):
         return lambda: lab.single(lab.forged([disclosure(name, value)], **{name: None}))
+
     return build
 
 
-for _name, _value in (("exp", 2_000_000_000), ("nbf", 1_700_000_000), ("cnf", {"jwk": {"kty": "EC"}}),
-                      ("status", {"status_list": {"idx": 0, "uri": "https://x.example/l"}})):
-    case(f"{_name}-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
-         f"{_name} moved from the signed payload into a disclosure", G)(_hidden(_name, _value))
+for _name, _value in (
+    ("exp", 2_000_000_000),
+    ("nbf", 1_700_000_000),
+    ("cnf", {"jwk": {"kty": "EC"}}),
+    ("status", {"status_list": {"idx": 0, "uri": "https://x.example/l"}}),
+):
+    case(
+        f"{_name}-hidden-in-a-disclosure",
+        Reason.CLAIM_NOT_DISCLOSABLE,
+        f"{_name} moved from the signed payload into a disclosure",
+        G,
+    )(_hidden(_name, _value))
 
 
-@case("iss-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
-      "iss only in a disclosure (the engine stops earlier at the missing iss; the codec refuses it)", G)
+@case(
+    "iss-hidden-in-a-disclosure",
+    Reason.CLAIM_NOT_DISCLOSABLE,
+    "iss only in a disclosure (the engine stops earlier at the missing iss; the codec refuses it)",
+    G,
+)
 def _(lab):
     return codec(lab.forged([disclosure("iss", lab.world.iss("prov1"))], iss=None))
 
 
-@case("vct-hidden-in-a-disclosure", Reason.CLAIM_NOT_DISCLOSABLE,
-      "vct only in a disclosure (the engine stops earlier at the missing vct; the codec refuses it)", G)
+@case(
+    "vct-hidden-in-a-disclosure",
+    Reason.CLAIM_NOT_DISCLOSABLE,
+    "vct only in a disclosure (the engine stops earlier at the missing vct; the codec refuses it)",
+    G,
+)
 def _(lab):
     return codec(lab.forged([disclosure("vct", PERSON_VCT)], vct=None))
 
@@ -407,11 +474,17 @@ G = "JWS attacks"
 def _hmac_forgery(lab: Lab, alg: str, digestmod) -> str:
     secret = canonical_json(registered_key(lab.world, "prov1")).encode()
     header = {"alg": alg, "typ": sdjwt.TYP_SD_JWT_VC, "kid": registered_key(lab.world, "prov1")["kid"]}
-    return resign_issuer_jwt(lab.world.issued["person"], header, lambda data: hmac.new(secret, data, digestmod).digest())
+    return resign_issuer_jwt(
+        lab.world.issued["person"], header, lambda data: hmac.new(secret, data, digestmod).digest()
+    )
 
 
-@case("hs256-with-the-issuers-public-key", Reason.ALG_NOT_ALLOWED,
-      "HS256 keyed with the issuer's public JWK (algorithm confusion)", G)
+@case(
+    "hs256-with-the-issuers-public-key",
+    Reason.ALG_NOT_ALLOWED,
+    "HS256 keyed with the issuer's public JWK (algorithm confusion)",
+    G,
+)
 def _(lab):
     return lambda: lab.single(lab.present(_hmac_forgery(lab, "HS256", hashlib.sha256)))
 
@@ -421,18 +494,27 @@ def _(lab):
     return lambda: lab.single(lab.present(_hmac_forgery(lab, "HS512", hashlib.sha512)))
 
 
-@case("attacker-jwk-in-header", Reason.SIGNATURE_INVALID,
-      "signed by an attacker who embeds his jwk and names the issuer's kid", G)
+@case(
+    "attacker-jwk-in-header",
+    Reason.SIGNATURE_INVALID,
+    "signed by an attacker who embeds his jwk and names the issuer's kid",
+    G,
+)
 def _(lab):
     attacker = generate_key()
     header = {"kid": lab.world.issuers.signing_key("prov1").kid, "jwk": attacker.public_jwk}
-    forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
-                        HeaderKey(attacker, header))
+    forged = hand_issue(
+        payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")), HeaderKey(attacker, header)
+    )
     return lambda: lab.single(lab.present(forged))
 
 
-@case("attacker-jwk-in-header-no-kid", Reason.SIGNATURE_INVALID,
-      "signed by an attacker's key embedded as jwk, without any kid", G)
+@case(
+    "attacker-jwk-in-header-no-kid",
+    Reason.SIGNATURE_INVALID,
+    "signed by an attacker's key embedded as jwk, without any kid",
+    G,
+)
 def _(lab):
     attacker = generate_key()
     payload = payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1"))
@@ -442,30 +524,39 @@ def _(lab):
 
 @case("unknown-crit", Reason.CRIT_UNSUPPORTED, "a crit header naming an extension the verifier does not know", G)
 def _(lab):
-    forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
-                        HeaderKey(lab.world.issuers.signing_key("prov1"), {"crit": ["x-policy"], "x-policy": 1}))
+    forged = hand_issue(
+        payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
+        HeaderKey(lab.world.issuers.signing_key("prov1"), {"crit": ["x-policy"], "x-policy": 1}),
+    )
     return lambda: lab.single(lab.present(forged))
 
 
 @case("kid-naming-no-registered-key", Reason.ISSUER_KEY_UNKNOWN, "signed by an attacker's key under its own kid", G)
 def _(lab):
-    forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
-                        generate_key())
+    forged = hand_issue(
+        payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")), generate_key()
+    )
     return lambda: lab.single(lab.present(forged))
 
 
-@case("kid-of-another-registered-issuer", Reason.ISSUER_KEY_UNKNOWN, "signed by fed's real key, claiming to be prov1", G)
+@case(
+    "kid-of-another-registered-issuer", Reason.ISSUER_KEY_UNKNOWN, "signed by fed's real key, claiming to be prov1", G
+)
 def _(lab):
-    forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
-                        lab.world.issuers.signing_key("fed"))
+    forged = hand_issue(
+        payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
+        lab.world.issuers.signing_key("fed"),
+    )
     return lambda: lab.single(lab.present(forged))
 
 
 @case("foreign-key-under-the-issuers-kid", Reason.SIGNATURE_INVALID, "signed by another key, under prov1's kid", G)
 def _(lab):
     attacker = generate_key()
-    forged = hand_issue(payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
-                        HeaderKey(attacker, {"kid": lab.world.issuers.signing_key("prov1").kid}))
+    forged = hand_issue(
+        payload_for(lab.world, "VerifiedPerson", PERSON_CLAIMS, iss=lab.world.iss("prov1")),
+        HeaderKey(attacker, {"kid": lab.world.issuers.signing_key("prov1").kid}),
+    )
     return lambda: lab.single(lab.present(forged))
 
 
@@ -478,13 +569,18 @@ def _(lab):
     return lambda: lab.single(lab.present(joined(tampered, sd.disclosures)))
 
 
-@case("es256-header-on-an-ed25519-key", Reason.SIGNATURE_INVALID,
-      "signed by prov1's registered Ed25519 key but labelled ES256", G)
+@case(
+    "es256-header-on-an-ed25519-key",
+    Reason.SIGNATURE_INVALID,
+    "signed by prov1's registered Ed25519 key but labelled ES256",
+    G,
+)
 def _(lab):
     ed = lab.ed25519
     private = OKPAlgorithm.from_jwk(json.dumps(ed.private_jwk))
-    forged = resign_issuer_jwt(lab.world.issued["person"], {"alg": "ES256", "typ": sdjwt.TYP_SD_JWT_VC, "kid": ed.kid},
-                               private.sign)
+    forged = resign_issuer_jwt(
+        lab.world.issued["person"], {"alg": "ES256", "typ": sdjwt.TYP_SD_JWT_VC, "kid": ed.kid}, private.sign
+    )
     return lambda: lab.single(lab.present(forged))
 
 
@@ -492,15 +588,18 @@ def _relabelled(alg: str):
     def build(lab):
         key = lab.world.issuers.signing_key("prov1")
         header = {"alg": alg, "typ": sdjwt.TYP_SD_JWT_VC, "kid": key.kid}
-        forged = resign_issuer_jwt(lab.world.issued["person"], header,
-                                   lambda data: b64u_decode(key.sign({"x": 1}).split(".")[2]))
+        forged = resign_issuer_jwt(
+            lab.world.issued["person"], header, lambda data: b64u_decode(key.sign({"x": 1}).split(".")[2])
+        )
         return lambda: lab.single(lab.present(forged))
+
     return build
 
 
 for _alg in ("EdDSA", "ES384", "ES512"):
-    case(f"{_alg.lower()}-header-on-a-p256-key", Reason.SIGNATURE_INVALID,
-         f"prov1's P-256 key named with alg {_alg}", G)(_relabelled(_alg))
+    case(
+        f"{_alg.lower()}-header-on-a-p256-key", Reason.SIGNATURE_INVALID, f"prov1's P-256 key named with alg {_alg}", G
+    )(_relabelled(_alg))
 
 
 def _signature_text(lab: Lab, change: Callable[[str], str]) -> str:
@@ -512,11 +611,16 @@ def _signature_text(lab: Lab, change: Callable[[str], str]) -> str:
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-@case("non-canonical-base64url", Reason.MALFORMED_PRESENTATION,
-      "the signature's last character with its unused low bits set (same bytes, another string)", G)
+@case(
+    "non-canonical-base64url",
+    Reason.MALFORMED_PRESENTATION,
+    "the signature's last character with its unused low bits set (same bytes, another string)",
+    G,
+)
 def _(lab):
     def change(sig: str) -> str:
         return sig[:-1] + _ALPHABET[_ALPHABET.index(sig[-1]) | 1]
+
     return lambda: lab.single(_signature_text(lab, change))
 
 
@@ -525,7 +629,12 @@ def _(lab):
     return lambda: lab.single(_signature_text(lab, lambda sig: sig + "=="))
 
 
-@case("standard-base64-alphabet", Reason.MALFORMED_PRESENTATION, "the issuer JWT in base64 with '+' and '/' for '-' and '_'", G)
+@case(
+    "standard-base64-alphabet",
+    Reason.MALFORMED_PRESENTATION,
+    "the issuer JWT in base64 with '+' and '/' for '-' and '_'",
+    G,
+)
 def _(lab):
     # An ES256 signature lacks both '-' and '_' about one time in fifteen: sign again until it has one,
     # so that the translated JWT really differs from the genuine one.
@@ -538,7 +647,12 @@ def _(lab):
     return lambda: lab.single(joined(standard, disclosures, kb))
 
 
-@case("trailing-garbage-after-the-jws", Reason.MALFORMED_PRESENTATION, "a fourth dot-separated part after the issuer JWT", G)
+@case(
+    "trailing-garbage-after-the-jws",
+    Reason.MALFORMED_PRESENTATION,
+    "a fourth dot-separated part after the issuer JWT",
+    G,
+)
 def _(lab):
     return lambda: lab.single(_signature_text(lab, lambda sig: sig + ".ZXZpbA"))
 
@@ -546,16 +660,20 @@ def _(lab):
 @case("issuer-jwt-typ-jwt", Reason.TYP_INVALID, "an issuer JWT typed JWT, not dc+sd-jwt", G)
 def _(lab):
     w = lab.world
-    issued = hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")),
-                        w.issuers.signing_key("prov1"), typ="JWT")
+    issued = hand_issue(
+        payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")), w.issuers.signing_key("prov1"), typ="JWT"
+    )
     return lambda: lab.single(lab.present(issued))
 
 
 @case("issuer-jwt-typ-kb-jwt", Reason.TYP_INVALID, "a KB-JWT-typed token passed off as a credential", G)
 def _(lab):
     w = lab.world
-    issued = hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")),
-                        w.issuers.signing_key("prov1"), typ=sdjwt.TYP_KB_JWT)
+    issued = hand_issue(
+        payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")),
+        w.issuers.signing_key("prov1"),
+        typ=sdjwt.TYP_KB_JWT,
+    )
     return lambda: lab.single(lab.present(issued))
 
 
@@ -597,8 +715,12 @@ def _(lab):
     return lambda: lab.single(joined(jwt, disclosures[1:], kb))
 
 
-@case("disclosure-added-after-binding", Reason.SD_HASH_MISMATCH,
-      "a genuine disclosure of the same credential added after the holder signed", G)
+@case(
+    "disclosure-added-after-binding",
+    Reason.SD_HASH_MISMATCH,
+    "a genuine disclosure of the same credential added after the holder signed",
+    G,
+)
 def _(lab):
     jwt, disclosures, kb = parts(lab.person())
     extra = disclosure_named(sdjwt.SdJwt.parse(lab.world.issued["person"]).disclosures, "birthdate")
@@ -624,8 +746,12 @@ def _(lab):
     return lambda: lab.single(with_kb_claims(lab, lab.person(), sd_hash=None))
 
 
-@case("kb-jwt-replayed-onto-another-credential", Reason.SD_HASH_MISMATCH,
-      "the KB-JWT of one credential appended to another credential of the same holder", G)
+@case(
+    "kb-jwt-replayed-onto-another-credential",
+    Reason.SD_HASH_MISMATCH,
+    "the KB-JWT of one credential appended to another credential of the same holder",
+    G,
+)
 def _(lab):
     other = lab.present(lab.world.mint("prov1", "VerifiedPerson", PERSON_CLAIMS))
     _, _, kb = parts(lab.person())
@@ -717,14 +843,28 @@ def _(lab):
     return lambda: lab.single(lab.present(issued), engine=lab.fresh_engine())
 
 
-def _status_token(lab: Lab, key: SigningKey, uri: str, *, size: int | None = None, values: dict | None = None,
-                  iat: int | None = None, exp: int | None = None, kid: str | None = None) -> str:
+def _status_token(
+    lab: Lab,
+    key: SigningKey,
+    uri: str,
+    *,
+    size: int | None = None,
+    values: dict | None = None,
+    iat: int | None = None,
+    exp: int | None = None,
+    kid: str | None = None,
+) -> str:
     now = lab.world.clock.timestamp()
     sl = StatusList(STATUS_LIST_SIZE if size is None else size, 2)
     for idx, value in (values or {}).items():
         sl.set(idx, value)
-    payload = {"sub": uri, "iat": now if iat is None else iat, "exp": now + 600 if exp is None else exp, "ttl": 300,
-               "status_list": sl.encode()}
+    payload = {
+        "sub": uri,
+        "iat": now if iat is None else iat,
+        "exp": now + 600 if exp is None else exp,
+        "ttl": 300,
+        "status_list": sl.encode(),
+    }
     return key.sign(payload, typ=statuslist.TYP, header={"kid": kid} if kid else None)
 
 
@@ -733,6 +873,7 @@ def _served_status(answer: Callable[[Lab, statuslist.StatusReference, str], str]
         issued, ref = lab.mint_for_status()
         engine = lab.engine_with_status(lambda uri: answer(lab, ref, uri))
         return lambda: lab.single(lab.present(issued), engine=engine)
+
     return build
 
 
@@ -741,25 +882,57 @@ def _unavailable(lab, ref, uri):
 
 
 STATUS_CASES = [
-    ("status-list-forged-under-the-issuers-kid", Reason.STATUS_LIST_SIGNATURE_INVALID,
-     "an attacker's status list, signed by his key under prov1's kid",
-     lambda lab, ref, uri: _status_token(lab, generate_key(), uri, kid=lab.world.issuers.signing_key("prov1").kid)),
-    ("status-list-signed-by-another-issuer", Reason.STATUS_LIST_SIGNATURE_INVALID,
-     "a status list signed by fed's real key for prov1's credential",
-     lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("fed"), uri)),
-    ("status-list-sub-mismatch", Reason.STATUS_LIST_SUB_MISMATCH, "prov1's genuine token for another list",
-     lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri + "0")),
-    ("status-index-out-of-range", Reason.STATUS_INDEX_OUT_OF_RANGE, "a genuine list that ends before the index",
-     lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri, size=ref.idx - ref.idx % 4)),
-    ("status-list-expired", Reason.STATUS_LIST_EXPIRED, "a genuine list whose exp has passed",
-     lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri,
-                                         iat=lab.world.clock.timestamp() - 7200,
-                                         exp=lab.world.clock.timestamp() - 3600)),
+    (
+        "status-list-forged-under-the-issuers-kid",
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+        "an attacker's status list, signed by his key under prov1's kid",
+        lambda lab, ref, uri: _status_token(lab, generate_key(), uri, kid=lab.world.issuers.signing_key("prov1").kid),
+    ),
+    (
+        "status-list-signed-by-another-issuer",
+        Reason.STATUS_LIST_SIGNATURE_INVALID,
+        "a status list signed by fed's real key for prov1's credential",
+        lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("fed"), uri),
+    ),
+    (
+        "status-list-sub-mismatch",
+        Reason.STATUS_LIST_SUB_MISMATCH,
+        "prov1's genuine token for another list",
+        lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri + "0"),
+    ),
+    (
+        "status-index-out-of-range",
+        Reason.STATUS_INDEX_OUT_OF_RANGE,
+        "a genuine list that ends before the index",
+        lambda lab, ref, uri: _status_token(
+            lab, lab.world.issuers.signing_key("prov1"), uri, size=ref.idx - ref.idx % 4
+        ),
+    ),
+    (
+        "status-list-expired",
+        Reason.STATUS_LIST_EXPIRED,
+        "a genuine list whose exp has passed",
+        lambda lab, ref, uri: _status_token(
+            lab,
+            lab.world.issuers.signing_key("prov1"),
+            uri,
+            iat=lab.world.clock.timestamp() - 7200,
+            exp=lab.world.clock.timestamp() - 3600,
+        ),
+    ),
     ("status-list-unavailable", Reason.STATUS_LIST_UNAVAILABLE, "the status list cannot be fetched", _unavailable),
-    ("status-list-not-a-token", Reason.STATUS_LIST_MALFORMED, "an HTML page where the token should be",
-     lambda lab, ref, uri: "<html>maintenance</html>"),
-    ("status-unknown-value", Reason.CREDENTIAL_STATUS_UNKNOWN, "an application-specific status 0x03",
-     lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri, values={ref.idx: 3})),
+    (
+        "status-list-not-a-token",
+        Reason.STATUS_LIST_MALFORMED,
+        "an HTML page where the token should be",
+        lambda lab, ref, uri: "<html>maintenance</html>",
+    ),
+    (
+        "status-unknown-value",
+        Reason.CREDENTIAL_STATUS_UNKNOWN,
+        "an application-specific status 0x03",
+        lambda lab, ref, uri: _status_token(lab, lab.world.issuers.signing_key("prov1"), uri, values={ref.idx: 3}),
+    ),
 ]
 for _name, _reason, _description, _answer in STATUS_CASES:
     case(_name, _reason, _description, G)(_served_status(_answer))
@@ -781,12 +954,17 @@ def _(lab):
     return lambda: lab.single(lab.present(hand_issue(payload, generate_key())))
 
 
-@case("issuer-not-authorized-for-the-type", Reason.ISSUER_NOT_AUTHORIZED,
-      "prov1 (a person issuer) signing an organization credential", G)
+@case(
+    "issuer-not-authorized-for-the-type",
+    Reason.ISSUER_NOT_AUTHORIZED,
+    "prov1 (a person issuer) signing an organization credential",
+    G,
+)
 def _(lab):
     w = lab.world
-    issued = hand_issue(payload_for(w, "VerifiedOrganization", ORG_CLAIMS, iss=w.iss("prov1")),
-                        w.issuers.signing_key("prov1"))
+    issued = hand_issue(
+        payload_for(w, "VerifiedOrganization", ORG_CLAIMS, iss=w.iss("prov1")), w.issuers.signing_key("prov1")
+    )
     return lambda: lab.single(present(w, issued, query_id="organization"), vct=None)
 
 
@@ -805,8 +983,7 @@ def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued(assurance_level=7)))
 
 
-@case("backdated-before-the-authorization", Reason.ISSUER_NOT_AUTHORIZED,
-      "iat a day before prov1 was accredited", G)
+@case("backdated-before-the-authorization", Reason.ISSUER_NOT_AUTHORIZED, "iat a day before prov1 was accredited", G)
 def _(lab):
     return lambda: lab.single(lab.present(lab.prov1_issued(iat=lab.world.clock.timestamp() - DAY)))
 
@@ -816,13 +993,16 @@ def _signed_with(attr: str):
         w = lab.world
         issued = hand_issue(payload_for(w, "VerifiedPerson", PERSON_CLAIMS, iss=w.iss("prov1")), getattr(lab, attr))
         return lambda: lab.single(lab.present(issued))
+
     return build
 
 
 case("key-retired-before-iat", Reason.ISSUER_KEY_RETIRED, "signed with a prov1 key retired the day before", G)(
-    _signed_with("retired"))
-case("key-compromised-before-iat", Reason.ISSUER_KEY_COMPROMISED, "signed with a prov1 key compromised the day before", G)(
-    _signed_with("compromised"))
+    _signed_with("retired")
+)
+case(
+    "key-compromised-before-iat", Reason.ISSUER_KEY_COMPROMISED, "signed with a prov1 key compromised the day before", G
+)(_signed_with("compromised"))
 
 
 def _trust_list_attack(make: Callable[[Lab], str]):
@@ -830,6 +1010,7 @@ def _trust_list_attack(make: Callable[[Lab], str]):
         registry = lab.world.registry
         token = make(lab)
         return lambda: verify_trust_list(token, registry.jwks(), authority_id=registry.authority_id)
+
     return build
 
 
@@ -840,27 +1021,60 @@ def _altered_trust_list(lab: Lab) -> str:
     return f"{header}.{b64u_encode(body)}.{signature}"
 
 
-def _trust_list_signed(lab: Lab, key: SigningKey, *, authority: str | None = None, typ: str = "trust-list+jwt",
-                       entities: list | None = None, **header) -> str:
+def _trust_list_signed(
+    lab: Lab,
+    key: SigningKey,
+    *,
+    authority: str | None = None,
+    typ: str = "trust-list+jwt",
+    entities: list | None = None,
+    **header,
+) -> str:
     registry = lab.world.registry
-    payload = {"iss": authority or registry.authority_id, "iat": lab.world.clock.timestamp(),
-               "exp": lab.world.clock.timestamp() + DAY, "entities": entities or [], "recognitions": []}
+    payload = {
+        "iss": authority or registry.authority_id,
+        "iat": lab.world.clock.timestamp(),
+        "exp": lab.world.clock.timestamp() + DAY,
+        "entities": entities or [],
+        "recognitions": [],
+    }
     return key.sign(payload, typ=typ, header=header or None)
 
 
 TRUST_LIST_CASES = [
-    ("trust-list-forged", "a snapshot signed by another key",
-     lambda lab: sign_trust_list(generate_key(), authority_id=lab.world.registry.authority_id, entities=[],
-                                 recognitions=[], issued_at=T0, lifetime=timedelta(days=1))),
-    ("trust-list-forged-under-the-registrys-kid", "an impostor's snapshot naming the registry's kid",
-     lambda lab: _trust_list_signed(lab, generate_key(), kid=lab.world.registry.jwks()["keys"][0]["kid"])),
+    (
+        "trust-list-forged",
+        "a snapshot signed by another key",
+        lambda lab: sign_trust_list(
+            generate_key(),
+            authority_id=lab.world.registry.authority_id,
+            entities=[],
+            recognitions=[],
+            issued_at=T0,
+            lifetime=timedelta(days=1),
+        ),
+    ),
+    (
+        "trust-list-forged-under-the-registrys-kid",
+        "an impostor's snapshot naming the registry's kid",
+        lambda lab: _trust_list_signed(lab, generate_key(), kid=lab.world.registry.jwks()["keys"][0]["kid"]),
+    ),
     ("trust-list-altered", "the registry's genuine snapshot with a LoA raised after signing", _altered_trust_list),
-    ("trust-list-of-another-authority", "signed by the registry's key but issued as another authority",
-     lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), authority="https://elsewhere.example/r")),
-    ("trust-list-wrong-typ", "the registry's key over a token typed JWT",
-     lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), typ="JWT")),
-    ("trust-list-entity-without-id", "a snapshot whose entity record has no entity_id",
-     lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), entities=[{"name": "x"}])),
+    (
+        "trust-list-of-another-authority",
+        "signed by the registry's key but issued as another authority",
+        lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), authority="https://elsewhere.example/r"),
+    ),
+    (
+        "trust-list-wrong-typ",
+        "the registry's key over a token typed JWT",
+        lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), typ="JWT"),
+    ),
+    (
+        "trust-list-entity-without-id",
+        "a snapshot whose entity record has no entity_id",
+        lambda lab: _trust_list_signed(lab, lab.world.registry.signing_key(), entities=[{"name": "x"}]),
+    ),
 ]
 for _name, _description, _make in TRUST_LIST_CASES:
     case(_name, Reason.TRUST_LIST_INVALID, _description, G)(_trust_list_attack(_make))
@@ -870,8 +1084,12 @@ for _name, _description, _make in TRUST_LIST_CASES:
 G = "OpenID4VP"
 
 
-@case("response-for-another-relying-partys-state", Reason.NOT_FOUND,
-      "the bank's endpoint given the state of a request made by another relying party", G)
+@case(
+    "response-for-another-relying-partys-state",
+    Reason.NOT_FOUND,
+    "the bank's endpoint given the state of a request made by another relying party",
+    G,
+)
 def _(lab):
     other = lab.request("bank-personal")
     form = lab.answer(other)
@@ -890,8 +1108,12 @@ def _(lab):
     return lambda: lab.receive(form)
 
 
-@case("response-of-one-request-for-another", Reason.NONCE_MISMATCH,
-      "a vp_token bound to request A posted with the state of request B", G)
+@case(
+    "response-of-one-request-for-another",
+    Reason.NONCE_MISMATCH,
+    "a vp_token bound to request A posted with the state of request B",
+    G,
+)
 def _(lab):
     first, second = lab.request(), lab.request()
     form = {**lab.answer(first), "state": second["state"]}
@@ -919,8 +1141,12 @@ def _(lab):
     return lambda: lab.receive(form)
 
 
-@case("credential-type-not-asked-for", Reason.VCT_UNEXPECTED,
-      "the organization credential presented where the person was asked for", G)
+@case(
+    "credential-type-not-asked-for",
+    Reason.VCT_UNEXPECTED,
+    "the organization credential presented where the person was asked for",
+    G,
+)
 def _(lab):
     return lambda: lab.bank(person=present(lab.world, lab.world.issued["organization"], query_id="organization"))
 
@@ -946,6 +1172,7 @@ def _(lab):
         presentations = sasha_presentations(lab.world)
         del presentations["organization"]
         return bank(lab.world, presentations)
+
     return attempt
 
 
@@ -958,8 +1185,9 @@ def _(lab):
 @case("requested-claim-withheld", Reason.CLAIMS_NOT_DISCLOSED, "the address the bank asked for, withheld", G)
 def _(lab):
     w = lab.world
-    return lambda: lab.bank(person=present(w, w.issued["person"], reveal=[("given_name",), ("family_name",),
-                                                                         ("birthdate",)]))
+    return lambda: lab.bank(
+        person=present(w, w.issued["person"], reveal=[("given_name",), ("family_name",), ("birthdate",)])
+    )
 
 
 @case("organization-dissolved", Reason.ORGANIZATION_INACTIVE, "a dissolved company", G)
