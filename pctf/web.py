@@ -20,14 +20,17 @@ import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .reasons import Reason, SandboxError
@@ -272,7 +275,7 @@ def service_app(prefix: str, title: str, description: str = "", *, max_body_byte
         title=title,
         version="1.0",
         description=description,
-        docs_url=f"{prefix}/docs",
+        docs_url=None,  # served by _offline_docs
         openapi_url=f"{prefix}/openapi.json",
         redoc_url=None,
         responses=COMMON_ERRORS,
@@ -282,4 +285,29 @@ def service_app(prefix: str, title: str, description: str = "", *, max_body_byte
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(AccessLog)
+    _offline_docs(app, prefix, title)
     return app
+
+
+# Files the services serve themselves (vendored, with their licences), so pages work offline.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _offline_docs(app: FastAPI, prefix: str, title: str) -> None:
+    """Interactive API docs at ``<prefix>/docs`` that work without internet access: Swagger UI's
+    script, style and icon come from ``<prefix>/static/`` (``pctf/static/swagger-ui``), not from a
+    CDN. Public, like the OpenAPI document they read, and outside it."""
+    static = f"{prefix}/static"
+    app.mount(static, StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get(f"{prefix}/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or f"{prefix}/openapi.json",
+            title=f"{title}: API",
+            swagger_js_url=f"{static}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{static}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{static}/swagger-ui/favicon-32x32.png",
+            # No online validator badge: it would call validator.swagger.io from the page.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
