@@ -11,6 +11,7 @@ from typing import Any
 
 from pctf import oid4vci
 from pctf.jose import ALLOWED_ALGS
+from pctf.sdjwt import TYP_SD_JWT_VC
 from pctf.vocab import CredentialType, credential_type
 
 from .jurisdictions import jurisdiction
@@ -31,7 +32,7 @@ class IssuerMetadata:
         for type_name, _loa in issuer.grants:
             ctype = credential_type(type_name)
             configs[type_name] = {
-                "format": "dc+sd-jwt",
+                "format": TYP_SD_JWT_VC,
                 "vct": ctype.vct,
                 "scope": type_name,
                 "cryptographic_binding_methods_supported": ["jwk"],

@@ -19,13 +19,14 @@ from urllib.parse import urlencode
 from .jose import json_loads
 from .links import parse_link
 from .reasons import Reason, SandboxError
+from .sdjwt import TYP_SD_JWT_VC
 
 SCHEME = "openid4vp"
 RESPONSE_TYPE = "vp_token"
 RESPONSE_MODE = "direct_post"
 CLIENT_ID_PREFIX = "redirect_uri:"
 
-FORMAT = "dc+sd-jwt"
+FORMAT = TYP_SD_JWT_VC  # the credential format DCQL queries name
 # A DCQL claim path: object keys (str), array indexes (int) or None for every element.
 ClaimPath = list[Any] | tuple[Any, ...]
 

@@ -38,8 +38,9 @@ from pctf.vocab import type_for_vct
 
 from .validation import validate_jwks
 
-SD_JWT_VC_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # the second is the draft's earlier name, still accepted
-STATUS_LIST_MEDIA_TYPE = "application/statuslist+jwt"
+# The credential formats assessed: dc+sd-jwt, and vc+sd-jwt, the draft's earlier name, still accepted.
+SD_JWT_VC_FORMATS = sdjwt.ACCEPTED_TYPS
+STATUS_LIST_MEDIA_TYPE = statuslist.MEDIA_TYPE
 # The audience of the test wallet's key-binding presentation: nobody else's, so it cannot be replayed.
 KB_AUDIENCE = "urn:pctf-sandbox:registry:conformance"
 
