@@ -1,0 +1,65 @@
+"""A real browser for the pages the sandbox serves: Debian's Chromium, driven by Playwright.
+
+CI installs Chromium (``.ci/run``); where it is missing these tests are skipped with a message
+saying so, never passed. Each page is opened with every request to another origin blocked and
+recorded, so a page that needs the internet fails here as it would in an offline meeting room.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+CHROMIUM = os.environ.get("PCTF_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set PCTF_TEST_CHROMIUM)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        # --no-sandbox: CI containers run as root, where Chromium's own sandbox cannot start.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Offline:
+    """A page that may reach only ``origin``; what it tried elsewhere, and what failed."""
+
+    page: object
+    origin: str
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def offline_page(chromium, sandbox) -> Iterator[Offline]:
+    context = chromium.new_context()
+    page = context.new_page()
+    seen = Offline(page, sandbox.url)
+
+    def only_the_sandbox(route) -> None:
+        if route.request.url.startswith(sandbox.url + "/"):
+            route.continue_()
+        else:
+            seen.blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_sandbox)
+    page.on("requestfailed", lambda request: seen.failed.append(request.url))
+    page.on("pageerror", lambda error: seen.errors.append(str(error)))
+    yield seen
+    context.close()
