@@ -37,3 +37,45 @@ def test_the_api_docs_need_nothing_from_outside(sandbox, anonymous, page):
 def test_the_static_files_serve_nothing_outside_their_folder(sandbox, anonymous):
     for probe in ("/static/../web.py", "/static/%2e%2e/web.py", "/registry/static/swagger-ui/../../settings.py"):
         assert anonymous.get(sandbox.url + probe).status_code == 404, probe
+
+
+def test_every_route_outside_the_openapi_documents_is_public_documentation(settings):
+    """The authorization matrix walks the routes each OpenAPI document lists; the rest of a
+    service's routes must be its documentation (public, read-only) and nothing else, so a route
+    hidden from the schema can never slip past the matrix."""
+    from fastapi.routing import APIRoute
+
+    from cli.stack import build_app
+
+    dispatcher = build_app(settings)
+    for prefix, app in [*dispatcher.routes, ("", dispatcher.default)]:
+        hidden = {
+            (type(r).__name__, r.path, tuple(sorted(getattr(r, "methods", None) or ())))
+            for r in app.routes
+            if not (isinstance(r, APIRoute) and r.include_in_schema)
+        }
+        base = app.openapi_url.removesuffix("/openapi.json")
+        assert hidden == {
+            ("Route", f"{base}/openapi.json", ("GET", "HEAD")),
+            ("StrictRoute", f"{base}/docs", ("GET",)),
+            ("Mount", f"{base}/static", ()),
+        }, prefix
+
+
+@pytest.mark.parametrize(
+    "method, path, status, reason",
+    [
+        ("POST", "/registry/docs", 405, "bad_request"),
+        ("DELETE", "/static/swagger-ui/swagger-ui.css", 405, "bad_request"),
+        ("PUT", "/wallet/static/swagger-ui/swagger-ui.css", 405, "bad_request"),
+        ("GET", "/registry/static/nope.js", 404, "not_found"),
+        ("GET", "/registry/static/", 404, "not_found"),
+        ("GET", "/issuers/static/swagger-ui/", 404, "not_found"),
+        ("GET", "/verifier/static/%ff%fe", 404, "not_found"),
+        ("GET", "/static/%2e%2e/web.py", 404, "not_found"),
+    ],
+)
+def test_bad_requests_to_the_documentation_get_a_reason(sandbox, anonymous, method, path, status, reason):
+    answer = anonymous.request(method, sandbox.url + path)
+    assert answer.status_code == status
+    assert answer.json()["error"] == reason
