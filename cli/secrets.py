@@ -37,6 +37,7 @@ def role_tokens() -> dict[str, str]:
         "PCTF_LOCAL_MODE": "false",
         "PCTF_GOVERNANCE_TOKEN": fresh(),
         "PCTF_ASSESSOR_TOKEN": fresh(),
+        "PCTF_PRESENTER_TOKEN": fresh(),
         "PCTF_ISSUER_STAFF_TOKENS": each(SANDBOX_ISSUERS),
         "PCTF_RELYING_PARTY_TOKENS": each(RELYING_PARTIES),
     }
@@ -102,7 +103,7 @@ def init_secrets(
     )
     out.print(
         "keep it private and out of version control: anyone who reads it can act as governance, "
-        "the assessor, every issuer's staff and every relying party",
+        "the assessor, the presenter, every issuer's staff and every relying party",
         markup=False,
         highlight=False,
         soft_wrap=True,

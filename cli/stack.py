@@ -19,34 +19,39 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from dashboard.app import SERVICE_NAME
+from dashboard.app import create_app as create_dashboard_app
+from dashboard.events import EventLog
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
-from pctf.access import Role, owner
 from pctf.clock import Clock, SystemClock
 from pctf.events import EventBus
 from pctf.http import make_client
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.web import service_app
 from registry.app import create_app as create_registry_app
 from registry.seed import seed_issuer
 from registry.service import RegistryService
 from verifier.app import create_app as create_verifier_app
 from wallet.app import create_app as create_wallet_app
 
-SERVICE_NAME = "pctf-sandbox"
-
 
 class PathDispatcher:
     """Route by path prefix to ASGI apps; answers the lifespan protocol for all of them."""
 
     def __init__(
-        self, routes: list[tuple[str, FastAPI]], default: FastAPI, *, on_shutdown: tuple[Callable[[], object], ...] = ()
+        self,
+        routes: list[tuple[str, FastAPI]],
+        default: FastAPI,
+        *,
+        on_shutdown: tuple[Callable[[], object], ...] = (),
+        log: EventLog | None = None,
     ) -> None:
         self.routes = routes
         self.default = default
         self.on_shutdown = on_shutdown  # the mounted apps' own shutdown work (their lifespans are not run)
+        self.log = log  # the dashboard's event log: what crosses between the services
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -60,10 +65,12 @@ class PathDispatcher:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         path = scope.get("path", "")
-        for prefix, app in self.routes:
-            if path == prefix or path.startswith(prefix + "/"):
-                return await app(scope, receive, send)
-        return await self.default(scope, receive, send)
+        target = next(
+            (app for prefix, app in self.routes if path == prefix or path.startswith(prefix + "/")), self.default
+        )
+        if self.log is None or scope["type"] != "http" or target is self.default:
+            return await target(scope, receive, send)
+        await self.log.observe(target, scope, receive, send)
 
 
 def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] = ()) -> None:
@@ -104,25 +111,8 @@ def build_app(
     registry = create_registry_app(settings, clock)
     wallet = create_wallet_app(settings, clock)  # its own vetted client: it fetches strangers' URLs
     verifier = create_verifier_app(settings, clock, http)
-    root = service_app(
-        "", "PCTF sandbox", "Where every service of the sandbox is.", max_body_bytes=settings.max_body_bytes
-    )
-
-    @root.get("/health", **owner(Role.PUBLIC))
-    def health() -> dict:
-        return {"service": SERVICE_NAME, "status": "ok"}
-
-    @root.get("/", **owner(Role.PUBLIC))
-    def index() -> dict:
-        base = settings.base_url
-        return {
-            "service": SERVICE_NAME,
-            "registry": f"{base}/registry/metadata",
-            "issuers": f"{base}/issuers",
-            "verifiers": f"{base}/verifier",
-            "api_docs": {n: f"{base}/{n}/docs" for n in ("registry", "issuers", "wallet", "verifier")},
-        }
-
+    log = EventLog()
+    root = create_dashboard_app(settings, clock, http=http, log=log)
     return PathDispatcher(
         [
             ("/registry", registry),
@@ -134,7 +124,8 @@ def build_app(
             ("/verifier", verifier),
         ],
         root,
-        on_shutdown=(issuers.state.shutdown,),
+        on_shutdown=(issuers.state.shutdown, log.close),
+        log=log,
     )
 
 

@@ -42,6 +42,9 @@ class Role(StrEnum):
     ISSUER_STAFF = "issuer_staff"  # one issuer's own staff
     WALLET_HOLDER = "wallet_holder"  # one wallet's holder
     RELYING_PARTY = "relying_party"  # one relying party's back end
+    # Whoever runs the sandbox's demos: drives the stories in the dashboard, which then act with
+    # the operator's keyring (each wallet's holder token, each issuer's staff token).
+    PRESENTER = "presenter"
     # Whoever holds an access token from the issuer's own token endpoint (OpenID4VCI 6, 8): the
     # route checks it against the issuer's store itself; no role token is one.
     ACCESS_TOKEN = "oid4vci_access_token"
@@ -144,25 +147,37 @@ def install(app: FastAPI, identify: Identify, limiter: AttemptLimiter) -> None:
     app.state.attempts = limiter
 
 
-def authenticate(request: Request) -> Principal | None:
-    """The principal behind the request's bearer token, None without one; an unknown token is 401
-    and counts as a failed attempt."""
+def session_tokens(request: Request) -> list[str]:
+    """The tokens a browser holds in the session cookies its app names (``app.state.session_cookies``:
+    the dashboard's presenter and governance logins); APIs name none, so cookies open nothing there."""
+    names: tuple[str, ...] = getattr(request.app.state, "session_cookies", ())
+    return [token for name in names if (token := request.cookies.get(name))]
+
+
+def authenticate(request: Request, roles: tuple[Role, ...] = ()) -> Principal | None:
+    """The principal behind the request's bearer token (else its session cookies), None without
+    any; an unknown token is 401 and counts as a failed attempt. Of several session tokens, the
+    first whose principal may call a route owned by ``roles`` wins."""
     limiter: AttemptLimiter = request.app.state.attempts
     key = client_key(request)
     limiter.check(key)
-    token = bearer_token(request)
-    if token is None:
+    bearer = bearer_token(request)
+    tokens = [bearer] if bearer is not None else session_tokens(request)
+    if not tokens:
         return None
-    principal: Principal | None = request.app.state.identify(token)
-    if principal is None:
-        limiter.failed(key)
-        raise SandboxError(
-            Reason.UNAUTHORIZED,
-            "this bearer token is not valid here",
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    return principal
+    principals: list[Principal] = []
+    for token in tokens:
+        principal: Principal | None = request.app.state.identify(token)
+        if principal is None:
+            limiter.failed(key)
+            raise SandboxError(
+                Reason.UNAUTHORIZED,
+                "this bearer token is not valid here",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        principals.append(principal)
+    return next((p for p in principals if _allowed(p, roles, request)), principals[0])
 
 
 def _allowed(principal: Principal, roles: tuple[Role, ...], request: Request) -> bool:
@@ -183,13 +198,14 @@ def _describe(roles: tuple[Role, ...]) -> str:
         Role.ISSUER_STAFF: "this issuer's staff",
         Role.WALLET_HOLDER: "this wallet's holder",
         Role.RELYING_PARTY: "this relying party's back end",
+        Role.PRESENTER: "the sandbox's presenter",
     }
     return " or ".join(names[r] for r in roles)
 
 
 def _guard(roles: tuple[Role, ...]) -> Callable[[Request], Principal]:
     def guard(request: Request) -> Principal:
-        principal = authenticate(request)
+        principal = authenticate(request, roles)
         if principal is None:
             raise SandboxError(
                 Reason.UNAUTHORIZED,
@@ -256,6 +272,7 @@ CALLERS = (
     Caller("other wallet's holder", Role.WALLET_HOLDER, own_subject=False),
     Caller("relying party", Role.RELYING_PARTY),
     Caller("other relying party", Role.RELYING_PARTY, own_subject=False),
+    Caller("presenter", Role.PRESENTER),
 )
 
 

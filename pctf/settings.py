@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     governance_token: str | None = None
     # The assessor role marks PCTF criteria during onboarding (else generated in DATA_DIR/assessor.token).
     assessor_token: str | None = None
+    # The presenter opens the dashboard's stories, wallets and event log (else generated in
+    # DATA_DIR/presenter.token; `pctf-sandbox up` prints the link that logs a browser in).
+    presenter_token: str | None = None
     # Key-binding JWTs older than this are stale (RFC 9901 section 7.3 leaves the window to policy).
     kb_max_age_seconds: int = 300
     # Tolerated clock skew between parties.
@@ -199,6 +202,11 @@ class Settings(BaseSettings):
     def resolved_assessor_token(self) -> str:
         """The assessor role's bearer token (``PCTF_ASSESSOR_TOKEN``, else generated once)."""
         return self.resolved_secret("assessor", self.assessor_token, variable="PCTF_ASSESSOR_TOKEN")
+
+    def resolved_presenter_token(self) -> str:
+        """The presenter's token (``PCTF_PRESENTER_TOKEN``, else generated once): it opens the
+        dashboard's story, wallet and event pages, which act with this operator's keyring."""
+        return self.resolved_secret("presenter", self.presenter_token, variable="PCTF_PRESENTER_TOKEN")
 
     def issuer_staff_token(self, short_id: str) -> str:
         """The bearer token of one issuer's staff (``PCTF_ISSUER_STAFF_TOKENS[short_id]``)."""

@@ -209,3 +209,12 @@ SASHA_BIRTH_CERTIFICATE = {
 
 # Registered by vital statistics when Sasha's father dies.
 SASHA_FATHER_DEATH = {"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1951-09-02"}
+
+# Every persona's wallet the stories open, by wallet id: the dashboard lists them.
+WALLETS: dict[str, str] = {
+    "sasha": "Sasha Tremblay",
+    "gilles": "Gilles Tremblay",
+    "maya": "Maya (Terr2)",
+    "lucas": "Lucas (Terr2)",
+    "nora": "Nora (Terr1)",
+}

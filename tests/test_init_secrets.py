@@ -26,6 +26,7 @@ ROLE_VARIABLES = {
     "PCTF_LOCAL_MODE",
     "PCTF_GOVERNANCE_TOKEN",
     "PCTF_ASSESSOR_TOKEN",
+    "PCTF_PRESENTER_TOKEN",
     "PCTF_ISSUER_STAFF_TOKENS",
     "PCTF_RELYING_PARTY_TOKENS",
 }
@@ -74,7 +75,8 @@ def test_init_secrets_writes_a_private_env_file_the_settings_accept(env, tmp_pat
     assert dotenv_values(path) == values  # dotenv reads the same
     staff, parties = json.loads(values["PCTF_ISSUER_STAFF_TOKENS"]), json.loads(values["PCTF_RELYING_PARTY_TOKENS"])
     assert set(staff) == set(SANDBOX_ISSUERS) and set(parties) == set(RELYING_PARTIES)
-    tokens = [values["PCTF_GOVERNANCE_TOKEN"], values["PCTF_ASSESSOR_TOKEN"], *staff.values(), *parties.values()]
+    roles = ("PCTF_GOVERNANCE_TOKEN", "PCTF_ASSESSOR_TOKEN", "PCTF_PRESENTER_TOKEN")
+    tokens = [*(values[r] for r in roles), *staff.values(), *parties.values()]
     assert len(set(tokens)) == len(tokens)
     assert all(len(t) >= MIN_TOKEN_LENGTH and t.lower() not in KNOWN_DEFAULT_TOKENS for t in tokens)
 
@@ -87,6 +89,7 @@ def test_init_secrets_writes_a_private_env_file_the_settings_accept(env, tmp_pat
     assert settings.is_local is False
     assert settings.resolved_governance_token() == values["PCTF_GOVERNANCE_TOKEN"]
     assert settings.resolved_assessor_token() == values["PCTF_ASSESSOR_TOKEN"]
+    assert settings.resolved_presenter_token() == values["PCTF_PRESENTER_TOKEN"]
     assert settings.issuer_staff_token("prov1") == staff["prov1"]
     assert settings.relying_party_token("bank") == parties["bank"]
     assert [settings.issuer_staff_token(i) for i in SANDBOX_ISSUERS] == list(staff.values())
@@ -150,6 +153,7 @@ def test_compose_holds_no_token_and_every_service_reads_the_env_file():
     for variable in (
         "PCTF_GOVERNANCE_TOKEN",
         "PCTF_ASSESSOR_TOKEN",
+        "PCTF_PRESENTER_TOKEN",
         "PCTF_ISSUER_STAFF_TOKENS",
         "PCTF_RELYING_PARTY_TOKENS",
     ):

@@ -1,0 +1,59 @@
+"""The home page: the sandbox in two sentences, and the ecosystem as a map around the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from issuers.jurisdictions import SANDBOX_ISSUERS
+from pctf.access import Role, owner
+from pctf.web import StrictRoute
+from scenarios.personas import WALLETS
+from verifier.relying_parties import RELYING_PARTIES
+
+from .i18n import lang_of
+from .pages import dashboard, render, roles
+
+router = APIRouter(route_class=StrictRoute)
+HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "The page"}}
+
+
+def registry_entities(request: Request) -> dict[str, dict[str, Any]]:
+    """The registry's entities by id (its public listing), or nothing when it does not answer."""
+    board = dashboard(request)
+    try:
+        answer = board.public.get(f"{board.url('registry')}/registry/entities")
+    except Exception:  # the map still draws without the registry's statuses
+        return {}
+    if answer.status_code != 200:
+        return {}
+    return {e["entity_id"]: e for e in answer.json()}
+
+
+@router.get("/", response_class=HTMLResponse, responses=HTML, **owner(Role.PUBLIC))
+def home(request: Request) -> Any:
+    """The ecosystem: issuers on one side, relying parties on the other, the registry between them,
+    and the personas' wallets; each issuer with its status in the registry now."""
+    board = dashboard(request)
+    entities = registry_entities(request)
+    issuers = []
+    for short_id, j in SANDBOX_ISSUERS.items():
+        entity = entities.get(board.settings.issuer_id(short_id), {})
+        issuers.append(
+            {
+                "id": short_id,
+                "name": j.name(lang_of(request)),
+                "jurisdiction": j.jurisdiction,
+                "grants": list(j.grants),
+                "status": entity.get("status", "unknown"),
+            }
+        )
+    presenter = Role.PRESENTER in roles(request)
+    wallets = [
+        {"id": wallet_id, "name": name, "opened": board.settings.wallet_token(wallet_id) is not None}
+        for wallet_id, name in WALLETS.items()
+    ]
+    parties = [{"id": rp_id, "rp": rp} for rp_id, rp in RELYING_PARTIES.items()]
+    return render(request, "home.html", issuers=issuers, wallets=wallets if presenter else [], parties=parties)
