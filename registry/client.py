@@ -37,6 +37,11 @@ DEFAULT_SNAPSHOT_REFRESH_SECONDS = 300.0
 
 T = TypeVar("T")
 
+# Told of each TRQP exchange, for a caller that keeps evidence of what it relied on: the question
+# ("authorization" or "recognition"), the request body, the answer as received, and where the
+# answer came from ("registry", or in its stead "cache" or "trust_list").
+Record = Callable[[str, dict[str, Any], Any, str], None]
+
 
 def _vct_or_same(resource: str) -> str:
     try:
@@ -117,13 +122,28 @@ class RegistryClient:
         return rules.key_state(record, kid, as_utc(at), self.clock.now())
 
     def authorization(
-        self, entity_id: str, action: str, resource: str, *, at: datetime, assurance_level: int | None = None
+        self,
+        entity_id: str,
+        action: str,
+        resource: str,
+        *,
+        at: datetime,
+        assurance_level: int | None = None,
+        record: Record | None = None,
     ) -> trqp.AuthorizationAnswer:
-        answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level))
+        """TRQP ``authorization``, following recognized frameworks; ``record`` is told of every
+        exchange the answer rests on (see :data:`Record`)."""
+        answer = self._answer(lambda: self._authorization(entity_id, action, resource, at, assurance_level, record))
         if isinstance(answer, SnapshotTrust):
-            return answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
+            found = answer.authorization(entity_id, action, resource, at=at, assurance_level=assurance_level)
+            if record is not None:
+                body = trqp.authorization_query(
+                    entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level
+                )
+                record("authorization", body, found.raw, "trust_list")
+            return found
         if answer.status == "unknown_entity":
-            return self._recognized_authorization(entity_id, action, resource, at, assurance_level) or answer
+            return self._recognized_authorization(entity_id, action, resource, at, assurance_level, record) or answer
         return answer
 
     # -- recognized frameworks ---------------------------------------------------------------
@@ -140,14 +160,22 @@ class RegistryClient:
                 self.cache.put(("recognitions",), cached)
         return cached  # type: ignore[return-value]
 
-    def recognized(self, authority_id: str, action: str, resource: str, *, at: datetime) -> bool:
+    def recognized(
+        self, authority_id: str, action: str, resource: str, *, at: datetime, record: Record | None = None
+    ) -> bool:
         """TRQP ``recognition``: does this registry recognize ``authority_id`` for (action, resource) at ``at``?"""
         body = trqp.recognition_query(authority_id, self.authority_id, action, resource, at=at)
         key = ("recognition", authority_id, action, resource, body["context"]["time"])
-        if self.cache.get(key):
+        cached = self.cache.get(key)
+        if cached is not None:
+            if record is not None:
+                record("recognition", body, cached, "cache")
             return True
-        if trqp.read_recognition_answer(checked_json(self._send("POST", "recognition", json=body))):
-            self.cache.put(key, True)
+        answer = checked_json(self._send("POST", "recognition", json=body))
+        if record is not None:
+            record("recognition", body, answer, "registry")
+        if trqp.read_recognition_answer(answer):
+            self.cache.put(key, answer)  # the answer itself, so a cached one can still be shown
             return True
         return False
 
@@ -193,16 +221,16 @@ class RegistryClient:
         return None
 
     def _recognized_authorization(
-        self, entity_id: str, action: str, resource: str, at: datetime, loa: int | None
+        self, entity_id: str, action: str, resource: str, at: datetime, loa: int | None, record: Record | None = None
     ) -> trqp.AuthorizationAnswer | None:
         for authority in self._candidates(action, resource):
             try:
                 # Recognition is a decision about the other framework as it stands now: what that
                 # framework says of the issuer is then asked, as always, for the time of issuance.
-                if not self.recognized(authority, action, resource, at=self.clock.now()):
+                if not self.recognized(authority, action, resource, at=self.clock.now(), record=record):
                     continue
                 answer = self.framework(authority).authorization(
-                    entity_id, action, resource, at=at, assurance_level=loa
+                    entity_id, action, resource, at=at, assurance_level=loa, record=record
                 )
             except SandboxError as exc:
                 log.warning("recognized framework %s did not answer: %s", authority, exc)
@@ -245,16 +273,27 @@ class RegistryClient:
         return cached  # type: ignore[return-value]
 
     def _authorization(
-        self, entity_id: str, action: str, resource: str, at: datetime, assurance_level: int | None
+        self,
+        entity_id: str,
+        action: str,
+        resource: str,
+        at: datetime,
+        assurance_level: int | None,
+        record: Record | None = None,
     ) -> trqp.AuthorizationAnswer:
         body = trqp.authorization_query(
             entity_id, self.authority_id, action, resource, at=at, assurance_level=assurance_level
         )
         key = ("authorization", entity_id, action, resource, body["context"]["time"], assurance_level)
         cached = self.cache.get(key)
-        if cached is not None:
-            return cached  # type: ignore[return-value]
-        answer = trqp.read_authorization_answer(checked_json(self._send("POST", "authorization", json=body)))
+        if isinstance(cached, trqp.AuthorizationAnswer):
+            if record is not None:
+                record("authorization", body, cached.raw, "cache")
+            return cached
+        received = checked_json(self._send("POST", "authorization", json=body))
+        if record is not None:
+            record("authorization", body, received, "registry")
+        answer = trqp.read_authorization_answer(received)
         if answer.authorized:
             self.cache.put(key, answer)
         return answer

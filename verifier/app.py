@@ -68,10 +68,24 @@ class VerdictOut(Record):
     credentials: dict[str, dict[str, Any]]
 
 
+class EvidenceOut(Record):
+    """One artefact a verdict was reached on, as the verifier saw it."""
+
+    credential: str | None  # the DCQL credential query id it concerns
+    kind: str  # kb_jwt | trqp_authorization | trqp_recognition | status_list
+    request: Any  # the TRQP request body; {"uri", "idx"} for a status; null for a KB-JWT
+    # the TRQP answer as received; a status's {"status", "value", "iat", "ttl", "exp"} (or {"error",
+    # "message"} when none could be read); a KB-JWT's {"header", "payload"}
+    answer: Any
+    source: str | None = None  # presentation | registry | issuer, or what answered in their stead: cache | trust_list
+    cached: bool = False  # the answer was the one kept from an earlier ask
+
+
 class ResultOut(Record):
     state: str
     status: str
     verdict: dict[str, Any] | None  # a VerdictOut, or why the holder declined
+    evidence: list[EvidenceOut] | None = None  # what the verdict was reached on; None when none was reached
 
 
 NO_STORE = {"Cache-Control": "no-store"}

@@ -12,15 +12,20 @@ credential's verification, with the reason code of the rule it broke.
 
 from __future__ import annotations
 
-from pctf import statuslist
+import dataclasses
+import inspect
+from datetime import datetime
+
+from pctf import statuslist, trqp
 from pctf.clock import Clock, from_timestamp
 from pctf.jose import brief
 from pctf.reasons import Reason, SandboxError
 from pctf.sdjwt_vc import KeyBinding, Progress, check_credential
-from pctf.statuslist import StatusResolver, StatusSource
+from pctf.statuslist import StatusReference, StatusSource
 from pctf.trust import TrustSource
 from pctf.vocab import type_for_vct
 
+from .evidence import TRQP_AUTHORIZATION, Evidence, StatusReader, status_answer
 from .policy import Policy
 from .verdict import Check, CredentialResult, Verdict
 
@@ -33,7 +38,12 @@ _STATUS_REASONS = {
 class VerificationEngine:
     """Verifies presentations. ``status`` is where Status List Tokens come from; without one, a
     credential that references a status list is refused (``status_list_unavailable``): a status
-    that cannot be read is never taken for valid."""
+    that cannot be read is never taken for valid.
+
+    A caller that passes an :class:`~verifier.evidence.Evidence` down gets, beside the verdict,
+    the artefacts it was reached on; a trust source whose ``authorization`` takes a ``record``
+    (:class:`registry.client.RegistryClient`) reports each TRQP exchange as it happens.
+    """
 
     def __init__(
         self,
@@ -48,7 +58,8 @@ class VerificationEngine:
         self.clock = clock
         self.kb_max_age = kb_max_age
         self.leeway = leeway
-        self.status = StatusResolver(status, clock, leeway=leeway) if status is not None else None
+        self.status = StatusReader(status, clock, leeway=leeway) if status is not None else None
+        self._trust_records = _takes_record(trust)
 
     def verify_credential(
         self,
@@ -58,16 +69,23 @@ class VerificationEngine:
         nonce: str,
         expected_vcts: list[str] | None = None,
         label: str = "credential",
+        evidence: Evidence | None = None,
     ) -> CredentialResult:
         result = CredentialResult(label=label)
         try:
-            self._verify(presentation, aud, nonce, expected_vcts, result)
+            self._verify(presentation, aud, nonce, expected_vcts, result, evidence)
         except SandboxError as exc:
             result.failed(result.step, exc.reason, exc.message)
         return result
 
     def _verify(
-        self, presentation: str, aud: str, nonce: str, expected_vcts: list[str] | None, result: CredentialResult
+        self,
+        presentation: str,
+        aud: str,
+        nonce: str,
+        expected_vcts: list[str] | None,
+        result: CredentialResult,
+        evidence: Evidence | None,
     ) -> None:
         now = self.clock.timestamp()
 
@@ -102,6 +120,8 @@ class VerificationEngine:
             for step, detail in progress.passed:
                 result.passed(step, _detail(step, detail))
             result.step = progress.step
+            if evidence is not None:
+                evidence.key_binding(result.label, presentation)
         claims, iss, vct, keys = checked.claims, checked.iss, checked.vct, checked.keys
         ctype = type_for_vct(vct)
         result.issued_at = int(checked.iat)
@@ -113,7 +133,11 @@ class VerificationEngine:
             raise SandboxError(
                 Reason.CLAIMS_INVALID, f"assurance_level {brief(loa)} is not a PCTF level (an integer 1-4)"
             )
-        answer = self.trust.authorization(iss, "issue", vct, at=from_timestamp(checked.iat), assurance_level=loa)
+        at = from_timestamp(checked.iat)
+        if evidence is None:
+            answer = self.trust.authorization(iss, "issue", vct, at=at, assurance_level=loa)
+        else:
+            answer = self._recorded_authorization(iss, vct, at, loa, evidence, result.label)
         if not answer.authorized:
             reason = Reason.ISSUER_SUSPENDED if answer.status == "suspended" else Reason.ISSUER_NOT_AUTHORIZED
             raise SandboxError(
@@ -136,7 +160,10 @@ class VerificationEngine:
         else:
             if self.status is None:
                 raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, "this verifier has no way to read status lists")
-            value = self.status.status(ref, keys)
+            if evidence is None:
+                value = self.status.status(ref, keys)
+            else:
+                value = self._recorded_status(self.status, ref, keys, evidence, result.label)
             if value != statuslist.VALID:
                 reason, message = _STATUS_REASONS.get(
                     value,
@@ -149,8 +176,47 @@ class VerificationEngine:
             result.passed("credential_status", "valid in the issuer's status list")
         result.claims = checked.subject_claims
 
-    def verify_presentation(self, policy: Policy, vp_token: object, *, aud: str, nonce: str, verifier: str) -> Verdict:
-        """Verify an OpenID4VP ``vp_token`` (keyed by DCQL credential query id) against ``policy``."""
+    def _recorded_authorization(
+        self, iss: str, vct: str, at: datetime, loa: int | None, evidence: Evidence, label: str
+    ) -> trqp.AuthorizationAnswer:
+        """The issuer's authorization, its TRQP exchanges kept as evidence. A trust source that
+        cannot report them is recorded as the question the engine put and the answer it got."""
+        if self._trust_records:
+            return self.trust.authorization(  # type: ignore[call-arg]
+                iss, "issue", vct, at=at, assurance_level=loa, record=evidence.trqp(label)
+            )
+        answer = self.trust.authorization(iss, "issue", vct, at=at, assurance_level=loa)
+        authority = getattr(self.trust, "authority_id", None)
+        request = trqp.authorization_query(iss, str(authority or ""), "issue", vct, at=at, assurance_level=loa)
+        raw = answer.raw or {k: v for k, v in dataclasses.asdict(answer).items() if k != "raw"}
+        evidence.add(label, TRQP_AUTHORIZATION, request, raw)  # answered from where, this source does not say
+        return answer
+
+    @staticmethod
+    def _recorded_status(
+        reader: StatusReader, ref: StatusReference, keys: list[dict], evidence: Evidence, label: str
+    ) -> int:
+        """The credential's status, the entry read (or why it could not be) kept as evidence."""
+        try:
+            value, token, source = reader.status_with_token(ref, keys)
+        except SandboxError as exc:
+            evidence.status(label, ref, {"error": exc.reason.value, "message": exc.message}, source=None)
+            raise
+        evidence.status(label, ref, status_answer(value, token), source=source)
+        return value
+
+    def verify_presentation(
+        self,
+        policy: Policy,
+        vp_token: object,
+        *,
+        aud: str,
+        nonce: str,
+        verifier: str,
+        evidence: Evidence | None = None,
+    ) -> Verdict:
+        """Verify an OpenID4VP ``vp_token`` (keyed by DCQL credential query id) against ``policy``;
+        with ``evidence``, keep there what each credential was verified on."""
         checks: list[Check] = []
         results: dict[str, CredentialResult] = {}
         if not isinstance(vp_token, dict):
@@ -171,7 +237,9 @@ class VerificationEngine:
                     )
                 )
                 continue
-            res = self.verify_credential(presented, aud=aud, nonce=nonce, expected_vcts=[req.vct], label=req.query_id)
+            res = self.verify_credential(
+                presented, aud=aud, nonce=nonce, expected_vcts=[req.vct], label=req.query_id, evidence=evidence
+            )
             results[req.query_id] = res
             checks.extend(res.checks)
         checks.extend(policy.evaluate(results))
@@ -197,6 +265,14 @@ class VerificationEngine:
             checks=res.checks,
             credentials=credentials,
         )
+
+
+def _takes_record(trust: TrustSource) -> bool:
+    """Whether ``trust.authorization`` reports its TRQP exchanges (a ``record`` argument)."""
+    try:
+        return "record" in inspect.signature(trust.authorization).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _detail(step: str, detail: str) -> str:

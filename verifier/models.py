@@ -1,4 +1,5 @@
-"""What a relying party keeps: each presentation request and the verdict it ended with."""
+"""What a relying party keeps: each presentation request, the verdict it ended with, and the
+evidence that verdict was reached on (see :mod:`verifier.evidence`)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,4 @@ class PresentationSession(SQLModel, table=True):
     expires_at: datetime
     status: str = "pending"  # pending | accepted | rejected | declined
     verdict: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    evidence: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # None: declined, pending

@@ -2,6 +2,8 @@
 
 Each request gets a fresh ``nonce`` and ``state``; the ``state`` is answered once. A second
 response for the same request is refused as a replay and leaves the first verdict untouched.
+With the verdict the relying party keeps its evidence (:mod:`verifier.evidence`): what each
+credential was verified on, for its back end to show.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pctf import oid4vp
 from pctf.clock import Clock, as_utc
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.storage import engine_for
+from pctf.storage import add_missing_columns, engine_for
 
 from .engine import VerificationEngine
+from .evidence import Evidence
 from .models import PresentationSession
 from .relying_parties import relying_party
 
@@ -30,6 +33,7 @@ class RelyingPartyService:
         self.clock = clock
         self.engine = engine
         self.db = engine_for(settings, "verifier", [PresentationSession])
+        add_missing_columns(self.db, [PresentationSession])  # a data directory from before evidence was kept
 
     def response_uri(self, rp_id: str) -> str:
         return f"{self.settings.service_url('verifier')}/verifier/{rp_id}/response"
@@ -89,15 +93,18 @@ class RelyingPartyService:
                 }
             else:
                 vp_token = oid4vp.read_vp_token(form)
+                evidence = Evidence()
                 verdict = self.engine.verify_presentation(
                     relying_party(rp_id).policy,
                     vp_token,
                     aud=record.client_id,
                     nonce=record.nonce,
                     verifier=record.client_id,
+                    evidence=evidence,
                 ).as_dict()
                 record.status = "accepted" if verdict["accepted"] else "rejected"
                 record.verdict = verdict
+                record.evidence = evidence.entries
             session.add(record)
             session.commit()
             status = record.status
@@ -110,4 +117,4 @@ class RelyingPartyService:
             record = session.get(PresentationSession, state)
             if record is None or record.rp_id != rp_id:
                 raise SandboxError(Reason.NOT_FOUND, "no presentation request with this state", status_code=404)
-            return {"state": state, "status": record.status, "verdict": record.verdict}
+            return {"state": state, "status": record.status, "verdict": record.verdict, "evidence": record.evidence}
