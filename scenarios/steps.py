@@ -63,7 +63,8 @@ def present(
     narrate: Narrate = quiet,
 ) -> dict:
     """One OpenID4VP exchange: the relying party's request, the wallet's review, the holder's
-    decision, and the relying party's verdict. Returns ``{"verdict", "state", "review"}``."""
+    decision, and the relying party's verdict. Returns ``{"verdict", "state", "review", "evidence"}``
+    (``evidence``: what the relying party asked others while verifying, None when it does not say)."""
     request = checked_json(http.post(f"{verifier}/verifier/{rp}/requests"))
     narrate("request", request=request, rp=rp)
     review = checked_json(
@@ -80,5 +81,7 @@ def present(
     )
     narrate("consented" if approve else "declined", decision=decision)
     result = checked_json(http.get(f"{verifier}/verifier/{rp}/requests/{request['state']}"))
-    narrate("verdict", verdict=result["verdict"], rp=rp)
-    return {"verdict": result["verdict"], "state": request["state"], "review": review}
+    # What the relying party asked others while verifying (KB-JWT, TRQP, status list), when it says.
+    evidence = result.get("evidence")
+    narrate("verdict", verdict=result["verdict"], rp=rp, status=result.get("status"), evidence=evidence)
+    return {"verdict": result["verdict"], "state": request["state"], "review": review, "evidence": evidence}

@@ -1,5 +1,445 @@
-"""The stories pages' words."""
+"""The stories pages' words: the list of stories, a run's step-through, the wallet's consent
+screen and the relying party's verdict, with a phrase for every reason a verdict can give.
+
+The stories' own sentences are the command line's (:mod:`scenarios.i18n`, ``story:`` keys), so a
+step reads the same in the terminal and on the page; only what the page adds is here.
+"""
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {}
+MESSAGES: dict[str, dict[str, str]] = {
+    "run.stories_title": {"en": "Stories", "fr": "Récits"},
+    "run.stories_lead": {
+        "en": (
+            "Each story runs the real services step by step: the issuers, the wallet, the relying party "
+            "and the trust registry answer live. Press Next step (or the right arrow key) to go on."
+        ),
+        "fr": (
+            "Chaque récit fait tourner les vrais services, étape par étape : émetteurs, portefeuille, partie "
+            "utilisatrice et registre de confiance répondent en direct. Appuyez sur Étape suivante (ou la "
+            "flèche droite) pour continuer."
+        ),
+    },
+    "run.login_to_drive": {
+        "en": "Log in as the presenter to run a story.",
+        "fr": "Connectez-vous comme présentateur pour lancer un récit.",
+    },
+    "run.open_story": {"en": "Open this story", "fr": "Ouvrir ce récit"},
+    "run.not_here": {"en": "Not available on this page", "fr": "Pas offert sur cette page"},
+    "run.command": {"en": "From the command line:", "fr": "En ligne de commande :"},
+    "run.sasha_lead": {
+        "en": (
+            "Sasha proves who she is to Prov1, incorporates her business federally, and opens a business "
+            "bank account online: her wallet receives three credentials over OpenID4VCI, the bank asks for "
+            "exactly what its policy needs over OpenID4VP, she decides, and the bank checks everything, "
+            "asking the trust registry who may issue what."
+        ),
+        "fr": (
+            "Sasha prouve son identité auprès de Prov1, constitue son entreprise sous le régime fédéral et "
+            "ouvre un compte bancaire d'entreprise en ligne : son portefeuille reçoit trois justificatifs par "
+            "OpenID4VCI, la banque demande par OpenID4VP exactement ce qu'exige sa politique, Sasha décide, "
+            "et la banque vérifie tout, en demandant au registre de confiance qui peut émettre quoi."
+        ),
+    },
+    "run.death_lead": {
+        "en": (
+            "Vital statistics registers a death; every issuer revokes what it issued to that person, and "
+            "the federal benefits service refuses the credential once its cached status list expires."
+        ),
+        "fr": (
+            "L'état civil enregistre un décès; chaque émetteur révoque ce qu'il avait délivré à cette "
+            "personne, et le service fédéral des prestations refuse le justificatif dès que sa liste de "
+            "statuts en cache expire."
+        ),
+    },
+    "run.death_once": {
+        "en": (
+            "This story registers Gilles Tremblay's death in this sandbox for good: it runs once per "
+            "sandbox (the command line runs it in a fresh sandbox of its own, as often as you like). Its "
+            "last steps wait until the benefits service's cached status list expires (the status list ttl)."
+        ),
+        "fr": (
+            "Ce récit enregistre pour de bon le décès de Gilles Tremblay dans ce bac à sable : il ne "
+            "tourne qu'une fois par bac à sable (la ligne de commande le fait tourner dans un bac à sable "
+            "neuf, autant de fois que voulu). Ses dernières étapes attendent que la liste de statuts en "
+            "cache du service des prestations expire (le ttl de la liste de statuts)."
+        ),
+    },
+    "run.onboarding_lead": {
+        "en": (
+            "A territory applies to the trust registry, passes the conformance checks, is assessed and "
+            "accredited; the bank accepts its credentials at once, and refuses those issued after its "
+            "suspension."
+        ),
+        "fr": (
+            "Un territoire présente une demande au registre de confiance, réussit les contrôles de "
+            "conformité, est évalué puis accrédité; la banque accepte aussitôt ses justificatifs, et refuse "
+            "ceux émis après sa suspension."
+        ),
+    },
+    "run.onboarding_why": {
+        "en": (
+            "This story needs Territory 2 not yet accredited, and it ends by suspending it: in this "
+            "sandbox Territory 2 is accredited already, so the story runs in a fresh sandbox of its own, "
+            "from the command line."
+        ),
+        "fr": (
+            "Ce récit exige que le Territoire 2 ne soit pas encore accrédité, et il se termine par sa "
+            "suspension : dans ce bac à sable, le Territoire 2 est déjà accrédité, le récit tourne donc dans "
+            "un bac à sable neuf, en ligne de commande."
+        ),
+    },
+    "run.cross_lead": {
+        "en": (
+            "Territory 1 runs its own trust framework; once the pan-Canadian framework recognizes it, the "
+            "Province 2 health portal accepts Territory 1's credentials, unchanged."
+        ),
+        "fr": (
+            "Le Territoire 1 a son propre cadre de confiance; dès que le cadre pancanadien le reconnaît, le "
+            "portail santé de la Province 2 accepte, sans changement, les justificatifs du Territoire 1."
+        ),
+    },
+    "run.cross_why": {
+        "en": (
+            "This story needs a second trust registry, Territory 1's own, beside the pan-Canadian one; "
+            "this sandbox runs only one, so the story runs from the command line, which starts both."
+        ),
+        "fr": (
+            "Ce récit exige un second registre de confiance, celui du Territoire 1, à côté du registre "
+            "pancanadien; ce bac à sable n'en fait tourner qu'un : le récit tourne donc en ligne de "
+            "commande, qui démarre les deux."
+        ),
+    },
+    "run.start": {"en": "Start the story", "fr": "Commencer le récit"},
+    "run.again": {"en": "Run the story again", "fr": "Relancer le récit"},
+    "run.back": {"en": "All stories", "fr": "Tous les récits"},
+    "run.steps": {"en": "Steps so far", "fr": "Étapes jusqu'ici"},
+    "run.step": {"en": "Step {n}", "fr": "Étape {n}"},
+    "run.next": {"en": "Next step", "fr": "Étape suivante"},
+    "run.next_hint": {
+        "en": "Shortcut: the right arrow key or N.",
+        "fr": "Raccourci : la flèche droite ou la touche N.",
+    },
+    "run.refresh": {"en": "Check again", "fr": "Vérifier de nouveau"},
+    "run.state.running": {
+        "en": "The services are still working on this step.",
+        "fr": "Les services travaillent encore à cette étape.",
+    },
+    "run.state.waiting": {"en": "Ready for the next step.", "fr": "Prêt pour l'étape suivante."},
+    "run.state.consent": {
+        "en": "The wallet is waiting for the holder's decision.",
+        "fr": "Le portefeuille attend la décision du détenteur.",
+    },
+    "run.state.done": {"en": "The story is over.", "fr": "Le récit est terminé."},
+    "run.state.failed": {"en": "The story stopped on an error.", "fr": "Le récit s'est arrêté sur une erreur."},
+    "run.state.cancelled": {
+        "en": "This run was stopped (replaced by newer runs, or left idle).",
+        "fr": "Cette exécution a été arrêtée (remplacée par de plus récentes, ou laissée inactive).",
+    },
+    "run.error": {"en": "Error {reason}: {message}", "fr": "Erreur {reason} : {message}"},
+    "run.who": {"en": "Who talks to whom", "fr": "Qui parle à qui"},
+    "run.from": {"en": "From", "fr": "De"},
+    "run.to": {"en": "To", "fr": "À"},
+    "run.how": {"en": "How", "fr": "Comment"},
+    "run.party.wallet": {"en": "{person}'s wallet", "fr": "Portefeuille de {person}"},
+    "run.party.registry": {"en": "Trust registry", "fr": "Registre de confiance"},
+    "run.party.issuers": {"en": "The issuers", "fr": "Les émetteurs"},
+    "run.proto.wallet_api": {
+        "en": "opens her wallet (wallet API)",
+        "fr": "ouvre son portefeuille (API du portefeuille)",
+    },
+    "run.proto.proofing": {"en": "identity proofing", "fr": "vérification d'identité"},
+    "run.proto.offer": {
+        "en": "credential offer; the code comes by text message",
+        "fr": "offre de justificatif; le code arrive par texto",
+    },
+    "run.proto.oid4vci": {
+        "en": "OpenID4VCI (token, nonce, credential)",
+        "fr": "OpenID4VCI (jeton, nonce, justificatif)",
+    },
+    "run.proto.registration": {"en": "incorporation (registry filing)", "fr": "constitution (dépôt au registre)"},
+    "run.proto.oid4vp_request": {
+        "en": "OpenID4VP request, with a DCQL query",
+        "fr": "requête OpenID4VP, avec une requête DCQL",
+    },
+    "run.proto.consent": {"en": "consent screen", "fr": "écran de consentement"},
+    "run.proto.direct_post": {
+        "en": "OpenID4VP direct_post: the presentation and its KB-JWT",
+        "fr": "OpenID4VP direct_post : la présentation et son KB-JWT",
+    },
+    "run.proto.direct_post_error": {
+        "en": "OpenID4VP direct_post: a refusal (access_denied)",
+        "fr": "OpenID4VP direct_post : un refus (access_denied)",
+    },
+    "run.proto.presentation": {
+        "en": "OpenID4VP: request, consent, presentation",
+        "fr": "OpenID4VP : demande, consentement, présentation",
+    },
+    "run.proto.death_event": {
+        "en": "signed person.died event on the event bus",
+        "fr": "événement person.died signé, sur le bus d'événements",
+    },
+    "run.propagation_json": {"en": "The propagation figures", "fr": "Les mesures de propagation"},
+    "run.proto.trqp": {"en": "TRQP: may this issuer issue this?", "fr": "TRQP : cet émetteur peut-il émettre ceci?"},
+    "run.proto.status_list": {
+        "en": "status list: revoked or suspended?",
+        "fr": "liste de statuts : révoqué ou suspendu?",
+    },
+    "run.artefacts": {"en": "What crossed the wire", "fr": "Ce qui a circulé"},
+    "run.offer": {"en": "The credential offer (OpenID4VCI)", "fr": "L'offre de justificatif (OpenID4VCI)"},
+    "run.offer_qr": {
+        "en": "The offer as a QR code a wallet can scan",
+        "fr": "L'offre en code QR, lisible par un portefeuille",
+    },
+    "run.link": {"en": "The link, to copy:", "fr": "Le lien, à copier :"},
+    "run.tx_code": {"en": "Transaction code (tx_code):", "fr": "Code de transaction (tx_code) :"},
+    "run.claims": {"en": "The credential's claims", "fr": "Les attributs du justificatif"},
+    "run.credential_json": {
+        "en": "The credential as the wallet holds it",
+        "fr": "Le justificatif tel que le portefeuille le garde",
+    },
+    "run.dcql": {"en": "The DCQL query", "fr": "La requête DCQL"},
+    "run.request_qr": {
+        "en": "The presentation request as a QR code a wallet can scan",
+        "fr": "La demande de présentation en code QR, lisible par un portefeuille",
+    },
+    "run.request_json": {"en": "The whole presentation request", "fr": "La demande de présentation complète"},
+    "run.asked": {"en": "What is asked for", "fr": "Ce qui est demandé"},
+    "run.review_json": {
+        "en": "The wallet's review (what consent is given to)",
+        "fr": "L'examen du portefeuille (ce à quoi on consent)",
+    },
+    "run.decision_json": {
+        "en": "The wallet's decision and the relying party's answer",
+        "fr": "La décision du portefeuille et la réponse de la partie utilisatrice",
+    },
+    "run.verdict_json": {"en": "The whole verdict", "fr": "Le verdict complet"},
+    "run.evidence": {
+        "en": "What the relying party checked with others",
+        "fr": "Ce que la partie utilisatrice a vérifié auprès d'autres",
+    },
+    "run.evidence.kb_jwt": {"en": "Key binding JWT (KB-JWT)", "fr": "JWT de liaison de clé (KB-JWT)"},
+    "run.evidence.trqp": {"en": "TRQP question to the trust registry", "fr": "Question TRQP au registre de confiance"},
+    "run.evidence.trqp_authorization": {
+        "en": "TRQP authorization question to the trust registry",
+        "fr": "Question d'autorisation TRQP au registre de confiance",
+    },
+    "run.evidence.trqp_recognition": {
+        "en": "TRQP recognition question to the trust registry",
+        "fr": "Question de reconnaissance TRQP au registre de confiance",
+    },
+    "run.evidence.source": {"en": "answered by: {source}", "fr": "réponse de : {source}"},
+    "run.evidence.status_list": {"en": "Status list entry", "fr": "Entrée de la liste de statuts"},
+    "run.evidence.request": {"en": "Asked", "fr": "Question"},
+    "run.evidence.answer": {"en": "Answer", "fr": "Réponse"},
+    "run.outcome": {"en": "Outcome:", "fr": "Dénouement :"},
+    "run.declined_verdict": {
+        "en": "{bank} recorded the refusal: the holder declined, nothing was shared",
+        "fr": "{bank} a pris acte du refus : le détenteur a refusé, rien n'a été communiqué",
+    },
+    "run.status": {"en": "Request status: {status}", "fr": "État de la demande : {status}"},
+    "run.request_status.pending": {"en": "pending", "fr": "en attente"},
+    "run.request_status.accepted": {"en": "accepted", "fr": "acceptée"},
+    "run.request_status.rejected": {"en": "rejected", "fr": "rejetée"},
+    "run.request_status.declined": {"en": "declined by the holder", "fr": "refusée par le détenteur"},
+    "run.source.presentation": {"en": "the presentation itself", "fr": "la présentation elle-même"},
+    "run.source.registry": {"en": "the trust registry", "fr": "le registre de confiance"},
+    "run.source.issuer": {"en": "the issuer", "fr": "l'émetteur"},
+    "run.source.cache": {"en": "a cached answer", "fr": "une réponse en cache"},
+    "run.consent.title": {"en": "Share with {verifier}?", "fr": "Communiquer à {verifier}?"},
+    "run.consent.who": {"en": "Who asks", "fr": "Qui demande"},
+    "run.consent.why": {"en": "Why", "fr": "Pourquoi"},
+    "run.consent.what": {"en": "Exactly these claims", "fr": "Exactement ces attributs"},
+    "run.consent.from_issuer": {"en": "Issued by", "fr": "Émis par"},
+    "run.consent.accept": {"en": "Accept and share", "fr": "Accepter et communiquer"},
+    "run.consent.decline": {"en": "Decline", "fr": "Refuser"},
+    "run.consent.legend": {"en": "The holder's decision", "fr": "La décision du détenteur"},
+    "run.verdict.title": {"en": "The verdict:", "fr": "Le verdict :"},
+    "run.verdict.accepted": {"en": "Accepted", "fr": "Accepté"},
+    "run.verdict.refused": {"en": "Refused", "fr": "Refusé"},
+    "run.verdict.reasons": {"en": "Reasons:", "fr": "Motifs :"},
+    "run.verdict.passed": {"en": "passed", "fr": "réussi"},
+    "run.verdict.failed": {"en": "failed", "fr": "échoué"},
+    "run.verdict.check": {"en": "Check", "fr": "Contrôle"},
+    "run.verdict.credential": {"en": "Credential", "fr": "Justificatif"},
+    "run.verdict.result": {"en": "Result", "fr": "Résultat"},
+    "run.verdict.detail": {"en": "Detail", "fr": "Détail"},
+    "run.verdict.reason": {"en": "Reason", "fr": "Motif"},
+    # Why a relying party may refuse: one phrase per reason code a verdict can carry (pctf.reasons).
+    "run.reason.malformed_presentation": {
+        "en": "The presentation is malformed",
+        "fr": "La présentation est mal formée",
+    },
+    "run.reason.alg_not_allowed": {"en": "Signature algorithm not allowed", "fr": "Algorithme de signature non permis"},
+    "run.reason.typ_invalid": {"en": "Wrong token type", "fr": "Type de jeton incorrect"},
+    "run.reason.crit_unsupported": {"en": "Unsupported critical header", "fr": "En-tête critique non pris en charge"},
+    "run.reason.issuer_key_unknown": {
+        "en": "The issuer's key is not registered",
+        "fr": "La clé de l'émetteur n'est pas inscrite",
+    },
+    "run.reason.signature_invalid": {
+        "en": "The issuer's signature does not verify",
+        "fr": "La signature de l'émetteur est invalide",
+    },
+    "run.reason.sd_alg_unsupported": {
+        "en": "Unsupported digest algorithm",
+        "fr": "Algorithme d'empreinte non pris en charge",
+    },
+    "run.reason.disclosure_malformed": {"en": "A disclosure is malformed", "fr": "Une divulgation est mal formée"},
+    "run.reason.disclosure_shape_invalid": {
+        "en": "A disclosure has the wrong shape",
+        "fr": "Une divulgation a une forme incorrecte",
+    },
+    "run.reason.disclosure_unreferenced": {
+        "en": "A disclosure was altered or does not belong to this credential",
+        "fr": "Une divulgation a été modifiée ou n'appartient pas à ce justificatif",
+    },
+    "run.reason.digest_duplicate": {"en": "A digest appears twice", "fr": "Une empreinte apparaît deux fois"},
+    "run.reason.claim_name_reserved": {
+        "en": "A disclosure uses a reserved claim name",
+        "fr": "Une divulgation utilise un nom réservé",
+    },
+    "run.reason.claim_already_exists": {"en": "A claim is disclosed twice", "fr": "Un attribut est divulgué deux fois"},
+    "run.reason.claim_not_disclosable": {
+        "en": "A claim that must stay visible was hidden",
+        "fr": "Un attribut qui doit rester visible a été masqué",
+    },
+    "run.reason.required_claim_missing": {"en": "A required claim is missing", "fr": "Un attribut requis manque"},
+    "run.reason.vct_unexpected": {
+        "en": "Not the credential type asked for",
+        "fr": "Pas le type de justificatif demandé",
+    },
+    "run.reason.credential_expired": {"en": "The credential has expired", "fr": "Le justificatif est expiré"},
+    "run.reason.credential_not_yet_valid": {
+        "en": "The credential is not valid yet",
+        "fr": "Le justificatif n'est pas encore valide",
+    },
+    "run.reason.holder_binding_missing": {
+        "en": "No proof of the holder's key",
+        "fr": "Aucune preuve de la clé du détenteur",
+    },
+    "run.reason.kb_typ_invalid": {
+        "en": "The key binding JWT has the wrong type",
+        "fr": "Le JWT de liaison de clé a un type incorrect",
+    },
+    "run.reason.holder_binding_failed": {
+        "en": "The holder's key binding does not verify",
+        "fr": "La liaison à la clé du détenteur est invalide",
+    },
+    "run.reason.sd_hash_mismatch": {
+        "en": "The key binding JWT is for another presentation",
+        "fr": "Le JWT de liaison de clé vise une autre présentation",
+    },
+    "run.reason.kb_iat_invalid": {
+        "en": "The key binding JWT is too old or in the future",
+        "fr": "Le JWT de liaison de clé est trop ancien ou futur",
+    },
+    "run.reason.nonce_mismatch": {
+        "en": "The nonce is not this request's",
+        "fr": "Le nonce n'est pas celui de cette demande",
+    },
+    "run.reason.audience_mismatch": {
+        "en": "The presentation was made for someone else",
+        "fr": "La présentation était destinée à un autre",
+    },
+    "run.reason.presentation_replayed": {
+        "en": "This presentation was already used",
+        "fr": "Cette présentation a déjà servi",
+    },
+    "run.reason.request_expired": {"en": "The request has expired", "fr": "La demande est expirée"},
+    "run.reason.holder_key_missing": {
+        "en": "The credential names no holder key",
+        "fr": "Le justificatif ne nomme aucune clé de détenteur",
+    },
+    "run.reason.issuer_unknown": {
+        "en": "The trust registry does not know the issuer",
+        "fr": "Le registre de confiance ne connaît pas l'émetteur",
+    },
+    "run.reason.issuer_not_authorized": {
+        "en": "The issuer is not authorized for this type or level",
+        "fr": "L'émetteur n'est pas autorisé pour ce type ou ce niveau",
+    },
+    "run.reason.issuer_suspended": {"en": "The issuer is suspended", "fr": "L'émetteur est suspendu"},
+    "run.reason.registry_unavailable": {
+        "en": "The trust registry did not answer",
+        "fr": "Le registre de confiance n'a pas répondu",
+    },
+    "run.reason.trust_list_expired": {
+        "en": "The cached trust list is too old",
+        "fr": "La liste de confiance en cache est trop ancienne",
+    },
+    "run.reason.trust_list_invalid": {
+        "en": "The trust list is not the registry's",
+        "fr": "La liste de confiance n'est pas celle du registre",
+    },
+    "run.reason.issuer_key_retired": {
+        "en": "Signed after the issuer retired the key",
+        "fr": "Signé après le retrait de la clé par l'émetteur",
+    },
+    "run.reason.issuer_key_compromised": {"en": "Signed with a compromised key", "fr": "Signé avec une clé compromise"},
+    "run.reason.loa_too_low": {"en": "The level of assurance is too low", "fr": "Le niveau d'assurance est trop bas"},
+    "run.reason.claims_not_disclosed": {
+        "en": "A requested claim was not disclosed",
+        "fr": "Un attribut demandé n'a pas été communiqué",
+    },
+    "run.reason.claims_not_linked": {
+        "en": "The credentials name different parties",
+        "fr": "Les justificatifs désignent des parties différentes",
+    },
+    "run.reason.organization_inactive": {
+        "en": "The organization is not active",
+        "fr": "L'organisation n'est pas active",
+    },
+    "run.reason.role_not_accepted": {
+        "en": "This role may not act for the organization",
+        "fr": "Ce rôle ne peut agir pour l'organisation",
+    },
+    "run.reason.credential_not_presented": {
+        "en": "A required credential was not presented",
+        "fr": "Un justificatif exigé n'a pas été présenté",
+    },
+    "run.reason.consent_required": {"en": "The holder declined to share", "fr": "Le détenteur a refusé de communiquer"},
+    "run.reason.credential_revoked": {
+        "en": "The issuer revoked the credential",
+        "fr": "L'émetteur a révoqué le justificatif",
+    },
+    "run.reason.credential_suspended": {
+        "en": "The issuer suspended the credential",
+        "fr": "L'émetteur a suspendu le justificatif",
+    },
+    "run.reason.credential_status_unknown": {
+        "en": "The credential's status is unknown",
+        "fr": "Le statut du justificatif est inconnu",
+    },
+    "run.reason.status_list_unavailable": {
+        "en": "The status list could not be fetched",
+        "fr": "La liste de statuts est inaccessible",
+    },
+    "run.reason.status_list_malformed": {
+        "en": "The status list is malformed",
+        "fr": "La liste de statuts est mal formée",
+    },
+    "run.reason.status_list_signature_invalid": {
+        "en": "The status list is not signed by the issuer",
+        "fr": "La liste de statuts n'est pas signée par l'émetteur",
+    },
+    "run.reason.status_list_sub_mismatch": {
+        "en": "Not the status list the credential names",
+        "fr": "Pas la liste de statuts que nomme le justificatif",
+    },
+    "run.reason.status_index_out_of_range": {
+        "en": "The status index is out of range",
+        "fr": "L'index de statut est hors limites",
+    },
+    "run.reason.status_list_expired": {"en": "The status list has expired", "fr": "La liste de statuts est expirée"},
+    "run.reason.claims_invalid": {"en": "A claim has an invalid value", "fr": "Un attribut a une valeur invalide"},
+    "run.reason.issuer_mismatch": {
+        "en": "The issuer is not the one expected",
+        "fr": "L'émetteur n'est pas celui attendu",
+    },
+    "run.reason.person_deceased": {
+        "en": "This person's death is already registered in this sandbox",
+        "fr": "Le décès de cette personne est déjà enregistré dans ce bac à sable",
+    },
+    "run.reason.other": {"en": "See the reason code", "fr": "Voir le code du motif"},
+}
