@@ -64,11 +64,17 @@ def up(
     host: str | None = typer.Option(None, help="Interface to listen on (default PCTF_HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default PCTF_PORT or 8600)."),
     lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+    open_browser: bool = typer.Option(
+        False, "--open", help="Open the dashboard in the default web browser, logged in as presenter."
+    ),
 ) -> None:
-    """Serve every service (registry, issuers, wallet, relying parties) on one local port."""
+    """Serve every service (registry, issuers, wallet, relying parties) and the dashboard on one local port.
+
+    Prints the dashboard's address and the presenter's login link (it carries the presenter
+    token: whoever opens it drives the stories)."""
     import uvicorn
 
-    from .stack import build_app, port_in_use
+    from .stack import STREAM_GRACE_SECONDS, build_app, open_when_up, port_in_use
 
     s = settings()
     if host or port:
@@ -77,10 +83,23 @@ def up(
         fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
     application = guarded(lambda: build_app(s, SystemClock()))
     out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
+    login = f"{s.base_url}/ui/login?token={s.resolved_presenter_token()}&next=/%3Flang%3D{lang.value}"
+    out.print(t("up.dashboard", lang.value, url=s.base_url, login=login), soft_wrap=True)
+    if open_browser:
+        open_when_up(s.host, s.port, login)
     # The services log each request themselves (pctf.access), without identifiers or query strings;
     # X-Forwarded-For is not believed (a client could otherwise pick the address its failed
     # attempts are counted against).
-    uvicorn.run(application, host=s.host, port=s.port, log_level="warning", access_log=False, proxy_headers=False)
+    # An open dashboard keeps its live event stream open: Ctrl+C gives such streams a few seconds, not forever.
+    uvicorn.run(
+        application,
+        host=s.host,
+        port=s.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
+    )
 
 
 @app.command()

@@ -130,16 +130,18 @@ def build_app(
 
 
 SERVICES = ("registry", "issuers", "wallet", "verifier")
+# How long a stopping server waits for open responses (a dashboard's live event stream) to end.
+STREAM_GRACE_SECONDS = 3
 
 
 def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict[str, Any]]:
-    """Each mounted service's OpenAPI document by service name, and the root app's as ``root``."""
+    """Each mounted service's OpenAPI document by service name, and the dashboard (the root app)'s as ``dashboard``."""
     documents: dict[str, dict[str, Any]] = {}
     for prefix, app in dispatcher.routes:
         name = prefix.strip("/")
         if name in SERVICES and name not in documents:
             documents[name] = app.openapi()
-    documents["root"] = dispatcher.default.openapi()
+    documents["dashboard"] = dispatcher.default.openapi()
     return documents
 
 
@@ -168,6 +170,23 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def open_when_up(host: str, port: int, url: str, *, timeout: float = 30.0) -> threading.Thread:
+    """Open ``url`` in the default web browser once the server accepts connections (in the background)."""
+    import webbrowser
+
+    def wait_then_open() -> None:
+        deadline = time.monotonic() + timeout
+        while not port_in_use(host, port):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+        webbrowser.open(url)
+
+    thread = threading.Thread(target=wait_then_open, name="open-dashboard", daemon=True)
+    thread.start()
+    return thread
 
 
 def is_sandbox(url: str) -> bool:
@@ -206,7 +225,14 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
             Reason.CONFLICT, f"port {port} on {host} is already in use; set PCTF_PORT to a free port", status_code=409
         )
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", lifespan="on", access_log=False, proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)

@@ -32,7 +32,16 @@ from . import events as event_pages
 from . import explorer, home, stories, wallets
 from .events import EventLog
 from .i18n import LANGS
-from .pages import GOVERNANCE_COOKIE, PRESENTER_COOKIE, Dashboard, redirect, remember_lang, render, safe_next
+from .pages import (
+    GOVERNANCE_COOKIE,
+    PAGE_STATUSES,
+    PRESENTER_COOKIE,
+    Dashboard,
+    redirect,
+    remember_lang,
+    render,
+    safe_next,
+)
 
 SERVICE_NAME = "pctf-sandbox"
 API_SERVICES = ("registry", "issuers", "wallet", "verifier")
@@ -67,6 +76,36 @@ def _wants_html(request: Request) -> bool:
 
 def _session_cookie(response: Any, name: str, token: str, secure: bool) -> None:
     response.set_cookie(name, token, httponly=True, samesite="strict", secure=secure, path="/")
+
+
+def _document_pages(app: FastAPI) -> None:
+    """The OpenAPI document says what the pages really answer: each page may fail with the
+    statuses in :data:`PAGE_STATUSES`, as a page for a browser (``text/html``) or as a reason
+    code for any other client (``application/json``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                success = operation["responses"].get("200", {}).get("content", {})
+                if not any(media.startswith("text/") for media in success):
+                    continue  # an API route (health, service index): its errors are documented as they are
+                for status in PAGE_STATUSES:
+                    operation["responses"].setdefault(str(status), {"description": "Not done: see why"})
+                for status, answer in operation["responses"].items():
+                    if status.isdigit() and int(status) >= 400:
+                        answer["content"] = {
+                            "application/json": {"schema": error},
+                            "text/html": {"schema": {"type": "string"}},
+                        }
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -173,6 +212,7 @@ def create_app(
         response.delete_cookie(GOVERNANCE_COOKIE, path="/")
         return response
 
+    _document_pages(app)
     app.include_router(home.router)
     app.include_router(stories.router)
     app.include_router(wallets.router)

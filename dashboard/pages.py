@@ -27,6 +27,10 @@ from . import i18n
 
 PRESENTER_COOKIE = "pctf_presenter"
 GOVERNANCE_COOKIE = "pctf_governance"
+# What a page may answer besides success: the services' refusals it passes on (a wrong login, an
+# unknown wallet, a decision the registry refuses), too many attempts, and 502/503 when a service
+# it reads from answers wrongly or not at all. Any other failure of a service is a 502.
+PAGE_STATUSES = (400, 401, 403, 404, 409, 422, 429, 502, 503)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -128,6 +132,8 @@ def render(request: Request, template: str, *, status_code: int = 200, **values:
         qr=qr_svg,
         **values,
     )
+    if status_code >= 400 and status_code not in PAGE_STATUSES:
+        status_code = 502
     response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
     if request.query_params.get("lang") in i18n.LANGS:
         remember_lang(response, lang)

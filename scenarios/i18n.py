@@ -88,6 +88,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "PCTF sandbox serving at {url} (data in {data_dir}); press Ctrl+C to stop",
         "fr": "Bac à sable PCTF en service à {url} (données dans {data_dir}); Ctrl+C pour arrêter",
     },
+    "up.dashboard": {
+        "en": "Dashboard: {url}/  (as presenter, open this link; it logs your browser in: {login})",
+        "fr": "Tableau de bord : {url}/  (présentateur : ouvrez ce lien, il connecte votre navigateur : {login})",
+    },
     "onboarding.title": {
         "en": "Territory 2 joins the trust registry: application, conformance, assessment, accreditation, suspension",
         "fr": "Le Territoire 2 rejoint le registre de confiance : demande, conformité, évaluation, "

@@ -199,7 +199,9 @@ def _serve_on_loopback(app, url, host, port, lifespan, config) -> Served:
         sock.close()
         raise
     port = sock.getsockname()[1]
-    config = {"log_level": "warning", "access_log": False, "proxy_headers": False, **config}
+    # A dashboard's live event stream stays open: a stopping server gives it seconds, not forever.
+    defaults = {"log_level": "warning", "access_log": False, "proxy_headers": False, "timeout_graceful_shutdown": 3}
+    config = defaults | config
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, lifespan="on" if lifespan else "off", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
     thread.start()

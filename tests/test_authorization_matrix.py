@@ -38,6 +38,9 @@ FILLERS = {
     "kid": "k1",
     "auth_id": "1",
     "criterion": "privacy",
+    "lang": "fr",
+    "story": "sasha",
+    "run_id": "r1",
 }
 QUERY_FILLERS = {"entity_id": "https://nobody.example.ca", "uri": "openid-credential-offer://?credential_offer=%7B%7D"}
 
@@ -82,6 +85,7 @@ def world(tmp_path_factory):
                     settings.relying_party_token("bank"),
                     settings.relying_party_token("prov2-health"),
                 ),
+                Role.PRESENTER: (settings.resolved_presenter_token(),) * 2,
             }
             yield {
                 "http": http,

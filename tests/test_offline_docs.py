@@ -55,11 +55,14 @@ def test_every_route_outside_the_openapi_documents_is_public_documentation(setti
             if not (isinstance(r, APIRoute) and r.include_in_schema)
         }
         base = app.openapi_url.removesuffix("/openapi.json")
-        assert hidden == {
+        documentation = {
             ("Route", f"{base}/openapi.json", ("GET", "HEAD")),
             ("StrictRoute", f"{base}/docs", ("GET",)),
             ("Mount", f"{base}/static", ()),
-        }, prefix
+        }
+        # The dashboard (the root app) also serves its own script, style and icon.
+        assets = {("Mount", "/ui/assets", ())} if app is dispatcher.default else set()
+        assert hidden == documentation | assets, prefix
 
 
 @pytest.mark.parametrize(
@@ -73,6 +76,8 @@ def test_every_route_outside_the_openapi_documents_is_public_documentation(setti
         ("GET", "/issuers/static/swagger-ui/", 404, "not_found"),
         ("GET", "/verifier/static/%ff%fe", 404, "not_found"),
         ("GET", "/static/%2e%2e/web.py", 404, "not_found"),
+        ("GET", "/ui/assets/%2e%2e/app.py", 404, "not_found"),
+        ("POST", "/ui/assets/dashboard.css", 405, "bad_request"),
     ],
 )
 def test_bad_requests_to_the_documentation_get_a_reason(sandbox, anonymous, method, path, status, reason):

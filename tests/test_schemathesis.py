@@ -55,7 +55,7 @@ SPECS = {
     "issuers": "/issuers/openapi.json",
     "wallet": "/wallet/openapi.json",
     "verifier": "/verifier/openapi.json",
-    "root": "/openapi.json",
+    "dashboard": "/openapi.json",
 }
 TOTALS: dict[str, dict] = {}
 
@@ -73,7 +73,9 @@ def stack(tmp_path_factory):
     )
     dispatcher = build_app(settings)
     apps = {prefix.strip("/"): app for prefix, app in dispatcher.routes if prefix.count("/") == 1}
-    apps["root"] = dispatcher.default
+    apps["dashboard"] = dispatcher.default
+    # The dashboard reads the services over HTTP at the sandbox's URL: they answer there for real.
+    server = serve(dispatcher, loopback=True, port=settings.port, url=settings.base_url)
     with serve(apps["wallet"]) as served, served.client() as client:
         wallet_token = client.put(f"/wallet/{WALLET}").json()["token"]
     with serve(apps["registry"]) as served, served.client() as client:
@@ -85,6 +87,7 @@ def stack(tmp_path_factory):
         Role.ISSUER_STAFF: settings.issuer_staff_token,
         Role.WALLET_HOLDER: lambda _: wallet_token,
         Role.RELYING_PARTY: settings.relying_party_token,
+        Role.PRESENTER: lambda _: settings.resolved_presenter_token(),
     }
     subjects = {
         "issuer": list(SANDBOX_ISSUERS),
@@ -93,6 +96,7 @@ def stack(tmp_path_factory):
         "app_id": [applied["application_id"]],
     }
     yield apps, tokens, subjects
+    server.stop()
     dispatcher.on_shutdown[0]()
     dispose_all()
 

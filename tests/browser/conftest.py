@@ -64,7 +64,30 @@ def offline_page(chromium, sandbox) -> Iterator[Offline]:
             route.abort()
 
     page.route("**/*", only_the_sandbox)
-    page.on("requestfailed", lambda request: seen.failed.append(request.url))
+
+    def failed(request) -> None:
+        # Leaving a page aborts what it still had open (its live event stream, a late icon):
+        # that is the browser moving on, not a broken asset.
+        if request.failure != "net::ERR_ABORTED":
+            seen.failed.append(request.url)
+
+    def answered(response) -> None:
+        # An asset (script, style, image, stream) the sandbox does not serve is a broken page;
+        # a document answering 401 or 404 is the test's own business.
+        if response.status >= 400 and response.request.resource_type != "document":
+            seen.failed.append(f"{response.status} {response.url}")
+
+    page.on("requestfailed", failed)
+    page.on("response", answered)
     page.on("pageerror", lambda error: seen.errors.append(str(error)))
     yield seen
     context.close()
+
+
+@pytest.fixture
+def presenter_page(offline_page, settings) -> Offline:
+    """An offline page whose browser is logged in as the presenter (the link ``pctf-sandbox up`` prints)."""
+    token = settings.resolved_presenter_token()
+    answer = offline_page.page.goto(f"{offline_page.origin}/ui/login?token={token}&next=/")
+    assert answer is not None and answer.ok, answer
+    return offline_page
