@@ -110,3 +110,24 @@ def test_the_audit_finds_a_violation_when_there_is_one(presenter_page):
         " document.querySelector('main').appendChild(img); }"
     )
     assert "image-alt" in {v["id"] for v in _violations(presenter_page.page)}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pages_that_need_a_story_or_a_login_pass_the_audit_too(presenter_page, settings, http, lang):
+    """Sasha's wallet once she has credentials and a consent, the explorer as governance sees
+    it (applications, suspend buttons), and the events page with events on it."""
+    from scenarios import sasha
+
+    sasha.run(presenter_page.origin, http)
+    page = presenter_page.page
+    _open(presenter_page, "/ui/registry", lang)
+    page.locator("input[name='token']").last.fill(settings.resolved_governance_token())
+    page.locator("form[action='/ui/registry/login'] button").click()
+    page.wait_for_selector("[data-action='suspend-prov1']")
+    for path in ("/ui/registry", "/ui/wallets/sasha", "/ui/wallets", "/ui/events", "/ui/registry/audit"):
+        url = _open(presenter_page, path, lang)
+        violations = _violations(page)
+        assert violations == [], _report(url, violations)
+    assert page.locator("[data-action='suspend-prov1']").count() == 0  # the audit page has no such button
+    page.goto(f"{presenter_page.origin}/ui/registry")
+    assert page.locator("[data-action='suspend-prov1']").count() == 1  # still logged in as governance
