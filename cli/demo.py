@@ -8,6 +8,7 @@ code is 0 when the story went as told.
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -77,35 +78,21 @@ def demo_onboarding(
     The story runs in a sandbox of its own (a fresh data directory, a free port) where Territory 2
     starts unaccredited, so it never changes the sandbox you run with `up`.
     """
-    import tempfile
-
     from scenarios import onboarding
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
 
-    from .stack import start_in_thread
+    from .stack import story_sandbox
 
     base = settings()
-    with tempfile.TemporaryDirectory(prefix="pctf-onboarding-") as tmp:
-        data_dir = keep or Path(tmp)
-        s = _story_settings(base, data_dir)
+    with ExitStack() as stack:
+        box = guarded(lambda: stack.enter_context(story_sandbox("onboarding", base, data_dir=keep)))
+        s = box.settings
         narrator = Narrator(out, lang.value, quiet=as_json)
-        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr2",)))
-        try:
-            narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=data_dir))
-            narrator.title(t("onboarding.title", lang.value))
-            with operator_client(s) as http:
-                result = guarded(
-                    lambda: onboarding.run(
-                        s.base_url,
-                        http,
-                        narrator,
-                        governance_token=s.resolved_governance_token(),
-                        assessor_token=s.resolved_assessor_token(),
-                    )
-                )
-        finally:
-            server.stop()
+        narrator.note(t("onboarding.sandbox", lang.value, url=s.base_url, data_dir=s.data_dir))
+        narrator.title(t("onboarding.title", lang.value))
+        with operator_client(s) as http:
+            result = guarded(lambda: onboarding.run(s.base_url, http, narrator, **box.kwargs))
     _story_end(result, "onboarding", lang, as_json)
 
 
@@ -120,47 +107,21 @@ def demo_cross_jurisdiction(
     Runs in a sandbox of its own (fresh data directory, free ports) beside a second registry,
     Territory 1's, so it never changes the sandbox you run with `up`.
     """
-    import tempfile
-
-    from registry.app import create_app as create_registry_app
     from scenarios import cross_jurisdiction
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
 
-    from .stack import free_port, serve_in_thread, start_in_thread
+    from .stack import story_sandbox
 
     base = settings()
-    with tempfile.TemporaryDirectory(prefix="pctf-cross-") as tmp:
-        s = _story_settings(base, Path(tmp) / "sandbox")
-        port = free_port(base.host)
-        t1 = s.model_copy(
-            update={
-                "data_dir": Path(tmp) / "terr1-framework",
-                "port": port,
-                "registry_url": f"http://{base.host}:{port}",
-                "governance_token": None,
-            }
-        )
+    with ExitStack() as stack:
+        box = guarded(lambda: stack.enter_context(story_sandbox("cross", base)))
+        s = box.settings
         narrator = Narrator(out, lang.value, quiet=as_json)
-        framework = guarded(lambda: serve_in_thread(create_registry_app(t1, SystemClock()), t1.host, t1.port))
-        server = guarded(lambda: start_in_thread(s, SystemClock(), withhold=("terr1",)))
-        try:
-            narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=t1.registry_authority_id))
-            narrator.title(t("cross.title", lang.value))
-            with operator_client(s) as http:
-                result = guarded(
-                    lambda: cross_jurisdiction.run(
-                        s.base_url,
-                        http,
-                        narrator,
-                        framework_api=t1.registry_authority_id,
-                        framework_token=t1.resolved_governance_token(),
-                        governance_token=s.resolved_governance_token(),
-                    )
-                )
-        finally:
-            server.stop()
-            framework.stop()
+        narrator.note(t("cross.sandbox", lang.value, url=s.base_url, framework=box.kwargs["framework_api"]))
+        narrator.title(t("cross.title", lang.value))
+        with operator_client(s) as http:
+            result = guarded(lambda: cross_jurisdiction.run(s.base_url, http, narrator, **box.kwargs))
     _story_end(result, "cross", lang, as_json)
 
 
@@ -190,11 +151,11 @@ def demo_death_notification(
     from scenarios.keyring import operator_client
     from scenarios.narration import Narrator
 
-    from .stack import start_in_thread
+    from .stack import start_in_thread, story_settings
 
     base = settings()
     with tempfile.TemporaryDirectory(prefix="pctf-death-") as tmp:
-        s = _story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl})
+        s = story_settings(base, Path(tmp)).model_copy(update={"status_list_ttl_seconds": ttl})
         narrator = Narrator(out, lang.value, quiet=as_json)
         server = guarded(lambda: start_in_thread(s, SystemClock()))
         try:
@@ -215,24 +176,3 @@ def _story_end(result: dict, story: str, lang: Lang, as_json: bool) -> None:
         key = f"{story}.ok" if result["ok"] else f"{story}.not_ok"
         out.print(f"[bold {'green' if result['ok'] else 'red'}]{t(key, lang.value)}[/]")
     raise typer.Exit(0 if result["ok"] else 1)
-
-
-def _story_settings(base, data_dir: Path):
-    """Settings for a story that runs in a sandbox of its own: a fresh data dir, a free port,
-    embedded storage, every service on that one port, events in process (a story's events must
-    never reach a sandbox that shares a broker)."""
-    from .stack import free_port
-
-    return base.model_copy(
-        update={
-            "data_dir": data_dir,
-            "port": free_port(base.host),
-            "public_url": None,
-            "registry_url": None,
-            "issuers_url": None,
-            "wallet_url": None,
-            "verifier_url": None,
-            "database_url": None,
-            "event_bus": "memory://",
-        }
-    )

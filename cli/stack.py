@@ -8,11 +8,15 @@ still call each other through HTTP clients, never through function calls.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +26,7 @@ from fastapi import FastAPI
 from dashboard.app import SERVICE_NAME
 from dashboard.app import create_app as create_dashboard_app
 from dashboard.events import EventLog
+from dashboard.runs import StorySandbox
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
@@ -101,9 +106,13 @@ def build_app(
     *,
     withhold: tuple[str, ...] = (),
     bus: EventBus | None = None,
+    log: EventLog | None = None,
 ) -> PathDispatcher:
     """Every service on one ASGI app. ``bus`` is the event bus the issuers use (default: the one
-    ``PCTF_EVENT_BUS`` names, closed when the server shuts down)."""
+    ``PCTF_EVENT_BUS`` names, closed when the server shuts down). ``log`` is an event log to
+    record into instead of a new one: a story's own sandbox records into the main dashboard's,
+    so its live event page shows what crosses inside the story's sandbox too (that log outlives
+    this app, so stopping it leaves the log open)."""
     clock = clock or SystemClock()
     bootstrap(settings, clock, withhold=withhold)
     http = http or make_client(settings)
@@ -111,8 +120,18 @@ def build_app(
     registry = create_registry_app(settings, clock)
     wallet = create_wallet_app(settings, clock)  # its own vetted client: it fetches strangers' URLs
     verifier = create_verifier_app(settings, clock, http)
-    log = EventLog()
-    root = create_dashboard_app(settings, clock, http=http, log=log)
+    shared = log is not None
+    log = log if log is not None else EventLog()
+    events = log
+    root = create_dashboard_app(
+        settings,
+        clock,
+        http=http,
+        log=log,
+        # A story's sandbox runs on the real clock whatever this one's clock: its steps sleep
+        # to whole seconds and the registry dates its decisions.
+        story_sandbox=lambda story: story_sandbox(story, settings, log=events),
+    )
     return PathDispatcher(
         [
             ("/registry", registry),
@@ -124,7 +143,7 @@ def build_app(
             ("/verifier", verifier),
         ],
         root,
-        on_shutdown=(issuers.state.shutdown, log.close),
+        on_shutdown=(issuers.state.shutdown,) if shared else (issuers.state.shutdown, log.close),
         log=log,
     )
 
@@ -210,11 +229,19 @@ class RunningServer:
 
 
 def start_in_thread(
-    settings: Settings, clock: Clock | None = None, *, withhold: tuple[str, ...] = (), bus: EventBus | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    withhold: tuple[str, ...] = (),
+    bus: EventBus | None = None,
+    log: EventLog | None = None,
 ) -> RunningServer:
     """The whole sandbox on ``settings.host:port``, on a background thread."""
     return serve_in_thread(
-        build_app(settings, clock, withhold=withhold, bus=bus), settings.host, settings.port, settings.base_url
+        build_app(settings, clock, withhold=withhold, bus=bus, log=log),
+        settings.host,
+        settings.port,
+        settings.base_url,
     )
 
 
@@ -243,3 +270,100 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
             raise SandboxError(Reason.CONFLICT, f"the sandbox could not start on {host}:{port}", status_code=500)
         time.sleep(0.02)
     return RunningServer(server, thread, url or f"http://{host}:{port}")
+
+
+# -- a sandbox of its own for a story ----------------------------------------------------------
+# The stories that change a registry for good, and the issuer each one's sandbox starts without:
+# the one the story brings in (onboarding accredits then suspends Territory 2; cross-jurisdiction
+# has Territory 1 accredited by a framework of its own, which the registry then recognizes).
+STORY_WITHHOLDS: dict[str, tuple[str, ...]] = {"onboarding": ("terr2",), "cross": ("terr1",)}
+
+
+def story_settings(base: Settings, data_dir: Path) -> Settings:
+    """Settings for a story that runs in a sandbox of its own: a fresh data dir, a free port,
+    embedded storage, every service on that one port, events in process (a story's events must
+    never reach a sandbox that shares a broker)."""
+    return base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "port": free_port(base.host),
+            "public_url": None,
+            "registry_url": None,
+            "issuers_url": None,
+            "wallet_url": None,
+            "verifier_url": None,
+            "database_url": None,
+            "event_bus": "memory://",
+        }
+    )
+
+
+@contextmanager
+def story_sandbox(
+    story: str,
+    base: Settings,
+    *,
+    log: EventLog | None = None,
+    clock: Clock | None = None,
+    data_dir: Path | None = None,
+) -> Iterator[StorySandbox]:
+    """A sandbox of its own for ``story`` (``onboarding`` or ``cross``), so it never changes the
+    one ``base`` describes: a temporary data directory, every service on a free loopback port
+    with the story's issuer left out of the registry, and for ``cross`` Territory 1's own
+    framework registry on another free port. Yields the settings and the story's keyword
+    arguments (its role tokens); on exit every server stops and the temporary directory goes.
+
+    ``log`` records what crosses inside it (the main dashboard's event log); ``data_dir`` keeps
+    the story's sandbox data there instead of in the temporary directory.
+    """
+    withhold = STORY_WITHHOLDS.get(story)
+    if withhold is None:
+        raise SandboxError(
+            Reason.BAD_REQUEST, f"no sandbox of its own for the {story!r} story (one of: {', '.join(STORY_WITHHOLDS)})"
+        )
+    clock = clock or SystemClock()
+    # Only this process talks to it, so it listens on loopback whatever the main sandbox listens on.
+    base = base.model_copy(update={"host": "127.0.0.1"})
+    tmp = Path(tempfile.mkdtemp(prefix=f"pctf-{story}-"))
+    servers: list[RunningServer] = []
+    try:
+        if story == "cross":
+            s = story_settings(base, data_dir or tmp / "sandbox")
+            port = free_port(base.host)
+            framework = s.model_copy(
+                update={
+                    "data_dir": tmp / "terr1-framework",
+                    "port": port,
+                    "registry_url": f"http://{base.host}:{port}",
+                    "governance_token": None,
+                }
+            )
+            servers.append(serve_in_thread(create_registry_app(framework, clock), framework.host, framework.port))
+            kwargs: dict[str, Any] = {
+                "framework_api": framework.registry_authority_id,
+                "framework_token": framework.resolved_governance_token(),
+                "governance_token": s.resolved_governance_token(),
+            }
+        else:
+            s = story_settings(base, data_dir or tmp)
+            kwargs = {
+                "governance_token": s.resolved_governance_token(),
+                "assessor_token": s.resolved_assessor_token(),
+            }
+        servers.append(start_in_thread(s, clock, withhold=withhold, log=log))
+        yield StorySandbox(s, kwargs)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        _close_storage_under(tmp, data_dir)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _close_storage_under(*dirs: Path | None) -> None:
+    """Close the pooled database connections into the story's data directories, so none is left
+    open on a file about to be removed (the main sandbox's connections stay as they are)."""
+    from pctf.storage import dispose_under
+
+    for directory in dirs:
+        if directory is not None:
+            dispose_under(directory)

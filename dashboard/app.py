@@ -42,6 +42,7 @@ from .pages import (
     render,
     safe_next,
 )
+from .runs import SandboxProvider
 
 SERVICE_NAME = "pctf-sandbox"
 API_SERVICES = ("registry", "issuers", "wallet", "verifier")
@@ -109,10 +110,19 @@ def _document_pages(app: FastAPI) -> None:
 
 
 def create_app(
-    settings: Settings, clock: Clock, *, http: httpx.Client | None = None, log: EventLog | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    http: httpx.Client | None = None,
+    log: EventLog | None = None,
+    story_sandbox: SandboxProvider | None = None,
 ) -> FastAPI:
     """The dashboard, reaching the services at ``settings``' URLs; ``log`` is the event log the
-    deployment records what crosses between services into (:class:`dashboard.events.EventLog`)."""
+    deployment records what crosses between services into (:class:`dashboard.events.EventLog`).
+
+    ``story_sandbox`` starts a sandbox of its own for a story that changes a registry for good
+    (:data:`dashboard.runs.SandboxProvider`): only a deployment can start services, so without
+    it those stories run from the command line only."""
     app = service_app(
         "",
         "PCTF sandbox",
@@ -136,6 +146,7 @@ def create_app(
         identify=identify,
     )
     app.state.events = log or EventLog()
+    app.state.story_sandbox = story_sandbox
     app.add_middleware(SameOrigin)
     app.mount("/ui/assets", StaticFiles(directory=STATIC), name="assets")
     secure = settings.base_url.startswith("https://")

@@ -17,12 +17,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from pctf.reasons import Reason, SandboxError
+from pctf.settings import Settings
 
 MAX_RUNS = 6
 IDLE_SECONDS = 30 * 60
@@ -55,6 +57,22 @@ class Step:
 
 # A story as a run starts it: the run (its ``narrate``, ``approve`` and ``keep``) -> the story's result.
 StoryCall = Callable[["Run"], dict]
+
+
+@dataclass(frozen=True)
+class StorySandbox:
+    """A sandbox of its own a story runs in, so that what it changes for good (an issuer
+    accredited then suspended, a framework recognized) never reaches the sandbox the dashboard
+    shows: the settings its services run with, and the keyword arguments the story's function
+    takes beyond the base URL (the role tokens, a second registry's address)."""
+
+    settings: Settings
+    kwargs: dict[str, Any]
+
+
+# Whoever deploys the dashboard may give it this: the story's id -> a context that starts the
+# story's own sandbox on entry and stops it (its data gone) on exit.
+SandboxProvider = Callable[[str], AbstractContextManager[StorySandbox]]
 
 
 class Run:

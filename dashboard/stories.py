@@ -2,10 +2,15 @@
 
 A run calls the story's own function (:mod:`scenarios.sasha`) against the live services, with the
 operator's keyring, on a thread of its own (:mod:`dashboard.runs`); each step waits for the
-presenter. A step's page says in plain words what happened (the command line's sentence), who
-talked to whom, and shows on demand what crossed the wire, decoded: the credential offer and its
-QR code, the credential's claims, the DCQL query, the presentation request's QR code, the
-wallet's consent screen, and the relying party's verdict with every check and its reason.
+presenter. The stories that change a registry for good (onboarding, cross-jurisdiction) run the
+same way in a sandbox of their own, which the deployment starts when the run starts and stops
+when it ends, so the sandbox these pages show never changes.
+
+A step's page says in plain words what happened (the command line's sentence), who talked to
+whom, and shows on demand what crossed the wire, decoded: the credential offer and its QR code,
+the credential's claims, the DCQL query, the presentation request's QR code, the wallet's
+consent screen, the registry's conformance checks, and the relying party's verdict with every
+check and its reason.
 Nothing on these pages is made up: every value came back from a service in this run.
 """
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -26,13 +31,14 @@ from pctf.reasons import Reason, SandboxError
 from pctf.vocab import credential_type, type_for_vct
 from pctf.web import StrictRoute
 from scenarios import i18n as story_text
+from scenarios.keyring import Keyring
 from scenarios.narration import ISSUER_NAMES, issuer_label, type_label
 from verifier.relying_parties import RELYING_PARTIES
 
 from . import i18n
 from .i18n import lang_of
 from .pages import dashboard, redirect, render
-from .runs import CONSENT, Run, Runs, Step
+from .runs import CONSENT, Run, Runs, SandboxProvider, Step
 
 router = APIRouter(route_class=StrictRoute)
 HTML: dict[str, Any] = {"content": {"text/html": {}}, "description": "The page"}
@@ -61,6 +67,7 @@ class Story:
     why_not: str | None = None
     command: str | None = None
     note: str | None = None  # what a presenter should know before starting it here
+    sandbox: bool = False  # runs in a sandbox of its own, where the deployment can start one
 
 
 STORIES: dict[str, Story] = {
@@ -74,6 +81,7 @@ STORIES: dict[str, Story] = {
             False,
             "run.onboarding_why",
             "pctf-sandbox demo onboarding",
+            sandbox=True,
         ),
         Story(
             "cross",
@@ -82,6 +90,7 @@ STORIES: dict[str, Story] = {
             False,
             "run.cross_why",
             "pctf-sandbox demo cross-jurisdiction",
+            sandbox=True,
         ),
         Story(
             "death",
@@ -93,7 +102,7 @@ STORIES: dict[str, Story] = {
         ),
     )
 }
-HOLDERS = {"sasha": "Sasha", "death": "Gilles"}
+HOLDERS = {"sasha": "Sasha", "death": "Gilles", "onboarding": "Maya", "cross": "Nora"}
 # A death story run asks the benefits service again every this many seconds until it refuses:
 # gentle on the services while the status list's ttl runs out.
 DEATH_RETRY_SECONDS = 1.0
@@ -116,12 +125,31 @@ def _story(story: str) -> Story:
     return found
 
 
+def _provider(request: Request) -> SandboxProvider | None:
+    """What starts a sandbox of its own for a story, when the deployment gave the dashboard one."""
+    found: SandboxProvider | None = getattr(request.app.state, "story_sandbox", None)
+    return found
+
+
+def offered(request: Request, story: Story) -> Story:
+    """The story as this deployment offers it: one that needs a sandbox of its own runs here only
+    when the deployment can start one, and then its page says so before it starts."""
+    if story.sandbox and _provider(request) is not None:
+        return replace(story, runnable=True, why_not=None, note=f"run.{story.id}_own")
+    return story
+
+
 # -- running a story -----------------------------------------------------------------------------
 def _run_client(request: Request, run: Run) -> httpx.Client:
     """A client acting with the operator's keyring, like :attr:`Dashboard.operator`, that also
     keeps each credential offer an issuer answers with, so the page can show the very offer
     the wallet redeemed (the story itself passes on only its code)."""
     operator = dashboard(request).operator
+    return _client(operator.auth, operator.timeout, run)
+
+
+def _client(auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run) -> httpx.Client:
+    """A client acting with ``auth`` that keeps each credential offer an issuer answers with."""
 
     def keep_offer(response: httpx.Response) -> None:
         if response.request.method != "POST" or not _OFFER_ROUTE.match(response.request.url.path):
@@ -136,9 +164,7 @@ def _run_client(request: Request, run: Run) -> httpx.Client:
         if isinstance(body, dict) and "credential_offer" in body:
             run.keep("offers", {k: body.get(k) for k in ("credential_offer", "credential_offer_uri", "tx_code")})
 
-    return httpx.Client(
-        auth=operator.auth, timeout=operator.timeout, follow_redirects=False, event_hooks={"response": [keep_offer]}
-    )
+    return httpx.Client(auth=auth, timeout=timeout, follow_redirects=False, event_hooks={"response": [keep_offer]})
 
 
 def _sasha(request: Request):
@@ -176,7 +202,36 @@ def _death(request: Request):
     return call
 
 
-STARTERS = {"sasha": _sasha, "death": _death}
+def _in_own_sandbox(story: str):
+    """A starter for a story that runs in a sandbox of its own: the run's thread starts that
+    sandbox, tells the story there with the sandbox's own keyring, and stops it when the story
+    ends, fails or is cancelled (leaving the ``with`` blocks), so no run leaves a server behind."""
+
+    def starter(request: Request):
+        provide = _provider(request)
+        if provide is None:
+            raise SandboxError(Reason.CONFLICT, f"the {story} story runs from the command line only", status_code=409)
+        timeout = dashboard(request).operator.timeout
+
+        def call(run: Run) -> dict:
+            from scenarios import cross_jurisdiction, onboarding
+
+            tell = onboarding.run if story == "onboarding" else cross_jurisdiction.run
+            with provide(story) as box:
+                with _client(Keyring(box.settings), timeout, run) as http:
+                    return tell(box.settings.base_url, http, run.narrate, **box.kwargs)
+
+        return call
+
+    return starter
+
+
+STARTERS = {
+    "sasha": _sasha,
+    "death": _death,
+    "onboarding": _in_own_sandbox("onboarding"),
+    "cross": _in_own_sandbox("cross"),
+}
 
 
 # -- what a step shows ---------------------------------------------------------------------------
@@ -258,6 +313,8 @@ def sentence(event: str, data: dict[str, Any], lang: str, person: str) -> str:
         return i18n.t("run.declined_verdict", lang, bank=bank)
     if event.startswith("death."):
         return _death_sentence(event, data, lang)
+    if event.startswith(("onboarding.", "cross.")):
+        return _onboarding_sentence(event, data, lang)
     try:
         return _story_t(event, lang, **data)
     except (KeyError, IndexError, ValueError):
@@ -318,7 +375,40 @@ def _death_sentence(event: str, data: dict[str, Any], lang: str) -> str:
         return event
 
 
-# event -> (from, to, how): "holder", "wallet", "issuer", "rp", "registry", "issuers" name parties.
+def _verdict_words(verdict: dict, lang: str) -> str:
+    if verdict.get("accepted"):
+        return _story_t("onboarding.accepted", lang)
+    return _story_t("onboarding.refused", lang, reasons=", ".join(verdict.get("reasons", [])))
+
+
+def _onboarding_sentence(event: str, data: dict[str, Any], lang: str) -> str:
+    """The onboarding and cross-jurisdiction stories' steps, in the command line's words."""
+    try:
+        if event == "onboarding.conformance":
+            checks = data["checks"]
+            return _story_t(event, lang, passed=sum(bool(c.get("passed")) for c in checks), total=len(checks))
+        if event in ("onboarding.bank", "onboarding.bank_again", "cross.portal"):
+            return _story_t(
+                event,
+                lang,
+                person=data["person"],
+                bank=_rp_name("bank-personal", lang),
+                portal=_rp_name("prov2-health", lang),
+                outcome=_verdict_words(data.get("verdict") or {}, lang),
+            )
+        if event == "cross.recognized":
+            return _story_t(event, lang, recognized=_story_t("word.yes" if data["recognized"] else "word.no", lang))
+        if event == "onboarding.audit":
+            valid = _story_t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)
+            return _story_t(event, lang, entries=data["entries"], valid=valid)
+        return _story_t(event, lang, **data)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return event
+
+
+# event -> (from, to, how): "holder", "wallet", "issuer", "rp", "registry", "issuers" name parties;
+# in the onboarding and cross-jurisdiction stories also "terr1", "terr2", "bank", "portal",
+# "anyone", "assessor", "governance", "framework" (Territory 1's registry) and "framework_gov".
 PARTIES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "wallet": (("holder", "wallet", "run.proto.wallet_api"),),
     "proofing": (("holder", "issuer", "run.proto.proofing"),),
@@ -342,7 +432,61 @@ PARTIES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "death.delivered": (("vitalstats", "issuer", "run.proto.death_event"),),
     "death.presented_after": (("wallet", "rp", "run.proto.presentation"), ("rp", "issuers", "run.proto.status_list")),
     "death.wallet_view": (("wallet", "issuers", "run.proto.status_list"),),
+    "onboarding.unknown": (("anyone", "registry", "run.proto.trqp"),),
+    "onboarding.applied": (("terr2", "registry", "run.proto.application"),),
+    "onboarding.conformance": (
+        ("terr2", "registry", "run.proto.conformance_ask"),
+        ("registry", "terr2", "run.proto.conformance"),
+    ),
+    "onboarding.assessed": (("assessor", "registry", "run.proto.assessment"),),
+    "onboarding.accredited": (
+        ("governance", "registry", "run.proto.accreditation"),
+        ("anyone", "registry", "run.proto.trqp"),
+    ),
+    "onboarding.bank": (
+        ("holder", "terr2", "run.proto.proofing"),
+        ("wallet", "terr2", "run.proto.oid4vci"),
+        ("wallet", "bank", "run.proto.presentation"),
+        ("bank", "registry", "run.proto.trqp"),
+        ("bank", "terr2", "run.proto.status_list"),
+    ),
+    "onboarding.suspended": (
+        ("governance", "registry", "run.proto.suspension"),
+        ("anyone", "registry", "run.proto.trqp"),
+    ),
+    "onboarding.bank_again": (
+        ("wallet", "bank", "run.proto.presentation"),
+        ("bank", "registry", "run.proto.trqp"),
+        ("bank", "terr2", "run.proto.status_list"),
+    ),
+    "onboarding.audit": (("anyone", "registry", "run.proto.audit"),),
+    "cross.framework": (
+        ("framework_gov", "terr1", "run.proto.issuer_keys"),
+        ("framework_gov", "framework", "run.proto.framework_accredit"),
+    ),
+    "cross.unknown": (("anyone", "registry", "run.proto.trqp"),),
+    "cross.recognized": (
+        ("governance", "registry", "run.proto.recognition_record"),
+        ("anyone", "registry", "run.proto.trqp_recognition"),
+    ),
 }
+# Nora's first visit to the portal, before the recognition: she gets her credential first, and
+# the portal's verifier finds the issuer unknown to the pan-Canadian registry.
+CROSS_BEFORE = (
+    ("holder", "terr1", "run.proto.proofing"),
+    ("wallet", "terr1", "run.proto.oid4vci"),
+    ("wallet", "portal", "run.proto.presentation"),
+    ("portal", "registry", "run.proto.trqp"),
+)
+# Her second, once the registry recognizes Territory 1's framework: the verifier asks the
+# registry whether it recognizes the framework, then the framework's registry about the issuer.
+CROSS_AFTER = (
+    ("wallet", "portal", "run.proto.presentation"),
+    ("portal", "registry", "run.proto.trqp"),
+    ("portal", "registry", "run.proto.trqp_recognition"),
+    ("portal", "framework", "run.proto.trqp_framework"),
+    ("portal", "terr1", "run.proto.status_list"),
+)
 
 
 def parties(steps: list[Step], index: int, lang: str, person: str) -> list[dict[str, str]]:
@@ -351,6 +495,10 @@ def parties(steps: list[Step], index: int, lang: str, person: str) -> list[dict[
     rows = PARTIES.get(step.event, ())
     if step.event == "verdict" and not (step.data.get("verdict") or {}).get("checks"):
         rows = ()
+    if step.event == "cross.portal":
+        rows = CROSS_AFTER if any(s.event == "cross.recognized" for s in steps[:index]) else CROSS_BEFORE
+    if isinstance(step.data.get("person"), str):
+        person = step.data["person"]
     issuer = "?"
     for earlier in reversed(steps[: index + 1]):
         if "issuer" in earlier.data:
@@ -375,6 +523,15 @@ def parties(steps: list[Step], index: int, lang: str, person: str) -> list[dict[
         "registry": i18n.t("run.party.registry", lang),
         "issuers": i18n.t("run.party.issuers", lang),
         "vitalstats": issuer_label("vitalstats", lang),
+        "terr1": issuer_label("terr1", lang),
+        "terr2": issuer_label("terr2", lang),
+        "bank": _rp_name("bank-personal", lang),
+        "portal": _rp_name("prov2-health", lang),
+        "anyone": i18n.t("run.party.anyone", lang),
+        "assessor": i18n.t("run.party.assessor", lang),
+        "governance": i18n.t("run.party.governance", lang),
+        "framework": i18n.t("run.party.framework", lang),
+        "framework_gov": i18n.t("run.party.framework_governance", lang),
     }
     return [{"from": names[a], "to": names[b], "how": i18n.t(how, lang)} for a, b, how in rows]
 
@@ -424,6 +581,28 @@ def _checks(verdict: dict, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def _conformance(checks: list, lang: str) -> list[dict[str, Any]]:
+    """The registry's conformance checks as a table: each check's words, its mark, why it failed
+    and what the registry looked at."""
+    rows = []
+    for c in checks:
+        if not isinstance(c, dict):
+            continue
+        label = story_text.MESSAGES.get(f"conformance.{c.get('id')}")
+        reason = c.get("reason")
+        rows.append(
+            {
+                "id": c.get("id"),
+                "label": label[lang] if label else str(c.get("id")),
+                "passed": bool(c.get("passed")),
+                "reason": reason,
+                "phrase": _word("run.reason.", reason, lang) if reason else "",
+                "evidence": [str(e) for e in (c.get("evidence") or [])],
+            }
+        )
+    return rows
+
+
 # What a step may show beyond its sentence; absent parts are None, so a template can test each.
 STEP_PARTS = [
     "claims",
@@ -445,6 +624,8 @@ STEP_PARTS = [
     "legs",
     "note",
     "propagation",
+    "conformance",
+    "conformance_report",
 ]
 
 
@@ -499,7 +680,15 @@ def view(steps: list[Step], index: int, lang: str, person: str) -> dict[str, Any
             "death.ttl_note", lang, ttl=p["status_list_ttl_seconds"], cached=p["accepted_from_cached_status_list"]
         )
         shown["propagation"] = p
-    if step.event == "verdict" or (step.event.startswith("death.presented") and isinstance(data.get("verdict"), dict)):
+    elif step.event == "onboarding.conformance":
+        shown["conformance"] = _conformance(data.get("checks") or [], lang)
+        shown["conformance_report"] = {"passed": data.get("passed"), "checks": data.get("checks")}
+    with_verdict = step.event.startswith("death.presented") or step.event in (
+        "onboarding.bank",
+        "onboarding.bank_again",
+        "cross.portal",
+    )
+    if step.event == "verdict" or (with_verdict and isinstance(data.get("verdict"), dict)):
         verdict = data.get("verdict") or {}
         shown["verdict"] = verdict
         shown["accepted"] = bool(verdict.get("accepted"))
@@ -544,19 +733,19 @@ def outcome(run: Run, lang: str) -> dict[str, Any] | None:
 def stories_page(request: Request) -> Any:
     """Every story, the ones a presenter can run here first; the others say why they run only
     from the command line."""
-    return render(request, "stories.html", stories=list(STORIES.values()), single=False)
+    return render(request, "stories.html", stories=[offered(request, s) for s in STORIES.values()], single=False)
 
 
 @router.get("/ui/stories/{story}", response_class=HTMLResponse, **presenter_route(PAGE))
 def story_page(request: Request, story: str = PathParam(..., max_length=32)) -> Any:
     """A story's introduction, with the button that starts a run."""
-    return render(request, "stories.html", stories=[_story(story)], single=True)
+    return render(request, "stories.html", stories=[offered(request, _story(story))], single=True)
 
 
 @router.post("/ui/stories/{story}/runs", response_class=RedirectResponse, **presenter_route(SEE_OTHER))
 def start_run(request: Request, story: str = PathParam(..., max_length=32)) -> Any:
     """Start a run of the story against the live services; its page shows the first step."""
-    found = _story(story)
+    found = offered(request, _story(story))
     if not found.runnable or found.id not in STARTERS:
         raise SandboxError(Reason.CONFLICT, f"the {story} story runs from the command line only", status_code=409)
     run = runs(request).start(found.id, STARTERS[found.id](request))
@@ -576,7 +765,7 @@ def run_page(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) -> 
         request,
         "run.html",
         run=run,
-        story=_story(run.story),
+        story=offered(request, _story(run.story)),
         steps=shown,
         state=state,
         consent=state == CONSENT,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event, inspect, text
@@ -75,6 +76,14 @@ def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+def dispose_under(directory: Path) -> None:
+    """Close the pooled connections to the SQLite files under ``directory`` (a story's sandbox
+    about to be removed), leaving every other database's connections as they are."""
+    root = f"sqlite:///{directory}"
+    for key in [k for k in _engines if k[0].startswith(root)]:
+        _engines.pop(key).dispose()
 
 
 def add_missing_columns(engine: Engine, tables: Iterable[type[SQLModel]]) -> None:

@@ -1,5 +1,7 @@
 """The stories' step-through pages over HTTP: a presenter drives Sasha's story against the live
-sandbox, step by step, to the bank's verdict; what the pages show came from the services."""
+sandbox, step by step, to the bank's verdict; what the pages show came from the services. The
+onboarding and cross-jurisdiction stories run to their end in a sandbox of their own, and the
+main sandbox's registry is the same afterwards."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import time
 import httpx
 import pytest
 
+from cli.stack import port_in_use
 from dashboard import i18n
 from dashboard.runs import CANCELLED, DONE, FAILED, WAITING, Runs
 from dashboard.text.stories import MESSAGES
 from pctf.clock import SystemClock
 from pctf.reasons import Reason, SandboxError
-from tests.support import serve_sandbox
+from tests.support import serve, serve_sandbox
 
 RUN_PATH = re.compile(r"^/ui/runs/([A-Za-z0-9_-]+)#step-(\d+)$")
 # Every reason a relying party's verdict can carry: the codec's, the payload's, key binding,
@@ -167,13 +170,114 @@ def test_unknown_runs_and_stories(presenter):
     assert presenter.get("/ui/runs/nosuchrun").status_code == 404
     assert presenter.post("/ui/runs/nosuchrun/next").status_code == 404
     assert presenter.get("/ui/stories/nosuch").status_code == 404
-    # A story that needs a sandbox of its own says so, and cannot be started here.
+    # A story that needs a sandbox of its own says so before it starts one.
     page = presenter.get("/ui/stories/cross")
     assert page.status_code == 200 and "pctf-sandbox demo cross-jurisdiction" in page.text
-    assert "/ui/stories/cross/runs" not in page.text
-    assert presenter.post("/ui/stories/cross/runs").status_code == 409
+    assert "/ui/stories/cross/runs" in page.text
+    assert "runs in a sandbox of its own" in page.text and "never changes this sandbox" in page.text
     run, _step, _page = _go(presenter, presenter.post("/ui/stories/sasha/runs"))
     assert presenter.post(f"{run}/consent", data={"decision": "maybe"}).status_code == 400
+
+
+def test_without_a_sandbox_provider_those_stories_say_why(settings):
+    """A dashboard deployed without a way to start a sandbox of its own (its services elsewhere)
+    lists the onboarding and cross-jurisdiction stories as runnable from the command line only."""
+    from dashboard.app import create_app
+
+    served = serve(create_app(settings, SystemClock()))
+    with served.client(headers={"Accept": "text/html"}) as client:
+        login = client.get(f"/ui/login?token={settings.resolved_presenter_token()}")
+        assert login.status_code == 303
+        for story, command in (("cross", "demo cross-jurisdiction"), ("onboarding", "demo onboarding")):
+            page = client.get(f"/ui/stories/{story}")
+            assert page.status_code == 200 and command in page.text
+            assert "Not available on this page" in page.text
+            assert f"/ui/stories/{story}/runs" not in page.text
+            assert client.post(f"/ui/stories/{story}/runs").status_code == 409
+
+
+def _to_the_end(client: httpx.Client, story: str) -> tuple[str, list[str]]:
+    """Start ``story`` and press Next until it ends (these stories ask no consent); the run's path
+    and every page seen."""
+    run, step, page = _go(client, client.post(f"/ui/stories/{story}/runs"))
+    assert step == 1, page[:2000]
+    pages = [page]
+    for _ in range(20):
+        if f'action="{run}/next"' not in page:
+            break
+        run, step, page = _go(client, client.post(f"{run}/next"))
+        pages.append(page)
+        assert f'id="step-{step}"' in page
+    return run, pages
+
+
+def _terr2_status(sandbox) -> str:
+    api = f"{sandbox.url}/registry"
+    answer = httpx.post(
+        f"{api}/authorization",
+        json={
+            "entity_id": f"{sandbox.url}/issuers/terr2",
+            "authority_id": api,
+            "action": "issue",
+            "resource": "VerifiedPerson",
+        },
+        timeout=15,
+    )
+    return answer.json()["status"]
+
+
+def test_onboarding_in_a_sandbox_of_its_own(presenter, sandbox):
+    entities = httpx.get(f"{sandbox.url}/registry/entities", timeout=15).json()
+    audit = httpx.get(f"{sandbox.url}/registry/audit", timeout=15).json()
+    assert _terr2_status(sandbox) == "active"
+    run, pages = _to_the_end(presenter, "onboarding")
+    last = pages[-1]
+    assert "The story is over." in last, last[-3000:]
+    assert 'class="outcome passed"' in last
+    assert "Territory 2 was onboarded, accepted at once, and its suspension took effect from its date" in last
+    # The conformance step: each check, its mark and its words.
+    assert "7 of 7 conformance checks pass" in last
+    assert last.count("<code>test_issuance</code>") == 1 and "Test issuance (pre-authorized code)" in last
+    conformance = last[last.index('class="conformance"') :]
+    assert conformance[: conformance.index("</table>")].count("✓</span> passed") == 7
+    # The bank's verdicts, with their checks; the suspended issuer's credential refused.
+    assert "which was never reconfigured: accepted" in last
+    assert "refused (issuer_suspended)" in last and "The issuer is suspended" in last
+    assert "its hash chain is intact" in last
+    assert "Assessor" in last and "conformance checks over OpenID4VCI" in last
+    french = presenter.get(f"{run}?lang=fr").text
+    assert "Le Territoire 2 a été intégré" in french and "Les contrôles de conformité du registre" in french
+    assert "Émission d&#39;essai (code pré-autorisé)" in french and "Évaluateur" in french
+    # The main sandbox is as it was: Territory 2 still active, nothing recorded.
+    assert _terr2_status(sandbox) == "active"
+    assert httpx.get(f"{sandbox.url}/registry/entities", timeout=15).json() == entities
+    assert httpx.get(f"{sandbox.url}/registry/audit", timeout=15).json() == audit
+
+
+def test_cross_jurisdiction_in_a_sandbox_of_its_own(presenter, sandbox):
+    recognitions = httpx.get(f"{sandbox.url}/registry/recognitions", timeout=15).json()
+    _run, pages = _to_the_end(presenter, "cross")
+    last = pages[-1]
+    assert "The story is over." in last, last[-3000:]
+    assert 'class="outcome passed"' in last
+    assert "now accepts Territory 1&#39;s credentials under the recognized framework" in last
+    assert "refused (issuer_unknown)" in last
+    assert "TRQP recognition: yes" in last
+    assert "Territory 1&#39;s trust registry" in last and "TRQP recognition: is this framework recognized?" in last
+    assert httpx.get(f"{sandbox.url}/registry/recognitions", timeout=15).json() == recognitions
+
+
+def test_a_cancelled_story_stops_its_sandbox(presenter, sandbox):
+    _run, _step, page = _go(presenter, presenter.post("/ui/stories/onboarding/runs"))
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/issuers/terr2", page)
+    assert found, page[:3000]
+    port = int(found.group(1))
+    assert port != sandbox.app.default.state.dashboard.settings.port and port_in_use("127.0.0.1", port)
+    sandbox.app.default.state.runs.close()
+    deadline = time.monotonic() + 20
+    while port_in_use("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not port_in_use("127.0.0.1", port)
 
 
 def test_every_verdict_reason_has_words():

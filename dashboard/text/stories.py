@@ -110,6 +110,30 @@ MESSAGES: dict[str, dict[str, str]] = {
             "commande, qui démarre les deux."
         ),
     },
+    "run.onboarding_own": {
+        "en": (
+            "This story runs in a sandbox of its own, where Territory 2 starts unaccredited: it starts when "
+            "you press Start the story (a few seconds) and stops when the story ends. It never changes "
+            "this sandbox, where Territory 2 stays accredited."
+        ),
+        "fr": (
+            "Ce récit tourne dans un bac à sable bien à lui, où le Territoire 2 n'est pas encore accrédité : "
+            "il démarre quand vous appuyez sur Commencer le récit (quelques secondes) et s'arrête à la fin du "
+            "récit. Il ne change jamais ce bac à sable-ci, où le Territoire 2 reste accrédité."
+        ),
+    },
+    "run.cross_own": {
+        "en": (
+            "This story runs in a sandbox of its own, beside a second trust registry, Territory 1's: both "
+            "start when you press Start the story (a few seconds) and stop when the story ends. It never "
+            "changes this sandbox."
+        ),
+        "fr": (
+            "Ce récit tourne dans un bac à sable bien à lui, à côté d'un second registre de confiance, celui "
+            "du Territoire 1 : tous deux démarrent quand vous appuyez sur Commencer le récit (quelques "
+            "secondes) et s'arrêtent à la fin du récit. Il ne change jamais ce bac à sable-ci."
+        ),
+    },
     "run.start": {"en": "Start the story", "fr": "Commencer le récit"},
     "run.again": {"en": "Run the story again", "fr": "Relancer le récit"},
     "run.back": {"en": "All stories", "fr": "Tous les récits"},
@@ -144,6 +168,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run.party.wallet": {"en": "{person}'s wallet", "fr": "Portefeuille de {person}"},
     "run.party.registry": {"en": "Trust registry", "fr": "Registre de confiance"},
     "run.party.issuers": {"en": "The issuers", "fr": "Les émetteurs"},
+    "run.party.anyone": {"en": "Anyone", "fr": "N'importe qui"},
+    "run.party.assessor": {"en": "Assessor", "fr": "Évaluateur"},
+    "run.party.governance": {"en": "Governance", "fr": "Gouvernance"},
+    "run.party.framework": {"en": "Territory 1's trust registry", "fr": "Registre de confiance du Territoire 1"},
+    "run.party.framework_governance": {"en": "Territory 1's governance", "fr": "Gouvernance du Territoire 1"},
+    "run.proto.application": {
+        "en": "application to issue Verified Person, with a test credential offer",
+        "fr": "demande d'émettre la personne vérifiée, avec une offre de justificatif d'essai",
+    },
+    "run.proto.conformance_ask": {
+        "en": "asks for the conformance checks (applicant token)",
+        "fr": "demande les contrôles de conformité (jeton du demandeur)",
+    },
+    "run.proto.conformance": {
+        "en": "conformance checks over OpenID4VCI: metadata, keys, a test issuance, its status list",
+        "fr": "contrôles de conformité par OpenID4VCI : métadonnées, clés, émission d'essai, liste de statuts",
+    },
+    "run.proto.assessment": {
+        "en": "marks each PCTF criterion, with its evidence",
+        "fr": "juge chaque critère du CCP, preuves à l'appui",
+    },
+    "run.proto.accreditation": {
+        "en": "accredits for Verified Person, for one year",
+        "fr": "accrédite pour la personne vérifiée, pour un an",
+    },
+    "run.proto.suspension": {
+        "en": "suspends the issuer from now on, saying why",
+        "fr": "suspend l'émetteur à compter de maintenant, motif à l'appui",
+    },
+    "run.proto.audit": {
+        "en": "checks the audit log's hash chain",
+        "fr": "vérifie la chaîne de hachage du journal d'audit",
+    },
+    "run.proto.issuer_keys": {
+        "en": "reads the issuer's published keys (JWT VC issuer metadata)",
+        "fr": "lit les clés publiées de l'émetteur (métadonnées JWT VC de l'émetteur)",
+    },
+    "run.proto.framework_accredit": {
+        "en": "registers the issuer with its keys; authorizes Verified Person at level 3",
+        "fr": "inscrit l'émetteur avec ses clés; autorise la personne vérifiée au niveau 3",
+    },
+    "run.proto.recognition_record": {
+        "en": "recognizes Territory 1's framework for Verified Person, for one year",
+        "fr": "reconnaît le cadre du Territoire 1 pour la personne vérifiée, pour un an",
+    },
+    "run.proto.trqp_recognition": {
+        "en": "TRQP recognition: is this framework recognized?",
+        "fr": "reconnaissance TRQP : ce cadre est-il reconnu?",
+    },
+    "run.proto.trqp_framework": {
+        "en": "TRQP in the recognized framework: this issuer's keys, and may it issue this?",
+        "fr": "TRQP dans le cadre reconnu : les clés de cet émetteur, et peut-il émettre ceci?",
+    },
+    "run.conformance.title": {
+        "en": "The registry's conformance checks",
+        "fr": "Les contrôles de conformité du registre",
+    },
+    "run.conformance.looked_at": {"en": "What the registry looked at", "fr": "Ce que le registre a examiné"},
+    "run.conformance.show": {"en": "{n} requests and findings", "fr": "{n} requêtes et constats"},
+    "run.conformance_json": {"en": "The whole conformance report", "fr": "Le rapport de conformité complet"},
     "run.proto.wallet_api": {
         "en": "opens her wallet (wallet API)",
         "fr": "ouvre son portefeuille (API du portefeuille)",

@@ -131,3 +131,38 @@ def test_sasha_declines_and_the_bank_records_the_refusal(presenter_page):
     assert "consent_required" in verdict.inner_text()
     assert page.locator("table.checks").count() == 0
     _clean(presenter_page, real_failures)
+
+
+def test_onboarding_to_its_end_in_a_sandbox_of_its_own(presenter_page):
+    """The onboarding story, started from its page (which says it runs in a sandbox of its own),
+    moved on by keyboard to its end: the conformance step lists each check passed, the bank's
+    verdicts follow, and the outcome is the one the command line tells."""
+    page = presenter_page.page
+    real_failures = _watch(presenter_page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{presenter_page.origin}/ui/stories/onboarding?lang=en")
+    assert "runs in a sandbox of its own" in page.locator("p.notice").inner_text()
+    _audit(page)
+    page.get_by_role("button", name=WORDS["en"]["start"]).click()
+    page.wait_for_url(re.compile(r"/ui/runs/[^/#]+#step-1$"))
+    assert "does not know" in page.locator("#step-1").inner_text()
+    for n in range(2, 11):
+        page.keyboard.press("ArrowRight" if n % 2 else "n")
+        page.wait_for_url(re.compile(rf"#step-{n}$"))
+        assert page.locator(f"#step-{n}").is_visible()
+        if n == 3:
+            assert "7 of 7 conformance checks pass" in page.locator("#step-3").inner_text()
+            marks = page.locator("table.conformance-checks td.mark")
+            assert marks.count() == 7
+            assert all("✓" in text and "passed" in text for text in marks.all_inner_texts())
+            assert "Status list" in page.locator("table.conformance-checks").inner_text()
+            _audit(page)
+    page.keyboard.press("ArrowRight")
+    page.get_by_text(WORDS["en"]["over"]).wait_for()
+    outcome = page.locator("p.outcome")
+    assert "Territory 2 was onboarded, accepted at once" in outcome.inner_text()
+    assert page.locator("section.verdict").count() == 3
+    assert "issuer_suspended" in page.locator("section.verdict").nth(1).inner_text()
+    _audit(page)
+    page.screenshot(path=str(SCREENSHOTS / "story-onboarding-en.png"), full_page=True)
+    _clean(presenter_page, real_failures)
