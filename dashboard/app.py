@@ -34,9 +34,12 @@ from .events import EventLog
 from .i18n import LANGS
 from .pages import (
     GOVERNANCE_COOKIE,
+    PAGE,
     PAGE_STATUSES,
     PRESENTER_COOKIE,
+    SEE_OTHER,
     Dashboard,
+    page_route,
     redirect,
     remember_lang,
     render,
@@ -47,8 +50,6 @@ from .runs import SandboxProvider
 SERVICE_NAME = "pctf-sandbox"
 API_SERVICES = ("registry", "issuers", "wallet", "verifier")
 STATIC = Path(__file__).resolve().parent / "static"
-HTML: dict[str, Any] = {"content": {"text/html": {}}, "description": "The page"}
-SEE_OTHER: dict[int | str, dict[str, Any]] = {303: {"description": "Done: see the page it leads to"}}
 # Each story run and event stream holds server resources: a login is needed before either.
 PRESENTER = owner(Role.PRESENTER)
 
@@ -178,7 +179,7 @@ def create_app(
             },
         }
 
-    @app.get("/ui/lang/{lang}", response_class=RedirectResponse, responses=SEE_OTHER, **owner(Role.PUBLIC))
+    @app.get("/ui/lang/{lang}", response_class=RedirectResponse, **page_route(Role.PUBLIC, responses=SEE_OTHER))
     def switch_language(lang: str, next: str = Query("/", max_length=2000)) -> Any:
         """Show the dashboard in ``lang`` (en or fr) from now on, back on the page the switch was on."""
         if lang not in LANGS:
@@ -187,7 +188,7 @@ def create_app(
         remember_lang(response, lang)
         return response
 
-    @app.get("/ui/login", response_class=HTMLResponse, responses={200: HTML, **SEE_OTHER}, **owner(Role.PUBLIC))
+    @app.get("/ui/login", response_class=HTMLResponse, **page_route(Role.PUBLIC, responses={**PAGE, **SEE_OTHER}))
     def login_page(
         request: Request,
         token: str | None = Query(None, max_length=512),
@@ -199,7 +200,7 @@ def create_app(
             return render(request, "login.html", next=safe_next(next), failed=False)
         return _log_in(request, token, next)
 
-    @app.post("/ui/login", response_class=HTMLResponse, responses={200: HTML, **SEE_OTHER}, **owner(Role.PUBLIC))
+    @app.post("/ui/login", response_class=HTMLResponse, **page_route(Role.PUBLIC, responses={**PAGE, **SEE_OTHER}))
     def login(request: Request, token: str = Form(..., max_length=512), next: str = Form("/", max_length=2000)) -> Any:
         """Log this browser in as the presenter with the presenter token."""
         return _log_in(request, token, next)
@@ -215,7 +216,7 @@ def create_app(
         _session_cookie(response, PRESENTER_COOKIE, token.strip(), secure)
         return response
 
-    @app.post("/ui/logout", response_class=RedirectResponse, responses=SEE_OTHER, **owner(Role.PUBLIC))
+    @app.post("/ui/logout", response_class=RedirectResponse, **page_route(Role.PUBLIC, responses=SEE_OTHER))
     def logout() -> Any:
         """Forget this browser's presenter and governance logins."""
         response = redirect("/")

@@ -27,11 +27,11 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuers.jurisdictions import SANDBOX_ISSUERS
-from pctf.access import Role, owner
+from pctf.access import Role
 from pctf.web import StrictRoute
 
 from . import i18n
-from .pages import render
+from .pages import page_route, render
 
 log = logging.getLogger("dashboard.events")
 router = APIRouter(route_class=StrictRoute)
@@ -299,17 +299,12 @@ SSE_EVENT = {
     "type": "object",
     "properties": {"id": {"type": "string"}, "event": {"type": "string"}, "data": {"type": "string"}},
 }
-
-
-def _answers(content_type: str, description: str) -> dict[str, Any]:
-    """The presenter's route declaration, with what a 200 answer is documented as."""
-    declared = owner(Role.PRESENTER)
-    schema = SSE_EVENT if content_type == "text/event-stream" else {"type": "string"}
-    declared["responses"] = {
-        **declared.get("responses", {}),
-        200: {"content": {content_type: {"schema": schema}}, "description": description},
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {"schema": SSE_EVENT}},
+        "description": "Server-sent events: one `data:` JSON object per event, each with its `id:`",
     }
-    return declared
+}
 
 
 def event_log(request: Request) -> EventLog:
@@ -317,7 +312,7 @@ def event_log(request: Request) -> EventLog:
     return found
 
 
-@router.get("/ui/events", response_class=HTMLResponse, **_answers("text/html", "The page"))
+@router.get("/ui/events", response_class=HTMLResponse, **page_route(Role.PRESENTER))
 def events_page(request: Request) -> Any:
     """The latest events, newest first; the page's script adds new ones as they happen."""
     log_ = event_log(request)
@@ -343,7 +338,7 @@ def _start(request: Request, after: int | None, log_: EventLog) -> int:
 @router.get(
     "/ui/events/stream",
     response_class=EventStreamResponse,
-    **_answers("text/event-stream", "Server-sent events: one `data:` JSON object per event, each with its `id:`"),
+    **page_route(Role.PRESENTER, responses=STREAM),
 )
 def events_stream(request: Request, after: int | None = Query(None, ge=0, le=10**18)) -> Any:
     """Each new event as a server-sent event, in the page's language. A browser's EventSource

@@ -15,17 +15,15 @@ import httpx
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from pctf.access import Role, bearer_token, client_key, owner
+from pctf.access import Role, bearer_token, client_key
 from pctf.reasons import Reason, SandboxError
 from pctf.web import StrictRoute
 
 from .i18n import MESSAGES, lang_of
-from .pages import GOVERNANCE_COOKIE, dashboard, redirect, render, roles
+from .pages import GOVERNANCE_COOKIE, PAGE, SEE_OTHER, dashboard, page_route, redirect, render, roles
 from .pages import Dashboard as Board
 
 router = APIRouter(route_class=StrictRoute)
-PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "The page"}}
-SEE_OTHER: dict[int | str, dict[str, Any]] = {303: {"description": "Done: see the page it leads to"}}
 # The audit page shows the newest entries only: a long-lived registry's log outgrows a page.
 AUDIT_SHOWN = 100
 AUDIT_PAGE = 1000
@@ -33,13 +31,6 @@ FINAL_STATES = ("accredited", "refused")
 NOTICES = ("suspended", "active", "accredit", "refuse", "login")
 # Statuses the shared catalogue has words for; any other is shown as the registry spells it.
 KNOWN_STATUSES = frozenset(k for k in MESSAGES if k.startswith("status."))
-
-
-def owned(role: Role, responses: dict[int | str, dict[str, Any]]) -> dict[str, Any]:
-    """``owner(role)``'s route arguments with this route's own answers documented beside its guard's."""
-    found = owner(role)
-    found["responses"] = {**found.get("responses", {}), **responses}
-    return found
 
 
 def short_id(entity_id: str) -> str:
@@ -174,14 +165,16 @@ def _explorer(request: Request, *, status_code: int = 200, **extra: Any) -> HTML
     )
 
 
-@router.get("/ui/registry", response_class=HTMLResponse, responses=PAGE, **owner(Role.PUBLIC))
+@router.get("/ui/registry", response_class=HTMLResponse, **page_route(Role.PUBLIC))
 def explorer(request: Request, done: str | None = Query(None, max_length=32)) -> Any:
     """Every entity with its authorizations and keys, the recognized frameworks; for governance,
     the pending applications and the actions on each entity."""
     return _explorer(request)
 
 
-@router.post("/ui/registry/login", response_class=HTMLResponse, responses={**PAGE, **SEE_OTHER}, **owner(Role.PUBLIC))
+@router.post(
+    "/ui/registry/login", response_class=HTMLResponse, **page_route(Role.PUBLIC, responses={**PAGE, **SEE_OTHER})
+)
 def governance_login(request: Request, token: str = Form(..., max_length=512)) -> Any:
     """Log this browser in as the governance authority, once the registry accepts the token for a
     governance-only read; a wrong token counts as a failed attempt and sets nothing."""
@@ -237,7 +230,7 @@ def _act(request: Request, method: str, path: str, *, done: str, anchor: str = "
 @router.post(
     "/ui/registry/entities/status",
     response_class=HTMLResponse,
-    **owned(Role.GOVERNANCE, {**PAGE, **SEE_OTHER}),
+    **page_route(Role.GOVERNANCE, responses={**PAGE, **SEE_OTHER}),
 )
 def entity_status(
     request: Request,
@@ -264,7 +257,7 @@ def entity_status(
 @router.post(
     "/ui/registry/applications/{app_id}/decision",
     response_class=HTMLResponse,
-    **owned(Role.GOVERNANCE, {**PAGE, **SEE_OTHER}),
+    **page_route(Role.GOVERNANCE, responses={**PAGE, **SEE_OTHER}),
 )
 def decide(
     request: Request,
@@ -324,13 +317,13 @@ def _audit_page(request: Request, check: dict[str, Any] | None) -> HTMLResponse:
     )
 
 
-@router.get("/ui/registry/audit", response_class=HTMLResponse, responses=PAGE, **owner(Role.PUBLIC))
+@router.get("/ui/registry/audit", response_class=HTMLResponse, **page_route(Role.PUBLIC))
 def audit(request: Request) -> Any:
     """The registry's audit log, newest first, with the button that checks its hash chain."""
     return _audit_page(request, None)
 
 
-@router.post("/ui/registry/audit/verify", response_class=HTMLResponse, responses=PAGE, **owner(Role.PUBLIC))
+@router.post("/ui/registry/audit/verify", response_class=HTMLResponse, **page_route(Role.PUBLIC))
 def verify_audit(request: Request) -> Any:
     """Have the registry walk its whole hash chain, and show whether it is intact or where it breaks."""
     board = dashboard(request)

@@ -8,16 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from issuers.jurisdictions import SANDBOX_ISSUERS
-from pctf.access import Role, owner
+from pctf.access import Role
 from pctf.web import StrictRoute
 from scenarios.personas import WALLETS
 from verifier.relying_parties import RELYING_PARTIES
 
 from .i18n import lang_of
-from .pages import dashboard, render, roles
+from .pages import dashboard, page_route, render, roles
 
 router = APIRouter(route_class=StrictRoute)
-HTML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "The page"}}
 
 
 def registry_entities(request: Request) -> dict[str, dict[str, Any]]:
@@ -32,7 +31,7 @@ def registry_entities(request: Request) -> dict[str, dict[str, Any]]:
     return {e["entity_id"]: e for e in answer.json()}
 
 
-@router.get("/", response_class=HTMLResponse, responses=HTML, **owner(Role.PUBLIC))
+@router.get("/", response_class=HTMLResponse, **page_route(Role.PUBLIC))
 def home(request: Request) -> Any:
     """The ecosystem: issuers on one side, relying parties on the other, the registry between them,
     and the personas' wallets; each issuer with its status in the registry now."""

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pctf.access import Role
+from pctf.access import Role, owner
 from pctf.clock import Clock
 from pctf.settings import Settings
 
@@ -40,6 +40,19 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+# What a page answers, and what a form answers once done: documented on every dashboard route.
+PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "The page"}}
+SEE_OTHER: dict[int | str, dict[str, Any]] = {303: {"description": "Done: see the page it leads to"}}
+
+
+def page_route(*roles: Role, responses: dict[int | str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A dashboard route's declaration: its owners (:func:`pctf.access.owner`: the guard and the
+    matrix) and its own answers documented beside its guard's."""
+    declared = owner(*roles)
+    declared["responses"] = {**declared.get("responses", {}), **(PAGE if responses is None else responses)}
+    return declared
 
 
 @dataclass

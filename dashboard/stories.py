@@ -26,7 +26,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pctf.access import Role, owner
+from pctf.access import Role
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import credential_type, type_for_vct
 from pctf.web import StrictRoute
@@ -37,22 +37,13 @@ from verifier.relying_parties import RELYING_PARTIES
 
 from . import i18n
 from .i18n import lang_of
-from .pages import dashboard, redirect, render
+from .pages import SEE_OTHER, dashboard, page_route, redirect, render
 from .runs import CONSENT, Run, Runs, SandboxProvider, Step
 
 router = APIRouter(route_class=StrictRoute)
-HTML: dict[str, Any] = {"content": {"text/html": {}}, "description": "The page"}
-SEE_OTHER: dict[int | str, dict[str, Any]] = {303: {"description": "Done: see the page it leads to"}}
-PAGE: dict[int | str, dict[str, Any]] = {200: HTML}
 RUN_ID = r"^[A-Za-z0-9_-]{1,32}$"
 _OFFER_ROUTE = re.compile(r"^/issuers/[a-z0-9_-]{1,64}/(proofing|incorporations|issuances|relationships)$")
 _runs_lock = threading.Lock()
-
-
-def presenter_route(responses: dict[int | str, dict[str, Any]]) -> dict[str, Any]:
-    """The presenter owns the route: its login errors documented beside the route's own answers."""
-    declared = owner(Role.PRESENTER)
-    return {**declared, "responses": {**declared.get("responses", {}), **responses}}
 
 
 @dataclass(frozen=True)
@@ -729,20 +720,22 @@ def outcome(run: Run, lang: str) -> dict[str, Any] | None:
 
 
 # -- pages ---------------------------------------------------------------------------------------
-@router.get("/ui/stories", response_class=HTMLResponse, responses=PAGE, **owner(Role.PUBLIC))
+@router.get("/ui/stories", response_class=HTMLResponse, **page_route(Role.PUBLIC))
 def stories_page(request: Request) -> Any:
     """Every story, the ones a presenter can run here first; the others say why they run only
     from the command line."""
     return render(request, "stories.html", stories=[offered(request, s) for s in STORIES.values()], single=False)
 
 
-@router.get("/ui/stories/{story}", response_class=HTMLResponse, **presenter_route(PAGE))
+@router.get("/ui/stories/{story}", response_class=HTMLResponse, **page_route(Role.PRESENTER))
 def story_page(request: Request, story: str = PathParam(..., max_length=32)) -> Any:
     """A story's introduction, with the button that starts a run."""
     return render(request, "stories.html", stories=[offered(request, _story(story))], single=True)
 
 
-@router.post("/ui/stories/{story}/runs", response_class=RedirectResponse, **presenter_route(SEE_OTHER))
+@router.post(
+    "/ui/stories/{story}/runs", response_class=RedirectResponse, **page_route(Role.PRESENTER, responses=SEE_OTHER)
+)
 def start_run(request: Request, story: str = PathParam(..., max_length=32)) -> Any:
     """Start a run of the story against the live services; its page shows the first step."""
     found = offered(request, _story(story))
@@ -752,7 +745,7 @@ def start_run(request: Request, story: str = PathParam(..., max_length=32)) -> A
     return redirect(f"/ui/runs/{run.id}#step-{len(run.steps)}")
 
 
-@router.get("/ui/runs/{run_id}", response_class=HTMLResponse, **presenter_route(PAGE))
+@router.get("/ui/runs/{run_id}", response_class=HTMLResponse, **page_route(Role.PRESENTER))
 def run_page(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) -> Any:
     """A run: every step so far, the newest open, and what the presenter can do next."""
     run = runs(request).get(run_id)
@@ -775,7 +768,9 @@ def run_page(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) -> 
     )
 
 
-@router.post("/ui/runs/{run_id}/next", response_class=RedirectResponse, **presenter_route(SEE_OTHER))
+@router.post(
+    "/ui/runs/{run_id}/next", response_class=RedirectResponse, **page_route(Role.PRESENTER, responses=SEE_OTHER)
+)
 def next_step(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) -> Any:
     """Let the story go on to its next step; back to the run page, at that step."""
     run = runs(request).get(run_id)
@@ -783,7 +778,9 @@ def next_step(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) ->
     return redirect(f"/ui/runs/{run.id}#step-{len(run.steps)}")
 
 
-@router.post("/ui/runs/{run_id}/consent", response_class=RedirectResponse, **presenter_route(SEE_OTHER))
+@router.post(
+    "/ui/runs/{run_id}/consent", response_class=RedirectResponse, **page_route(Role.PRESENTER, responses=SEE_OTHER)
+)
 def consent(
     request: Request,
     run_id: str = PathParam(..., pattern=RUN_ID),

@@ -20,13 +20,13 @@ from pctf.web import StrictRoute
 from scenarios.personas import WALLETS
 from verifier.relying_parties import RELYING_PARTIES
 
-from .explorer import owned, when
+from .explorer import when
 from .i18n import lang_of
-from .pages import Dashboard, dashboard, render
+from .pages import PAGE, Dashboard, dashboard, page_route, render
 
 router = APIRouter(route_class=StrictRoute)
-PAGE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/html": {}}, "description": "The page"},
+WALLET_PAGE: dict[int | str, dict[str, Any]] = {
+    **PAGE,
     404: {"content": {"text/html": {}}, "description": "No such persona, or her wallet is not opened here"},
 }
 # What the wallet says of a credential (wallet.service.WALLET_STATUSES); anything else is unknown.
@@ -67,7 +67,7 @@ def _missing(request: Request, wallet_id: str) -> HTMLResponse:
     return render(request, "wallet_missing.html", status_code=404, wallet_id=wallet_id)
 
 
-@router.get("/ui/wallets", response_class=HTMLResponse, **owned(Role.PRESENTER, PAGE))
+@router.get("/ui/wallets", response_class=HTMLResponse, **page_route(Role.PRESENTER, responses=WALLET_PAGE))
 def wallets(request: Request) -> Any:
     """Every persona's wallet, and which ones a story has opened in this sandbox."""
     board = dashboard(request)
@@ -78,7 +78,7 @@ def wallets(request: Request) -> Any:
     return render(request, "wallets.html", wallets=shown)
 
 
-@router.get("/ui/wallets/{wallet_id}", response_class=HTMLResponse, **owned(Role.PRESENTER, PAGE))
+@router.get("/ui/wallets/{wallet_id}", response_class=HTMLResponse, **page_route(Role.PRESENTER, responses=WALLET_PAGE))
 def wallet(request: Request, wallet_id: str = Path(..., max_length=64)) -> Any:
     """One persona's credentials, each with its status now, and her consent records."""
     board = dashboard(request)
