@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -22,13 +23,12 @@ router = APIRouter(route_class=StrictRoute)
 def registry_entities(request: Request) -> dict[str, dict[str, Any]]:
     """The registry's entities by id (its public listing), or nothing when it does not answer."""
     board = dashboard(request)
-    try:
+    try:  # the map still draws without the registry's statuses
         answer = board.public.get(f"{board.url('registry')}/registry/entities")
-    except Exception:  # the map still draws without the registry's statuses
+        listed = answer.json() if answer.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):
         return {}
-    if answer.status_code != 200:
-        return {}
-    return {e["entity_id"]: e for e in answer.json()}
+    return {e["entity_id"]: e for e in listed if isinstance(e, dict) and "entity_id" in e}
 
 
 @router.get("/", response_class=HTMLResponse, **page_route(Role.PUBLIC))
