@@ -15,8 +15,9 @@ import typer
 
 from pctf.clock import SystemClock
 from scenarios.i18n import t
+from verifier.relying_parties import relying_party
 
-from .support import Lang, fail, guarded, out, settings
+from .support import Lang, consent_prompt, fail, guarded, out, settings
 
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True)
 
@@ -49,9 +50,7 @@ def demo_sasha(
     try:
         narrator.title(t("demo.title", lang.value))
         with operator_client(s) as http:
-            decide = (
-                (lambda _review: typer.confirm(t("consent.ask", lang.value), default=True)) if interactive else True
-            )
+            decide = consent_prompt(lang.value, relying_party("bank").name(lang.value)) if interactive else True
             result = guarded(lambda: sasha.run(s.base_url, http, narrator, approve=decide))
         verdict = result["verdict"]
         if as_json:

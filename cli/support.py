@@ -69,6 +69,31 @@ def guarded(fn: Callable[[], Any]) -> Any:
         fail(_os_error_line(exc))
 
 
+def consent_prompt(lang: str, rp_name: str) -> Callable[[dict], bool]:
+    """The holder's decision in an interactive demo (``-i``), asked in the story's language.
+
+    English takes y/yes/n/no, French o/oui/n/non; Enter accepts. Anything else is asked again,
+    in the same language; the end of input declines, so a closed terminal never shares data."""
+    from scenarios.i18n import t
+
+    yes, no = ({"o", "oui"}, {"n", "non"}) if lang == "fr" else ({"y", "yes"}, {"n", "no"})
+
+    def decide(_review: dict) -> bool:
+        while True:
+            try:
+                answer = out.input(f"{t('consent.ask', lang, rp=rp_name)} {t('consent.choices', lang)} ", markup=False)
+            except EOFError:
+                return False
+            answer = answer.strip().lower()
+            if not answer or answer in yes:
+                return True
+            if answer in no:
+                return False
+            out.print(t("consent.invalid", lang), highlight=False)
+
+    return decide
+
+
 def _os_error_line(exc: OSError) -> str:
     return f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc)
 

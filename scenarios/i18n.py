@@ -53,7 +53,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sasha's wallet shows what will be disclosed to {verifier}:",
         "fr": "Le portefeuille de Sasha montre ce qui sera communiqué à {verifier} :",
     },
-    "consent.ask": {"en": "Share these claims with the bank?", "fr": "Communiquer ces attributs à la banque?"},
+    "consent.ask": {"en": "Share these claims with {rp}?", "fr": "Communiquer ces attributs à {rp}?"},
+    "consent.choices": {"en": "[Y/n]", "fr": "[O/n]"},
+    "consent.invalid": {"en": "Please answer y or n.", "fr": "Répondez par o (oui) ou n (non)."},
     "step.consented": {
         "en": "Sasha consents; her wallet sends the presentation (direct_post)",
         "fr": "Sasha consent; son portefeuille envoie la présentation (direct_post)",
