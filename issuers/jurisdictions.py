@@ -4,7 +4,8 @@ Only provinces and territories issue a *Verified Person* (they hold the legislat
 the federal registrar issues *Verified Organization* and the director / signing-officer
 *Verified Relationship* for the corporations it registers; Province 1's vital statistics agency
 registers births and deaths, issues the parent–child *Verified Relationship* from its birth
-register, and announces each registered death to every issuer (``person.died``). A new
+register, and announces each registered death to every issuer (``person.died``); Province 1's health
+authority issues health credentials and delegations of access to health information. A new
 jurisdiction is one more entry here, not new code.
 """
 
@@ -21,7 +22,8 @@ class Jurisdiction:
     name_en: str
     name_fr: str
     jurisdiction: str  # what the registry records as the entity's jurisdiction
-    kind: str  # "person" (identity proofing), "registrar" (business registration) or "vital_statistics"
+    # "person" (identity proofing), "registrar" (business registration), "vital_statistics" or "health"
+    kind: str
     grants: tuple[tuple[str, int], ...]  # (credential type, highest level of assurance it issues at)
 
     def name(self, lang: str = "en") -> str:
@@ -80,6 +82,14 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
             "Bureau de l'état civil de la Province 1",
             "Prov1",
             "vital_statistics",
+            (("VerifiedRelationship", 3),),
+        ),
+        Jurisdiction(
+            "prov1health",
+            "Province 1 Health Authority",
+            "Autorité sanitaire de la Province 1",
+            "Prov1",
+            "health",
             (("VerifiedRelationship", 3),),
         ),
     )
