@@ -23,7 +23,7 @@ from jwt.algorithms import get_default_algorithms
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from pctf.jose import ALLOWED_ALGS, SigningKey, has_private_parts, json_loads, public_jwk_only
 from pctf.reasons import Reason, SandboxError
@@ -50,11 +50,52 @@ class Lang(str, Enum):
     fr = "fr"
 
 
+LANG_VARIABLE = "PCTF_LANG"
+_spoken: list[str] = []  # the language the running command speaks, once its --lang is read
+
+
+def default_lang() -> str:
+    """``PCTF_LANG`` (en or fr; en when unset): the language of ``--help`` and the default of
+    every ``--lang`` option."""
+    value = os.environ.get(LANG_VARIABLE, "").strip().lower()
+    return value if value in {lang.value for lang in Lang} else Lang.en.value
+
+
+def speak(lang: Lang | str) -> None:
+    """Make ``lang`` the language of the running command's failure lines."""
+    _spoken[:] = [Lang(lang).value]
+
+
+def spoken() -> str:
+    """The language the running command speaks: its ``--lang``, else ``PCTF_LANG``."""
+    return _spoken[0] if _spoken else default_lang()
+
+
+def _lang_read(_ctx: Any, _param: Any, value: Any) -> Any:
+    if value is not None:
+        speak(value)
+    return value
+
+
+def refusal_line(reason: Reason, message: str) -> str:
+    """A refusal as one line: its reason code (for scripts) then, in English, what went wrong;
+    in French, the code's description, since the message itself is English."""
+    from scenarios.i18n import t
+    from scenarios.narration import reason_phrase
+
+    lang = spoken()
+    if lang == Lang.en.value:
+        return f"{reason.value}: {message}"
+    return t("error.reason", lang, reason=reason.value, message=reason_phrase(reason.value, lang))
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """End the command with one line on stderr: scripts read the exit code, people the line.
     The message often quotes input (file names, ids), so it is never read as markup, and any
     line break in it is flattened."""
-    err.print("[bold red]error:[/] ", end="", highlight=False)
+    from scenarios.i18n import t
+
+    err.print(f"[bold red]{t('error.prefix', spoken())}[/] ", end="", highlight=False)
     err.print(" ".join(message.split()), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -64,9 +105,15 @@ def guarded(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except SandboxError as exc:
-        fail(f"{exc.reason.value}: {exc.message}")
+        fail(refusal_line(exc.reason, exc.message))
     except OSError as exc:
         fail(_os_error_line(exc))
+
+
+def note(line: str) -> None:
+    """One line on stderr that is no error (which sandbox a command uses), so standard output
+    stays what the command prints: JSON stays JSON."""
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def consent_prompt(lang: str, rp_name: str) -> Callable[[dict], bool]:
@@ -74,14 +121,15 @@ def consent_prompt(lang: str, rp_name: str) -> Callable[[dict], bool]:
 
     English takes y/yes/n/no, French o/oui/n/non; Enter accepts. Anything else is asked again,
     in the same language; the end of input declines, so a closed terminal never shares data."""
-    from scenarios.i18n import t
+    from scenarios.i18n import named, t
 
     yes, no = ({"o", "oui"}, {"n", "non"}) if lang == "fr" else ({"y", "yes"}, {"n", "no"})
 
     def decide(_review: dict) -> bool:
         while True:
             try:
-                answer = out.input(f"{t('consent.ask', lang, rp=rp_name)} {t('consent.choices', lang)} ", markup=False)
+                asked = t("consent.ask", lang, **named("rp", rp_name, lang))
+                answer = out.input(f"{asked} {t('consent.choices', lang)} ", markup=False)
             except EOFError:
                 return False
             answer = answer.strip().lower()
@@ -232,9 +280,9 @@ def failure_line(exc: Exception) -> tuple[str, int] | None:
         ctx = getattr(exc, "ctx", None)
         return exc.format_message() + (f" (see: {ctx.command_path} --help)" if ctx else ""), exc.exit_code
     if isinstance(exc, SandboxError):
-        return f"{exc.reason.value}: {exc.message}", 2
+        return refusal_line(exc.reason, exc.message), 2
     if isinstance(exc, InsecureSetting):
-        return f"{Reason.SETTING_INVALID.value}: {exc}", 2
+        return refusal_line(Reason.SETTING_INVALID, str(exc)), 2
     if isinstance(exc, SettingsError) or (isinstance(exc, ValidationError) and exc.title == Settings.__name__):
         return setting_problem(exc), 2
     if isinstance(exc, OSError):
@@ -244,9 +292,17 @@ def failure_line(exc: Exception) -> tuple[str, int] | None:
 
 class GuardedGroup(TyperGroup):
     """The command group of ``pctf-sandbox``: every subcommand runs inside its ``invoke``, so this
-    is the one place an exception escaping a command becomes one line and an exit code."""
+    is the one place an exception escaping a command becomes one line and an exit code.
+
+    It is also the one place every ``--lang`` option, whoever adds the command, takes its default
+    from ``PCTF_LANG`` and, once read, sets the language of the command's failure lines."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _lang_from_environment(self)
 
     def invoke(self, ctx: Any) -> Any:  # typer's or click's Context, whichever typer bundles
+        _spoken.clear()  # a new command: it speaks its own --lang
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, BrokenPipeError):
@@ -259,7 +315,19 @@ class GuardedGroup(TyperGroup):
                 fail(*known)
             if debugging():
                 raise
-            fail(f"internal error ({exc.__class__.__name__}); run with PCTF_DEBUG=1 for the traceback", 3)
+            from scenarios.i18n import t
+
+            fail(t("error.internal", spoken(), kind=exc.__class__.__name__), 3)
+
+
+def _lang_from_environment(command: Any) -> None:
+    """Every ``lang`` option under ``command`` defaults to ``PCTF_LANG`` and reports its value
+    (:func:`speak`); an option that names its own variable or callback keeps them."""
+    for param in getattr(command, "params", []):
+        if param.name == "lang" and not param.envvar and param.callback is None:
+            param.envvar, param.callback = LANG_VARIABLE, _lang_read
+    for sub in getattr(command, "commands", {}).values():
+        _lang_from_environment(sub)
 
 
 ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."
@@ -268,3 +336,80 @@ ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."
 def entity_ref(s: Settings, ident: str) -> str:
     """An entity id from a URL or a sandbox issuer's short id (``prov1``)."""
     return ident if "://" in ident else s.issuer_id(ident)
+
+
+# -- --help in the reader's language -----------------------------------------------------------
+class CatalogueCommand(TyperCommand):
+    """A command whose ``--help`` comes from the catalogue (:mod:`scenarios.i18n`), in the
+    language ``PCTF_LANG`` names (``--help`` is read before any ``--lang``).
+
+    The command's text is under ``help.<group>.<command>`` (``help.demo.sasha``); an option's
+    under ``help.<group>.<command>.<option>``, else ``help.<group>.<option>`` for an option the
+    group's commands share (``help.demo.lang``); ``….metavar`` keys name an option's value. A
+    key the catalogue lacks leaves typer's own text (the docstring, the ``help=``)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        localize_help(self, ctx, default_lang())
+        super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        from scenarios.i18n import t
+
+        pieces = " ".join(self.collect_usage_pieces(ctx))
+        formatter.write_usage(ctx.command_path, pieces, prefix=t("help.usage", default_lang()))
+
+
+class CatalogueGroup(TyperGroup):
+    """A command group whose ``--help`` (its text, and its commands' one-line summaries) comes
+    from the catalogue like :class:`CatalogueCommand`'s: ``help.<group>`` and
+    ``help.<group>.<command>``."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from scenarios.i18n import MESSAGES, t
+
+        lang = default_lang()
+        localize_help(self, ctx, lang)
+        self.subcommand_metavar = t("help.command_metavar", lang)
+        key = _help_key(ctx)
+        for name, command in self.commands.items():
+            if f"{key}.{name}" in MESSAGES:
+                command.help = t(f"{key}.{name}", lang)
+                command.short_help = None
+            command.rich_help_panel = t("help.commands", lang)  # type: ignore[attr-defined]  # typer's have one
+        super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        CatalogueCommand.format_usage(self, ctx, formatter)  # type: ignore[arg-type]
+
+
+def _help_key(ctx: Any) -> str:
+    """``help.demo.sasha`` for ``pctf-sandbox demo sasha``, whatever the program is called."""
+    return ".".join(["help", *ctx.command_path.split()[1:]])
+
+
+def localize_help(command: Any, ctx: Any, lang: str) -> None:
+    """Put the catalogue's help texts for ``command`` and its options, in ``lang``, in place."""
+    from scenarios.i18n import MESSAGES, t
+
+    key = _help_key(ctx)
+    group = key.rsplit(".", 1)[0]
+    if key in MESSAGES:
+        command.help = t(key, lang)
+    for param in command.get_params(ctx):
+        if param.name == "help":
+            param.help = t("help.help", lang)
+            continue
+        # an option's key is its long name (--data-dir: data_dir), whatever its parameter is called
+        name = next((o[2:] for o in getattr(param, "opts", ()) if o.startswith("--")), param.name).replace("-", "_")
+        found = next((k for k in (f"{key}.{name}", f"{group}.{name}") if k in MESSAGES), None)
+        if found is None:
+            continue
+        param.help = t(found, lang)
+        param.show_envvar = False  # "[env var: …]" is typer's English; the text names the variable
+        if f"{found}.metavar" in MESSAGES:
+            param.metavar = t(f"{found}.metavar", lang)
+        if getattr(param, "show_default", False) and not getattr(param, "is_flag", False):
+            # typer writes "[default: …]" in English: the default goes into the sentence instead
+            param.show_default = False
+            if param.default is not None and not param.envvar:  # PCTF_LANG's option says it itself
+                param.help += " " + t("help.default", lang, value=getattr(param.default, "value", param.default))

@@ -32,7 +32,18 @@ from pctf.vocab import credential_type, type_for_vct
 from pctf.web import StrictRoute
 from scenarios import i18n as story_text
 from scenarios.keyring import Keyring
-from scenarios.narration import ISSUER_NAMES, issuer_label, type_label
+from scenarios.narration import (
+    ISSUER_NAMES,
+    claim_value,
+    issuer_forms,
+    issuer_label,
+    presentation_sentence,
+    reason_phrase,
+    rp_forms,
+    status_words,
+    type_label,
+    verdict_rows,
+)
 from verifier.relying_parties import RELYING_PARTIES
 
 from . import i18n
@@ -226,14 +237,6 @@ STARTERS = {
 
 
 # -- what a step shows ---------------------------------------------------------------------------
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(str(v) for v in value.values())
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def _claim_label(type_name: str, path: list, lang: str) -> str:
     try:
         return credential_type(type_name).label(path, lang)
@@ -250,12 +253,6 @@ def _rp_name(rp: str | None, lang: str) -> str:
     return found.name(lang) if found else str(rp)
 
 
-def reason_phrase(code: str | None, lang: str) -> str:
-    """A verdict's reason code in the page's words (the code itself is shown beside it)."""
-    entry = i18n.MESSAGES.get(f"run.reason.{code}") or i18n.MESSAGES["run.reason.other"]
-    return entry[lang]
-
-
 def _word(prefix: str, value: Any, lang: str) -> str | None:
     """``value`` in the page's words when the catalogue has it under ``prefix``, else as it came."""
     if value is None:
@@ -270,7 +267,6 @@ def _story_t(key: str, lang: str, **values: Any) -> str:
 
 def sentence(event: str, data: dict[str, Any], lang: str, person: str) -> str:
     """The step in plain words: the sentence the command line's narrator tells it with."""
-    bank = _rp_name(data.get("rp"), lang)
     if event == "wallet":
         return _story_t("step.wallet", lang, kid=str(data["kid"])[:12] + "…")
     if event == "proofing":
@@ -283,25 +279,15 @@ def sentence(event: str, data: dict[str, Any], lang: str, person: str) -> str:
         )
     if event == "proofed":
         return _story_t("step.proofed", lang, loa=data["loa"], tx=data["tx_code"])
-    if event == "received":
-        cred = data["credential"]
-        return _story_t(
-            "step.received", lang, type=type_label(cred["type"], lang), issuer=_issuer_of(cred["issuer"], lang)
-        )
     if event == "incorporate":
         return _story_t("step.incorporate", lang, legal_name=data["legal_name"])
     if event == "incorporated":
         return _story_t("step.incorporated", lang, bn=data["business_number"])
-    if event == "request":
-        return _story_t("step.request", lang, bank=bank)
-    if event == "consent":
-        return _story_t("step.consent", lang, verifier=bank)
-    if event in ("consented", "declined"):
-        return _story_t(f"step.{event}", lang)
-    if event == "verdict":
-        if (data.get("verdict") or {}).get("checks"):
-            return _story_t("step.verdict", lang, bank=bank)
-        return i18n.t("run.declined_verdict", lang, bank=bank)
+    if event == "verdict" and not (data.get("verdict") or {}).get("checks"):
+        return i18n.t("run.declined_verdict", lang, **rp_forms(data.get("rp") or "bank", lang))
+    told = presentation_sentence(event, data, lang, holder=person)
+    if told is not None:
+        return told
     if event.startswith("death."):
         return _death_sentence(event, data, lang)
     if event.startswith(("onboarding.", "cross.")):
@@ -327,7 +313,6 @@ def _outcome_words(verdict: dict | None, lang: str) -> str:
 
 def _death_sentence(event: str, data: dict[str, Any], lang: str) -> str:
     """The death notification story's steps, in the command line's words."""
-    service = _rp_name("fed-benefits", lang)
     if event == "death.received":
         cred = data["credential"]
         return _story_t(
@@ -335,14 +320,14 @@ def _death_sentence(event: str, data: dict[str, Any], lang: str) -> str:
             lang,
             person=data["person"],
             type=type_label(cred["type"], lang),
-            issuer=_issuer_of(cred["issuer"], lang),
+            **issuer_forms(cred["issuer"], lang),
         )
     if event in ("death.presented", "death.presented_after"):
         return _story_t(
             event,
             lang,
             person=data["person"],
-            service=service,
+            **rp_forms("fed-benefits", lang),
             outcome=_outcome_words(data.get("verdict"), lang),
             cached=data.get("cached", 0),
             ttl=data.get("ttl", ""),
@@ -383,8 +368,7 @@ def _onboarding_sentence(event: str, data: dict[str, Any], lang: str) -> str:
                 event,
                 lang,
                 person=data["person"],
-                bank=_rp_name("bank-personal", lang),
-                portal=_rp_name("prov2-health", lang),
+                **rp_forms("prov2-health" if event == "cross.portal" else "bank-personal", lang),
                 outcome=_verdict_words(data.get("verdict") or {}, lang),
             )
         if event == "cross.recognized":
@@ -392,7 +376,7 @@ def _onboarding_sentence(event: str, data: dict[str, Any], lang: str) -> str:
         if event == "onboarding.audit":
             valid = _story_t("onboarding.intact" if data["valid"] else "onboarding.broken", lang)
             return _story_t(event, lang, entries=data["entries"], valid=valid)
-        return _story_t(event, lang, **data)
+        return _story_t(event, lang, **status_words(data, lang))
     except (KeyError, IndexError, ValueError, TypeError):
         return event
 
@@ -552,24 +536,10 @@ def _review_rows(review: dict, lang: str) -> list[dict[str, str]]:
                     "type": type_label(item["type"], lang),
                     "issuer": _issuer_of(item.get("issuer", ""), lang),
                     "claim": _claim_label(item["type"], d["path"], lang),
-                    "value": _show(d["value"]),
+                    "value": claim_value(d["value"], lang),
                 }
             )
     return rows
-
-
-def _checks(verdict: dict, lang: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": _story_t(f"check.{c['check']}", lang),
-            "credential": c.get("credential") or "—",
-            "passed": bool(c.get("passed")),
-            "reason": c.get("reason"),
-            "phrase": reason_phrase(c.get("reason"), lang) if c.get("reason") else "",
-            "detail": c.get("detail") or "",
-        }
-        for c in verdict.get("checks", [])
-    ]
 
 
 def _conformance(checks: list, lang: str) -> list[dict[str, Any]]:
@@ -587,7 +557,7 @@ def _conformance(checks: list, lang: str) -> list[dict[str, Any]]:
                 "label": label[lang] if label else str(c.get("id")),
                 "passed": bool(c.get("passed")),
                 "reason": reason,
-                "phrase": _word("run.reason.", reason, lang) if reason else "",
+                "phrase": reason_phrase(reason, lang) if reason else "",
                 "evidence": [str(e) for e in (c.get("evidence") or [])],
             }
         )
@@ -603,6 +573,7 @@ STEP_PARTS = [
     "review",
     "review_rows",
     "verifier",
+    "to_verifier",
     "client_id",
     "purpose",
     "decision",
@@ -635,7 +606,7 @@ def view(steps: list[Step], index: int, lang: str, person: str) -> dict[str, Any
     if step.event in ("received", "death.received"):
         cred = data["credential"]
         shown["claims"] = [
-            {"claim": _claim_label(cred["type"], [name], lang), "value": _show(value)}
+            {"claim": _claim_label(cred["type"], [name], lang), "value": claim_value(value, lang)}
             for name, value in cred.get("claims", {}).items()
         ]
         shown["credential"] = cred
@@ -648,6 +619,7 @@ def view(steps: list[Step], index: int, lang: str, person: str) -> dict[str, Any
         shown["review"] = review
         shown["review_rows"] = _review_rows(review, lang)
         shown["verifier"] = _rp_name(data.get("rp"), lang)
+        shown["to_verifier"] = rp_forms(data.get("rp") or "bank", lang)["to_rp"]
         shown["client_id"] = review.get("verifier", "")
         shown["purpose"] = review.get("purpose") or (
             (rp.policy.purpose_fr if lang == "fr" else rp.policy.purpose_en) if rp else ""
@@ -683,7 +655,7 @@ def view(steps: list[Step], index: int, lang: str, person: str) -> dict[str, Any
         verdict = data.get("verdict") or {}
         shown["verdict"] = verdict
         shown["accepted"] = bool(verdict.get("accepted"))
-        shown["checks"] = _checks(verdict, lang)
+        shown["checks"] = verdict_rows(verdict, lang)
         shown["reasons"] = [{"code": r, "phrase": reason_phrase(r, lang)} for r in verdict.get("reasons", [])]
         shown["status"] = _word("run.request_status.", data.get("status"), lang)
         shown["evidence"] = [
@@ -712,7 +684,7 @@ def outcome(run: Run, lang: str) -> dict[str, Any] | None:
         return None
     verdict = result["verdict"] or {}
     if verdict.get("accepted"):
-        text = _story_t("result.accepted", lang, legal_name=result.get("legal_name", ""), bank=_rp_name("bank", lang))
+        text = _story_t("result.accepted", lang, legal_name=result.get("legal_name", ""), **rp_forms("bank", lang))
     else:
         reasons = ", ".join(reason_phrase(r, lang) for r in verdict.get("reasons", []))
         text = _story_t("result.rejected", lang, reasons=reasons)
@@ -763,7 +735,7 @@ def run_page(request: Request, run_id: str = PathParam(..., pattern=RUN_ID)) -> 
         state=state,
         consent=state == CONSENT,
         error=run.error,
-        error_phrase=_word("run.reason.", run.error[0], lang) if run.error else None,
+        error_phrase=reason_phrase(run.error[0], lang) if run.error else None,
         outcome=outcome(run, lang) if state == "done" else None,
     )
 

@@ -48,7 +48,7 @@ def receive(http: httpx.Client, wallet: str, wallet_id: str, offered: dict, narr
         )
     )
     for cred in received:
-        narrate("received", credential=cred)
+        narrate("received", credential=cred, holder=wallet_id)
     return received
 
 
@@ -66,11 +66,11 @@ def present(
     decision, and the relying party's verdict. Returns ``{"verdict", "state", "review", "evidence"}``
     (``evidence``: what the relying party asked others while verifying, None when it does not say)."""
     request = checked_json(http.post(f"{verifier}/verifier/{rp}/requests"))
-    narrate("request", request=request, rp=rp)
+    narrate("request", request=request, rp=rp, holder=wallet_id)
     review = checked_json(
         http.post(f"{wallet}/wallet/{wallet_id}/presentations", json={"request": request["request_uri"]})
     )
-    narrate("consent", review=review, rp=rp)
+    narrate("consent", review=review, rp=rp, holder=wallet_id)
     if callable(approve):
         approve = approve(review)
     decision = checked_json(
@@ -79,9 +79,11 @@ def present(
             json={"approve": approve, "review_hash": review["review_hash"]},
         )
     )
-    narrate("consented" if approve else "declined", decision=decision)
+    narrate("consented" if approve else "declined", decision=decision, rp=rp, holder=wallet_id)
     result = checked_json(http.get(f"{verifier}/verifier/{rp}/requests/{request['state']}"))
     # What the relying party asked others while verifying (KB-JWT, TRQP, status list), when it says.
     evidence = result.get("evidence")
-    narrate("verdict", verdict=result["verdict"], rp=rp, status=result.get("status"), evidence=evidence)
+    narrate(
+        "verdict", verdict=result["verdict"], rp=rp, holder=wallet_id, status=result.get("status"), evidence=evidence
+    )
     return {"verdict": result["verdict"], "state": request["state"], "review": review, "evidence": evidence}

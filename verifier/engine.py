@@ -118,7 +118,7 @@ class VerificationEngine:
         finally:
             result.issuer, result.vct = progress.iss, progress.vct
             for step, detail in progress.passed:
-                result.passed(step, _detail(step, detail))
+                result.passed(step, _detail(step, detail), **_params(step, progress.params.get(step, {})))
             result.step = progress.step
             if evidence is not None:
                 evidence.key_binding(result.label, presentation)
@@ -143,20 +143,26 @@ class VerificationEngine:
             raise SandboxError(
                 reason, answer.message or f"the registry does not authorize {iss} to issue {vct} ({answer.status})"
             )
+        source_kind = str(answer.raw.get("source"))
+        authority = answer.raw.get("recognized_authority_id")
         source = {
             "trust_list": "the registry's signed trust list (registry unreachable)",
-            "recognition": f"{answer.raw.get('recognized_authority_id')}, a framework the registry recognizes",
-        }.get(str(answer.raw.get("source")), "registry")
+            "recognition": f"{authority}, a framework the registry recognizes",
+        }.get(source_kind, "registry")
+        type_name = ctype.name if ctype else vct
         result.passed(
             "issuer_authorized",
-            f"{source}: authorized to issue {ctype.name if ctype else vct} "
-            f"up to LoA {answer.assurance_level} at issuance time",
+            f"{source}: authorized to issue {type_name} up to LoA {answer.assurance_level} at issuance time",
+            source=source_kind if source_kind in ("trust_list", "recognition") else "registry",
+            authority=authority if source_kind == "recognition" else None,
+            type=type_name,
+            loa=answer.assurance_level,
         )
 
         result.step = "credential_status"
         ref = statuslist.status_reference(claims)
         if ref is None:
-            result.passed("credential_status", "no status list referenced")
+            result.passed("credential_status", "no status list referenced", status=None)
         else:
             if self.status is None:
                 raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, "this verifier has no way to read status lists")
@@ -173,7 +179,7 @@ class VerificationEngine:
                     ),
                 )
                 raise SandboxError(reason, message)
-            result.passed("credential_status", "valid in the issuer's status list")
+            result.passed("credential_status", "valid in the issuer's status list", status="valid")
         result.claims = checked.subject_claims
 
     def _recorded_authorization(
@@ -234,6 +240,7 @@ class VerificationEngine:
                         Reason.CREDENTIAL_NOT_PRESENTED.value,
                         f"no single {req.type_name} presentation for {req.query_id!r}",
                         req.query_id,
+                        {"type": req.type_name},
                     )
                 )
                 continue
@@ -241,6 +248,8 @@ class VerificationEngine:
                 presented, aud=aud, nonce=nonce, expected_vcts=[req.vct], label=req.query_id, evidence=evidence
             )
             results[req.query_id] = res
+            for check in res.checks:  # the type asked for, even of a credential that failed before saying its own
+                check.params.setdefault("type", req.type_name)
             checks.extend(res.checks)
         checks.extend(policy.evaluate(results))
         credentials = {q: _summary(r) for q, r in results.items() if r.ok}
@@ -281,6 +290,14 @@ def _detail(step: str, detail: str) -> str:
         ctype = type_for_vct(detail)
         return ctype.name if ctype else detail
     return detail
+
+
+def _params(step: str, params: dict) -> dict:
+    """A step's parameters as a verdict shows them: a credential type by its PCTF name, as in its detail."""
+    if step == "credential_type" and "vct" in params:
+        ctype = type_for_vct(str(params["vct"]))
+        return {**params, "type": ctype.name} if ctype else params
+    return params
 
 
 def _summary(result: CredentialResult) -> dict:

@@ -15,6 +15,9 @@ class Check:
     reason: str | None = None  # a pctf.reasons.Reason value when the check failed
     detail: str = ""
     credential: str | None = None  # the DCQL credential query id it concerns, if any
+    # The values ``detail`` was formed from (a key id, a count, a level), so a person can be shown
+    # the detail in their own language while ``detail`` stays one machine-readable English line.
+    params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -23,6 +26,7 @@ class Check:
             "passed": self.passed,
             "reason": self.reason,
             "detail": self.detail,
+            "params": self.params,
         }
 
 
@@ -43,8 +47,8 @@ class CredentialResult:
     def ok(self) -> bool:
         return all(c.passed for c in self.checks)
 
-    def passed(self, name: str, detail: str = "") -> None:
-        self.checks.append(Check(name, True, None, detail, self.label))
+    def passed(self, name: str, detail: str = "", **params: Any) -> None:
+        self.checks.append(Check(name, True, None, detail, self.label, params))
 
     def failed(self, name: str, reason: Reason | str, detail: str) -> None:
         self.checks.append(Check(name, False, str(reason), detail, self.label))

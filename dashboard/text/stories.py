@@ -318,8 +318,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run.evidence.answer": {"en": "Answer", "fr": "Réponse"},
     "run.outcome": {"en": "Outcome:", "fr": "Dénouement :"},
     "run.declined_verdict": {
-        "en": "{bank} recorded the refusal: the holder declined, nothing was shared",
-        "fr": "{bank} a pris acte du refus : le détenteur a refusé, rien n'a été communiqué",
+        "en": "{rp} recorded the refusal: the holder declined, nothing was shared",
+        "fr": "{rp} a pris acte du refus : le détenteur a refusé, rien n'a été communiqué",
     },
     "run.status": {"en": "Request status: {status}", "fr": "État de la demande : {status}"},
     "run.request_status.pending": {"en": "pending", "fr": "en attente"},
@@ -330,7 +330,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run.source.registry": {"en": "the trust registry", "fr": "le registre de confiance"},
     "run.source.issuer": {"en": "the issuer", "fr": "l'émetteur"},
     "run.source.cache": {"en": "a cached answer", "fr": "une réponse en cache"},
-    "run.consent.title": {"en": "Share with {verifier}?", "fr": "Communiquer à {verifier}?"},
+    "run.consent.title": {"en": "Disclose {to_rp}?", "fr": "Communiquer {to_rp}?"},
     "run.consent.who": {"en": "Who asks", "fr": "Qui demande"},
     "run.consent.why": {"en": "Why", "fr": "Pourquoi"},
     "run.consent.what": {"en": "Exactly these claims", "fr": "Exactement ces attributs"},
@@ -349,181 +349,4 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run.verdict.result": {"en": "Result", "fr": "Résultat"},
     "run.verdict.detail": {"en": "Detail", "fr": "Détail"},
     "run.verdict.reason": {"en": "Reason", "fr": "Motif"},
-    # Why a relying party may refuse: one phrase per reason code a verdict can carry (pctf.reasons).
-    "run.reason.malformed_presentation": {
-        "en": "The presentation is malformed",
-        "fr": "La présentation est mal formée",
-    },
-    "run.reason.alg_not_allowed": {"en": "Signature algorithm not allowed", "fr": "Algorithme de signature non permis"},
-    "run.reason.typ_invalid": {"en": "Wrong token type", "fr": "Type de jeton incorrect"},
-    "run.reason.crit_unsupported": {"en": "Unsupported critical header", "fr": "En-tête critique non pris en charge"},
-    "run.reason.issuer_key_unknown": {
-        "en": "The issuer's key is not registered",
-        "fr": "La clé de l'émetteur n'est pas inscrite",
-    },
-    "run.reason.signature_invalid": {
-        "en": "The issuer's signature does not verify",
-        "fr": "La signature de l'émetteur est invalide",
-    },
-    "run.reason.sd_alg_unsupported": {
-        "en": "Unsupported digest algorithm",
-        "fr": "Algorithme d'empreinte non pris en charge",
-    },
-    "run.reason.disclosure_malformed": {"en": "A disclosure is malformed", "fr": "Une divulgation est mal formée"},
-    "run.reason.disclosure_shape_invalid": {
-        "en": "A disclosure has the wrong shape",
-        "fr": "Une divulgation a une forme incorrecte",
-    },
-    "run.reason.disclosure_unreferenced": {
-        "en": "A disclosure was altered or does not belong to this credential",
-        "fr": "Une divulgation a été modifiée ou n'appartient pas à ce justificatif",
-    },
-    "run.reason.digest_duplicate": {"en": "A digest appears twice", "fr": "Une empreinte apparaît deux fois"},
-    "run.reason.claim_name_reserved": {
-        "en": "A disclosure uses a reserved claim name",
-        "fr": "Une divulgation utilise un nom réservé",
-    },
-    "run.reason.claim_already_exists": {"en": "A claim is disclosed twice", "fr": "Un attribut est divulgué deux fois"},
-    "run.reason.claim_not_disclosable": {
-        "en": "A claim that must stay visible was hidden",
-        "fr": "Un attribut qui doit rester visible a été masqué",
-    },
-    "run.reason.required_claim_missing": {"en": "A required claim is missing", "fr": "Un attribut requis manque"},
-    "run.reason.vct_unexpected": {
-        "en": "Not the credential type asked for",
-        "fr": "Pas le type de justificatif demandé",
-    },
-    "run.reason.credential_expired": {"en": "The credential has expired", "fr": "Le justificatif est expiré"},
-    "run.reason.credential_not_yet_valid": {
-        "en": "The credential is not valid yet",
-        "fr": "Le justificatif n'est pas encore valide",
-    },
-    "run.reason.holder_binding_missing": {
-        "en": "No proof of the holder's key",
-        "fr": "Aucune preuve de la clé du détenteur",
-    },
-    "run.reason.kb_typ_invalid": {
-        "en": "The key binding JWT has the wrong type",
-        "fr": "Le JWT de liaison de clé a un type incorrect",
-    },
-    "run.reason.holder_binding_failed": {
-        "en": "The holder's key binding does not verify",
-        "fr": "La liaison à la clé du détenteur est invalide",
-    },
-    "run.reason.sd_hash_mismatch": {
-        "en": "The key binding JWT is for another presentation",
-        "fr": "Le JWT de liaison de clé vise une autre présentation",
-    },
-    "run.reason.kb_iat_invalid": {
-        "en": "The key binding JWT is too old or in the future",
-        "fr": "Le JWT de liaison de clé est trop ancien ou futur",
-    },
-    "run.reason.nonce_mismatch": {
-        "en": "The nonce is not this request's",
-        "fr": "Le nonce n'est pas celui de cette demande",
-    },
-    "run.reason.audience_mismatch": {
-        "en": "The presentation was made for someone else",
-        "fr": "La présentation était destinée à un autre",
-    },
-    "run.reason.presentation_replayed": {
-        "en": "This presentation was already used",
-        "fr": "Cette présentation a déjà servi",
-    },
-    "run.reason.request_expired": {"en": "The request has expired", "fr": "La demande est expirée"},
-    "run.reason.holder_key_missing": {
-        "en": "The credential names no holder key",
-        "fr": "Le justificatif ne nomme aucune clé de détenteur",
-    },
-    "run.reason.issuer_unknown": {
-        "en": "The trust registry does not know the issuer",
-        "fr": "Le registre de confiance ne connaît pas l'émetteur",
-    },
-    "run.reason.issuer_not_authorized": {
-        "en": "The issuer is not authorized for this type or level",
-        "fr": "L'émetteur n'est pas autorisé pour ce type ou ce niveau",
-    },
-    "run.reason.issuer_suspended": {"en": "The issuer is suspended", "fr": "L'émetteur est suspendu"},
-    "run.reason.registry_unavailable": {
-        "en": "The trust registry did not answer",
-        "fr": "Le registre de confiance n'a pas répondu",
-    },
-    "run.reason.trust_list_expired": {
-        "en": "The cached trust list is too old",
-        "fr": "La liste de confiance en cache est trop ancienne",
-    },
-    "run.reason.trust_list_invalid": {
-        "en": "The trust list is not the registry's",
-        "fr": "La liste de confiance n'est pas celle du registre",
-    },
-    "run.reason.issuer_key_retired": {
-        "en": "Signed after the issuer retired the key",
-        "fr": "Signé après le retrait de la clé par l'émetteur",
-    },
-    "run.reason.issuer_key_compromised": {"en": "Signed with a compromised key", "fr": "Signé avec une clé compromise"},
-    "run.reason.loa_too_low": {"en": "The level of assurance is too low", "fr": "Le niveau d'assurance est trop bas"},
-    "run.reason.claims_not_disclosed": {
-        "en": "A requested claim was not disclosed",
-        "fr": "Un attribut demandé n'a pas été communiqué",
-    },
-    "run.reason.claims_not_linked": {
-        "en": "The credentials name different parties",
-        "fr": "Les justificatifs désignent des parties différentes",
-    },
-    "run.reason.organization_inactive": {
-        "en": "The organization is not active",
-        "fr": "L'organisation n'est pas active",
-    },
-    "run.reason.role_not_accepted": {
-        "en": "This role may not act for the organization",
-        "fr": "Ce rôle ne peut agir pour l'organisation",
-    },
-    "run.reason.credential_not_presented": {
-        "en": "A required credential was not presented",
-        "fr": "Un justificatif exigé n'a pas été présenté",
-    },
-    "run.reason.consent_required": {"en": "The holder declined to share", "fr": "Le détenteur a refusé de communiquer"},
-    "run.reason.credential_revoked": {
-        "en": "The issuer revoked the credential",
-        "fr": "L'émetteur a révoqué le justificatif",
-    },
-    "run.reason.credential_suspended": {
-        "en": "The issuer suspended the credential",
-        "fr": "L'émetteur a suspendu le justificatif",
-    },
-    "run.reason.credential_status_unknown": {
-        "en": "The credential's status is unknown",
-        "fr": "Le statut du justificatif est inconnu",
-    },
-    "run.reason.status_list_unavailable": {
-        "en": "The status list could not be fetched",
-        "fr": "La liste de statuts est inaccessible",
-    },
-    "run.reason.status_list_malformed": {
-        "en": "The status list is malformed",
-        "fr": "La liste de statuts est mal formée",
-    },
-    "run.reason.status_list_signature_invalid": {
-        "en": "The status list is not signed by the issuer",
-        "fr": "La liste de statuts n'est pas signée par l'émetteur",
-    },
-    "run.reason.status_list_sub_mismatch": {
-        "en": "Not the status list the credential names",
-        "fr": "Pas la liste de statuts que nomme le justificatif",
-    },
-    "run.reason.status_index_out_of_range": {
-        "en": "The status index is out of range",
-        "fr": "L'index de statut est hors limites",
-    },
-    "run.reason.status_list_expired": {"en": "The status list has expired", "fr": "La liste de statuts est expirée"},
-    "run.reason.claims_invalid": {"en": "A claim has an invalid value", "fr": "Un attribut a une valeur invalide"},
-    "run.reason.issuer_mismatch": {
-        "en": "The issuer is not the one expected",
-        "fr": "L'émetteur n'est pas celui attendu",
-    },
-    "run.reason.person_deceased": {
-        "en": "This person's death is already registered in this sandbox",
-        "fr": "Le décès de cette personne est déjà enregistré dans ce bac à sable",
-    },
-    "run.reason.other": {"en": "See the reason code", "fr": "Voir le code du motif"},
 }
