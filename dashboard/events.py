@@ -62,6 +62,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/issuers/{issuer}/proofing"): ("offer_created", "operator", "issuer"),
     ("POST", "/issuers/{issuer}/incorporations"): ("offer_created_organization", "operator", "issuer"),
     ("POST", "/issuers/{issuer}/relationships"): ("offer_created_relationship", "operator", "issuer"),
+    ("POST", "/issuers/{issuer}/immunizations"): ("offer_created_immunization", "operator", "issuer"),
+    ("POST", "/issuers/{issuer}/delegations"): ("offer_created_delegation", "operator", "issuer"),
     ("GET", "/issuers/{issuer}/offer.svg"): ("offer_qr", "client", "issuer"),
     ("POST", "/issuers/{issuer}/token"): ("offer_redeemed", "wallet", "issuer"),
     ("POST", "/issuers/{issuer}/nonce"): ("nonce", "wallet", "issuer"),
@@ -72,6 +74,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/issuers/{issuer}/renewal"): ("renewal", "wallet", "issuer"),
     ("POST", "/issuers/{issuer}/reissuance"): ("reissuance", "wallet", "issuer"),
     ("POST", "/issuers/{issuer}/deaths"): ("death_registered", "operator", "issuer"),
+    ("POST", "/issuers/{issuer}/births"): ("birth_registered", "operator", "issuer"),
     ("GET", "/issuers/{issuer}/deaths/{registration_id}"): ("death_read", "operator", "issuer"),
     ("GET", "/issuers/{issuer}/events/{event_id}"): ("event_processing_read", "operator", "issuer"),
     # wallet

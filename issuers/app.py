@@ -1,6 +1,6 @@
 """HTTP face of the issuer engine: OpenID4VCI endpoints, metadata, proofing and registration,
 status lists (``application/statuslist+jwt``), issuer staff's credential status changes, the
-holder's renewal and re-issuance requests, and vital statistics (deaths, parent–child
+holder's renewal and re-issuance requests, and vital statistics (deaths, births, parent–child
 relationships).
 
 The app subscribes every issuer to the event bus (``person.died``) and, at start-up, publishes
@@ -27,6 +27,8 @@ from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import check_form_value, service_app
 
+from .delegations import Delegations
+from .immunizations import Immunizations
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .service import IssuerService
 
@@ -72,6 +74,12 @@ class OfferOut(Record):
     credential_offer: dict[str, Any]
     credential_offer_uri: str
     tx_code: str | None
+
+
+class DelegationOut(OfferOut):
+    """A delegation offer, with the consent the health authority recorded for it."""
+
+    consent: dict[str, Any]
 
 
 class ProofingOut(OfferOut):
@@ -124,6 +132,18 @@ class DeathOut(Record):
     date_of_death: str
     registered_at: str
     published_at: str | None
+
+
+class BirthOfferOut(OfferOut):
+    parent: dict[str, Any]
+
+
+class BirthOut(Record):
+    registration_number: str
+    registered_at: str
+    child: dict[str, Any]
+    parents: list[dict[str, Any]]
+    offers: list[BirthOfferOut]
 
 
 class EventOut(Record):
@@ -308,6 +328,28 @@ def create_app(
     def relationship(issuer: str, body: Any = Body(...)) -> JSONResponse:
         """A parent–child relationship offer, from the child's birth certificate."""
         return JSONResponse(service.vital_statistics.request_relationship(issuer, body), headers=NO_STORE)
+
+    delegations = Delegations(service.db, service.clock, service.offers, leeway_seconds=settings.leeway_seconds)
+
+    @app.post("/issuers/{issuer}/delegations", response_model=DelegationOut, **documented(STAFF, 409))
+    def delegation(issuer: str, body: Any = Body(...)) -> JSONResponse:
+        """A health authority's staff record a person's consent and offer the delegate they chose a
+        delegation (a Verified Relationship of type ``delegate``) of access to their health information."""
+        return JSONResponse(delegations.grant(issuer, body), headers=NO_STORE)
+
+    immunizations = Immunizations(service.db, service.clock, service.offers)
+
+    @app.post("/issuers/{issuer}/immunizations", response_model=OfferOut, **STAFF)
+    def immunization(issuer: str, body: Any = Body(...)) -> JSONResponse:
+        """A health authority's staff offer one dose from the immunization register as an
+        Immunization credential (each claim selectively disclosable)."""
+        return JSONResponse(immunizations.offer(issuer, body), headers=NO_STORE)
+
+    @app.post("/issuers/{issuer}/births", status_code=201, response_model=BirthOut, **documented(STAFF, 409))
+    def register_birth(issuer: str, body: Any = Body(...)) -> JSONResponse:
+        """Vital statistics staff register a birth once; each parent is offered the child's birth
+        certificate and their parent–child relationship."""
+        return JSONResponse(service.vital_statistics.register_birth(issuer, body), status_code=201, headers=NO_STORE)
 
     @app.get("/issuers/{issuer}/events/{event_id}", response_model=EventOut, **STAFF)
     def event(issuer: str, event_id: str) -> JSONResponse:

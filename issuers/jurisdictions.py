@@ -50,7 +50,8 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
             "Programme d'identité numérique de la Province 2",
             "Prov2",
             "person",
-            (("VerifiedPerson", 3),),
+            # Assessed at LoA 2 only: a service that needs LoA 3 refuses its Verified Person.
+            (("VerifiedPerson", 2),),
         ),
         Jurisdiction(
             "terr1",
@@ -82,7 +83,7 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
             "Bureau de l'état civil de la Province 1",
             "Prov1",
             "vital_statistics",
-            (("VerifiedRelationship", 3),),
+            (("VerifiedRelationship", 3), ("BirthCertificate", 3)),
         ),
         Jurisdiction(
             "prov1health",
@@ -90,7 +91,7 @@ SANDBOX_ISSUERS: dict[str, Jurisdiction] = {
             "Autorité sanitaire de la Province 1",
             "Prov1",
             "health",
-            (("VerifiedRelationship", 3),),
+            (("VerifiedRelationship", 3), ("Immunization", 3)),
         ),
     )
 }

@@ -8,7 +8,7 @@ that entry is its own: no two credentials ever share an index.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -63,7 +63,7 @@ class IssuanceLedger:
         holder = holder_key(holder_jwk)
         key = self.keys.signing_key(short_id)
         now = self.clock.now()
-        expires = now + timedelta(days=self.settings.credential_lifetime_days)
+        not_before, expires = validity(claims, now, timedelta(days=self.settings.credential_lifetime_days))
         for _attempt in range(ALLOCATION_ATTEMPTS):
             with Session(self.db) as session:
                 issuance = Issuance(
@@ -83,6 +83,7 @@ class IssuanceLedger:
                     "iss": self.keys.issuer_url(short_id),
                     "iat": int(now.timestamp()),
                     "exp": int(expires.timestamp()),
+                    **({"nbf": int(not_before.timestamp())} if not_before is not None else {}),
                     "vct": ctype.vct,
                     "cnf": {"jwk": holder},
                     "status": {"status_list": {"idx": idx, "uri": self.status_lists.uri(short_id, list_id)}},
@@ -154,6 +155,28 @@ class IssuanceLedger:
                 "the credential to replace was revoked or suspended meanwhile",
                 status_code=409,
             )
+
+
+def validity(claims: dict[str, Any], now: datetime, lifetime: timedelta) -> tuple[datetime | None, datetime]:
+    """When a credential takes effect (``nbf``, None: at issuance) and when it expires (``exp``).
+
+    A credential lasts ``lifetime`` from issuance, unless its claims state their own period of
+    effect (a delegation's ``valid_from`` and ``valid_until``, inclusive dates, in UTC): then it
+    is valid from the start of the first day to the end of the last, so a verifier's validity
+    check (RFC 7519 ``nbf`` and ``exp``) enforces the period. A period already over is refused
+    (``claims_invalid``): nothing is issued that no verifier would accept."""
+    start, end = claims.get("valid_from"), claims.get("valid_until")
+    not_before = datetime.combine(date.fromisoformat(start), time(), UTC) if isinstance(start, str) else None
+    expires = (
+        datetime.combine(date.fromisoformat(end) + timedelta(days=1), time(), UTC)
+        if isinstance(end, str)
+        else now + lifetime
+    )
+    if expires <= now:
+        raise SandboxError(Reason.CLAIMS_INVALID, f"valid_until ({end}) has passed", status_code=422)
+    if not_before is not None and not_before >= expires:
+        raise SandboxError(Reason.CLAIMS_INVALID, "valid_from is after valid_until", status_code=422)
+    return not_before, expires
 
 
 def holder_key(holder_jwk: object) -> dict[str, Any]:

@@ -107,3 +107,40 @@ class DeathRecord(SQLModel, table=True):
     identity_key: str = Field(unique=True)  # the normalized person (issuers.deaths.identity_key): one death each
     registered_at: datetime
     event_id: str = Field(unique=True)
+
+
+class BirthRecord(SQLModel, table=True):
+    """A birth on vital statistics' register: the child, where it was born, and the parents it
+    names. The register, not a document a caller brings, decides who may hold a parent–child
+    relationship to a child registered here (:mod:`issuers.vital_statistics`)."""
+
+    __tablename__ = "birth_record"
+    id: int | None = Field(default=None, primary_key=True)
+    registration_number: str | None = Field(default=None, unique=True)  # set once the id is known
+    given_name: str
+    family_name: str
+    birthdate: str = Field(index=True)
+    place_of_birth: dict = Field(sa_column=Column(JSON, nullable=False))
+    parents: list = Field(sa_column=Column(JSON, nullable=False))  # person references, one or two
+    identity_key: str = Field(unique=True)  # the normalized child (issuers.deaths.identity_key): one birth each
+    registered_at: datetime
+
+
+class DelegationConsent(SQLModel, table=True):
+    """A represented person's consent to a delegation, as the health authority records it before
+    it offers the delegate a Verified Relationship of type ``delegate`` (:mod:`issuers.delegations`).
+    The consent reference names one consent, so one signed form never backs two delegations."""
+
+    __tablename__ = "delegation_consent"
+    __table_args__ = (Index("uq_delegation_consent_reference", "issuer_id", "reference", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(index=True)
+    reference: str
+    delegate: dict = Field(sa_column=Column(JSON, nullable=False))  # person reference
+    represented_person: dict = Field(sa_column=Column(JSON, nullable=False))  # person reference
+    granted_by: dict = Field(sa_column=Column(JSON, nullable=False))  # person reference: who consented
+    granted_at: datetime
+    scope: str
+    valid_from: str
+    valid_until: str
+    recorded_at: datetime

@@ -33,7 +33,17 @@ from .deaths import DeathNotifications
 from .keys import IssuerKeys
 from .ledger import IssuanceLedger
 from .metadata import IssuerMetadata
-from .models import CredentialOffer, DeathRecord, Issuance, IssuerKey, IssuerNonce, Organization, StatusListRecord
+from .models import (
+    BirthRecord,
+    CredentialOffer,
+    DeathRecord,
+    DelegationConsent,
+    Issuance,
+    IssuerKey,
+    IssuerNonce,
+    Organization,
+    StatusListRecord,
+)
 from .offers import Offers
 from .registration import Registration
 from .reissuance import Reissuance
@@ -48,6 +58,8 @@ _TABLES: list[type[SQLModel]] = [
     Organization,
     StatusListRecord,
     DeathRecord,
+    BirthRecord,
+    DelegationConsent,
     OutboxEvent,
     ProcessedEvent,
 ]

@@ -4,10 +4,16 @@ Registering a death stores it and its ``person.died`` event in one transaction (
 :mod:`pctf.events`), then publishes the event; every issuer revokes what it issued about that
 person (:mod:`issuers.deaths`). Registration is a staff act, behind the issuer staff token.
 
+Registering a birth (the newborn bundle: register once) puts the child on the birth register
+and, in the same answer, offers each parent the child's *Birth Certificate* and their parent–child
+*Verified Relationship*, one credential offer per parent.
+
 A parent–child *Verified Relationship* is issued against the child's birth certificate: it
-must describe the child and list the parent (simulated, as identity proofing is). The
-credential's ``person`` is its holder (the parent for ``parent``, the child for ``child``)
-and ``related_person`` the other one; someone on the death register gets none.
+must describe the child and list the parent (simulated, as identity proofing is). For a child
+on this agency's own birth register the register decides: only a parent it names gets one
+(``not_on_birth_registration``), whatever document is brought. The credential's ``person`` is
+its holder (the parent for ``parent``, the child for ``child``) and ``related_person`` the other
+one; someone on the death register gets none.
 """
 
 from __future__ import annotations
@@ -22,15 +28,16 @@ from sqlmodel import Session, select
 from pctf.clock import Clock, as_utc
 from pctf.events import EventBus, OutboxEvent, add_to_outbox, new_event, relay, sign_event
 from pctf.reasons import Reason, SandboxError
-from pctf.vocab import FAMILY_ROLES, clean_date, clean_text, credential_type
+from pctf.vocab import FAMILY_ROLES, PLACE_FIELDS, clean_date, clean_text, credential_type
 
 from .deaths import PERSON_DIED, PERSON_FIELDS, identity_key, same_person
 from .jurisdictions import jurisdiction
 from .keys import IssuerKeys
-from .models import DeathRecord
+from .models import BirthRecord, DeathRecord
 from .offers import Offers
 
 _MAX_NAME = 100
+_MAX_REGISTRATION_NUMBER = 40
 
 
 def _vital_statistics(short_id: str) -> None:
@@ -74,7 +81,7 @@ def is_registered_deceased(db: Engine, person: dict[str, Any]) -> bool:
 
 
 class VitalStatistics:
-    """The death register and its announcements, and parent–child relationship offers."""
+    """The death and birth registers, the death announcements, and parent–child relationship offers."""
 
     def __init__(self, db: Engine, clock: Clock, keys: IssuerKeys, offers: Offers) -> None:
         self.db = db
@@ -164,7 +171,23 @@ class VitalStatistics:
         holder = person_of(application.get("person"), "person")
         other = person_of(application.get("related_person"), "related_person")
         parent, child = (holder, other) if role == "parent" else (other, holder)
-        _check_birth_certificate(application.get("evidence"), parent=parent, child=child)
+        record = self._birth_record(application.get("registration_number"), child)
+        if record is None:
+            _check_birth_certificate(application.get("evidence"), parent=parent, child=child)
+        elif not any(same_person(p, parent) for p in record["parents"]):
+            raise SandboxError(
+                Reason.NOT_ON_BIRTH_REGISTRATION,
+                "the child's birth registration does not name this person as a parent",
+                status_code=422,
+            )
+        return self.offers.create(
+            short_id, [("VerifiedRelationship", self._relationship(short_id, role, holder, other))]
+        )
+
+    def _relationship(self, short_id: str, role: str, holder: dict, other: dict) -> dict[str, Any]:
+        """The claims of a parent–child relationship whose evidence was checked; refused (409) when
+        either person is on the death register."""
+        child = other if role == "parent" else holder
         for who in (holder, other):
             if is_registered_deceased(self.db, who):
                 raise SandboxError(
@@ -176,15 +199,126 @@ class VitalStatistics:
             "related_person": other,
             "effective_date": child["birthdate"],
         }
-        ctype = credential_type("VerifiedRelationship")
-        claims = {
-            k: v
-            for k, v in ctype.validate_claims(
-                {**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)}
-            ).items()
-            if k in claims
+        return _validated("VerifiedRelationship", short_id, claims)
+
+    def _birth_record(self, number: object, child: dict[str, Any]) -> dict[str, Any] | None:
+        """The child's birth registration: the one ``number`` names (which must be this child's),
+        else the one the register holds for this child, else None (born elsewhere, or before it)."""
+        with Session(self.db) as session:
+            if number is None:
+                record = session.exec(
+                    select(BirthRecord).where(BirthRecord.identity_key == identity_key(child))
+                ).first()
+            else:
+                if not isinstance(number, str) or not number.strip() or len(number) > _MAX_REGISTRATION_NUMBER:
+                    raise SandboxError(
+                        Reason.BAD_REQUEST,
+                        "registration_number must be a non-empty string of at most "
+                        f"{_MAX_REGISTRATION_NUMBER} characters",
+                    )
+                record = session.exec(
+                    select(BirthRecord).where(BirthRecord.registration_number == number.strip())
+                ).first()
+                if record is None:
+                    raise SandboxError(Reason.NOT_FOUND, "no birth registration has this number", status_code=404)
+                if not same_person({f: getattr(record, f) for f in PERSON_FIELDS}, child):
+                    raise SandboxError(
+                        Reason.EVIDENCE_MISMATCH, "this birth registration is not the child's", status_code=422
+                    )
+            return (
+                None
+                if record is None
+                else {"registration_number": record.registration_number, "parents": record.parents}
+            )
+
+    # -- births ------------------------------------------------------------------------------
+    def register_birth(self, short_id: str, application: Any) -> dict[str, Any]:
+        """Put a birth on the register and offer each parent the child's birth certificate and
+        their parent–child relationship (one offer each, with its own transaction code).
+
+        Everything is checked before anything is stored: bad input, a child already registered,
+        or a parent on the death register changes nothing."""
+        _vital_statistics(short_id)
+        if not isinstance(application, dict):
+            raise SandboxError(Reason.BAD_REQUEST, "a birth registration is a JSON object")
+        given = application.get("child")
+        child = person_of(given, "child")
+        place = _place_of_birth(given.get("place_of_birth") if isinstance(given, dict) else None)
+        named = application.get("parents")
+        if not isinstance(named, list) or not 1 <= len(named) <= 2:
+            raise SandboxError(Reason.BAD_REQUEST, "parents must be a list of one or two person references")
+        parents = [person_of(p, f"parents[{i}]") for i, p in enumerate(named)]
+        if len(parents) == 2 and identity_key(parents[0]) == identity_key(parents[1]):
+            raise SandboxError(Reason.BAD_REQUEST, "the two parents are the same person")
+        born, now = date.fromisoformat(child["birthdate"]), self.clock.now()
+        if born > now.date():
+            raise SandboxError(Reason.BAD_REQUEST, "child.birthdate is in the future")
+        if any(date.fromisoformat(p["birthdate"]) >= born for p in parents):
+            raise SandboxError(Reason.BAD_REQUEST, "a parent's birthdate is not before the child's")
+        certificate: dict[str, Any] = {
+            "registration_number": "pending",
+            **child,
+            "place_of_birth": place,
+            **{f"parent_{n}": p for n, p in enumerate(parents, 1)},
         }
-        return self.offers.create(short_id, [(ctype.name, claims)])
+        certificate = _validated("BirthCertificate", short_id, certificate)
+        relationships = [self._relationship(short_id, "parent", p, child) for p in parents]
+        key = identity_key(child)
+        conflict = SandboxError(Reason.CONFLICT, "this child's birth is already registered", status_code=409)
+        with Session(self.db) as session:
+            if session.exec(select(BirthRecord).where(BirthRecord.identity_key == key)).first() is not None:
+                raise conflict
+            record = BirthRecord(**child, place_of_birth=place, parents=parents, identity_key=key, registered_at=now)
+            session.add(record)
+            try:
+                session.flush()  # the record's id numbers the registration
+                record.registration_number = (
+                    f"{born.year}-{jurisdiction(short_id).jurisdiction.upper()}-{record.id:06d}"
+                )
+                session.commit()
+            except IntegrityError:  # registered by someone else a moment ago
+                session.rollback()
+                raise conflict from None
+            number = record.registration_number
+        certificate["registration_number"] = number
+        offers = [
+            {
+                "parent": parent,
+                **self.offers.create(short_id, [("BirthCertificate", certificate), ("VerifiedRelationship", related)]),
+            }
+            for parent, related in zip(parents, relationships, strict=True)
+        ]
+        return {
+            "registration_number": number,
+            "registered_at": as_utc(now).isoformat(),
+            "child": {**child, "place_of_birth": place},
+            "parents": parents,
+            "offers": offers,
+        }
+
+
+def _validated(type_name: str, short_id: str, claims: dict[str, Any]) -> dict[str, Any]:
+    """``claims`` as the vocabulary keeps them (names normalized), checked at the level of
+    assurance the issuer issues this type at; nothing is added."""
+    ctype = credential_type(type_name)
+    checked = ctype.validate_claims({**claims, "assurance_level": jurisdiction(short_id).max_loa(ctype.name)})
+    return {k: v for k, v in checked.items() if k in claims}
+
+
+def _place_of_birth(value: object) -> dict[str, str]:
+    """Where the child was born: a locality and a region, and a country (Canada unless said)."""
+    if not isinstance(value, dict) or set(value) - set(PLACE_FIELDS):
+        raise SandboxError(Reason.BAD_REQUEST, f"child.place_of_birth must be an object with {', '.join(PLACE_FIELDS)}")
+    place = {"country": "CA", **{k: v for k, v in value.items() if v is not None}}
+    for field in PLACE_FIELDS:
+        text = place.get(field)
+        if not isinstance(text, str) or not text.strip() or len(text) > _MAX_NAME:
+            raise SandboxError(
+                Reason.BAD_REQUEST,
+                f"child.place_of_birth.{field} must be a non-empty string of at most {_MAX_NAME} characters",
+            )
+        place[field] = clean_text(text, f"child.place_of_birth.{field}")
+    return {f: place[f] for f in PLACE_FIELDS}
 
 
 def _check_birth_certificate(evidence: object, *, parent: dict, child: dict) -> None:

@@ -57,7 +57,9 @@ class Reason(StrEnum):
     CLAIMS_NOT_LINKED = "claims_not_linked"
     ORGANIZATION_INACTIVE = "organization_inactive"
     ROLE_NOT_ACCEPTED = "role_not_accepted"
+    IMMUNIZATION_NOT_ACCEPTED = "immunization_not_accepted"  # not against the disease the policy asks about
     CREDENTIAL_NOT_PRESENTED = "credential_not_presented"
+    SCOPE_NOT_COVERED = "scope_not_covered"  # a delegation that does not cover what the relying party does
     # -- request handling (HTTP and CLI)
     BAD_REQUEST = "bad_request"
     NOT_FOUND = "not_found"
@@ -75,6 +77,8 @@ class Reason(StrEnum):
     EVIDENCE_INSUFFICIENT = "evidence_insufficient"
     EVIDENCE_MISMATCH = "evidence_mismatch"
     PERSON_DECEASED = "person_deceased"  # proofing someone on the vital statistics death register
+    # a parent–child relationship asked for a child on the birth register by someone it does not name as a parent
+    NOT_ON_BIRTH_REGISTRATION = "not_on_birth_registration"
     EVENT_INVALID = "event_invalid"  # an event not signed by the emitter it names (forged on the bus)
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"

@@ -119,9 +119,12 @@ class Progress:
     iss: str | None = None
     vct: str | None = None
     passed: list[tuple[str, str]] = field(default_factory=list)
+    # Each passed step's values its detail was formed from, for a detail shown in another language.
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def done(self, step: str, detail: str) -> None:
+    def done(self, step: str, detail: str, **params: Any) -> None:
         self.passed.append((step, detail))
+        self.params[step] = params
         following = STEPS.index(step) + 1
         self.step = STEPS[following] if following < len(STEPS) else ""
 
@@ -137,6 +140,7 @@ def check_credential(
     holder: dict[str, Any] | None = None,
     key_binding: KeyBinding | None = None,
     check_expiry: bool = True,
+    check_not_before: bool = True,
     key_state: Callable[[str, str | None, float], str] | None = None,
     progress: Progress | None = None,
 ) -> CheckedCredential:
@@ -149,6 +153,8 @@ def check_credential(
     - ``key_binding``: the Key Binding JWT that must be there; without it, an issued credential
       is checked and a Key Binding JWT is refused (``malformed_presentation``).
     - ``check_expiry=False`` lets an expired credential through (an issuer renewing one).
+    - ``check_not_before=False`` lets a credential whose ``nbf`` is still to come through (a
+      wallet keeping a delegation that takes effect later; verifiers refuse it until then).
     - ``key_state(iss, kid, iat)`` raises when the signing key was not in force at issuance, and
       otherwise says why it was.
     - ``progress`` records each step that passed, so a caller can show its checks.
@@ -165,39 +171,41 @@ def check_credential(
     progress.iss, progress.vct = iss, vct
     if key_binding is None and sd.kb_jwt:
         raise SandboxError(Reason.MALFORMED_PRESENTATION, "an issued credential must not carry a Key Binding JWT")
-    passed("format", f"SD-JWT VC ({sd.header.get('typ')}, {sd.header.get('alg')})")
+    typ, alg = sd.header.get("typ"), sd.header.get("alg")
+    passed("format", f"SD-JWT VC ({typ}, {alg})", typ=typ, alg=alg)
 
     expected = None if expected_vcts is None else list(expected_vcts)
     if expected is not None and vct not in expected:
         raise SandboxError(Reason.VCT_UNEXPECTED, f"vct {vct!r} is not what was asked for")
-    passed("credential_type", vct)
+    passed("credential_type", vct, vct=vct)
 
     if expected_iss is not None and iss != expected_iss:
         raise SandboxError(Reason.ISSUER_MISMATCH, f"iss is {iss!r}, expected {expected_iss!r}")
     keys = [k for k in issuer_keys(iss) if isinstance(k, dict)]
     if not keys:
         raise SandboxError(Reason.ISSUER_UNKNOWN, f"{iss} has no known keys")
-    passed("issuer_known", iss)
+    passed("issuer_known", iss, iss=iss)
 
     key = sd.jws.verify_with_any(keys, whose="the issuer's keys")
-    passed("signature", f"issuer signature verified with key {key.get('kid') or '(no kid)'}")
+    passed("signature", f"issuer signature verified with key {key.get('kid') or '(no kid)'}", kid=key.get("kid"))
 
     claims, placed = resolve_disclosures(payload, sd.disclosures)
-    passed("disclosures", f"{len(placed)} disclosure(s) match digests signed by the issuer")
+    passed("disclosures", f"{len(placed)} disclosure(s) match digests signed by the issuer", count=len(placed))
 
     iat = numeric_date(claims, "iat", required=True)
     assert iat is not None
     exp, nbf = numeric_date(claims, "exp"), numeric_date(claims, "nbf")
     if check_expiry and exp is not None and exp <= now - leeway:
         raise SandboxError(Reason.CREDENTIAL_EXPIRED, f"the credential expired at {_iso(exp)}")
-    if iat > now + leeway or (nbf is not None and nbf > now + leeway):
+    if iat > now + leeway or (check_not_before and nbf is not None and nbf > now + leeway):
         raise SandboxError(Reason.CREDENTIAL_NOT_YET_VALID, "the credential is not valid yet")
     if exp is not None and exp <= iat:
         raise SandboxError(Reason.CLAIMS_INVALID, "the credential expires before it was issued")
-    passed("validity", f"issued {_iso(iat)[:10]}" + (f", expires {_iso(exp)[:10]}" if exp else ""))
+    issued, expires = _iso(iat)[:10], _iso(exp)[:10] if exp else None
+    passed("validity", f"issued {issued}" + (f", expires {expires}" if expires else ""), issued=issued, expires=expires)
 
     in_force = key_state(iss, key.get("kid"), iat) if key_state is not None else None
-    passed("issuer_key", in_force or f"key {key.get('kid') or '(no kid)'} in force at issuance")
+    passed("issuer_key", in_force or f"key {key.get('kid') or '(no kid)'} in force at issuance", kid=key.get("kid"))
 
     cnf = claims.get("cnf")
     bound = cnf.get("jwk") if isinstance(cnf, dict) else None
@@ -217,9 +225,14 @@ def check_credential(
             leeway=leeway,
         )
         kb_nonce = kb_claims.get("nonce")
-        passed("holder_binding", "key binding JWT signed by the holder key, for this audience and nonce")
+        passed(
+            "holder_binding",
+            "key binding JWT signed by the holder key, for this audience and nonce",
+            key_binding=True,
+        )
     else:
-        passed("holder_binding", f"bound to holder key {_thumbprint(bound) or '(unreadable)'}")
+        bound_to = _thumbprint(bound)
+        passed("holder_binding", f"bound to holder key {bound_to or '(unreadable)'}", thumbprint=bound_to)
     return CheckedCredential(
         sd=sd,
         claims=claims,

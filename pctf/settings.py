@@ -25,6 +25,8 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_EVENT_BUS``: the publish/subscribe bus that carries events such as a registered death
   to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
   ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
+* ``PCTF_UNACCREDITED_ISSUERS``: sandbox issuers (short ids, comma-separated: ``terr2``) that run
+  their services but start out of the registry, to try onboarding with.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Tokens that ship in examples and tutorials: outside local mode they are refused like an empty one.
 KNOWN_DEFAULT_TOKENS = frozenset(
@@ -138,6 +141,21 @@ class Settings(BaseSettings):
     # The registry's public JWKS, as JSON, for verifiers to check snapshots with; when unset they
     # pin the key the registry publishes at their first contact (DATA_DIR/registry-anchor.json).
     registry_anchor_jwks: str | None = None
+    # Sandbox issuers (short ids, comma-separated) that run their services but are left out of the
+    # registry at start-up, so a jurisdiction can try onboarding with one of them. Which ids exist
+    # is the issuers' business: the start-up that seeds the registry refuses an unknown one.
+    unaccredited_issuers: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("unaccredited_issuers", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids = tuple(part.strip() for part in value.split(",") if part.strip())
+        for short_id in ids:
+            if not re.fullmatch(r"[a-z0-9_-]{1,64}", short_id):
+                raise ValueError(f"{short_id!r} is not an issuer short id (such as terr2)")
+        return ids
 
     @field_validator("registry_anchor_jwks")
     @classmethod

@@ -274,13 +274,103 @@ VERIFIED_RELATIONSHIP = CredentialType(
             label_fr="Personne liée",
         ),
         Claim("effective_date", kind="date", label_en="Effective date", label_fr="Date d'effet"),
+        # A delegation (``delegate``): what the delegate may do for the related person, for how
+        # long (the credential's own nbf and exp follow these dates), and the consent behind it.
+        Claim("scope", required=False, label_en="Scope of the delegation", label_fr="Portée de la délégation"),
+        Claim("valid_from", kind="date", required=False, label_en="Valid from", label_fr="Valide à partir du"),
+        Claim("valid_until", kind="date", required=False, label_en="Valid until", label_fr="Valide jusqu'au"),
+        Claim(
+            "consent",
+            kind="object",
+            fields=("granted_by", "granted_at", "reference"),
+            required=False,
+            label_en="Consent",
+            label_fr="Consentement",
+        ),
         Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
     ),
     always_visible=("assurance_level",),
 )
 
+# A child's birth certificate, as vital statistics issues it to each parent when it registers the
+# birth: the registration, the child, and the parents it names (one or two). Every claim but the
+# level of assurance is about a person, so each is selectively disclosable, a parent's name on
+# its own (RFC 9901 4.2.6).
+PLACE_FIELDS = ("locality", "region", "country")
+BIRTH_CERTIFICATE = CredentialType(
+    name="BirthCertificate",
+    vct=VCT_PREFIX + "birth-certificate:1",
+    label_en="Birth Certificate",
+    label_fr="Certificat de naissance",
+    claims=(
+        Claim("registration_number", label_en="Registration number", label_fr="Numéro d'enregistrement"),
+        Claim("given_name", label_en="Given name", label_fr="Prénom"),
+        Claim("family_name", label_en="Family name", label_fr="Nom de famille"),
+        Claim("birthdate", kind="date", label_en="Date of birth", label_fr="Date de naissance"),
+        Claim(
+            "place_of_birth",
+            kind="object",
+            fields=PLACE_FIELDS,
+            label_en="Place of birth",
+            label_fr="Lieu de naissance",
+        ),
+        Claim("parent_1", kind="object", fields=_PERSON_REF, label_en="Parent 1", label_fr="Parent 1"),
+        Claim("parent_2", kind="object", fields=_PERSON_REF, required=False, label_en="Parent 2", label_fr="Parent 2"),
+        Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
+    ),
+    always_visible=("assurance_level",),
+)
+
+# One dose of one vaccine, as a health authority's immunization register records it: who received
+# it, against which disease, which product, when and which dose. Every claim but the level of
+# assurance is selectively disclosable, so a school can learn that a student is immunized against
+# measles without learning the product, the date or the clinic.
+IMMUNIZATION = CredentialType(
+    name="Immunization",
+    vct=VCT_PREFIX + "immunization:1",
+    label_en="Immunization record",
+    label_fr="Dossier d'immunisation",
+    claims=(
+        Claim("given_name", label_en="Given name", label_fr="Prénom"),
+        Claim("family_name", label_en="Family name", label_fr="Nom de famille"),
+        Claim("birthdate", kind="date", label_en="Date of birth", label_fr="Date de naissance"),
+        Claim("target_disease", label_en="Disease targeted", label_fr="Maladie visée"),
+        Claim("vaccine", label_en="Vaccine", label_fr="Vaccin"),
+        Claim("vaccination_date", kind="date", label_en="Date of vaccination", label_fr="Date de vaccination"),
+        Claim("dose_number", kind="integer", label_en="Dose number", label_fr="Numéro de dose"),
+        Claim("lot_number", required=False, label_en="Lot number", label_fr="Numéro de lot"),
+        Claim(
+            "administering_clinic",
+            required=False,
+            label_en="Administering clinic",
+            label_fr="Clinique de vaccination",
+        ),
+        Claim("assurance_level", kind="integer", label_en="Level of assurance", label_fr="Niveau d'assurance"),
+    ),
+    always_visible=("assurance_level",),
+)
+# The diseases an immunization record may name (``target_disease``), as the immunization register
+# spells them: relying parties compare the value as it is written.
+TARGET_DISEASES = (
+    "measles",
+    "mumps",
+    "rubella",
+    "varicella",
+    "diphtheria",
+    "tetanus",
+    "pertussis",
+    "poliomyelitis",
+    "haemophilus_influenzae_b",
+    "hepatitis_b",
+    "meningococcal",
+    "pneumococcal",
+    "human_papillomavirus",
+    "influenza",
+    "covid-19",
+)
+
 CREDENTIAL_TYPES: dict[str, CredentialType] = {
-    t.name: t for t in (VERIFIED_PERSON, VERIFIED_ORGANIZATION, VERIFIED_RELATIONSHIP)
+    t.name: t for t in (VERIFIED_PERSON, VERIFIED_ORGANIZATION, VERIFIED_RELATIONSHIP, BIRTH_CERTIFICATE, IMMUNIZATION)
 }
 _BY_VCT = {t.vct: t for t in CREDENTIAL_TYPES.values()}
 

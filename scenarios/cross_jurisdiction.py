@@ -22,25 +22,10 @@ from .steps import Narrate, open_wallet, present, quiet, receive
 PORTAL = "prov2-health"
 
 
-def run(
-    base_url: str,
-    http: httpx.Client,
-    narrate: Narrate = quiet,
-    *,
-    framework_api: str,
-    framework_token: str,
-    governance_token: str,
-    issuer: str = "terr1",
-) -> dict:
-    """Run the story against the sandbox at ``base_url`` and Terr1's framework registry, whose
-    TRQP endpoints live under ``framework_api`` (its authority id). Returns what each party saw."""
-    base = base_url.rstrip("/")
-    home = checked_json(http.get(f"{base}/registry/metadata"))["authority_id"]
-    entity_id = f"{base}/issuers/{issuer}"
+def accredit_in_framework(http: httpx.Client, entity_id: str, framework_api: str, framework_token: str) -> None:
+    """Territory 1's own framework accredits its identity program (``entity_id``) for Verified
+    Person at LoA 3, with the keys the issuer publishes."""
     terr1_gov = {"Authorization": f"Bearer {framework_token}"}
-    home_gov = {"Authorization": f"Bearer {governance_token}"}
-
-    # 1. Territory 1's own framework accredits its identity program, with the keys it publishes.
     keys = checked_json(http.get(well_known_url(entity_id, "jwt-vc-issuer")))["jwks"]
     checked_json(
         http.post(
@@ -62,17 +47,59 @@ def run(
             json={"entity_id": entity_id, "resource": "VerifiedPerson", "assurance_level": 3},
         )
     )
+
+
+def ask_authorization(http: httpx.Client, home: str, entity_id: str) -> dict:
+    """The registry ``home``'s own TRQP answer: may ``entity_id`` issue Verified Person?"""
+    return checked_json(
+        http.post(
+            f"{home}/authorization",
+            json={"entity_id": entity_id, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
+        )
+    )
+
+
+def recognize_framework(http: httpx.Client, home: str, framework_api: str, governance_token: str) -> dict:
+    """The pan-Canadian framework (the registry ``home``) recognizes the framework at
+    ``framework_api`` for Verified Person for a year; returns the home registry's TRQP
+    recognition answer for it."""
+    until = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0).isoformat()
+    checked_json(
+        http.post(
+            f"{home}/recognitions",
+            headers={"Authorization": f"Bearer {governance_token}"},
+            json={"recognized_authority_id": framework_api, "resource": "VerifiedPerson", "valid_until": until},
+        )
+    )
+    return checked_json(
+        http.post(
+            f"{home}/recognition",
+            json={"entity_id": framework_api, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
+        )
+    )
+
+
+def run(
+    base_url: str,
+    http: httpx.Client,
+    narrate: Narrate = quiet,
+    *,
+    framework_api: str,
+    framework_token: str,
+    governance_token: str,
+    issuer: str = "terr1",
+) -> dict:
+    """Run the story against the sandbox at ``base_url`` and Terr1's framework registry, whose
+    TRQP endpoints live under ``framework_api`` (its authority id). Returns what each party saw."""
+    base = base_url.rstrip("/")
+    home = checked_json(http.get(f"{base}/registry/metadata"))["authority_id"]
+    entity_id = f"{base}/issuers/{issuer}"
+
+    # 1. Territory 1's own framework accredits its identity program, with the keys it publishes.
+    accredit_in_framework(http, entity_id, framework_api, framework_token)
     narrate("cross.framework", framework=framework_api)
 
-    def ask_home() -> dict:
-        return checked_json(
-            http.post(
-                f"{home}/authorization",
-                json={"entity_id": entity_id, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
-            )
-        )
-
-    narrate("cross.unknown", status=ask_home()["status"])
+    narrate("cross.unknown", status=ask_authorization(http, home, entity_id)["status"])
 
     # 2. Nora gets her Verified Person from Territory 1.
     person, evidence = TERR1_RESIDENT
@@ -87,20 +114,7 @@ def run(
     narrate("cross.portal", person=person["given_name"], verdict=before)
 
     # 3. The pan-Canadian framework recognizes Territory 1's framework for Verified Person.
-    until = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0).isoformat()
-    checked_json(
-        http.post(
-            f"{home}/recognitions",
-            headers=home_gov,
-            json={"recognized_authority_id": framework_api, "resource": "VerifiedPerson", "valid_until": until},
-        )
-    )
-    recognized = checked_json(
-        http.post(
-            f"{home}/recognition",
-            json={"entity_id": framework_api, "authority_id": home, "action": "issue", "resource": "VerifiedPerson"},
-        )
-    )
+    recognized = recognize_framework(http, home, framework_api, governance_token)
     narrate("cross.recognized", recognized=recognized["recognized"])
 
     # 4. The same credential, presented again to the same, unchanged portal.

@@ -25,7 +25,8 @@ from pctf.settings import Settings
 from verifier.relying_parties import RELYING_PARTIES
 
 _STAFF = re.compile(
-    r"^/issuers/([a-z0-9_-]{1,64})/(proofing|incorporations|issuances|deaths|relationships|events)(/|$)"
+    r"^/issuers/([a-z0-9_-]{1,64})/"
+    r"(proofing|incorporations|issuances|deaths|births|relationships|immunizations|delegations|events)(/|$)"
 )
 _HOLDER = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})/.+")
 _OPEN_WALLET = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})$")

@@ -210,6 +210,161 @@ SASHA_BIRTH_CERTIFICATE = {
 # Registered by vital statistics when Sasha's father dies.
 SASHA_FATHER_DEATH = {"given_name": "Gilles", "family_name": "Tremblay", "birthdate": "1951-09-02"}
 
+# A Province 1 secondary school student, for the immunization story, with the evidence Prov1
+# proofs her from and two entries of the health authority's immunization register: her second
+# measles dose in childhood, and last autumn's flu shot.
+LEA = {
+    "given_name": "Léa",
+    "family_name": "Bouchard",
+    "birthdate": "2009-04-17",
+    "address": {
+        "street_address": "27 Spruce Avenue",
+        "locality": "Riverton",
+        "region": "Prov1",
+        "postal_code": "A1B 5G2",
+        "country": "CA",
+    },
+}
+
+LEA_EVIDENCE = [
+    {
+        "type": "services_card",
+        "number": "P1-4417-2009",
+        "given_name": "Léa",
+        "family_name": "Bouchard",
+        "birthdate": "2009-04-17",
+    },
+    {
+        "type": "birth_certificate",
+        "number": "2009-PR1-003318",
+        "given_name": "Léa",
+        "family_name": "Bouchard",
+        "birthdate": "2009-04-17",
+    },
+]
+
+LEA_MEASLES = {
+    "given_name": "Léa",
+    "family_name": "Bouchard",
+    "birthdate": "2009-04-17",
+    "target_disease": "measles",
+    "vaccine": "M-M-R II (measles, mumps, rubella)",
+    "vaccination_date": "2013-05-02",
+    "dose_number": 2,
+    "lot_number": "T019482",
+    "administering_clinic": "Riverton Public Health Clinic",
+}
+
+LEA_INFLUENZA = {
+    "given_name": "Léa",
+    "family_name": "Bouchard",
+    "birthdate": "2009-04-17",
+    "target_disease": "influenza",
+    "vaccine": "Flulaval Tetra",
+    "vaccination_date": "2024-10-21",
+    "dose_number": 1,
+    "administering_clinic": "Riverton Community Pharmacy",
+}
+
+# Two Province 1 parents of a newborn, for the newborn story (register a birth once), with the
+# evidence Prov1 proofs each from; their baby, whom vital statistics registers (the story dates
+# the birth a few days before it runs); and someone the registration does not name as a parent.
+NEWBORN_PARENT_1 = {
+    "given_name": "Amira",
+    "family_name": "Haddad",
+    "birthdate": "1991-04-11",
+    "address": {
+        "street_address": "27 Willow Drive",
+        "locality": "Riverton",
+        "region": "Prov1",
+        "postal_code": "A1B 5G2",
+        "country": "CA",
+    },
+}
+
+NEWBORN_PARENT_1_EVIDENCE = [
+    {
+        "type": "drivers_licence",
+        "number": "H2104-91041-1",
+        "given_name": "Amira",
+        "family_name": "Haddad",
+        "birthdate": "1991-04-11",
+    },
+    {
+        "type": "birth_certificate",
+        "number": "1991-PR1-002761",
+        "given_name": "Amira",
+        "family_name": "Haddad",
+        "birthdate": "1991-04-11",
+    },
+]
+
+NEWBORN_PARENT_2 = {
+    "given_name": "Julien",
+    "family_name": "Fortin",
+    "birthdate": "1989-10-23",
+    "address": NEWBORN_PARENT_1["address"],
+}
+
+NEWBORN_PARENT_2_EVIDENCE = [
+    {
+        "type": "services_card",
+        "number": "P1-4410-8923",
+        "given_name": "Julien",
+        "family_name": "Fortin",
+        "birthdate": "1989-10-23",
+    },
+    {
+        "type": "birth_certificate",
+        "number": "1989-PR1-006034",
+        "given_name": "Julien",
+        "family_name": "Fortin",
+        "birthdate": "1989-10-23",
+    },
+]
+
+NEWBORN_CHILD = {
+    "given_name": "Noé",
+    "family_name": "Fortin-Haddad",
+    "place_of_birth": {"locality": "Riverton", "region": "Prov1", "country": "CA"},
+}
+
+# Not on the child's birth registration: vital statistics refuses him a parent–child relationship.
+NOT_A_PARENT = {"given_name": "Marc", "family_name": "Gauthier", "birthdate": "1987-02-15"}
+
+# A Province 2 resident, for the federal sign-in story, with the evidence Prov2 proofs her from
+# (a photo document and a foundational one: LoA 3 evidence, which Prov2 issues at LoA 2 at most).
+PROV2_RESIDENT = (
+    {
+        "given_name": "Priya",
+        "family_name": "Sandhu",
+        "birthdate": "1990-07-22",
+        "address": {
+            "street_address": "51 Harbour Road",
+            "locality": "Westhaven",
+            "region": "Prov2",
+            "postal_code": "V2B 4K7",
+            "country": "CA",
+        },
+    },
+    [
+        {
+            "type": "drivers_licence",
+            "number": "P2-7781-9022",
+            "given_name": "Priya",
+            "family_name": "Sandhu",
+            "birthdate": "1990-07-22",
+        },
+        {
+            "type": "birth_certificate",
+            "number": "1990-PR2-005184",
+            "given_name": "Priya",
+            "family_name": "Sandhu",
+            "birthdate": "1990-07-22",
+        },
+    ],
+)
+
 # Every persona's wallet the stories open, by wallet id: the dashboard lists them.
 WALLETS: dict[str, str] = {
     "sasha": "Sasha Tremblay",
@@ -217,4 +372,8 @@ WALLETS: dict[str, str] = {
     "maya": "Maya (Terr2)",
     "lucas": "Lucas (Terr2)",
     "nora": "Nora (Terr1)",
+    "priya": "Priya (Prov2)",
+    "lea": "Léa Bouchard",
+    "amira": "Amira Haddad",
+    "julien": "Julien Fortin",
 }

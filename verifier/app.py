@@ -56,6 +56,7 @@ class CheckOut(Record):
     passed: bool
     reason: str | None
     detail: str
+    params: dict[str, Any] = {}  # the values ``detail`` was formed from, to show it in another language
 
 
 class VerdictOut(Record):
@@ -81,11 +82,27 @@ class EvidenceOut(Record):
     cached: bool = False  # the answer was the one kept from an earlier ask
 
 
+class SessionOut(Record):
+    """The session an accepted presentation opened at a relying party that signs people in."""
+
+    session_id: str
+    subject: str  # pairwise: this relying party's own identifier for the person
+    name: dict[str, str]  # given_name, family_name
+    issuer: str
+    assurance_level: int | None
+    created_at: str
+    expires_at: str
+    active: bool  # not yet expired
+
+
 class ResultOut(Record):
     state: str
     status: str
     verdict: dict[str, Any] | None  # a VerdictOut, or why the holder declined
     evidence: list[EvidenceOut] | None = None  # what the verdict was reached on; None when none was reached
+    # Only for a relying party that signs people in: the session opened, None when none was
+    # (pending, refused or declined); absent for any other relying party.
+    session: SessionOut | None = None
 
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -164,7 +181,8 @@ def create_app(
 
     @app.get("/verifier/{rp_id}/requests/{state}", response_model=ResultOut, **BACK_END)
     def result(rp_id: str, state: str) -> JSONResponse:
-        """A request's status and verdict, with the claims disclosed: for this relying party's back end only."""
+        """A request's status and verdict, with the claims disclosed (and, where the relying party
+        signs people in, the session it opened): for this relying party's back end only."""
         return JSONResponse(service.result(rp_id, state), headers=NO_STORE)
 
     @app.post("/verifier/{rp_id}/verify", response_model=VerdictOut, **documented(BACK_END, *OUTBOUND))

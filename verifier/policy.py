@@ -58,6 +58,9 @@ class Policy:
     links: tuple[Link, ...] = ()
     same_holder: bool = True  # every credential bound to one holder key
     extra: dict = field(default_factory=dict)
+    # The relying party signs the person in: an accepted presentation opens a session for the
+    # person its Verified Person names (verifier.service); a refused one opens none.
+    signs_in: bool = False
 
     def dcql_query(self) -> dict:
         return {
@@ -89,6 +92,9 @@ class Policy:
                     if missing
                     else f"{len(req.claims)} requested claim(s) disclosed",
                     req.query_id,
+                    {"type": req.type_name, "count": len(req.claims)}
+                    if not missing
+                    else {"type": req.type_name, "missing": [list(p) for p in missing]},
                 )
             )
             if req.min_loa is not None:
@@ -101,6 +107,7 @@ class Policy:
                         None if ok else Reason.LOA_TOO_LOW.value,
                         f"level of assurance {loa}, policy requires {req.min_loa}",
                         req.query_id,
+                        {"type": req.type_name, "loa": loa, "required": req.min_loa},
                     )
                 )
             for rule in req.rules:
@@ -114,6 +121,12 @@ class Policy:
                         f"{'.'.join(rule.path)} = {values[0] if values else '(absent)'}; "
                         f"accepted: {', '.join(rule.allowed)}",
                         req.query_id,
+                        {
+                            "type": req.type_name,
+                            "path": list(rule.path),
+                            "value": values[0] if values else None,
+                            "accepted": list(rule.allowed),
+                        },
                     )
                 )
         usable = {q: r for q, r in results.items() if r.ok}
@@ -131,6 +144,13 @@ class Policy:
                     f"{link.left}.{'.'.join(link.left_path)} {'=' if ok else '≠'} "
                     f"{link.right}.{'.'.join(link.right_path)}",
                     link.left,
+                    {
+                        "left": link.left,
+                        "left_path": list(link.left_path),
+                        "right": link.right,
+                        "right_path": list(link.right_path),
+                        "equal": ok,
+                    },
                 )
             )
         if self.same_holder and len(usable) > 1:
@@ -152,6 +172,7 @@ class Policy:
                     if ok
                     else "the credentials are bound to different holder keys",
                     None,
+                    {"keys": len(keys)},
                 )
             )
         return checks

@@ -85,6 +85,94 @@ FEDERAL_BENEFITS = Policy(
     ),
 )
 
+# Signing in to a federal account (Sign in Canada; CRA's My Account accepting provincial digital
+# IDs): a Verified Person from any province or territory the registry authorizes for it, at LoA 3
+# or more. It asks for the name and birthdate only: an account needs no address to sign in.
+FEDERAL_SIGN_IN = Policy(
+    id="federal-sign-in",
+    purpose_en="Sign in to your federal account with your provincial or territorial digital ID",
+    purpose_fr="Vous connecter à votre dossier fédéral avec votre identité numérique provinciale ou territoriale",
+    requirements=(Requirement("person", "VerifiedPerson", tuple((f,) for f in _PERSON), min_loa=3),),
+    signs_in=True,
+)
+
+
+def _parent_of_a_child(policy_id: str, purpose_en: str, purpose_fr: str) -> Policy:
+    """A federal service a parent applies to for their child, with no new paperwork: the parent's
+    Verified Person, and the parent–child relationship vital statistics issued from the birth
+    register, which must be a ``parent`` relationship naming that same person (the child is its
+    ``related_person``)."""
+    return Policy(
+        id=policy_id,
+        purpose_en=purpose_en,
+        purpose_fr=purpose_fr,
+        requirements=(
+            Requirement("person", "VerifiedPerson", tuple((f,) for f in _PERSON), min_loa=3),
+            Requirement(
+                "relationship",
+                "VerifiedRelationship",
+                (("relationship_type",), ("person",), ("related_person",)),
+                min_loa=3,
+                rules=(ValueRule(("relationship_type",), ("parent",), Reason.ROLE_NOT_ACCEPTED, "role_accepted"),),
+            ),
+        ),
+        links=tuple(Link("relationship", ("person", f), "person", (f,)) for f in _PERSON),
+    )
+
+
+CHILD_BENEFIT = _parent_of_a_child(
+    "canada-child-benefit",
+    "Apply for the Canada Child Benefit for your child",
+    "Demander l'Allocation canadienne pour enfants pour votre enfant",
+)
+NEWBORN_SIN = _parent_of_a_child(
+    "newborn-sin",
+    "Apply for your newborn's Social Insurance Number",
+    "Demander le numéro d'assurance sociale de votre nouveau-né",
+)
+
+# Safe return to school: proof of immunization against measles, with the name and birthdate that
+# tie it to the student, and none of the medical detail (vaccine, date, dose, lot, clinic).
+SCHOOL_ENTRY = Policy(
+    id="school-immunization",
+    purpose_en="Confirm immunization against measles for return to school",
+    purpose_fr="Confirmer l'immunisation contre la rougeole pour le retour à l'école",
+    requirements=(
+        Requirement(
+            "immunization",
+            "Immunization",
+            (("given_name",), ("family_name",), ("birthdate",), ("target_disease",)),
+            rules=(
+                ValueRule(("target_disease",), ("measles",), Reason.IMMUNIZATION_NOT_ACCEPTED, "immunization_accepted"),
+            ),
+        ),
+    ),
+)
+
+# Acting for a family member on their health record: the delegate's Verified Person, and the
+# delegation the health authority issued with the represented person's consent, which must cover
+# health information and name that same person as the delegate. Its period is the credential's
+# own validity (nbf, exp) and its withdrawal a revocation: the engine's checks enforce both.
+DELEGATED_HEALTH_RECORD = Policy(
+    id="delegated-health-record",
+    purpose_en="Act for a family member on their health record",
+    purpose_fr="Agir pour un membre de votre famille dans son dossier de santé",
+    requirements=(
+        Requirement("person", "VerifiedPerson", tuple((f,) for f in _PERSON), min_loa=3),
+        Requirement(
+            "delegation",
+            "VerifiedRelationship",
+            (("relationship_type",), ("person",), ("related_person",), ("scope",), ("consent",)),
+            min_loa=3,
+            rules=(
+                ValueRule(("relationship_type",), ("delegate",), Reason.ROLE_NOT_ACCEPTED, "role_accepted"),
+                ValueRule(("scope",), ("health_information",), Reason.SCOPE_NOT_COVERED, "scope_covered"),
+            ),
+        ),
+    ),
+    links=tuple(Link("delegation", ("person", f), "person", (f,)) for f in _PERSON),
+)
+
 RELYING_PARTIES: dict[str, RelyingParty] = {
     rp.id: rp
     for rp in (
@@ -96,7 +184,29 @@ RELYING_PARTIES: dict[str, RelyingParty] = {
             PERSONAL_ACCOUNT,
         ),
         RelyingParty("prov2-health", "Province 2 Health Portal", "Portail santé de la Province 2", HEALTH_PORTAL),
+        RelyingParty(
+            "prov1-health", "Province 1 Health Portal", "Portail santé de la Province 1", DELEGATED_HEALTH_RECORD
+        ),
         RelyingParty("fed-benefits", "Federal Benefits Service", "Service fédéral des prestations", FEDERAL_BENEFITS),
+        RelyingParty(
+            "fed-my-account",
+            "Federal My Account (Sign in Canada)",
+            "Mon dossier fédéral (Connexion Canada)",
+            FEDERAL_SIGN_IN,
+        ),
+        RelyingParty("school", "Riverton Secondary School", "École secondaire de Riverton", SCHOOL_ENTRY),
+        RelyingParty(
+            "fed-child-benefit",
+            "Canada Child Benefit (federal benefits service)",
+            "Allocation canadienne pour enfants (service fédéral des prestations)",
+            CHILD_BENEFIT,
+        ),
+        RelyingParty(
+            "fed-sin",
+            "Social Insurance Number for a newborn",
+            "Numéro d'assurance sociale d'un nouveau-né",
+            NEWBORN_SIN,
+        ),
     )
 }
 

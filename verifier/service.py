@@ -4,27 +4,56 @@ Each request gets a fresh ``nonce`` and ``state``; the ``state`` is answered onc
 response for the same request is refused as a replay and leaves the first verdict untouched.
 With the verdict the relying party keeps its evidence (:mod:`verifier.evidence`): what each
 credential was verified on, for its back end to show.
+
+A relying party whose policy ``signs_in`` opens a session on an accepted presentation, in the
+same transaction as the verdict (a refused one opens none). The session names the person by a
+*pairwise* subject: an HMAC-SHA256, under a secret the verifier generates once and keeps with
+its records, over the relying party, the issuer, and the person's given name, family name and
+birthdate. Another relying party gets another subject for the same person, so two services
+cannot correlate their users by it; the same person signing in again with a credential from the
+same issuer, from a new wallet or after a renewal, finds the same account. It is derived from
+the claims rather than from the holder key, which changes with the wallet. Two people with one
+name and one birthdate at one issuer would share a subject: the Verified Person carries no
+identifier that tells them apart.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
 from pctf import oid4vp
 from pctf.clock import Clock, as_utc
+from pctf.jose import b64u_encode
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import add_missing_columns, engine_for
 
 from .engine import VerificationEngine
 from .evidence import Evidence
-from .models import PresentationSession
+from .models import PresentationSession, SignInSession, VerifierSecret
 from .relying_parties import relying_party
 
 REQUEST_LIFETIME = timedelta(minutes=10)
+# How long a sign-in session lasts: it is not extended, the person signs in again.
+SESSION_LIFETIME = timedelta(minutes=20)
+# What names the person a session is for, and goes into the pairwise subject.
+SIGN_IN_CLAIMS = ("given_name", "family_name", "birthdate")
+PAIRWISE_SECRET = "pairwise-subject"
+
+
+def pairwise_subject(secret: bytes, rp_id: str, issuer: str, claims: dict) -> str:
+    """The person's subject at ``rp_id`` (see the module docstring): unlinkable across relying
+    parties without ``secret``. The inputs are one JSON array, so no two differ only in where
+    one value ends and the next begins."""
+    message = json.dumps([rp_id, issuer, *(claims[k] for k in SIGN_IN_CLAIMS)], ensure_ascii=False)
+    return b64u_encode(hmac.new(secret, message.encode(), hashlib.sha256).digest())
 
 
 class RelyingPartyService:
@@ -32,8 +61,9 @@ class RelyingPartyService:
         self.settings = settings
         self.clock = clock
         self.engine = engine
-        self.db = engine_for(settings, "verifier", [PresentationSession])
+        self.db = engine_for(settings, "verifier", [PresentationSession, SignInSession, VerifierSecret])
         add_missing_columns(self.db, [PresentationSession])  # a data directory from before evidence was kept
+        self._pairwise_secret: bytes | None = None
 
     def response_uri(self, rp_id: str) -> str:
         return f"{self.settings.service_url('verifier')}/verifier/{rp_id}/response"
@@ -105,6 +135,9 @@ class RelyingPartyService:
                 record.status = "accepted" if verdict["accepted"] else "rejected"
                 record.verdict = verdict
                 record.evidence = evidence.entries
+                opened = self._open_session(rp_id, state, verdict)
+                if opened is not None:
+                    session.add(opened)
             session.add(record)
             session.commit()
             status = record.status
@@ -117,4 +150,64 @@ class RelyingPartyService:
             record = session.get(PresentationSession, state)
             if record is None or record.rp_id != rp_id:
                 raise SandboxError(Reason.NOT_FOUND, "no presentation request with this state", status_code=404)
-            return {"state": state, "status": record.status, "verdict": record.verdict, "evidence": record.evidence}
+            answer = {"state": state, "status": record.status, "verdict": record.verdict, "evidence": record.evidence}
+            if relying_party(rp_id).policy.signs_in:
+                opened = session.exec(select(SignInSession).where(SignInSession.state == state)).first()
+                answer["session"] = self._session_out(opened) if opened is not None else None
+            return answer
+
+    # -- signing in ----------------------------------------------------------------------------
+    def _open_session(self, rp_id: str, state: str, verdict: dict) -> SignInSession | None:
+        """The session an accepted verdict opens at a relying party that signs people in, for the
+        person its Verified Person names; None for any other verdict or relying party."""
+        if not verdict["accepted"] or not relying_party(rp_id).policy.signs_in:
+            return None
+        person = next((c for c in verdict["credentials"].values() if c.get("type") == "VerifiedPerson"), None)
+        if person is None or not person.get("issuer") or any(k not in person["claims"] for k in SIGN_IN_CLAIMS):
+            return None
+        claims, now = person["claims"], self.clock.now()
+        return SignInSession(
+            session_id=secrets.token_urlsafe(32),
+            state=state,
+            rp_id=rp_id,
+            subject=pairwise_subject(self.pairwise_secret(), rp_id, person["issuer"], claims),
+            name={"given_name": claims["given_name"], "family_name": claims["family_name"]},
+            issuer=person["issuer"],
+            assurance_level=claims.get("assurance_level"),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+
+    def _session_out(self, opened: SignInSession) -> dict:
+        expires_at = as_utc(opened.expires_at)
+        return {
+            "session_id": opened.session_id,
+            "subject": opened.subject,
+            "name": opened.name,
+            "issuer": opened.issuer,
+            "assurance_level": opened.assurance_level,
+            "created_at": _iso(opened.created_at),
+            "expires_at": _iso(expires_at),
+            "active": self.clock.now() < expires_at,
+        }
+
+    def pairwise_secret(self) -> bytes:
+        """The verifier's pairwise-subject secret: made on first use and kept in its database, so
+        every verifier process sharing that database, and every restart, derives the same subjects."""
+        if self._pairwise_secret is None:
+            with Session(self.db) as session:
+                kept = session.get(VerifierSecret, PAIRWISE_SECRET)
+                if kept is None:
+                    session.add(VerifierSecret(name=PAIRWISE_SECRET, value=secrets.token_urlsafe(32)))
+                    try:
+                        session.commit()
+                    except IntegrityError:  # another process made it a moment ago: use that one
+                        session.rollback()
+                    kept = session.get(VerifierSecret, PAIRWISE_SECRET)
+                assert kept is not None
+                self._pairwise_secret = kept.value.encode()
+        return self._pairwise_secret
+
+
+def _iso(moment: datetime) -> str:
+    return as_utc(moment).isoformat()

@@ -79,6 +79,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Relationship checked: credential offer created",
         "fr": "Relation vérifiée : offre de justificatif créée",
     },
+    "events.kind.offer_created_immunization": {
+        "en": "Immunization recorded by the health authority: credential offer created",
+        "fr": "Immunisation inscrite par l'autorité sanitaire : offre de justificatif créée",
+    },
+    "events.kind.offer_created_delegation": {
+        "en": "Consent recorded by the health authority: delegation offer created",
+        "fr": "Consentement consigné par l'autorité sanitaire : offre de délégation créée",
+    },
     "events.kind.offer_qr": {
         "en": "Credential offer drawn as a QR code",
         "fr": "Offre de justificatif affichée en code QR",
@@ -112,6 +120,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events.kind.reissuance": {
         "en": "Credential reissued by its issuer",
         "fr": "Justificatif délivré de nouveau par son émetteur",
+    },
+    "events.kind.birth_registered": {
+        "en": "Birth registered by vital statistics: credential offers created for the parents",
+        "fr": "Naissance enregistrée par l'état civil : offres de justificatifs créées pour les parents",
     },
     "events.kind.death_registered": {
         "en": "Death registered by vital statistics",
