@@ -11,7 +11,7 @@ from rich.table import Table
 from pctf.clock import SystemClock
 from scenarios.i18n import t
 
-from .support import ISSUER_HELP, Lang, fail, guarded, out, settings
+from .support import ISSUER_HELP, Lang, fail, guarded, note, out, settings
 
 wallet_app = typer.Typer(help="Look into a persona's wallet.", no_args_is_help=True)
 credential_app = typer.Typer(
@@ -36,7 +36,10 @@ def wallet_list(
     lang: Lang = typer.Option(Lang.en, help="Language of the labels."),
 ) -> None:
     """Each credential in the wallet: type, issuer, expiry and live status (valid, expiring soon,
-    expired, suspended, revoked, or unknown when the status list cannot be read)."""
+    expired, suspended, revoked, or unknown when the status list cannot be read).
+
+    Reads the wallet in the store under PCTF_DATA_DIR (the store a sandbox serving that data
+    directory with up writes too); no service is started."""
     from issuers.service import IssuerService
     from issuers.status import LocalStatusSource
     from pctf.http import make_client
@@ -123,32 +126,29 @@ def wallet_renew(
     """Renew a credential that expires soon or has expired: the wallet proves possession to its
     issuer, redeems the renewal offer over OpenID4VCI, and keeps the old one as replaced.
 
-    Uses the sandbox running at PCTF_PORT, or starts one for the duration of the command.
+    The wallet is the one under PCTF_DATA_DIR: the command uses the sandbox serving that data
+    directory (pctf-sandbox up) when one runs, else starts the services in process on it, at
+    PCTF_HOST:PCTF_PORT, for the duration of the command; a sandbox on that port serving another
+    data directory is never used (exit 2). Once renewed, one line on stderr says which it used.
     """
     from pctf.http import checked_json
     from scenarios.keyring import operator_client
     from scenarios.narration import type_label
 
-    from .stack import is_sandbox, port_in_use, start_in_thread
+    from .stack import sandbox_services
 
-    s = settings()
-    server = None
-    if not s.wallet_url:  # the embedded sandbox: use it, or run it for this command
-        if port_in_use(s.host, s.port):
-            if not is_sandbox(s.base_url):
-                fail(f"port {s.port} is taken by another program; set PCTF_PORT to a free port")
-        else:
-            server = guarded(lambda: start_in_thread(s, SystemClock()))
+    services = guarded(lambda: sandbox_services(settings(), SystemClock()))
+    s = services.settings
     try:
         with operator_client(s) as http:
             renewed = guarded(
                 lambda: checked_json(
-                    http.post(f"{s.service_url('wallet')}/wallet/{persona}/credentials/{credential_id}/renew")
+                    http.post(f"{s.wallet_url or services.url}/wallet/{persona}/credentials/{credential_id}/renew")
                 )
             )
     finally:
-        if server:
-            server.stop()
+        services.stop()
+    note(services.used)
     if as_json:
         print(json.dumps(renewed, indent=2, ensure_ascii=False))
         return

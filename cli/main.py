@@ -30,6 +30,7 @@ from .support import (
     Lang,
     fail,
     guarded,
+    note,
     out,
     parse_json,
     read_holder_key,
@@ -70,17 +71,27 @@ def up(
 ) -> None:
     """Serve every service (registry, issuers, wallet, relying parties) and the dashboard on one local port.
 
+    The sandbox serves the data in PCTF_DATA_DIR and records so in that directory (sandbox.json,
+    removed when it stops): while it runs, every command with the same PCTF_DATA_DIR that needs
+    the services (wallet renew, demo sasha) uses it. One sandbox per data directory.
+
     Prints the dashboard's address and the presenter's login link (it carries the presenter
     token: whoever opens it drives the stories)."""
     import uvicorn
 
-    from .stack import STREAM_GRACE_SECONDS, build_app, open_when_up, port_in_use
+    from .stack import STREAM_GRACE_SECONDS, build_app, open_when_up, port_in_use, serving, serving_sandbox
 
     s = settings()
     if host or port:
         s = s.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
     if port_in_use(s.host, s.port):
         fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
+    running = serving_sandbox(s)
+    if running is not None:
+        fail(
+            f"the sandbox at {running['url']} (pid {running['pid']}) already serves {s.data_dir}; "
+            "stop it first, or set PCTF_DATA_DIR to another data directory"
+        )
     application = guarded(lambda: build_app(s, SystemClock()))
     out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
     login = f"{s.base_url}/ui/login?token={s.resolved_presenter_token()}&next=/%3Flang%3D{lang.value}"
@@ -91,15 +102,16 @@ def up(
     # X-Forwarded-For is not believed (a client could otherwise pick the address its failed
     # attempts are counted against).
     # An open dashboard keeps its live event stream open: Ctrl+C gives such streams a few seconds, not forever.
-    uvicorn.run(
-        application,
-        host=s.host,
-        port=s.port,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
-    )
+    with serving(s):
+        uvicorn.run(
+            application,
+            host=s.host,
+            port=s.port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
+        )
 
 
 @app.command()
@@ -167,22 +179,42 @@ def keygen(
     out: Path | None = typer.Option(
         None, "--out", help="Write the key to this file (mode 0600) instead of standard output."
     ),
+    jwks: Path | None = typer.Option(
+        None,
+        "--jwks",
+        help="Also write the public key as a JWKS to this file: the form registry onboard --jwks "
+        "takes for an issuer's keys.",
+    ),
 ) -> None:
-    """Generate a holder key (a private ES256 JWK) for issue --holder-jwk and present."""
-    import os
-
+    """Generate a private ES256 JWK: a holder key for issue --holder-jwk and present, or an
+    issuer's signing key, whose public JWKS --jwks writes for registry onboard."""
     from pctf.jose import generate_key
 
-    text = json.dumps(generate_key().private_jwk, indent=2)
+    key = generate_key()
+    if out is not None and jwks is not None and out.resolve() == jwks.resolve():
+        fail("bad_request: --out and --jwks must be different files (one holds the private key)")
+    for path in (out, jwks):  # before writing either, so no half of a pair is left behind
+        if path is not None and path.exists():
+            fail(f"{path} already exists; keys are never overwritten")
+    if jwks is not None:
+        _write_new(jwks, json.dumps({"keys": [key.public_jwk]}, indent=2), mode=0o644)
+    text = json.dumps(key.private_jwk, indent=2)
     if out is None:
         print(text)
         return
+    _write_new(out, text, mode=0o600)
+
+
+def _write_new(path: Path, text: str, *, mode: int) -> None:
+    """Write a new file; an existing one is never overwritten (it may hold a key in use)."""
+    import os
+
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
-        fail(f"{out} already exists; keys are never overwritten")
+        fail(f"{path} already exists; keys are never overwritten")
     except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
+        fail(f"cannot write {path}: {exc.strerror}")
     with os.fdopen(fd, "w") as fh:
         fh.write(text + "\n")
 
@@ -372,6 +404,10 @@ def conformance(
 ) -> None:
     """Check an issuer's live endpoints as the trust registry does before accreditation.
 
+    The offer may also be the file `issuer test-offer --json` writes (its tx_code comes with it).
+    A sandbox issuer's endpoints are reached through the sandbox serving PCTF_DATA_DIR when one
+    runs, else through the services started in process for the checks; one line on stderr says which.
+
     The checks, in order (a check whose prerequisite failed is reported as skipped):
     credential_issuer_metadata: OpenID4VCI metadata names the issuer, a credential endpoint, SD-JWT VC types (vct).
     jwt_vc_issuer_metadata: SD-JWT VC issuer metadata names the issuer and publishes jwks or jwks_uri.
@@ -387,17 +423,29 @@ def conformance(
     from pctf.outbound import outbound_client
     from registry.conformance import run_conformance
 
+    from .registry import is_own_issuer, read_offer
+    from .stack import sandbox_services
+
     s = settings()
     supplied = None
     if offer is not None:
-        text = offer.strip() if offer.lstrip().startswith("{") or "://" in offer else read_text_arg(offer, "offer")
-        supplied = guarded(lambda: parse_offer(text))
-    with outbound_client(s) as http:  # the same rules as the registry's own checks
-        report = guarded(
-            lambda: run_conformance(
-                issuer_url, http=http, clock=SystemClock(), offer=supplied, tx_code=tx_code, leeway=s.leeway_seconds
+        given, offered_tx_code = read_offer(offer)
+        tx_code = tx_code if tx_code is not None else offered_tx_code
+        supplied = guarded(lambda: parse_offer(given))
+    # A sandbox issuer's endpoints are the sandbox's services: found running, or started for the checks.
+    services = guarded(lambda: sandbox_services(s, SystemClock())) if is_own_issuer(s, issuer_url) else None
+    try:
+        with outbound_client(s) as http:  # the same rules as the registry's own checks
+            report = guarded(
+                lambda: run_conformance(
+                    issuer_url, http=http, clock=SystemClock(), offer=supplied, tx_code=tx_code, leeway=s.leeway_seconds
+                )
             )
-        )
+    finally:
+        if services is not None:
+            services.stop()
+    if services is not None:
+        note(services.used)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

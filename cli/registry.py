@@ -14,10 +14,11 @@ from rich.table import Table
 
 from pctf.clock import SystemClock
 from pctf.reasons import SandboxError
+from pctf.settings import Settings
 from pctf.vocab import type_for_vct
 from scenarios.i18n import t
 
-from .support import Lang, entity_ref, fail, guarded, out, parse_json, read_json_file, read_text_arg, settings
+from .support import Lang, entity_ref, fail, guarded, note, out, parse_json, read_json_file, read_text_arg, settings
 
 registry_app = typer.Typer(help="Read and govern the trust registry.", no_args_is_help=True)
 
@@ -158,14 +159,28 @@ def _requested(spec: str) -> dict:
     return {"resource": spec, "assurance_level": DEFAULT_LOA}  # the service names what is wrong
 
 
-def _offer(value: str) -> str | dict:
-    """A credential offer given inline (an ``openid-credential-offer://`` URI or JSON), in a file, or on stdin (-)."""
+def read_offer(value: str) -> tuple[str | dict, str | None]:
+    """A credential offer given inline (an ``openid-credential-offer://`` URI or JSON), in a file, or
+    on stdin (-), and the transaction code it came with when it is what ``issuer test-offer --json``
+    prints (the offer link with its ``tx_code``)."""
     text = value.strip()
     if not text.startswith("{") and "://" not in text:
-        text = read_text_arg(text, "offer")
-    if text.startswith("{"):
-        return parse_json(text, "bad_request: the offer")
-    return text
+        text = read_text_arg(text, "offer").strip()
+    if not text.startswith("{"):
+        return text, None
+    given = parse_json(text, "bad_request: the offer")
+    if isinstance(given, dict) and "offer" in given and "credential_issuer" not in given:
+        offer, tx_code = given["offer"], given.get("tx_code")
+        if not isinstance(offer, str | dict) or not (tx_code is None or isinstance(tx_code, str)):
+            fail("bad_request: the test offer's offer must be a link or an object, and its tx_code a string")
+        return offer, tx_code
+    return given, None
+
+
+def is_own_issuer(settings: Settings, entity_id: str) -> bool:
+    """Whether ``entity_id`` is one of this sandbox's issuers (under its issuers URL), whose
+    endpoints are the sandbox's own services rather than another party's."""
+    return entity_id.startswith(f"{settings.service_url('issuers')}/issuers/")
 
 
 @registry_app.command("apply")
@@ -184,10 +199,12 @@ def registry_apply(
     offer: str | None = typer.Option(
         None,
         "--offer",
-        help="A credential offer for a test subject (URI, JSON, a file, or - for stdin): "
-        "with it, the technical conformance checks run at once.",
+        help="A credential offer for a test subject (URI, JSON, a file, or - for stdin), or the file "
+        "issuer test-offer --json writes (with its tx code): with it, the technical conformance checks run at once.",
     ),
-    tx_code: str | None = typer.Option(None, "--tx-code", help="The offer's transaction code, if it has one."),
+    tx_code: str | None = typer.Option(
+        None, "--tx-code", help="The offer's transaction code, if it has one (default: the test offer's)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the application (and its token) as JSON."),
     lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
 ) -> None:
@@ -195,9 +212,13 @@ def registry_apply(
 
     Prints the application id and the applicant token, which is shown only once. With --offer,
     the registry's conformance checks then run against the issuer's live endpoints; exit 1 when
-    they fail (the application stays open and they can be run again).
+    they fail (the application stays open and they can be run again). A sandbox issuer's
+    endpoints (an entity id under PCTF_PUBLIC_URL) are reached through the sandbox serving
+    PCTF_DATA_DIR (pctf-sandbox up) when one runs, else through the services started in process on
+    it for the checks; one line on stderr says which.
     """
-    offer_value = _offer(offer) if offer is not None else None
+    offer_value, offered_tx_code = read_offer(offer) if offer is not None else (None, None)
+    tx_code = tx_code if tx_code is not None else offered_tx_code
     service = _service()
     body = {
         "entity_id": entity_id,
@@ -206,29 +227,45 @@ def registry_apply(
         "contacts": contact,
         "requested": [_requested(t) for t in type_],
     }
-    applied = guarded(lambda: service.apply(body))
-    token, app_id = applied.pop("applicant_token"), applied["application_id"]
     if offer_value is None:
-        _show_applied(applied, token, as_json, lang)
+        applied = guarded(lambda: service.apply(body))
+        _show_applied(applied, applied.pop("applicant_token"), as_json, lang)
         return
+    from .stack import sandbox_services
 
-    def check() -> dict[str, Any]:
-        from pctf.outbound import outbound_client
-        from registry.conformance import run_conformance
-
-        with outbound_client(service.settings) as http:
-            report = run_conformance(
-                applied["credential_issuer"], http=http, clock=service.clock, offer=offer_value, tx_code=tx_code
-            )
-        return service.record_conformance(app_id, report.as_dict(), actor=f"applicant:{app_id}")
-
+    # A sandbox issuer's endpoints are the sandbox's services: started (or found running) before
+    # applying, so an application is never left behind because they could not be reached.
+    services = (
+        guarded(lambda: sandbox_services(service.settings, service.clock))
+        if is_own_issuer(service.settings, entity_id)
+        else None
+    )
     try:
-        checked = check()
-    except Exception as exc:  # the application exists: show its token before saying what failed
-        _show_applied(applied, token, as_json, lang)
-        if isinstance(exc, SandboxError):
-            fail(f"conformance checks not recorded: {exc.reason.value}: {exc.message}")
-        fail(f"conformance checks not recorded: {exc.__class__.__name__}: {exc}")
+        applied = guarded(lambda: service.apply(body))
+        token, app_id = applied.pop("applicant_token"), applied["application_id"]
+
+        def check() -> dict[str, Any]:
+            from pctf.outbound import outbound_client
+            from registry.conformance import run_conformance
+
+            with outbound_client(service.settings) as http:
+                report = run_conformance(
+                    applied["credential_issuer"], http=http, clock=service.clock, offer=offer_value, tx_code=tx_code
+                )
+            return service.record_conformance(app_id, report.as_dict(), actor=f"applicant:{app_id}")
+
+        try:
+            checked = check()
+        except Exception as exc:  # the application exists: show its token before saying what failed
+            _show_applied(applied, token, as_json, lang)
+            if isinstance(exc, SandboxError):
+                fail(f"conformance checks not recorded: {exc.reason.value}: {exc.message}")
+            fail(f"conformance checks not recorded: {exc.__class__.__name__}: {exc}")
+    finally:
+        if services is not None:
+            services.stop()
+    if services is not None:
+        note(services.used)
     _show_applied(checked, token, as_json, lang)
     raise typer.Exit(0 if checked["state"] == "conformance_passed" else 1)
 
@@ -492,14 +529,18 @@ def registry_revoke(
 @key_app.command("add")
 def key_add(
     entity: str = typer.Argument(..., help=_ENTITY_HELP),
-    jwk: Path = typer.Option(..., "--jwk", help="File with the new public JWK (one key, not a JWKS)."),
+    jwk: Path = typer.Option(
+        ..., "--jwk", help="File with the new public JWK, or a JWKS holding that one key (keygen --jwks writes it)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
     lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
 ) -> None:
     """Register one more public key for an entity: the first half of a key rotation."""
     key = read_json_file(jwk, "JWK")
+    if isinstance(key, dict) and isinstance(key.get("keys"), list) and len(key["keys"]) == 1 and len(key) == 1:
+        key = key["keys"][0]  # one key, as keygen --jwks writes it
     if not isinstance(key, dict) or "keys" in key:
-        fail(f"bad_request: {jwk} must hold one JWK object")
+        fail(f"bad_request: {jwk} must hold one JWK object, or a JWKS with exactly one key")
     service = _service()
     entity_id = entity_ref(service.settings, entity)
     record = guarded(lambda: service.add_key(entity_id, key))

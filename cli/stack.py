@@ -8,7 +8,10 @@ still call each other through HTTP clients, never through function calls.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -78,12 +81,29 @@ class PathDispatcher:
         await self.log.observe(target, scope, receive, send)
 
 
-def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] = ()) -> None:
+def unaccredited_issuers(settings: Settings) -> tuple[str, ...]:
+    """The sandbox issuers ``PCTF_UNACCREDITED_ISSUERS`` leaves out of the registry; an id that
+    names none of them is refused, named, rather than silently seeding everything."""
+    for short_id in settings.unaccredited_issuers:
+        if short_id not in SANDBOX_ISSUERS:
+            raise SandboxError(
+                Reason.SETTING_INVALID,
+                f"PCTF_UNACCREDITED_ISSUERS: no sandbox issuer {short_id!r} (known: {', '.join(SANDBOX_ISSUERS)})",
+            )
+    return settings.unaccredited_issuers
+
+
+def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] | None = None) -> None:
     """Seed the registry with the sandbox's issuers and their current keys (idempotent).
 
     ``withhold`` names issuers left out, so a story can show one of them going through
-    onboarding (apply, conformance, assessment, accreditation) instead.
+    onboarding (apply, conformance, assessment, accreditation) instead; by default those
+    ``PCTF_UNACCREDITED_ISSUERS`` names, so every start of the services, and every command that
+    seeds the store, leaves them for a jurisdiction to onboard. An issuer already in the registry
+    stays there: seeding never removes what governance decided.
     """
+    if withhold is None:
+        withhold = unaccredited_issuers(settings)
     issuers = IssuerService(settings, clock)
     registry = RegistryService(settings, clock)
     for j in SANDBOX_ISSUERS.values():
@@ -104,7 +124,7 @@ def build_app(
     clock: Clock | None = None,
     http: httpx.Client | None = None,
     *,
-    withhold: tuple[str, ...] = (),
+    withhold: tuple[str, ...] | None = None,
     bus: EventBus | None = None,
     log: EventLog | None = None,
 ) -> PathDispatcher:
@@ -228,15 +248,154 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
+# -- which sandbox a command uses ---------------------------------------------------------------
+# `up` records in its data directory that it serves it; a command that needs the services uses
+# the sandbox serving its own PCTF_DATA_DIR, or runs them itself on that data directory, and never
+# one serving another data directory: the state a command sees is always PCTF_DATA_DIR's.
+SANDBOX_RECORD = "sandbox.json"
+
+
+def sandbox_record_path(settings: Settings) -> Path:
+    return settings.data_dir / SANDBOX_RECORD
+
+
+def _process_alive(pid: object) -> bool:
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, but alive
+    return True
+
+
+def serving_sandbox(settings: Settings) -> dict[str, Any] | None:
+    """The record of the sandbox serving ``settings.data_dir`` (``url``, ``host``, ``port``,
+    ``pid``), or None when there is none. A record left behind by a sandbox that did not stop
+    cleanly (its process gone, or its URL not answering as a sandbox) is ignored."""
+    try:
+        record = json.loads(sandbox_record_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+        return None
+    if not isinstance(record.get("host"), str) or not isinstance(record.get("port"), int):
+        return None
+    if not _process_alive(record.get("pid")) or not is_sandbox(record["url"]):
+        return None
+    return record
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[Path]:
+    """Record, for the time of the block, that this process serves ``settings.data_dir`` (its
+    address, as a command on this machine reaches it, and its pid), so commands on that data
+    directory use it; the record is removed at exit (only if it is still this process's own)."""
+    path = sandbox_record_path(settings)
+    settings.ensure_data_dir()
+    record = {
+        "url": _local_url(settings),
+        "host": settings.host,
+        "port": settings.port,
+        "public_url": settings.public_url,
+        "pid": os.getpid(),
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    # uvicorn stops gracefully on SIGTERM, then raises it again: without a handler of ours that
+    # would end the process before the record is removed.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield path
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _local_url(settings: Settings) -> str:
+    """Where a command on this machine reaches the sandbox: its own address, or loopback when it
+    listens on every interface."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else "::1" if settings.host == "::" else settings.host
+    return f"http://[{host}]:{settings.port}" if ":" in host else f"http://{host}:{settings.port}"
+
+
+@dataclass
+class Services:
+    """The services a command talks to: ``settings`` point at them (the running sandbox's address
+    when one serves the data directory); ``used`` says which, in one line, for the command to
+    print on stderr once it has done its work (a failure stays one line); ``stop`` ends the ones
+    this command started itself."""
+
+    settings: Settings
+    url: str
+    used: str
+    server: RunningServer | None = None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def sandbox_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """The services for a command that needs them, on ``settings.data_dir``: the sandbox ``up``
+    serves from that data directory when one is running, else the services started in this
+    process on ``PCTF_HOST:PCTF_PORT`` until :meth:`Services.stop`. Refuses (CONFLICT) when
+    that port is taken: a sandbox there serves another data directory, whose state this command
+    must not see or change."""
+    data_dir = settings.data_dir
+    if settings.wallet_url:  # the services deployed apart (one process each): as configured
+        used = f"used the services the PCTF_*_URL settings name (wallet at {settings.wallet_url})"
+        return Services(settings, settings.base_url, used)
+    record = serving_sandbox(settings)
+    if record is not None:
+        adopted = settings.model_copy(
+            update={"host": record["host"], "port": record["port"], "public_url": record.get("public_url")}
+        )
+        return Services(adopted, record["url"], f"used the sandbox at {record['url']} (data in {data_dir})")
+    if port_in_use(settings.host, settings.port):
+        url = _local_url(settings)
+        if is_sandbox(url):
+            raise SandboxError(
+                Reason.CONFLICT,
+                f"the sandbox at {url} serves another data directory, not {data_dir}; "
+                "set PCTF_DATA_DIR to its data directory to use it, or PCTF_PORT to a free port",
+                status_code=409,
+            )
+        raise SandboxError(
+            Reason.CONFLICT,
+            f"port {settings.port} is taken by another program; set PCTF_PORT to a free port",
+            status_code=409,
+        )
+    server = start_in_thread(settings, clock or SystemClock())
+    used = f"started the sandbox services in process at {server.url} (data in {data_dir})"
+    return Services(settings, server.url, used, server)
+
+
 def start_in_thread(
     settings: Settings,
     clock: Clock | None = None,
     *,
-    withhold: tuple[str, ...] = (),
+    withhold: tuple[str, ...] | None = None,
     bus: EventBus | None = None,
     log: EventLog | None = None,
 ) -> RunningServer:
-    """The whole sandbox on ``settings.host:port``, on a background thread."""
+    """The whole sandbox on ``settings.host:port``, on a background thread; ``withhold`` as for
+    :func:`bootstrap` (default: the issuers ``PCTF_UNACCREDITED_ISSUERS`` names)."""
     return serve_in_thread(
         build_app(settings, clock, withhold=withhold, bus=bus, log=log),
         settings.host,
@@ -275,8 +434,11 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
 # -- a sandbox of its own for a story ----------------------------------------------------------
 # The stories that change a registry for good, and the issuer each one's sandbox starts without:
 # the one the story brings in (onboarding accredits then suspends Territory 2; cross-jurisdiction
-# has Territory 1 accredited by a framework of its own, which the registry then recognizes).
-STORY_WITHHOLDS: dict[str, tuple[str, ...]] = {"onboarding": ("terr2",), "cross": ("terr1",)}
+# and the federal sign-in have Territory 1 accredited by a framework of its own, which the
+# registry then recognizes).
+STORY_WITHHOLDS: dict[str, tuple[str, ...]] = {"onboarding": ("terr2",), "cross": ("terr1",), "signin": ("terr1",)}
+# The stories that run beside Territory 1's own framework registry.
+FRAMEWORK_STORIES = ("cross", "signin")
 
 
 def story_settings(base: Settings, data_dir: Path) -> Settings:
@@ -307,11 +469,12 @@ def story_sandbox(
     clock: Clock | None = None,
     data_dir: Path | None = None,
 ) -> Iterator[StorySandbox]:
-    """A sandbox of its own for ``story`` (``onboarding`` or ``cross``), so it never changes the
-    one ``base`` describes: a temporary data directory, every service on a free loopback port
-    with the story's issuer left out of the registry, and for ``cross`` Territory 1's own
-    framework registry on another free port. Yields the settings and the story's keyword
-    arguments (its role tokens); on exit every server stops and the temporary directory goes.
+    """A sandbox of its own for ``story`` (one of :data:`STORY_WITHHOLDS`), so it never changes
+    the one ``base`` describes: a temporary data directory, every service on a free loopback port
+    with the story's issuer left out of the registry, and for ``cross`` and ``signin``
+    (:data:`FRAMEWORK_STORIES`) Territory 1's own framework registry on another free port.
+    Yields the settings and the story's keyword arguments (its role tokens); on exit every
+    server stops and the temporary directory goes.
 
     ``log`` records what crosses inside it (the main dashboard's event log); ``data_dir`` keeps
     the story's sandbox data there instead of in the temporary directory.
@@ -327,7 +490,7 @@ def story_sandbox(
     tmp = Path(tempfile.mkdtemp(prefix=f"pctf-{story}-"))
     servers: list[RunningServer] = []
     try:
-        if story == "cross":
+        if story in FRAMEWORK_STORIES:
             s = story_settings(base, data_dir or tmp / "sandbox")
             port = free_port(base.host)
             framework = s.model_copy(

@@ -18,7 +18,7 @@ from sd_jwt.issuer import SDJWTIssuer
 
 from pctf import sdjwt
 from pctf.jose import generate_key
-from pctf.vocab import VERIFIED_PERSON
+from pctf.vocab import CREDENTIAL_TYPES, VERIFIED_PERSON
 
 EXE = shutil.which("pctf-sandbox") or str(Path(sys.executable).with_name("pctf-sandbox"))
 SASHA_CLAIMS = {
@@ -47,11 +47,11 @@ def assert_clean_error(proc: subprocess.CompletedProcess, code: int = 2, reason:
         assert reason in proc.stderr
 
 
-def test_types_json_lists_the_three_types(env):
+def test_types_json_lists_every_type(env):
     proc = run(env, "types", "--json")
     assert proc.returncode == 0, proc.stderr
     types = {t["type"]: t for t in json.loads(proc.stdout)}
-    assert set(types) == {"VerifiedPerson", "VerifiedOrganization", "VerifiedRelationship"}
+    assert set(types) == set(CREDENTIAL_TYPES) >= {"VerifiedPerson", "VerifiedOrganization", "VerifiedRelationship"}
     assert types["VerifiedPerson"]["vct"] == VERIFIED_PERSON.vct
     assert {c["name"] for c in types["VerifiedPerson"]["claims"]} >= {"given_name", "birthdate", "address"}
 
@@ -336,3 +336,69 @@ def test_keygen_issue_present_verify_entirely_from_the_command_line(env, tmp_pat
         run(env, "present", "-", "--holder-jwk", str(key), "--aud", AUD, "--nonce", NONCE, stdin="not a credential"),
         reason="malformed_presentation",
     )
+
+
+# -- a sandbox issuer left to onboard (PCTF_UNACCREDITED_ISSUERS) -------------------------------
+def test_unaccredited_issuers_run_but_start_out_of_the_registry(env, tmp_path):
+    env = {**env, "PCTF_UNACCREDITED_ISSUERS": "terr2, prov2"}
+    for short_id in ("terr2", "prov2"):
+        assert_clean_error(run(env, "registry", "entity", short_id), reason="not_found")
+    assert json.loads(run(env, "registry", "entity", "prov1", "--json").stdout)["status"] == "active"
+    issuer = run(env, "issuer", "id", "terr2")
+    assert issuer.returncode == 0 and issuer.stdout == "http://127.0.0.1:8600/issuers/terr2\n"
+    assert json.loads(run(env, "issuer", "id", "terr2", "--json").stdout)["entity_id"] == issuer.stdout.strip()
+    assert_clean_error(run(env, "issuer", "id", "nowhere"), reason="issuer_id_unknown")
+
+
+def test_a_story_sandbox_withholds_only_its_own_issuer(tmp_path, monkeypatch):
+    from cli.stack import bootstrap
+    from pctf.clock import SystemClock
+    from pctf.settings import Settings
+    from registry.service import RegistryService
+
+    monkeypatch.setenv("PCTF_UNACCREDITED_ISSUERS", "terr2")
+    s = Settings(data_dir=tmp_path / "data")
+    bootstrap(s, SystemClock(), withhold=("terr1",))  # what the story asked for, not the setting
+    held = {e["entity_id"] for e in RegistryService(s, SystemClock()).entities()}
+    assert s.issuer_id("terr2") in held and s.issuer_id("terr1") not in held
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [("terr2,terr9", "no sandbox issuer 'terr9'"), ("Terr 2", "'Terr 2' is not an issuer short id")],
+)
+def test_an_unknown_unaccredited_issuer_is_refused_naming_it(env, value, named):
+    from cli.stack import free_port
+
+    env = {**env, "PCTF_UNACCREDITED_ISSUERS": value, "PCTF_PORT": str(free_port())}
+    for args in (("registry", "entity", "prov1"), ("up",)):
+        refused = run(env, *args)
+        assert_clean_error(refused)
+        assert "PCTF_UNACCREDITED_ISSUERS" in refused.stderr and named in refused.stderr
+
+
+@pytest.mark.slow
+def test_issuer_test_offer_proofs_the_registry_test_subject(env):
+    from cli.stack import free_port
+
+    env = {**env, "PCTF_PORT": str(free_port())}
+    made = run(env, "issuer", "test-offer", "terr2", "--json")
+    assert made.returncode == 0, made.stderr
+    offered = json.loads(made.stdout)
+    issuer = f"http://127.0.0.1:{env['PCTF_PORT']}/issuers/terr2"
+    assert offered["issuer"] == issuer and offered["offer"].startswith("openid-credential-offer://?credential_offer=")
+    assert offered["tx_code"].isdigit() and offered["assurance_level"] == 2
+    assert made.stderr.startswith("started the sandbox services in process at ")
+    # The issuer's staff recorded it: the offer is theirs, for the test subject.
+    from urllib.parse import parse_qs, urlsplit
+
+    offer = json.loads(parse_qs(urlsplit(offered["offer"]).query)["credential_offer"][0])
+    assert offer["credential_issuer"] == issuer and offer["credential_configuration_ids"] == ["VerifiedPerson"]
+
+    shown = run(env, "issuer", "test-offer", "prov1", "--lang", "fr")
+    assert shown.returncode == 0, shown.stderr
+    first, second = shown.stdout.strip().splitlines()
+    assert first.startswith("Offre de test de l'émetteur http://") and "openid-credential-offer://" in first
+    assert second.startswith("Son code de transaction") and second.split()[-1].isdigit()
+    assert_clean_error(run(env, "issuer", "test-offer", "fed"), reason="not an identity-proofing issuer")
+    assert_clean_error(run(env, "issuer", "test-offer", "nowhere"), reason="issuer_id_unknown")

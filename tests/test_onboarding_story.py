@@ -81,13 +81,34 @@ def test_registry_apply_runs_the_real_conformance_checks(sandbox, settings, http
         env["PCTF_DATABASE_URL"] = settings.database_url
     else:
         env.pop("PCTF_DATABASE_URL", None)
-    applied = subprocess.run(
+    from cli.stack import serving
+
+    with serving(settings):  # this process serves that data directory, as `up` would say
+        applied = _apply_from_the_terminal(sandbox.url, offered, env)
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stderr.strip() == f"used the sandbox at {sandbox.url} (data in {settings.data_dir})"
+    application = json.loads(applied.stdout)
+    assert application["state"] == "conformance_passed"
+    assert [c["id"] for c in application["conformance"]["checks"] if c["passed"]] == [
+        "credential_issuer_metadata",
+        "jwt_vc_issuer_metadata",
+        "keys_acceptable",
+        "test_issuance",
+        "credential_verifies",
+        "required_claims",
+        "status_list",
+    ]
+
+
+def _apply_from_the_terminal(url: str, offered: dict, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``registry apply --offer`` for Territory 2 at ``url``, as its staff would run it."""
+    return subprocess.run(
         [
             EXE,
             "registry",
             "apply",
             "--entity-id",
-            f"{sandbox.url}/issuers/terr2",
+            f"{url}/issuers/terr2",
             "--name",
             "Territory 2",
             "--jurisdiction",
@@ -107,15 +128,3 @@ def test_registry_apply_runs_the_real_conformance_checks(sandbox, settings, http
         text=True,
         timeout=120,
     )
-    assert applied.returncode == 0, applied.stderr
-    application = json.loads(applied.stdout)
-    assert application["state"] == "conformance_passed"
-    assert [c["id"] for c in application["conformance"]["checks"] if c["passed"]] == [
-        "credential_issuer_metadata",
-        "jwt_vc_issuer_metadata",
-        "keys_acceptable",
-        "test_issuance",
-        "credential_verifies",
-        "required_claims",
-        "status_list",
-    ]

@@ -240,6 +240,63 @@ def test_a_bad_offer_is_refused_before_applying(registry, conformance, tmp_path)
     assert conformance["calls"] == []
 
 
+def test_apply_takes_the_test_offer_file_with_its_tx_code(registry, conformance, tmp_path):
+    uri = "openid-credential-offer://?credential_offer=%7B%7D"
+    test_offer = {"issuer": NEW, "offer": uri, "tx_code": "204816", "assurance_level": 2}
+    (tmp_path / "test-offer.json").write_text(json.dumps(test_offer))
+    as_json(*APPLY, "--offer", str(tmp_path / "test-offer.json"))
+    ok("decide", registry.applications()[0]["application_id"], "--refuse", "--reason", "to apply again")
+    as_json(*APPLY, "--offer", str(tmp_path / "test-offer.json"), "--tx-code", "999999")  # a code given wins
+    assert conformance["calls"] == [
+        {"issuer": NEW, "offer": uri, "tx_code": "204816"},
+        {"issuer": NEW, "offer": uri, "tx_code": "999999"},
+    ]
+    (tmp_path / "bad.json").write_text(json.dumps({**test_offer, "tx_code": 204816}))
+    refused(registry, *APPLY, "--offer", str(tmp_path / "bad.json"), reason="tx_code a string")
+    assert len(conformance["calls"]) == 2
+
+
+@pytest.fixture
+def services(monkeypatch):
+    """A stand-in for the sandbox's services (``cli.stack.sandbox_services``): records each start
+    and stop, or refuses as a port held by another sandbox does when ``refuse`` is set."""
+    state: dict = {"started": [], "stopped": 0, "refuse": None}
+
+    def sandbox_services(settings, clock=None):
+        if state["refuse"]:
+            raise state["refuse"]
+        state["started"].append(settings.data_dir)
+
+        def stop():
+            state["stopped"] += 1
+
+        return SimpleNamespace(settings=settings, url=settings.base_url, used="used the stand-in sandbox", stop=stop)
+
+    monkeypatch.setattr("cli.stack.sandbox_services", sandbox_services)
+    return state
+
+
+def test_apply_for_a_sandbox_issuer_reaches_it_through_the_sandbox_services(registry, conformance, services, data_dir):
+    terr2 = Settings().issuer_id("terr2")
+    sandbox_issuer = [*APPLY[:2], terr2, *APPLY[3:]]
+    offer = "openid-credential-offer://?credential_offer=%7B%7D"
+    result = cli(*sandbox_issuer, "--offer", offer, "--tx-code", "1234", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert services["started"] == [data_dir] and services["stopped"] == 1
+    assert result.stderr.strip() == "used the stand-in sandbox" and json.loads(result.stdout)["entity_id"] == terr2
+    assert conformance["calls"] == [{"issuer": terr2, "offer": offer, "tx_code": "1234"}]
+
+    # An issuer elsewhere is reached where it is: the sandbox's services are not started for it.
+    ok(*APPLY, "--offer", offer)
+    assert services["started"] == [data_dir] and len(conformance["calls"]) == 2
+
+    # Services that cannot be reached: refused before applying, nothing recorded.
+    ok("decide", registry.applications()[0]["application_id"], "--refuse", "--reason", "apply again")
+    services["refuse"] = SandboxError("conflict", "the sandbox at http://127.0.0.1:1 serves another data directory")
+    refused(registry, *sandbox_issuer, "--offer", offer, reason="serves another data directory")
+    assert len(conformance["calls"]) == 2
+
+
 # -- reading, assessing, deciding --------------------------------------------------------------
 def test_applications_and_application(registry, key):
     app_id = applied(registry, key)
@@ -340,9 +397,11 @@ def test_key_add_retire_compromise(registry, key, tmp_path):
     new = generate_key()
     (tmp_path / "new.jwk").write_text(json.dumps(new.public_jwk))
     (tmp_path / "private.jwk").write_text(json.dumps(generate_key().private_jwk))
-    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [generate_key().public_jwk]}))
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [generate_key().public_jwk, generate_key().public_jwk]}))
+    (tmp_path / "private-jwks.json").write_text(json.dumps({"keys": [generate_key().private_jwk]}))
     refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "private.jwk"), reason="private key material")
-    refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "jwks.json"), reason="one JWK")
+    refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "private-jwks.json"), reason="private key material")
+    refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "jwks.json"), reason="exactly one key")
     refused(registry, "key", "add", NEW, "--jwk", str(tmp_path / "missing.jwk"), reason="does not exist")
     assert (
         f"Key {new.kid} registered for {NEW}; it now has 2 key(s)"
@@ -362,6 +421,17 @@ def test_key_add_retire_compromise(registry, key, tmp_path):
         (key.kid, "retired"),
         (new.kid, "compromised"),
     ]
+
+
+def test_key_add_takes_the_jwks_keygen_writes_when_it_holds_one_key(registry, key, tmp_path, monkeypatch):
+    accredited(registry, key)
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["keygen", "--out", "next.jwk", "--jwks", "next.json"]).exit_code == 0
+    added = as_json("key", "add", NEW, "--jwk", "next.json")
+    private = json.loads((tmp_path / "next.jwk").read_text())
+    assert [k["kid"] for k in added["jwks"]["keys"]] == [key.kid, private["kid"]]
+    assert "d" not in added["jwks"]["keys"][1]
+    refused(registry, "key", "add", NEW, "--jwk", "next.jwk", reason="private key material")
 
 
 # -- the audit log -----------------------------------------------------------------------------
