@@ -25,6 +25,18 @@ from .support import CatalogueCommand, CatalogueGroup, Lang, consent_prompt, gua
 demo_app = typer.Typer(help="Run a story end to end, narrated.", no_args_is_help=True, cls=CatalogueGroup)
 
 
+# Options the stories share; their --help in both languages is help.demo.lang, .json and .ttl.
+LANG = typer.Option(Lang.en, help="Tell the story in English or French.")
+AS_JSON = typer.Option(False, "--json", help="Print only the outcome, as JSON.")
+TTL = typer.Option(
+    1,
+    "--ttl",
+    min=1,
+    max=300,
+    help="Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list.",
+)
+
+
 def story_command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the demo command ``name``, its ``--help`` in English and French from the
     catalogue (:class:`~cli.support.CatalogueCommand`): ``help.demo.<name>`` for the command,
@@ -35,7 +47,7 @@ def story_command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 
 @story_command("sasha")
 def demo_sasha(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    lang: Lang = LANG,
     as_json: bool = typer.Option(False, "--json", help="Print only the bank's verdict, as JSON."),
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask before Sasha's wallet shares anything (for live demos)."
@@ -78,8 +90,8 @@ def demo_sasha(
 
 @story_command("onboarding")
 def demo_onboarding(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
     keep: Path | None = typer.Option(
         None, "--data-dir", help="Keep the story's sandbox data here (default: a temporary directory, removed after)."
     ),
@@ -110,8 +122,8 @@ def demo_onboarding(
 
 @story_command("cross-jurisdiction")
 def demo_cross_jurisdiction(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Nora uses her Territory 1 Verified Person at a Province 2 service, once the pan-Canadian
     framework recognizes Territory 1's own trust framework (TRQP recognition).
@@ -139,7 +151,7 @@ def demo_cross_jurisdiction(
 
 @story_command("death-notification")
 def demo_death_notification(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
+    lang: Lang = LANG,
     as_json: bool = typer.Option(False, "--json", help="Print only the outcome and the propagation figures, as JSON."),
     ttl: int = typer.Option(
         2,
@@ -172,8 +184,8 @@ def demo_death_notification(
 
 @story_command("newborn")
 def demo_newborn(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask before each parent's wallet shares anything (for live demos)."
     ),
@@ -208,18 +220,12 @@ def demo_newborn(
 
 @story_command("immunization")
 def demo_immunization(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask before Léa's wallet shares anything (for live demos)."
     ),
-    ttl: int = typer.Option(
-        1,
-        "--ttl",
-        min=1,
-        max=300,
-        help="Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list.",
-    ),
+    ttl: int = TTL,
 ) -> None:
     """Safe return to school: Province 1 proofs Léa, a student, and its health authority issues
     her immunization records. Riverton Secondary School asks only for her name, birthdate and the
@@ -248,8 +254,8 @@ def demo_immunization(
 
 @story_command("federal-sign-in")
 def demo_federal_sign_in(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask before each wallet shares anything (for live demos)."
     ),
@@ -286,18 +292,12 @@ def demo_federal_sign_in(
 
 @story_command("delegation")
 def demo_delegation(
-    lang: Lang = typer.Option(Lang.en, help="Tell the story in English or French."),
-    as_json: bool = typer.Option(False, "--json", help="Print only the outcome, as JSON."),
+    lang: Lang = LANG,
+    as_json: bool = AS_JSON,
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Ask before Sasha's wallet shares anything (for live demos)."
     ),
-    ttl: int = typer.Option(
-        1,
-        "--ttl",
-        min=1,
-        max=300,
-        help="Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list.",
-    ),
+    ttl: int = TTL,
 ) -> None:
     """An adult child acting for an elderly parent: Province 1 proofs Sasha and her father Gilles;
     with his recorded consent, Province 1's health authority gives Sasha a delegation of access to
