@@ -20,6 +20,7 @@ from pctf.jose import SigningKey
 from scenarios.i18n import t
 
 from .credential import credential_app, wallet_app
+from .db import db_app
 from .demo import demo_app
 from .issuer import issuer_app
 from .registry import registry_app
@@ -56,6 +57,7 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(demo_app, name="demo")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(credential_app, name="credential")
+app.add_typer(db_app, name="db")
 app.command("init-secrets")(init_secrets)
 
 

@@ -27,7 +27,7 @@ from pctf.clock import Clock
 from pctf.events import OutboxEvent, ProcessedEvent
 from pctf.jose import SigningKey
 from pctf.settings import Settings
-from pctf.storage import add_missing_columns, engine_for
+from pctf.storage import engine_for
 
 from .deaths import DeathNotifications
 from .keys import IssuerKeys
@@ -50,7 +50,9 @@ from .reissuance import Reissuance
 from .status_lists import StatusLists
 from .vital_statistics import VitalStatistics
 
-_TABLES: list[type[SQLModel]] = [
+# The models of the issuers' database, whose tables pctf/migrations/versions/issuers creates
+# (tests/test_migrations.py holds the two to agreeing).
+TABLES: list[type[SQLModel]] = [
     IssuerKey,
     CredentialOffer,
     IssuerNonce,
@@ -71,8 +73,7 @@ class IssuerService:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        self.db = engine_for(settings, "issuers", _TABLES)
-        add_missing_columns(self.db, [Issuance, CredentialOffer])
+        self.db = engine_for(settings, "issuers")
         self.keys = IssuerKeys(self.db, settings, clock)
         self.status_lists = StatusLists(self.db, settings, clock, self.keys)
         self.ledger = IssuanceLedger(self.db, settings, clock, self.keys, self.status_lists)

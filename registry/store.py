@@ -35,6 +35,8 @@ from .models import (
 from .records import entity_record, recognition_dict
 from .validation import clean_text, conflict, db_time, not_found
 
+# The models of the registry's database, whose tables pctf/migrations/versions/registry creates
+# (tests/test_migrations.py holds the two to agreeing).
 TABLES: list[type[SQLModel]] = [
     Entity,
     Authorization,
@@ -56,7 +58,7 @@ class RegistryStore:
         self.settings = settings
         self.clock = clock
         self.authority_id = settings.registry_authority_id
-        self.db = engine_for(settings, "registry", TABLES)
+        self.db = engine_for(settings, "registry")
 
     def now(self) -> datetime:
         """Now, as the tables store times (UTC, to the whole second)."""

@@ -156,7 +156,7 @@ class Refusing:
 
 def test_the_outbox_keeps_what_could_not_be_published_and_sends_it_later(tmp_path, bus):
     settings = Settings(data_dir=tmp_path)
-    engine = engine_for(settings, "outbox-test", [OutboxEvent])
+    engine = engine_for(settings, "issuers")  # the outbox lives in the issuers' database
     clock = FrozenClock(T0)
     events = [_event(i) for i in range(3)]
     with Session(engine) as session:

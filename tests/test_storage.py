@@ -7,15 +7,16 @@ import threading
 from sqlalchemy import event, inspect
 from sqlmodel import create_engine
 
-from pctf import storage
+from pctf import migrations, storage
 from registry.models import Application, AuditEntry, Authorization, Entity, KeyEvent, Recognition, StatusEvent
 
 TABLES = [m.__table__ for m in (Entity, Authorization, Recognition, StatusEvent, KeyEvent, Application, AuditEntry)]
 
 
 def test_tables_created_by_several_services_at_the_same_moment(tmp_path):
-    """Each thread stands for a process starting on the same fresh SQLite file (issuers seed the
-    registry's tables while the registry creates them): every one must come up."""
+    """Each thread stands for a process starting on the same fresh SQLite file (the registry's
+    service and the command line upgrading it at once): every one must come up, one of them
+    having created the tables."""
     for round_ in range(3):
         url = f"sqlite:///{tmp_path / f'shared-{round_}.db'}"
         engines = []
@@ -23,12 +24,12 @@ def test_tables_created_by_several_services_at_the_same_moment(tmp_path):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", storage._sqlite_pragmas)
             engines.append(engine)
-        start, failures = threading.Barrier(len(engines)), []
+        start, failures, outcomes = threading.Barrier(len(engines)), [], []
 
         def create(engine) -> None:
             start.wait()
             try:
-                storage._create_tables(engine, TABLES)
+                outcomes.append(migrations.upgrade(engine, "registry"))
             except Exception as exc:  # what would have stopped a service from starting
                 failures.append(exc)
 
@@ -38,6 +39,7 @@ def test_tables_created_by_several_services_at_the_same_moment(tmp_path):
         for t in threads:
             t.join(60)
         assert failures == []
+        assert sorted(outcomes) == ["created"] + ["up to date"] * (len(engines) - 1)
         assert {t.name for t in TABLES} <= set(inspect(engines[0]).get_table_names())
         for engine in engines:
             engine.dispose()

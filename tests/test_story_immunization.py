@@ -41,7 +41,7 @@ def live(settings):
 
 
 def _offers(settings) -> int:
-    with Session(engine_for(settings, "issuers", [CredentialOffer])) as session:
+    with Session(engine_for(settings, "issuers")) as session:
         return session.exec(select(func.count()).select_from(CredentialOffer)).one()
 
 
