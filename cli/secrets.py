@@ -38,6 +38,7 @@ def role_tokens() -> dict[str, str]:
         "PCTF_GOVERNANCE_TOKEN": fresh(),
         "PCTF_ASSESSOR_TOKEN": fresh(),
         "PCTF_PRESENTER_TOKEN": fresh(),
+        "PCTF_METRICS_TOKEN": fresh(),
         "PCTF_ISSUER_STAFF_TOKENS": each(SANDBOX_ISSUERS),
         "PCTF_RELYING_PARTY_TOKENS": each(RELYING_PARTIES),
     }
@@ -85,9 +86,9 @@ def init_secrets(
 ) -> None:
     """Write a random token for every role to an env file (mode 0600) for docker compose.
 
-    One token each for governance, the assessor, every sandbox issuer's staff and every relying
-    party, with PCTF_LOCAL_MODE=false. Run it once before docker compose up; an existing file is
-    never overwritten without --force.
+    One token each for governance, the assessor, the presenter, monitoring (/metrics), every
+    sandbox issuer's staff and every relying party, with PCTF_LOCAL_MODE=false. Run it once
+    before docker compose up; an existing file is never overwritten without --force.
     """
     if out_path.exists() and not force:
         fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
@@ -103,7 +104,7 @@ def init_secrets(
     )
     out.print(
         "keep it private and out of version control: anyone who reads it can act as governance, "
-        "the assessor, the presenter, every issuer's staff and every relying party",
+        "the assessor, the presenter, monitoring, every issuer's staff and every relying party",
         markup=False,
         highlight=False,
         soft_wrap=True,

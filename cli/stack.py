@@ -33,6 +33,8 @@ from dashboard.runs import StorySandbox
 from issuers.app import create_app as create_issuers_app
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
+from pctf import observability
+from pctf.access import Role, also_recognize, configured_tokens
 from pctf.clock import Clock, SystemClock
 from pctf.events import EventBus
 from pctf.http import make_client
@@ -136,10 +138,11 @@ def build_app(
     clock = clock or SystemClock()
     bootstrap(settings, clock, withhold=withhold)
     http = http or make_client(settings)
-    issuers = create_issuers_app(settings, clock, bus=bus)
-    registry = create_registry_app(settings, clock)
-    wallet = create_wallet_app(settings, clock)  # its own vetted client: it fetches strangers' URLs
-    verifier = create_verifier_app(settings, clock, http)
+    issuers = observed("issuers", create_issuers_app(settings, clock, bus=bus), settings)
+    registry = observed("registry", create_registry_app(settings, clock), settings)
+    # The wallet has its own vetted client: it fetches strangers' URLs.
+    wallet = observed("wallet", create_wallet_app(settings, clock), settings)
+    verifier = observed("verifier", create_verifier_app(settings, clock, http), settings, http)
     shared = log is not None
     log = log if log is not None else EventLog()
     events = log
@@ -152,6 +155,7 @@ def build_app(
         # to whole seconds and the registry dates its decisions.
         story_sandbox=lambda story: story_sandbox(story, settings, log=events),
     )
+    observed("dashboard", root, settings)
     return PathDispatcher(
         [
             ("/registry", registry),
@@ -187,16 +191,43 @@ def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict[str, Any]]:
 def build_service_app(service: str, settings: Settings, clock: Clock | None = None):
     """One service alone, for deployments that run each in its own process (docker-compose)."""
     clock = clock or SystemClock()
+    configure_logging_once(settings)
     if service == "issuers":
         bootstrap(settings, clock)  # the issuers publish their keys to the registry they share a database with
-        return create_issuers_app(settings, clock)
+        return observed(service, create_issuers_app(settings, clock), settings)
     if service == "registry":
-        return create_registry_app(settings, clock)
+        return observed(service, create_registry_app(settings, clock), settings)
     if service == "wallet":
-        return create_wallet_app(settings, clock)
+        return observed(service, create_wallet_app(settings, clock), settings)
     if service == "verifier":
-        return create_verifier_app(settings, clock)
+        http = make_client(settings)
+        return observed(service, create_verifier_app(settings, clock, http), settings, http)
     raise SandboxError(Reason.BAD_REQUEST, f"unknown service {service!r} (one of: {', '.join(SERVICES)})")
+
+
+def configure_logging_once(settings: Settings) -> None:
+    """The services' logs as ``PCTF_LOG_LEVEL`` and ``PCTF_LOG_FORMAT`` say, set up once per
+    process: a story's own sandbox, started later in the same process, keeps that configuration."""
+    if not observability.is_configured():
+        observability.configure_logging(settings.log_level, settings.log_format)
+
+
+def observed(service: str, app: FastAPI, settings: Settings, http: httpx.Client | None = None) -> FastAPI:
+    """What ``<prefix>/readyz`` checks on ``service`` (its database through the engine it holds,
+    the issuers' event broker, the registry a relying party reaches over HTTP), and the
+    monitoring role's token, which reads its ``/metrics``."""
+    state = app.state
+    if service == "registry":
+        observability.add_readiness_check(app, "database", observability.database_check(state.registry.db))
+    elif service in ("issuers", "wallet", "verifier"):
+        observability.add_readiness_check(app, "database", observability.database_check(state.service.db))
+    if service == "issuers" and hasattr(state.bus, "ping"):
+        observability.add_readiness_check(app, "event_broker", state.bus.ping)
+    if service == "verifier" and http is not None:
+        registry_health = f"{settings.service_url('registry')}/registry/healthz"
+        observability.add_readiness_check(app, "registry", observability.http_check(http, registry_health))
+    also_recognize(app, configured_tokens(Role.MONITORING, {"monitoring": settings.resolved_metrics_token()}))
+    return app
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -293,6 +324,7 @@ def serving(settings: Settings) -> Iterator[Path]:
     """Record, for the time of the block, that this process serves ``settings.data_dir`` (its
     address, as a command on this machine reaches it, and its pid), so commands on that data
     directory use it; the record is removed at exit (only if it is still this process's own)."""
+    configure_logging_once(settings)  # the server `up` runs logs; a command's own services keep quiet
     path = sandbox_record_path(settings)
     settings.ensure_data_dir()
     record = {

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from pctf.access import Role, owner
 from pctf.clock import Clock
+from pctf.observability import outbound_hooks
 from pctf.settings import Settings
 
 from . import i18n
@@ -72,7 +73,9 @@ class Dashboard:
     def governance_client(self, token: str) -> httpx.Client:
         """A client acting with the governance token a browser logged in with: the registry, not
         the dashboard, decides what it may do."""
-        return httpx.Client(timeout=self.public.timeout, headers={"Authorization": f"Bearer {token}"})
+        return httpx.Client(
+            timeout=self.public.timeout, headers={"Authorization": f"Bearer {token}"}, event_hooks=outbound_hooks()
+        )
 
 
 def dashboard(request: Request) -> Dashboard:

@@ -27,6 +27,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pctf.access import Role
+from pctf.observability import outbound_hooks
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import credential_type, type_for_vct
 from pctf.web import StrictRoute
@@ -166,7 +167,9 @@ def _client(auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run) -> httpx.
         if isinstance(body, dict) and "credential_offer" in body:
             run.keep("offers", {k: body.get(k) for k in ("credential_offer", "credential_offer_uri", "tx_code")})
 
-    return httpx.Client(auth=auth, timeout=timeout, follow_redirects=False, event_hooks={"response": [keep_offer]})
+    return httpx.Client(
+        auth=auth, timeout=timeout, follow_redirects=False, event_hooks=outbound_hooks({"response": [keep_offer]})
+    )
 
 
 def _sasha(request: Request):

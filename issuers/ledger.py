@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from pctf import sdjwt
 from pctf.clock import Clock
 from pctf.jose import ALLOWED_ALGS, has_private_parts, public_jwk_only, thumbprint
+from pctf.observability import ISSUANCES
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.vocab import credential_type
@@ -93,6 +94,7 @@ class IssuanceLedger:
                 issuance_id = issuance.id
                 assert issuance_id is not None  # flushed by allocate: the database gave it its id
                 session.commit()
+                ISSUANCES.labels(short_id, ctype.vct).inc()
                 return credential, issuance_id
         raise SandboxError(Reason.CONFLICT, "no free status list index was found; try again", status_code=503)
 

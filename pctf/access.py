@@ -45,6 +45,8 @@ class Role(StrEnum):
     # Whoever runs the sandbox's demos: drives the stories in the dashboard, which then act with
     # the operator's keyring (each wallet's holder token, each issuer's staff token).
     PRESENTER = "presenter"
+    # Whoever monitors the deployment: reads every service's /metrics, and nothing else.
+    MONITORING = "monitoring"
     # Whoever holds an access token from the issuer's own token endpoint (OpenID4VCI 6, 8): the
     # route checks it against the issuer's store itself; no role token is one.
     ACCESS_TOKEN = "oid4vci_access_token"
@@ -147,6 +149,17 @@ def install(app: FastAPI, identify: Identify, limiter: AttemptLimiter) -> None:
     app.state.attempts = limiter
 
 
+def also_recognize(app: FastAPI, identify: Identify) -> None:
+    """Let a service recognise one more kind of token (the monitoring role's) besides those
+    :func:`install` gave it; its own come first."""
+    first: Identify = app.state.identify
+
+    def either(token: str) -> Principal | None:
+        return first(token) or identify(token)
+
+    app.state.identify = either
+
+
 def session_tokens(request: Request) -> list[str]:
     """The tokens a browser holds in the session cookies its app names (``app.state.session_cookies``:
     the dashboard's presenter and governance logins); APIs name none, so cookies open nothing there."""
@@ -199,6 +212,7 @@ def _describe(roles: tuple[Role, ...]) -> str:
         Role.WALLET_HOLDER: "this wallet's holder",
         Role.RELYING_PARTY: "this relying party's back end",
         Role.PRESENTER: "the sandbox's presenter",
+        Role.MONITORING: "the monitoring role",
     }
     return " or ".join(names[r] for r in roles)
 
@@ -273,6 +287,7 @@ CALLERS = (
     Caller("relying party", Role.RELYING_PARTY),
     Caller("other relying party", Role.RELYING_PARTY, own_subject=False),
     Caller("presenter", Role.PRESENTER),
+    Caller("monitoring", Role.MONITORING),
 )
 
 

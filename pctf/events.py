@@ -40,6 +40,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from .clock import Clock
 from .jose import Jws, SigningKey
+from .observability import EVENTS_DELIVERED, EVENTS_PUBLISHED, EVENTS_REDELIVERED
 from .reasons import Reason, SandboxError
 from .settings import Settings
 
@@ -154,7 +155,9 @@ class _Dispatcher:
             for handler in handlers:
                 try:
                     handler(event)
+                    EVENTS_DELIVERED.labels(topic, "handled").inc()
                 except Exception as exc:  # a subscriber's bug must not stop delivery to the others
+                    EVENTS_DELIVERED.labels(topic, "failed").inc()
                     # The event may hold personal data: log its id and topic, never its content.
                     log.error(
                         "handler %s failed on event %s (%s): %s: %s",
@@ -191,6 +194,7 @@ class InProcessEventBus:
     def publish(self, topic: str, event: dict[str, Any]) -> None:
         topic, event = _checked(topic, event)
         self._dispatcher.put(topic, event)
+        EVENTS_PUBLISHED.labels(topic).inc()
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         _checked(topic, {"id": "-"})
@@ -257,6 +261,11 @@ class RedisEventBus:
                 f"the event broker refused the event ({exc.__class__.__name__})",
                 status_code=503,
             ) from None
+        EVENTS_PUBLISHED.labels(topic).inc()
+
+    def ping(self) -> None:
+        """Raise unless the broker answers (the issuers' readiness check)."""
+        self._redis.ping()
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         _checked(topic, {"id": "-"})
@@ -393,6 +402,7 @@ def relay(engine: Engine, bus: EventBus, clock: Clock, *, limit: int = 500) -> i
         except SandboxError as exc:
             log.warning("event %s not published yet: %s", row.id, exc.reason.value)
             break
+        EVENTS_REDELIVERED.labels(row.topic).inc()
         with Session(engine) as session:
             stored = session.get(OutboxEvent, row.id)
             if stored is not None and stored.published_at is None:

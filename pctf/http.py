@@ -12,11 +12,14 @@ from typing import Any
 import httpx
 
 from .jose import brief, json_loads
+from .observability import outbound_hooks
 from .reasons import Reason, SandboxError
 from .settings import Settings
 
 
 def make_client(settings: Settings, **kwargs: Any) -> httpx.Client:
+    """A client for the sandbox's own services; it carries the current request's id (X-Request-ID)."""
+    kwargs["event_hooks"] = outbound_hooks(kwargs.get("event_hooks"))
     return httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=False, **kwargs)
 
 

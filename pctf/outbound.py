@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import httpx
 
+from .observability import outbound_hooks
 from .reasons import Reason, SandboxError
 from .settings import Settings
 
@@ -254,6 +255,7 @@ def outbound_client(
     headers = {"Accept-Encoding": "identity", **dict(kwargs.pop("headers", None) or {})}
     kwargs.setdefault("timeout", settings.http_timeout_seconds)
     kwargs.setdefault("follow_redirects", True)
+    kwargs["event_hooks"] = outbound_hooks(kwargs.get("event_hooks"))
     return httpx.Client(
         transport=OutboundTransport(policy, inner, max_body_bytes),
         max_redirects=MAX_REDIRECTS,

@@ -25,6 +25,11 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_EVENT_BUS``: the publish/subscribe bus that carries events such as a registered death
   to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
   ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
+* ``PCTF_METRICS_TOKEN``: the bearer token that reads every service's ``/metrics`` (the
+  monitoring role). Generated into ``DATA_DIR/metrics.token`` when unset, in local mode.
+* ``PCTF_LOG_LEVEL`` (``debug``, ``info``, ``warning``, ``error``; default ``info``) and
+  ``PCTF_LOG_FORMAT`` (``text``, the default, or ``json``: one object a line): the services'
+  own logs (pctf.observability).
 * ``PCTF_UNACCREDITED_ISSUERS``: sandbox issuers (short ids, comma-separated: ``terr2``) that run
   their services but start out of the registry, to try onboarding with.
 """
@@ -37,7 +42,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -106,6 +111,11 @@ class Settings(BaseSettings):
     # The presenter opens the dashboard's stories, wallets and event log (else generated in
     # DATA_DIR/presenter.token; `pctf-sandbox up` prints the link that logs a browser in).
     presenter_token: str | None = None
+    # The monitoring role reads every service's /metrics (else generated in DATA_DIR/metrics.token).
+    metrics_token: str | None = None
+    # The services' own logs (pctf.observability): from this level up, as text or as JSON lines.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
     # Key-binding JWTs older than this are stale (RFC 9901 section 7.3 leaves the window to policy).
     kb_max_age_seconds: int = 300
     # Tolerated clock skew between parties.
@@ -225,6 +235,11 @@ class Settings(BaseSettings):
         """The presenter's token (``PCTF_PRESENTER_TOKEN``, else generated once): it opens the
         dashboard's story, wallet and event pages, which act with this operator's keyring."""
         return self.resolved_secret("presenter", self.presenter_token, variable="PCTF_PRESENTER_TOKEN")
+
+    def resolved_metrics_token(self) -> str:
+        """The monitoring role's token (``PCTF_METRICS_TOKEN``, else generated once): it reads
+        every service's ``/metrics``, and nothing else."""
+        return self.resolved_secret("metrics", self.metrics_token, variable="PCTF_METRICS_TOKEN")
 
     def issuer_staff_token(self, short_id: str) -> str:
         """The bearer token of one issuer's staff (``PCTF_ISSUER_STAFF_TOKENS[short_id]``)."""

@@ -9,16 +9,18 @@ exactly what is wrong. Before any route sees a request:
 * a JSON body is parsed strictly (:func:`parse_json_body`): UTF-8 only, no ``NaN``, at most
   :data:`MAX_JSON_DEPTH` levels deep, and no string a database cannot store (a NUL character, a
   lone surrogate), so what a route receives can always be written;
-* the access log (:class:`AccessLog`, logger ``pctf.access``) records the route's *template*
+* the access log (:class:`pctf.observability.RequestContext`, logger ``pctf.access``) records the route's *template*
   (``/wallet/{wallet_id}/offers``), the status and the time: never a path's identifiers, a
-  query string, a header or a body, so codes, tokens and claims never reach a log.
+  query string, a header or a body, so codes, tokens and claims never reach a log; every
+  request has an id (``X-Request-ID``), and is counted in the service's metrics;
+* ``<prefix>/healthz``, ``<prefix>/readyz`` and ``<prefix>/metrics`` answer on every service
+  (:func:`pctf.observability.install_endpoints`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .observability import RequestContext, install_endpoints
 from .reasons import Reason, SandboxError
 
 log = logging.getLogger("pctf")
@@ -193,33 +196,6 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-class AccessLog:
-    """One line per request: method, route template, status, milliseconds."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "(no route)"
-            access_log.info(
-                "%s %s %d %.1fms", scope.get("method"), template, status, (time.perf_counter() - started) * 1000
-            )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SandboxError)
     async def _sandbox_error(_request: Request, exc: SandboxError) -> JSONResponse:
@@ -270,7 +246,8 @@ def _declare_bearer_scheme(app: FastAPI) -> None:
 
 def service_app(prefix: str, title: str, description: str = "", *, max_body_bytes: int) -> FastAPI:
     """A FastAPI app for one service: its docs under its own path prefix, errors mapped to reasons,
-    bodies limited and parsed strictly, and an access log without identifiers."""
+    bodies limited and parsed strictly, an access log without identifiers, a request id on every
+    request, and health, readiness and metrics under its prefix."""
     app = FastAPI(
         title=title,
         version="1.0",
@@ -284,8 +261,9 @@ def service_app(prefix: str, title: str, description: str = "", *, max_body_byte
     _declare_bearer_scheme(app)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_middleware(AccessLog)
+    app.add_middleware(RequestContext, service=prefix.strip("/") or "dashboard", access_log=access_log)
     _offline_docs(app, prefix, title)
+    install_endpoints(app, prefix)
     return app
 
 

@@ -86,6 +86,7 @@ def world(tmp_path_factory):
                     settings.relying_party_token("prov2-health"),
                 ),
                 Role.PRESENTER: (settings.resolved_presenter_token(),) * 2,
+                Role.MONITORING: (settings.resolved_metrics_token(),) * 2,
             }
             yield {
                 "http": http,

@@ -27,6 +27,7 @@ ROLE_VARIABLES = {
     "PCTF_GOVERNANCE_TOKEN",
     "PCTF_ASSESSOR_TOKEN",
     "PCTF_PRESENTER_TOKEN",
+    "PCTF_METRICS_TOKEN",
     "PCTF_ISSUER_STAFF_TOKENS",
     "PCTF_RELYING_PARTY_TOKENS",
 }
@@ -154,6 +155,7 @@ def test_compose_holds_no_token_and_every_service_reads_the_env_file():
         "PCTF_GOVERNANCE_TOKEN",
         "PCTF_ASSESSOR_TOKEN",
         "PCTF_PRESENTER_TOKEN",
+        "PCTF_METRICS_TOKEN",
         "PCTF_ISSUER_STAFF_TOKENS",
         "PCTF_RELYING_PARTY_TOKENS",
     ):

@@ -88,6 +88,7 @@ def stack(tmp_path_factory):
         Role.WALLET_HOLDER: lambda _: wallet_token,
         Role.RELYING_PARTY: settings.relying_party_token,
         Role.PRESENTER: lambda _: settings.resolved_presenter_token(),
+        Role.MONITORING: lambda _: settings.resolved_metrics_token(),
     }
     subjects = {
         "issuer": list(SANDBOX_ISSUERS),

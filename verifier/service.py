@@ -31,9 +31,10 @@ from sqlmodel import Session, select
 from pctf import oid4vp
 from pctf.clock import Clock, as_utc
 from pctf.jose import b64u_encode
+from pctf.observability import record_verification
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from pctf.storage import add_missing_columns, engine_for
+from pctf.storage import engine_for
 
 from .engine import VerificationEngine
 from .evidence import Evidence
@@ -61,8 +62,7 @@ class RelyingPartyService:
         self.settings = settings
         self.clock = clock
         self.engine = engine
-        self.db = engine_for(settings, "verifier", [PresentationSession, SignInSession, VerifierSecret])
-        add_missing_columns(self.db, [PresentationSession])  # a data directory from before evidence was kept
+        self.db = engine_for(settings, "verifier")
         self._pairwise_secret: bytes | None = None
 
     def response_uri(self, rp_id: str) -> str:
@@ -141,6 +141,7 @@ class RelyingPartyService:
             session.add(record)
             session.commit()
             status = record.status
+            record_verification(rp_id, record.verdict or {})
         # No redirect_uri: the verdict and the disclosed claims are for this relying party's back
         # end, which reads them with its own token; the wallet learns only how its answer was taken.
         return {"status": status}

@@ -35,7 +35,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.sdjwt_vc import check_credential
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
-from pctf.storage import add_missing_columns, engine_for
+from pctf.storage import engine_for
 from pctf.vocab import type_for_vct
 
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
@@ -45,6 +45,9 @@ from .models import Consent, PendingPresentation, Wallet, WalletCredential
 WALLET_STATUSES = ("valid", "expiring_soon", "expired", *statuslist.CREDENTIAL_STATUSES[1:], "unknown", "replaced")
 # Statuses for which the wallet offers renewal.
 RENEWABLE = ("expiring_soon", "expired")
+
+# GET /wallet/<these> are the service's health, readiness and metrics: no wallet may take the name.
+RESERVED_WALLET_IDS = frozenset({"healthz", "readyz", "metrics"})
 
 
 class WalletService:
@@ -64,8 +67,7 @@ class WalletService:
         self.settings = settings
         self.clock = clock
         self.http = http
-        self.db = engine_for(settings, "wallet", [Wallet, WalletCredential, PendingPresentation, Consent])
-        add_missing_columns(self.db, [Wallet, WalletCredential])
+        self.db = engine_for(settings, "wallet")
         self.status = StatusResolver(status_source or HttpStatusSource(http), clock, leeway=settings.leeway_seconds)
         self.issuer_keys = issuer_keys or self.published_keys
 
@@ -81,6 +83,10 @@ class WalletService:
             or len(wallet_id) > 64
         ):
             raise SandboxError(Reason.BAD_REQUEST, "a wallet id is a short ASCII identifier such as 'sasha'")
+        if wallet_id in RESERVED_WALLET_IDS:
+            raise SandboxError(
+                Reason.BAD_REQUEST, f"{wallet_id!r} names the wallet service's own health or metrics route"
+            )
         token = secrets.token_urlsafe(32)
         with Session(self.db) as session:
             wallet = session.get(Wallet, wallet_id)
