@@ -119,6 +119,17 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/registry/applications/{app_id}/conformance"): ("conformance_run", "assessor", "registry"),
     ("PUT", "/registry/applications/{app_id}/assessment/{criterion}"): ("assessment_recorded", "assessor", "registry"),
     ("POST", "/registry/applications/{app_id}/decision"): ("application_decided", "governance", "registry"),
+    # every service: liveness, readiness, metrics (pctf.observability)
+    **{
+        ("GET", f"/{service}/{probe}"): (kind, "client", party)
+        for service, party in (
+            ("issuers", "issuers"),
+            ("registry", "registry"),
+            ("wallet", "wallet"),
+            ("verifier", "verifier_service"),
+        )
+        for probe, kind in (("healthz", "health"), ("readyz", "readiness"), ("metrics", "metrics_read"))
+    },
 }
 # What is noted from outside HTTP (the event bus): (from, to, what the route column shows).
 NOTES: dict[str, tuple[str, str, str]] = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -53,6 +54,18 @@ def captured():
 
 def _lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def _logged(stream: io.StringIO, request_id: str, until: str = "", timeout: float = 5.0) -> list[dict]:
+    """The lines logged under ``request_id``, once one of them starts with ``until`` (any line when
+    empty): a server writes its access line after the answer has gone out, so a client that already
+    holds the answer may have to wait a moment for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [line for line in _lines(stream) if line.get("request_id") == request_id]
+        if any(line["message"].startswith(until) for line in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -196,7 +209,7 @@ def test_a_response_and_its_log_lines_carry_the_same_request_id(live):
     answer = http.get("/registry/healthz")
     request_id = answer.headers["X-Request-ID"]
     assert observability.REQUEST_ID_PATTERN.fullmatch(request_id)
-    access = [line for line in _lines(captured) if line.get("request_id") == request_id]
+    access = _logged(captured, request_id)
     assert [line["logger"] for line in access] == ["pctf.access"]
     assert access[0]["message"].startswith("GET /registry/healthz 200")
 
@@ -223,7 +236,9 @@ def test_a_callers_request_id_reaches_the_next_services_log(live, settings):
         )
     assert answer.status_code == 200, answer.text
     assert answer.headers["X-Request-ID"] == "trace-0123456789"
-    traced = [line["message"] for line in _lines(captured) if line.get("request_id") == "trace-0123456789"]
+    traced = [
+        line["message"] for line in _logged(captured, "trace-0123456789", until="POST /wallet/{wallet_id}/offers")
+    ]
     assert any(m.startswith("POST /wallet/{wallet_id}/offers 200") for m in traced), traced
     issuer_calls = [m for m in traced if " /issuers/" in m or " /.well-known/" in m]
     assert any("/token" in m for m in issuer_calls) and any("/credential" in m for m in issuer_calls), traced

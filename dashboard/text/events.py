@@ -54,6 +54,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # What happened, by kind of exchange.
     "events.kind.other": {"en": "Request {method} {route}", "fr": "Requête {method} {route}"},
     "events.kind.health": {"en": "Health check", "fr": "Vérification de l'état du service"},
+    "events.kind.readiness": {
+        "en": "Readiness check (database, broker, registry)",
+        "fr": "Vérification de disponibilité (base de données, courtier, registre)",
+    },
+    "events.kind.metrics_read": {"en": "Metrics read", "fr": "Mesures consultées"},
     "events.kind.issuers_listed": {"en": "List of issuers read", "fr": "Liste des émetteurs consultée"},
     "events.kind.issuer_metadata": {
         "en": "Credential issuer metadata read (OpenID4VCI)",
