@@ -56,6 +56,7 @@ def test_offer(
     """
     from issuers.jurisdictions import jurisdiction
     from pctf.http import checked_json
+    from scenarios.deployment import Deployment
     from scenarios.keyring import operator_client
     from scenarios.personas import TERR2_TEST_SUBJECT
 
@@ -64,11 +65,13 @@ def test_offer(
     guarded(lambda: jurisdiction(issuer))  # an unknown issuer is named before any service starts
     services = guarded(lambda: sandbox_services(settings(), SystemClock()))
     s = services.settings
+    # The issuer's own process when the issuers run apart (PCTF_ISSUER_URLS), else the issuers service.
+    where = Deployment.from_settings(s) if s.wallet_url else Deployment.at(services.url)
     try:
         with operator_client(s) as http:
             offered = guarded(
                 lambda: checked_json(
-                    http.post(f"{s.issuers_url or services.url}/issuers/{issuer}/proofing", json=TERR2_TEST_SUBJECT)
+                    http.post(f"{where.issuer(issuer)}/issuers/{issuer}/proofing", json=TERR2_TEST_SUBJECT)
                 )
             )
     finally:

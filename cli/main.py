@@ -121,14 +121,22 @@ def serve(
     service: str = typer.Argument(..., help="registry, issuers, wallet or verifier."),
     host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
     port: int = typer.Option(8600, help="Port to listen on."),
+    issuer: list[str] = typer.Option(
+        [],
+        "--issuer",
+        help="With issuers: serve only this issuer (its short id, e.g. prov1), as its jurisdiction "
+        "would run its own; repeatable. Default: every issuer.",
+    ),
 ) -> None:
-    """Serve one service alone (each in its own container, as in docker-compose.yml)."""
+    """Serve one service alone (each in its own container, as in docker-compose.yml). The
+    services find each other through the PCTF_*_URL settings (PCTF_ISSUER_URLS for issuers served
+    apart), each over its own PCTF_DATA_DIR or PCTF_DATABASE_URL."""
     import uvicorn
 
     from .stack import build_service_app
 
     s = settings()
-    application = guarded(lambda: build_service_app(service, s, SystemClock()))
+    application = guarded(lambda: build_service_app(service, s, SystemClock(), issuers=tuple(issuer) or None))
     uvicorn.run(application, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
 
 

@@ -178,9 +178,10 @@ def read_offer(value: str) -> tuple[str | dict, str | None]:
 
 
 def is_own_issuer(settings: Settings, entity_id: str) -> bool:
-    """Whether ``entity_id`` is one of this sandbox's issuers (under its issuers URL), whose
-    endpoints are the sandbox's own services rather than another party's."""
-    return entity_id.startswith(f"{settings.service_url('issuers')}/issuers/")
+    """Whether ``entity_id`` names an issuer of this sandbox (an identifier as
+    :meth:`pctf.settings.Settings.issuer_id` builds them), whose endpoints are the sandbox's own
+    services rather than another party's."""
+    return settings.issuer_short_id(entity_id) is not None
 
 
 @registry_app.command("apply")

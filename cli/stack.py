@@ -9,6 +9,7 @@ still call each other through HTTP clients, never through function calls.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -31,6 +32,7 @@ from dashboard.app import create_app as create_dashboard_app
 from dashboard.events import EventLog
 from dashboard.runs import StorySandbox
 from issuers.app import create_app as create_issuers_app
+from issuers.hosting import HostedIssuersOnly, hosted_issuers
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
 from pctf import observability
@@ -45,6 +47,8 @@ from registry.seed import seed_issuer
 from registry.service import RegistryService
 from verifier.app import create_app as create_verifier_app
 from wallet.app import create_app as create_wallet_app
+
+log = logging.getLogger("pctf.stack")
 
 
 class PathDispatcher:
@@ -104,21 +108,84 @@ def bootstrap(settings: Settings, clock: Clock, *, withhold: tuple[str, ...] | N
     seeds the store, leaves them for a jurisdiction to onboard. An issuer already in the registry
     stays there: seeding never removes what governance decided.
     """
-    if withhold is None:
-        withhold = unaccredited_issuers(settings)
     issuers = IssuerService(settings, clock)
     registry = RegistryService(settings, clock)
-    for j in SANDBOX_ISSUERS.values():
-        if j.short_id in withhold:
-            continue
-        seed_issuer(
-            registry,
-            issuers.issuer_url(j.short_id),
-            name=j.name_en,
-            jurisdiction=j.jurisdiction,
-            jwks=issuers.jwks(j.short_id),
-            grants=list(j.grants),
-        )
+    for entry in seed_entries(settings, issuers, withhold=withhold):
+        seed_issuer(registry, **entry)
+
+
+def seed_entries(
+    settings: Settings, issuers: IssuerService, *, withhold: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """What the registry records of each issuer ``issuers`` hosts, withheld ones aside (default:
+    ``PCTF_UNACCREDITED_ISSUERS``): the keyword arguments of :func:`registry.seed.seed_issuer`,
+    the same whether the registry is seeded in process (:func:`bootstrap`) or over HTTP
+    (:class:`RegistrySeeder`)."""
+    if withhold is None:
+        withhold = unaccredited_issuers(settings)
+    return [
+        {
+            "entity_id": issuers.issuer_url(j.short_id),
+            "name": j.name_en,
+            "jurisdiction": j.jurisdiction,
+            "jwks": issuers.jwks(j.short_id),
+            "grants": list(j.grants),
+        }
+        for j in SANDBOX_ISSUERS.values()
+        if j.short_id in issuers.hosted and j.short_id not in withhold
+    ]
+
+
+class RegistrySeeder:
+    """An issuers process that runs apart from the registry registers its issuers there over HTTP
+    (``POST /registry/entities/seed``, with ``PCTF_GOVERNANCE_TOKEN``), on a background thread
+    that tries again, waiting longer each time, until the registry has taken them all: the
+    process answers ``/healthz`` at once, and ``/readyz`` once the registry knows its issuers."""
+
+    FIRST_WAIT_SECONDS = 0.2
+    LONGEST_WAIT_SECONDS = 5.0
+
+    def __init__(self, settings: Settings, issuers: IssuerService, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.issuers = issuers
+        self.http = http or make_client(settings)
+        self.entries = seed_entries(settings, issuers)
+        self.seeded = threading.Event()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self.run, name="registry-seeder", daemon=True)
+            self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def run(self) -> None:
+        from registry.governance_client import GovernanceClient
+
+        client = GovernanceClient(self.settings.service_url("registry"), self.http, self.settings.registry_authority_id)
+        token = self.settings.resolved_governance_token()
+        wait, pending = self.FIRST_WAIT_SECONDS, list(self.entries)
+        while pending and not self.stopping.is_set():
+            try:
+                client.seed_issuer(**pending[0], token=token)
+                pending.pop(0)
+                continue
+            except SandboxError as exc:
+                log.warning("the registry has not taken %s yet: %s", pending[0]["entity_id"], exc.reason.value)
+            self.stopping.wait(wait)
+            wait = min(wait * 2, self.LONGEST_WAIT_SECONDS)
+        if not pending:
+            self.seeded.set()
+
+    def check(self) -> None:
+        """The readiness check: the registry has taken every issuer this process registers."""
+        if not self.seeded.is_set():
+            raise RuntimeError("the registry has not taken this process's issuers yet")
 
 
 def build_app(
@@ -188,13 +255,29 @@ def openapi_documents(dispatcher: PathDispatcher) -> dict[str, dict[str, Any]]:
     return documents
 
 
-def build_service_app(service: str, settings: Settings, clock: Clock | None = None):
-    """One service alone, for deployments that run each in its own process (docker-compose)."""
+def build_service_app(
+    service: str, settings: Settings, clock: Clock | None = None, *, issuers: tuple[str, ...] | None = None
+):
+    """One service alone, for deployments that run each in its own process (docker-compose).
+    ``issuers``: the issuers an issuers process hosts (default: all; :func:`issuers.hosting.hosted_issuers`).
+    The process finds the others only through settings: it registers its issuers with the
+    registry at ``PCTF_REGISTRY_URL`` over HTTP (:class:`RegistrySeeder`), and reaches the issuers
+    it does not host at their ``PCTF_ISSUER_URLS``."""
     clock = clock or SystemClock()
     configure_logging_once(settings)
+    if issuers is not None and service != "issuers":
+        raise SandboxError(Reason.BAD_REQUEST, "only the issuers service hosts a choice of issuers")
     if service == "issuers":
-        bootstrap(settings, clock)  # the issuers publish their keys to the registry they share a database with
-        return observed(service, create_issuers_app(settings, clock), settings)
+        hosted = hosted_issuers(issuers)
+        unaccredited_issuers(settings)  # refused, named, before anything starts
+        engine = IssuerService(settings, clock, hosted=hosted)
+        app = create_issuers_app(settings, clock, engine)
+        app.add_middleware(HostedIssuersOnly, hosted=engine.hosted)
+        seeder = RegistrySeeder(settings, engine)
+        app.router.on_startup.append(seeder.start)
+        app.router.on_shutdown.append(seeder.stop)
+        observability.add_readiness_check(app, "registry_seeded", seeder.check)
+        return observed(service, app, settings)
     if service == "registry":
         return observed(service, create_registry_app(settings, clock), settings)
     if service == "wallet":
@@ -524,21 +607,9 @@ def story_sandbox(
     try:
         if story in FRAMEWORK_STORIES:
             s = story_settings(base, data_dir or tmp / "sandbox")
-            port = free_port(base.host)
-            framework = s.model_copy(
-                update={
-                    "data_dir": tmp / "terr1-framework",
-                    "port": port,
-                    "registry_url": f"http://{base.host}:{port}",
-                    "governance_token": None,
-                }
-            )
-            servers.append(serve_in_thread(create_registry_app(framework, clock), framework.host, framework.port))
-            kwargs: dict[str, Any] = {
-                "framework_api": framework.registry_authority_id,
-                "framework_token": framework.resolved_governance_token(),
-                "governance_token": s.resolved_governance_token(),
-            }
+            server, framework = _serve_framework(s, tmp / "terr1-framework", clock)
+            servers.append(server)
+            kwargs: dict[str, Any] = {**framework, "governance_token": s.resolved_governance_token()}
         else:
             s = story_settings(base, data_dir or tmp)
             kwargs = {
@@ -551,6 +622,45 @@ def story_sandbox(
         for server in reversed(servers):
             server.stop()
         _close_storage_under(tmp, data_dir)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _serve_framework(s: Settings, data_dir: Path, clock: Clock) -> tuple[RunningServer, dict[str, str]]:
+    """Territory 1's own framework registry, beside the sandbox ``s`` describes: on a free port of
+    ``s.host``, its data in ``data_dir``. Returns its server, and its authority id and governance
+    token as the framework stories take them (``framework_api``, ``framework_token``)."""
+    port = free_port(s.host)
+    framework = s.model_copy(
+        update={
+            "data_dir": data_dir,
+            "port": port,
+            "registry_url": f"http://{s.host}:{port}",
+            "governance_token": None,
+        }
+    )
+    server = serve_in_thread(create_registry_app(framework, clock), framework.host, framework.port)
+    return server, {
+        "framework_api": framework.registry_authority_id,
+        "framework_token": framework.resolved_governance_token(),
+    }
+
+
+@contextmanager
+def framework_beside(base: Settings, clock: Clock | None = None) -> Iterator[dict[str, str]]:
+    """Territory 1's own framework registry alone, for a framework story told against a running
+    deployment (``demo --against``): on a free loopback port, in a temporary data directory,
+    until the block ends. Yields ``framework_api`` and ``framework_token``. The deployment's
+    verifier must reach it there, so the deployment runs on this machine."""
+    tmp = Path(tempfile.mkdtemp(prefix="pctf-terr1-framework-"))
+    s = story_settings(base.model_copy(update={"host": "127.0.0.1"}), tmp)
+    server = None
+    try:
+        server, framework = _serve_framework(s, tmp / "terr1-framework", clock or SystemClock())
+        yield framework
+    finally:
+        if server is not None:
+            server.stop()
+        _close_storage_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from issuers.jurisdictions import SANDBOX_ISSUERS
 from pctf.access import AttemptLimiter, Role, client_key, configured_tokens, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
@@ -173,6 +174,8 @@ def create_app(
             "dashboard": f"{settings.base_url}/",
             "registry": f"{settings.service_url('registry')}/registry/metadata",
             "issuers": f"{settings.service_url('issuers')}/issuers",
+            # Each issuer at the process that serves it (PCTF_ISSUER_URLS), as it signs.
+            "issuer_ids": {short_id: settings.issuer_id(short_id) for short_id in SANDBOX_ISSUERS},
             "verifiers": f"{settings.service_url('verifier')}/verifier",
             "api_docs": {
                 n: f"{settings.service_url(n)}/{n}/docs" for n in ("registry", "issuers", "wallet", "verifier")

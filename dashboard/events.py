@@ -77,6 +77,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/issuers/{issuer}/births"): ("birth_registered", "operator", "issuer"),
     ("GET", "/issuers/{issuer}/deaths/{registration_id}"): ("death_read", "operator", "issuer"),
     ("GET", "/issuers/{issuer}/events/{event_id}"): ("event_processing_read", "operator", "issuer"),
+    ("POST", "/issuers/{issuer}/identity-queries"): ("identity_query", "issuers", "issuer"),
     # wallet
     ("PUT", "/wallet/{wallet_id}"): ("wallet_opened", "operator", "wallet"),
     ("GET", "/wallet/{wallet_id}"): ("wallet_read", "holder", "wallet"),
@@ -107,6 +108,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/registry/audit"): ("audit_read", "client", "registry"),
     ("GET", "/registry/audit/verify"): ("audit_read", "client", "registry"),
     ("POST", "/registry/entities"): ("entity_added", "governance", "registry"),
+    ("POST", "/registry/entities/seed"): ("issuer_seeded", "issuers", "registry"),
     ("PATCH", "/registry/entity/status"): ("entity_status", "governance", "registry"),
     ("POST", "/registry/authorizations"): ("authorization_added", "governance", "registry"),
     ("PATCH", "/registry/authorizations/{auth_id}"): ("authorization_status", "governance", "registry"),
@@ -257,7 +259,8 @@ class EventLog:
                 self.note("death_delivered", issuer=short_id)
 
         on_person_died.__qualname__ = "on_person_died[event log]"
-        bus.subscribe(PERSON_DIED, on_person_died)
+        # On a broker this is a durable consumer of its own, so the issuers' deliveries are untouched.
+        bus.subscribe(PERSON_DIED, on_person_died, subscriber="dashboard-event-log")
 
     def since(self, seq: int) -> list[Event]:
         """Events numbered after ``seq``, oldest first."""

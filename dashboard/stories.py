@@ -32,6 +32,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.vocab import credential_type, type_for_vct
 from pctf.web import StrictRoute
 from scenarios import i18n as story_text
+from scenarios.deployment import Deployment
 from scenarios.keyring import Keyring
 from scenarios.narration import (
     ISSUER_NAMES,
@@ -174,20 +175,20 @@ def _client(auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run) -> httpx.
 
 def _sasha(request: Request):
     board = dashboard(request)
-    urls = {name: board.url(name) for name in ("issuers", "wallet", "verifier")}
+    where = Deployment.from_settings(board.settings)
 
     def call(run: Run) -> dict:
         from scenarios import sasha
 
         with _run_client(request, run) as http:
-            return sasha.run(board.settings.base_url, http, run.narrate, approve=run.approve, urls=urls)
+            return sasha.run(where, http, run.narrate, approve=run.approve)
 
     return call
 
 
 def _death(request: Request):
     board = dashboard(request)
-    urls = {name: board.url(name) for name in ("issuers", "wallet", "verifier")}
+    where = Deployment.from_settings(board.settings)
     ttl = board.settings.status_list_ttl_seconds
 
     def call(run: Run) -> dict:
@@ -195,11 +196,10 @@ def _death(request: Request):
 
         with _run_client(request, run) as http:
             return death_notification.run(
-                board.settings.base_url,
+                where,
                 http,
                 run.narrate,
                 ttl_seconds=ttl,
-                urls=urls,
                 retry_every=DEATH_RETRY_SECONDS,
                 max_attempts=int(ttl / DEATH_RETRY_SECONDS) + 25,
             )

@@ -30,6 +30,7 @@ from pctf.web import check_form_value, service_app
 from .delegations import Delegations
 from .immunizations import Immunizations
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
+from .peers import add_identity_queries
 from .service import IssuerService
 
 
@@ -180,7 +181,7 @@ def create_app(
     app.state.service = service
     owned = bus is None
     bus = bus or event_bus_from_settings(settings)
-    service.deaths.subscribe(bus)
+    service.deaths.subscribe(bus, sorted(service.hosted))  # each issuer's consumer lives where its credentials do
     relay(service.db, bus, clock)  # what a crash left between a registration and its publication
     # In process, publishing cannot fail; a broker can be down, and what it refused is sent again.
     relayer = (
@@ -222,6 +223,7 @@ def create_app(
                 "credential_types": [{"type": t, "max_assurance_level": loa} for t, loa in j.grants],
             }
             for j in SANDBOX_ISSUERS.values()
+            if j.short_id in service.hosted
         ]
 
     @app.get(
@@ -344,6 +346,8 @@ def create_app(
         """A health authority's staff offer one dose from the immunization register as an
         Immunization credential (each claim selectively disclosable)."""
         return JSONResponse(immunizations.offer(issuer, body), headers=NO_STORE)
+
+    add_identity_queries(app, service.keys)  # POST /issuers/{issuer}/identity-queries (issuers.peers)
 
     @app.post("/issuers/{issuer}/births", status_code=201, response_model=BirthOut, **documented(STAFF, 409))
     def register_birth(issuer: str, body: Any = Body(...)) -> JSONResponse:

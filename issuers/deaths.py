@@ -7,12 +7,19 @@ relationship (a director, a parent), or as the ``related_person`` of one (the pa
 child's relationship). The revocations and the record that this issuer processed this event id
 are committed together, so an event delivered twice (at-least-once delivery) revokes once, and
 a crash in between leaves the event unprocessed rather than half done.
+
+Each issuer subscribes under its own name (:func:`subscriber_id`): on a broker that is its
+durable consumer, which keeps the deaths registered while the issuer was down. The handler
+returns, and the broker takes the event as done, only once the revocations are committed; a
+failure a retry can fix (the database) propagates, so the broker delivers the event again. An
+event that is forged or malformed is logged and returned from: no redelivery would change it.
 """
 
 from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -21,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from pctf.clock import Clock, as_utc
 from pctf.events import EventBus, Handler, ProcessedEvent, verify_event
+from pctf.jose import Jws
 from pctf.reasons import Reason, SandboxError
 
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
@@ -103,9 +111,12 @@ class DeathNotifications:
         """The ``person.died`` envelope as vital statistics signed it, or ``event_invalid``: only the
         death register may announce a death, and only its own signature says it did."""
         registrar = next(j.short_id for j in SANDBOX_ISSUERS.values() if j.kind == "vital_statistics")
-        return verify_event(
-            event, self.keys.jwks(registrar)["keys"], source=self.keys.issuer_url(registrar), topic=PERSON_DIED
-        )
+        # Vital statistics' keys as the registry records them when it runs elsewhere; a key id not
+        # yet known here sends this process to the registry again (its key may have been rotated).
+        jws = event.get("jws") if isinstance(event, dict) else None
+        kid = Jws.parse(jws, malformed=Reason.EVENT_INVALID).header.get("kid") if isinstance(jws, str) else None
+        keys = self.keys.peers.jwks(registrar, kid=kid if isinstance(kid, str) else None)
+        return verify_event(event, keys, source=self.keys.issuer_url(registrar), topic=PERSON_DIED)
 
     def handle_death(self, short_id: str, event: object) -> dict[str, Any]:
         """Revoke what ``short_id`` issued about the deceased; returns what was done. Idempotent by
@@ -152,13 +163,19 @@ class DeathNotifications:
             log.info("%s revoked %d credential(s) on event %s", short_id, len(revoked), event_id)
         return {**outcome, "duplicate": False}
 
-    def subscribe(self, bus: EventBus) -> None:
-        """Every sandbox issuer, vital statistics included, listens for registered deaths."""
-        for short_id in SANDBOX_ISSUERS:
-            bus.subscribe(PERSON_DIED, self._handler(short_id))
+    def subscribe(self, bus: EventBus, short_ids: Iterable[str] | None = None) -> None:
+        """Every sandbox issuer, vital statistics included, listens for registered deaths, each
+        under its own subscriber name. A process serving only some issuers names them
+        (``short_ids``): on a broker, an issuer's consumer shared with a process that does not hold
+        its credentials would hand that process its deaths."""
+        for short_id in SANDBOX_ISSUERS if short_ids is None else short_ids:
+            jurisdiction(short_id)
+            bus.subscribe(PERSON_DIED, self._handler(short_id), subscriber=subscriber_id(short_id))
 
     def _handler(self, short_id: str) -> Handler:
         def on_person_died(event: dict[str, Any]) -> None:
+            """Returns once the event is processed or found unusable; raises (the database failed)
+            when a later delivery may succeed."""
             try:
                 self.handle_death(short_id, event)
             except SandboxError as exc:  # a forged or malformed event: say so, without its personal data

@@ -13,11 +13,12 @@ returns it with the offer. Consent withdrawn is a credential revoked: staff set 
 What is simulated, and why it is still a check: the health authority does not meet the two
 people. It relies on the province's identity program, as a real one would query it: each person
 must hold a valid Verified Person from a sandbox identity program, at no lower a level of
-assurance than the delegation is issued at (the issuers share one register of issuances, which
-stands in for that query), and neither may be on the death register. The consent itself (a signed
-form, in real life) is what staff record: it must be the represented person's own, not in the
-future, and given no later than the delegation takes effect. Consent given by a legal
-representative (a power of attorney, a guardianship order) is not simulated.
+assurance than the delegation is issued at, and neither may be on the death register: the
+health authority asks the identity programs and vital statistics (:mod:`issuers.peers`), over
+HTTP when they run in other processes, and learns yes or no and the level of assurance only. The
+consent itself (a signed form, in real life) is what staff record: it must be the represented
+person's own, not in the future, and given no later than the delegation takes effect. Consent
+given by a legal representative (a power of attorney, a guardianship order) is not simulated.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from pctf.clock import Clock, as_utc
 from pctf.reasons import Reason, SandboxError
-from pctf.vocab import VERIFIED_PERSON, VERIFIED_RELATIONSHIP, clean_date, clean_text
+from pctf.vocab import VERIFIED_RELATIONSHIP, clean_date, clean_text
 
 from .deaths import PERSON_FIELDS, same_person
-from .jurisdictions import SANDBOX_ISSUERS, Jurisdiction, jurisdiction
-from .models import DelegationConsent, Issuance
+from .jurisdictions import Jurisdiction, jurisdiction
+from .models import DelegationConsent
 from .offers import Offers
-from .vital_statistics import is_registered_deceased, person_of
+from .vital_statistics import person_of
 
 # What a health authority's delegation may cover: reading and acting on the person's health
 # record, or only booking and changing their appointments. A relying party compares the value as
@@ -82,6 +83,7 @@ class Delegations:
         self.clock = clock
         self.offers = offers
         self.leeway = timedelta(seconds=leeway_seconds)
+        self.peers = offers.keys.peers
 
     def grant(self, short_id: str, application: Any) -> dict[str, Any]:
         """Record the consent and offer the delegate the delegation; returns the offer and the
@@ -118,11 +120,11 @@ class Delegations:
         if _age(delegate["birthdate"], now.date()) < DELEGATE_MIN_AGE:
             raise _invalid(f"a delegate is at least {DELEGATE_MIN_AGE} years old")
         for who, what in ((delegate, "the delegate"), (represented, "the represented person")):
-            if is_registered_deceased(self.db, who):
+            if self.peers.is_deceased(who, asker=short_id):
                 raise SandboxError(
                     Reason.PERSON_DECEASED, f"vital statistics has registered the death of {what}", status_code=422
                 )
-            if not self._proofed(who, loa, now):
+            if self.peers.verified_person_loa(who, loa, asker=short_id) is None:
                 raise SandboxError(
                     Reason.EVIDENCE_INSUFFICIENT,
                     f"{what} holds no valid Verified Person at level of assurance {loa} or more "
@@ -191,21 +193,6 @@ class Delegations:
                 Reason.BAD_REQUEST, f"consent.reference must be a string of at most {MAX_REFERENCE} characters"
             )
         return granted_by, granted_at, clean_text(reference, "consent.reference")
-
-    def _proofed(self, person: dict[str, Any], loa: int, now: datetime) -> bool:
-        """Whether an identity program of the sandbox holds a valid Verified Person of ``person``
-        at ``loa`` or more (neither suspended, revoked nor expired)."""
-        programs = [j.short_id for j in SANDBOX_ISSUERS.values() if j.kind == "person"]
-        with Session(self.db) as session:
-            rows = session.exec(
-                select(Issuance).where(
-                    Issuance.vct == VERIFIED_PERSON.vct,
-                    col(Issuance.issuer_id).in_(programs),
-                    Issuance.status == "valid",
-                    col(Issuance.assurance_level) >= loa,
-                )
-            ).all()
-        return any(as_utc(r.expires_at) > now and same_person(r.claims, person) for r in rows)
 
     def _record(self, row: DelegationConsent) -> dict[str, Any]:
         """Store the consent; a reference already recorded is a conflict (one form, one delegation)."""

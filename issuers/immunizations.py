@@ -19,7 +19,6 @@ from pctf.vocab import IMMUNIZATION, TARGET_DISEASES
 
 from .jurisdictions import jurisdiction
 from .offers import Offers
-from .vital_statistics import is_registered_deceased
 
 # No vaccine schedule has more doses than this (boosters included): a larger number is a typing error.
 MAX_DOSE_NUMBER = 20
@@ -32,6 +31,7 @@ class Immunizations:
         self.db = db
         self.clock = clock
         self.offers = offers
+        self.peers = offers.keys.peers
 
     def offer(self, short_id: str, application: Any) -> dict[str, Any]:
         """An *Immunization* offer for one dose: the person (given name, family name, birthdate),
@@ -65,7 +65,7 @@ class Immunizations:
         if claims["vaccination_date"] > self.clock.now().date().isoformat():
             raise SandboxError(Reason.CLAIMS_INVALID, "the vaccination_date is in the future", status_code=422)
         # A person on the death register gets no new credential (a death revokes what was issued).
-        if is_registered_deceased(self.db, claims):
+        if self.peers.is_deceased(claims, asker=short_id):
             raise SandboxError(
                 Reason.PERSON_DECEASED, "vital statistics has registered this person's death", status_code=422
             )

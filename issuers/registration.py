@@ -23,7 +23,6 @@ from . import proofing
 from .jurisdictions import jurisdiction
 from .models import Organization
 from .offers import Offers
-from .vital_statistics import is_registered_deceased
 
 _PERSON_FIELDS = ("given_name", "family_name", "birthdate")
 
@@ -44,6 +43,7 @@ class Registration:
         self.db = db
         self.clock = clock
         self.offers = offers
+        self.peers = offers.keys.peers
 
     def proof_person(self, short_id: str, application: dict[str, Any]) -> dict[str, Any]:
         """Identity proofing from evidence, then a Verified Person offer at the LoA reached."""
@@ -62,7 +62,7 @@ class Registration:
         claims["assurance_level"] = loa
         # Validation against the authoritative source: the vital statistics death register. Evidence
         # documents outlive their holder; an identity must not.
-        if is_registered_deceased(self.db, claims):
+        if self.peers.is_deceased(claims, asker=short_id):
             raise SandboxError(
                 Reason.PERSON_DECEASED, "vital statistics has registered this person's death", status_code=422
             )

@@ -1,9 +1,13 @@
 """The issuer engine: one object for every sandbox issuer, made of parts that each hold one concern.
 
-One engine serves every jurisdiction in :mod:`issuers.jurisdictions`. Its parts share the
-issuers' database and clock, and each is given only the other parts it uses:
+One engine serves the jurisdictions of :mod:`issuers.jurisdictions` this process hosts (all of
+them by default; ``pctf-sandbox serve issuers --issuer prov1`` hosts one, as a jurisdiction runs
+its own). Its parts share this process's database and clock, and each is given only the other
+parts it uses:
 
-- :class:`~issuers.keys.IssuerKeys`: identifiers and signing keys;
+- :class:`~issuers.keys.IssuerKeys`: identifiers, which issuers are hosted here, signing keys;
+- :class:`~issuers.peers.Peers` (``keys.peers``): the other issuers, reached over HTTP when
+  another process serves them (their keys, the identity questions asked of them);
 - :class:`~issuers.status_lists.StatusLists`: status list entries, tokens and status changes;
 - :class:`~issuers.ledger.IssuanceLedger`: minting, the record of issuances, replacements;
 - :class:`~issuers.metadata.IssuerMetadata`: the ``/.well-known`` documents;
@@ -68,13 +72,13 @@ TABLES: list[type[SQLModel]] = [
 
 
 class IssuerService:
-    """Every issuer of the sandbox, over one database: the parts, wired together."""
+    """The issuers this process hosts (``hosted``; default: all), over one database: the parts, wired together."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, *, hosted: tuple[str, ...] | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self.db = engine_for(settings, "issuers")
-        self.keys = IssuerKeys(self.db, settings, clock)
+        self.keys = IssuerKeys(self.db, settings, clock, hosted)
         self.status_lists = StatusLists(self.db, settings, clock, self.keys)
         self.ledger = IssuanceLedger(self.db, settings, clock, self.keys, self.status_lists)
         self.metadata = IssuerMetadata(self.keys)
@@ -87,6 +91,10 @@ class IssuerService:
     # -- identity and keys -------------------------------------------------------------------------
     def issuer_url(self, short_id: str) -> str:
         return self.keys.issuer_url(short_id)
+
+    @property
+    def hosted(self) -> frozenset[str]:
+        return self.keys.hosted
 
     def short_id_for(self, issuer_url: str) -> str | None:
         return self.keys.short_id_for(issuer_url)

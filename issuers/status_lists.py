@@ -58,13 +58,11 @@ class StatusLists:
 
     def parse_uri(self, uri: str) -> tuple[str, int] | None:
         """``(short_id, list_id)`` when ``uri`` is one of this sandbox's status lists, else None."""
-        prefix = f"{self.settings.service_url('issuers')}/issuers/"
-        if not isinstance(uri, str) or not uri.startswith(prefix):
+        found = re.fullmatch(r"(.+)/status-lists/([0-9]{1,18})", uri) if isinstance(uri, str) else None
+        short_id = self.settings.issuer_short_id(found.group(1)) if found is not None else None
+        if found is None or short_id is None or short_id not in SANDBOX_ISSUERS:
             return None
-        found = re.fullmatch(r"([a-z0-9_-]{1,64})/status-lists/([0-9]{1,18})", uri[len(prefix) :])
-        if found is None or found.group(1) not in SANDBOX_ISSUERS:
-            return None
-        return found.group(1), int(found.group(2))
+        return short_id, int(found.group(2))
 
     # -- allocation ----------------------------------------------------------------------------
     def allocate(self, session: Session, short_id: str, issuance: Issuance) -> tuple[int, int] | None:

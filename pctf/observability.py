@@ -202,7 +202,10 @@ EVENTS_DELIVERED = Counter(
     registry=REGISTRY,
 )
 EVENTS_REDELIVERED = Counter(
-    "pctf_events_redelivered", "Events published again from the outbox, by topic", ["topic"], registry=REGISTRY
+    "pctf_events_redelivered",
+    "Events a broker delivered again (an earlier delivery unacknowledged), by topic",
+    ["topic"],
+    registry=REGISTRY,
 )
 STATUS_LIST_READS = Counter(
     "pctf_status_list_reads", "Status List Tokens served, by issuer", ["issuer"], registry=REGISTRY

@@ -82,9 +82,9 @@ class OutboundPolicy:
       loopback, link-local (cloud metadata at 169.254.169.254), shared (100.64.0.0/10),
       unique-local, multicast, reserved and unspecified addresses, and IPv6 forms that embed
       such an IPv4 address, are the service's own network, not the stranger's.
-    * The sandbox's own configured services (``service_url`` of each) are trusted as they are:
-      the operator chose them, and in a container deployment they are private names such as
-      ``http://issuers:8600``.
+    * The sandbox's own configured services (``service_url`` of each, and each issuer served
+      apart at its ``PCTF_ISSUER_URLS`` entry) are trusted as they are: the operator chose them,
+      and in a container deployment they are private names such as ``http://issuers:8600``.
     """
 
     def __init__(
@@ -102,7 +102,8 @@ class OutboundPolicy:
     def from_settings(cls, settings: Settings, *, resolver: Resolver | None = None) -> OutboundPolicy:
         return cls(
             local=settings.is_local,
-            trusted_origins={origin(settings.service_url(s)) for s in SERVICES},
+            trusted_origins={origin(settings.service_url(s)) for s in SERVICES}
+            | {origin(url) for url in settings.issuer_urls.values()},
             resolver=resolver or system_resolver,
         )
 

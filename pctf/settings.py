@@ -9,6 +9,10 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
   verifier client id) is built from. Defaults to ``http://HOST:PORT``.
 * ``PCTF_REGISTRY_URL``, ``PCTF_ISSUERS_URL``, ``PCTF_WALLET_URL``, ``PCTF_VERIFIER_URL``: where
   each service is reached when they run as separate processes (default: the public URL).
+* ``PCTF_ISSUER_URLS``: where each issuer is served when the issuers run as several processes
+  (``pctf-sandbox serve issuers --issuer prov1``), as a JSON object of base URLs by short id
+  (``{"prov1": "http://127.0.0.1:8611"}``). An issuer's identifier is ``<its URL>/issuers/<id>``;
+  an issuer missing from it is served at ``PCTF_ISSUERS_URL``.
 * ``PCTF_GOVERNANCE_TOKEN``: the bearer token of the registry's governance role. When unset a
   random one is generated once and kept in ``DATA_DIR/governance.token`` (mode 0600).
 * ``PCTF_ISSUER_STAFF_TOKENS``: each issuer's own staff bearer token, as a JSON object
@@ -23,8 +27,9 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
   must be configured, long and not a well-known default, or the services refuse to start.
 * ``PCTF_MAX_BODY_BYTES``: the largest request body any service reads (413 above it).
 * ``PCTF_EVENT_BUS``: the publish/subscribe bus that carries events such as a registered death
-  to every issuer: ``memory://`` (in-process, the default) or ``redis://host:6379/0`` (the
-  ``redis`` extra). ``PCTF_EVENT_TOPIC_PREFIX`` namespaces its channels on a shared broker.
+  to every issuer: ``memory://`` (in-process, the default) or ``nats://host:4222`` (NATS
+  JetStream: stored events, a durable consumer per issuer). ``PCTF_EVENT_TOPIC_PREFIX``
+  namespaces its subjects, stream and consumers on a shared broker.
 * ``PCTF_METRICS_TOKEN``: the bearer token that reads every service's ``/metrics`` (the
   monitoring role). Generated into ``DATA_DIR/metrics.token`` when unset, in local mode.
 * ``PCTF_LOG_LEVEL`` (``debug``, ``info``, ``warning``, ``error``; default ``info``) and
@@ -105,6 +110,8 @@ class Settings(BaseSettings):
     issuers_url: str | None = None
     wallet_url: str | None = None
     verifier_url: str | None = None
+    # The base URL of the process serving each issuer, by short id (JSON), when the issuers run apart.
+    issuer_urls: dict[str, str] = Field(default_factory=dict)
     governance_token: str | None = None
     # The assessor role marks PCTF criteria during onboarding (else generated in DATA_DIR/assessor.token).
     assessor_token: str | None = None
@@ -141,7 +148,8 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, gt=0)
     # A wallet shows a credential as expiring soon this many days before its `exp`.
     expiring_soon_days: int = Field(default=30, ge=0)
-    # The event bus (pctf.events): memory:// or a redis:// URL; channels are <prefix>.<topic>.
+    # The event bus (pctf.events): memory:// or a nats:// URL (JetStream); subjects are <prefix>.<topic>,
+    # in the stream EVENTS_<prefix>. A broker call waits at most http_timeout_seconds.
     event_bus: str = "memory://"
     event_topic_prefix: str = Field(default="pctf", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     # How often events a broker outage kept in the outbox are published again.
@@ -166,6 +174,17 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"[a-z0-9_-]{1,64}", short_id):
                 raise ValueError(f"{short_id!r} is not an issuer short id (such as terr2)")
         return ids
+
+    @field_validator("issuer_urls")
+    @classmethod
+    def _issuer_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for short_id, url in value.items():
+            if not re.fullmatch(r"[a-z0-9_-]{1,64}", short_id):
+                raise ValueError(f"PCTF_ISSUER_URLS: {short_id!r} is not an issuer short id (such as prov1)")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise ValueError(f"PCTF_ISSUER_URLS[{short_id}] must be an http(s) base URL")
+        return {short_id: url.rstrip("/") for short_id, url in value.items()}
 
     @field_validator("registry_anchor_jwks")
     @classmethod
@@ -194,9 +213,25 @@ class Settings(BaseSettings):
         """The identifier of the sandbox ecosystem's governance authority (TRQP ``authority_id``)."""
         return f"{self.service_url('registry')}/registry"
 
+    def issuer_base_url(self, short_id: str) -> str:
+        """Base URL of the process serving issuer ``short_id``: ``PCTF_ISSUER_URLS[short_id]``,
+        else the issuers service's URL."""
+        return (self.issuer_urls.get(short_id) or self.service_url("issuers")).rstrip("/")
+
     def issuer_id(self, short_id: str) -> str:
         """The ``iss`` / credential issuer identifier of a sandbox issuer."""
-        return f"{self.service_url('issuers')}/issuers/{short_id}"
+        return f"{self.issuer_base_url(short_id)}/issuers/{short_id}"
+
+    def issuer_short_id(self, identifier: object) -> str | None:
+        """The short id ``s`` for which ``identifier`` is :meth:`issuer_id` ``(s)``, else None: the
+        one way an issuer identifier is read back, wherever each issuer is served. Whether ``s``
+        names an issuer of this sandbox is the caller's question."""
+        if not isinstance(identifier, str) or len(identifier) > 2048:
+            return None
+        found = re.fullmatch(r".+/issuers/([a-z0-9_-]{1,64})", identifier)
+        if found is None or self.issuer_id(found.group(1)) != identifier:
+            return None
+        return found.group(1)
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -217,7 +252,14 @@ class Settings(BaseSettings):
             return self.local_mode
         hosts = [self.host] + [
             urlsplit(u).hostname
-            for u in (self.public_url, self.registry_url, self.issuers_url, self.wallet_url, self.verifier_url)
+            for u in (
+                self.public_url,
+                self.registry_url,
+                self.issuers_url,
+                self.wallet_url,
+                self.verifier_url,
+                *self.issuer_urls.values(),
+            )
             if u
         ]
         return all(_is_loopback_host(h) for h in hosts)

@@ -31,6 +31,7 @@ from pctf.settings import Settings
 from pctf.web import service_app
 
 from .onboarding import FINAL_STATES
+from .seed import seed_issuer
 from .service import RegistryService
 from .trust_list import MEDIA_TYPE
 from .validation import MAX_ID
@@ -47,6 +48,21 @@ class EntityIn(_Write):
     jurisdiction: str
     role: str
     jwks: dict
+
+
+class GrantIn(_Write):
+    resource: str  # a credential type name or vct
+    assurance_level: StrictInt
+
+
+class SeedIn(_Write):
+    """A sandbox issuer as its own process registers it at start-up (:func:`registry.seed.seed_issuer`)."""
+
+    entity_id: str
+    name: str
+    jurisdiction: str
+    jwks: dict
+    grants: list[GrantIn]
 
 
 class AuthorizationIn(_Write):
@@ -338,6 +354,21 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     def upsert_entity(body: EntityIn) -> Any:
         return service.upsert_entity(
             body.entity_id, name=body.name, jurisdiction=body.jurisdiction, role=body.role, jwks=body.jwks
+        )
+
+    @app.post("/registry/entities/seed", response_model=EntityOut, **GOVERNANCE_WRITE)
+    def seed(body: SeedIn) -> Any:
+        """Register a sandbox issuer with its keys and grants, or add what it lacks: idempotent,
+        and never against a governance decision (keys are only added, a suspended or revoked
+        authorization is not granted again, a revoked issuer gets no grant). What an issuers
+        process that runs apart from the registry calls at each start."""
+        return seed_issuer(
+            service,
+            body.entity_id,
+            name=body.name,
+            jurisdiction=body.jurisdiction,
+            jwks=body.jwks,
+            grants=[(g.resource, g.assurance_level) for g in body.grants],
         )
 
     @app.post("/registry/authorizations", response_model=AuthorizationOut, status_code=201, **GOVERNANCE_WRITE)

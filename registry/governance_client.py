@@ -32,6 +32,26 @@ class GovernanceClient(RegistryClient):
         body = {"entity_id": entity_id, "name": name, "jurisdiction": jurisdiction, "role": role, "jwks": jwks}
         return self._write("POST", "entities", token, json=body)
 
+    def seed_issuer(
+        self,
+        entity_id: str,
+        *,
+        name: str,
+        jurisdiction: str,
+        jwks: dict[str, Any],
+        grants: list[tuple[str, int]],
+        token: str,
+    ) -> dict[str, Any]:
+        """Register an issuer with its keys and grants, or add what it lacks (``POST /registry/entities/seed``)."""
+        body = {
+            "entity_id": entity_id,
+            "name": name,
+            "jurisdiction": jurisdiction,
+            "jwks": jwks,
+            "grants": [{"resource": r, "assurance_level": loa} for r, loa in grants],
+        }
+        return self._write("POST", "entities/seed", token, json=body)
+
     def authorize(
         self,
         entity_id: str,

@@ -15,7 +15,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from pctf.http import checked_json, well_known_url
+from pctf.reasons import Reason, SandboxError
+from pctf.vocab import VERIFIED_PERSON
 
+from .deployment import Deployment
 from .personas import TERR1_RESIDENT
 from .steps import Narrate, open_wallet, present, quiet, receive
 
@@ -79,8 +82,34 @@ def recognize_framework(http: httpx.Client, home: str, framework_api: str, gover
     )
 
 
+def home_registry(http: httpx.Client, at: Deployment, entity_id: str, story: str) -> str:
+    """The pan-Canadian registry's authority id, once it is known to be as the story needs it:
+    ``entity_id`` (Territory 1's issuer) unknown to it, and no framework recognized for Verified
+    Person yet (an earlier run of this story, or of the federal sign-in, leaves one). Otherwise
+    the story is refused at once (``conflict``), saying what the deployment needs."""
+    home = checked_json(http.get(f"{at.registry}/registry/metadata"))["authority_id"]
+    fresh = f"the {story} story needs a fresh deployment, started with PCTF_UNACCREDITED_ISSUERS=terr1"
+    status = ask_authorization(http, home, entity_id)["status"]
+    if status != "unknown_entity":
+        raise SandboxError(
+            Reason.CONFLICT, f"the registry already knows {entity_id} ({status}): {fresh}", status_code=409
+        )
+    recognized = [
+        r["recognized_authority_id"]
+        for r in checked_json(http.get(f"{at.registry}/registry/recognitions"))
+        if r.get("resource") in ("VerifiedPerson", VERIFIED_PERSON.vct)
+    ]
+    if recognized:
+        raise SandboxError(
+            Reason.CONFLICT,
+            f"the registry already recognizes {recognized[0]} for Verified Person (an earlier run): {fresh}",
+            status_code=409,
+        )
+    return str(home)
+
+
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
@@ -88,12 +117,16 @@ def run(
     framework_token: str,
     governance_token: str,
     issuer: str = "terr1",
+    wallet_suffix: str = "",
 ) -> dict:
-    """Run the story against the sandbox at ``base_url`` and Terr1's framework registry, whose
-    TRQP endpoints live under ``framework_api`` (its authority id). Returns what each party saw."""
-    base = base_url.rstrip("/")
-    home = checked_json(http.get(f"{base}/registry/metadata"))["authority_id"]
-    entity_id = f"{base}/issuers/{issuer}"
+    """Run the story against the deployment ``where`` (or the one base URL of every service)
+    and Terr1's framework registry, whose TRQP endpoints live under ``framework_api`` (its
+    authority id). Returns what each party saw. A deployment that is not as the story needs it
+    is refused at once (:func:`home_registry`); ``wallet_suffix`` ends Nora's wallet id."""
+    at = Deployment.of(where)
+    entity_id = at.issuer_id(issuer)
+    home = home_registry(http, at, entity_id, "cross-jurisdiction")
+    wallet_id = f"nora{wallet_suffix}"
 
     # 1. Territory 1's own framework accredits its identity program, with the keys it publishes.
     accredit_in_framework(http, entity_id, framework_api, framework_token)
@@ -103,14 +136,16 @@ def run(
 
     # 2. Nora gets her Verified Person from Territory 1.
     person, evidence = TERR1_RESIDENT
-    open_wallet(http, base, "nora")
+    open_wallet(http, at.wallet, wallet_id)
     receive(
         http,
-        base,
-        "nora",
-        checked_json(http.post(f"{base}/issuers/{issuer}/proofing", json={**person, "evidence": evidence})),
+        at.wallet,
+        wallet_id,
+        checked_json(
+            http.post(f"{at.issuer(issuer)}/issuers/{issuer}/proofing", json={**person, "evidence": evidence})
+        ),
     )
-    before = present(http, base, base, "nora", PORTAL)["verdict"]
+    before = present(http, at.wallet, at.verifier, wallet_id, PORTAL)["verdict"]
     narrate("cross.portal", person=person["given_name"], verdict=before)
 
     # 3. The pan-Canadian framework recognizes Territory 1's framework for Verified Person.
@@ -118,7 +153,7 @@ def run(
     narrate("cross.recognized", recognized=recognized["recognized"])
 
     # 4. The same credential, presented again to the same, unchanged portal.
-    after = present(http, base, base, "nora", PORTAL)["verdict"]
+    after = present(http, at.wallet, at.verifier, wallet_id, PORTAL)["verdict"]
     narrate("cross.portal", person=person["given_name"], verdict=after)
     ok = before["reasons"] == ["issuer_unknown"] and recognized["recognized"] is True and after["accepted"] is True
     return {

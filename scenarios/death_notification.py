@@ -26,12 +26,15 @@ import httpx
 
 from pctf.http import checked_json
 
-from .personas import SASHA, SASHA_BIRTH_CERTIFICATE, SASHA_FATHER, SASHA_FATHER_DEATH, SASHA_FATHER_EVIDENCE
-from .steps import Narrate, open_wallet, present, quiet, receive
+from .deployment import Deployment
+from .personas import SASHA, sashas_father
+from .steps import Narrate, open_wallet, present, quiet, receive, status_list_ttl
 
 SERVICE = "fed-benefits"
 WALLET = "gilles"
 PERSON_REF = ("given_name", "family_name", "birthdate")
+# The status list ttl assumed when neither the caller nor the service's evidence gives one (the default).
+DEFAULT_TTL_SECONDS = 300
 # How long to wait for the event to reach every issuer before calling the story failed.
 DELIVERY_TIMEOUT_SECONDS = 30.0
 
@@ -43,17 +46,18 @@ def _ms(start: str, end: str | None) -> float | None:
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
-    ttl_seconds: int,
-    urls: dict[str, str] | None = None,
+    ttl_seconds: int | None,
     retry_every: float = 0.2,
     max_attempts: int | None = None,
     pause: Callable[[float], None] = time.sleep,
     wait: Callable[[float], None] = time.sleep,
     date_of_death: str | None = None,
+    father_born: str | None = None,
+    wallet_suffix: str = "",
 ) -> dict:
     """Run the story; returns what each party saw, the propagation figures, and ``ok``.
 
@@ -65,56 +69,74 @@ def run(
     the event (a thread is waited for, not a clock). The service is asked at most
     ``max_attempts`` times after the death (default: enough for the ttl, plus margin).
     ``date_of_death`` defaults to today (UTC).
-    """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    name = SASHA_FATHER["given_name"]
 
-    open_wallet(http, wallet, WALLET)
+    ``ttl_seconds`` is the deployment's status list ttl; None reads it from the Status List Token
+    the benefits service checked his credential against (the ``ttl`` of its first verdict's
+    evidence). ``father_born`` and ``wallet_suffix`` make a run's father and wallet its own
+    (:func:`~scenarios.personas.sashas_father`), so the story can be told again against the
+    same deployment.
+    """
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    father, father_evidence, birth_certificate = sashas_father(father_born)
+    name = father["given_name"]
+    wallet_id = f"{WALLET}{wallet_suffix}"
+    prov1, vitalstats = at.issuer("prov1"), at.issuer("vitalstats")
+
+    open_wallet(http, wallet, wallet_id)
     narrate("death.wallet", person=name)
     # 1. Province 1 proofs him; vital statistics issues his relationship to Sasha.
-    proofed = checked_json(
-        http.post(f"{issuers}/issuers/prov1/proofing", json={**SASHA_FATHER, "evidence": SASHA_FATHER_EVIDENCE})
-    )
-    held = receive(http, wallet, WALLET, proofed)
+    proofed = checked_json(http.post(f"{prov1}/issuers/prov1/proofing", json={**father, "evidence": father_evidence}))
+    held = receive(http, wallet, wallet_id, proofed)
     related = checked_json(
         http.post(
-            f"{issuers}/issuers/vitalstats/relationships",
+            f"{vitalstats}/issuers/vitalstats/relationships",
             json={
                 "relationship_type": "parent",
-                "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
+                "person": {k: father[k] for k in PERSON_REF},
                 "related_person": {k: SASHA[k] for k in PERSON_REF},
-                "evidence": [SASHA_BIRTH_CERTIFICATE],
+                "evidence": [birth_certificate],
             },
         )
     )
-    held += receive(http, wallet, WALLET, related)
+    held += receive(http, wallet, wallet_id, related)
     for cred in held:
         narrate("death.received", person=name, credential=cred)
 
     # 2. The federal benefits service accepts his Verified Person.
-    before = present(http, wallet, verifier, WALLET, SERVICE)["verdict"]
+    accepted = present(http, wallet, verifier, wallet_id, SERVICE)
+    before = accepted["verdict"]
     narrate("death.presented", person=name, verdict=before)
+    if ttl_seconds is None:
+        ttl_seconds = status_list_ttl(accepted["evidence"]) or DEFAULT_TTL_SECONDS
 
     # 3. Vital statistics registers his death; the event goes out to every issuer.
     registered = checked_json(
         http.post(
-            f"{issuers}/issuers/vitalstats/deaths",
-            json={**SASHA_FATHER_DEATH, "date_of_death": date_of_death or datetime.now(UTC).date().isoformat()},
+            f"{vitalstats}/issuers/vitalstats/deaths",
+            json={
+                **{k: father[k] for k in PERSON_REF},
+                "date_of_death": date_of_death or datetime.now(UTC).date().isoformat(),
+            },
         )
     )
     t0 = registered["registered_at"]
     narrate("death.registered", person=name, date=registered["date_of_death"], event_id=registered["event_id"])
 
     # 4. Each issuer's record of the event: when it arrived, when its revocations were committed.
-    ids = [i["id"] for i in checked_json(http.get(f"{issuers}/issuers"))]
+    # Every issuer, wherever each runs: each issuers process lists those it serves.
+    ids = [
+        i["id"]
+        for base in at.issuer_bases()
+        for i in checked_json(http.get(f"{base}/issuers"))
+        if at.issuer(i["id"]) == base
+    ]
     deliveries: dict[str, dict] = {}
     deadline = time.monotonic() + DELIVERY_TIMEOUT_SECONDS
     while len(deliveries) < len(ids) and time.monotonic() < deadline:
         for issuer in ids:
             if issuer not in deliveries:
-                answer = http.get(f"{issuers}/issuers/{issuer}/events/{registered['event_id']}")
+                answer = http.get(f"{at.issuer(issuer)}/issuers/{issuer}/events/{registered['event_id']}")
                 if answer.status_code == 200:
                     deliveries[issuer] = answer.json()
         if len(deliveries) < len(ids):
@@ -133,7 +155,7 @@ def run(
     attempts = max_attempts or int(ttl_seconds / retry_every) + 25
     cached, after = 0, None
     for _ in range(attempts):
-        after = present(http, wallet, verifier, WALLET, SERVICE)["verdict"]
+        after = present(http, wallet, verifier, wallet_id, SERVICE)["verdict"]
         if not after["accepted"]:
             break
         cached += 1
@@ -141,7 +163,7 @@ def run(
     narrate("death.presented_after", person=name, verdict=after, cached=cached, ttl=ttl_seconds)
 
     # 6. His wallet reads the issuers' status lists.
-    statuses = {c["type"]: c["status"] for c in checked_json(http.get(f"{wallet}/wallet/{WALLET}/credentials"))}
+    statuses = {c["type"]: c["status"] for c in checked_json(http.get(f"{wallet}/wallet/{wallet_id}/credentials"))}
     narrate("death.wallet_view", person=name, statuses=statuses)
 
     revoking = [d for d in deliveries.values() if d["revoked"]]
@@ -179,7 +201,7 @@ def run(
     )
     return {
         "ok": ok,
-        "person": {k: SASHA_FATHER[k] for k in PERSON_REF},
+        "person": {k: father[k] for k in PERSON_REF},
         "registration": registered,
         "accepted_before": before,
         "rejected_after": after,

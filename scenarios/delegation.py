@@ -32,8 +32,9 @@ import httpx
 
 from pctf.http import checked_json
 
-from .personas import SASHA, SASHA_EVIDENCE, SASHA_FATHER, SASHA_FATHER_EVIDENCE
-from .steps import Narrate, open_wallet, present, quiet, receive
+from .deployment import Deployment
+from .personas import SASHA, SASHA_EVIDENCE, sashas_father
+from .steps import Narrate, open_wallet, present, quiet, receive, status_list_ttl
 
 SERVICE = "prov1-health"
 AUTHORITY = "prov1health"
@@ -43,6 +44,8 @@ SCOPE = "health_information"
 NARROWER_SCOPE = "appointments"
 # A delegation runs for a year: its last day is the eve of the anniversary of its first.
 TERM = timedelta(days=365)
+# The status list ttl assumed when neither the caller nor the portal's evidence gives one (the default).
+DEFAULT_TTL_SECONDS = 300
 # How far ahead the second grant of his health information takes effect.
 DEFERRED_START = timedelta(days=30)
 
@@ -52,17 +55,18 @@ def _ref(persona: dict) -> dict:
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
-    ttl_seconds: int,
-    urls: dict[str, str] | None = None,
+    ttl_seconds: int | None,
     approve: bool | Callable[[dict], bool] = True,
     retry_every: float = 0.2,
     max_attempts: int | None = None,
     pause: Callable[[float], None] = time.sleep,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    father_born: str | None = None,
+    wallet_suffix: str = "",
 ) -> dict:
     """Run the story; returns each verdict of the portal, the consent record and ``ok``.
 
@@ -73,20 +77,28 @@ def run(
     between two of those presentations (a test hands in a frozen clock's ``advance``), at most
     ``max_attempts`` of them (default: enough for the ttl, plus margin). ``now`` is the time the
     health authority's staff record a consent at (the sandbox's clock).
+
+    ``ttl_seconds`` is the deployment's status list ttl; None reads it from the Status List
+    Token the portal checked the first delegation against (its verdict's evidence).
+    ``father_born`` and ``wallet_suffix`` make a run's father and wallets its own
+    (:func:`~scenarios.personas.sashas_father`), so the story can be told again against the same
+    deployment, even one where another story registered his death.
     """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    delegate, parent = SASHA["given_name"], SASHA_FATHER["given_name"]
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    prov1, health = at.issuer("prov1"), at.issuer(AUTHORITY)
+    father, father_evidence, _ = sashas_father(father_born)
+    delegate, parent = SASHA["given_name"], father["given_name"]
+    delegate_wallet, parent_wallet = f"{DELEGATE_WALLET}{wallet_suffix}", f"{PARENT_WALLET}{wallet_suffix}"
 
     # 1. Province 1 proofs both of them; each wallet receives a Verified Person.
-    holder = open_wallet(http, wallet, DELEGATE_WALLET)
-    open_wallet(http, wallet, PARENT_WALLET)
+    holder = open_wallet(http, wallet, delegate_wallet)
+    open_wallet(http, wallet, parent_wallet)
     for persona, evidence, wallet_id in (
-        (SASHA, SASHA_EVIDENCE, DELEGATE_WALLET),
-        (SASHA_FATHER, SASHA_FATHER_EVIDENCE, PARENT_WALLET),
+        (SASHA, SASHA_EVIDENCE, delegate_wallet),
+        (father, father_evidence, parent_wallet),
     ):
-        proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**persona, "evidence": evidence}))
+        proofed = checked_json(http.post(f"{prov1}/issuers/prov1/proofing", json={**persona, "evidence": evidence}))
         for cred in receive(http, wallet, wallet_id, proofed):
             narrate("delegation.received", person=persona["given_name"], credential=cred)
 
@@ -95,15 +107,15 @@ def run(
         moment = now().astimezone(UTC).replace(microsecond=0)
         granted = checked_json(
             http.post(
-                f"{issuers}/issuers/{AUTHORITY}/delegations",
+                f"{health}/issuers/{AUTHORITY}/delegations",
                 json={
                     "delegate": _ref(SASHA),
-                    "represented_person": _ref(SASHA_FATHER),
+                    "represented_person": _ref(father),
                     "scope": scope,
                     "valid_from": valid_from.isoformat(),
                     "valid_until": (valid_from + TERM - timedelta(days=1)).isoformat(),
                     "consent": {
-                        "granted_by": _ref(SASHA_FATHER),
+                        "granted_by": _ref(father),
                         "granted_at": moment.isoformat(),
                         "reference": f"P1H-CONSENT-{secrets.token_hex(4).upper()}",
                     },
@@ -111,28 +123,31 @@ def run(
             )
         )
         narrate("delegation.granted", person=parent, delegate=delegate, consent=granted["consent"])
-        for cred in receive(http, wallet, DELEGATE_WALLET, granted):
+        for cred in receive(http, wallet, delegate_wallet, granted):
             narrate("delegation.received", person=delegate, credential=cred)
         return granted
 
     def act(decide: bool | Callable[[dict], bool] = approve, tell: Narrate = narrate) -> dict:
         """Sasha asks the portal to act for her father: its request, her consent, its verdict."""
-        return present(http, wallet, verifier, DELEGATE_WALLET, SERVICE, approve=decide, narrate=tell)
+        return present(http, wallet, verifier, delegate_wallet, SERVICE, approve=decide, narrate=tell)
 
     # 2. With his consent, she acts for him on his health record.
     today = now().astimezone(UTC).date()
     first = grant(SCOPE, today)
-    accepted = act()["verdict"]
+    first_exchange = act()
+    accepted = first_exchange["verdict"]
+    if ttl_seconds is None:
+        ttl_seconds = status_list_ttl(first_exchange["evidence"]) or DEFAULT_TTL_SECONDS
     narrate("delegation.presented", case="accepted", person=delegate, parent=parent, verdict=accepted)
 
     # 3. He withdraws his consent; the health authority's staff revoke the delegation.
     # Staff find it in their register: the newest delegation in force bound to her wallet's key.
-    issued = checked_json(http.get(f"{issuers}/issuers/{AUTHORITY}/issuances"))
+    issued = checked_json(http.get(f"{health}/issuers/{AUTHORITY}/issuances"))
     mine = [i for i in issued if i["holder_kid"] == holder["holder_jwk"]["kid"] and i["status"] == "valid"]
     revoked_id = mine[-1]["id"]
     checked_json(
         http.post(
-            f"{issuers}/issuers/{AUTHORITY}/issuances/{revoked_id}/status",
+            f"{health}/issuers/{AUTHORITY}/issuances/{revoked_id}/status",
             json={"status": "revoked", "reason": "consent withdrawn by the represented person"},
         )
     )
@@ -184,7 +199,7 @@ def run(
     return {
         "ok": ok,
         "delegate": _ref(SASHA),
-        "represented_person": _ref(SASHA_FATHER),
+        "represented_person": _ref(father),
         "consent": first["consent"],
         "accepted": accepted,
         "refused_after_revocation": after_revocation,

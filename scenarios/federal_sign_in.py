@@ -24,7 +24,8 @@ import httpx
 
 from pctf.http import checked_json
 
-from .cross_jurisdiction import accredit_in_framework, ask_authorization, recognize_framework
+from .cross_jurisdiction import accredit_in_framework, ask_authorization, home_registry, recognize_framework
+from .deployment import Deployment
 from .personas import PROV2_RESIDENT, SASHA, SASHA_EVIDENCE, TERR1_RESIDENT
 from .steps import Narrate, open_wallet, present, quiet, receive
 
@@ -38,28 +39,31 @@ PEOPLE = {
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
     framework_api: str,
     framework_token: str,
     governance_token: str,
-    urls: dict[str, str] | None = None,
     approve: bool | Callable[[dict], bool] = True,
+    wallet_suffix: str = "",
 ) -> dict:
-    """Run the story against the sandbox at ``base_url`` (where Territory 1's issuer is not in the
-    registry) and Territory 1's framework registry at ``framework_api``. Returns the service's
-    request, each verdict, the sessions opened, and ``ok``.
+    """Run the story against the deployment ``where`` (or the one base URL of every service),
+    where Territory 1's issuer is not in the registry and no framework is recognized yet
+    (else it is refused at once: :func:`~scenarios.cross_jurisdiction.home_registry`), and
+    Territory 1's framework registry at ``framework_api``. Returns the service's request, each
+    verdict, the sessions opened, and ``ok``.
 
     ``http`` acts with the operator's keyring (:mod:`scenarios.keyring`); ``framework_token`` and
     ``governance_token`` are the two registries' governance tokens. ``approve`` is each holder's
-    decision, or a function shown the wallet's review that returns it.
+    decision, or a function shown the wallet's review that returns it. ``wallet_suffix`` ends
+    each person's wallet id, so a run never reopens another run's wallets.
     """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier, registry = (urls.get(n, base) for n in ("issuers", "wallet", "verifier", "registry"))
-    home = checked_json(http.get(f"{registry}/registry/metadata"))["authority_id"]
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    terr1 = at.issuer_id("terr1")
+    home = home_registry(http, at, terr1, "federal sign-in")
 
     # What the service asks for: its policy's DCQL query, from its public listing.
     listed = next(rp for rp in checked_json(http.get(f"{verifier}/verifier")) if rp["id"] == SERVICE)
@@ -67,7 +71,6 @@ def run(
     narrate("signin.policy", claims=[c["path"] for cq in query["credentials"] for c in cq["claims"]])
 
     # Territory 1's own framework accredits its identity program; the pan-Canadian one does not.
-    terr1 = f"{issuers}/issuers/terr1"
     accredit_in_framework(http, terr1, framework_api, framework_token)
     narrate("signin.framework", framework=framework_api, status=ask_authorization(http, home, terr1)["status"])
 
@@ -77,6 +80,7 @@ def run(
         """The person presents their Verified Person; returns the verdict and the session opened.
         The service's request is narrated once: it is the same for everyone."""
         wallet_id, _issuer, person, _evidence = PEOPLE[key]
+        wallet_id += wallet_suffix
 
         def told(event: str, **data) -> None:
             if event != "request" or event not in shown:
@@ -93,8 +97,11 @@ def run(
     # Each person's wallet receives a Verified Person from their own province or territory.
     proofed: dict[str, int] = {}
     for key, (wallet_id, issuer, person, evidence) in PEOPLE.items():
+        wallet_id += wallet_suffix
         open_wallet(http, wallet, wallet_id)
-        offer = checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json={**person, "evidence": evidence}))
+        offer = checked_json(
+            http.post(f"{at.issuer(issuer)}/issuers/{issuer}/proofing", json={**person, "evidence": evidence})
+        )
         receive(http, wallet, wallet_id, offer)
         proofed[key] = offer["assurance_level"]
         narrate("signin.proofed", person=person["given_name"], issuer=issuer, loa=offer["assurance_level"])

@@ -31,8 +31,9 @@ import httpx
 from pctf.http import checked_json
 from pctf.vocab import IMMUNIZATION
 
+from .deployment import Deployment
 from .personas import LEA, LEA_EVIDENCE, LEA_INFLUENZA, LEA_MEASLES
-from .steps import Narrate, open_wallet, present, quiet, receive
+from .steps import Narrate, open_wallet, present, quiet, receive, status_list_ttl
 
 SCHOOL = "school"
 HEALTH = "prov1health"
@@ -40,25 +41,28 @@ WALLET = "lea"
 QUERY_ID = "immunization"
 # What the school asks for, and nothing more: the story fails if its DCQL query asks otherwise.
 EXPECTED_REQUEST = [["given_name"], ["family_name"], ["birthdate"], ["target_disease"]]
+# The status list ttl assumed when neither the caller nor the school's evidence gives one (the default).
+DEFAULT_TTL_SECONDS = 300
 
 
-def _immunization_issuances(http: httpx.Client, issuers: str) -> dict[int, dict]:
-    """The health authority's Immunization issuances, by id, as its staff see them."""
-    listed = checked_json(http.get(f"{issuers}/issuers/{HEALTH}/issuances"))
+def _immunization_issuances(http: httpx.Client, health: str) -> dict[int, dict]:
+    """The health authority's Immunization issuances, by id, as its staff see them (``health``:
+    the base URL of the process serving the health authority)."""
+    listed = checked_json(http.get(f"{health}/issuers/{HEALTH}/issuances"))
     return {i["id"]: i for i in listed if i["vct"] == IMMUNIZATION.vct}
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
-    ttl_seconds: int,
-    urls: dict[str, str] | None = None,
+    ttl_seconds: int | None,
     approve: bool | Callable[[dict], bool] = True,
     retry_every: float = 0.2,
     max_attempts: int = 25,
     pause: Callable[[float], None] = time.sleep,
+    wallet_suffix: str = "",
 ) -> dict:
     """Run the story; returns ``ok``, the school's verdicts, what was asked for, disclosed and
     withheld, and each refusal with its reasons.
@@ -69,33 +73,39 @@ def run(
     hands in a frozen clock's ``advance``) before presenting again, then asks at most
     ``max_attempts`` times, ``retry_every`` apart, until the school refuses. ``approve`` is Léa's
     decision at each presentation, or a function that shows her the wallet's review.
-    """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    name = LEA["given_name"]
 
-    open_wallet(http, wallet, WALLET)
+    ``ttl_seconds`` None reads the ttl from the Status List Token the school checked her measles
+    record against (its verdict's evidence). ``wallet_suffix`` ends her wallet's id, so a run
+    against a long-running deployment has a wallet of its own (the school sees only the records
+    that run received).
+    """
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    prov1, health = at.issuer("prov1"), at.issuer(HEALTH)
+    name = LEA["given_name"]
+    wallet_id = f"{WALLET}{wallet_suffix}"
+
+    open_wallet(http, wallet, wallet_id)
     narrate("immunization.wallet", person=name)
 
     # 1. Province 1 proofs her from her evidence and offers a Verified Person.
-    proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**LEA, "evidence": LEA_EVIDENCE}))
-    for cred in receive(http, wallet, WALLET, proofed):
+    proofed = checked_json(http.post(f"{prov1}/issuers/prov1/proofing", json={**LEA, "evidence": LEA_EVIDENCE}))
+    for cred in receive(http, wallet, wallet_id, proofed):
         narrate("immunization.received", person=name, credential=cred)
 
     # 2. The health authority offers last autumn's flu shot from its register; the school refuses it.
-    flu = checked_json(http.post(f"{issuers}/issuers/{HEALTH}/immunizations", json=LEA_INFLUENZA))
-    for cred in receive(http, wallet, WALLET, flu):
+    flu = checked_json(http.post(f"{health}/issuers/{HEALTH}/immunizations", json=LEA_INFLUENZA))
+    for cred in receive(http, wallet, wallet_id, flu):
         narrate("immunization.received", person=name, credential=cred)
-    wrong = present(http, wallet, verifier, WALLET, SCHOOL, approve=approve, narrate=narrate)["verdict"]
+    wrong = present(http, wallet, verifier, wallet_id, SCHOOL, approve=approve, narrate=narrate)["verdict"]
     narrate("immunization.presented_flu", person=name, verdict=wrong)
 
     # 3. Her measles record: the school's request, her wallet's review, her decision, the verdict.
-    before = set(_immunization_issuances(http, issuers))
-    measles = checked_json(http.post(f"{issuers}/issuers/{HEALTH}/immunizations", json=LEA_MEASLES))
-    for cred in receive(http, wallet, WALLET, measles):
+    before = set(_immunization_issuances(http, health))
+    measles = checked_json(http.post(f"{health}/issuers/{HEALTH}/immunizations", json=LEA_MEASLES))
+    for cred in receive(http, wallet, wallet_id, measles):
         narrate("immunization.received", person=name, credential=cred)
-    issued = sorted(set(_immunization_issuances(http, issuers)) - before)
+    issued = sorted(set(_immunization_issuances(http, health)) - before)
     seen: dict[str, Any] = {}
 
     def watch(event: str, **data: Any) -> None:
@@ -103,8 +113,10 @@ def run(
             seen["request"] = data["request"]
         narrate(event, **data)
 
-    exchange = present(http, wallet, verifier, WALLET, SCHOOL, approve=approve, narrate=watch)
+    exchange = present(http, wallet, verifier, wallet_id, SCHOOL, approve=approve, narrate=watch)
     accepted = exchange["verdict"]
+    if ttl_seconds is None:
+        ttl_seconds = status_list_ttl(exchange["evidence"]) or DEFAULT_TTL_SECONDS
     asked = [c["path"] for cq in seen["request"]["request"]["dcql_query"]["credentials"] for c in cq["claims"]]
     received = accepted.get("credentials", {}).get(QUERY_ID, {}).get("claims", {})
     disclosed = [
@@ -119,7 +131,7 @@ def run(
     if len(issued) == 1:
         revoked_record = checked_json(
             http.post(
-                f"{issuers}/issuers/{HEALTH}/issuances/{issued[0]}/status",
+                f"{health}/issuers/{HEALTH}/issuances/{issued[0]}/status",
                 json={"status": "revoked", "reason": "entered in error"},
             )
         )
@@ -129,7 +141,7 @@ def run(
     for attempt in range(max_attempts):
         if attempt:
             pause(retry_every)
-        after = present(http, wallet, verifier, WALLET, SCHOOL, approve=approve, narrate=narrate)["verdict"]
+        after = present(http, wallet, verifier, wallet_id, SCHOOL, approve=approve, narrate=narrate)["verdict"]
         if not after["accepted"]:
             break
     narrate("immunization.presented_revoked", person=name, verdict=after, ttl=ttl_seconds)
@@ -168,4 +180,5 @@ def run(
         "withheld": withheld,
         "revoked_issuance": issued[0] if len(issued) == 1 else None,
         "refusals": refusals,
+        "status_list_ttl_seconds": ttl_seconds,
     }

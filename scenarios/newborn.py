@@ -21,6 +21,7 @@ import httpx
 from pctf.http import checked_json
 from pctf.reasons import Reason, SandboxError
 
+from .deployment import Deployment
 from .personas import (
     NEWBORN_CHILD,
     NEWBORN_PARENT_1,
@@ -42,6 +43,9 @@ PERSON_REF = ("given_name", "family_name", "birthdate")
 EXPECTED_CREDENTIALS = ["BirthCertificate", "VerifiedPerson", "VerifiedRelationship"]
 # The story registers a birth this many days before it runs (a birth is registered within days).
 AGE_DAYS = 3
+# A birth is registered within this many days; a run told again against the same deployment
+# registers its baby born a day earlier than the one already on the register.
+REGISTRATION_DAYS = 30
 
 
 def _ref(person: dict) -> dict:
@@ -53,13 +57,13 @@ def _name(person: dict) -> str:
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
-    urls: dict[str, str] | None = None,
     approve: bool | Callable[[dict], bool] | Mapping[str, bool | Callable[[dict], bool]] = True,
     birthdate: str | None = None,
+    wallet_suffix: str = "",
 ) -> dict:
     """Run the story; returns the registration, what each parent's wallet received, both services'
     verdicts, the refusal, and ``ok`` (both accepted, and the refusal's reason the expected one).
@@ -67,38 +71,49 @@ def run(
     ``http`` acts with the operator's keyring (:mod:`scenarios.keyring`): Province 1 and vital
     statistics staff, and each parent's wallet holder. ``approve`` is each parent's consent
     (a callable is asked with the wallet's review), or one per relying party (by id), so a prompt
-    can name the service asking. ``birthdate`` defaults to
-    :data:`AGE_DAYS` days ago (UTC).
+    can name the service asking. ``birthdate`` defaults to :data:`AGE_DAYS` days ago (UTC), or,
+    when the deployment has registered that baby already (an earlier run), the day before, and
+    so on within :data:`REGISTRATION_DAYS`. ``wallet_suffix`` ends each parent's wallet id, so a
+    run never reopens another run's wallets.
     """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    born = birthdate or (datetime.now(UTC).date() - timedelta(days=AGE_DAYS)).isoformat()
-    child = {
-        "given_name": NEWBORN_CHILD["given_name"],
-        "family_name": NEWBORN_CHILD["family_name"],
-        "birthdate": born,
-    }
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    prov1, vitalstats = at.issuer("prov1"), at.issuer("vitalstats")
+    today = datetime.now(UTC).date()
+    ages: list[int | None] = [None] if birthdate else list(range(AGE_DAYS, REGISTRATION_DAYS + 1))
 
     # 1. Each parent's wallet, and their Verified Person from Province 1.
+    parents = [(f"{w}{wallet_suffix}", person, evidence, service) for w, person, evidence, service in PARENTS]
     received: dict[str, list[str]] = {}
-    for wallet_id, person, evidence, _service in PARENTS:
+    for wallet_id, person, evidence, _service in parents:
         open_wallet(http, wallet, wallet_id)
-        proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**person, "evidence": evidence}))
+        proofed = checked_json(http.post(f"{prov1}/issuers/prov1/proofing", json={**person, "evidence": evidence}))
         held = receive(http, wallet, wallet_id, proofed)
         narrate("newborn.proofed", person=_name(person), loa=proofed["assurance_level"])
         received[wallet_id] = [c["type"] for c in held]
 
     # 2. Vital statistics registers the birth once, and offers each parent their credentials.
-    registered = checked_json(
-        http.post(
-            f"{issuers}/issuers/vitalstats/births",
-            json={
-                "child": {**child, "place_of_birth": NEWBORN_CHILD["place_of_birth"]},
-                "parents": [_ref(p) for _, p, _, _ in PARENTS],
-            },
-        )
-    )
+    for age in ages:
+        born = birthdate or (today - timedelta(days=age or AGE_DAYS)).isoformat()
+        child = {
+            "given_name": NEWBORN_CHILD["given_name"],
+            "family_name": NEWBORN_CHILD["family_name"],
+            "birthdate": born,
+        }
+        try:
+            registered = checked_json(
+                http.post(
+                    f"{vitalstats}/issuers/vitalstats/births",
+                    json={
+                        "child": {**child, "place_of_birth": NEWBORN_CHILD["place_of_birth"]},
+                        "parents": [_ref(p) for _, p, _, _ in parents],
+                    },
+                )
+            )
+            break
+        except SandboxError as exc:
+            if exc.reason is not Reason.CONFLICT or age == ages[-1]:
+                raise
     narrate(
         "newborn.registered",
         child=_name(registered["child"]),
@@ -108,7 +123,7 @@ def run(
     )
 
     # 3. Each parent's wallet redeems its own offer with the code sent to that parent.
-    for (wallet_id, person, _, _), offer in zip(PARENTS, registered["offers"], strict=True):
+    for (wallet_id, person, _, _), offer in zip(parents, registered["offers"], strict=True):
         narrate("newborn.offer", person=_name(person), tx=offer["tx_code"])
         for cred in receive(http, wallet, wallet_id, offer):
             narrate("newborn.received", person=_name(person), credential=cred)
@@ -116,7 +131,7 @@ def run(
 
     # 4. No new paperwork: each parent applies with what their wallet holds.
     verdicts: dict[str, dict] = {}
-    for wallet_id, person, _, service in PARENTS:
+    for wallet_id, person, _, service in parents:
         narrate("newborn.apply", person=_name(person), service=service, child=child["given_name"])
         verdicts[service] = present(
             http,
@@ -135,7 +150,7 @@ def run(
     try:
         checked_json(
             http.post(
-                f"{issuers}/issuers/vitalstats/relationships",
+                f"{vitalstats}/issuers/vitalstats/relationships",
                 json={
                     "relationship_type": "parent",
                     "person": NOT_A_PARENT,

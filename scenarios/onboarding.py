@@ -17,7 +17,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from pctf.http import checked_json
+from pctf.reasons import Reason, SandboxError
 
+from .deployment import Deployment
 from .personas import TERR2_RESIDENTS, TERR2_TEST_SUBJECT
 from .steps import Narrate, open_wallet, present, quiet, receive
 
@@ -35,22 +37,28 @@ def _next_second() -> None:
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
     governance_token: str,
     assessor_token: str,
-    urls: dict[str, str] | None = None,
     issuer: str = "terr2",
+    wallet_suffix: str = "",
 ) -> dict:
-    """Run the story; returns what each party saw, and ``ok`` when every outcome was the expected one."""
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    base = base_url.rstrip("/")
-    issuers, wallet, verifier = (urls.get(n, base) for n in ("issuers", "wallet", "verifier"))
-    metadata = checked_json(http.get(f"{urls.get('registry', base)}/registry/metadata"))
+    """Run the story; returns what each party saw, and ``ok`` when every outcome was the expected one.
+
+    The registry must not know ``issuer`` yet: a deployment where it is already accredited, or
+    was onboarded (and suspended) by an earlier run, is refused at once (``conflict``), saying
+    what the deployment needs. ``wallet_suffix`` ends each resident's wallet id, so a run never
+    reopens another run's wallets."""
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
+    issuers = at.issuer(issuer)
+    metadata = checked_json(http.get(f"{at.registry}/registry/metadata"))
     api = metadata["authority_id"]
-    entity_id = f"{issuers}/issuers/{issuer}"
+    entity_id = at.issuer_id(issuer)
+    maya_wallet, lucas_wallet = f"maya{wallet_suffix}", f"lucas{wallet_suffix}"
     governance, assessor = _bearer(governance_token), _bearer(assessor_token)
 
     def may_issue() -> dict:
@@ -62,6 +70,14 @@ def run(
         )
 
     before = may_issue()
+    if before["status"] != "unknown_entity":
+        raise SandboxError(
+            Reason.CONFLICT,
+            f"the registry already knows {entity_id} ({before['status']}): the onboarding story needs a "
+            f"deployment where {issuer} is not accredited yet; start a fresh one with "
+            f"PCTF_UNACCREDITED_ISSUERS={issuer}",
+            status_code=409,
+        )
     narrate("onboarding.unknown", issuer=entity_id, status=before["status"])
 
     # 1. Terr2 applies, with a test credential offer for a test subject of its own.
@@ -118,14 +134,14 @@ def run(
 
     # 5. A Terr2 resident opens an account at the bank, which was never told about Terr2.
     (maya, maya_evidence), (lucas, lucas_evidence) = TERR2_RESIDENTS
-    open_wallet(http, wallet, "maya")
+    open_wallet(http, wallet, maya_wallet)
     receive(
         http,
         wallet,
-        "maya",
+        maya_wallet,
         checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json={**maya, "evidence": maya_evidence})),
     )
-    accepted = present(http, wallet, verifier, "maya", BANK)["verdict"]
+    accepted = present(http, wallet, verifier, maya_wallet, BANK)["verdict"]
     narrate("onboarding.bank", person=maya["given_name"], verdict=accepted)
 
     # 6. Governance suspends Terr2 from now on.
@@ -141,17 +157,17 @@ def run(
     narrate("onboarding.suspended", status=may_issue()["status"])
 
     # 7. A credential Terr2 issues after the suspension is refused...
-    open_wallet(http, wallet, "lucas")
+    open_wallet(http, wallet, lucas_wallet)
     receive(
         http,
         wallet,
-        "lucas",
+        lucas_wallet,
         checked_json(http.post(f"{issuers}/issuers/{issuer}/proofing", json={**lucas, "evidence": lucas_evidence})),
     )
-    refused = present(http, wallet, verifier, "lucas", BANK)["verdict"]
+    refused = present(http, wallet, verifier, lucas_wallet, BANK)["verdict"]
     narrate("onboarding.bank", person=lucas["given_name"], verdict=refused)
     # ...while the one it issued while accredited still counts.
-    still = present(http, wallet, verifier, "maya", BANK)["verdict"]
+    still = present(http, wallet, verifier, maya_wallet, BANK)["verdict"]
     narrate("onboarding.bank_again", person=maya["given_name"], verdict=still)
 
     audit = checked_json(http.get(f"{api}/audit/verify"))

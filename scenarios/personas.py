@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 SASHA = {
     "given_name": "Sasha",
     "family_name": "Tremblay",
@@ -377,3 +379,19 @@ WALLETS: dict[str, str] = {
     "amira": "Amira Haddad",
     "julien": "Julien Fortin",
 }
+
+
+def sashas_father(birthdate: str | None = None) -> tuple[dict, list[dict], dict]:
+    """Sasha's father (:data:`SASHA_FATHER`), his proofing evidence, and Sasha's birth certificate
+    naming him, all with him born on ``birthdate`` (default: his own, 1951-09-02).
+
+    A story told again and again against one long-running deployment meets a father of its own
+    each time this way: the death an earlier run registered is another man's."""
+    born = birthdate or SASHA_FATHER["birthdate"]
+    person = {**SASHA_FATHER, "birthdate": born}
+    evidence = [{**doc, "birthdate": born} for doc in SASHA_FATHER_EVIDENCE]
+    certificate: dict[str, Any] = dict(SASHA_BIRTH_CERTIFICATE)
+    certificate["parents"] = [
+        {**p, "birthdate": born} if p["given_name"] == SASHA_FATHER["given_name"] else p for p in certificate["parents"]
+    ]
+    return person, evidence, certificate

@@ -14,37 +14,37 @@ import httpx
 
 from pctf.http import checked_json
 
+from .deployment import Deployment
 from .personas import SASHA, SASHA_BUSINESS, SASHA_EVIDENCE
 from .steps import Narrate, open_wallet, present, quiet, receive
 
 
 def run(
-    base_url: str,
+    where: str | Deployment,
     http: httpx.Client,
     narrate: Narrate = quiet,
     *,
     wallet_id: str = "sasha",
     bank: str = "bank",
     approve: bool | Callable[[dict], bool] = True,
-    urls: dict[str, str] | None = None,
 ) -> dict:
     """Run the whole story; returns ``{"verdict": ..., "business_number": ..., "state": ...}``.
 
-    ``urls`` maps a service (``issuers``, ``wallet``, ``verifier``) to its own base URL when the
-    services do not share one (separate processes or containers). ``approve`` is the holder's
-    decision, or a function that shows her the wallet's review and returns it.
+    ``where`` is the deployment (:class:`~scenarios.deployment.Deployment`), or the one base URL
+    every service answers at. ``approve`` is the holder's decision, or a function that shows her
+    the wallet's review and returns it.
     """
-    urls = {k: v.rstrip("/") for k, v in (urls or {}).items()}
-    issuers = urls.get("issuers", base_url.rstrip("/"))
-    wallet = urls.get("wallet", base_url.rstrip("/"))
-    verifier = urls.get("verifier", base_url.rstrip("/"))
+    at = Deployment.of(where)
+    wallet, verifier = at.wallet, at.verifier
 
     holder = open_wallet(http, wallet, wallet_id)
     narrate("wallet", kid=holder["holder_jwk"]["kid"])
 
     # 1. Prov1 proofs Sasha from her evidence and offers a Verified Person credential.
     narrate("proofing", issuer="prov1", evidence=[e["type"] for e in SASHA_EVIDENCE])
-    proofed = checked_json(http.post(f"{issuers}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE}))
+    proofed = checked_json(
+        http.post(f"{at.issuer('prov1')}/issuers/prov1/proofing", json={**SASHA, "evidence": SASHA_EVIDENCE})
+    )
     narrate("proofed", loa=proofed["assurance_level"], tx_code=proofed["tx_code"])
     receive(http, wallet, wallet_id, proofed, narrate)
 
@@ -53,7 +53,8 @@ def run(
     director = {k: SASHA[k] for k in ("given_name", "family_name", "birthdate")}
     registered = checked_json(
         http.post(
-            f"{issuers}/issuers/fed/incorporations", json={**SASHA_BUSINESS, "director": director, "role": "director"}
+            f"{at.issuer('fed')}/issuers/fed/incorporations",
+            json={**SASHA_BUSINESS, "director": director, "role": "director"},
         )
     )
     narrate("incorporated", business_number=registered["business_number"])

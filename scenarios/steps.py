@@ -87,3 +87,17 @@ def present(
         "verdict", verdict=result["verdict"], rp=rp, holder=wallet_id, status=result.get("status"), evidence=evidence
     )
     return {"verdict": result["verdict"], "state": request["state"], "review": review, "evidence": evidence}
+
+
+def status_list_ttl(evidence: object) -> int | None:
+    """The ``ttl`` of the Status List Token a relying party checked a credential against, as its
+    verdict's evidence shows it (None when it does not say): how long that relying party may go
+    on answering from the list it holds, so how long a story waits for a revocation to show."""
+    entries = evidence.get("entries") if isinstance(evidence, dict) else evidence
+    for entry in entries if isinstance(entries, list) else []:
+        answer = entry.get("answer") if isinstance(entry, dict) else None
+        if entry.get("kind") == "status_list" and isinstance(answer, dict):
+            ttl = answer.get("ttl")
+            if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0:
+                return ttl
+    return None

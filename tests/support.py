@@ -50,6 +50,13 @@ def running_services() -> set[Served]:
     return set(_RUNNING)
 
 
+def outlives_the_test(served: Served) -> Served:
+    """``served`` belongs to a module's fixture, which stops it: the end of the test that (re)started
+    it does not."""
+    _RUNNING.discard(served)
+    return served
+
+
 class Served:
     """A service a test runs: ``url`` reaches it through ``transport`` (None: through any client).
     ``app`` is what runs (the ASGI app, or the process of :func:`serve_process`)."""
@@ -131,14 +138,23 @@ def serve_sandbox(settings, clock=None, **build) -> Served:
     )
 
 
-def serve_process(service: str, env: dict[str, str], *, port: int = 0, wait: bool = True) -> Served:
-    """``pctf-sandbox serve SERVICE`` as a process of its own on 127.0.0.1 (``port=0``: a free one),
-    configured by ``env``. With ``wait``, returns once the service answers; otherwise pass the
-    handles to :func:`wait_until_answering` (to start several at once). ``served.app`` is the
-    process; ``stop()`` terminates it."""
+def serve_process(
+    service: str,
+    env: dict[str, str],
+    *,
+    port: int = 0,
+    wait: bool = True,
+    args: tuple[str, ...] = (),
+    probe: str | None = None,
+) -> Served:
+    """``pctf-sandbox serve SERVICE [ARGS]`` as a process of its own on 127.0.0.1 (``port=0``: a
+    free one), configured by ``env``. With ``wait``, returns once the service answers its probe
+    (``probe``, a path; default: one of :data:`PROBES`); otherwise pass the handles to
+    :func:`wait_until_answering` (to start several at once). ``served.app`` is the process;
+    ``stop()`` terminates it."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [EXE, "serve", service, "--host", "127.0.0.1", "--port", str(port)],
+        [EXE, "serve", service, "--host", "127.0.0.1", "--port", str(port), *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -152,7 +168,7 @@ def serve_process(service: str, env: dict[str, str], *, port: int = 0, wait: boo
             proc.stderr.close()
 
     url = f"http://127.0.0.1:{port}"
-    served = Served(proc, url, None, stop, probe=url + PROBES[service])
+    served = Served(proc, url, None, stop, probe=url + (probe or PROBES[service]))
     if wait:
         try:
             wait_until_answering(served)

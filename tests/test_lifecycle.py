@@ -49,7 +49,7 @@ from scenarios.personas import (
 from scenarios.steps import open_wallet, present, receive
 from tests.support import serve, serve_sandbox
 from tests.test_cli import assert_clean_error, run
-from tests.test_events import REDIS_URL, until
+from tests.test_events import NATS_URL, until
 from verifier.engine import VerificationEngine
 from wallet.models import WalletCredential
 from wallet.service import WalletService
@@ -372,26 +372,29 @@ def test_a_death_stored_but_not_published_is_published_when_the_issuers_start(wo
         restarted.close()
 
 
-@pytest.mark.redis
+@pytest.mark.nats
 def test_the_death_path_over_a_real_broker(tmp_path):
-    """Vital statistics publishes through one Redis connection, the issuers listen on another,
-    as two processes would (PCTF_EVENT_BUS=redis://...)."""
+    """Vital statistics publishes through one NATS connection, the issuers listen on another,
+    as two processes would (PCTF_EVENT_BUS=nats://...)."""
     import uuid
 
-    from pctf.events import RedisEventBus, event_bus_from_settings
+    from pctf.events import NatsEventBus, event_bus_from_settings
+    from tests.test_events import _on_broker
 
     world = make_world(tmp_path / "data")
     prefix = f"pctf-test-{uuid.uuid4().hex[:8]}"
-    settings = world.settings.model_copy(update={"event_bus": REDIS_URL, "event_topic_prefix": prefix})
+    settings = world.settings.model_copy(update={"event_bus": NATS_URL, "event_topic_prefix": prefix})
+    listening = event_bus_from_settings(settings)
     try:
-        listening = event_bus_from_settings(settings)
+        listening.ping()
     except SandboxError as exc:
+        listening.close()
         world.bus.close()
         dispose_all()
-        pytest.skip(f"no Redis broker at {REDIS_URL} ({exc.reason.value}); start one to run the broker path")
-    publishing = RedisEventBus(REDIS_URL, prefix=prefix)
+        pytest.skip(f"no NATS broker at {NATS_URL} ({exc.reason.value}); start one to run the broker path")
+    publishing = NatsEventBus(NATS_URL, prefix=prefix)
     try:
-        assert isinstance(listening, RedisEventBus)
+        assert isinstance(listening, NatsEventBus)
         gilles, sasha = generate_key(), generate_key()
         his = world.mint("prov1", "VerifiedPerson", SASHA_FATHER, gilles)
         hers = world.mint("prov1", "VerifiedPerson", SASHA, sasha)
@@ -403,7 +406,7 @@ def test_the_death_path_over_a_real_broker(tmp_path):
                 with Session(world.issuers.db) as session:
                     return session.exec(select(func.count()).select_from(ProcessedEvent)).one() == len(SANDBOX_ISSUERS)
 
-            assert until(processed_by_all), "the event did not reach every issuer through Redis"
+            assert until(processed_by_all), "the event did not reach every issuer through NATS"
         assert world.status(his) == "revoked" and world.status(hers) == "valid"
         assert world.verify(his, gilles) == ["credential_revoked"]
     finally:
@@ -411,6 +414,7 @@ def test_the_death_path_over_a_real_broker(tmp_path):
         listening.close()
         world.bus.close()
         dispose_all()
+        _on_broker(lambda js: js.delete_stream(publishing.stream))
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from cli.stack import SERVICES, free_port
 from pctf.settings import Settings
 from scenarios import sasha
+from scenarios.deployment import Deployment
 from scenarios.keyring import Keyring
 from tests.support import serve_process, wait_until_answering
 
@@ -27,13 +28,14 @@ def test_sasha_journey_across_four_processes(tmp_path):
     env.pop("PCTF_DATABASE_URL", None)
     procs = []
     try:
-        # The issuers start first: they publish their keys to the registry's store at start-up.
+        # The issuers register their keys with the registry over HTTP at start-up: ready once it took them.
         for name in ("issuers", "registry", "wallet", "verifier"):
-            procs.append(serve_process(name, env, port=ports[name], wait=False))
+            probe = "/issuers/readyz" if name == "issuers" else None
+            procs.append(serve_process(name, env, port=ports[name], wait=False, probe=probe))
         wait_until_answering(*procs)
         # The operator's tokens are those the services generated into the shared data directory.
         with httpx.Client(timeout=15, auth=Keyring(Settings(data_dir=tmp_path))) as http:
-            result = sasha.run(urls["wallet"], http, urls=urls)
+            result = sasha.run(Deployment(**urls), http)
             assert result["verdict"]["accepted"] is True, result["verdict"]["reasons"]
             # Identifiers follow each service's own URL.
             person = http.get(f"{urls['wallet']}/wallet/sasha/credentials").json()[0]

@@ -202,6 +202,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "events.kind.audit_read": {"en": "Registry audit log read", "fr": "Journal d'audit du registre consulté"},
     "events.kind.entity_added": {"en": "Governance added an entity", "fr": "La gouvernance a ajouté une entité"},
+    "events.kind.issuer_seeded": {
+        "en": "A sandbox issuer registered itself with its keys and grants",
+        "fr": "Un émetteur du bac à sable s'est inscrit avec ses clés et ses autorisations",
+    },
+    "events.kind.identity_query": {
+        "en": "One issuer asked another about a person (yes or no, never the claims)",
+        "fr": "Un émetteur en a interrogé un autre sur une personne (oui ou non, jamais les attributs)",
+    },
     "events.kind.entity_status": {
         "en": "Governance changed an entity's status",
         "fr": "La gouvernance a modifié le statut d'une entité",

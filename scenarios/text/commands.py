@@ -46,11 +46,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Demander avant que le portefeuille de Léa communique quoi que ce soit (démonstrations en direct).",
     },
     "help.demo.ttl": {
-        "en": "Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list.",
+        "en": "Status list ttl of the story's sandbox, in seconds: how long a verifier may answer from a cached list "
+        "(default: 1; 2 for the death notification). With --against, the deployment's ttl: read from its status "
+        "lists when not given.",
         "fr": "Durée de validité (ttl) des listes de statuts du bac à sable du récit, en secondes : combien de "
-        "temps un vérificateur peut répondre d'après une liste en cache.",
+        "temps un vérificateur peut répondre d'après une liste en cache (par défaut : 1; 2 pour l'avis de décès). "
+        "Avec --against, le ttl du déploiement : lu dans ses listes de statuts s'il n'est pas donné.",
     },
     "help.demo.ttl.metavar": {"en": "SECONDS", "fr": "SECONDES"},
+    "help.demo.against": {
+        "en": "Tell the story against the running deployment at URL (pctf-sandbox up, here or elsewhere) instead "
+        "of a sandbox of its own. The services and issuers it runs apart are found from PCTF_REGISTRY_URL, "
+        "PCTF_WALLET_URL, PCTF_VERIFIER_URL, PCTF_ISSUERS_URL and PCTF_ISSUER_URLS; the role tokens from the "
+        "PCTF_* token variables, else those PCTF_DATA_DIR keeps. Status list waits follow the deployment's ttl.",
+        "fr": "Raconter le récit avec le déploiement en service à URL (pctf-sandbox up, ici ou ailleurs) plutôt "
+        "qu'avec un bac à sable à lui. Les services et émetteurs qu'il fait tourner à part se trouvent par "
+        "PCTF_REGISTRY_URL, PCTF_WALLET_URL, PCTF_VERIFIER_URL, PCTF_ISSUERS_URL et PCTF_ISSUER_URLS; les jetons "
+        "des rôles par les variables de jetons PCTF_*, sinon ceux que garde PCTF_DATA_DIR. Les attentes de "
+        "listes de statuts suivent le ttl du déploiement.",
+    },
+    "demo.against": {
+        "en": "Against the deployment at {url} (this run's wallets end in {suffix})",
+        "fr": "Avec le déploiement à {url} (les portefeuilles de cette exécution finissent par {suffix})",
+    },
+    "demo.against_ttl": {
+        "en": "The story waits as long as the deployment's status list ttl: {ttl}",
+        "fr": "Le récit attend aussi longtemps que le ttl des listes de statuts du déploiement : {ttl}",
+    },
+    "demo.against_ttl_read": {
+        "en": "read from its status lists",
+        "fr": "lu dans ses listes de statuts",
+    },
+    "demo.against_used": {
+        "en": "used the deployment at {url}",
+        "fr": "déploiement utilisé : {url}",
+    },
     "help.demo.delegation": {
         "en": "An adult child acting for an elderly parent: Province 1 proofs Sasha and her father Gilles; with "
         "his recorded consent, Province 1's health authority gives Sasha a delegation of access to his health "
