@@ -293,6 +293,7 @@ def configure_logging_once(settings: Settings) -> None:
     process: a story's own sandbox, started later in the same process, keeps that configuration."""
     if not observability.is_configured():
         observability.configure_logging(settings.log_level, settings.log_format)
+    observability.configure_tracing(settings.tracing)  # PCTF_TRACING: off unless asked for (pctf.tracing)
 
 
 def observed(service: str, app: FastAPI, settings: Settings, http: httpx.Client | None = None) -> FastAPI:

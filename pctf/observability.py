@@ -14,6 +14,10 @@ what they carry.
   (never the raw path: identifiers and tokens stay out of labels), method and status, their
   latency, issuances, verifications, events and status list reads. Every label value comes
   from a bounded set the code knows, never from what a caller typed.
+* **Traces** (OpenTelemetry, optional: :mod:`pctf.tracing`, ``PCTF_TRACING``): when on, each
+  request is a span named for its route template, child of the caller's W3C ``traceparent``, and
+  each outbound call a span whose context the next service receives, in the same two places that
+  handle request ids. When off, nothing of OpenTelemetry's SDK is loaded.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ from prometheus_client import (
 )
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import tracing
+from .tracing import configure_tracing as configure_tracing  # set up with the logs, at start
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and ``._-``, 8 to 64 of them: enough for a UUID or a tracing id, and nothing a
@@ -75,11 +82,18 @@ def _add_request_id(request: httpx.Request) -> None:
         request.headers[REQUEST_ID_HEADER] = request_id
 
 
+def _trace_call(request: httpx.Request) -> None:
+    if tracing.active():
+        tracing.start_client_span(request)
+
+
 def outbound_hooks(event_hooks: dict[str, list[Callable[..., Any]]] | None = None) -> dict[str, list[Any]]:
-    """``event_hooks`` for an ``httpx.Client`` that carry the current request id to the next
-    service: the one place every service-to-service call gets it."""
+    """``event_hooks`` for an ``httpx.Client`` that carry the current request id, and the trace
+    context when tracing is on, to the next service: the one place every service-to-service call
+    gets them."""
     hooks = {name: list(items) for name, items in (event_hooks or {}).items()}
-    hooks.setdefault("request", []).insert(0, _add_request_id)
+    hooks.setdefault("request", [])[:0] = [_add_request_id, _trace_call]
+    hooks.setdefault("response", []).insert(0, tracing.end_client_span)
     return hooks
 
 
@@ -228,8 +242,9 @@ def record_verification(rp_id: str, verdict: dict[str, Any]) -> None:
 
 class RequestContext:
     """Per request: its id (echoed in ``X-Request-ID``, set for logs and outbound calls), the
-    access log line and the request metrics. Labels name the route's *template*, so identifiers
-    and tokens in a path never become label values (a path no route matched is ``(no route)``)."""
+    access log line, the request metrics and, when tracing is on, its span. Labels and the span
+    name the route's *template*, so identifiers and tokens in a path never become label values
+    (a path no route matched is ``(no route)``)."""
 
     def __init__(self, app: ASGIApp, service: str, access_log: logging.Logger) -> None:
         self.app = app
@@ -243,6 +258,9 @@ class RequestContext:
         request_id = accepted_request_id(offered.decode("latin-1") if offered else None)
         token = _request_id.set(request_id)
         started, status = time.perf_counter(), 500
+        method = scope.get("method", "")
+        method = method if method in _METHODS else "OTHER"
+        span = tracing.start_server_span(scope.get("headers") or (), method, self.service) if tracing.active() else None
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -257,13 +275,13 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "(no route)"
-            method = scope.get("method", "")
-            method = method if method in _METHODS else "OTHER"
             HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
             HTTP_LATENCY.labels(self.service, route, method).observe(elapsed)
             if route == STATUS_LIST_ROUTE and status == 200:
                 STATUS_LIST_READS.labels(str(scope.get("path_params", {}).get("issuer", ""))).inc()
             self.access_log.info("%s %s %d %.1fms", method, route, status, elapsed * 1000)
+            if span is not None:
+                tracing.end_server_span(span, None if route == "(no route)" else route, status)
             _request_id.reset(token)
 
 

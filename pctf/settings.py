@@ -35,6 +35,9 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_LOG_LEVEL`` (``debug``, ``info``, ``warning``, ``error``; default ``info``) and
   ``PCTF_LOG_FORMAT`` (``text``, the default, or ``json``: one object a line): the services'
   own logs (pctf.observability).
+* ``PCTF_TRACING``: OpenTelemetry traces (the ``otel`` extra; pctf.tracing): ``off`` (the
+  default), ``otlp`` (to the collector at the standard ``OTEL_EXPORTER_OTLP_ENDPOINT``) or
+  ``console`` (stderr). ``OTEL_SDK_DISABLED`` and ``OTEL_SERVICE_NAME`` keep their meaning.
 * ``PCTF_UNACCREDITED_ISSUERS``: sandbox issuers (short ids, comma-separated: ``terr2``) that run
   their services but start out of the registry, to try onboarding with.
 """
@@ -123,6 +126,8 @@ class Settings(BaseSettings):
     # The services' own logs (pctf.observability): from this level up, as text or as JSON lines.
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
+    # OpenTelemetry tracing (pctf.tracing, the otel extra): off, OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, or stderr.
+    tracing: Literal["off", "otlp", "console"] = "off"
     # Key-binding JWTs older than this are stale (RFC 9901 section 7.3 leaves the window to policy).
     kb_max_age_seconds: int = 300
     # Tolerated clock skew between parties.
