@@ -9,6 +9,7 @@ database.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from . import migrations
 from .settings import Settings
 
 _engines: dict[tuple[str, str], Engine] = {}
+# Services of one process (a story's sandbox beside the dashboard) open and close engines from
+# several threads: the cache is changed under this lock only.
+_engines_lock = threading.RLock()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -36,16 +40,17 @@ def engine_for(settings: Settings, service: str) -> Engine:
     (:mod:`pctf.migrations`) the first time this process opens it. Cached per database URL."""
     url = database_url(settings, service)
     key = (url, service)
-    engine = _engines.get(key)
-    if engine is None:
-        engine = open_engine(url)
-        try:
-            migrations.upgrade(engine, service)
-        except BaseException:
-            engine.dispose()
-            raise
-        _engines[key] = engine
-    return engine
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = open_engine(url)
+            try:
+                migrations.upgrade(engine, service)
+            except BaseException:
+                engine.dispose()
+                raise
+            _engines[key] = engine
+        return engine
 
 
 def open_engine(url: str) -> Engine:
@@ -67,14 +72,18 @@ def database_url(settings: Settings, service: str) -> str:
 
 def dispose_all() -> None:
     """Close every pooled connection (tests, and before a data directory is removed)."""
-    for engine in _engines.values():
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
         engine.dispose()
-    _engines.clear()
 
 
 def dispose_under(directory: Path) -> None:
     """Close the pooled connections to the SQLite files under ``directory`` (a story's sandbox
     about to be removed), leaving every other database's connections as they are."""
     root = f"sqlite:///{directory}"
-    for key in [k for k in _engines if k[0].startswith(root)]:
-        _engines.pop(key).dispose()
+    with _engines_lock:
+        closing = [_engines.pop(k) for k in [k for k in _engines if k[0].startswith(root)]]
+    for engine in closing:
+        engine.dispose()
