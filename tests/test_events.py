@@ -9,6 +9,7 @@ never stopped."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import socket
 import threading
@@ -266,7 +267,10 @@ class Relay:
 
 
 def _on_broker(call):
-    """Run ``call(jetstream)`` on a connection of the test's own (to inspect or clean the broker)."""
+    """Run ``call(jetstream)`` on a connection of the test's own (to inspect or clean the broker).
+
+    On a thread of its own: the browser tests' Playwright keeps an event loop running on the main
+    thread for the whole session, and ``asyncio.run`` refuses to start beside a running loop."""
     import nats
 
     async def run():
@@ -276,7 +280,8 @@ def _on_broker(call):
         finally:
             await connection.close()
 
-    return asyncio.run(run())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="module")

@@ -83,8 +83,9 @@ class Topology:
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory) -> Iterator[Topology]:
-    if not _broker_answers():
-        pytest.skip(f"no NATS server with JetStream at {NATS_URL}: start one to run the lost-death cases")
+    missing = _broker_missing()
+    if missing:
+        pytest.skip(f"no NATS server with JetStream at {NATS_URL} ({missing}): start one to run the lost-death cases")
     tmp = tmp_path_factory.mktemp("lost-death")
     prefix = f"pctf-lost-{uuid.uuid4().hex[:8]}"
     relay = Relay()
@@ -116,12 +117,13 @@ def topology(tmp_path_factory) -> Iterator[Topology]:
         _on_broker(lambda js: js.delete_stream(f"EVENTS_{prefix}"))
 
 
-def _broker_answers() -> bool:
+def _broker_missing() -> str | None:
+    """Why no broker can be run against (its error's name and text), or None when one answers."""
     try:
         _on_broker(lambda js: js.account_info())
-    except Exception:  # any failure means: no broker to run against
-        return False
-    return True
+    except Exception as exc:  # any failure means: no broker to run against, and the skip says which
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
 
 
 @pytest.fixture

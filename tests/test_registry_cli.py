@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli import support
 from cli.main import app
 from pctf.clock import SystemClock
 from pctf.jose import generate_key
@@ -52,7 +53,10 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PCTF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PCTF_GOVERNANCE_TOKEN", "cli-governance")
     monkeypatch.delenv("PCTF_DATABASE_URL", raising=False)  # the commands' own local store
-    monkeypatch.setenv("COLUMNS", "200")  # tables fold long ids in narrow terminals; keep them whole here
+    # Tables fold long ids in narrow terminals; keep them whole here. The command line's console
+    # read its width once, when this process first imported it (from whatever COLUMNS was then).
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(support.out, "_width", 200)
     yield tmp_path / "data"
     dispose_all()
 
