@@ -2,13 +2,18 @@
 ``docker compose`` (``env_file: .env``) and the services' own settings read.
 
 Outside local mode every role token must be configured and must not be a well-known default
-(see ``pctf.settings``); this command is how an operator gets a complete, private set.
+(see ``pctf.settings``); this command is how an operator gets a complete, private set. With
+``--public-host`` the file also holds what docker-compose.yml interpolates: the host every
+identifier is built from, and PostgreSQL's password with the database URL that carries it, so
+the compose file itself holds no secret.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -17,8 +22,9 @@ import typer
 from .support import fail, out
 
 HEADER = (
-    "# The sandbox's role tokens, from pctf-sandbox init-secrets. Keep this file private (mode 0600)\n"
-    "# and out of version control: each line lets its holder act in that role.\n"
+    "# The sandbox's role tokens (and, with --public-host, its database password), from\n"
+    "# pctf-sandbox init-secrets. Keep this file private (mode 0600) and out of version control:\n"
+    "# each line lets its holder act in that role or read that store.\n"
 )
 
 
@@ -41,6 +47,47 @@ def role_tokens() -> dict[str, str]:
         "PCTF_METRICS_TOKEN": fresh(),
         "PCTF_ISSUER_STAFF_TOKENS": each(SANDBOX_ISSUERS),
         "PCTF_RELYING_PARTY_TOKENS": each(RELYING_PARTIES),
+    }
+
+
+# What docker-compose.yml reaches PostgreSQL as; each service's database is <this URL>_<service>.
+POSTGRES_USER = "pctf"
+POSTGRES_SERVER = "postgres:5432"
+POSTGRES_DATABASE = "pctf"
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def public_host_problem(host: str) -> str | None:
+    """Why ``host`` cannot be the compose deployment's ``PCTF_PUBLIC_HOST``, or None. Identifiers
+    must resolve from outside and from inside the containers alike: a loopback or unspecified
+    address (inside a container, itself) or a bare IPv6 address (not usable in a URL as is) fails."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host):
+            return f"{host!r} is not a host name or an IPv4 address"
+        if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+            return f"{host} is this container inside each container; use a name or address of the machine"
+        return None
+    if address.version == 6:
+        return f"{host} is an IPv6 address; give the machine's name instead"
+    if address.is_loopback or address.is_unspecified:
+        return f"{host} is not reachable from the containers; use a name or address of the machine"
+    return None
+
+
+def compose_values(public_host: str) -> dict[str, str]:
+    """The compose deployment's own variables: the public host, a fresh PostgreSQL password and
+    the database URL that carries it (URL-safe characters: it needs no escaping in the URL)."""
+    password = secrets.token_urlsafe(32)
+    return {
+        "PCTF_PUBLIC_HOST": public_host,
+        "POSTGRES_PASSWORD": password,
+        "PCTF_DATABASE_URL_PREFIX": (
+            f"postgresql+psycopg://{POSTGRES_USER}:{password}@{POSTGRES_SERVER}/{POSTGRES_DATABASE}"
+        ),
     }
 
 
@@ -83,16 +130,28 @@ def init_secrets(
     force: bool = typer.Option(
         False, "--force", help="Replace the file if it exists (services then need restarting with it)."
     ),
+    public_host: str | None = typer.Option(
+        None,
+        "--public-host",
+        help="For docker-compose.yml: the machine's name or address every identifier is built from "
+        "(http://HOST:<port of each service>); also writes PostgreSQL's password and database URL.",
+    ),
 ) -> None:
     """Write a random token for every role to an env file (mode 0600) for docker compose.
 
     One token each for governance, the assessor, the presenter, monitoring (/metrics), every
-    sandbox issuer's staff and every relying party, with PCTF_LOCAL_MODE=false. Run it once
-    before docker compose up; an existing file is never overwritten without --force.
+    sandbox issuer's staff and every relying party, with PCTF_LOCAL_MODE=false; with
+    --public-host, also PCTF_PUBLIC_HOST, POSTGRES_PASSWORD and PCTF_DATABASE_URL_PREFIX, which
+    docker-compose.yml interpolates. Run it once before docker compose up; an existing file is
+    never overwritten without --force.
     """
+    if public_host is not None and (problem := public_host_problem(public_host)) is not None:
+        fail(f"--public-host: {problem}")
     if out_path.exists() and not force:
         fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
     values = role_tokens()
+    if public_host is not None:
+        values |= compose_values(public_host)
     try:
         write_private(out_path, env_file_text(values), replace=force)
     except FileExistsError:
@@ -104,7 +163,8 @@ def init_secrets(
     )
     out.print(
         "keep it private and out of version control: anyone who reads it can act as governance, "
-        "the assessor, the presenter, monitoring, every issuer's staff and every relying party",
+        "the assessor, the presenter, monitoring, every issuer's staff and every relying party"
+        + (", and open the databases" if public_host is not None else ""),
         markup=False,
         highlight=False,
         soft_wrap=True,
