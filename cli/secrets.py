@@ -19,7 +19,7 @@ from pathlib import Path
 
 import typer
 
-from .support import fail, out
+from .support import fail, guarded, out, settings
 
 HEADER = (
     "# The sandbox's role tokens (and, with --public-host, its database password), from\n"
@@ -28,10 +28,10 @@ HEADER = (
 )
 
 
-def role_tokens() -> dict[str, str]:
-    """A fresh random token for every role, as the ``PCTF_*`` variables that carry them."""
+def role_tokens(relying_parties: tuple[str, ...]) -> dict[str, str]:
+    """A fresh random token for every role, as the ``PCTF_*`` variables that carry them; one for
+    each of ``relying_parties`` (the built-in ones and those ``PCTF_RELYING_PARTIES`` declares)."""
     from issuers.jurisdictions import SANDBOX_ISSUERS
-    from verifier.relying_parties import RELYING_PARTIES
 
     def fresh() -> str:
         return secrets.token_urlsafe(32)
@@ -46,7 +46,7 @@ def role_tokens() -> dict[str, str]:
         "PCTF_PRESENTER_TOKEN": fresh(),
         "PCTF_METRICS_TOKEN": fresh(),
         "PCTF_ISSUER_STAFF_TOKENS": each(SANDBOX_ISSUERS),
-        "PCTF_RELYING_PARTY_TOKENS": each(RELYING_PARTIES),
+        "PCTF_RELYING_PARTY_TOKENS": each(relying_parties),
     }
 
 
@@ -140,16 +140,18 @@ def init_secrets(
     """Write a random token for every role to an env file (mode 0600) for docker compose.
 
     One token each for governance, the assessor, the presenter, monitoring (/metrics), every
-    sandbox issuer's staff and every relying party, with PCTF_LOCAL_MODE=false; with
-    --public-host, also PCTF_PUBLIC_HOST, POSTGRES_PASSWORD and PCTF_DATABASE_URL_PREFIX, which
-    docker-compose.yml interpolates. Run it once before docker compose up; an existing file is
-    never overwritten without --force.
+    sandbox issuer's staff and every relying party (those PCTF_RELYING_PARTIES declares too),
+    with PCTF_LOCAL_MODE=false; with --public-host, also PCTF_PUBLIC_HOST, POSTGRES_PASSWORD and
+    PCTF_DATABASE_URL_PREFIX, which docker-compose.yml interpolates. Run it once before docker
+    compose up; an existing file is never overwritten without --force.
     """
     if public_host is not None and (problem := public_host_problem(public_host)) is not None:
         fail(f"--public-host: {problem}")
     if out_path.exists() and not force:
         fail(f"{out_path} already exists; its tokens are kept (--force replaces them)")
-    values = role_tokens()
+    from verifier.directory import configured_ids
+
+    values = role_tokens(guarded(lambda: configured_ids(settings())))
     if public_host is not None:
         values |= compose_values(public_host)
     try:

@@ -94,6 +94,10 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("GET", "/verifier/{rp_id}/requests/{state}"): ("presentation_request_fetched", "wallet", "relying_party"),
     ("POST", "/verifier/{rp_id}/response"): ("presentation_received", "wallet", "relying_party"),
     ("POST", "/verifier/{rp_id}/verify"): ("presentation_verified", "client", "relying_party"),
+    # verifier: relying parties as data
+    ("GET", "/verifier/relying-parties"): ("relying_parties_read", "client", "verifier_service"),
+    ("POST", "/verifier/relying-parties"): ("relying_party_created", "governance", "verifier_service"),
+    ("GET", "/verifier/relying-parties/{rp_id}"): ("relying_parties_read", "client", "relying_party"),
     # registry: TRQP, trust list, governance, onboarding
     ("GET", "/registry/health"): ("health", "client", "registry"),
     ("GET", "/registry/metadata"): ("registry_metadata", "client", "registry"),

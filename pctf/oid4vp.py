@@ -3,16 +3,21 @@ query inside it, and the ``direct_post`` response a wallet sends back.
 
 The sandbox speaks one profile of it: ``response_type=vp_token`` answered by ``direct_post``
 to the request's ``response_uri``, the verifier identified with the ``redirect_uri`` client
-identifier prefix (5.9.3), credentials asked for in DCQL (section 6) as ``dc+sd-jwt``.
+identifier prefix (5.9.3), credentials asked for in DCQL (section 6) as ``dc+sd-jwt``: credential
+queries with claims, their ``claim_sets`` and ``values``, and ``credential_sets`` over them.
 
 The verifier writes a query and later checks that what came back satisfies it; the wallet
-matches the same query against the credentials it holds. Both use these functions, so the two
-sides cannot disagree on what a claim path means or what a request must hold.
+matches the same query against the credentials it holds (:func:`select` decides which
+credentials and which of their claims it discloses). Both use these functions, so the two sides
+cannot disagree on what a claim path means, which alternative a claim set offers, or what a
+request must hold.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +34,8 @@ CLIENT_ID_PREFIX = "redirect_uri:"
 FORMAT = TYP_SD_JWT_VC  # the credential format DCQL queries name
 # A DCQL claim path: object keys (str), array indexes (int) or None for every element.
 ClaimPath = list[Any] | tuple[Any, ...]
+# Credential query and claim ids (6.1, 6.3): non-empty, letters, digits, underscore or hyphen.
+_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def claim_values(claims: Any, path: ClaimPath) -> list[Any]:
@@ -61,40 +68,172 @@ def has_claim(claims: Any, path: ClaimPath) -> bool:
 
 
 def validate_query(query: Any) -> dict[str, Any]:
-    """Check the parts of a DCQL query the sandbox relies on; ``bad_request`` otherwise."""
+    """Check a DCQL query (section 6) as the sandbox reads it; ``bad_request`` naming what is wrong.
+
+    Both sides rely on this: a wallet never answers a query it would misread, and a relying party
+    never sends one a wallet would refuse."""
     if not isinstance(query, dict) or not isinstance(query.get("credentials"), list) or not query["credentials"]:
         raise SandboxError(Reason.BAD_REQUEST, "dcql_query must hold a non-empty credentials array")
-    ids = set()
+    ids: set[str] = set()
     for cq in query["credentials"]:
         validate_credential_query(cq)
         if cq["id"] in ids:
             raise SandboxError(Reason.BAD_REQUEST, f"DCQL credential query id {cq['id']!r} is repeated")
         ids.add(cq["id"])
+    if "credential_sets" in query:
+        _validate_credential_sets(query["credential_sets"], ids)
     return query
 
 
+def _validate_credential_sets(sets: Any, ids: set[str]) -> None:
+    """``credential_sets`` (6.2): options naming credential queries that exist, ``required`` a boolean."""
+    if not isinstance(sets, list) or not sets:
+        raise SandboxError(Reason.BAD_REQUEST, "credential_sets must be a non-empty array")
+    for credential_set in sets:
+        options = credential_set.get("options") if isinstance(credential_set, dict) else None
+        if not isinstance(options, list) or not options:
+            raise SandboxError(Reason.BAD_REQUEST, "each credential set needs a non-empty options array")
+        for option in options:
+            if not isinstance(option, list) or not option or not all(isinstance(i, str) for i in option):
+                raise SandboxError(
+                    Reason.BAD_REQUEST, "each credential set option is a non-empty array of credential query ids"
+                )
+            unknown = next((i for i in option if i not in ids), None)
+            if unknown is not None:
+                raise SandboxError(
+                    Reason.BAD_REQUEST, f"a credential set option names {unknown!r}, which no credential query has"
+                )
+        if not isinstance(credential_set.get("required", True), bool):
+            raise SandboxError(Reason.BAD_REQUEST, "a credential set's required must be a boolean")
+
+
 def validate_credential_query(cq: Any) -> dict[str, Any]:
-    """One credential query: an id, our format, ``meta.vct_values`` strings, claims with paths."""
-    if not isinstance(cq, dict) or not isinstance(cq.get("id"), str) or not cq["id"]:
-        raise SandboxError(Reason.BAD_REQUEST, "each DCQL credential query needs an id")
+    """One credential query (6.1): an id, our format, ``meta.vct_values`` strings, claims with
+    paths (6.3), and the optional members checked for their shape: ``multiple``, ``claim_sets``
+    (which need every claim to have an id), ``trusted_authorities``,
+    ``require_cryptographic_holder_binding``."""
+    if not isinstance(cq, dict) or not _is_id(cq.get("id")):
+        raise SandboxError(Reason.BAD_REQUEST, "each DCQL credential query needs an id of letters, digits, '_' or '-'")
     if cq.get("format") != FORMAT:
         raise SandboxError(Reason.BAD_REQUEST, f"only format {FORMAT} is supported")
     meta = cq.get("meta")
     vcts = meta.get("vct_values") if isinstance(meta, dict) else None
     if not isinstance(vcts, list) or not all(isinstance(v, str) for v in vcts):
         raise SandboxError(Reason.BAD_REQUEST, "meta.vct_values must be an array of strings")
+    for flag in ("multiple", "require_cryptographic_holder_binding"):
+        if not isinstance(cq.get(flag, False), bool):
+            raise SandboxError(Reason.BAD_REQUEST, f"{flag} must be a boolean")
+    if "trusted_authorities" in cq:
+        _validate_trusted_authorities(cq["trusted_authorities"])
     claims = cq.get("claims")
-    if claims is not None and not isinstance(claims, list):
-        raise SandboxError(Reason.BAD_REQUEST, "claims must be an array")
+    if claims is not None and (not isinstance(claims, list) or not claims):
+        raise SandboxError(Reason.BAD_REQUEST, "claims must be a non-empty array")
+    claim_ids: set[str] = set()
     for claim in claims or []:
-        path = claim.get("path") if isinstance(claim, dict) else None
-        if not isinstance(path, list) or not path:
-            raise SandboxError(Reason.BAD_REQUEST, "each DCQL claim needs a non-empty path array")
+        _validate_claim(claim)
+        if "id" in claim:
+            if claim["id"] in claim_ids:
+                raise SandboxError(Reason.BAD_REQUEST, f"DCQL claim id {claim['id']!r} is repeated")
+            claim_ids.add(claim["id"])
+    if "claim_sets" in cq:
+        claim_sets = cq["claim_sets"]
+        if claims is None:
+            raise SandboxError(Reason.BAD_REQUEST, "claim_sets needs claims to choose from")
+        if len(claim_ids) != len(claims):
+            raise SandboxError(Reason.BAD_REQUEST, "with claim_sets, every claim needs an id")
+        if not isinstance(claim_sets, list) or not claim_sets:
+            raise SandboxError(Reason.BAD_REQUEST, "claim_sets must be a non-empty array")
+        for claim_set in claim_sets:
+            if not isinstance(claim_set, list) or not claim_set or not all(isinstance(i, str) for i in claim_set):
+                raise SandboxError(Reason.BAD_REQUEST, "each claim set is a non-empty array of claim ids")
+            unknown = next((i for i in claim_set if i not in claim_ids), None)
+            if unknown is not None:
+                raise SandboxError(Reason.BAD_REQUEST, f"a claim set names {unknown!r}, which no claim has")
     return cq
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def _validate_claim(claim: Any) -> None:
+    """One claims query (6.3): a path of keys, non-negative indexes or null; an optional id;
+    optional ``values``, strings, integers or booleans (no floats: they do not compare exactly)."""
+    if not isinstance(claim, dict) or not isinstance(claim.get("path"), list) or not claim["path"]:
+        raise SandboxError(Reason.BAD_REQUEST, "each DCQL claim needs a non-empty path array")
+    for step in claim["path"]:
+        if not (step is None or isinstance(step, str) or (type(step) is int and step >= 0)):
+            raise SandboxError(
+                Reason.BAD_REQUEST, "a claim path holds strings, non-negative integers or null, nothing else"
+            )
+    if "id" in claim and not _is_id(claim["id"]):
+        raise SandboxError(Reason.BAD_REQUEST, "a DCQL claim id is letters, digits, '_' or '-'")
+    if "values" in claim:
+        values = claim["values"]
+        if not isinstance(values, list) or not values or not all(type(v) in (str, int, bool) for v in values):
+            raise SandboxError(
+                Reason.BAD_REQUEST, "a claim's values must be a non-empty array of strings, integers or booleans"
+            )
+
+
+def _validate_trusted_authorities(authorities: Any) -> None:
+    """6.1.1: a non-empty array of ``{type, values}``. Shape only: the sandbox's trust is its
+    registry, which a wallet does not consult, so these narrow nothing on the wallet side."""
+    if not isinstance(authorities, list) or not authorities:
+        raise SandboxError(Reason.BAD_REQUEST, "trusted_authorities must be a non-empty array")
+    for authority in authorities:
+        kind = authority.get("type") if isinstance(authority, dict) else None
+        values = authority.get("values") if isinstance(authority, dict) else None
+        if (
+            not isinstance(kind, str)
+            or not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            raise SandboxError(
+                Reason.BAD_REQUEST, "each trusted authority is a type string and a non-empty array of values"
+            )
+
+
 def requested_paths(credential_query: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every path ``credential_query`` names, whichever claim set it ends up answered with."""
     return [tuple(c["path"]) for c in credential_query.get("claims", []) or []]
+
+
+# -- what satisfies a query (the wallet chooses with it, the verifier checks with it) ---------
+def value_accepted(values: list[Any], accepted: list[Any]) -> bool:
+    """Whether every value a claim path selected is among ``accepted``, of the same JSON type
+    (``true`` is not ``1``). All of them, not one: a wallet reveals every element a path selects,
+    and a relying party accepts none it did not ask for."""
+    return bool(values) and all(any(type(v) is type(a) and v == a for a in accepted) for v in values)
+
+
+def claim_matches(claims: Any, claim: dict[str, Any]) -> bool:
+    """Whether ``claims`` hold the claim a claims query names, with an accepted value when it
+    lists ``values`` (6.4.1: a claim of another value counts as absent)."""
+    values = [v for v in claim_values(claims, claim["path"]) if v != {} and v != []]
+    if not values:
+        return False
+    return "values" not in claim or value_accepted(values, claim["values"])
+
+
+def claim_alternatives(credential_query: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The ways to answer ``credential_query``, in the verifier's order of preference: each claim
+    set's claims (6.4.1), else all its claims, else none at all (no selectively disclosable claim)."""
+    claims = credential_query.get("claims") or []
+    if not credential_query.get("claim_sets"):
+        return [list(claims)]
+    by_id = {c["id"]: c for c in claims}
+    return [[by_id[i] for i in claim_set] for claim_set in credential_query["claim_sets"]]
+
+
+def chosen_claims(credential_query: dict[str, Any], claims: Any) -> list[dict[str, Any]] | None:
+    """The claims queries a credential holding ``claims`` answers ``credential_query`` with: the
+    first alternative all of whose claims match; None when none does."""
+    for alternative in claim_alternatives(credential_query):
+        if all(claim_matches(claims, c) for c in alternative):
+            return alternative
+    return None
 
 
 def matches(credential_query: dict[str, Any], vct: str, claims: dict[str, Any]) -> bool:
@@ -103,7 +242,87 @@ def matches(credential_query: dict[str, Any], vct: str, claims: dict[str, Any]) 
     validate_credential_query(credential_query)
     if vct not in credential_query["meta"]["vct_values"]:
         return False
-    return all(has_claim(claims, p) for p in requested_paths(credential_query))
+    return chosen_claims(credential_query, claims) is not None
+
+
+def credential_sets(query: dict[str, Any]) -> list[tuple[list[list[str]], bool]]:
+    """The query's credential sets as ``(options, required)``, in order; without
+    ``credential_sets``, every credential query is a required set of its own (6.4.2)."""
+    if "credential_sets" not in query:
+        return [([[cq["id"]]], True) for cq in query["credentials"]]
+    return [(s["options"], s.get("required", True)) for s in query["credential_sets"]]
+
+
+def describe_options(options: list[list[str]]) -> str:
+    """A credential set's options in words: ``person, or licence and passport``."""
+    return ", or ".join(" and ".join(option) for option in options)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A credential a holder could present: ``key`` is the holder's own handle on it (a row id)."""
+
+    key: Any
+    vct: str
+    claims: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One presentation to make: of the credential ``key``, for ``query_id``, revealing ``paths``."""
+
+    query_id: str
+    key: Any
+    paths: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What answers a query: ``picks`` in the query's order, and ``unmet``, the options of every
+    required credential set none of whose options the holder can satisfy (empty: it can answer)."""
+
+    picks: tuple[Pick, ...]
+    unmet: tuple[list[list[str]], ...]
+
+
+def select(query: dict[str, Any], held: list[Held]) -> Selection:
+    """Which credentials, and which of their claims, answer ``query``; ``held`` in the holder's
+    order of preference (the wallet: most recently received first).
+
+    A credential query is answered by its first claim alternative (:func:`claim_alternatives`)
+    that a held credential of an accepted ``vct`` satisfies, by the first such credential, or by
+    every such credential when it allows ``multiple``. Each credential set takes its first option
+    all of whose credential queries can be answered; a required set that has none is ``unmet``,
+    an optional one is left out. This is the one place a wallet decides what it discloses."""
+    validate_query(query)
+    answers = {cq["id"]: _answer(cq, held) for cq in query["credentials"]}
+    chosen: set[str] = set()
+    unmet = []
+    for options, required in credential_sets(query):
+        option = next((o for o in options if all(answers[i] for i in o)), None)
+        if option is not None:
+            chosen.update(option)
+        elif required:
+            unmet.append(options)
+    picks = tuple(p for cq in query["credentials"] if cq["id"] in chosen for p in answers[cq["id"]])
+    return Selection(picks, tuple(unmet))
+
+
+def _answer(cq: dict[str, Any], held: list[Held]) -> list[Pick]:
+    """The presentations that answer one credential query (none: it cannot be answered)."""
+    candidates = [h for h in held if h.vct in cq["meta"]["vct_values"]]
+
+    def pick(h: Held, alternative: list[dict[str, Any]]) -> Pick:
+        return Pick(cq["id"], h.key, tuple(tuple(c["path"]) for c in alternative))
+
+    if cq.get("multiple"):
+        return [pick(h, alt) for h in candidates if (alt := chosen_claims(cq, h.claims)) is not None]
+    # The verifier's preference among claim sets comes before the holder's among credentials.
+    for alternative in claim_alternatives(cq):
+        for h in candidates:
+            if all(claim_matches(h.claims, c) for c in alternative):
+                return [pick(h, alternative)]
+    return []
 
 
 # -- the request (verifier side writes it, wallet side reads it) -------------------------------

@@ -59,6 +59,7 @@ class Reason(StrEnum):
     ROLE_NOT_ACCEPTED = "role_not_accepted"
     IMMUNIZATION_NOT_ACCEPTED = "immunization_not_accepted"  # not against the disease the policy asks about
     CREDENTIAL_NOT_PRESENTED = "credential_not_presented"
+    CLAIM_VALUE_NOT_ACCEPTED = "claim_value_not_accepted"  # a disclosed value outside the DCQL query's values
     SCOPE_NOT_COVERED = "scope_not_covered"  # a delegation that does not cover what the relying party does
     # -- request handling (HTTP and CLI)
     BAD_REQUEST = "bad_request"

@@ -21,6 +21,10 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_RELYING_PARTY_TOKENS``: each relying party's back-end bearer token (JSON object by
   relying party id); only that back end creates its requests and reads its verdicts. Generated
   into ``DATA_DIR/relying-party-<id>.token`` when missing.
+* ``PCTF_RELYING_PARTIES``: a YAML or TOML file declaring more relying parties (their names,
+  purpose, the credentials and claims they ask for, minimum LoA, value rules and links;
+  docs/relying-parties.md), served beside the built-in ones; a file the verifier cannot use
+  refuses its start (``setting_invalid``).
 * ``PCTF_LOCAL_MODE``: the sandbox on one machine. Tokens may be generated into the data
   directory, and outbound fetches may reach ``http://`` on loopback. Default: on when the
   sandbox listens on and is reached at loopback addresses. Outside local mode every role token
@@ -141,6 +145,8 @@ class Settings(BaseSettings):
     issuer_staff_tokens: dict[str, str] = Field(default_factory=dict)
     # Each relying party's back-end token, by relying party id (JSON); missing ones generated locally.
     relying_party_tokens: dict[str, str] = Field(default_factory=dict)
+    # A YAML or TOML file of relying parties declared as data (verifier.declarations), beside the built-in ones.
+    relying_parties: Path | None = None
     # None: decided from where the sandbox listens and is reached (see is_local).
     local_mode: bool | None = None
     # The largest request body a service reads; larger ones are refused with 413 before parsing.

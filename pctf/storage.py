@@ -18,7 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
 from . import migrations
+from .reasons import Reason, SandboxError
 from .settings import Settings
+
+# The largest row id every backend holds: the services' INTEGER keys are 64-bit on SQLite and
+# 32-bit on PostgreSQL. A larger id names no row, and asking PostgreSQL for one fails (integer
+# out of range): callers answer "not found" before they ask.
+MAX_ROW_ID = 2**31 - 1
 
 _engines: dict[tuple[str, str], Engine] = {}
 # Services of one process (a story's sandbox beside the dashboard) open and close engines from
@@ -33,6 +39,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool) -> None:
+    """PostgreSQL text cannot hold NUL (U+0000), which SQLite's can: a value holding one (an
+    identifier from a query string or a form) is refused as bad input before PostgreSQL is asked,
+    as the services refuse it in a JSON body, rather than failing in the driver. No record holds one."""
+    for row in parameters if executemany else [parameters]:
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise SandboxError(Reason.BAD_REQUEST, "a text value holds a NUL character")
 
 
 def engine_for(settings: Settings, service: str) -> Engine:
@@ -55,12 +71,14 @@ def engine_for(settings: Settings, service: str) -> Engine:
 
 def open_engine(url: str) -> Engine:
     """An engine on ``url`` set up as every service's is (SQLite: WAL, foreign keys, waits for
-    a lock instead of failing)."""
+    a lock instead of failing; PostgreSQL: text holding NUL refused as ``bad_request``)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def database_url(settings: Settings, service: str) -> str:

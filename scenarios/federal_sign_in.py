@@ -68,7 +68,7 @@ def run(
     # What the service asks for: its policy's DCQL query, from its public listing.
     listed = next(rp for rp in checked_json(http.get(f"{verifier}/verifier")) if rp["id"] == SERVICE)
     query = listed["policy"]["dcql_query"]
-    narrate("signin.policy", claims=[c["path"] for cq in query["credentials"] for c in cq["claims"]])
+    narrate("signin.policy", claims=[c["path"] for cq in query["credentials"] for c in cq.get("claims", [])])
 
     # Territory 1's own framework accredits its identity program; the pan-Canadian one does not.
     accredit_in_framework(http, terr1, framework_api, framework_token)

@@ -117,7 +117,7 @@ def run(
     accepted = exchange["verdict"]
     if ttl_seconds is None:
         ttl_seconds = status_list_ttl(exchange["evidence"]) or DEFAULT_TTL_SECONDS
-    asked = [c["path"] for cq in seen["request"]["request"]["dcql_query"]["credentials"] for c in cq["claims"]]
+    asked = [c["path"] for cq in seen["request"]["request"]["dcql_query"]["credentials"] for c in cq.get("claims", [])]
     received = accepted.get("credentials", {}).get(QUERY_ID, {}).get("claims", {})
     disclosed = [
         c.name for c in IMMUNIZATION.claims if c.name in received and c.name not in IMMUNIZATION.always_visible

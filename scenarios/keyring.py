@@ -27,7 +27,7 @@ import httpx
 from issuers.jurisdictions import SANDBOX_ISSUERS
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
-from verifier.relying_parties import RELYING_PARTIES
+from verifier.directory import configured_ids
 
 _STAFF = re.compile(
     r"^/issuers/([a-z0-9_-]{1,64})/"
@@ -74,6 +74,8 @@ class Keyring(httpx.Auth):
     def __init__(self, settings: Settings, *, generate: bool = True) -> None:
         self.settings = settings
         self.generate = generate  # False: a running deployment's keyring (see held_token)
+        # The relying parties whose back-end tokens the settings hold (built-in and file-declared).
+        self._relying_parties = frozenset(configured_ids(settings))
 
     def token_for(self, method: str, path: str) -> str | None:
         """The token the owner of ``method path`` acts with, or None for a public route."""
@@ -90,7 +92,9 @@ class Keyring(httpx.Auth):
             return self.settings.wallet_token(found.group(1))
         if (found := _BACK_END.match(path)) is not None:
             rp = found.group(1)
-            return held_token(self.settings, f"rp:{rp}", generate=self.generate) if rp in RELYING_PARTIES else None
+            if rp not in self._relying_parties:
+                return None
+            return held_token(self.settings, f"rp:{rp}", generate=self.generate)
         return None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

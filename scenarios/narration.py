@@ -268,7 +268,7 @@ class Narrator:
             for cq in data["request"]["request"]["dcql_query"]["credentials"]:
                 vct = cq["meta"]["vct_values"][0]
                 ct = type_for_vct(vct)
-                paths = ", ".join(_claim_label(ct.name if ct else vct, c["path"], lang) for c in cq["claims"])
+                paths = ", ".join(_claim_label(ct.name if ct else vct, c["path"], lang) for c in cq.get("claims", []))
                 kind = type_label(ct.name, lang) if ct else vct
                 self.console.print(f"     • {kind}{colon}{paths}", highlight=False)
         elif event == "consent":

@@ -3,6 +3,11 @@
 A wallet posts its answer to the public response endpoint (the request's ``state`` and the
 KB-JWT's ``nonce`` bind it). Everything else belongs to each relying party's own back end
 (:mod:`pctf.access`): only it asks, and only it reads its verdicts and the claims disclosed to it.
+
+Relying parties are also data (:mod:`verifier.directory`): the governance role creates one over
+the API from its declaration (docs/relying-parties.md). Governance, because a relying party is a
+party of the ecosystem the sandbox's governance authority keeps, as the registry's entities are;
+the creator is answered the new back end's token once. What each relying party asks for is public.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
 from pctf.web import check_form_value, service_app
 from registry.client import RegistryClient
 
+from .declarations import describe
 from .engine import VerificationEngine
-from .relying_parties import RELYING_PARTIES, relying_party
 from .service import RelyingPartyService
 
 
@@ -35,6 +40,33 @@ class RelyingPartyOut(Record):
     name: dict[str, str]
     client_id: str
     policy: dict[str, Any]  # id, purpose, and the DCQL query it asks with
+
+
+class RequirementOut(Record):
+    id: str  # the DCQL credential query id
+    credential: str  # the credential type's name
+    vct: str
+    claims: list[list[Any]]
+    min_loa: int | None
+    rules: list[dict[str, Any]]  # claim, accepted, reason
+
+
+class DeclarationOut(Record):
+    """A relying party as declared (docs/relying-parties.md), and the DCQL query it asks with."""
+
+    id: str
+    name: dict[str, str]
+    purpose: dict[str, str]
+    requirements: list[RequirementOut]
+    links: list[dict[str, Any]]  # left, left_claim, right, right_claim
+    signs_in: bool
+    dcql_query: dict[str, Any]
+
+
+class CreatedOut(DeclarationOut):
+    """A relying party just created, with its back end's token: shown this once, kept nowhere."""
+
+    token: str
 
 
 class RequestOut(Record):
@@ -107,6 +139,7 @@ class ResultOut(Record):
 
 NO_STORE = {"Cache-Control": "no-store"}
 BACK_END = owner(Role.RELYING_PARTY)
+GOVERNANCE = owner(Role.GOVERNANCE)
 # Verifying asks the registry and the issuers' status lists: unreachable is 503, unusable 502.
 OUTBOUND = (502, 503)
 
@@ -131,8 +164,7 @@ def create_app(
             trust, clock, status=status, kb_max_age=settings.kb_max_age_seconds, leeway=settings.leeway_seconds
         )
         service = RelyingPartyService(settings, clock, engine)
-    # Each relying party's back-end token, resolved now: a service that may not run with them refuses to start.
-    rp_tokens = {rp_id: settings.relying_party_token(rp_id) for rp_id in RELYING_PARTIES}
+    parties = service.parties
     app = service_app(
         "/verifier",
         "PCTF sandbox relying parties",
@@ -140,9 +172,13 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
     )
 
+    # Each relying party's back-end token, and governance's, resolved now: a service that may not
+    # run with them refuses to start.
+    back_ends = parties.identify()
+    governance = configured_tokens(Role.GOVERNANCE, {"governance": settings.resolved_governance_token()})
     install(
         app,
-        configured_tokens(Role.RELYING_PARTY, rp_tokens),
+        lambda token: back_ends(token) or governance(token),
         AttemptLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds),
     )
     app.state.service = service
@@ -160,8 +196,31 @@ def create_app(
                     "dcql_query": rp.policy.dcql_query(),
                 },
             }
-            for rp in RELYING_PARTIES.values()
+            for rp in parties.all()
         ]
+
+    @app.get("/verifier/relying-parties", response_model=list[DeclarationOut], **owner(Role.PUBLIC))
+    def declarations() -> Any:
+        """Every relying party as declared (built-in, from ``PCTF_RELYING_PARTIES``, or created
+        here): what each asks for, never a token."""
+        return [describe(rp) for rp in parties.all()]
+
+    @app.post(
+        "/verifier/relying-parties",
+        response_model=CreatedOut,
+        status_code=201,
+        **documented(GOVERNANCE, 409),
+    )
+    def create_relying_party(body: dict[str, Any] = Body(...)) -> JSONResponse:
+        """A new relying party from its declaration (docs/relying-parties.md), answered with its
+        back end's token once; 409 when the id is taken."""
+        rp, token = parties.create(body, clock)
+        return JSONResponse({**describe(rp), "token": token}, status_code=201, headers=NO_STORE)
+
+    @app.get("/verifier/relying-parties/{rp_id}", response_model=DeclarationOut, **owner(Role.PUBLIC))
+    def declaration(rp_id: str) -> Any:
+        """One relying party as declared: what it asks for, never its token."""
+        return describe(parties.get(rp_id))
 
     @app.post("/verifier/{rp_id}/requests", response_model=RequestOut, **BACK_END)
     def create_request(rp_id: str) -> JSONResponse:
@@ -189,7 +248,7 @@ def create_app(
     def verify(rp_id: str, body: dict[str, Any] = Body(...)) -> Any:
         """Verify a vp_token against this relying party's policy with caller-chosen aud and nonce
         (for integration tests that build presentations themselves)."""
-        rp = relying_party(rp_id)
+        rp = parties.get(rp_id)
         vp_token, aud, nonce = body.get("vp_token"), body.get("aud"), body.get("nonce")
         if not isinstance(aud, str) or not isinstance(nonce, str):
             raise SandboxError(Reason.BAD_REQUEST, "aud and nonce are required strings")

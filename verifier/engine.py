@@ -16,7 +16,7 @@ import dataclasses
 import inspect
 from datetime import datetime
 
-from pctf import statuslist, trqp
+from pctf import oid4vp, statuslist, trqp
 from pctf.clock import Clock, from_timestamp
 from pctf.jose import brief
 from pctf.reasons import Reason, SandboxError
@@ -228,8 +228,13 @@ class VerificationEngine:
         if not isinstance(vp_token, dict):
             checks.append(Check("format", False, Reason.MALFORMED_PRESENTATION.value, "vp_token must be a JSON object"))
             vp_token = {}
+        # With credential sets, a requirement no chosen option needs may go unanswered: the sets
+        # are checked after. Without, each requirement is a required set of its own.
+        alternatives = bool(policy.credential_sets)
         for req in policy.requirements:
             presented = vp_token.get(req.query_id)
+            if presented is None and alternatives:
+                continue
             if isinstance(presented, list) and len(presented) == 1:
                 presented = presented[0]
             if not isinstance(presented, str):
@@ -251,6 +256,8 @@ class VerificationEngine:
             for check in res.checks:  # the type asked for, even of a credential that failed before saying its own
                 check.params.setdefault("type", req.type_name)
             checks.extend(res.checks)
+        if alternatives:
+            checks.extend(_credential_sets(policy, set(results)))
         checks.extend(policy.evaluate(results))
         credentials = {q: _summary(r) for q, r in results.items() if r.ok}
         return Verdict(
@@ -274,6 +281,29 @@ class VerificationEngine:
             checks=res.checks,
             credentials=credentials,
         )
+
+
+def _credential_sets(policy: Policy, presented: set[str]) -> list[Check]:
+    """One check per required credential set of ``policy``'s query: one of its options has all
+    its credentials presented (each is verified on its own), or ``credential_not_presented``."""
+    checks = []
+    for options, required in oid4vp.credential_sets(policy.dcql_query()):
+        if not required:
+            continue
+        option = next((o for o in options if all(q in presented for q in o)), None)
+        checks.append(
+            Check(
+                "presented",
+                option is not None,
+                None if option is not None else Reason.CREDENTIAL_NOT_PRESENTED.value,
+                f"presented: {' and '.join(option)}"
+                if option is not None
+                else f"none of the options presented: {oid4vp.describe_options(options)}",
+                None,
+                {"options": options} if option is None else {"option": option},
+            )
+        )
+    return checks
 
 
 def _takes_record(trust: TrustSource) -> bool:

@@ -1,6 +1,7 @@
 """What a relying party keeps: each presentation request, the verdict it ended with, and the
 evidence that verdict was reached on (see :mod:`verifier.evidence`); for a relying party that
-signs people in, the session each accepted presentation opened."""
+signs people in, the session each accepted presentation opened; and the relying parties created
+over the API (:mod:`verifier.directory`)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,15 @@ class VerifierSecret(SQLModel, table=True):
     __tablename__ = "verifier_secret"
     name: str = Field(primary_key=True)
     value: str
+
+
+class DeclaredRelyingParty(SQLModel, table=True):
+    """A relying party created over the API: its declaration (docs/relying-parties.md) as it was
+    accepted, and a digest of the back-end token it was answered with once (the token itself is
+    kept nowhere)."""
+
+    __tablename__ = "declared_relying_party"
+    id: str = Field(primary_key=True)
+    declaration: dict = Field(sa_column=Column(JSON, nullable=False))
+    token_hash: str = Field(index=True, unique=True)
+    created_at: datetime

@@ -1,4 +1,8 @@
-"""The sandbox's relying parties and their declared policies."""
+"""The sandbox's built-in relying parties and their policies, stated in code.
+
+More can be declared as data, in a file or over the API (:mod:`verifier.declarations`); the
+verifier serves all of them through :mod:`verifier.directory`.
+"""
 
 from __future__ import annotations
 
@@ -212,6 +216,8 @@ RELYING_PARTIES: dict[str, RelyingParty] = {
 
 
 def relying_party(rp_id: str) -> RelyingParty:
+    """A built-in relying party (the stories' own). The verifier looks every relying party up,
+    declared ones included, through :class:`verifier.directory.RelyingParties`."""
     found = RELYING_PARTIES.get(rp_id)
     if found is None:
         raise SandboxError(

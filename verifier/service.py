@@ -36,10 +36,10 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.storage import engine_for
 
+from .directory import RelyingParties
 from .engine import VerificationEngine
 from .evidence import Evidence
 from .models import PresentationSession, SignInSession, VerifierSecret
-from .relying_parties import relying_party
 
 REQUEST_LIFETIME = timedelta(minutes=10)
 # How long a sign-in session lasts: it is not extended, the person signs in again.
@@ -58,11 +58,15 @@ def pairwise_subject(secret: bytes, rp_id: str, issuer: str, claims: dict) -> st
 
 
 class RelyingPartyService:
-    def __init__(self, settings: Settings, clock: Clock, engine: VerificationEngine) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, engine: VerificationEngine, parties: RelyingParties | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.engine = engine
         self.db = engine_for(settings, "verifier")
+        # Built-in, file-declared and API-created relying parties: the one way each is looked up.
+        self.parties = parties or RelyingParties(settings, self.db)
         self._pairwise_secret: bytes | None = None
 
     def response_uri(self, rp_id: str) -> str:
@@ -72,7 +76,7 @@ class RelyingPartyService:
         return oid4vp.client_id_for(self.response_uri(rp_id))
 
     def create_request(self, rp_id: str) -> dict:
-        rp = relying_party(rp_id)
+        rp = self.parties.get(rp_id)
         now = self.clock.now()
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = rp.policy.dcql_query()
@@ -102,7 +106,7 @@ class RelyingPartyService:
 
     def receive(self, rp_id: str, form: dict) -> dict:
         """The ``direct_post`` response endpoint: verify, store the verdict, answer the wallet."""
-        relying_party(rp_id)
+        self.parties.get(rp_id)
         state = form.get("state")
         if not state:
             raise SandboxError(Reason.BAD_REQUEST, "state is required")
@@ -125,7 +129,7 @@ class RelyingPartyService:
                 vp_token = oid4vp.read_vp_token(form)
                 evidence = Evidence()
                 verdict = self.engine.verify_presentation(
-                    relying_party(rp_id).policy,
+                    self.parties.get(rp_id).policy,
                     vp_token,
                     aud=record.client_id,
                     nonce=record.nonce,
@@ -152,7 +156,7 @@ class RelyingPartyService:
             if record is None or record.rp_id != rp_id:
                 raise SandboxError(Reason.NOT_FOUND, "no presentation request with this state", status_code=404)
             answer = {"state": state, "status": record.status, "verdict": record.verdict, "evidence": record.evidence}
-            if relying_party(rp_id).policy.signs_in:
+            if self.parties.get(rp_id).policy.signs_in:
                 opened = session.exec(select(SignInSession).where(SignInSession.state == state)).first()
                 answer["session"] = self._session_out(opened) if opened is not None else None
             return answer
@@ -161,7 +165,7 @@ class RelyingPartyService:
     def _open_session(self, rp_id: str, state: str, verdict: dict) -> SignInSession | None:
         """The session an accepted verdict opens at a relying party that signs people in, for the
         person its Verified Person names; None for any other verdict or relying party."""
-        if not verdict["accepted"] or not relying_party(rp_id).policy.signs_in:
+        if not verdict["accepted"] or not self.parties.get(rp_id).policy.signs_in:
             return None
         person = next((c for c in verdict["credentials"].values() if c.get("type") == "VerifiedPerson"), None)
         if person is None or not person.get("issuer") or any(k not in person["claims"] for k in SIGN_IN_CLAIMS):

@@ -35,7 +35,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.sdjwt_vc import check_credential
 from pctf.settings import Settings
 from pctf.statuslist import HttpStatusSource, StatusResolver, StatusSource
-from pctf.storage import engine_for
+from pctf.storage import MAX_ROW_ID, engine_for
 from pctf.vocab import type_for_vct
 
 from .models import Consent, PendingPresentation, Wallet, WalletCredential
@@ -309,7 +309,11 @@ class WalletService:
         return {"replaced": credential_id, "credential": received[0]}
 
     def _row(self, wallet_id: str, credential_id: object) -> WalletCredential:
-        if isinstance(credential_id, bool) or not isinstance(credential_id, int) or not 1 <= credential_id < 2**63:
+        if (
+            isinstance(credential_id, bool)
+            or not isinstance(credential_id, int)
+            or not 1 <= credential_id <= MAX_ROW_ID
+        ):
             raise SandboxError(Reason.NOT_FOUND, f"no credential {credential_id!r} in this wallet", status_code=404)
         with Session(self.db) as session:
             row = session.get(WalletCredential, credential_id)
@@ -322,37 +326,36 @@ class WalletService:
         """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
         self.holder_key(wallet_id)
         req = oid4vp.parse_request(request)
-        query = req["dcql_query"]
-        held = self._rows(wallet_id)
         now = self.clock.now()
-        matches, preview, missing = [], [], []
-        for cq in query["credentials"]:
-            candidates = [
-                r
-                for r in held
-                if r.replaced_by is None and as_utc(r.expires_at) > now and oid4vp.matches(cq, r.vct, r.claims)
-            ]
-            if not candidates:
-                missing.append(cq["id"])
-                continue
-            row = candidates[-1]  # the most recently received
-            paths = oid4vp.requested_paths(cq)
-            matches.append({"query_id": cq["id"], "credential_id": row.id, "paths": [list(p) for p in paths]})
-            preview.append(
-                {
-                    "query_id": cq["id"],
-                    "credential_id": row.id,
-                    "type": row.type_name,
-                    "issuer": row.issuer,
-                    "disclose": [{"path": list(p), "value": oid4vp.claim_values(row.claims, p)[0]} for p in paths],
-                }
-            )
-        if missing:
+        # Valid, not replaced, the most recently received first: what the holder would rather show.
+        usable = [r for r in reversed(self._rows(wallet_id)) if r.replaced_by is None and as_utc(r.expires_at) > now]
+        rows = {r.id: r for r in usable}
+        # oid4vp.select decides which credentials and which of their claims answer the query (its
+        # credential sets, claim sets and values); the holder is shown exactly that, and only that is sent.
+        selection = oid4vp.select(req["dcql_query"], [oid4vp.Held(r.id, r.vct, r.claims) for r in usable])
+        if selection.unmet or not selection.picks:
+            wanted = "; ".join(oid4vp.describe_options(options) for options in selection.unmet)
             raise SandboxError(
                 Reason.NO_MATCHING_CREDENTIAL,
-                f"the wallet holds no valid credential for: {', '.join(missing)}",
+                f"the wallet holds no valid credential for: {wanted or 'any credential the request names'}",
                 status_code=409,
             )
+        matches = [
+            {"query_id": p.query_id, "credential_id": p.key, "paths": [list(path) for path in p.paths]}
+            for p in selection.picks
+        ]
+        preview = [
+            {
+                "query_id": p.query_id,
+                "credential_id": p.key,
+                "type": rows[p.key].type_name,
+                "issuer": rows[p.key].issuer,
+                "disclose": [
+                    {"path": list(path), "value": oid4vp.claim_values(rows[p.key].claims, path)[0]} for path in p.paths
+                ],
+            }
+            for p in selection.picks
+        ]
         pending_id = secrets.token_urlsafe(12)
         with Session(self.db) as session:
             session.add(
@@ -409,9 +412,12 @@ class WalletService:
             {"type": rows[m["credential_id"]].type_name, "issuer": rows[m["credential_id"]].issuer, "paths": m["paths"]}
             for m in matches
         ]
-        vp_token = (
-            {
-                m["query_id"]: [
+        vp_token: dict[str, list[str]] | None = None
+        if approve:
+            # Keyed by credential query id, each an array: several for a query that allows ``multiple``.
+            vp_token = {}
+            for m in matches:
+                vp_token.setdefault(m["query_id"], []).append(
                     sdjwt.present(
                         rows[m["credential_id"]].credential,
                         holder,
@@ -420,12 +426,7 @@ class WalletService:
                         nonce=req["nonce"],
                         iat=self.clock.timestamp(),
                     )
-                ]
-                for m in matches
-            }
-            if approve
-            else None
-        )
+                )
         form = oid4vp.response_form(req, vp_token=vp_token)
         body = checked_json(send(self.http, "POST", req["response_uri"], data=form))
         decision = "approved" if approve else "declined"

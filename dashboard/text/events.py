@@ -182,6 +182,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Presentation checked by the relying party",
         "fr": "Présentation vérifiée par la partie utilisatrice",
     },
+    "events.kind.relying_parties_read": {
+        "en": "Relying parties' declarations read",
+        "fr": "Déclarations des parties utilisatrices consultées",
+    },
+    "events.kind.relying_party_created": {
+        "en": "Relying party created from its declaration",
+        "fr": "Partie utilisatrice créée à partir de sa déclaration",
+    },
     "events.kind.registry_metadata": {"en": "Trust registry metadata read", "fr": "Métadonnées du registre consultées"},
     "events.kind.registry_read": {"en": "Registry entries read", "fr": "Entrées du registre consultées"},
     "events.kind.trqp_authorization": {

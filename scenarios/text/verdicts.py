@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check.loa": {"en": "Level of assurance", "fr": "Niveau d'assurance"},
     "check.organization_active": {"en": "Organization active", "fr": "Organisation active"},
     "check.role_accepted": {"en": "Role accepted", "fr": "Rôle accepté"},
+    "check.claim_value": {"en": "Claim value accepted", "fr": "Valeur d'attribut acceptée"},
     "check.linked": {"en": "Credentials name the same party", "fr": "Les justificatifs désignent la même partie"},
     "check.same_holder": {
         "en": "One holder for all credentials",
@@ -198,6 +199,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason.credential_not_presented": {
         "en": "A required credential was not presented",
         "fr": "Un justificatif exigé n'a pas été présenté",
+    },
+    "reason.claim_value_not_accepted": {
+        "en": "A claim has a value the request does not accept",
+        "fr": "Un attribut a une valeur que la demande n'accepte pas",
     },
     "reason.consent_required": {"en": "The holder declined to share", "fr": "Le détenteur a refusé de communiquer"},
     "reason.credential_revoked": {
