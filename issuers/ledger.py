@@ -3,11 +3,14 @@ issuance, and replacing one credential by its successor.
 
 An issuance is recorded in the same transaction that gives it its status list entry
 (:meth:`issuers.status_lists.StatusLists.allocate`), and the credential is signed only once
-that entry is its own: no two credentials ever share an index.
+that entry is its own: no two credentials ever share an index. Whatever entitled the holder to
+it (an offer's configuration, used up) is written in that transaction too, so a crash or a
+concurrent request never leaves a credential recorded with its entitlement still unspent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -46,9 +49,17 @@ class IssuanceLedger:
         return self.mint_recorded(short_id, type_name, claims, holder_jwk)[0]
 
     def mint_recorded(
-        self, short_id: str, type_name: str, claims: dict[str, Any], holder_jwk: dict[str, Any]
+        self,
+        short_id: str,
+        type_name: str,
+        claims: dict[str, Any],
+        holder_jwk: dict[str, Any],
+        *,
+        spend: Callable[[Session], None] | None = None,
     ) -> tuple[str, int]:
-        """:meth:`mint`, also returning the new issuance's id."""
+        """:meth:`mint`, also returning the new issuance's id. ``spend(session)`` runs first in the
+        transaction that records the issuance, and raises to issue nothing: what entitles the
+        holder to the credential is used up in the same commit as the credential is recorded."""
         issuer = jurisdiction(short_id)
         ctype = credential_type(type_name)
         max_loa = issuer.max_loa(ctype.name)
@@ -67,6 +78,8 @@ class IssuanceLedger:
         not_before, expires = validity(claims, now, timedelta(days=self.settings.credential_lifetime_days))
         for _attempt in range(ALLOCATION_ATTEMPTS):
             with Session(self.db) as session:
+                if spend is not None:
+                    spend(session)
                 issuance = Issuance(
                     issuer_id=short_id,
                     vct=ctype.vct,

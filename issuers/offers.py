@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -186,25 +187,43 @@ class Offers:
                     Reason.UNKNOWN_CREDENTIAL_CONFIGURATION,
                     f"this token does not cover credential configuration {config_id!r}",
                 )
-            if config_id in offer.issued:
+            if config_id in offer.issued:  # asked again: refused before a nonce is spent (and see _spend)
                 raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
-            proof = oid4vci.check_key_proof(
-                request,
-                credential_issuer=self.keys.issuer_url(short_id),
-                now=self.clock.timestamp(),
-                leeway=self.settings.leeway_seconds,
-                max_age=int(NONCE_LIFETIME.total_seconds()),
-            )
-            self.consume_nonce(short_id, proof.nonce)
-            holder = holder_key(proof.jwk)
-            if item.get("holder_kid") and thumbprint(holder) != item["holder_kid"]:
-                raise SandboxError(Reason.INVALID_PROOF, "this offer replaces a credential bound to another holder key")
-            if item.get("supersedes"):
-                self.ledger.check_replaceable(short_id, item["supersedes"])
-            credential, issuance_id = self.ledger.mint_recorded(short_id, config_id, item["claims"], holder)
-            offer.issued = [*offer.issued, config_id]
-            session.add(offer)
-            session.commit()
+            code_hash = offer.code_hash
+        proof = oid4vci.check_key_proof(
+            request,
+            credential_issuer=self.keys.issuer_url(short_id),
+            now=self.clock.timestamp(),
+            leeway=self.settings.leeway_seconds,
+            max_age=int(NONCE_LIFETIME.total_seconds()),
+        )
+        self.consume_nonce(short_id, proof.nonce)
+        holder = holder_key(proof.jwk)
+        if item.get("holder_kid") and thumbprint(holder) != item["holder_kid"]:
+            raise SandboxError(Reason.INVALID_PROOF, "this offer replaces a credential bound to another holder key")
+        if item.get("supersedes"):
+            self.ledger.check_replaceable(short_id, item["supersedes"])
+        credential, issuance_id = self.ledger.mint_recorded(
+            short_id, config_id, item["claims"], holder, spend=_spend(code_hash, config_id)
+        )
         if item.get("supersedes"):
             self.ledger.supersede(short_id, item["supersedes"], issuance_id)
         return {"credentials": [{"credential": credential}]}
+
+
+def _spend(code_hash: str, config_id: str) -> Callable[[Session], None]:
+    """Record ``config_id`` as issued from the offer ``code_hash``, in the transaction that records
+    the credential (:meth:`IssuanceLedger.mint_recorded`): one access token used by two requests at
+    once, or again after a crash between two commits, never gets a second credential."""
+    where = col(CredentialOffer.code_hash) == code_hash
+
+    def spend(session: Session) -> None:
+        # Writing the row first takes its lock (PostgreSQL) or the database's (SQLite) until the
+        # commit: a concurrent request for the same offer waits here, then reads what this one did.
+        session.exec(update(CredentialOffer).where(where).values(issued=CredentialOffer.issued))
+        issued = list(session.exec(select(CredentialOffer.issued).where(where)).one())
+        if config_id in issued:
+            raise SandboxError(Reason.INVALID_CREDENTIAL_REQUEST, f"{config_id} was already issued for this offer")
+        session.exec(update(CredentialOffer).where(where).values(issued=[*issued, config_id]))
+
+    return spend

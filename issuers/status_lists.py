@@ -27,6 +27,7 @@ from pctf.clock import Clock, as_utc
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.statuslist import CREDENTIAL_STATUSES
+from pctf.storage import MAX_ROW_ID
 
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
 from .keys import IssuerKeys
@@ -39,7 +40,6 @@ ALLOCATION_ATTEMPTS = 64
 # A Status List Token expires this long after its ttl, so a verifier whose refresh fails keeps a
 # short grace period rather than none.
 STATUS_LIST_EXP_MARGIN_SECONDS = 60
-MAX_ROW_ID = 2**63 - 1
 _MAX_REASON = 500
 
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from pctf.clock import Clock, as_utc
 from pctf.events import EventBus, OutboxEvent, add_to_outbox, new_event, relay, sign_event
 from pctf.reasons import Reason, SandboxError
+from pctf.storage import MAX_ROW_ID
 from pctf.vocab import FAMILY_ROLES, PLACE_FIELDS, clean_date, clean_text, credential_type
 
 from .deaths import PERSON_DIED, PERSON_FIELDS, identity_key, same_person
@@ -140,7 +141,7 @@ class VitalStatistics:
         if (
             isinstance(registration_id, bool)
             or not isinstance(registration_id, int)
-            or not 1 <= registration_id < 2**63
+            or not 1 <= registration_id <= MAX_ROW_ID
         ):
             raise SandboxError(Reason.NOT_FOUND, "no such death registration", status_code=404)
         with Session(self.db) as session:

@@ -17,6 +17,7 @@ from jwt.algorithms import get_default_algorithms
 from pctf.clock import as_utc
 from pctf.jose import ALLOWED_ALGS, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
+from pctf.storage import MAX_ROW_ID
 from pctf.vocab import CREDENTIAL_TYPES, LEVELS_OF_ASSURANCE, credential_type
 
 ACTIONS = ("issue", "verify")
@@ -24,7 +25,7 @@ ACTIONS = ("issue", "verify")
 ACTION_ROLES = {"issue": "issuer", "verify": "verifier"}
 MAX_KEYS = 16
 MAX_TEXT = 2048
-MAX_ID = 2**63 - 1  # SQL BIGINT: a larger id can only be unknown, and must not overflow the driver
+MAX_ID = MAX_ROW_ID  # a larger id can only be unknown, and must not overflow the database's INTEGER
 _ALGORITHMS = get_default_algorithms()
 
 

@@ -21,10 +21,12 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 ISS = "http://127.0.0.1:8600/issuers/terr1"
 
 
-def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not_know(tmp_path):
+def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not_know(tmp_path, another_store):
     """Two registries over real HTTP, each its own store; the home client follows the recognition."""
     clock = FrozenClock(T0)
-    t1_settings = Settings(data_dir=tmp_path / "terr1", governance_token="t1", port=free_port(), database_url=None)
+    t1_settings = Settings(
+        data_dir=tmp_path / "terr1", governance_token="t1", port=free_port(), database_url=another_store()
+    )
     t1_settings = t1_settings.model_copy(update={"registry_url": f"http://127.0.0.1:{t1_settings.port}"})
     terr1 = RegistryService(t1_settings, clock)
     key = generate_key()
@@ -32,7 +34,9 @@ def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not
     grant = terr1.authorize(ISS, resource="VerifiedPerson", assurance_level=3)
     server = serve(create_app(t1_settings, clock, terr1), loopback=True, port=t1_settings.port)
     try:
-        home = RegistryService(Settings(data_dir=tmp_path / "home", governance_token="h", database_url=None), clock)
+        home = RegistryService(
+            Settings(data_dir=tmp_path / "home", governance_token="h", database_url=another_store()), clock
+        )
         api = serve(create_app(home.settings, clock, home)).client()
         client = RegistryClient("http://testserver", api, home.authority_id, clock=clock)
         # The home registry in process, Terr1's framework over real HTTP.
@@ -60,14 +64,14 @@ def test_a_recognized_framework_answers_for_an_issuer_the_home_registry_does_not
         server.stop()
 
 
-def test_nora_uses_her_terr1_credential_at_the_prov2_health_portal(settings, http):
+def test_nora_uses_her_terr1_credential_at_the_prov2_health_portal(settings, http, another_store):
     framework_port = free_port()
     t1 = Settings(
         data_dir=settings.data_dir / "terr1-framework",
         governance_token="terr1-governance",
         port=framework_port,
         registry_url=f"http://127.0.0.1:{framework_port}",
-        database_url=None,
+        database_url=another_store(),
     )
     framework = serve(create_app(t1, SystemClock()), loopback=True, port=framework_port)
     sandbox = serve_sandbox(settings, SystemClock(), withhold=("terr1",))

@@ -1325,9 +1325,9 @@ def test_recognition_holds_within_its_window(service, api):
     assert actions(service) == [("governance", "recognition.granted")] * 2
 
 
-def test_a_scheduled_suspension_shows_as_in_force_only_from_its_date(tmp_path):
+def test_a_scheduled_suspension_shows_as_in_force_only_from_its_date(tmp_path, database_url):
     clock = FrozenClock(T0)
-    service = RegistryService(Settings(data_dir=tmp_path, governance_token="g", database_url=None), clock)
+    service = RegistryService(Settings(data_dir=tmp_path, governance_token="g", database_url=database_url), clock)
     service.upsert_entity(
         NEW, name="Terr3", jurisdiction="Terr3", role="issuer", jwks={"keys": [generate_key().public_jwk]}
     )

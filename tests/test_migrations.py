@@ -24,13 +24,13 @@ from pctf.storage import database_url as url_of
 from pctf.storage import dispose_all, engine_for, open_engine
 from registry.store import TABLES as REGISTRY_TABLES
 from tests.support import EXE
-from verifier.models import PresentationSession, SignInSession, VerifierSecret
+from verifier.models import DeclaredRelyingParty, PresentationSession, SignInSession, VerifierSecret
 from wallet.models import Consent, PendingPresentation, Wallet, WalletCredential
 
 MODELS: dict[str, list[type[SQLModel]]] = {
     "issuers": ISSUER_TABLES,
     "registry": REGISTRY_TABLES,
-    "verifier": [PresentationSession, SignInSession, VerifierSecret],
+    "verifier": [PresentationSession, SignInSession, VerifierSecret, DeclaredRelyingParty],
     "wallet": [Wallet, WalletCredential, PendingPresentation, Consent],
 }
 MODEL_OF = {m.__tablename__: m for models in MODELS.values() for m in models}  # type: ignore[attr-defined]
@@ -607,8 +607,9 @@ def test_concurrent_upgrades_of_one_fresh_database_both_succeed(settings):
             url = f"sqlite:///{settings.ensure_data_dir() / f'together-{round_}.db'}"
         else:
             url = settings.database_url
-            with open_engine(url).begin() as conn:  # start each round from an empty database
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            with open_engine(url).begin() as conn:  # start each round from an empty store (its schema)
+                schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
         engines = [open_engine(url) for _ in range(2)]
         start, outcomes, failures = threading.Barrier(2), [], []
 

@@ -281,7 +281,7 @@ def _persona_values() -> set[str]:
     return found
 
 
-def test_the_stories_log_no_claim_token_or_code(settings, captured, tmp_path):
+def test_the_stories_log_no_claim_token_or_code(settings, captured, tmp_path, new_database):
     assert {"Sasha", "1988-06-14", "42 Birch Street", "15 Elm Crescent"} <= _persona_values()
     seen: set[str] = set()
 
@@ -321,9 +321,12 @@ def test_the_stories_log_no_claim_token_or_code(settings, captured, tmp_path):
     }
     results = {}
     for story, run in stories.items():
-        # Each story in a sandbox of its own, as `pctf-sandbox demo` runs it.
+        # Each story in a sandbox of its own, as `pctf-sandbox demo` runs it (its own database too).
         clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-        own = settings.model_copy(update={"status_list_ttl_seconds": 60, "data_dir": tmp_path / story})
+        store = new_database() if settings.database_url else None
+        own = settings.model_copy(
+            update={"status_list_ttl_seconds": 60, "data_dir": tmp_path / story, "database_url": store}
+        )
         with serve_sandbox(own, clock) as server:
             hooks = {"request": [keep_request], "response": [keep_response]}
             with httpx.Client(timeout=30, auth=Keyring(own), event_hooks=hooks) as http:

@@ -43,3 +43,21 @@ def test_tables_created_by_several_services_at_the_same_moment(tmp_path):
         assert {t.name for t in TABLES} <= set(inspect(engines[0]).get_table_names())
         for engine in engines:
             engine.dispose()
+
+
+def test_values_no_database_holds_are_unknown_or_refused_on_every_backend(sandbox, http):
+    """A row id beyond every backend's INTEGER key (PostgreSQL's is 32-bit) names nothing, and a
+    text holding NUL (which PostgreSQL text cannot hold) is bad input: neither reaches the
+    database as a query it fails on (500), whichever backend the services run on."""
+    base, beyond = sandbox.url, storage.MAX_ROW_ID + 1
+    for path in (f"/issuers/prov1/status-lists/{beyond}", f"/issuers/vitalstats/deaths/{beyond}"):
+        answer = http.get(base + path)
+        assert answer.status_code == 404 and answer.json()["error"] == "not_found", (path, answer.text)
+    http.put(f"{base}/wallet/storage_probe").raise_for_status()
+    renewed = http.post(f"{base}/wallet/storage_probe/credentials/{beyond}/renew")
+    assert renewed.status_code == 404 and renewed.json()["error"] == "not_found", renewed.text
+    for params in ({"entity_id": "https://issuer.example/\x00"}, {"entity_id": "\x00"}):
+        answer = http.get(f"{base}/registry/entity", params=params)
+        assert answer.status_code in (400, 404), answer.text
+    refused = http.post(f"{base}/verifier/bank/response", data={"state": "\x00", "vp_token": "x"})
+    assert refused.status_code in (400, 404), refused.text

@@ -111,7 +111,7 @@ def test_a_pending_request_has_no_evidence(sandbox, http):
     assert answer["status"] == "pending" and answer["evidence"] is None
 
 
-def test_an_issuer_vouched_for_by_a_recognized_framework_shows_each_question_asked(settings, http):
+def test_an_issuer_vouched_for_by_a_recognized_framework_shows_each_question_asked(settings, http, another_store):
     """Home registry (unknown entity), recognition, then the recognized framework's own answer."""
     port = free_port()
     terr1 = Settings(
@@ -119,7 +119,7 @@ def test_an_issuer_vouched_for_by_a_recognized_framework_shows_each_question_ask
         governance_token="terr1-governance",
         port=port,
         registry_url=f"http://127.0.0.1:{port}",
-        database_url=None,
+        database_url=another_store(),
     )
     framework = serve(create_app(terr1, SystemClock()), loopback=True, port=port)
     sandbox = serve_sandbox(settings, SystemClock(), withhold=("terr1",))
