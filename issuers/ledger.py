@@ -56,10 +56,13 @@ class IssuanceLedger:
         holder_jwk: dict[str, Any],
         *,
         spend: Callable[[Session], None] | None = None,
+        replaces: int | None = None,
     ) -> tuple[str, int]:
         """:meth:`mint`, also returning the new issuance's id. ``spend(session)`` runs first in the
         transaction that records the issuance, and raises to issue nothing: what entitles the
-        holder to the credential is used up in the same commit as the credential is recorded."""
+        holder to the credential is used up in the same commit as the credential is recorded.
+        ``replaces`` names the issuance this one succeeds, revoked in that same commit
+        (:meth:`_supersede`): a crash never leaves both valid."""
         issuer = jurisdiction(short_id)
         ctype = credential_type(type_name)
         max_loa = issuer.max_loa(ctype.name)
@@ -106,6 +109,8 @@ class IssuanceLedger:
                 credential = sdjwt.issue(payload, key, disclosable=ctype.disclosable_paths())
                 issuance_id = issuance.id
                 assert issuance_id is not None  # flushed by allocate: the database gave it its id
+                if replaces is not None:
+                    self._supersede(session, replaces, issuance_id)
                 session.commit()
                 ISSUANCES.labels(short_id, ctype.vct).inc()
                 return credential, issuance_id
@@ -148,23 +153,15 @@ class IssuanceLedger:
             raise SandboxError(Reason.CREDENTIAL_SUSPENDED, "the credential to replace is suspended", status_code=409)
         return row
 
-    def supersede(self, short_id: str, old_id: int, new_id: int) -> None:
-        """Revoke the replaced credential now that its successor exists (not when the offer is made:
-        a holder who never redeems the offer keeps a working credential). Should the old one have
-        been revoked or suspended in between (a death registered meanwhile), the new one inherits it:
-        it is revoked at once, so a replacement never outlives what it replaced."""
-        with Session(self.db) as session:
-            done = self.status_lists.change_status(
-                session, old_id, "revoked", f"superseded by issuance {new_id}", only_if="valid"
-            )
-            session.commit()
+    def _supersede(self, session: Session, old_id: int, new_id: int) -> None:
+        """Revoke the replaced credential in the transaction that records its successor (not when
+        the offer is made: a holder who never redeems the offer keeps a working credential). Should
+        the old one have been revoked or suspended in between (a death registered meanwhile),
+        nothing is issued: a replacement never outlives what it replaced."""
+        done = self.status_lists.change_status(
+            session, old_id, "revoked", f"superseded by issuance {new_id}", only_if="valid"
+        )
         if not done:
-            self.status_lists.set_status(
-                short_id,
-                new_id,
-                "revoked",
-                f"issuance {old_id}, which it replaces, was revoked or suspended before it was issued",
-            )
             raise SandboxError(
                 Reason.CREDENTIAL_REVOKED,
                 "the credential to replace was revoked or suspended meanwhile",

@@ -203,11 +203,14 @@ class Offers:
             raise SandboxError(Reason.INVALID_PROOF, "this offer replaces a credential bound to another holder key")
         if item.get("supersedes"):
             self.ledger.check_replaceable(short_id, item["supersedes"])
-        credential, issuance_id = self.ledger.mint_recorded(
-            short_id, config_id, item["claims"], holder, spend=_spend(code_hash, config_id)
+        credential, _issuance_id = self.ledger.mint_recorded(
+            short_id,
+            config_id,
+            item["claims"],
+            holder,
+            spend=_spend(code_hash, config_id),
+            replaces=item.get("supersedes") or None,
         )
-        if item.get("supersedes"):
-            self.ledger.supersede(short_id, item["supersedes"], issuance_id)
         return {"credentials": [{"credential": credential}]}
 
 
