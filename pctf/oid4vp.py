@@ -2,9 +2,12 @@
 query inside it, and the ``direct_post`` response a wallet sends back.
 
 The sandbox speaks one profile of it: ``response_type=vp_token`` answered by ``direct_post``
-to the request's ``response_uri``, the verifier identified with the ``redirect_uri`` client
-identifier prefix (5.9.3), credentials asked for in DCQL (section 6) as ``dc+sd-jwt``: credential
-queries with claims, their ``claim_sets`` and ``values``, and ``credential_sets`` over them.
+to the request's ``response_uri``, or by ``direct_post.jwt``, the same answer encrypted to the
+verifier (8.3, :mod:`pctf.jwe`); the verifier identified with the ``redirect_uri`` client
+identifier prefix (5.9.3), so its metadata travels in the request's ``client_metadata`` (5.1:
+``vp_formats_supported``, and ``jwks`` with its response encryption key); credentials asked for
+in DCQL (section 6) as ``dc+sd-jwt``: credential queries with claims, their ``claim_sets`` and
+``values``, and ``credential_sets`` over them.
 
 The verifier writes a query and later checks that what came back satisfies it; the wallet
 matches the same query against the credentials it holds (:func:`select` decides which
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .jose import json_loads
+from . import jwe
+from .jose import ALLOWED_ALGS, json_loads
 from .links import parse_link
 from .reasons import Reason, SandboxError
 from .sdjwt import TYP_SD_JWT_VC
@@ -29,6 +33,8 @@ from .sdjwt import TYP_SD_JWT_VC
 SCHEME = "openid4vp"
 RESPONSE_TYPE = "vp_token"
 RESPONSE_MODE = "direct_post"
+RESPONSE_MODE_JWT = "direct_post.jwt"  # 8.3.1: the response encrypted to the verifier's key
+RESPONSE_MODES = (RESPONSE_MODE, RESPONSE_MODE_JWT)
 CLIENT_ID_PREFIX = "redirect_uri:"
 
 FORMAT = TYP_SD_JWT_VC  # the credential format DCQL queries name
@@ -332,62 +338,194 @@ def client_id_for(response_uri: str) -> str:
     return CLIENT_ID_PREFIX + response_uri
 
 
+def verifier_metadata(
+    response_mode: str = RESPONSE_MODE, encryption_jwk: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The verifier's ``client_metadata`` (5.1), which the ``redirect_uri`` prefix passes by value
+    (5.9.3): the format it reads with the algorithms it accepts for the issuer-signed JWT and the
+    KB-JWT (B.3.4: those of :data:`pctf.jose.ALLOWED_ALGS`, the one allow-list verification uses),
+    and, with ``encryption_jwk``, the key a wallet encrypts its response to. The content
+    encryptions it decrypts are named only when the response must be encrypted (5.1: otherwise
+    the member SHOULD be absent)."""
+    algs = list(ALLOWED_ALGS)
+    metadata: dict[str, Any] = {
+        "vp_formats_supported": {FORMAT: {"sd-jwt_alg_values": algs, "kb-jwt_alg_values": algs}}
+    }
+    if encryption_jwk is not None:
+        metadata["jwks"] = {"keys": [encryption_jwk]}
+    if response_mode == RESPONSE_MODE_JWT:
+        metadata["encrypted_response_enc_values_supported"] = list(jwe.ENC_VALUES)
+    return metadata
+
+
 def authorization_request(
-    *, response_uri: str, nonce: str, state: str, dcql_query: dict[str, Any]
+    *,
+    response_uri: str,
+    nonce: str,
+    state: str,
+    dcql_query: dict[str, Any],
+    response_mode: str = RESPONSE_MODE,
+    encryption_jwk: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """A request by value and the same request as an ``openid4vp://`` link (for a QR code)."""
+    """A request by value and the same request as an ``openid4vp://`` link (for a QR code); objects
+    travel in the link as JSON text (5.1). ``direct_post.jwt`` needs ``encryption_jwk``."""
+    if response_mode not in RESPONSE_MODES:
+        raise SandboxError(Reason.BAD_REQUEST, f"response_mode is one of {', '.join(RESPONSE_MODES)}")
+    if response_mode == RESPONSE_MODE_JWT and encryption_jwk is None:
+        raise SandboxError(Reason.BAD_REQUEST, "an encrypted response needs a key to encrypt to")
     request = {
         "response_type": RESPONSE_TYPE,
-        "response_mode": RESPONSE_MODE,
+        "response_mode": response_mode,
         "client_id": client_id_for(response_uri),
         "response_uri": response_uri,
         "nonce": nonce,
         "state": state,
         "dcql_query": dcql_query,
+        "client_metadata": verifier_metadata(response_mode, encryption_jwk),
     }
-    link = f"{SCHEME}://?" + urlencode({**request, "dcql_query": json.dumps(dcql_query, separators=(",", ":"))})
+    link = f"{SCHEME}://?" + urlencode(
+        {k: json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v for k, v in request.items()}
+    )
     return request, link
 
 
 def parse_request(value: str | dict[str, Any]) -> dict[str, Any]:
     """A request as a wallet receives it (link, JSON text or object), checked against the profile:
-    every member present, ``vp_token`` by ``direct_post``, a client id that *is* the response URI
-    (anything else would let a request send the holder's data elsewhere), a valid DCQL query."""
+    every member present, ``vp_token`` by ``direct_post`` or ``direct_post.jwt``, a client id that
+    *is* the response URI (anything else would let a request send the holder's data elsewhere),
+    well-formed verifier metadata (:func:`check_verifier_metadata`), a valid DCQL query.
+
+    A request without ``client_metadata`` is still read (the wallet then assumes the verifier
+    reads the one format it presents), unless it asks for an encrypted answer, which needs the
+    verifier's key from it: 5.9.3 has a ``redirect_uri`` verifier send its metadata, and this
+    sandbox's verifier always does, but a wallet gains nothing by refusing one that forgot."""
     req = dict(parse_link(value, SCHEME, "request"))
-    if isinstance(req.get("dcql_query"), str):
-        try:
-            req["dcql_query"] = json_loads(req["dcql_query"])
-        except (ValueError, RecursionError):
-            raise SandboxError(Reason.BAD_REQUEST, "dcql_query is not valid JSON") from None
+    for name in ("dcql_query", "client_metadata"):
+        if isinstance(req.get(name), str):
+            try:
+                req[name] = json_loads(req[name])
+            except (ValueError, RecursionError):
+                raise SandboxError(Reason.BAD_REQUEST, f"{name} is not valid JSON") from None
     for name in ("client_id", "nonce", "response_uri", "dcql_query"):
         if not req.get(name):
             raise SandboxError(Reason.BAD_REQUEST, f"the presentation request lacks {name}")
-    if req.get("response_mode") != RESPONSE_MODE or req.get("response_type", RESPONSE_TYPE) != RESPONSE_TYPE:
+    if req.get("response_mode") not in RESPONSE_MODES or req.get("response_type", RESPONSE_TYPE) != RESPONSE_TYPE:
         raise SandboxError(
-            Reason.BAD_REQUEST, "only response_type=vp_token with response_mode=direct_post is supported"
+            Reason.BAD_REQUEST,
+            "only response_type=vp_token with response_mode=direct_post or direct_post.jwt is supported",
         )
     if req["client_id"] != client_id_for(req["response_uri"]):
         raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
+    if "client_metadata" in req:
+        check_verifier_metadata(req["client_metadata"])
+    if req["response_mode"] == RESPONSE_MODE_JWT:
+        response_encryption(req)
     validate_query(req["dcql_query"])
     return req
 
 
+def check_verifier_metadata(metadata: Any) -> dict[str, Any]:
+    """``client_metadata`` as a wallet relies on it (5.1, 11.1): an object whose
+    ``vp_formats_supported`` names ``dc+sd-jwt`` (with arrays of algorithm names, when it lists
+    them); ``jwks``, when present, a key set each of whose keys has a ``kid`` of its own; and
+    ``encrypted_response_enc_values_supported``, when present, a non-empty array of strings.
+    Other members are ignored, as 5.1 says."""
+    if not isinstance(metadata, dict):
+        raise SandboxError(Reason.BAD_REQUEST, "client_metadata must be a JSON object")
+    formats = metadata.get("vp_formats_supported")
+    if not isinstance(formats, dict) or not isinstance(formats.get(FORMAT), dict):
+        raise SandboxError(Reason.BAD_REQUEST, f"client_metadata.vp_formats_supported must name {FORMAT}")
+    for name in ("sd-jwt_alg_values", "kb-jwt_alg_values"):
+        if name in formats[FORMAT] and not _strings(formats[FORMAT][name]):
+            raise SandboxError(Reason.BAD_REQUEST, f"{name} must be a non-empty array of algorithm names")
+    if "jwks" in metadata:
+        keys = metadata["jwks"].get("keys") if isinstance(metadata["jwks"], dict) else None
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) for k in keys):
+            raise SandboxError(Reason.BAD_REQUEST, "client_metadata.jwks must be a JWK set with a non-empty keys array")
+        kids = [k.get("kid") for k in keys]
+        if not all(isinstance(kid, str) and kid for kid in kids) or len(set(kids)) != len(kids):
+            raise SandboxError(Reason.BAD_REQUEST, "each key of client_metadata.jwks needs a kid of its own")
+    enc_values = "encrypted_response_enc_values_supported"
+    if enc_values in metadata and not _strings(metadata[enc_values]):
+        raise SandboxError(Reason.BAD_REQUEST, f"{enc_values} must be a non-empty array of strings")
+    return metadata
+
+
+def _strings(value: Any) -> bool:
+    """Whether ``value`` is a non-empty array of strings."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def response_encryption(request: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The key and the content encryption a wallet encrypts its answer to ``request`` with (8.3):
+    the first key of ``client_metadata.jwks`` it can use (:func:`pctf.jwe.usable`: ``use`` absent
+    or ``enc``, ``alg`` ECDH-ES, P-256), and the verifier's first ``enc`` it supports (A128GCM
+    when it names none). ``bad_request`` when there is none: the wallet cannot answer it."""
+    metadata = request.get("client_metadata") or {}
+    keys = (metadata.get("jwks") or {}).get("keys") or []
+    key = next((k for k in keys if jwe.usable(k)), None)
+    if key is None:
+        raise SandboxError(
+            Reason.BAD_REQUEST,
+            f"client_metadata.jwks holds no {jwe.CURVE} key for {jwe.ALG} to encrypt the response to",
+        )
+    offered = metadata.get("encrypted_response_enc_values_supported", [jwe.DEFAULT_ENC])
+    enc = next((e for e in offered if e in jwe.ENC_VALUES), None)
+    if enc is None:
+        raise SandboxError(
+            Reason.BAD_REQUEST,
+            f"the verifier offers no content encryption the wallet has ({', '.join(jwe.ENC_VALUES)})",
+        )
+    return key, enc
+
+
 # -- the response (wallet side writes it, verifier side reads it) ------------------------------
 def response_form(request: dict[str, Any], *, vp_token: dict[str, list[str]] | None = None) -> dict[str, str]:
-    """The ``direct_post`` form answering ``request`` (8.2): the presentations keyed by DCQL
-    credential query id, or, without them, the holder's refusal (``access_denied``)."""
-    form: dict[str, str] = {"state": request["state"]} if request.get("state") else {}
+    """The form answering ``request`` (8.2): the presentations keyed by DCQL credential query id,
+    or, without them, the holder's refusal (``access_denied``). For ``direct_post.jwt`` the same
+    parameters are the members of a JSON object encrypted to the verifier (8.3), posted as ``response``."""
+    params: dict[str, Any] = {"state": request["state"]} if request.get("state") else {}
     if vp_token is not None:
-        form["vp_token"] = json.dumps(vp_token)
+        params["vp_token"] = vp_token
     else:
-        form["error"] = "access_denied"
-        form["error_description"] = "the holder declined"
-    return form
+        params["error"] = "access_denied"
+        params["error_description"] = "the holder declined"
+    if request.get("response_mode") == RESPONSE_MODE_JWT:
+        key, enc = response_encryption(request)
+        return {"response": jwe.encrypt(params, key, enc=enc)}
+    return {k: json.dumps(v) if k == "vp_token" else v for k, v in params.items()}
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response as the verifier reads it: its parameters (``vp_token`` still as sent: JSON text
+    in a plain form, a JSON object inside an encrypted one) and whether it came encrypted."""
+
+    params: dict[str, Any]
+    encrypted: bool
+
+
+def read_response(form: dict[str, Any], key: jwe.EncryptionKey) -> Response:
+    """What a wallet posted to the response URI: a plain ``direct_post`` form, or a
+    ``direct_post.jwt`` one whose only member is ``response``, a JWE to ``key`` (decrypted and
+    checked by :func:`pctf.jwe.decrypt`, with the content encryptions the verifier offers)."""
+    if "response" not in form:
+        return Response(dict(form), encrypted=False)
+    if set(form) != {"response"}:
+        raise SandboxError(Reason.BAD_REQUEST, "an encrypted response carries its parameters inside the JWE only")
+    params = jwe.decrypt(form["response"], key, enc_values=jwe.ENC_VALUES)
+    return Response(params, encrypted=True)
 
 
 def read_vp_token(form: dict[str, Any]) -> Any:
-    """The ``vp_token`` of a ``direct_post`` response, parsed (its shape is the verifier's to judge)."""
+    """The ``vp_token`` of a response, parsed from a plain form's JSON text (its shape is the
+    verifier's to judge); inside an encrypted response it is already JSON (8.3)."""
+    value = form.get("vp_token")
+    if not isinstance(value, str):
+        if value is None:
+            raise SandboxError(Reason.MALFORMED_PRESENTATION, "the response has no vp_token")
+        return value
     try:
-        return json_loads(form.get("vp_token") or "")
+        return json_loads(value)
     except (ValueError, RecursionError):
         raise SandboxError(Reason.MALFORMED_PRESENTATION, "vp_token is not JSON") from None

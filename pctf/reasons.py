@@ -42,6 +42,10 @@ class Reason(StrEnum):
     PRESENTATION_REPLAYED = "presentation_replayed"
     REQUEST_EXPIRED = "request_expired"
     HOLDER_KEY_MISSING = "holder_key_missing"
+    # -- encrypted responses (OpenID4VP 8.3, direct_post.jwt)
+    RESPONSE_ENCRYPTION_REQUIRED = "response_encryption_required"  # a plaintext answer to a direct_post.jwt request
+    ENCRYPTION_ALG_NOT_ALLOWED = "encryption_alg_not_allowed"  # JWE alg not ECDH-ES, enc not offered, zip
+    RESPONSE_DECRYPTION_FAILED = "response_decryption_failed"  # encrypted to another key, or altered
     # -- trust (registry)
     ISSUER_UNKNOWN = "issuer_unknown"
     ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"

@@ -223,13 +223,16 @@ def create_app(
         return describe(parties.get(rp_id))
 
     @app.post("/verifier/{rp_id}/requests", response_model=RequestOut, **BACK_END)
-    def create_request(rp_id: str) -> JSONResponse:
-        """A new OpenID4VP request (DCQL) with a fresh nonce and state, for the back end to show its user."""
-        return JSONResponse(service.create_request(rp_id), headers=NO_STORE)
+    def create_request(rp_id: str, options: Any = Body(None)) -> JSONResponse:
+        """A new OpenID4VP request (DCQL) with a fresh nonce and state, for the back end to show its
+        user. An optional body chooses how the wallet answers: ``{"response_mode": "direct_post.jwt"}``
+        for a response encrypted to this relying party (OpenID4VP 8.3.1); ``direct_post`` otherwise."""
+        return JSONResponse(service.create_request(rp_id, options), headers=NO_STORE)
 
     @app.post("/verifier/{rp_id}/response", response_model=ReceivedOut, **documented(owner(Role.PUBLIC), *OUTBOUND))
     async def response(rp_id: str, request: Request) -> JSONResponse:
-        """The ``direct_post`` response endpoint (OpenID4VP 8.2): where wallets send ``vp_token`` and ``state``."""
+        """The response endpoint: where wallets send ``vp_token`` and ``state`` (``direct_post``,
+        OpenID4VP 8.2), or ``response``, the same encrypted to this relying party (``direct_post.jwt``, 8.3.1)."""
         if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             raise SandboxError(Reason.BAD_REQUEST, "direct_post responses are application/x-www-form-urlencoded")
         form = {k: check_form_value(k, v) for k, v in (await request.form()).items() if isinstance(v, str)}

@@ -19,6 +19,8 @@ class PresentationSession(SQLModel, table=True):
     client_id: str
     response_uri: str
     dcql_query: dict = Field(sa_column=Column(JSON, nullable=False))
+    # How the wallet must answer (OpenID4VP 8.2, 8.3.1): direct_post, or direct_post.jwt (encrypted).
+    response_mode: str = "direct_post"
     created_at: datetime
     expires_at: datetime
     status: str = "pending"  # pending | accepted | rejected | declined

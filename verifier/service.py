@@ -15,6 +15,14 @@ same issuer, from a new wallet or after a renewal, finds the same account. It is
 the claims rather than from the holder key, which changes with the wallet. Two people with one
 name and one birthdate at one issuer would share a subject: the Verified Person carries no
 identifier that tells them apart.
+
+A request's back end may ask for the answer encrypted (``response_mode: direct_post.jwt``,
+OpenID4VP 8.3). Each relying party has one response encryption key (P-256, ECDH-ES), generated
+on first use and kept in the verifier's database beside the pairwise secret, for the same
+reason: every verifier process sharing that database, and every restart, decrypts what a wallet
+encrypted to the key another one published. Its public half is in every request's
+``client_metadata``. A response that does not decrypt, or comes in plain text when encryption was
+asked, is refused and leaves the request pending, as any bad input does.
 """
 
 from __future__ import annotations
@@ -23,14 +31,15 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pctf import oid4vp
+from pctf import jwe, oid4vp
 from pctf.clock import Clock, as_utc
-from pctf.jose import b64u_encode
+from pctf.jose import b64u_encode, json_loads
 from pctf.observability import record_verification
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
@@ -47,6 +56,8 @@ SESSION_LIFETIME = timedelta(minutes=20)
 # What names the person a session is for, and goes into the pairwise subject.
 SIGN_IN_CLAIMS = ("given_name", "family_name", "birthdate")
 PAIRWISE_SECRET = "pairwise-subject"
+# The name a relying party's response encryption key (a private JWK) is kept under.
+ENCRYPTION_KEY = "response-encryption:{rp_id}"
 
 
 def pairwise_subject(secret: bytes, rp_id: str, issuer: str, claims: dict) -> str:
@@ -68,6 +79,7 @@ class RelyingPartyService:
         # Built-in, file-declared and API-created relying parties: the one way each is looked up.
         self.parties = parties or RelyingParties(settings, self.db)
         self._pairwise_secret: bytes | None = None
+        self._encryption_keys: dict[str, jwe.EncryptionKey] = {}
 
     def response_uri(self, rp_id: str) -> str:
         return f"{self.settings.service_url('verifier')}/verifier/{rp_id}/response"
@@ -75,8 +87,12 @@ class RelyingPartyService:
     def client_id(self, rp_id: str) -> str:
         return oid4vp.client_id_for(self.response_uri(rp_id))
 
-    def create_request(self, rp_id: str) -> dict:
+    def create_request(self, rp_id: str, options: object = None) -> dict:
+        """A new request; ``options`` (the back end's JSON body, optional) may choose
+        ``response_mode``: ``direct_post`` (the default) or ``direct_post.jwt``."""
         rp = self.parties.get(rp_id)
+        response_mode = _response_mode(options)
+        key = self.encryption_key(rp_id)
         now = self.clock.now()
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = rp.policy.dcql_query()
@@ -89,13 +105,19 @@ class RelyingPartyService:
                     client_id=self.client_id(rp_id),
                     response_uri=self.response_uri(rp_id),
                     dcql_query=query,
+                    response_mode=response_mode,
                     created_at=now,
                     expires_at=now + REQUEST_LIFETIME,
                 )
             )
             session.commit()
         request, link = oid4vp.authorization_request(
-            response_uri=self.response_uri(rp_id), nonce=nonce, state=state, dcql_query=query
+            response_uri=self.response_uri(rp_id),
+            nonce=nonce,
+            state=state,
+            dcql_query=query,
+            response_mode=response_mode,
+            encryption_jwk=key.public_jwk,
         )
         return {
             "state": state,
@@ -105,10 +127,13 @@ class RelyingPartyService:
         }
 
     def receive(self, rp_id: str, form: dict) -> dict:
-        """The ``direct_post`` response endpoint: verify, store the verdict, answer the wallet."""
+        """The response endpoint (``direct_post``, or ``direct_post.jwt`` decrypted with this
+        relying party's key): verify, store the verdict, answer the wallet."""
         self.parties.get(rp_id)
+        response = oid4vp.read_response(form, self.encryption_key(rp_id))
+        form = response.params
         state = form.get("state")
-        if not state:
+        if not state or not isinstance(state, str):
             raise SandboxError(Reason.BAD_REQUEST, "state is required")
         with Session(self.db) as session:
             record = session.get(PresentationSession, state)
@@ -118,6 +143,7 @@ class RelyingPartyService:
                 raise SandboxError(Reason.PRESENTATION_REPLAYED, "this request was already answered", status_code=400)
             if as_utc(record.expires_at) < self.clock.now():
                 raise SandboxError(Reason.REQUEST_EXPIRED, "this presentation request has expired")
+            _check_response_mode(record.response_mode, response)
             if form.get("error"):
                 record.status = "declined"
                 record.verdict = {
@@ -200,18 +226,55 @@ class RelyingPartyService:
         """The verifier's pairwise-subject secret: made on first use and kept in its database, so
         every verifier process sharing that database, and every restart, derives the same subjects."""
         if self._pairwise_secret is None:
-            with Session(self.db) as session:
-                kept = session.get(VerifierSecret, PAIRWISE_SECRET)
-                if kept is None:
-                    session.add(VerifierSecret(name=PAIRWISE_SECRET, value=secrets.token_urlsafe(32)))
-                    try:
-                        session.commit()
-                    except IntegrityError:  # another process made it a moment ago: use that one
-                        session.rollback()
-                    kept = session.get(VerifierSecret, PAIRWISE_SECRET)
-                assert kept is not None
-                self._pairwise_secret = kept.value.encode()
+            self._pairwise_secret = self._kept(PAIRWISE_SECRET, lambda: secrets.token_urlsafe(32)).encode()
         return self._pairwise_secret
+
+    def encryption_key(self, rp_id: str) -> jwe.EncryptionKey:
+        """The key ``rp_id``'s wallets encrypt their responses to (see the module docstring)."""
+        if rp_id not in self._encryption_keys:
+            kept = self._kept(
+                ENCRYPTION_KEY.format(rp_id=rp_id), lambda: json.dumps(jwe.generate_encryption_key().private_jwk)
+            )
+            self._encryption_keys[rp_id] = jwe.encryption_key(json_loads(kept))
+        return self._encryption_keys[rp_id]
+
+    def _kept(self, name: str, make: Callable[[], str]) -> str:
+        """The secret kept under ``name``, made on first use; when two processes make it at once,
+        the first one stored is the one both use."""
+        with Session(self.db) as session:
+            kept = session.get(VerifierSecret, name)
+            if kept is None:
+                session.add(VerifierSecret(name=name, value=make()))
+                try:
+                    session.commit()
+                except IntegrityError:  # another process made it a moment ago: use that one
+                    session.rollback()
+                kept = session.get(VerifierSecret, name)
+            assert kept is not None
+            return kept.value
+
+
+def _response_mode(options: object) -> str:
+    """The response mode a back end's request options choose (``direct_post`` without any)."""
+    if options is None:
+        return oid4vp.RESPONSE_MODE
+    if not isinstance(options, dict) or set(options) - {"response_mode"}:
+        raise SandboxError(Reason.BAD_REQUEST, "request options are a JSON object with at most response_mode")
+    mode = options.get("response_mode", oid4vp.RESPONSE_MODE)
+    if mode not in oid4vp.RESPONSE_MODES:
+        raise SandboxError(Reason.BAD_REQUEST, f"response_mode is one of {', '.join(oid4vp.RESPONSE_MODES)}")
+    return str(mode)
+
+
+def _check_response_mode(asked: str, response: oid4vp.Response) -> None:
+    """A response must come as its request asked. One exception, 8.3.1: a wallet that cannot
+    encrypt may send its error (a refusal, which carries no personal data) in plain text."""
+    if asked == oid4vp.RESPONSE_MODE_JWT and not response.encrypted and not response.params.get("error"):
+        raise SandboxError(
+            Reason.RESPONSE_ENCRYPTION_REQUIRED, "this request asked for direct_post.jwt: encrypt the response"
+        )
+    if asked != oid4vp.RESPONSE_MODE_JWT and response.encrypted:
+        raise SandboxError(Reason.BAD_REQUEST, f"this request asked for {asked}, not an encrypted response")
 
 
 def _iso(moment: datetime) -> str:

@@ -323,7 +323,9 @@ class WalletService:
 
     # -- OpenID4VP (wallet side) ---------------------------------------------------------
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
-        """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom."""
+        """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom.
+        A request the wallet could not answer as it asks (its ``client_metadata`` malformed, or no
+        key to encrypt to) is refused here, before the holder is asked anything."""
         self.holder_key(wallet_id)
         req = oid4vp.parse_request(request)
         now = self.clock.now()
@@ -382,7 +384,9 @@ class WalletService:
             )
 
     def respond(self, wallet_id: str, request_id: str, *, approve: bool, review_hash: str | None = None) -> dict:
-        """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), then record the holder's decision.
+        """Answer the verifier by ``direct_post`` (OpenID4VP 8.2), or, when the request asks for
+        ``direct_post.jwt``, with the same answer encrypted to the key its ``client_metadata`` gives
+        (8.3.1; :func:`pctf.oid4vp.response_form`), then record the holder's decision.
 
         An approval names what the holder was shown (``review_hash`` from :meth:`review_request`:
         the verifier, where the answer goes, the purpose, which credentials and which claims), so

@@ -245,6 +245,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This person's death is already registered in this sandbox",
         "fr": "Le décès de cette personne est déjà enregistré dans ce bac à sable",
     },
+    "reason.response_encryption_required": {
+        "en": "The request asked for an encrypted answer; this one was not encrypted",
+        "fr": "La demande exigeait une réponse chiffrée ; celle-ci ne l'était pas",
+    },
+    "reason.encryption_alg_not_allowed": {
+        "en": "Encryption algorithm not accepted",
+        "fr": "Algorithme de chiffrement non accepté",
+    },
+    "reason.response_decryption_failed": {
+        "en": "The answer cannot be decrypted: encrypted to another key, or altered",
+        "fr": "La réponse ne peut être déchiffrée : chiffrée pour une autre clé, ou modifiée",
+    },
     "reason.bad_request": {"en": "The request is not valid", "fr": "La requête n'est pas valide"},
     "reason.not_found": {"en": "Not found", "fr": "Introuvable"},
     "reason.unauthorized": {"en": "No valid access token was given", "fr": "Aucun jeton d'accès valide n'a été fourni"},
