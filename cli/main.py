@@ -19,6 +19,7 @@ from pctf.clock import SystemClock
 from pctf.jose import SigningKey
 from scenarios.i18n import t
 
+from .ca import ca_app
 from .credential import credential_app, wallet_app
 from .db import db_app
 from .demo import demo_app
@@ -58,6 +59,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(credential_app, name="credential")
 app.add_typer(db_app, name="db")
+app.add_typer(ca_app, name="ca")
 app.command("init-secrets")(init_secrets)
 
 
@@ -70,6 +72,12 @@ def up(
     open_browser: bool = typer.Option(
         False, "--open", help="Open the dashboard in the default web browser, logged in as presenter."
     ),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help="Serve HTTPS with a certificate from the sandbox CA (real wallets refuse plain http); "
+        "the default public URL becomes https://HOST:PORT. Also PCTF_TLS=1.",
+    ),
 ) -> None:
     """Serve every service (registry, issuers, wallet, relying parties) and the dashboard on one local port.
 
@@ -78,14 +86,24 @@ def up(
     the services (wallet renew, demo sasha) uses it. One sandbox per data directory.
 
     Prints the dashboard's address and the presenter's login link (it carries the presenter
-    token: whoever opens it drives the stories)."""
+    token: whoever opens it drives the stories). With --tls, also where the sandbox's root
+    certificate is and its fingerprint: a wallet, phone or browser that trusts it accepts the
+    sandbox's HTTPS (pctf-sandbox ca export writes it)."""
     import uvicorn
 
-    from .stack import STREAM_GRACE_SECONDS, build_app, open_when_up, port_in_use, serving, serving_sandbox
+    from .stack import (
+        STREAM_GRACE_SECONDS,
+        build_app,
+        open_when_up,
+        port_in_use,
+        server_certificate,
+        serving,
+        serving_sandbox,
+    )
 
     s = settings()
-    if host or port:
-        s = s.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v})
+    if host or port or tls:
+        s = s.model_copy(update={k: v for k, v in (("host", host), ("port", port), ("tls", tls)) if v})
     if port_in_use(s.host, s.port):
         fail(f"port {s.port} is already in use; choose another with --port or PCTF_PORT")
     running = serving_sandbox(s)
@@ -94,8 +112,19 @@ def up(
             f"the sandbox at {running['url']} (pid {running['pid']}) already serves {s.data_dir}; "
             "stop it first, or set PCTF_DATA_DIR to another data directory"
         )
+    certificate = guarded(lambda: server_certificate(s)) if s.tls else None
     application = guarded(lambda: build_app(s, SystemClock()))
     out.print(t("up.serving", lang.value, url=s.base_url, data_dir=s.data_dir))
+    if certificate is not None:
+        from pctf.ca import SandboxCA
+
+        ca = SandboxCA.open(s.data_dir)
+        out.print(
+            t("up.tls", lang.value, root=ca.root_path, fingerprint=ca.fingerprint, url=s.base_url),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     login = f"{s.base_url}/ui/login?token={s.resolved_presenter_token()}&next=/%3Flang%3D{lang.value}"
     out.print(t("up.dashboard", lang.value, url=s.base_url, login=login), soft_wrap=True)
     if open_browser:
@@ -113,6 +142,8 @@ def up(
             access_log=False,
             proxy_headers=False,
             timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
+            ssl_keyfile=str(certificate[0]) if certificate else None,
+            ssl_certfile=str(certificate[1]) if certificate else None,
         )
 
 

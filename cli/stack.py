@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import tempfile
 import threading
 import time
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -37,6 +39,7 @@ from issuers.jurisdictions import SANDBOX_ISSUERS
 from issuers.service import IssuerService
 from pctf import observability
 from pctf.access import Role, also_recognize, configured_tokens
+from pctf.ca import SandboxCA, trust_context
 from pctf.clock import Clock, SystemClock
 from pctf.events import EventBus
 from pctf.http import make_client
@@ -343,9 +346,9 @@ def open_when_up(host: str, port: int, url: str, *, timeout: float = 30.0) -> th
     return thread
 
 
-def is_sandbox(url: str) -> bool:
+def is_sandbox(url: str, verify: ssl.SSLContext | bool = True) -> bool:
     try:
-        return httpx.get(f"{url}/health", timeout=2).json().get("service") == SERVICE_NAME
+        return httpx.get(f"{url}/health", timeout=2, verify=verify).json().get("service") == SERVICE_NAME
     except (httpx.HTTPError, ValueError, AttributeError):
         return False
 
@@ -398,7 +401,7 @@ def serving_sandbox(settings: Settings) -> dict[str, Any] | None:
         return None
     if not isinstance(record.get("host"), str) or not isinstance(record.get("port"), int):
         return None
-    if not _process_alive(record.get("pid")) or not is_sandbox(record["url"]):
+    if not _process_alive(record.get("pid")) or not is_sandbox(record["url"], trust_context(settings.data_dir)):
         return None
     return record
 
@@ -416,6 +419,7 @@ def serving(settings: Settings) -> Iterator[Path]:
         "host": settings.host,
         "port": settings.port,
         "public_url": settings.public_url,
+        "tls": settings.tls,
         "pid": os.getpid(),
     }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -446,7 +450,17 @@ def _local_url(settings: Settings) -> str:
     """Where a command on this machine reaches the sandbox: its own address, or loopback when it
     listens on every interface."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else "::1" if settings.host == "::" else settings.host
-    return f"http://[{host}]:{settings.port}" if ":" in host else f"http://{host}:{settings.port}"
+    scheme = "https" if settings.tls else "http"
+    return f"{scheme}://[{host}]:{settings.port}" if ":" in host else f"{scheme}://{host}:{settings.port}"
+
+
+def server_certificate(settings: Settings) -> tuple[Path, Path]:
+    """The key and certificate chain files of an HTTPS server for ``settings``: a fresh leaf from
+    the sandbox CA (pctf.ca) for the host it listens on, the loopback names and the host of
+    ``PCTF_PUBLIC_URL``, written into the data directory."""
+    names = [settings.host, "localhost", "127.0.0.1", "::1", urlsplit(settings.base_url).hostname or ""]
+    names = [n for n in names if n not in ("", "0.0.0.0", "::")]
+    return SandboxCA.open(settings.ensure_data_dir()).write_server_files(names)
 
 
 @dataclass
@@ -480,7 +494,12 @@ def sandbox_services(settings: Settings, clock: Clock | None = None) -> Services
     record = serving_sandbox(settings)
     if record is not None:
         adopted = settings.model_copy(
-            update={"host": record["host"], "port": record["port"], "public_url": record.get("public_url")}
+            update={
+                "host": record["host"],
+                "port": record["port"],
+                "public_url": record.get("public_url"),
+                "tls": record.get("tls") is True,
+            }
         )
         return Services(adopted, record["url"], f"used the sandbox at {record['url']} (data in {data_dir})")
     if port_in_use(settings.host, settings.port):
@@ -511,17 +530,19 @@ def start_in_thread(
     log: EventLog | None = None,
 ) -> RunningServer:
     """The whole sandbox on ``settings.host:port``, on a background thread; ``withhold`` as for
-    :func:`bootstrap` (default: the issuers ``PCTF_UNACCREDITED_ISSUERS`` names)."""
-    return serve_in_thread(
-        build_app(settings, clock, withhold=withhold, bus=bus, log=log),
-        settings.host,
-        settings.port,
-        settings.base_url,
-    )
+    :func:`bootstrap` (default: the issuers ``PCTF_UNACCREDITED_ISSUERS`` names). Over HTTPS
+    with ``PCTF_TLS`` (:func:`server_certificate`)."""
+    # The certificate first: the services' clients, made with the app, trust the root as it is then.
+    tls = server_certificate(settings) if settings.tls else None
+    app = build_app(settings, clock, withhold=withhold, bus=bus, log=log)
+    return serve_in_thread(app, settings.host, settings.port, settings.base_url, tls=tls)
 
 
-def serve_in_thread(app, host: str, port: int, url: str | None = None) -> RunningServer:
-    """Any ASGI app on a background uvicorn server; returns once it accepts connections."""
+def serve_in_thread(
+    app, host: str, port: int, url: str | None = None, *, tls: tuple[Path, Path] | None = None
+) -> RunningServer:
+    """Any ASGI app on a background uvicorn server; returns once it accepts connections. ``tls``:
+    the key and certificate chain files it serves HTTPS with."""
     if port_in_use(host, port):
         raise SandboxError(
             Reason.CONFLICT, f"port {port} on {host} is already in use; set PCTF_PORT to a free port", status_code=409
@@ -535,6 +556,8 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=STREAM_GRACE_SECONDS,
+        ssl_keyfile=str(tls[0]) if tls else None,
+        ssl_certfile=str(tls[1]) if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="pctf-sandbox-server", daemon=True)
@@ -544,7 +567,7 @@ def serve_in_thread(app, host: str, port: int, url: str | None = None) -> Runnin
         if not thread.is_alive() or time.monotonic() > deadline:
             raise SandboxError(Reason.CONFLICT, f"the sandbox could not start on {host}:{port}", status_code=500)
         time.sleep(0.02)
-    return RunningServer(server, thread, url or f"http://{host}:{port}")
+    return RunningServer(server, thread, url or f"{'https' if tls else 'http'}://{host}:{port}")
 
 
 # -- a sandbox of its own for a story ----------------------------------------------------------
@@ -566,6 +589,7 @@ def story_settings(base: Settings, data_dir: Path) -> Settings:
             "data_dir": data_dir,
             "port": free_port(base.host),
             "public_url": None,
+            "tls": False,
             "registry_url": None,
             "issuers_url": None,
             "wallet_url": None,

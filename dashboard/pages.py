@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from pctf.access import Role, owner
+from pctf.ca import trust_context
 from pctf.clock import Clock
 from pctf.observability import outbound_hooks
 from pctf.settings import Settings
@@ -74,7 +75,10 @@ class Dashboard:
         """A client acting with the governance token a browser logged in with: the registry, not
         the dashboard, decides what it may do."""
         return httpx.Client(
-            timeout=self.public.timeout, headers={"Authorization": f"Bearer {token}"}, event_hooks=outbound_hooks()
+            timeout=self.public.timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            event_hooks=outbound_hooks(),
+            verify=trust_context(self.settings.data_dir),
         )
 
 

@@ -17,6 +17,7 @@ Nothing on these pages is made up: every value came back from a service in this 
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +28,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pctf.access import Role
+from pctf.ca import trust_context
 from pctf.observability import outbound_hooks
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import credential_type, type_for_vct
@@ -148,12 +150,15 @@ def _run_client(request: Request, run: Run) -> httpx.Client:
     """A client acting with the operator's keyring, like :attr:`Dashboard.operator`, that also
     keeps each credential offer an issuer answers with, so the page can show the very offer
     the wallet redeemed (the story itself passes on only its code)."""
-    operator = dashboard(request).operator
-    return _client(operator.auth, operator.timeout, run)
+    board = dashboard(request)
+    return _client(board.operator.auth, board.operator.timeout, run, verify=trust_context(board.settings.data_dir))
 
 
-def _client(auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run) -> httpx.Client:
-    """A client acting with ``auth`` that keeps each credential offer an issuer answers with."""
+def _client(
+    auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run, *, verify: ssl.SSLContext | bool = True
+) -> httpx.Client:
+    """A client acting with ``auth`` that keeps each credential offer an issuer answers with;
+    ``verify``: the TLS trust (the sandbox's root beside the system's, pctf.ca)."""
 
     def keep_offer(response: httpx.Response) -> None:
         if response.request.method != "POST" or not _OFFER_ROUTE.match(response.request.url.path):
@@ -169,7 +174,11 @@ def _client(auth: httpx.Auth | None, timeout: httpx.Timeout, run: Run) -> httpx.
             run.keep("offers", {k: body.get(k) for k in ("credential_offer", "credential_offer_uri", "tx_code")})
 
     return httpx.Client(
-        auth=auth, timeout=timeout, follow_redirects=False, event_hooks=outbound_hooks({"response": [keep_offer]})
+        auth=auth,
+        timeout=timeout,
+        follow_redirects=False,
+        event_hooks=outbound_hooks({"response": [keep_offer]}),
+        verify=verify,
     )
 
 

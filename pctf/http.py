@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from .ca import trust_context
 from .jose import brief, json_loads
 from .observability import outbound_hooks
 from .reasons import Reason, SandboxError
@@ -18,8 +19,11 @@ from .settings import Settings
 
 
 def make_client(settings: Settings, **kwargs: Any) -> httpx.Client:
-    """A client for the sandbox's own services; it carries the current request's id (X-Request-ID)."""
+    """A client for the sandbox's own services; it carries the current request's id (X-Request-ID),
+    and trusts the sandbox's root certificate beside the system's (:func:`pctf.ca.trust_context`):
+    the services call each other over HTTPS when ``pctf-sandbox up --tls`` serves them."""
     kwargs["event_hooks"] = outbound_hooks(kwargs.get("event_hooks"))
+    kwargs.setdefault("verify", trust_context(settings.data_dir))
     return httpx.Client(timeout=settings.http_timeout_seconds, follow_redirects=False, **kwargs)
 
 

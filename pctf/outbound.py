@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import httpx
 
+from .ca import trust_context
 from .observability import outbound_hooks
 from .reasons import Reason, SandboxError
 from .settings import Settings
@@ -251,7 +252,9 @@ def outbound_client(
         if bypass in kwargs:
             raise TypeError(f"outbound_client does not take {bypass!r}: it would route around the policy")
     policy = OutboundPolicy.from_settings(settings, resolver=resolver)
-    verify = kwargs.pop("verify", True)
+    # The system's roots and the sandbox's own (pctf.ca): its services may be served over HTTPS
+    # with a certificate from the sandbox CA. Only an explicit ``verify`` replaces that.
+    verify = kwargs.pop("verify") if "verify" in kwargs else trust_context(settings.data_dir)
     inner = transport or httpx.HTTPTransport(verify=verify)
     headers = {"Accept-Encoding": "identity", **dict(kwargs.pop("headers", None) or {})}
     kwargs.setdefault("timeout", settings.http_timeout_seconds)

@@ -6,7 +6,10 @@ Everything configurable comes from here, read from ``PCTF_*`` environment variab
 * ``PCTF_DATABASE_URL``: a SQLAlchemy URL (e.g. PostgreSQL) used instead of SQLite files.
 * ``PCTF_HOST`` / ``PCTF_PORT``: where ``pctf-sandbox up`` listens.
 * ``PCTF_PUBLIC_URL``: the base URL every identifier (issuer ``iss``, registry authority,
-  verifier client id) is built from. Defaults to ``http://HOST:PORT``.
+  verifier client id) is built from. Defaults to ``http://HOST:PORT``, ``https://HOST:PORT`` with
+  ``PCTF_TLS``. It may be an https tunnel or reverse proxy that terminates TLS elsewhere.
+* ``PCTF_TLS``: ``pctf-sandbox up`` serves HTTPS with a certificate from the sandbox CA
+  (pctf.ca; the same as ``up --tls``).
 * ``PCTF_REGISTRY_URL``, ``PCTF_ISSUERS_URL``, ``PCTF_WALLET_URL``, ``PCTF_VERIFIER_URL``: where
   each service is reached when they run as separate processes (default: the public URL).
 * ``PCTF_ISSUER_URLS``: where each issuer is served when the issuers run as several processes
@@ -113,6 +116,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8600
     public_url: str | None = None
+    # `up` serves HTTPS with a certificate from the sandbox CA (pctf.ca).
+    tls: bool = False
     registry_url: str | None = None
     issuers_url: str | None = None
     wallet_url: str | None = None
@@ -212,7 +217,9 @@ class Settings(BaseSettings):
     # -- derived values -------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def service_url(self, service: str) -> str:
         """Base URL of one service (``registry``, ``issuers``, ``wallet``, ``verifier``)."""

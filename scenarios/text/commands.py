@@ -111,6 +111,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "PCTF sandbox serving at {url} (data in {data_dir}); press Ctrl+C to stop",
         "fr": "Bac à sable PCTF en service à {url} (données dans {data_dir}); Ctrl+C pour arrêter",
     },
+    "up.tls": {
+        "en": "HTTPS with a certificate from the sandbox CA: root {root} (SHA-256 {fingerprint}). "
+        "Trust that root to reach the sandbox: curl --cacert {root} {url}/health, or import it into "
+        "the phone's or browser's trusted certificates (pctf-sandbox ca export --out FILE)",
+        "fr": "HTTPS avec un certificat de l'autorité du bac à sable : racine {root} (SHA-256 {fingerprint}). "
+        "Faites confiance à cette racine pour joindre le bac à sable : curl --cacert {root} {url}/health, "
+        "ou importez-la dans les certificats de confiance du téléphone ou du navigateur "
+        "(pctf-sandbox ca export --out FICHIER)",
+    },
     "up.dashboard": {
         "en": "Dashboard: {url}/  (as presenter, open this link; it logs your browser in: {login})",
         "fr": "Tableau de bord : {url}/  (présentateur : ouvrez ce lien, il connecte votre navigateur : {login})",
