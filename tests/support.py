@@ -37,6 +37,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from scenarios import personas
+
 EXE = str(Path(sys.executable).with_name("pctf-sandbox"))
 # A URL each service answers 200 on once it is up (a service alone has no /health).
 PROBES = {"registry": "/registry/metadata", "issuers": "/issuers", "wallet": "/wallet/docs", "verifier": "/verifier"}
@@ -356,3 +358,41 @@ def _serve_in_process(app, url: str, lifespan: bool, raise_app_exceptions: bool)
             loop.close()
 
     return Served(app, url, transport, stop)
+
+
+# -- what must never reach a log or a span ------------------------------------------------------
+# Where the services' answers carry tokens, codes and credentials.
+SECRET_KEYS = {
+    "pre-authorized_code",
+    "tx_code",
+    "token",
+    "access_token",
+    "applicant_token",
+    "state",
+    "nonce",
+    "review_hash",
+    "credential",
+    "credential_offer_uri",
+    "request_uri",
+    "c_nonce",
+}
+
+
+def persona_values() -> set[str]:
+    """Every persona's name, birthdate and street address (scenarios/personas.py)."""
+    found: set[str] = set()
+
+    def walk(value, key=None):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and key in ("given_name", "family_name", "birthdate", "street_address"):
+            found.add(value)
+
+    for name in dir(personas):
+        if name.isupper():
+            walk(getattr(personas, name))
+    return found

@@ -25,11 +25,11 @@ from pctf import observability
 from pctf.clock import FrozenClock
 from pctf.http import checked_json
 from pctf.storage import dispose_all
-from scenarios import death_notification, delegation, personas, sasha
+from scenarios import death_notification, delegation, sasha
 from scenarios.keyring import Keyring
 from scenarios.personas import SASHA, SASHA_EVIDENCE
 from scenarios.steps import open_wallet
-from tests.support import serve_sandbox
+from tests.support import SECRET_KEYS, persona_values, serve_sandbox
 from verifier.relying_parties import RELYING_PARTIES
 
 SERVICES = {
@@ -245,44 +245,10 @@ def test_a_callers_request_id_reaches_the_next_services_log(live, settings):
 
 
 # -- nothing personal or secret in the logs ------------------------------------------------------
-SECRET_KEYS = {
-    "pre-authorized_code",
-    "tx_code",
-    "token",
-    "access_token",
-    "applicant_token",
-    "state",
-    "nonce",
-    "review_hash",
-    "credential",
-    "credential_offer_uri",
-    "request_uri",
-    "c_nonce",
-}
-
-
-def _persona_values() -> set[str]:
-    """Every persona's name, birthdate and street address (scenarios/personas.py)."""
-    found: set[str] = set()
-
-    def walk(value, key=None):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, k)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v, key)
-        elif isinstance(value, str) and key in ("given_name", "family_name", "birthdate", "street_address"):
-            found.add(value)
-
-    for name in dir(personas):
-        if name.isupper():
-            walk(getattr(personas, name))
-    return found
 
 
 def test_the_stories_log_no_claim_token_or_code(settings, captured, tmp_path, new_database):
-    assert {"Sasha", "1988-06-14", "42 Birch Street", "15 Elm Crescent"} <= _persona_values()
+    assert {"Sasha", "1988-06-14", "42 Birch Street", "15 Elm Crescent"} <= persona_values()
     seen: set[str] = set()
 
     def keep_request(request: httpx.Request) -> None:
@@ -342,7 +308,7 @@ def test_the_stories_log_no_claim_token_or_code(settings, captured, tmp_path, ne
     lines = _lines(captured)
     assert len(lines) > 100 and {line["level"] for line in lines} >= {"info"}
     assert {line["logger"] for line in lines} >= {"pctf.access"}
-    leaked = sorted(value for value in _persona_values() | seen if value in logs)
+    leaked = sorted(value for value in persona_values() | seen if value in logs)
     assert leaked == []
 
 

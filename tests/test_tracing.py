@@ -29,10 +29,10 @@ from pctf import observability, tracing
 from pctf.http import make_client
 from pctf.settings import Settings
 from pctf.storage import dispose_all
-from scenarios import personas, sasha
+from scenarios import sasha
 from scenarios.keyring import Keyring
 from tests.conftest import GOVERNANCE_TOKEN
-from tests.support import free_port, serve
+from tests.support import SECRET_KEYS, free_port, persona_values, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a span may say about a request: nothing a caller chose but the method.
@@ -45,21 +45,6 @@ ATTRIBUTES = {
     "server.port",
     "error.type",
 }
-# Where the services' answers carry tokens, codes and credentials.
-SECRET_KEYS = {
-    "pre-authorized_code",
-    "tx_code",
-    "token",
-    "access_token",
-    "applicant_token",
-    "state",
-    "nonce",
-    "review_hash",
-    "credential",
-    "credential_offer_uri",
-    "request_uri",
-    "c_nonce",
-}
 # A caller's trace context (W3C trace-context's own example ids).
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN_ID = "00f067aa0ba902b7"
@@ -67,26 +52,6 @@ CALLER_SPAN_ID = "00f067aa0ba902b7"
 
 def _traceparent(span: ReadableSpan) -> str:
     return f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-{span.context.trace_flags:02x}"
-
-
-def _persona_values() -> set[str]:
-    """Every persona's name, birthdate and street address (scenarios/personas.py)."""
-    found: set[str] = set()
-
-    def walk(value, key=None):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, k)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v, key)
-        elif isinstance(value, str) and key in ("given_name", "family_name", "birthdate", "street_address"):
-            found.add(value)
-
-    for name in dir(personas):
-        if name.isupper():
-            walk(getattr(personas, name))
-    return found
 
 
 def _recording(app, seen: list[tuple[str, dict[bytes, bytes]]]):
@@ -210,12 +175,12 @@ def test_a_callers_trace_context_is_the_parent_of_the_request(traced):
 
 def test_no_span_holds_a_claim_token_code_path_or_query(traced):
     spans, _, _, secrets = traced
-    assert {"Sasha", "1988-06-14", "42 Birch Street"} <= _persona_values()
+    assert {"Sasha", "1988-06-14", "42 Birch Street"} <= persona_values()
     assert len(secrets) > 10  # role and wallet tokens, codes, states, nonces, credentials
     for span in spans:
         assert set(span.attributes) <= ATTRIBUTES, span.name
     text = json.dumps([{"name": s.name, "attributes": dict(s.attributes)} for s in spans])
-    leaked = sorted(value for value in _persona_values() | secrets if value in text)
+    leaked = sorted(value for value in persona_values() | secrets if value in text)
     assert leaked == []
     # Routes are templates: no wallet id, no query string.
     assert "sasha" not in text.lower() and "?" not in text
