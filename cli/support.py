@@ -34,8 +34,10 @@ try:  # typer carries its own copy of click (0.20 on); before, click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: text the sandbox prints (a certificate fingerprint such as "2E:CD:A5", an id)
+# may hold ":cd:" or ":ab:", which rich would otherwise turn into pictures.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 # No credential, key or offer comes near this; anything larger (or endless, like /dev/zero) is not one.
 MAX_INPUT_BYTES = 16 * 1024 * 1024

@@ -225,3 +225,13 @@ def test_the_dashboards_sasha_story_runs_over_https(served: dict) -> None:
             else:
                 break
     assert "✓ Accepted" in page, page[-2000:]
+
+
+def test_a_fingerprint_is_printed_as_it_is_never_as_pictures() -> None:
+    """A fingerprint such as 2E:CD:A5 holds rich's emoji codes (":cd:" is a compact disc)."""
+    from cli.support import err, out
+
+    for console in (out, err):
+        with console.capture() as captured:
+            console.print("SHA-256 2E:CD:A5:1B:AB:0F")
+        assert "2E:CD:A5:1B:AB:0F" in captured.get()
