@@ -579,7 +579,7 @@ def _key_event(
 @key_app.command("retire")
 def key_retire(
     entity: str = typer.Argument(..., help=_ENTITY_HELP),
-    kid: str = typer.Argument(..., help="The kid of the key to retire."),
+    kid: str = typer.Argument(..., help="The kid of the key to retire (one that begins with '-' goes after '--')."),
     effective_from: str | None = typer.Option(None, "--effective-from", help=_FROM_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
     lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
@@ -594,7 +594,7 @@ def key_retire(
 @key_app.command("compromise")
 def key_compromise(
     entity: str = typer.Argument(..., help=_ENTITY_HELP),
-    kid: str = typer.Argument(..., help="The kid of the compromised key."),
+    kid: str = typer.Argument(..., help="The kid of the compromised key (one that begins with '-' goes after '--')."),
     since: str = typer.Option(..., "--since", help=f"From when it is to be distrusted. {DATE_HELP}"),
     reason: str | None = typer.Option(None, "--reason", help="What happened (required)."),
     as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),

@@ -37,6 +37,7 @@ from scenarios.keyring import Keyring
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support import EXE, Served, wait_until_answering
 from tests.test_cli import assert_clean_error
+from tests.test_events import drop_stream
 from tests.test_init_secrets import parse_compose_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,6 +299,7 @@ def topology(tmp_path_factory):
             served.stop()
         sql([f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)' for database in databases])
         admin.dispose()
+        drop_stream(stem)
 
 
 @pytest.mark.slow

@@ -284,6 +284,17 @@ def _on_broker(call):
         return pool.submit(asyncio.run, run()).result()
 
 
+def drop_stream(prefix: str) -> None:
+    """Delete the stream of topic prefix ``prefix`` (a test's own, of safe characters) if the
+    broker holds it: the machine's broker keeps streams on disk, with no age limit."""
+    from nats.js.errors import NotFoundError
+
+    try:
+        _on_broker(lambda js: js.delete_stream(f"EVENTS_{prefix}"))
+    except NotFoundError:
+        pass
+
+
 @pytest.fixture(scope="module")
 def nats_server() -> str:
     try:

@@ -29,6 +29,7 @@ from tests import container_support
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support import EXE, free_port
 from tests.test_compose import NATS_URL, _answers
+from tests.test_events import drop_stream
 from tests.test_init_secrets import parse_compose_env_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.nats]
@@ -130,6 +131,7 @@ def sandbox_container(image, tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
+        drop_stream(database)
 
 
 def health(env: dict[str, str], name: str) -> str:

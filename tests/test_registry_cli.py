@@ -67,9 +67,17 @@ def registry() -> RegistryService:
     return RegistryService(Settings(), SystemClock())
 
 
+def plain_key():
+    """A key whose kid does not begin with "-": such a kid is passed after "--" on a command line
+    (see test_a_kid_that_looks_like_an_option_follows_a_double_dash), which these tests do not."""
+    while (made := generate_key()).kid.startswith("-"):
+        pass
+    return made
+
+
 @pytest.fixture
 def key(tmp_path):
-    return generate_key()
+    return plain_key()
 
 
 def cli(*args: str, input: str | None = None):
@@ -398,7 +406,7 @@ def test_suspend_reinstate_revoke(registry, key):
 # -- keys ------------------------------------------------------------------------------------
 def test_key_add_retire_compromise(registry, key, tmp_path):
     accredited(registry, key)
-    new = generate_key()
+    new = plain_key()
     (tmp_path / "new.jwk").write_text(json.dumps(new.public_jwk))
     (tmp_path / "private.jwk").write_text(json.dumps(generate_key().private_jwk))
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": [generate_key().public_jwk, generate_key().public_jwk]}))
@@ -425,6 +433,18 @@ def test_key_add_retire_compromise(registry, key, tmp_path):
         (key.kid, "retired"),
         (new.kid, "compromised"),
     ]
+
+
+def test_a_kid_that_looks_like_an_option_follows_a_double_dash(registry, key, tmp_path):
+    """One kid in 64 begins with "-" (base64url): after "--" it is read as the kid it is."""
+    accredited(registry, key)
+    while not (dashed := generate_key()).kid.startswith("-"):
+        pass
+    (tmp_path / "dashed.jwk").write_text(json.dumps(dashed.public_jwk))
+    ok("key", "add", NEW, "--jwk", str(tmp_path / "dashed.jwk"))
+    retire_at = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0).isoformat()
+    retired = json.loads(ok("key", "retire", "--effective-from", retire_at, "--json", "--", NEW, dashed.kid).stdout)
+    assert [(e["kid"], e["event"]) for e in retired["key_events"]] == [(dashed.kid, "retired")]
 
 
 def test_key_add_takes_the_jwks_keygen_writes_when_it_holds_one_key(registry, key, tmp_path, monkeypatch):
