@@ -168,10 +168,15 @@ def test_the_same_relying_parties_declared_in_toml_are_the_same_policies(tmp_pat
 
 def test_the_documented_examples_declare_the_same_relying_parties_in_yaml_and_toml(tmp_path):
     text = (Path(__file__).resolve().parent.parent / "docs" / "relying-parties.md").read_text(encoding="utf-8")
-    for fmt in ("yaml", "toml"):
-        block = re.search(rf"```{fmt}\n(.*?)```", text, re.S)
-        assert block is not None, fmt
-        (tmp_path / f"example.{fmt}").write_text(block.group(1), encoding="utf-8")
+    blocks = {fmt: re.findall(rf"```{fmt}\n(.*?)```", text, re.S) for fmt in ("yaml", "toml")}
+    assert len(blocks["yaml"]) == 2 and len(blocks["toml"]) == 1, blocks
+    # The DCQL alternatives example declares a usable relying party too.
+    (tmp_path / "alternatives.yaml").write_text(blocks["yaml"][0], encoding="utf-8")
+    (post,) = load_file(tmp_path / "alternatives.yaml")
+    assert post.policy.dcql_query()["credential_sets"][1] == {"options": [["organization"]], "required": False}
+    assert post.policy.requirements[0].claim_sets[1] == (("given_name",), ("address", "region"))
+    (tmp_path / "example.yaml").write_text(blocks["yaml"][1], encoding="utf-8")
+    (tmp_path / "example.toml").write_text(blocks["toml"][0], encoding="utf-8")
     declared = load_file(tmp_path / "example.yaml")
     assert declared == load_file(tmp_path / "example.toml")
     supplies = next(rp for rp in declared if rp.id == "riverton-supplies").policy
@@ -235,7 +240,8 @@ def _declaring(**changes) -> str:
     }
     requirement = rp["requirements"][0]
     for key, value in changes.items():
-        (requirement if key in ("credential", "claims", "min_loa", "rules") else rp)[key] = value
+        in_requirement = key in ("credential", "claims", "min_loa", "rules", "claim_sets", "values")
+        (requirement if in_requirement else rp)[key] = value
     return yaml.safe_dump({"relying_parties": [rp]}, allow_unicode=True)
 
 
@@ -259,6 +265,23 @@ BAD = {
     "link to no requirement": (
         _declaring(links=[{"left": "person", "left_claim": "given_name", "right": "org", "right_claim": "name"}]),
         ["'riverton-library'", "links", "'org'"],
+    ),
+    "claim set with a claim not asked for": (
+        _declaring(claim_sets=[["given_name"], ["birthdate"]]),
+        ["requirements.0.claim_sets", "claim set with birthdate", "not among the claims asked for"],
+    ),
+    "empty claim set": (_declaring(claim_sets=[[]]), ["requirements.0.claim_sets", "one claim or more"]),
+    "values for a claim not asked for": (
+        _declaring(values=[{"claim": "address.region", "values": ["Prov1"]}]),
+        ["requirements.0.values", "values for address.region", "not among the claims asked for"],
+    ),
+    "values of no kind DCQL has": (
+        _declaring(values=[{"claim": "given_name", "values": [{"a": 1}]}]),
+        ["requirements.0.values.0.values.0"],
+    ),
+    "credential set naming no requirement": (
+        _declaring(credential_sets=[{"options": [["person"], ["org"]]}]),
+        ["'riverton-library'", "credential_sets", "'org', which is not a requirement id"],
     ),
     "unknown field": (_declaring(colour="blue"), ["'riverton-library'", "colour", "Extra inputs are not permitted"]),
     "duplicate id": (
@@ -392,3 +415,121 @@ def test_the_operators_keyring_and_init_secrets_know_the_declared_relying_partie
     tokens = yaml.safe_load(line.split("=", 1)[1].strip("'"))
     assert {"bank", "riverton-library", "prov2-residents"} <= set(tokens)
     assert len(set(tokens.values())) == len(tokens)  # each its own
+
+
+# -- DCQL alternatives and values, declared ---------------------------------------------------------
+def _create(world, declaration: dict) -> dict:
+    governance = {"Authorization": f"Bearer {GOVERNANCE_TOKEN}"}
+    created = httpx.post(f"{world['base']}/verifier/relying-parties", json=declaration, headers=governance, timeout=15)
+    assert created.status_code == 201, created.text
+    world["back_ends"][declaration["id"]] = created.json()["token"]
+    return created.json()
+
+
+def _declared(rp_id: str, requirements: list[dict], **more) -> dict:
+    return {
+        "id": rp_id,
+        "name": {"en": "Riverton Post Office", "fr": "Bureau de poste de Riverton"},
+        "purpose": {"en": "Pick up a parcel", "fr": "Retirer un colis"},
+        "requirements": requirements,
+        **more,
+    }
+
+
+def test_declared_claim_sets_let_the_holder_disclose_the_first_alternative_it_can(world):
+    """The post office asks for the name and birthdate, or else the name and region: Sasha's
+    credential holds the first, so she discloses it and nothing of the second."""
+    shown = _create(
+        world,
+        _declared(
+            "riverton-post",
+            [
+                {
+                    "id": "person",
+                    "credential": "VerifiedPerson",
+                    "claims": ["given_name", "family_name", "birthdate", "address.region"],
+                    "claim_sets": [["given_name", "family_name", "birthdate"], ["given_name", "address.region"]],
+                }
+            ],
+        ),
+    )
+    query = shown["dcql_query"]["credentials"][0]
+    assert query["claim_sets"] == [
+        ["given_name", "family_name", "birthdate"],
+        ["given_name", "address-region"],
+    ]
+    assert all("id" in claim for claim in query["claims"])
+    assert shown["requirements"][0]["claim_sets"][1] == [["given_name"], ["address", "region"]]
+    verdict = present(world["http"], world["base"], world["base"], "sasha", "riverton-post")["verdict"]
+    assert verdict["accepted"] is True, verdict
+    assert _claims(verdict) == {"given_name", "family_name", "birthdate", "assurance_level"}
+
+
+def test_declared_values_ask_only_for_a_credential_holding_one_of_them(world):
+    """A claim declared with ``values`` travels in the DCQL query; Sasha's Province 1 credential
+    answers an office that accepts Prov1 or Prov2, and gives nothing to one that accepts Prov2 only."""
+    both = _create(
+        world,
+        _declared(
+            "west-office",
+            [
+                {
+                    "id": "person",
+                    "credential": "VerifiedPerson",
+                    "claims": ["given_name", "address.region"],
+                    "values": [{"claim": "address.region", "values": ["Prov1", "Prov2"]}],
+                }
+            ],
+        ),
+    )
+    assert both["dcql_query"]["credentials"][0]["claims"][1] == {
+        "path": ["address", "region"],
+        "values": ["Prov1", "Prov2"],
+    }
+    assert both["requirements"][0]["values"] == [{"claim": ["address", "region"], "values": ["Prov1", "Prov2"]}]
+    verdict = present(world["http"], world["base"], world["base"], "sasha", "west-office")["verdict"]
+    assert verdict["accepted"] is True and _claims(verdict) == {"given_name", "address", "assurance_level"}, verdict
+
+    _create(
+        world,
+        _declared(
+            "prov2-office",
+            [
+                {
+                    "id": "person",
+                    "credential": "VerifiedPerson",
+                    "claims": ["given_name", "address.region"],
+                    "values": [{"claim": "address.region", "values": ["Prov2"]}],
+                }
+            ],
+        ),
+    )
+    http, base = world["http"], world["base"]
+    request = http.post(f"{base}/verifier/prov2-office/requests").json()
+    review = http.post(f"{base}/wallet/sasha/presentations", json={"request": request["request_uri"]})
+    assert review.status_code == 409, review.text
+    assert review.json()["error"] == "no_matching_credential" and "person" in review.json()["error_description"]
+
+
+def test_declared_credential_sets_make_a_credential_optional(world):
+    """A person is required and an organization optional: Sasha, holding no Verified Organization
+    in this world, is accepted on her Verified Person alone."""
+    shown = _create(
+        world,
+        _declared(
+            "riverton-market",
+            [
+                {"id": "person", "credential": "VerifiedPerson", "claims": ["given_name", "family_name"]},
+                {"id": "organization", "credential": "VerifiedOrganization", "claims": ["legal_name"]},
+            ],
+            credential_sets=[{"options": [["person"]]}, {"options": [["organization"]], "required": False}],
+        ),
+    )
+    assert shown["dcql_query"]["credential_sets"] == [
+        {"options": [["person"]], "required": True},
+        {"options": [["organization"]], "required": False},
+    ]
+    assert shown["credential_sets"][1] == {"options": [["organization"]], "required": False}
+    verdict = present(world["http"], world["base"], world["base"], "sasha", "riverton-market")["verdict"]
+    assert verdict["accepted"] is True, verdict
+    assert set(verdict["credentials"]) == {"person"}, verdict["credentials"]

@@ -49,6 +49,8 @@ class RequirementOut(Record):
     claims: list[list[Any]]
     min_loa: int | None
     rules: list[dict[str, Any]]  # claim, accepted, reason
+    claim_sets: list[list[list[Any]]]  # DCQL claim_sets: alternatives among the claims, preferred first
+    values: list[dict[str, Any]]  # DCQL values: claim, values
 
 
 class DeclarationOut(Record):
@@ -60,6 +62,7 @@ class DeclarationOut(Record):
     requirements: list[RequirementOut]
     links: list[dict[str, Any]]  # left, left_claim, right, right_claim
     signs_in: bool
+    credential_sets: list[dict[str, Any]]  # DCQL credential_sets: options (requirement ids), required
     dcql_query: dict[str, Any]
 
 

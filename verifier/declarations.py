@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pctf.reasons import Reason, SandboxError
 from pctf.vocab import CREDENTIAL_TYPES, type_for_vct
 
-from .policy import Link, Policy, Requirement, ValueRule
+from .policy import ClaimValues, CredentialSet, Link, Policy, Requirement, ValueRule
 from .relying_parties import RelyingParty
 
 # The reason a refused value rule gives, and the check it is reported under (the built-in policies' pairs).
@@ -74,6 +74,42 @@ class RuleIn(BaseModel):
         return value
 
 
+# A value DCQL ``values`` may hold: a string, an integer or a boolean (OpenID4VP 1.0, 6.3).
+DcqlValue = Annotated[str, Field(max_length=200)] | int | bool
+
+
+class ValuesIn(BaseModel):
+    """DCQL ``values``: the claim is asked for only with one of these; a wallet whose credential
+    holds another presents nothing for it, and a disclosed value outside them is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+    claim: tuple[str, ...]
+    values: list[DcqlValue] = Field(min_length=1, max_length=50)
+
+    _claim = field_validator("claim", mode="before")(lambda cls, v: _path(v))
+
+
+class CredentialSetIn(BaseModel):
+    """DCQL ``credential_sets``: ``options``, each the requirement ids that together satisfy the
+    set, preferred first; a set that is not ``required`` is presented when the holder can."""
+
+    model_config = ConfigDict(extra="forbid")
+    options: list[list[str]] = Field(min_length=1, max_length=10)
+    required: bool = True
+
+    @field_validator("options")
+    @classmethod
+    def _not_empty(cls, options: list[list[str]]) -> list[list[str]]:
+        if any(not option for option in options):
+            raise ValueError("each option names one requirement id or more")
+        return options
+
+
+def _among_claims(path: tuple[str, ...], claims: list[tuple[str, ...]], what: str) -> None:
+    if path not in claims:
+        raise ValueError(f"{what} {'.'.join(path)}: that claim is not among the claims asked for")
+
+
 class RequirementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")  # the DCQL credential query id
@@ -81,11 +117,45 @@ class RequirementIn(BaseModel):
     claims: list[tuple[str, ...]] = Field(min_length=1, max_length=50)
     min_loa: int | None = Field(default=None, ge=1, le=4)
     rules: list[RuleIn] = Field(default_factory=list, max_length=20)
+    # DCQL claim_sets: alternatives among ``claims``, preferred first; the holder discloses the
+    # first it can. Absent: all of ``claims``.
+    claim_sets: list[list[tuple[str, ...]]] = Field(default_factory=list, max_length=10)
+    values: list[ValuesIn] = Field(default_factory=list, max_length=20)
 
     @field_validator("claims", mode="before")
     @classmethod
     def _paths(cls, value: Any) -> Any:
         return [_path(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("claim_sets", mode="before")
+    @classmethod
+    def _set_paths(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [[_path(v) for v in claim_set] if isinstance(claim_set, list) else claim_set for claim_set in value]
+
+    @field_validator("claim_sets")
+    @classmethod
+    def _sets_of_requested_claims(
+        cls, claim_sets: list[list[tuple[str, ...]]], info: ValidationInfo
+    ) -> list[list[tuple[str, ...]]]:
+        claims = info.data.get("claims", [])
+        for claim_set in claim_sets:
+            if not claim_set:
+                raise ValueError("a claim set names one claim or more")
+            for path in claim_set:
+                _among_claims(path, claims, "claim set with")
+        return claim_sets
+
+    @field_validator("values")
+    @classmethod
+    def _values_of_requested_claims(cls, values: list[ValuesIn], info: ValidationInfo) -> list[ValuesIn]:
+        claims = info.data.get("claims", [])
+        for entry in values:
+            _among_claims(entry.claim, claims, "values for")
+        if len({v.claim for v in values}) != len(values):
+            raise ValueError("values are given once per claim")
+        return values
 
     @field_validator("credential")
     @classmethod
@@ -127,6 +197,7 @@ class RelyingPartyIn(BaseModel):
     requirements: list[RequirementIn] = Field(min_length=1, max_length=10)
     links: list[LinkIn] = Field(default_factory=list, max_length=50)
     signs_in: bool = False
+    credential_sets: list[CredentialSetIn] = Field(default_factory=list, max_length=10)
 
     @field_validator("id")
     @classmethod
@@ -153,6 +224,19 @@ class RelyingPartyIn(BaseModel):
                     raise ValueError(f"a link names {side!r}, which is not a requirement id ({', '.join(ids)})")
         return links
 
+    @field_validator("credential_sets")
+    @classmethod
+    def _sets_of_requirements(cls, sets: list[CredentialSetIn], info: ValidationInfo) -> list[CredentialSetIn]:
+        ids = [r.id for r in info.data.get("requirements", [])]
+        for credential_set in sets:
+            for option in credential_set.options:
+                unknown = next((i for i in option if i not in ids), None)
+                if unknown is not None:
+                    raise ValueError(
+                        f"a credential set names {unknown!r}, which is not a requirement id ({', '.join(ids)})"
+                    )
+        return sets
+
     @field_validator("signs_in")
     @classmethod
     def _signs_in_a_person(cls, signs_in: bool, info: ValidationInfo) -> bool:
@@ -172,20 +256,17 @@ class RelyingPartyIn(BaseModel):
                     r.credential,
                     tuple(r.claims),
                     min_loa=r.min_loa,
-                    rules=tuple(
-                        ValueRule(
-                            rule.claim,
-                            tuple(rule.accepted),
-                            Reason(rule.reason),
-                            VALUE_RULE_REASONS[Reason(rule.reason)],
-                        )
-                        for rule in r.rules
-                    ),
+                    rules=tuple(_value_rule(rule) for rule in r.rules),
+                    claim_sets=tuple(tuple(claim_set) for claim_set in r.claim_sets),
+                    values=tuple(ClaimValues(v.claim, tuple(v.values)) for v in r.values),
                 )
                 for r in self.requirements
             ),
             links=tuple(Link(k.left, k.left_claim, k.right, k.right_claim) for k in self.links),
             signs_in=self.signs_in,
+            credential_sets=tuple(
+                CredentialSet(tuple(tuple(o) for o in s.options), s.required) for s in self.credential_sets
+            ),
         )
         return RelyingParty(self.id, self.name.en, self.name.fr, policy)
 
@@ -218,6 +299,8 @@ def describe(rp: RelyingParty) -> dict:
                 "rules": [
                     {"claim": list(v.path), "accepted": list(v.allowed), "reason": v.reason.value} for v in r.rules
                 ],
+                "claim_sets": [[list(p) for p in claim_set] for claim_set in r.claim_sets],
+                "values": [{"claim": list(v.path), "values": list(v.values)} for v in r.values],
             }
             for r in policy.requirements
         ],
@@ -226,6 +309,9 @@ def describe(rp: RelyingParty) -> dict:
             for k in policy.links
         ],
         "signs_in": policy.signs_in,
+        "credential_sets": [
+            {"options": [list(o) for o in s.options], "required": s.required} for s in policy.credential_sets
+        ],
         "dcql_query": policy.dcql_query(),
     }
 
