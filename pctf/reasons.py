@@ -46,6 +46,10 @@ class Reason(StrEnum):
     RESPONSE_ENCRYPTION_REQUIRED = "response_encryption_required"  # a plaintext answer to a direct_post.jwt request
     ENCRYPTION_ALG_NOT_ALLOWED = "encryption_alg_not_allowed"  # JWE alg not ECDH-ES, enc not offered, zip
     RESPONSE_DECRYPTION_FAILED = "response_decryption_failed"  # encrypted to another key, or altered
+    # -- signed request objects (RFC 9101, OpenID4VP 5.9.3 x509_san_dns / x509_hash)
+    REQUEST_OBJECT_INVALID = "request_object_invalid"  # malformed, bad signature, wrong aud, iat ahead
+    REQUEST_OBJECT_UNTRUSTED = "request_object_untrusted"  # x5c does not lead to a trusted root, or not valid now
+    CLIENT_ID_MISMATCH = "client_id_mismatch"  # link vs object, not the certificate's SAN or hash, answer elsewhere
     # -- trust (registry)
     ISSUER_UNKNOWN = "issuer_unknown"
     ISSUER_NOT_AUTHORIZED = "issuer_not_authorized"
@@ -55,6 +59,10 @@ class Reason(StrEnum):
     TRUST_LIST_INVALID = "trust_list_invalid"  # a snapshot not signed by the registry, or altered
     ISSUER_KEY_RETIRED = "issuer_key_retired"  # signed after the issuer retired the key
     ISSUER_KEY_COMPROMISED = "issuer_key_compromised"  # signed on or after the date the key was compromised
+    # -- did:web entity identifiers (pctf.did)
+    DID_INVALID = "did_invalid"  # not a did:web DID the sandbox accepts (IP host, traversal, encoding...)
+    DID_UNRESOLVABLE = "did_unresolvable"  # the DID document could not be read over HTTPS
+    DID_DOCUMENT_INVALID = "did_document_invalid"  # id not the DID, too large, no assertionMethod JWK...
     # -- relying-party policy
     LOA_TOO_LOW = "loa_too_low"
     CLAIMS_NOT_DISCLOSED = "claims_not_disclosed"
@@ -87,6 +95,8 @@ class Reason(StrEnum):
     EVENT_INVALID = "event_invalid"  # an event not signed by the emitter it names (forged on the bus)
     # -- OpenID4VCI (section 8.3.1.2 credential error codes, 6.3 token errors)
     INVALID_GRANT = "invalid_grant"
+    # an offer by reference (credential_offer_uri) that is unknown, expired, void or already redeemed (404)
+    CREDENTIAL_OFFER_UNKNOWN = "credential_offer_unknown"
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
     INVALID_CREDENTIAL_REQUEST = "invalid_credential_request"
     INVALID_TOKEN = "invalid_token"
@@ -95,6 +105,12 @@ class Reason(StrEnum):
     UNKNOWN_CREDENTIAL_CONFIGURATION = "unknown_credential_configuration"
     CONSENT_REQUIRED = "consent_required"
     NO_MATCHING_CREDENTIAL = "no_matching_credential"
+    # -- OAuth authorization code flow (RFC 6749 4.1.2.1 and 5.2, RFC 9126, RFC 9396 5, RFC 9101 7)
+    INVALID_REQUEST = "invalid_request"  # a parameter missing, repeated or malformed (PKCE, redirect_uri, PAR)
+    INVALID_SCOPE = "invalid_scope"  # a scope no credential configuration here has
+    INVALID_AUTHORIZATION_DETAILS = "invalid_authorization_details"  # not openid_credential, or unknown configuration
+    UNSUPPORTED_RESPONSE_TYPE = "unsupported_response_type"  # anything but response_type=code
+    INVALID_REQUEST_URI = "invalid_request_uri"  # a request_uri unknown, expired or already used
     # -- issuer conformance (the registry's automated checks of an applicant's live endpoints)
     ENDPOINT_UNREACHABLE = "endpoint_unreachable"  # refused, timed out, DNS or TLS failure
     HTTP_ERROR_STATUS = "http_error_status"  # the endpoint answered, but not with 200

@@ -76,6 +76,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Identity proofed: credential offer created",
         "fr": "Identité vérifiée : offre de justificatif créée",
     },
+    "events.kind.offer_created_by_staff": {
+        "en": "Credential offer made by the issuer's staff",
+        "fr": "Offre de justificatif faite par le personnel de l'émetteur",
+    },
     "events.kind.offer_created_organization": {
         "en": "Business registration checked: credential offer created",
         "fr": "Enregistrement de l'entreprise vérifié : offre de justificatif créée",
@@ -103,6 +107,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events.kind.offer_redeemed": {
         "en": "Offer redeemed: access token issued (OpenID4VCI)",
         "fr": "Offre échangée : jeton d'accès délivré (OpenID4VCI)",
+    },
+    "events.kind.authorization_pushed": {
+        "en": "Wallet's authorization request pushed to the issuer (PAR)",
+        "fr": "Demande d'autorisation du portefeuille déposée chez l'émetteur (PAR)",
+    },
+    "events.kind.authorization_page": {
+        "en": "Authorization page shown to the person",
+        "fr": "Page d'autorisation présentée à la personne",
+    },
+    "events.kind.authorization_proofing": {
+        "en": "Person's identity proofing at the authorization page",
+        "fr": "Vérification d'identité de la personne sur la page d'autorisation",
     },
     "events.kind.nonce": {
         "en": "Nonce issued for the wallet's proof of key",

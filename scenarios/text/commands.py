@@ -132,6 +132,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Next, as governance: pctf-sandbox registry key retire {issuer} {previous}",
         "fr": "Ensuite, par la gouvernance : pctf-sandbox registry key retire {issuer} {previous}",
     },
+    "offer.made": {
+        "en": "Credential offer ({type}) from {issuer}: scan the QR code with a wallet, or open this link in it:",
+        "fr": "Offre de justificatif ({type}) de {issuer} : balayez le code QR avec un portefeuille, "
+        "ou ouvrez-y ce lien :",
+    },
+    "offer.tx_code": {
+        "en": "Transaction code (the wallet asks for it): {tx_code}",
+        "fr": "Code de transaction (le portefeuille le demande) : {tx_code}",
+    },
+    "offer.by_reference": {
+        "en": "The same offer by reference (the wallet fetches it from the issuer): {link}",
+        "fr": "La même offre par référence (le portefeuille la récupère chez l'émetteur) : {link}",
+    },
+    "offer.not_served": {
+        "en": "No sandbox serves {data_dir} now: start one (pctf-sandbox up) so that a wallet can redeem "
+        "the offer within {minutes} minutes",
+        "fr": "Aucun bac à sable ne sert {data_dir} en ce moment : démarrez-en un (pctf-sandbox up) pour "
+        "qu'un portefeuille puisse échanger l'offre d'ici {minutes} minutes",
+    },
+    "request.made": {
+        "en": "{rp} asks for a presentation ({purpose}): scan the QR code with a wallet, or open this link in it:",
+        "fr": "{rp} demande une présentation ({purpose}) : balayez le code QR avec un portefeuille, "
+        "ou ouvrez-y ce lien :",
+    },
+    "request.waiting": {
+        "en": "Waiting for a wallet's answer (at most {seconds} s); Ctrl+C to stop",
+        "fr": "En attente de la réponse d'un portefeuille (au plus {seconds} s); Ctrl+C pour arrêter",
+    },
+    "request.accepted": {"en": "Presentation accepted by {the_rp}", "fr": "Présentation acceptée par {the_rp}"},
+    "request.refused": {
+        "en": "Presentation refused by {the_rp}: {reasons}",
+        "fr": "Présentation refusée par {the_rp} : {reasons}",
+    },
+    "request.declined": {
+        "en": "The holder declined to share: {reasons}",
+        "fr": "La personne titulaire a refusé de communiquer ses données : {reasons}",
+    },
+    "request.timed_out": {
+        "en": "No wallet answered within {seconds} s",
+        "fr": "Aucun portefeuille n'a répondu en {seconds} s",
+    },
+    "request.interrupted": {
+        "en": "Stopped: no longer waiting for a wallet's answer",
+        "fr": "Arrêté : plus d'attente de la réponse d'un portefeuille",
+    },
     "issuer.test_offer": {
         "en": "{issuer}'s test offer, for the trust registry's test subject: {offer}",
         "fr": "Offre de test de l'émetteur {issuer}, pour la personne test du registre de confiance : {offer}",
@@ -149,6 +194,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{issuer} réussit tous les contrôles de conformité technique",
     },
     "conformance.failed": {"en": "{issuer} fails: {checks}", "fr": "{issuer} échoue : {checks}"},
+    "conformance.did_document": {
+        "en": "DID document, its keys and its OpenID4VCI issuer",
+        "fr": "Document DID, ses clés et son émetteur OpenID4VCI",
+    },
     "conformance.credential_issuer_metadata": {
         "en": "OpenID4VCI issuer metadata",
         "fr": "Métadonnées d'émetteur OpenID4VCI",

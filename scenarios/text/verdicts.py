@@ -178,6 +178,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Signé après le retrait de la clé par l'émetteur",
     },
     "reason.issuer_key_compromised": {"en": "Signed with a compromised key", "fr": "Signé avec une clé compromise"},
+    "reason.did_invalid": {
+        "en": "The identifier is not a did:web DID the registry accepts",
+        "fr": "L'identifiant n'est pas un DID did:web que le registre accepte",
+    },
+    "reason.did_unresolvable": {
+        "en": "The DID document could not be read",
+        "fr": "Le document DID n'a pas pu être lu",
+    },
+    "reason.did_document_invalid": {
+        "en": "The DID document is not usable",
+        "fr": "Le document DID n'est pas utilisable",
+    },
     "reason.loa_too_low": {"en": "The level of assurance is too low", "fr": "Le niveau d'assurance est trop bas"},
     "reason.claims_not_disclosed": {
         "en": "A requested claim was not disclosed",
@@ -257,6 +269,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The answer cannot be decrypted: encrypted to another key, or altered",
         "fr": "La réponse ne peut être déchiffrée : chiffrée pour une autre clé, ou modifiée",
     },
+    "reason.request_object_invalid": {
+        "en": "The signed request is malformed or its signature does not verify",
+        "fr": "La demande signée est mal formée ou sa signature est invalide",
+    },
+    "reason.request_object_untrusted": {
+        "en": "The request's certificate does not lead to a trusted authority, or is not valid now",
+        "fr": "Le certificat de la demande ne mène pas à une autorité de confiance, ou n'est pas valide maintenant",
+    },
+    "reason.client_id_mismatch": {
+        "en": "The relying party's identifier does not match its certificate or its request",
+        "fr": "L'identifiant de la partie utilisatrice ne correspond pas à son certificat ou à sa demande",
+    },
     "reason.bad_request": {"en": "The request is not valid", "fr": "La requête n'est pas valide"},
     "reason.not_found": {"en": "Not found", "fr": "Introuvable"},
     "reason.unauthorized": {"en": "No valid access token was given", "fr": "Aucun jeton d'accès valide n'a été fourni"},
@@ -291,8 +315,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "L'événement n'est pas signé par l'émetteur qu'il nomme",
     },
     "reason.invalid_grant": {
-        "en": "The pre-authorized code or transaction code is not valid",
-        "fr": "Le code pré-autorisé ou le code de transaction n'est pas valide",
+        "en": "The pre-authorized code, transaction code, authorization code or PKCE verifier is not valid",
+        "fr": "Le code pré-autorisé, le code de transaction, le code d'autorisation ou le vérificateur PKCE "
+        "n'est pas valide",
+    },
+    "reason.credential_offer_unknown": {
+        "en": "The credential offer is unknown, expired or already redeemed",
+        "fr": "L'offre de justificatif est inconnue, expirée ou déjà échangée",
     },
     "reason.unsupported_grant_type": {"en": "Unsupported grant type", "fr": "Type d'autorisation non pris en charge"},
     "reason.invalid_credential_request": {
@@ -308,6 +337,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason.unknown_credential_configuration": {
         "en": "The issuer offers no such credential",
         "fr": "L'émetteur n'offre pas ce justificatif",
+    },
+    "reason.invalid_request": {
+        "en": "The authorization request is missing a parameter or has one that is not valid",
+        "fr": "Il manque un paramètre à la demande d'autorisation, ou l'un d'eux n'est pas valide",
+    },
+    "reason.invalid_scope": {
+        "en": "The issuer has no credential for this scope",
+        "fr": "L'émetteur n'a aucun justificatif pour cette portée",
+    },
+    "reason.invalid_authorization_details": {
+        "en": "The authorization details name no credential the issuer grants this way",
+        "fr": "Les détails d'autorisation ne désignent aucun justificatif que l'émetteur accorde ainsi",
+    },
+    "reason.unsupported_response_type": {
+        "en": "Unsupported response type",
+        "fr": "Type de réponse non pris en charge",
+    },
+    "reason.invalid_request_uri": {
+        "en": "The authorization request is unknown, expired or already used",
+        "fr": "La demande d'autorisation est inconnue, expirée ou déjà utilisée",
     },
     "reason.no_matching_credential": {
         "en": "The wallet holds no credential matching the request",
