@@ -10,6 +10,15 @@ keys come from, which issuer and types they expect, and whether a key binding mu
 :func:`check_credential` takes those as arguments and answers a :class:`CheckedCredential`, or
 raises a :class:`~pctf.reasons.SandboxError` with the reason code of the first rule broken.
 
+Where the issuer's keys come from is the caller's (``issuer_keys``): the trust registry's record
+for a verifier, the applicant's published keys for the conformance run. That record may be of an
+https issuer, whose keys the registry read from its SD-JWT VC issuer metadata, or of a ``did:web``
+issuer, whose keys it read from its DID document (:mod:`pctf.did`), which the draft allows
+besides issuer metadata and ``x5c`` ("Issuer-signed JWT Verification Key Validation"). For an
+issuer identified by a DID, one rule is added here: a header ``kid`` must be a DID URL of that
+DID, relative (``#key-1``) or absolute (draft-ietf-oauth-sd-jwt-vc-01, "DID Document
+Resolution"), and it names the key whose ``kid`` is that absolute DID URL.
+
 The rules that describe a credential rather than check it live here too, defined once:
 which claims are technical (:data:`TECHNICAL_CLAIMS`) and what a NumericDate may be
 (:func:`numeric_date`).
@@ -22,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import from_timestamp
+from .did import did_key_id, is_did
 from .jose import thumbprint
 from .reasons import Reason, SandboxError
 from .sdjwt import ACCEPTED_TYPS, SdJwt, resolve_disclosures, verify_key_binding
@@ -186,7 +196,7 @@ def check_credential(
         raise SandboxError(Reason.ISSUER_UNKNOWN, f"{iss} has no known keys")
     passed("issuer_known", iss, iss=iss)
 
-    key = sd.jws.verify_with_any(keys, whose="the issuer's keys")
+    key = _verify_issuer_signature(sd, iss, keys)
     passed("signature", f"issuer signature verified with key {key.get('kid') or '(no kid)'}", kid=key.get("kid"))
 
     claims, placed = resolve_disclosures(payload, sd.disclosures)
@@ -244,6 +254,21 @@ def check_credential(
         exp=exp,
         kb_nonce=kb_nonce if isinstance(kb_nonce, str) else None,
     )
+
+
+def _verify_issuer_signature(sd: SdJwt, iss: str, keys: list[dict[str, Any]]) -> dict[str, Any]:
+    """The issuer key that verifies the issuer signature: the one the header ``kid`` names (any,
+    without a ``kid``). For a DID ``iss`` the ``kid`` is a DID URL of that DID (see the module
+    docstring): one that is not names no key of this issuer (``issuer_key_unknown``)."""
+    kid = sd.header.get("kid")
+    if kid is None or not is_did(iss):
+        return sd.jws.verify_with_any(keys, whose="the issuer's keys")
+    named = did_key_id(kid, iss)
+    key = next((k for k in keys if k.get("kid") == named), None)
+    if key is None:
+        raise SandboxError(Reason.ISSUER_KEY_UNKNOWN, f"key {named} is not among the issuer's keys")
+    sd.jws.verify(key)
+    return key
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str | None:

@@ -10,6 +10,15 @@ PCTF type and point to a well-formed status list. The test credential describes 
 subject, is bound to a key made for the run and is discarded with it: the report holds what was
 checked (URLs, key ids, claim names), never claim values.
 
+An applicant whose entity id is a ``did:web`` DID (:mod:`pctf.did`) is checked the same way, from
+its DID document instead of SD-JWT VC issuer metadata (:data:`DID_CHECKS`): the document must
+resolve, be the DID's, list its issuing keys under ``assertionMethod`` and name its OpenID4VCI
+Credential Issuer, an https URL, in a service of type ``OID4VCI`` (DID Extensions). The rest is
+unchanged and holds that URL to the DID: the issuer's metadata and test offer name that URL, and
+the test credential it issues must carry the DID as ``iss`` and verify with a key of the document,
+named by its DID URL. The DID's controller thus says where it issues, and a credential from that
+issuer proves the issuer signs with the DID's keys; accreditation registers those keys.
+
 :func:`run_conformance` runs the checks in :data:`CHECKS` order and returns a
 :class:`ConformanceReport`. A failing issuer never raises: each failure is recorded with the
 evidence seen (URLs fetched, values read, what was wrong) and a reason code, and a check that
@@ -27,7 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pctf import oid4vci, sdjwt, statuslist
+from pctf import did, oid4vci, sdjwt, statuslist
 from pctf.clock import Clock, from_timestamp
 from pctf.http import send, well_known_url
 from pctf.jose import SigningKey, generate_key, has_private_parts
@@ -97,7 +106,9 @@ class _Failed(Exception):
 
 @dataclass
 class _Run:
-    """What one run has learnt so far; each check reads what the checks it depends on stored."""
+    """What one run has learnt so far; each check reads what the checks it depends on stored.
+    ``entity`` is the identifier checked (its credentials' ``iss``); ``issuer`` the OpenID4VCI
+    Credential Issuer: the same URL, or the one a DID's document names."""
 
     issuer: str
     http: httpx.Client
@@ -112,6 +123,10 @@ class _Run:
     holder: SigningKey | None = None
     received: list[oid4vci.ReceivedCredential] = field(default_factory=list)
     verified: list[tuple[str, dict]] = field(default_factory=list)  # (configuration id, resolved claims)
+    entity: str = ""
+
+    def __post_init__(self) -> None:
+        self.entity = self.entity or self.issuer
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -215,6 +230,28 @@ def _jwt_vc_issuer_metadata(run: _Run, evidence: list[str]) -> None:
     run.jwks = jwks
 
 
+def _did_document(run: _Run, evidence: list[str]) -> None:
+    """The DID document (:func:`pctf.did.resolve`): the DID's own, with issuing keys, naming one
+    OpenID4VCI Credential Issuer, an https URL, which the other checks then reach."""
+    document = did.resolve(run.entity, run.http)
+    evidence.append(f"GET {document.url} -> 200; id = {run.entity}")
+    evidence.append(f"{len(document.keys)} assertionMethod key(s): {', '.join(k['kid'] for k in document.keys)}")
+    issuers = document.service_endpoints(did.OID4VCI_SERVICE)
+    if len(issuers) != 1:
+        raise _Failed(
+            Reason.DID_DOCUMENT_INVALID,
+            f"the DID document names {len(issuers)} services of type {did.OID4VCI_SERVICE}; one must name "
+            "the OpenID4VCI Credential Issuer",
+        )
+    issuer = issuers[0]
+    parts = urlsplit(issuer)
+    if not _is_http_url(issuer) or parts.scheme != "https" or parts.query or parts.fragment:
+        raise _Failed(Reason.DID_DOCUMENT_INVALID, f"its {did.OID4VCI_SERVICE} service {issuer!r} is not an https URL")
+    evidence.append(f"{did.OID4VCI_SERVICE} service: credential issuer {issuer}")
+    run.issuer = issuer
+    run.jwks = {"keys": document.keys}
+
+
 def _keys_acceptable(run: _Run, evidence: list[str]) -> None:
     """The keys pass the rule the registry applies when it registers them."""
     evidence.extend(_describe_key(k) for k in run.jwks["keys"])
@@ -259,7 +296,7 @@ def _credential_verifies(run: _Run, evidence: list[str]) -> None:
         label = received.configuration_id
         vct = run.vcts.get(label)
         evidence.append(
-            f"{label}: expecting iss {run.issuer}, vct {vct} (advertised for it), a signature by a "
+            f"{label}: expecting iss {run.entity}, vct {vct} (advertised for it), a signature by a "
             f"published key ({', '.join(k['kid'] for k in run.keys)}), cnf.jwk the test wallet's key "
             f"{run.holder.kid}"
         )
@@ -313,7 +350,7 @@ def _check(
             issuer_keys=lambda iss: run.keys,
             now=now,
             leeway=run.leeway,
-            expected_iss=run.issuer,
+            expected_iss=run.entity,
             expected_vcts=expected_vcts,
             holder=run.holder.public_jwk,
             key_binding=key_binding,
@@ -407,6 +444,14 @@ CHECKS: tuple[tuple[str, tuple[str, ...], Check], ...] = (
     ("status_list", ("credential_verifies",), _status_list),
 )
 CHECK_IDS = tuple(check_id for check_id, _, _ in CHECKS)
+# For a did:web entity: the DID document takes the place of the SD-JWT VC issuer metadata, and comes
+# first, since it names the Credential Issuer the OpenID4VCI checks reach.
+DID_CHECKS: tuple[tuple[str, tuple[str, ...], Check], ...] = (
+    ("did_document", (), _did_document),
+    ("credential_issuer_metadata", ("did_document",), _credential_issuer_metadata),
+    ("keys_acceptable", ("did_document",), _keys_acceptable),
+    *(c for c in CHECKS if c[0] not in ("credential_issuer_metadata", "jwt_vc_issuer_metadata", "keys_acceptable")),
+)
 
 
 def run_conformance(
@@ -418,22 +463,30 @@ def run_conformance(
     tx_code: str | None = None,
     leeway: int = 30,
 ) -> ConformanceReport:
-    """Check the issuer identified by ``issuer_url`` through its live endpoints.
+    """Check the issuer identified by ``issuer_url`` through its live endpoints; ``issuer_url``
+    may be a ``did:web`` DID, checked by :data:`DID_CHECKS` (see the module docstring).
 
     ``offer`` is the applicant's test credential offer (an ``openid-credential-offer://`` URI,
     JSON text or object, by value or by reference) for a test subject, and ``tx_code`` its
     transaction code. ``leeway`` is the tolerated clock skew in seconds (``settings.leeway_seconds``).
-    Raises ``bad_request`` only when ``issuer_url`` is not an http(s) identifier; everything the
-    issuer gets wrong is in the report.
+    Raises ``bad_request`` only when ``issuer_url`` is not an http(s) identifier (``did_invalid``
+    for a DID outside :func:`pctf.did.parse_did_web`'s rules); everything the issuer gets wrong is
+    in the report.
     """
-    if not _is_http_url(issuer_url) or urlsplit(issuer_url).query or urlsplit(issuer_url).fragment:
+    checks = CHECKS
+    if did.is_did(issuer_url):
+        did.parse_did_web(issuer_url)
+        run = _Run("", http, clock, offer, tx_code, leeway, entity=issuer_url)
+        checks = DID_CHECKS
+    elif not _is_http_url(issuer_url) or urlsplit(issuer_url).query or urlsplit(issuer_url).fragment:
         raise SandboxError(
             Reason.BAD_REQUEST, f"{issuer_url!r} is not an http(s) issuer identifier (no query or fragment)"
         )
-    run = _Run(issuer_url, http, clock, offer, tx_code, leeway)
+    else:
+        run = _Run(issuer_url, http, clock, offer, tx_code, leeway)
     ran_at = iso_z(clock.now())
     results: dict[str, CheckResult] = {}
-    for check_id, needs, check in CHECKS:
+    for check_id, needs, check in checks:
         failed = next((n for n in needs if not results[n].passed), None)
         if failed is not None:
             results[check_id] = CheckResult(

@@ -24,6 +24,7 @@ from .validation import (
     ACTION_ROLES,
     ACTIONS,
     bad_request,
+    clean_entity_id,
     clean_loa,
     clean_reason,
     clean_row_id,
@@ -66,7 +67,7 @@ class Governance:
         or revoked entity (seeding runs at every start-up and must not undo a decision). A
         call that changes nothing writes nothing, not even to the audit log.
         """
-        entity_id = clean_url(entity_id)
+        entity_id = clean_entity_id(entity_id)
         name = clean_text(name, "name", 200)
         jurisdiction = clean_text(jurisdiction, "jurisdiction", 64)
         role = one_of(role, "role", ROLES)

@@ -114,8 +114,9 @@ class Onboarding:
     def record_conformance(self, app_id: str, report: dict[str, Any], *, actor: str) -> dict[str, Any]:
         """Store a conformance report (see registry.conformance) and move the application on.
 
-        The keys the applicant's ``jwt-vc-issuer`` metadata published are kept with the
-        application: they are what accreditation registers, so a report that passed with keys
+        The keys the applicant published (its ``jwt-vc-issuer`` metadata, or for a ``did:web``
+        entity the ``assertionMethod`` keys of its DID document) are kept with the application:
+        they are what accreditation registers, so a report that passed with keys
         that could not be registered is refused here, not at the decision.
         """
         passed, failed, jwks = clean_conformance_report(report)

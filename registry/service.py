@@ -10,6 +10,9 @@ under one name; each part holds one concern:
 * :class:`registry.audit.AuditLog`: the hash-chained log every write appends to;
 * :class:`registry.store.RegistryStore`: the database and the entity records.
 
+An entity identified by a ``did:web`` DID has its keys read from its DID document
+(:mod:`pctf.did`): by the conformance run when it applies, and again by :meth:`RegistryService.refresh_keys`.
+
 Every write validates all of its input before it touches the store, so a rejected request
 changes nothing. Answers are plain JSON-able dicts. ``actor`` arguments name who acts, for the
 audit log; the HTTP app decides the actor from the bearer token, never from a caller's claim.
@@ -17,7 +20,13 @@ audit log; the HTTP app decides the actor from the bearer token, never from a ca
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+
+from pctf import did
 from pctf.clock import Clock
+from pctf.outbound import outbound_client
 from pctf.settings import Settings
 
 from .audit import AuditLog
@@ -26,6 +35,7 @@ from .onboarding import Onboarding
 from .publisher import TrustListPublisher
 from .queries import Queries
 from .store import RegistryStore
+from .validation import bad_request, clean_text, validate_jwks
 
 
 class RegistryService:
@@ -67,3 +77,33 @@ class RegistryService:
         self.trust_list = self.publisher.trust_list
         self.audit_log = self.audit.entries
         self.verify_audit_log = self.audit.verify
+
+    def refresh_keys(
+        self, entity_id: str, *, http: httpx.Client | None = None, actor: str = "governance"
+    ) -> dict[str, Any]:
+        """Read a ``did:web`` entity's DID document again and register each ``assertionMethod`` key
+        the registry does not hold yet (its DID URL as ``kid``), each with its ``key.added`` audit
+        entry: how the registry learns a DID issuer's new key, as governance's ``add_key`` teaches it
+        an https issuer's. No key is removed, even one the document dropped: what it signed keeps
+        verifying until governance retires it (or declares it compromised) with a key event.
+
+        The document is read with ``http``, by default the vetted outbound client (:mod:`pctf.outbound`):
+        its URL is a stranger's. All of the new keys must pass the registry's key rule together
+        before any is added. Returns the entity record.
+        """
+        entity_id = clean_text(entity_id, "entity_id")
+        if not did.is_did(entity_id):
+            raise bad_request(f"{entity_id} is not a DID: its keys are not read from a DID document")
+        registered = self.entity(entity_id)["jwks"]["keys"]
+        if http is None:
+            with outbound_client(self.settings, max_body_bytes=did.MAX_DOCUMENT_BYTES) as client:
+                document = did.resolve(entity_id, client)
+        else:
+            document = did.resolve(entity_id, http)
+        held = {k["kid"] for k in registered}
+        fresh = [k for k in document.keys if k["kid"] not in held]
+        if fresh:
+            validate_jwks({"keys": [*registered, *fresh]})
+        for jwk in fresh:
+            self.governance.add_key(entity_id, jwk, actor=actor)
+        return self.entity(entity_id)

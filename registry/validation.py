@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from jwt.algorithms import get_default_algorithms
 
 from pctf.clock import as_utc
+from pctf.did import DID_WEB, is_did, parse_did_web
 from pctf.jose import ALLOWED_ALGS, has_private_parts, public_jwk_only, thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.storage import MAX_ROW_ID
@@ -54,11 +55,27 @@ def clean_text(value: object, field: str, max_len: int = MAX_TEXT) -> str:
     return value.strip()
 
 
-def clean_url(value: object, field: str = "entity_id") -> str:
+def clean_url(value: object, field: str) -> str:
+    """An http(s) URL; an entity's identifier, which may also be a DID, is :func:`clean_entity_id`'s."""
+    return _http_url(clean_text(value, field), field, "an http(s) URL")
+
+
+def clean_entity_id(value: object, field: str = "entity_id") -> str:
+    """An entity identifier: an http(s) URL (an issuer's identifier, its credentials' ``iss``), or
+    a ``did:web`` DID within :func:`pctf.did.parse_did_web`'s rules (``did_invalid`` otherwise);
+    a DID of another method is refused: the registry could not learn its keys."""
     text = clean_text(value, field)
+    if is_did(text):
+        if not text.startswith(DID_WEB):
+            raise bad_request(f"{field}: only did:web DIDs are accepted as entity identifiers")
+        return parse_did_web(text).did
+    return _http_url(text, field, "an http(s) URL or a did:web DID")
+
+
+def _http_url(text: str, field: str, what: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise bad_request(f"{field} must be an http(s) URL (an identifier such as an issuer URL)")
+        raise bad_request(f"{field} must be {what} (an identifier such as an issuer URL)")
     return text
 
 
@@ -143,18 +160,30 @@ def clean_reason(value: object, *, required: bool) -> str:
 def clean_application(body: object) -> dict[str, Any]:
     """An application for accreditation: ``entity_id``, ``name``, ``jurisdiction``, ``contacts``,
     ``credential_issuer`` (the entity id itself) and ``requested``: distinct credential types,
-    each with the level of assurance asked for."""
+    each with the level of assurance asked for.
+
+    The entity id is an https URL or a ``did:web`` DID (:func:`clean_entity_id`), and it is what
+    the applicant's credentials carry as ``iss``. A DID entity's OpenID4VCI Credential Issuer is
+    an https URL of its own, which its DID document names (a service of type ``OID4VCI``, see
+    :mod:`registry.conformance`): the DID's controller says where it issues, so nobody else can
+    have an issuer run under its DID. ``credential_issuer`` is the entity id in both cases."""
     if not isinstance(body, dict):
         raise bad_request("the application must be a JSON object")
-    entity_id = clean_url(body.get("entity_id"))
+    entity_id = clean_entity_id(body.get("entity_id"))
     name = clean_text(body.get("name"), "name", 200)
     jurisdiction = clean_text(body.get("jurisdiction"), "jurisdiction", 64)
-    issuer = clean_url(body.get("credential_issuer", entity_id), "credential_issuer")
+    issuer = clean_entity_id(body.get("credential_issuer", entity_id), "credential_issuer")
     if issuer != entity_id:
         # The entity id is the issuer identifier its credentials carry as iss, and the keys
-        # accreditation registers are the ones published under it: a different URL would let
-        # an applicant have its keys registered under somebody else's identifier.
-        raise bad_request("credential_issuer must be the entity id itself: the identifier credentials carry as iss")
+        # accreditation registers are the ones published under it (its SD-JWT VC issuer metadata,
+        # or its DID document): a different identifier would let an applicant have its keys
+        # registered under somebody else's.
+        named = (
+            " (a DID's document names its OpenID4VCI issuer: a service of type OID4VCI)" if is_did(entity_id) else ""
+        )
+        raise bad_request(
+            f"credential_issuer must be the entity id itself: the identifier credentials carry as iss{named}"
+        )
     contacts = body.get("contacts")
     if (
         not isinstance(contacts, list)
