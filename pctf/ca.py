@@ -11,7 +11,9 @@ The root (EC P-256, ``CA:true``, path length 0) is created once into ``DATA_DIR/
 afterwards: ``root.key`` (mode 0600) and ``root.pem`` (0644). Both are written into a fresh
 directory beside it that is then renamed into place: a rename onto a directory that already has
 content fails, so two processes creating the root at the same moment agree on one (the loser
-reads the winner's), and nobody ever reads a root without its key or half a file.
+reads the winner's), and nobody ever reads a root without its key or half a file. A verifier's
+signing leaf is kept beside it (:meth:`SandboxCA.signing_leaf`), so that its ``x509_hash``
+client identifier outlives a restart.
 
 :func:`trust_context` is the one TLS trust of the sandbox's own clients: the system's and
 certifi's roots, and this data directory's root when it has one. Nothing here turns
@@ -25,6 +27,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import os
+import re
 import shutil
 import ssl
 import tempfile
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -47,12 +51,20 @@ ROOT_KEY = "root.key"
 ROOT_DAYS = 3650
 # Apple platforms refuse TLS server certificates valid for more than 825 days, whatever their root.
 LEAF_DAYS = 365
+# A kept signing leaf with less than this left is replaced (a request signed now stays verifiable).
+SIGNING_RENEWAL = dt.timedelta(days=30)
 Usage = Literal["server", "signing"]
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
     """The SHA-256 fingerprint of a certificate's DER, as ``openssl x509 -fingerprint -sha256`` prints it."""
     return certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+def x509_hash(certificate: x509.Certificate) -> str:
+    """The base64url SHA-256 of a certificate's DER (OpenID4VP 1.0 5.9.3, ``x509_hash``)."""
+    digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _name(common_name: str) -> x509.Name:
@@ -98,14 +110,16 @@ class Leaf:
         """The leaf then the root, in PEM: what a TLS server sends (``ssl_certfile``)."""
         return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in self.chain)
 
-    def x5c(self) -> list[str]:
-        """The chain as a JOSE ``x5c`` header: base64 (not base64url) DER, the leaf first (RFC 7515 4.1.6)."""
-        return [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode("ascii") for c in self.chain]
+    def x5c(self, *, root: bool = True) -> list[str]:
+        """The chain as a JOSE ``x5c`` header: base64 (not base64url) DER, the leaf first (RFC 7515
+        4.1.6); without the root when ``root`` is false, as a signed request object carries it
+        (the wallet holds the root already, and a root in the header proves nothing)."""
+        chain = self.chain if root else self.chain[:-1]
+        return [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode("ascii") for c in chain]
 
     def x509_hash(self) -> str:
         """The base64url SHA-256 of the leaf's DER: the value of an OpenID4VP ``x509_hash:`` client identifier."""
-        digest = hashlib.sha256(self.certificate.public_bytes(serialization.Encoding.DER)).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return x509_hash(self.certificate)
 
 
 class SandboxCA:
@@ -186,6 +200,50 @@ class SandboxCA:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         return Leaf(key, builder.sign(self.key, hashes.SHA256()), self.root)
 
+    def signing_leaf(self, name: str) -> Leaf:
+        """The leaf that signs documents (OpenID4VP request objects) as ``name``, kept in
+        ``ca/signing-<name>.pem`` (its key and certificate, mode 0600): the same certificate, so the
+        same ``x509_hash`` client identifier, after a restart and in every process that shares the
+        data directory. A new one is issued when there is none, or when the one kept no longer
+        chains to this root, no longer names ``name``, or has less than :data:`SIGNING_RENEWAL`
+        left. The first one is linked into place, which fails when another process got there
+        first (the loser reads the winner's); a renewal replaces the file whole."""
+        path = self.directory / f"signing-{re.sub(r'[^A-Za-z0-9.-]', '_', name.strip('[]'))}.pem"
+        kept = self._kept_leaf(path, name)
+        if kept is not None:
+            return kept
+        leaf = self.issue_leaf([name], usage="signing")
+        data = leaf.key_pem() + leaf.certificate.public_bytes(serialization.Encoding.PEM)
+        if path.exists():
+            _write_replacing(path, data, 0o600)
+            return leaf
+        staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        staging.unlink(missing_ok=True)
+        try:
+            _write_new(staging, data, 0o600)
+            os.link(staging, path)
+        except FileExistsError:
+            return self._kept_leaf(path, name) or leaf
+        finally:
+            staging.unlink(missing_ok=True)
+        return leaf
+
+    def _kept_leaf(self, path: Path, name: str) -> Leaf | None:
+        """The signing leaf kept at ``path`` when it is still fit to sign as ``name`` (see :meth:`signing_leaf`)."""
+        try:
+            text = path.read_bytes()
+            key = serialization.load_pem_private_key(_pem_block(text, b"PRIVATE KEY"), password=None)
+            certificate = x509.load_pem_x509_certificate(_pem_block(text, b"CERTIFICATE"))
+            certificate.verify_directly_issued_by(self.root)
+            names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except (OSError, ValueError, TypeError, x509.ExtensionNotFound, InvalidSignature):
+            return None
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key() != certificate.public_key():
+            return None
+        if _general_name(name) not in names or certificate.not_valid_after_utc - _now() <= SIGNING_RENEWAL:
+            return None
+        return Leaf(key, certificate, self.root)
+
     def write_server_files(self, names: Iterable[str]) -> tuple[Path, Path]:
         """A fresh server leaf for ``names`` written as ``ca/server.key`` (0600) and
         ``ca/server.pem`` (the chain), for a TLS server that reads files; returns (key, chain)."""
@@ -247,6 +305,16 @@ def _create_root(data_dir: Path, directory: Path) -> None:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _pem_block(text: bytes, label: bytes) -> bytes:
+    """The first PEM block of ``text`` labelled ``label`` (``ValueError`` when there is none)."""
+    begin, end = b"-----BEGIN " + label + b"-----", b"-----END " + label + b"-----"
+    start = text.find(begin)
+    stop = text.find(end, start)
+    if start < 0 or stop < 0:
+        raise ValueError(f"no {label.decode()} in the file")
+    return text[start : stop + len(end)] + b"\n"
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:

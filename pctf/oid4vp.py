@@ -5,7 +5,10 @@ The sandbox speaks one profile of it: ``response_type=vp_token`` answered by ``d
 to the request's ``response_uri``, or by ``direct_post.jwt``, the same answer encrypted to the
 verifier (8.3, :mod:`pctf.jwe`); the verifier identified with the ``redirect_uri`` client
 identifier prefix (5.9.3), so its metadata travels in the request's ``client_metadata`` (5.1:
-``vp_formats_supported``, and ``jwks`` with its response encryption key); credentials asked for
+``vp_formats_supported``, and ``jwks`` with its response encryption key), or with
+``x509_san_dns`` / ``x509_hash``, the request then signed and sent by reference (5.10,
+:mod:`pctf.jar`: the signature and the certificate are checked there, the request read here);
+credentials asked for
 in DCQL (section 6) as ``dc+sd-jwt``: credential queries with claims, their ``claim_sets`` and
 ``values``, and ``credential_sets`` over them.
 
@@ -366,9 +369,12 @@ def authorization_request(
     dcql_query: dict[str, Any],
     response_mode: str = RESPONSE_MODE,
     encryption_jwk: dict[str, Any] | None = None,
+    client_id: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """A request by value and the same request as an ``openid4vp://`` link (for a QR code); objects
-    travel in the link as JSON text (5.1). ``direct_post.jwt`` needs ``encryption_jwk``."""
+    travel in the link as JSON text (5.1). ``direct_post.jwt`` needs ``encryption_jwk``.
+    ``client_id`` defaults to the ``redirect_uri`` one; another (``x509_san_dns``, ``x509_hash``)
+    is for a request sent signed, by reference (:mod:`pctf.jar`, :func:`reference_link`)."""
     if response_mode not in RESPONSE_MODES:
         raise SandboxError(Reason.BAD_REQUEST, f"response_mode is one of {', '.join(RESPONSE_MODES)}")
     if response_mode == RESPONSE_MODE_JWT and encryption_jwk is None:
@@ -376,7 +382,7 @@ def authorization_request(
     request = {
         "response_type": RESPONSE_TYPE,
         "response_mode": response_mode,
-        "client_id": client_id_for(response_uri),
+        "client_id": client_id or client_id_for(response_uri),
         "response_uri": response_uri,
         "nonce": nonce,
         "state": state,
@@ -389,11 +395,36 @@ def authorization_request(
     return request, link
 
 
-def parse_request(value: str | dict[str, Any]) -> dict[str, Any]:
+def reference_link(client_id: str, request_uri: str) -> str:
+    """The ``openid4vp://`` link of a request sent by reference (5.10): the client identifier and
+    where the wallet fetches the signed request object, nothing else."""
+    return f"{SCHEME}://?" + urlencode({"client_id": client_id, "request_uri": request_uri})
+
+
+def request_reference(value: str | dict[str, Any]) -> tuple[str, str] | None:
+    """``(client_id, request_uri)`` of a request sent by reference, None for one sent by value.
+    RFC 9101 5: a link with ``request_uri`` carries ``client_id`` too, and no ``request`` beside it."""
+    req = parse_link(value, SCHEME, "request")
+    if "request_uri" not in req:
+        if "request" in req:
+            raise SandboxError(Reason.BAD_REQUEST, "a request object by value (request) is not read: use request_uri")
+        return None
+    client_id, request_uri = req.get("client_id"), req["request_uri"]
+    if not isinstance(client_id, str) or not client_id or not isinstance(request_uri, str) or not request_uri:
+        raise SandboxError(Reason.BAD_REQUEST, "a request by reference names its client_id and request_uri")
+    return client_id, request_uri
+
+
+def parse_request(value: str | dict[str, Any], *, signed: bool = False) -> dict[str, Any]:
     """A request as a wallet receives it (link, JSON text or object), checked against the profile:
     every member present, ``vp_token`` by ``direct_post`` or ``direct_post.jwt``, a client id that
     *is* the response URI (anything else would let a request send the holder's data elsewhere),
     well-formed verifier metadata (:func:`check_verifier_metadata`), a valid DCQL query.
+
+    ``signed``: ``value`` is the content of a request object :func:`pctf.jar.verify` verified, so
+    its ``x509_san_dns`` or ``x509_hash`` client identifier was checked against the certificate
+    that signed it. An unsigned request may only use the ``redirect_uri`` prefix: another prefix
+    is a claim nobody vouched for.
 
     A request without ``client_metadata`` is still read (the wallet then assumes the verifier
     reads the one format it presents), unless it asks for an encrypted answer, which needs the
@@ -414,7 +445,7 @@ def parse_request(value: str | dict[str, Any]) -> dict[str, Any]:
             Reason.BAD_REQUEST,
             "only response_type=vp_token with response_mode=direct_post or direct_post.jwt is supported",
         )
-    if req["client_id"] != client_id_for(req["response_uri"]):
+    if not signed and req["client_id"] != client_id_for(req["response_uri"]):
         raise SandboxError(Reason.BAD_REQUEST, "client_id must be redirect_uri:<response_uri>")
     if "client_metadata" in req:
         check_verifier_metadata(req["client_metadata"])

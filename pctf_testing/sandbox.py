@@ -15,7 +15,6 @@ sandbox's reason code (``exc.reason == Reason.CREDENTIAL_REVOKED``).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography import x509
 
 from cli.stack import PathDispatcher, RunningServer, build_app, free_port, serve_in_thread
 from issuers.jurisdictions import SANDBOX_ISSUERS, jurisdiction
-from pctf import oid4vci, sdjwt
+from pctf import jar, oid4vci, oid4vp, sdjwt
+from pctf.ca import root_path
 from pctf.clock import FrozenClock
 from pctf.http import checked_json
 from pctf.jose import SigningKey, generate_key
@@ -86,6 +87,13 @@ class PresentationRequest:
     response_uri: str
     query_ids: tuple[str, ...]
     raw: dict[str, Any]
+    response_mode: str = oid4vp.RESPONSE_MODE
+
+    @property
+    def by_reference(self) -> bool:
+        """Whether the request was sent signed, by reference (``client_id_prefix`` ``x509_san_dns``
+        or ``x509_hash``): ``uri`` then names the request object a wallet fetches."""
+        return oid4vp.request_reference(self.uri) is not None
 
 
 @dataclass(frozen=True)
@@ -418,9 +426,16 @@ class Sandbox:
         reveal = [_path(p) for p in disclose]
         return sdjwt.present(issued, holder_key, reveal=reveal, aud=audience, nonce=nonce, iat=self.clock.timestamp())
 
-    def request(self, rp: str) -> PresentationRequest:
-        """A new OpenID4VP request at relying party ``rp`` (``bank``, ``fed-benefits``, ...)."""
-        made = checked_json(self.http.post(f"{self.verifier_url}/verifier/{rp}/requests"))
+    def request(
+        self, rp: str, *, client_id_prefix: str | None = None, response_mode: str | None = None
+    ) -> PresentationRequest:
+        """A new OpenID4VP request at relying party ``rp`` (``bank``, ``fed-benefits``, ...).
+        ``response_mode``: ``direct_post`` (the default) or ``direct_post.jwt`` (the answer
+        encrypted to the relying party); ``client_id_prefix``: ``redirect_uri`` (the default, the
+        request by value) or ``x509_hash`` / ``x509_san_dns`` (signed, by reference; ``x509_san_dns``
+        needs the sandbox reached at a DNS name, which :meth:`start`'s loopback address is not)."""
+        options = {k: v for k, v in (("client_id_prefix", client_id_prefix), ("response_mode", response_mode)) if v}
+        made = checked_json(self.http.post(f"{self.verifier_url}/verifier/{rp}/requests", json=options or None))
         request = made["request"]
         return PresentationRequest(
             rp=rp,
@@ -431,20 +446,36 @@ class Sandbox:
             response_uri=request["response_uri"],
             query_ids=tuple(q["id"] for q in request["dcql_query"]["credentials"]),
             raw=made,
+            response_mode=request["response_mode"],
         )
 
+    def fetch_request(self, request: PresentationRequest) -> dict[str, Any]:
+        """The request's parameters as a wallet reads them: for one sent by reference, the request
+        object fetched from its ``request_uri`` and verified (signature, certificate chain to this
+        sandbox's root, client identifier; :func:`pctf.jar.verify`); otherwise the link's."""
+        reference = oid4vp.request_reference(request.uri)
+        if reference is None:
+            return oid4vp.parse_request(request.uri)
+        client_id, request_uri = reference
+        roots = [x509.load_pem_x509_certificate(root_path(self.settings.data_dir).read_bytes())]
+        verified = jar.verify(jar.fetch(self.public, request_uri), client_id=client_id, roots=roots, now=self.now())
+        return oid4vp.parse_request(verified, signed=True)
+
     def respond(self, request: PresentationRequest, presentations: str | Mapping[str, str]) -> Verdict:
-        """Send presentations to the request's response URI (``direct_post``), as a wallet does,
-        and read the verdict. ``presentations``: by DCQL query id, or one presentation when the
-        request asks for one credential."""
+        """Send presentations to the request's response URI as a wallet does (``direct_post``, or
+        encrypted to the relying party for ``direct_post.jwt``; a request sent by reference is
+        fetched and verified first, :meth:`fetch_request`), and read the verdict.
+        ``presentations``: by DCQL query id, or one presentation when the request asks for one
+        credential."""
         if isinstance(presentations, str):
             if len(request.query_ids) != 1:
                 raise SandboxError(
                     Reason.BAD_REQUEST, f"{request.rp} asks for {', '.join(request.query_ids)}: name each presentation"
                 )
             presentations = {request.query_ids[0]: presentations}
-        form = {"state": request.state, "vp_token": json.dumps({k: [v] for k, v in presentations.items()})}
-        checked_json(self.public.post(request.response_uri, data=form))
+        params = self.fetch_request(request)
+        form = oid4vp.response_form(params, vp_token={k: [v] for k, v in presentations.items()})
+        checked_json(self.public.post(params["response_uri"], data=form))
         return self.verdict(request)
 
     def verdict(self, request: PresentationRequest) -> Verdict:

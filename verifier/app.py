@@ -16,14 +16,15 @@ from typing import Any
 
 import httpx
 from fastapi import Body, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from pctf import jar
 from pctf.access import AttemptLimiter, Role, configured_tokens, install, owner
 from pctf.clock import Clock
 from pctf.http import make_client
 from pctf.outbound import outbound_client
 from pctf.reasons import Reason, SandboxError
-from pctf.schemas import Record, documented
+from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.statuslist import MAX_TOKEN_BYTES, HttpStatusSource
 from pctf.web import check_form_value, service_app
@@ -229,7 +230,9 @@ def create_app(
     def create_request(rp_id: str, options: Any = Body(None)) -> JSONResponse:
         """A new OpenID4VP request (DCQL) with a fresh nonce and state, for the back end to show its
         user. An optional body chooses how the wallet answers: ``{"response_mode": "direct_post.jwt"}``
-        for a response encrypted to this relying party (OpenID4VP 8.3.1); ``direct_post`` otherwise."""
+        for a response encrypted to this relying party (OpenID4VP 8.3.1); ``direct_post`` otherwise.
+        ``{"client_id_prefix": "x509_san_dns"}`` or ``"x509_hash"`` sends the request signed, by
+        reference (OpenID4VP 5.10): ``request_uri`` is then a link naming the request object's URI."""
         return JSONResponse(service.create_request(rp_id, options), headers=NO_STORE)
 
     @app.post("/verifier/{rp_id}/response", response_model=ReceivedOut, **documented(owner(Role.PUBLIC), *OUTBOUND))
@@ -243,6 +246,18 @@ def create_app(
         from starlette.concurrency import run_in_threadpool
 
         return JSONResponse(await run_in_threadpool(service.receive, rp_id, form), headers=NO_STORE)
+
+    @app.get(
+        "/verifier/{rp_id}/requests/{state}/request-object",
+        response_class=Response,
+        **owner(Role.PUBLIC),
+        responses=media(jar.MEDIA_TYPE, "The signed request object (RFC 9101, OpenID4VP 5.10)"),
+    )
+    def request_object(rp_id: str, state: str) -> Response:
+        """The signed request object of a request sent by reference (``client_id_prefix``
+        ``x509_san_dns`` or ``x509_hash``): what a wallet fetches at the link's ``request_uri``.
+        404 when the request is unknown, sent by value, answered or expired."""
+        return Response(service.request_object(rp_id, state), media_type=jar.MEDIA_TYPE, headers=NO_STORE)
 
     @app.get("/verifier/{rp_id}/requests/{state}", response_model=ResultOut, **BACK_END)
     def result(rp_id: str, state: str) -> JSONResponse:

@@ -23,6 +23,12 @@ reason: every verifier process sharing that database, and every restart, decrypt
 encrypted to the key another one published. Its public half is in every request's
 ``client_metadata``. A response that does not decrypt, or comes in plain text when encryption was
 asked, is refused and leaves the request pending, as any bad input does.
+
+A back end may also ask for the request signed (``client_id_prefix: x509_san_dns`` or
+``x509_hash``, OpenID4VP 5.9.3): the link then carries only the client identifier and the URI of
+the request object (:mod:`pctf.jar`), which is signed when a wallet fetches it with the
+verifier's leaf of the sandbox CA. The client identifier is kept with the request, and is the
+audience its key binding must name, as for ``redirect_uri``.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from pctf import jwe, oid4vp
+from pctf import jar, jwe, oid4vp
+from pctf.ca import Leaf, SandboxCA
 from pctf.clock import Clock, as_utc
 from pctf.jose import b64u_encode, json_loads
 from pctf.observability import record_verification
@@ -58,6 +66,10 @@ SIGN_IN_CLAIMS = ("given_name", "family_name", "birthdate")
 PAIRWISE_SECRET = "pairwise-subject"
 # The name a relying party's response encryption key (a private JWK) is kept under.
 ENCRYPTION_KEY = "response-encryption:{rp_id}"
+# How a request names its verifier (OpenID4VP 5.9.3): by its response URI, sent by value, or by
+# its certificate, signed and sent by reference (pctf.jar).
+REDIRECT_URI = oid4vp.CLIENT_ID_PREFIX.rstrip(":")
+CLIENT_ID_PREFIXES = (REDIRECT_URI, *jar.PREFIXES)
 
 
 def pairwise_subject(secret: bytes, rp_id: str, issuer: str, claims: dict) -> str:
@@ -87,12 +99,37 @@ class RelyingPartyService:
     def client_id(self, rp_id: str) -> str:
         return oid4vp.client_id_for(self.response_uri(rp_id))
 
+    def request_object_uri(self, rp_id: str, state: str) -> str:
+        return f"{self.settings.service_url('verifier')}/verifier/{rp_id}/requests/{state}/request-object"
+
+    def signing_leaf(self) -> Leaf:
+        """The certificate the verifier signs request objects with: a leaf of the sandbox CA for the
+        verifier's public host, kept in the data directory (:meth:`pctf.ca.SandboxCA.signing_leaf`)."""
+        host = urlsplit(self.settings.service_url("verifier")).hostname or ""
+        return SandboxCA.open(self.settings.ensure_data_dir()).signing_leaf(host)
+
+    def _client_id(self, rp_id: str, prefix: str) -> str:
+        """The client identifier a new request is sent under (see :func:`_request_options`)."""
+        if prefix == REDIRECT_URI:
+            return self.client_id(rp_id)
+        name = jar.dns_name(self.settings.service_url("verifier"))
+        if prefix == jar.X509_SAN_DNS and name is None:
+            raise SandboxError(
+                Reason.BAD_REQUEST,
+                "x509_san_dns needs the verifier reached at a DNS name (PCTF_PUBLIC_URL or PCTF_VERIFIER_URL), "
+                "not an IP address: use x509_hash",
+            )
+        return jar.client_id_for(prefix, self.signing_leaf().certificate, name)
+
     def create_request(self, rp_id: str, options: object = None) -> dict:
         """A new request; ``options`` (the back end's JSON body, optional) may choose
-        ``response_mode``: ``direct_post`` (the default) or ``direct_post.jwt``."""
+        ``response_mode``: ``direct_post`` (the default) or ``direct_post.jwt``, and
+        ``client_id_prefix``: ``redirect_uri`` (the default: the request by value) or
+        ``x509_san_dns`` / ``x509_hash`` (signed, by reference: the link names the request object's URI)."""
         rp = self.parties.get(rp_id)
-        response_mode = _response_mode(options)
+        response_mode, prefix = _request_options(options)
         key = self.encryption_key(rp_id)
+        client_id = self._client_id(rp_id, prefix)
         now = self.clock.now()
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = rp.policy.dcql_query()
@@ -102,7 +139,7 @@ class RelyingPartyService:
                     state=state,
                     rp_id=rp_id,
                     nonce=nonce,
-                    client_id=self.client_id(rp_id),
+                    client_id=client_id,
                     response_uri=self.response_uri(rp_id),
                     dcql_query=query,
                     response_mode=response_mode,
@@ -118,13 +155,41 @@ class RelyingPartyService:
             dcql_query=query,
             response_mode=response_mode,
             encryption_jwk=key.public_jwk,
+            client_id=client_id,
         )
+        if prefix != REDIRECT_URI:
+            link = oid4vp.reference_link(client_id, self.request_object_uri(rp_id, state))
         return {
             "state": state,
             "request": request,
             "request_uri": link,
             "purpose": {"en": rp.policy.purpose_en, "fr": rp.policy.purpose_fr},
         }
+
+    def request_object(self, rp_id: str, state: str) -> str:
+        """The signed request object of a pending request sent by reference (:mod:`pctf.jar`),
+        signed now and valid until the request expires. 404 for a request unknown here, sent by
+        value or already answered (``not_found``), or expired (``request_expired``)."""
+        self.parties.get(rp_id)
+        with Session(self.db) as session:
+            record = session.get(PresentationSession, state)
+            if record is None or record.rp_id != rp_id or jar.prefix_of(record.client_id) is None:
+                raise SandboxError(Reason.NOT_FOUND, "no signed presentation request with this state", status_code=404)
+            if record.status != "pending":
+                raise SandboxError(Reason.NOT_FOUND, "this presentation request was already answered", status_code=404)
+            expires_at = as_utc(record.expires_at)
+            if expires_at < self.clock.now():
+                raise SandboxError(Reason.REQUEST_EXPIRED, "this presentation request has expired", status_code=404)
+            request, _ = oid4vp.authorization_request(
+                response_uri=record.response_uri,
+                nonce=record.nonce,
+                state=record.state,
+                dcql_query=record.dcql_query,
+                response_mode=record.response_mode,
+                encryption_jwk=self.encryption_key(rp_id).public_jwk,
+                client_id=record.client_id,
+            )
+        return jar.sign(request, self.signing_leaf(), iat=self.clock.timestamp(), exp=int(expires_at.timestamp()))
 
     def receive(self, rp_id: str, form: dict) -> dict:
         """The response endpoint (``direct_post``, or ``direct_post.jwt`` decrypted with this
@@ -254,16 +319,22 @@ class RelyingPartyService:
             return kept.value
 
 
-def _response_mode(options: object) -> str:
-    """The response mode a back end's request options choose (``direct_post`` without any)."""
+def _request_options(options: object) -> tuple[str, str]:
+    """The response mode and the client identifier prefix a back end's request options choose
+    (``direct_post`` and ``redirect_uri`` without any)."""
     if options is None:
-        return oid4vp.RESPONSE_MODE
-    if not isinstance(options, dict) or set(options) - {"response_mode"}:
-        raise SandboxError(Reason.BAD_REQUEST, "request options are a JSON object with at most response_mode")
+        return oid4vp.RESPONSE_MODE, REDIRECT_URI
+    if not isinstance(options, dict) or set(options) - {"response_mode", "client_id_prefix"}:
+        raise SandboxError(
+            Reason.BAD_REQUEST, "request options are a JSON object with at most response_mode and client_id_prefix"
+        )
     mode = options.get("response_mode", oid4vp.RESPONSE_MODE)
     if mode not in oid4vp.RESPONSE_MODES:
         raise SandboxError(Reason.BAD_REQUEST, f"response_mode is one of {', '.join(oid4vp.RESPONSE_MODES)}")
-    return str(mode)
+    prefix = options.get("client_id_prefix", REDIRECT_URI)
+    if prefix not in CLIENT_ID_PREFIXES:
+        raise SandboxError(Reason.BAD_REQUEST, f"client_id_prefix is one of {', '.join(CLIENT_ID_PREFIXES)}")
+    return str(mode), str(prefix)
 
 
 def _check_response_mode(asked: str, response: oid4vp.Response) -> None:

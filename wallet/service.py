@@ -24,10 +24,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from cryptography import x509
 from sqlmodel import Session, col, select
 
-from pctf import oid4vci, oid4vp, sdjwt, statuslist
+from pctf import jar, oid4vci, oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
+from pctf.ca import root_path
 from pctf.clock import Clock, as_utc, from_timestamp
 from pctf.http import checked_json, send, well_known_url
 from pctf.jose import SigningKey, generate_key
@@ -198,7 +200,10 @@ class WalletService:
 
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
-        """Redeem a credential offer (:mod:`pctf.oid4vci`), then check and store each credential."""
+        """Redeem a credential offer (:mod:`pctf.oid4vci`), then check and store each credential.
+
+        The offer comes by value, or by reference (``credential_offer_uri``): then it is fetched
+        first, through the wallet's outbound client, under the same rules as the issuer's metadata."""
         holder = self.holder_key(wallet_id)
         offer = oid4vci.resolve_offer(self.http, offer)
         issuer = offer["credential_issuer"]
@@ -325,10 +330,26 @@ class WalletService:
     def review_request(self, wallet_id: str, request: str | dict) -> dict:
         """Match an OpenID4VP request against the wallet and show what would be disclosed, to whom.
         A request the wallet could not answer as it asks (its ``client_metadata`` malformed, or no
-        key to encrypt to) is refused here, before the holder is asked anything."""
+        key to encrypt to) is refused here, before the holder is asked anything.
+
+        A request sent by reference (a link with ``client_id`` and ``request_uri``) is fetched
+        through the wallet's HTTP client and read only once its signature and certificate pass
+        :func:`pctf.jar.verify`, against the roots this wallet trusts (:meth:`trusted_roots`)."""
         self.holder_key(wallet_id)
-        req = oid4vp.parse_request(request)
         now = self.clock.now()
+        reference = oid4vp.request_reference(request)
+        if reference is None:
+            req = oid4vp.parse_request(request)
+        else:
+            client_id, request_uri = reference
+            verified = jar.verify(
+                jar.fetch(self.http, request_uri),
+                client_id=client_id,
+                roots=self.trusted_roots(),
+                now=now,
+                leeway=self.settings.leeway_seconds,
+            )
+            req = oid4vp.parse_request(verified, signed=True)
         # Valid, not replaced, the most recently received first: what the holder would rather show.
         usable = [r for r in reversed(self._rows(wallet_id)) if r.replaced_by is None and as_utc(r.expires_at) > now]
         rows = {r.id: r for r in usable}
@@ -372,6 +393,15 @@ class WalletService:
             "credentials": preview,
             "review_hash": _review_hash(req, matches),
         }
+
+    def trusted_roots(self) -> list[x509.Certificate]:
+        """The certificate authorities whose certificates may sign a request object to this wallet:
+        the sandbox root of its data directory (:mod:`pctf.ca`), read afresh (a verifier may
+        create it after the wallet started), and no other."""
+        try:
+            return [x509.load_pem_x509_certificate(root_path(self.settings.data_dir).read_bytes())]
+        except (OSError, ValueError):
+            return []
 
     def _rows(self, wallet_id: str) -> list[WalletCredential]:
         with Session(self.db) as session:
