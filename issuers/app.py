@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, StrictBool
+from starlette.concurrency import run_in_threadpool
 
 from pctf import statuslist
 from pctf.access import AttemptLimiter, Role, bearer_token, client_key, configured_tokens, install, owner
@@ -27,6 +29,8 @@ from pctf.schemas import Record, documented, media
 from pctf.settings import Settings
 from pctf.web import check_form_value, service_app
 
+from . import authorization_page as page
+from .authorization import Authorizations
 from .delegations import Delegations
 from .immunizations import Immunizations
 from .jurisdictions import SANDBOX_ISSUERS, jurisdiction
@@ -48,6 +52,7 @@ class CredentialIssuerMetadata(Record):
     """OpenID4VCI 12.2, with the sandbox's renewal and re-issuance endpoints."""
 
     credential_issuer: str
+    authorization_servers: list[str]
     credential_endpoint: str
     nonce_endpoint: str
     renewal_endpoint: str
@@ -57,7 +62,9 @@ class CredentialIssuerMetadata(Record):
 
 
 class AuthorizationServerMetadata(Record):
-    """RFC 8414, for the pre-authorized code grant."""
+    """RFC 8414, for the pre-authorized code grant and, at an issuer a person may ask themselves,
+    the authorization code grant (with ``authorization_endpoint``,
+    ``pushed_authorization_request_endpoint`` and what they take)."""
 
     issuer: str
     token_endpoint: str
@@ -70,11 +77,32 @@ class JwtVcIssuerMetadata(Record):
 
 
 class OfferOut(Record):
-    """A credential offer, by value and as a URI; the transaction code travels out of band."""
+    """A credential offer, by value and as links; the transaction code travels out of band."""
 
     credential_offer: dict[str, Any]
+    # Despite its name, the link carrying the offer by value: openid-credential-offer://?credential_offer=...
     credential_offer_uri: str
     tx_code: str | None
+    # The link carrying the offer by reference (OpenID4VCI 4.1.3):
+    # openid-credential-offer://?credential_offer_uri=<the issuer's URL that answers the offer>
+    credential_offer_link_by_reference: str
+
+
+class StaffOfferIn(BaseModel):
+    """What an issuer's staff offer: a credential type the issuer issues, its claims, and whether
+    redeeming it takes a transaction code (the default)."""
+
+    type: str
+    claims: dict[str, Any]
+    tx_code: StrictBool = True
+
+
+class CredentialOfferOut(Record):
+    """A credential offer by value (OpenID4VCI 4.1.1), as fetched by reference."""
+
+    credential_issuer: str
+    credential_configuration_ids: list[str]
+    grants: dict[str, Any]
 
 
 class DelegationOut(OfferOut):
@@ -98,6 +126,13 @@ class RenewalOut(OfferOut):
 class TokenOut(Record):
     access_token: str
     token_type: str
+    expires_in: int
+
+
+class PushedOut(Record):
+    """RFC 9126 2.2: where the authorization request now is, and for how many seconds."""
+
+    request_uri: str
     expires_in: int
 
 
@@ -246,6 +281,23 @@ def create_app(
     def proofing(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.proof_person(issuer, application), headers=NO_STORE)
 
+    @app.post("/issuers/{issuer}/offers", response_model=OfferOut, **STAFF)
+    def staff_offer(issuer: str, body: StaffOfferIn) -> JSONResponse:
+        """The issuer's staff offer one credential of a type the issuer issues, with the claims
+        they give, for any wallet: ``{"type": "VerifiedPerson", "claims": {...}, "tx_code": true}``.
+        The claims are checked against the type's vocabulary and the issuer's grant now."""
+        return JSONResponse(service.offers.staff_offer(issuer, body.model_dump()), headers=NO_STORE)
+
+    @app.get("/issuers/{issuer}/credential-offers/{reference}", response_model=CredentialOfferOut, **PUBLIC)
+    def credential_offer(issuer: str, reference: str, request: Request) -> JSONResponse:
+        """An offer by reference (OpenID4VCI 4.1.3): what its ``credential_offer_uri`` answers, while
+        the offer can be redeemed; ``credential_offer_unknown`` (404) otherwise. Each unknown
+        reference counts against the client, as a wrong pre-authorized code does."""
+        offer = limited(
+            request, lambda: service.offers.by_reference(issuer, reference), Reason.CREDENTIAL_OFFER_UNKNOWN
+        )
+        return JSONResponse(offer, headers=NO_STORE)
+
     @app.post("/issuers/{issuer}/incorporations", response_model=IncorporationOut, **STAFF)
     def incorporations(issuer: str, application: dict[str, Any] = Body(...)) -> JSONResponse:
         return JSONResponse(service.incorporate(issuer, application), headers=NO_STORE)
@@ -264,6 +316,102 @@ def create_app(
     @app.post("/issuers/{issuer}/nonce", response_model=NonceOut, **PUBLIC)
     def nonce(issuer: str) -> JSONResponse:
         return JSONResponse(service.nonce(issuer), headers=NO_STORE)
+
+    authorizations = Authorizations(service.db, clock, service.keys, service.registration)
+
+    async def form_of(request: Request, reason: Reason) -> dict[str, str]:
+        """An ``application/x-www-form-urlencoded`` body, each parameter sent once (RFC 6749 3.1)."""
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise SandboxError(reason, "the request must be application/x-www-form-urlencoded")
+        form: dict[str, str] = {}
+        for name, value in (await request.form()).multi_items():
+            if name in form:
+                raise SandboxError(reason, f"parameter {name[:100]!r} is sent more than once")
+            if isinstance(value, str):
+                form[name] = check_form_value(name, value)
+        return form
+
+    def issuer_name(issuer: str, lang: str) -> str:
+        return jurisdiction(issuer).name(lang) if issuer in SANDBOX_ISSUERS else "PCTF"
+
+    @app.post("/issuers/{issuer}/par", status_code=201, response_model=PushedOut, **PUBLIC)
+    async def par(issuer: str, request: Request) -> JSONResponse:
+        """Pushed authorization request endpoint (RFC 9126 2), for a wallet (a public client) that
+        asks a person's credential itself: ``response_type=code``, ``client_id``, ``redirect_uri``,
+        PKCE (``code_challenge``, ``code_challenge_method=S256``), ``state``, and
+        ``authorization_details`` (type ``openid_credential``) or ``scope``. The person then goes
+        to the authorization endpoint with the ``request_uri`` it answers."""
+        jurisdiction(issuer)
+        form = await form_of(request, Reason.INVALID_REQUEST)
+        answer = await run_in_threadpool(authorizations.push, issuer, form)
+        return JSONResponse(answer, status_code=201, headers=NO_STORE)
+
+    @app.get("/issuers/{issuer}/authorize", response_class=HTMLResponse, responses=page.PAGE_RESPONSES, **PUBLIC)
+    def authorize_page(
+        issuer: str,
+        request: Request,
+        client_id: str | None = Query(None, max_length=2048),
+        request_uri: str | None = Query(None, max_length=2048),
+    ) -> HTMLResponse:
+        """Authorization endpoint (RFC 6749 4.1.1, RFC 9126 4): the page on which the person proves
+        who they are, for a pushed request (``client_id`` and ``request_uri``), in English or
+        French (``?lang=``, else the browser's preference). A request that was not pushed, or is
+        unknown, expired or used, is an error page, never a redirect."""
+        lang = page.lang_of(request)
+        try:
+            pending = authorizations.pending(issuer, request.query_params)
+        except SandboxError as exc:
+            return page.error_page(lang, exc, issuer_name(issuer, lang))
+        return page.form_page(
+            lang,
+            issuer=issuer_name(issuer, lang),
+            action=request.url.path,
+            client_id=pending.client_id,
+            request_uri=str(request_uri),
+            redirect_uri=pending.redirect_uri,
+            configuration_ids=pending.configuration_ids,
+        )
+
+    @app.post(
+        "/issuers/{issuer}/authorize",
+        status_code=303,
+        response_class=HTMLResponse,
+        responses={
+            303: {"description": "Proven: to the pushed redirect_uri, with code, state and iss"},
+            **page.PAGE_RESPONSES,
+        },
+        **PUBLIC,
+    )
+    async def authorize(issuer: str, request: Request) -> Response:
+        """The person's answer on the authorization page: the identity proofing issuer staff run
+        (the same fields and evidence), then a 303 to the pushed ``redirect_uri`` with ``code``,
+        ``state`` and ``iss`` (RFC 9207). A refused proofing shows the page again with the reason;
+        a form from another site, or for an unknown, expired or used request, is an error page."""
+        lang = page.lang_of(request)
+        try:
+            page.check_same_origin(request)
+            form = await form_of(request, Reason.BAD_REQUEST)
+            lang = page.lang_of(request, form)
+            pending = await run_in_threadpool(authorizations.pending, issuer, form)
+        except SandboxError as exc:
+            return page.error_page(lang, exc, issuer_name(issuer, lang))
+        try:
+            location = await run_in_threadpool(authorizations.authorize, issuer, form, page.application(form))
+        except SandboxError as exc:
+            if exc.reason is Reason.INVALID_REQUEST_URI:  # used or expired meanwhile
+                return page.error_page(lang, exc, issuer_name(issuer, lang))
+            return page.form_page(
+                lang,
+                issuer=issuer_name(issuer, lang),
+                action=request.url.path,
+                client_id=pending.client_id,
+                request_uri=form["request_uri"],
+                redirect_uri=pending.redirect_uri,
+                configuration_ids=pending.configuration_ids,
+                values=form,
+                refusal=exc,
+            )
+        return RedirectResponse(location, status_code=303, headers=NO_STORE)
 
     @app.post(
         "/issuers/{issuer}/credential", response_model=CredentialOut, **documented(owner(Role.ACCESS_TOKEN), 409, 503)

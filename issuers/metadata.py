@@ -1,5 +1,5 @@
 """What each issuer publishes about itself at ``/.well-known/...``: its OpenID4VCI credential
-issuer metadata, its authorization server metadata and its SD-JWT VC issuer metadata.
+issuer metadata, its authorization server metadata (RFC 8414) and its SD-JWT VC issuer metadata.
 
 All three are derived from the jurisdiction's entry (:mod:`issuers.jurisdictions`), the
 credential types' vocabulary and the issuer's keys; nothing here is stored.
@@ -14,6 +14,7 @@ from pctf.jose import ALLOWED_ALGS
 from pctf.sdjwt import TYP_SD_JWT_VC
 from pctf.vocab import CredentialType, credential_type
 
+from .authorization import self_service
 from .jurisdictions import jurisdiction
 from .keys import IssuerKeys
 
@@ -48,6 +49,8 @@ class IssuerMetadata:
             }
         return {
             "credential_issuer": url,
+            # Each issuer is its own authorization server (12.2.4), at its own identifier.
+            "authorization_servers": [url],
             "credential_endpoint": f"{url}/credential",
             "nonce_endpoint": f"{url}/nonce",
             # Sandbox extensions (OpenID4VCI 12.2.4 allows more members): where a holder, proving
@@ -59,9 +62,20 @@ class IssuerMetadata:
         }
 
     def authorization_server(self, short_id: str) -> dict[str, Any]:
-        """Each issuer is its own authorization server, with its token endpoint under its identifier."""
+        """Each issuer is its own authorization server, with its endpoints under its identifier. An
+        issuer a person may ask for a credential themselves (:func:`issuers.authorization.self_service`)
+        also grants authorization codes, through pushed requests and its authorization endpoint."""
         url = self.keys.issuer_url(short_id)
-        return oid4vci.authorization_server_metadata(url, f"{url}/token")
+        scopes = self_service(short_id).values()
+        if not scopes:
+            return oid4vci.authorization_server_metadata(url, f"{url}/token")
+        return oid4vci.authorization_server_metadata(
+            url,
+            f"{url}/token",
+            authorization_endpoint=f"{url}/authorize",
+            par_endpoint=f"{url}/par",
+            scopes=scopes,
+        )
 
     def jwt_vc_issuer(self, short_id: str) -> dict[str, Any]:
         """SD-JWT VC issuer metadata (draft-ietf-oauth-sd-jwt-vc, 4): ``issuer`` equals ``iss``."""

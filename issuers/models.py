@@ -144,3 +144,25 @@ class DelegationConsent(SQLModel, table=True):
     valid_from: str
     valid_until: str
     recorded_at: datetime
+
+
+class AuthorizationRequest(SQLModel, table=True):
+    """A pushed authorization request (RFC 9126) and, once the person it is for has proven who
+    they are at the authorization endpoint, the authorization code it gave. The request_uri and
+    the code are kept only as SHA-256 digests; each is used once (:mod:`issuers.authorization`)."""
+
+    __tablename__ = "authorization_request"
+    request_uri_hash: str = Field(primary_key=True)  # SHA-256 of the request_uri
+    issuer_id: str = Field(index=True)
+    client_id: str
+    redirect_uri: str
+    code_challenge: str  # PKCE S256 (RFC 7636 4.2)
+    state: str | None = None
+    configuration_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    detailed: list = Field(sa_column=Column(JSON, nullable=False))  # asked for by authorization_details
+    expires_at: datetime  # of the request_uri
+    code_hash: str | None = Field(default=None, unique=True, index=True)  # SHA-256 of the authorization code
+    code_expires_at: datetime | None = None
+    # What the code grants, once given: [{"configuration_id", "claims"}], as a credential offer's items.
+    items: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    redeemed: bool = False  # the code was exchanged for an access token

@@ -4,10 +4,22 @@ and credential.
 The protocol's rules (what an offer, a token request, a credential request and a key proof
 look like) are :mod:`pctf.oid4vci`'s; what is kept lives here. Codes, transaction codes and
 access tokens are stored only as SHA-256 digests, so a copy of the database redeems nothing.
+
+Every offer can also be fetched by reference (OpenID4VCI 4.1.3, ``credential_offer_uri``) at
+``<issuer>/credential-offers/<reference>``. That URL is written to access logs, so the reference
+is not the pre-authorized code: it is a random value of its own, and the code is derived from it
+with an HMAC keyed by the issuer's staff token, a secret the issuers service holds already
+(configured outside local mode, kept under ``PCTF_DATA_DIR`` in it). Nothing more is stored: the
+offer's row is found by the digest of the derived code, as the token endpoint finds it, and
+neither the reference nor the code is kept. So a copy of the database still redeems nothing, and
+a reference read from a log is worth only what the live endpoint answers for it, which is nothing
+once the offer is redeemed, void or expired (``credential_offer_unknown``, 404). Changing the
+staff token voids the references of the offers still open; their by-value links keep working.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -24,8 +36,10 @@ from pctf.clock import Clock, as_utc
 from pctf.jose import thumbprint
 from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
+from pctf.vocab import credential_type
 
-from .jurisdictions import jurisdiction
+from .authorization import redeem_code
+from .jurisdictions import Jurisdiction, jurisdiction
 from .keys import IssuerKeys
 from .ledger import IssuanceLedger, holder_key
 from .models import CredentialOffer, IssuerNonce
@@ -38,8 +52,39 @@ TX_CODE_LENGTH = 6
 TOKEN_LIFETIME = timedelta(minutes=10)
 
 
+# A reference is what secrets.token_urlsafe(32) makes: anything else is no reference of ours.
+REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+REFERENCE_LENGTH = 43
+TX_CODE_DESCRIPTION = "Enter the code sent to you by text message"
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def checked_offer_claims(issuer: Jurisdiction, type_name: object, claims: object) -> tuple[str, dict[str, Any]]:
+    """The credential type's name and the claims as they will be issued, for an offer of
+    ``type_name`` by ``issuer``: a type it issues (its jurisdiction's offering), claims the type's
+    vocabulary accepts, the level of assurance (the issuer's highest unless given) within its
+    grant. The checks minting makes (:meth:`IssuanceLedger.mint_recorded`), made when the offer is
+    made: bad claims are refused to the staff, not to the holder's wallet ten minutes later."""
+    if not isinstance(type_name, str) or not type_name:
+        raise SandboxError(Reason.BAD_REQUEST, "type must name a credential type, e.g. VerifiedPerson")
+    ctype = credential_type(type_name)
+    max_loa = issuer.max_loa(ctype.name)
+    if max_loa is None:
+        offered = ", ".join(t for t, _ in issuer.grants)
+        raise SandboxError(
+            Reason.ISSUER_NOT_AUTHORIZED, f"{issuer.short_id} does not issue {ctype.name} (it issues {offered})"
+        )
+    if not isinstance(claims, dict):
+        raise SandboxError(Reason.CLAIMS_INVALID, "claims must be a JSON object")
+    checked = ctype.validate_claims({"assurance_level": max_loa, **claims})
+    if not 1 <= checked["assurance_level"] <= max_loa:
+        raise SandboxError(
+            Reason.CLAIMS_INVALID, f"{issuer.short_id} issues {ctype.name} at level of assurance 1 to {max_loa}"
+        )
+    return ctype.name, checked
 
 
 class Offers:
@@ -67,7 +112,8 @@ class Offers:
         redeemed with the holder key ``holder_kid`` (the old credential's), and issuing from it
         revokes the old credential (:meth:`credential`).
         """
-        code = secrets.token_urlsafe(32)
+        reference = secrets.token_urlsafe(32)
+        code = self._code_for(short_id, reference)
         tx_code = f"{secrets.randbelow(10**TX_CODE_LENGTH):0{TX_CODE_LENGTH}d}" if with_tx_code else None
         bound = {k: v for k, v in (("supersedes", supersedes), ("holder_kid", holder_kid)) if v is not None}
         with Session(self.db) as session:
@@ -86,15 +132,83 @@ class Offers:
             [t for t, _ in items],
             code,
             tx_code_length=TX_CODE_LENGTH if tx_code else None,
-            tx_code_description="Enter the code sent to you by text message",
+            tx_code_description=TX_CODE_DESCRIPTION,
         )
         # The tx_code travels out of band (a text message in real life); the sandbox hands it back.
-        return {"credential_offer": offer, "credential_offer_uri": oid4vci.offer_link(offer), "tx_code": tx_code}
+        # ``credential_offer_uri`` is, for compatibility, the link carrying the offer by value.
+        return {
+            "credential_offer": offer,
+            "credential_offer_uri": oid4vci.offer_link(offer),
+            "tx_code": tx_code,
+            "credential_offer_link_by_reference": oid4vci.offer_reference_link(self.reference_url(short_id, reference)),
+        }
+
+    def staff_offer(self, short_id: str, body: object) -> dict[str, Any]:
+        """An issuer's staff offer one credential of any type the issuer issues, with the claims
+        they give (``{"type", "claims", "tx_code": true}``): for a wallet under test, where
+        identity proofing or a register would otherwise decide the claims."""
+        issuer = jurisdiction(short_id)
+        if not isinstance(body, dict):
+            raise SandboxError(Reason.BAD_REQUEST, 'an offer is a JSON object: {"type", "claims", "tx_code"}')
+        unknown = sorted(set(body) - {"type", "claims", "tx_code"})
+        if unknown:
+            raise SandboxError(Reason.BAD_REQUEST, f"unknown member(s): {', '.join(unknown)}")
+        with_tx_code = body.get("tx_code", True)
+        if not isinstance(with_tx_code, bool):
+            raise SandboxError(Reason.BAD_REQUEST, "tx_code is true (the default) or false")
+        type_name, claims = checked_offer_claims(issuer, body.get("type"), body.get("claims"))
+        return self.create(short_id, [(type_name, claims)], with_tx_code=with_tx_code)
+
+    def reference_url(self, short_id: str, reference: str) -> str:
+        """Where a wallet fetches the offer ``reference`` names (its ``credential_offer_uri``)."""
+        return f"{self.keys.issuer_url(short_id)}/credential-offers/{reference}"
+
+    def _code_for(self, short_id: str, reference: str) -> str:
+        """The pre-authorized code of the offer ``reference`` names (module docstring): an HMAC of
+        the reference, keyed by the issuer's staff token, so the code follows from the reference
+        only where that secret is."""
+        key = self.settings.issuer_staff_token(short_id).encode()
+        mac = hmac.new(key, f"pctf credential offer reference\x00{short_id}\x00{reference}".encode(), "sha256")
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+    def by_reference(self, short_id: str, reference: str) -> dict[str, Any]:
+        """The credential offer a reference names (OpenID4VCI 4.1.3), while it can be redeemed:
+        ``credential_offer_unknown`` (404) for an unknown, expired, void or redeemed one."""
+        jurisdiction(short_id)
+        gone = SandboxError(
+            Reason.CREDENTIAL_OFFER_UNKNOWN,
+            "no credential offer can be redeemed with this reference (unknown, expired or already used)",
+            status_code=404,
+        )
+        if len(reference) != REFERENCE_LENGTH or not set(reference) <= REFERENCE_CHARS:
+            raise gone
+        code = self._code_for(short_id, reference)
+        with Session(self.db) as session:
+            offer = session.get(CredentialOffer, _sha256(code))
+            if (
+                offer is None
+                or offer.issuer_id != short_id
+                or offer.redeemed
+                or as_utc(offer.expires_at) < self.clock.now()
+                or (offer.tx_code_failures or 0) >= TX_CODE_ATTEMPTS
+            ):
+                raise gone
+            items, with_tx_code = list(offer.items), offer.tx_code_hash is not None
+        return oid4vci.credential_offer(
+            self.keys.issuer_url(short_id),
+            [item["configuration_id"] for item in items],
+            code,
+            tx_code_length=TX_CODE_LENGTH if with_tx_code else None,
+            tx_code_description=TX_CODE_DESCRIPTION,
+        )
 
     def token(self, short_id: str, form: dict[str, Any]) -> dict[str, Any]:
-        """Token endpoint for the pre-authorized code grant (OpenID4VCI 6)."""
+        """Token endpoint (OpenID4VCI 6) for the pre-authorized code grant and the authorization
+        code grant (:meth:`_token_for_code`)."""
         jurisdiction(short_id)
         request = oid4vci.token_request(form)
+        if isinstance(request, oid4vci.CodeTokenRequest):
+            return self._token_for_code(short_id, request)
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
         with Session(self.db) as session:
@@ -130,6 +244,39 @@ class Offers:
             session.add(offer)
             session.commit()
         return {"access_token": token, "token_type": "Bearer", "expires_in": int(TOKEN_LIFETIME.total_seconds())}
+
+    def _token_for_code(self, short_id: str, request: oid4vci.CodeTokenRequest) -> dict[str, Any]:
+        """The authorization code grant (RFC 6749 4.1.3, RFC 7636 4.6): the code is used up
+        (:func:`issuers.authorization.redeem_code`) and what it grants is recorded, in the same
+        transaction, as a credential offer already redeemed for this access token (its
+        pre-authorized code a random one nobody holds), so the nonce and credential endpoints serve
+        both grants alike. Configurations asked for by ``authorization_details`` are named again,
+        with their credential identifiers (OpenID4VCI 6.2)."""
+        now = self.clock.now()
+        token = secrets.token_urlsafe(32)
+        with Session(self.db) as session:
+            granted = redeem_code(session, short_id, request, now)
+            detailed = list(granted.detailed)
+            session.add(
+                CredentialOffer(
+                    code_hash=_sha256(secrets.token_urlsafe(32)),
+                    issuer_id=short_id,
+                    items=granted.items,
+                    expires_at=now,
+                    redeemed=True,
+                    token_hash=_sha256(token),
+                    token_expires_at=now + TOKEN_LIFETIME,
+                )
+            )
+            session.commit()
+        answer: dict[str, Any] = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": int(TOKEN_LIFETIME.total_seconds()),
+        }
+        if detailed:
+            answer["authorization_details"] = oid4vci.token_authorization_details(detailed)
+        return answer
 
     def nonce(self, short_id: str) -> dict[str, str]:
         """A fresh ``c_nonce`` (OpenID4VCI 7), for a key proof or a holder's proof of possession."""

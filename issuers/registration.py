@@ -47,6 +47,14 @@ class Registration:
 
     def proof_person(self, short_id: str, application: dict[str, Any]) -> dict[str, Any]:
         """Identity proofing from evidence, then a Verified Person offer at the LoA reached."""
+        claims = self.proofed_person(short_id, application)
+        offer = self.offers.create(short_id, [("VerifiedPerson", claims)])
+        return {"assurance_level": claims["assurance_level"], **offer}
+
+    def proofed_person(self, short_id: str, application: dict[str, Any]) -> dict[str, Any]:
+        """Identity proofing from evidence: the Verified Person claims at the LoA reached. Staff
+        proofing (:meth:`proof_person`) and the person's own, at the authorization endpoint
+        (:mod:`issuers.authorization`), are this one check."""
         issuer = jurisdiction(short_id)
         if issuer.kind != "person":
             raise SandboxError(Reason.BAD_REQUEST, f"{short_id} is not an identity-proofing issuer")
@@ -66,8 +74,7 @@ class Registration:
             raise SandboxError(
                 Reason.PERSON_DECEASED, "vital statistics has registered this person's death", status_code=422
             )
-        offer = self.offers.create(short_id, [(ctype.name, claims)])
-        return {"assurance_level": loa, **offer}
+        return claims
 
     def incorporate(self, short_id: str, application: dict[str, Any]) -> dict[str, Any]:
         """Register a corporation and offer its Verified Organization and the director's relationship."""

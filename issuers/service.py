@@ -38,6 +38,7 @@ from .keys import IssuerKeys
 from .ledger import IssuanceLedger
 from .metadata import IssuerMetadata
 from .models import (
+    AuthorizationRequest,
     BirthRecord,
     CredentialOffer,
     DeathRecord,
@@ -68,6 +69,7 @@ TABLES: list[type[SQLModel]] = [
     DelegationConsent,
     OutboxEvent,
     ProcessedEvent,
+    AuthorizationRequest,
 ]
 
 

@@ -31,7 +31,7 @@ from verifier.directory import configured_ids
 
 _STAFF = re.compile(
     r"^/issuers/([a-z0-9_-]{1,64})/"
-    r"(proofing|incorporations|issuances|deaths|births|relationships|immunizations|delegations|events)(/|$)"
+    r"(proofing|offers|incorporations|issuances|deaths|births|relationships|immunizations|delegations|events)(/|$)"
 )
 _HOLDER = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})/.+")
 _OPEN_WALLET = re.compile(r"^/wallet/([A-Za-z_][A-Za-z0-9_]{0,63})$")

@@ -35,6 +35,7 @@ FILLERS = {
     "issuance_id": "1",
     "registration_id": "1",
     "event_id": "e1",
+    "reference": "r1",
     "kid": "k1",
     "auth_id": "1",
     "criterion": "privacy",

@@ -90,7 +90,7 @@ def test_a_foreign_wallet_can_run_the_pre_authorized_flow(server, http, clock):
 
 def test_token_endpoint_errors(server, http):
     offer = _offer(server, http)
-    assert _token(server, http, offer, grant_type="authorization_code").json()["error"] == "unsupported_grant_type"
+    assert _token(server, http, offer, grant_type="client_credentials").json()["error"] == "unsupported_grant_type"
     assert _token(server, http, offer, **{"pre-authorized_code": "nope"}).json()["error"] == "invalid_grant"
     assert _token(server, http, offer).status_code == 200
     assert _token(server, http, offer).json()["error"] == "invalid_grant"  # single use
