@@ -24,6 +24,7 @@ from .credential import credential_app, wallet_app
 from .db import db_app
 from .demo import demo_app
 from .issuer import issuer_app
+from .offer import offer, request
 from .registry import registry_app
 from .secrets import init_secrets
 from .support import (
@@ -61,6 +62,8 @@ app.add_typer(credential_app, name="credential")
 app.add_typer(db_app, name="db")
 app.add_typer(ca_app, name="ca")
 app.command("init-secrets")(init_secrets)
+app.command("offer")(offer)
+app.command("request")(request)
 
 
 # -- running the sandbox ------------------------------------------------------------------
