@@ -96,7 +96,8 @@ def registry_onboard(
 # assessor, governance); the audit log records that role. Input is checked by the registry
 # service, the one place its rules live: a refusal is one line on stderr and exit code 2.
 key_app = typer.Typer(
-    help="Rotate an entity's keys: add a key, retire one, declare one compromised.", no_args_is_help=True
+    help="Rotate an entity's keys: add a key, retire one, declare one compromised, or read a DID's new keys.",
+    no_args_is_help=True,
 )
 registry_app.add_typer(key_app, name="key")
 
@@ -550,6 +551,27 @@ def key_add(
         return
     keys = record["jwks"]["keys"]
     _say(t("registry.key_added", lang.value, kid=keys[-1]["kid"], entity=entity_id, count=len(keys)))
+
+
+@key_app.command("refresh")
+def key_refresh(
+    entity: str = typer.Argument(..., help="The entity's did:web DID."),
+    as_json: bool = typer.Option(False, "--json", help="Print the entity as JSON."),
+    lang: Lang = typer.Option(Lang.en, help="Language of the messages."),
+) -> None:
+    """Read a did:web entity's DID document again and register the keys it lists that the
+    registry does not hold yet: how a DID issuer's new key becomes known. None is removed, even one
+    the document dropped; retire it with `key retire`.
+    """
+    service = _service()
+    entity_id = entity_ref(service.settings, entity)
+    held = len(guarded(lambda: service.entity(entity_id))["jwks"]["keys"])
+    record = guarded(lambda: service.refresh_keys(entity_id))
+    if as_json:
+        _print_json(record)
+        return
+    count = len(record["jwks"]["keys"])
+    _say(t("registry.keys_refreshed", lang.value, added=count - held, entity=entity_id, count=count))
 
 
 def _key_event(

@@ -336,8 +336,10 @@ ISSUER_HELP = "Issuer short id: prov1, prov2, terr1, terr2, fed, vitalstats."
 
 
 def entity_ref(s: Settings, ident: str) -> str:
-    """An entity id from a URL or a sandbox issuer's short id (``prov1``)."""
-    return ident if "://" in ident else s.issuer_id(ident)
+    """An entity id from a URL, a DID or a sandbox issuer's short id (``prov1``)."""
+    from pctf.did import is_did
+
+    return ident if "://" in ident or is_did(ident) else s.issuer_id(ident)
 
 
 # -- --help in the reader's language -----------------------------------------------------------

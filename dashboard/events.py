@@ -127,6 +127,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("POST", "/registry/authorizations"): ("authorization_added", "governance", "registry"),
     ("PATCH", "/registry/authorizations/{auth_id}"): ("authorization_status", "governance", "registry"),
     ("POST", "/registry/entity/keys"): ("key_added", "governance", "registry"),
+    ("POST", "/registry/entity/keys/refresh"): ("keys_refreshed", "governance", "registry"),
     ("POST", "/registry/entity/keys/{kid}/events"): ("key_event", "governance", "registry"),
     ("POST", "/registry/recognitions"): ("recognition_added", "governance", "registry"),
     ("POST", "/registry/applications"): ("application_filed", "applicant", "registry"),

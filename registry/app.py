@@ -398,6 +398,12 @@ def create_app(settings: Settings, clock: Clock, service: RegistryService | None
     def add_key(body: KeyIn, entity_id: str = Query(max_length=2048)) -> Any:
         return service.add_key(entity_id, body.jwk)
 
+    @app.post("/registry/entity/keys/refresh", response_model=EntityOut, **GOVERNANCE_WRITE)
+    def refresh_keys(entity_id: str = Query(max_length=2048)) -> Any:
+        """A did:web entity's DID document read again: the keys it lists that the registry does
+        not hold yet are registered (none is removed; retiring one is a key event)."""
+        return service.refresh_keys(entity_id)
+
     @app.post("/registry/entity/keys/{kid}/events", response_model=EntityOut, status_code=201, **GOVERNANCE_WRITE)
     def key_event(body: KeyEventIn, kid: str = Path(max_length=256), entity_id: str = Query(max_length=2048)) -> Any:
         return service.key_event(entity_id, kid, body.event, effective_from=body.effective_from, reason=body.reason)

@@ -12,6 +12,8 @@ clients trust beside the system's roots.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +40,8 @@ from pctf.vocab import VERIFIED_PERSON
 from registry.conformance import DID_CHECKS
 from registry.service import RegistryService
 from scenarios.personas import SASHA
-from tests.support import serve, serve_sandbox
+from tests.conftest import GOVERNANCE_TOKEN
+from tests.support import EXE, serve, serve_sandbox
 from tests.test_conformance import TX_CODE, FakeIssuer, fake_issuer_app
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
@@ -547,3 +550,53 @@ def test_governance_registers_a_did_entity_and_the_registry_learns_its_new_keys(
     assert len(registry.entity(subject)["jwks"]["keys"]) == 2
     refused(Reason.BAD_REQUEST, lambda: registry.refresh_keys("https://issuer.example.ca"))
     refused(Reason.NOT_FOUND, lambda: registry.refresh_keys(site.did("issuers", "unknown")))
+
+
+def test_governance_has_the_registry_read_a_did_documents_new_keys_over_http_and_from_the_command_line(
+    settings, site, http
+):
+    subject = site.did("issuers", "terr4")
+    first, second, third = (did_key(f"{subject}#key-{n}") for n in (1, 2, 3))
+    site.publish("issuers/terr4/did.json", did_document(subject, {"key-1": public(first)}))
+    governance = bearer(settings.resolved_governance_token())
+    with serve_sandbox(settings, SystemClock()) as sandbox:
+        api = f"{sandbox.url}/registry"
+        made = http.post(
+            f"{api}/entities",
+            headers=governance,
+            json={
+                "entity_id": subject,
+                "name": "Territory 4",
+                "jurisdiction": "Terr4",
+                "role": "issuer",
+                "jwks": {"keys": [first.public_jwk]},
+            },
+        )
+        assert made.status_code == 200, made.text
+        site.publish("issuers/terr4/did.json", did_document(subject, {"key-1": public(first), "key-2": public(second)}))
+        url = f"{api}/entity/keys/refresh"
+        assert http.post(url, params={"entity_id": subject}).status_code == 401
+        refreshed = http.post(url, params={"entity_id": subject}, headers=governance)
+        assert refreshed.status_code == 200, refreshed.text
+        assert [k["kid"] for k in refreshed.json()["jwks"]["keys"]] == [f"{subject}#key-1", f"{subject}#key-2"]
+        not_a_did = http.post(url, params={"entity_id": "https://issuer.example.ca"}, headers=governance)
+        assert not_a_did.status_code == 400 and not_a_did.json()["error"] == "bad_request"
+
+    # The same from the command line, on the store under the data directory.
+    site.publish("issuers/terr4/did.json", did_document(subject, {"key-3": public(third)}))
+    env = {**os.environ, "PCTF_DATA_DIR": str(settings.data_dir), "PCTF_GOVERNANCE_TOKEN": GOVERNANCE_TOKEN}
+    if settings.database_url:
+        env["PCTF_DATABASE_URL"] = settings.database_url
+    done = subprocess.run(
+        [EXE, "registry", "key", "refresh", subject], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"1 new key(s) read from the DID document of {subject}; it now has 3 key(s)" in done.stdout
+    unknown = subprocess.run(
+        [EXE, "registry", "key", "refresh", site.did("issuers", "nobody")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: not_found: no entity"), unknown.stderr

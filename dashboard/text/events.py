@@ -247,6 +247,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "La gouvernance a modifié le statut d'une autorisation",
     },
     "events.kind.key_added": {"en": "An entity's signing key was added", "fr": "Une clé de signature a été ajoutée"},
+    "events.kind.keys_refreshed": {
+        "en": "An entity's DID document read again for new signing keys",
+        "fr": "Document DID d'une entité relu pour de nouvelles clés de signature",
+    },
     "events.kind.key_event": {
         "en": "A signing key was rotated or revoked",
         "fr": "Une clé de signature a été remplacée ou révoquée",

@@ -253,6 +253,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Key {kid} registered for {entity}; it now has {count} key(s)",
         "fr": "Clé {kid} inscrite pour {entity}; l'entité compte maintenant {count} clé(s)",
     },
+    "registry.keys_refreshed": {
+        "en": "{added} new key(s) read from the DID document of {entity}; it now has {count} key(s)",
+        "fr": "{added} nouvelle(s) clé(s) lue(s) dans le document DID de {entity}; "
+        "l'entité compte maintenant {count} clé(s)",
+    },
     "registry.key_event": {
         "en": "Key {kid} of {entity} {event} from {effective_from}",
         "fr": "Clé {kid} de {entity} : {event} à compter du {effective_from}",
