@@ -600,3 +600,35 @@ def test_governance_has_the_registry_read_a_did_documents_new_keys_over_http_and
         timeout=120,
     )
     assert unknown.returncode == 2 and unknown.stderr.startswith("error: not_found: no entity"), unknown.stderr
+
+
+def test_the_sandbox_wallet_takes_a_did_web_issuers_credential_bound_by_its_did_document(settings, site, http):
+    """The wallet checks a credential signed as a DID with the keys of the DID's document, once
+    that document names the credential issuer that offered it, and reads its status list with the
+    same keys; a DID that does not name the offering issuer is not that issuer."""
+    from scenarios.keyring import Keyring
+
+    fake = site.issuer
+    subject = site.did("issuers", "fake")
+    fake.key = did_key(f"{subject}#key-1")
+    fake.payload = {"iss": subject}
+    fake.with_status = True
+    site.publish("issuers/fake/did.json", did_document(subject, {"key-1": public(fake.key)}, issuer=fake.issuer))
+    with serve_sandbox(settings, SystemClock()) as sandbox, httpx.Client(timeout=30, auth=Keyring(settings)) as holder:
+        wallet = f"{sandbox.url}/wallet/terr3_resident"
+        assert holder.put(wallet).status_code in (200, 201)
+        taken = holder.post(f"{wallet}/offers", json={"offer": fake.offer_uri(), "tx_code": TX_CODE})
+        assert taken.status_code == 200, taken.text
+        (credential,) = holder.get(f"{wallet}/credentials").json()
+        assert credential["type"] == "VerifiedPerson" and credential["issuer"] == fake.issuer
+        # Its status list, signed by the DID's key, was read and says valid; the fake issues for an
+        # hour, hence "expiring_soon" ("unknown" if the list could not be read or checked).
+        assert credential["status"] == "expiring_soon", credential
+
+        # The same DID, but its document names another credential issuer: refused, nothing kept.
+        site.publish("issuers/fake/did.json", did_document(subject, {"key-1": public(fake.key)}, issuer="https://x.ca"))
+        refused_offer = holder.post(f"{wallet}/offers", json={"offer": fake.offer_uri(), "tx_code": TX_CODE})
+        assert refused_offer.status_code == 400, refused_offer.text
+        assert refused_offer.json()["error"] == "bad_request"
+        assert f"does not name {fake.issuer}" in refused_offer.json()["error_description"]
+        assert len(holder.get(f"{wallet}/credentials").json()) == 1

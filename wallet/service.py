@@ -27,7 +27,7 @@ import httpx
 from cryptography import x509
 from sqlmodel import Session, col, select
 
-from pctf import jar, oid4vci, oid4vp, sdjwt, statuslist
+from pctf import did, jar, oid4vci, oid4vp, sdjwt, statuslist
 from pctf.access import Principal, Role
 from pctf.ca import root_path
 from pctf.clock import Clock, as_utc, from_timestamp
@@ -140,15 +140,20 @@ class WalletService:
         if lifetime == "expired":
             return lifetime
         try:
-            ref = statuslist.status_reference(sdjwt.SdJwt.parse(row.credential).payload)
+            payload = sdjwt.SdJwt.parse(row.credential).payload
+            ref = statuslist.status_reference(payload)
             if ref is None:
                 return lifetime
-            if row.issuer not in keys:
+            # The status list is signed by whoever signs the credential: its iss (a DID, or the
+            # credential issuer that offered it), which the wallet checked when it took it.
+            iss = payload.get("iss")
+            signer = iss if isinstance(iss, str) and did.is_did(iss) else row.issuer
+            if signer not in keys:
                 try:
-                    keys[row.issuer] = self.issuer_keys(row.issuer)
+                    keys[signer] = self.issuer_keys(signer)
                 except SandboxError:
-                    keys[row.issuer] = None
-            issuer_keys = keys[row.issuer]
+                    keys[signer] = None
+            issuer_keys = keys[signer]
             if not issuer_keys:
                 return "unknown"
             value = self.status.status(ref, issuer_keys)
@@ -165,12 +170,15 @@ class WalletService:
         return "expiring_soon" if expires <= now + timedelta(days=self.settings.expiring_soon_days) else "valid"
 
     def published_keys(self, issuer: str) -> list[dict]:
-        """The keys ``issuer`` publishes (to check its status lists with); unreachable is
+        """The keys ``issuer`` publishes (to check its status lists with): a ``did:web`` DID's
+        from its DID document, another issuer's from its ``jwt-vc-issuer`` metadata; unreachable is
         ``status_list_unavailable``, as the wallet then cannot say what the list holds."""
         try:
+            if did.is_did(issuer):
+                return did.resolve(issuer, self.http).keys
             jwks = self._issuer_metadata(issuer).get("jwks")
         except SandboxError as exc:
-            if exc.reason != Reason.ENDPOINT_UNREACHABLE:
+            if exc.reason not in (Reason.ENDPOINT_UNREACHABLE, Reason.DID_UNRESOLVABLE):
                 raise
             raise SandboxError(Reason.STATUS_LIST_UNAVAILABLE, exc.message, status_code=503) from None
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
@@ -198,6 +206,18 @@ class WalletService:
             "actions": ["renew"] if status in RENEWABLE else [],
         }
 
+    def _did_issuer_keys(self, subject: str, credential_issuer: str) -> list[dict[str, Any]]:
+        """The keys of a credential signed as the did:web DID ``subject`` and offered by
+        ``credential_issuer``: those of its DID document, which must name that credential issuer
+        in its OID4VCI service (the binding the registry's onboarding checks too); a DID that does
+        not is not the issuer that offered the credential."""
+        document = did.resolve(subject, self.http)
+        if credential_issuer not in document.service_endpoints(did.OID4VCI_SERVICE):
+            raise SandboxError(
+                Reason.ISSUER_MISMATCH, f"{subject}'s DID document does not name {credential_issuer} as its issuer"
+            )
+        return document.keys
+
     # -- OpenID4VCI (pre-authorized code flow, wallet side) --------------------------------
     def accept_offer(self, wallet_id: str, offer: str | dict, tx_code: str | None = None) -> list[dict]:
         """Redeem a credential offer (:mod:`pctf.oid4vci`), then check and store each credential.
@@ -208,7 +228,14 @@ class WalletService:
         offer = oid4vci.resolve_offer(self.http, offer)
         issuer = offer["credential_issuer"]
         # The keys come first: a wallet that cannot check what it would receive does not ask for it.
-        issuer_jwks = self._issuer_metadata(issuer)
+        # An issuer that signs as a did:web DID need not publish this metadata (its keys are in
+        # its DID document, read once the credential names the DID): only its absence is forgiven.
+        try:
+            issuer_jwks = self._issuer_metadata(issuer)
+        except SandboxError as exc:
+            if exc.status_code != 404:
+                raise
+            issuer_jwks = {}
         redemption = oid4vci.redeem(self.http, offer, holder, clock=self.clock, tx_code=tx_code)
         return [
             self._store(wallet_id, holder, issuer, issuer_jwks, received.credential)
@@ -222,6 +249,10 @@ class WalletService:
         valid, bound to this wallet's key), then keep it."""
 
         def published(iss: str) -> list[dict[str, Any]]:
+            if did.is_did(iss):
+                return self._did_issuer_keys(iss, issuer)
+            if iss != issuer:
+                raise SandboxError(Reason.ISSUER_MISMATCH, f"iss {iss} is not {issuer}")
             keys = (issuer_metadata.get("jwks") or {}).get("keys", [])
             if not keys:
                 raise SandboxError(Reason.ISSUER_KEY_UNKNOWN, "the issuer's metadata publishes no keys")
@@ -233,7 +264,6 @@ class WalletService:
                 issuer_keys=published,
                 now=self.clock.timestamp(),
                 leeway=self.settings.leeway_seconds,
-                expected_iss=issuer,
                 holder=holder.public_jwk,
                 # A credential may be issued before it takes effect (a delegation from next month):
                 # the wallet keeps it, and verifiers refuse it until its nbf.
@@ -242,7 +272,7 @@ class WalletService:
         except SandboxError as exc:
             if exc.reason == Reason.ISSUER_MISMATCH:
                 raise SandboxError(
-                    Reason.BAD_REQUEST, "the credential's iss is not the issuer that offered it"
+                    Reason.BAD_REQUEST, f"the credential's iss is not the issuer that offered it ({exc.message})"
                 ) from None
             raise
         claims = checked.claims
