@@ -52,6 +52,8 @@ DIRECT_PARAMETERS = ("response_type", "redirect_uri", "code_challenge", "scope",
 
 
 def digest(secret: str) -> str:
+    """What the issuer keeps of a secret it hands out (a code, a transaction code, an access
+    token, a request_uri): its SHA-256, so the database alone redeems nothing."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

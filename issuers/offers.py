@@ -20,7 +20,6 @@ staff token voids the references of the offers still open; their by-value links 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from pctf.reasons import Reason, SandboxError
 from pctf.settings import Settings
 from pctf.vocab import credential_type
 
-from .authorization import redeem_code
+from .authorization import digest, redeem_code
 from .jurisdictions import Jurisdiction, jurisdiction
 from .keys import IssuerKeys
 from .ledger import IssuanceLedger, holder_key
@@ -56,10 +55,6 @@ TOKEN_LIFETIME = timedelta(minutes=10)
 REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 REFERENCE_LENGTH = 43
 TX_CODE_DESCRIPTION = "Enter the code sent to you by text message"
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def checked_offer_claims(issuer: Jurisdiction, type_name: object, claims: object) -> tuple[str, dict[str, Any]]:
@@ -119,10 +114,10 @@ class Offers:
         with Session(self.db) as session:
             session.add(
                 CredentialOffer(
-                    code_hash=_sha256(code),
+                    code_hash=digest(code),
                     issuer_id=short_id,
                     items=[{"configuration_id": t, "claims": c, **bound} for t, c in items],
-                    tx_code_hash=_sha256(tx_code) if tx_code else None,
+                    tx_code_hash=digest(tx_code) if tx_code else None,
                     expires_at=self.clock.now() + timedelta(seconds=self.settings.offer_lifetime_seconds),
                 )
             )
@@ -184,7 +179,7 @@ class Offers:
             raise gone
         code = self._code_for(short_id, reference)
         with Session(self.db) as session:
-            offer = session.get(CredentialOffer, _sha256(code))
+            offer = session.get(CredentialOffer, digest(code))
             if (
                 offer is None
                 or offer.issuer_id != short_id
@@ -212,7 +207,7 @@ class Offers:
         now = self.clock.now()
         token = secrets.token_urlsafe(32)
         with Session(self.db) as session:
-            offer = session.get(CredentialOffer, _sha256(request.pre_authorized_code))
+            offer = session.get(CredentialOffer, digest(request.pre_authorized_code))
             if (
                 offer is None
                 or offer.issuer_id != short_id
@@ -223,7 +218,7 @@ class Offers:
                 raise SandboxError(
                     Reason.INVALID_GRANT, "the pre-authorized code is unknown, expired, void or already used"
                 )
-            if offer.tx_code_hash and not hmac.compare_digest(_sha256(request.tx_code or ""), offer.tx_code_hash):
+            if offer.tx_code_hash and not hmac.compare_digest(digest(request.tx_code or ""), offer.tx_code_hash):
                 # Counted in the database (atomically): parallel guesses cannot share one attempt.
                 session.exec(
                     update(CredentialOffer)
@@ -239,7 +234,7 @@ class Offers:
                     + (f"{left} attempt(s) left" if left else "the offer is now void: ask the issuer for a new one"),
                 )
             offer.redeemed = True
-            offer.token_hash = _sha256(token)
+            offer.token_hash = digest(token)
             offer.token_expires_at = now + TOKEN_LIFETIME
             session.add(offer)
             session.commit()
@@ -259,12 +254,12 @@ class Offers:
             detailed = list(granted.detailed)
             session.add(
                 CredentialOffer(
-                    code_hash=_sha256(secrets.token_urlsafe(32)),
+                    code_hash=digest(secrets.token_urlsafe(32)),
                     issuer_id=short_id,
                     items=granted.items,
                     expires_at=now,
                     redeemed=True,
-                    token_hash=_sha256(token),
+                    token_hash=digest(token),
                     token_expires_at=now + TOKEN_LIFETIME,
                 )
             )
@@ -319,7 +314,7 @@ class Offers:
         config_id = request.configuration_id
         with Session(self.db) as session:
             offer = session.exec(
-                select(CredentialOffer).where(CredentialOffer.token_hash == _sha256(access_token))
+                select(CredentialOffer).where(CredentialOffer.token_hash == digest(access_token))
             ).first()
             if (
                 offer is None
