@@ -27,8 +27,10 @@ from .issuer import issuer_app
 from .offer import offer, request
 from .registry import registry_app
 from .secrets import init_secrets
+from .simulate import simulate
 from .support import (
     ISSUER_HELP,
+    CatalogueCommand,
     GuardedGroup,
     Lang,
     fail,
@@ -64,6 +66,7 @@ app.add_typer(ca_app, name="ca")
 app.command("init-secrets")(init_secrets)
 app.command("offer")(offer)
 app.command("request")(request)
+app.command("simulate", cls=CatalogueCommand)(simulate)
 
 
 # -- running the sandbox ------------------------------------------------------------------

@@ -30,7 +30,7 @@ from pctf.web import error_response, service_app
 from scenarios.keyring import operator_client
 
 from . import events as event_pages
-from . import explorer, home, stories, wallets
+from . import explorer, home, simulations, stories, wallets
 from .events import EventLog
 from .i18n import LANGS
 from .pages import (
@@ -233,4 +233,5 @@ def create_app(
     app.include_router(wallets.router)
     app.include_router(explorer.router)
     app.include_router(event_pages.router)
+    app.include_router(simulations.router)
     return app

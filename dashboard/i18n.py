@@ -12,7 +12,7 @@ from fastapi import Request
 
 from scenarios import i18n as story_text
 
-from .text import core, events, registry, stories, wallets
+from .text import core, events, registry, simulations, stories, wallets
 
 LANGS = ("en", "fr")
 LANG_COOKIE = "pctf_lang"
@@ -22,6 +22,7 @@ CATALOGUES: tuple[dict[str, dict[str, str]], ...] = (
     registry.MESSAGES,
     wallets.MESSAGES,
     events.MESSAGES,
+    simulations.MESSAGES,
 )
 
 

@@ -15,13 +15,25 @@ from .text import (
     newborn,
     onboarding,
     sasha,
+    simulator,
     verdicts,
 )
 
 LANGS = ("en", "fr")
 
 # Each module holds one story's or one concern's sentences; a key defined twice is an error.
-_PARTS = (verdicts, commands, sasha, onboarding, death_notification, newborn, delegation, immunization, federal_sign_in)
+_PARTS = (
+    verdicts,
+    commands,
+    sasha,
+    onboarding,
+    death_notification,
+    newborn,
+    delegation,
+    immunization,
+    federal_sign_in,
+    simulator,
+)
 MESSAGES: dict[str, dict[str, str]] = {}
 for _part in _PARTS:
     _twice = MESSAGES.keys() & _part.MESSAGES.keys()

@@ -24,6 +24,7 @@ PAGES = [
     "/ui/stories/sasha",
     "/ui/wallets",
     "/ui/events",
+    "/ui/simulations",
 ]
 LANGS = ("en", "fr")
 
