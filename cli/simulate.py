@@ -9,6 +9,7 @@ scenario has not, a Dask address nobody answers at) is one line on stderr and ex
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +53,12 @@ def simulate(
 ) -> None:
     """Simulate a population opening business bank accounts, and report the share that could be
     opened online, by province and territory, with the reasons the others went to a branch."""
+    missing = [name for name in ("distributed", "matplotlib") if importlib.util.find_spec(name) is None]
+    if missing:
+        fail(
+            f"setting_invalid: the simulator needs {' and '.join(missing)}, which come with its extra: "
+            "pip install 'pctf-sandbox[simulator]' (or -e '.[simulator]' in a checkout)"
+        )
     from simulator import report, whatif
     from simulator.engine import people_simulated
     from simulator.engine import simulate as run_simulation

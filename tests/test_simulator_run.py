@@ -306,3 +306,18 @@ def test_the_dashboard_shows_the_latest_report_plots(runs, tmp_path):
         server.stop()
     assert empty.status_code == 200 and "No simulation report yet" in empty.text
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_without_the_simulator_extra_the_command_says_how_to_install_it(monkeypatch):
+    """The sandbox installs without Dask and matplotlib; ``simulate`` then names its extra."""
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    done = CliRunner().invoke(app, ["simulate", "--scenario", "today", "--population", "10"])
+    assert done.exit_code == 2, done.output
+    assert "the simulator needs distributed" in done.output and "pctf-sandbox[simulator]" in done.output
